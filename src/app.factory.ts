@@ -1,0 +1,70 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module.js';
+import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { createLogger, PinoNestLogger } from './common/logger.js';
+import { SERVICE_VERSION } from './common/package-info.js';
+import { RequestValidationPipe } from './common/request-validation.pipe.js';
+import type { AppConfig } from './config/app-config.js';
+
+/** Room for JSON escaping of a maximum-size content plus tags and metadata. */
+function bodyLimit(config: AppConfig): number {
+  return config.limits.maxContentBytes * 2 + 1024 * 1024;
+}
+
+function installRequestLogging(app: NestFastifyApplication, logger: Logger): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // The path only: query strings can carry ?api_key=.
+    logger.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        latency_ms: Math.round(reply.elapsedTime * 100) / 100,
+        ip: request.ip,
+      },
+      'request',
+    );
+    done();
+  });
+}
+
+function installOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('MCP Memory Service')
+      .setDescription('Semantic memory for AI agents: store, search and recall memories.')
+      .setVersion(SERVICE_VERSION)
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key as a Bearer token' })
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key-header')
+      .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key' }, 'api-key-query')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+  app.getHttpAdapter().getInstance().get('/openapi.json', (_request, reply) => reply.send(document));
+}
+
+/** Builds the configured application without listening, so tests and the CLI share one setup. */
+export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(config), logger: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  app.useGlobalPipes(new RequestValidationPipe());
+  app.useGlobalFilters(new HttpExceptionFilter(logger));
+  if (config.corsOrigins !== null) {
+    app.enableCors({
+      origin: config.corsOrigins === '*' ? true : [...config.corsOrigins],
+      allowedHeaders: ['Authorization', 'X-API-Key', 'Content-Type', 'X-Agent-ID', 'Last-Event-ID'],
+      methods: ['GET', 'POST', 'PUT', 'DELETE', 'OPTIONS'],
+    });
+  }
+  installRequestLogging(app, logger);
+  installOpenApi(app);
+  return app;
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from '../config/app-config.js';
+import { createLogger } from '../common/logger.js';
+import { startServer } from '../main.js';
+
+const USAGE = `Usage: mcp-memory [command]
+
+Commands:
+  serve   start the HTTP server (default); configured by MCP_* environment variables
+  help    show this text`;
+
+async function serve(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const { app } = await startServer(config, logger);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'Shutting down');
+    // A stuck close must not keep the process alive forever.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'Error during shutdown');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(command: string | undefined): Promise<void> {
+  switch (command ?? 'serve') {
+    case 'serve':
+      return serve();
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return;
+    default:
+      console.error(`Unknown command "${command}"\n\n${USAGE}`);
+      process.exit(2);
+  }
+}
+
+main(process.argv[2]).catch((error: unknown) => {
+  // Start-up errors (configuration, database file, model) already name what to fix.
+  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
+  console.error(`mcp-memory: ${message}`);
+  process.exit(1);
+});

@@ -1,0 +1,54 @@
+/**
+ * Typed errors thrown by services and repositories. The HTTP exception filter is the only place
+ * that knows which status each one becomes.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  override readonly name: string = this.constructor.name;
+}
+
+export class MemoryNotFoundError extends DomainError {
+  constructor(readonly contentHash: string) {
+    super(`Memory not found: ${contentHash}`);
+  }
+}
+
+/** Input that passed DTO validation but breaks a rule only the service can check. */
+export class InvalidInputError extends DomainError {
+  constructor(readonly errors: FieldError[]) {
+    super(errors.map((e) => `${e.field}: ${e.message}`).join('; '));
+  }
+
+  static field(field: string, message: string): InvalidInputError {
+    return new InvalidInputError([{ field, message }]);
+  }
+}
+
+/** Another process held the database lock for longer than the retry budget. */
+export class StorageBusyError extends DomainError {
+  constructor() {
+    super('The database is busy with other writers; retry shortly');
+  }
+}
+
+export class StorageFullError extends DomainError {
+  constructor() {
+    super('The disk holding the database is full; nothing was written');
+  }
+}
+
+export class StorageUnavailableError extends DomainError {
+  constructor(reason: string) {
+    super(`The database is unavailable: ${reason}`);
+  }
+}
+
+export class EmbeddingUnavailableError extends DomainError {
+  constructor(reason: string) {
+    super(`The embedding model is unavailable: ${reason}`);
+  }
+}

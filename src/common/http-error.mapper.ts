@@ -1,0 +1,79 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import {
+  EmbeddingUnavailableError,
+  type FieldError,
+  InvalidInputError,
+  MemoryNotFoundError,
+  StorageBusyError,
+  StorageFullError,
+  StorageUnavailableError,
+} from './domain-errors.js';
+
+export interface HttpErrorBody {
+  detail: string;
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+export interface HttpError {
+  status: number;
+  body: HttpErrorBody;
+  headers: Record<string, string>;
+}
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+const FASTIFY_MESSAGES: Record<string, (e: FastifyLikeError) => { status: number; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: () => ({ status: 413, detail: 'Request body is too large' }),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => ({
+    status: 400,
+    detail: 'Unsupported Content-Type; send the body as application/json',
+  }),
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => ({ status: 400, detail: 'The request body is empty; send a JSON object' }),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({ status: 400, detail: 'Content-Length does not match the body' }),
+};
+
+/** The single mapping from any thrown error to an HTTP status and a {detail} JSON body. */
+export function toHttpError(error: unknown): HttpError {
+  const plain = (status: number, detail: string, headers: Record<string, string> = {}): HttpError => ({
+    status,
+    body: { detail },
+    headers,
+  });
+  if (error instanceof InvalidInputError) {
+    return { status: 400, body: { detail: `Invalid request: ${error.message}`, errors: error.errors }, headers: {} };
+  }
+  if (error instanceof MemoryNotFoundError) return plain(404, `Memory not found: ${error.contentHash}`);
+  if (error instanceof StorageBusyError) return plain(503, error.message, { 'retry-after': '1' });
+  if (error instanceof StorageFullError) return plain(507, error.message);
+  if (error instanceof StorageUnavailableError || error instanceof EmbeddingUnavailableError) {
+    return plain(503, error.message, { 'retry-after': '5' });
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const response = error.getResponse();
+    const body =
+      typeof response === 'object' && response !== null && 'detail' in response
+        ? (response as HttpErrorBody)
+        : // Router messages echo the URL ("Cannot GET /x?api_key=..."): never echo a query string.
+          { detail: error.message.replace(/\?\S*/, '') };
+    return { status, body, headers: status === HttpStatus.UNAUTHORIZED ? { 'www-authenticate': 'Bearer' } : {} };
+  }
+  const fastifyError = error as FastifyLikeError;
+  if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    const known = fastifyError.code ? FASTIFY_MESSAGES[fastifyError.code] : undefined;
+    if (known) {
+      const { status, detail } = known(fastifyError);
+      return plain(status, detail);
+    }
+    if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return plain(400, `Malformed JSON body: ${fastifyError.message}`);
+    }
+    return plain(fastifyError.statusCode, fastifyError.message);
+  }
+  return plain(500, 'Internal server error');
+}

@@ -1,0 +1,145 @@
+import { resolve } from 'node:path';
+import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
+
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AppConfig {
+  readonly http: { readonly host: string; readonly port: number };
+  readonly auth: { readonly apiKeys: readonly string[]; readonly allowAnonymous: boolean };
+  /** null = CORS disabled; '*' = any origin. */
+  readonly corsOrigins: '*' | readonly string[] | null;
+  readonly storage: {
+    readonly backend: 'sqlite_vec';
+    readonly sqlitePath: string;
+    readonly pragmas: readonly SqlitePragma[];
+    /** How long a write waits for another process's lock before giving up with 503. */
+    readonly busyBudgetMs: number;
+  };
+  readonly embeddings: { readonly model: string; readonly modelsDir: string | null };
+  readonly limits: { readonly maxContentBytes: number };
+  readonly logLevel: LogLevel;
+}
+
+/** A start-up configuration problem; the message always names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+  }
+}
+
+export const DEFAULT_SQLITE_PATH = './data/memory.db';
+export const DEFAULT_EMBEDDING_MODEL = 'use-lite';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function readBool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
+  if (['false', '0', 'no', 'off'].includes(lower)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function readList(env: Env, name: string): string[] {
+  return (read(env, name) ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function readCors(env: Env): AppConfig['corsOrigins'] {
+  const origins = readList(env, 'MCP_CORS_ORIGINS');
+  if (origins.length === 0) return null;
+  if (origins.includes('*')) return '*';
+  for (const origin of origins) {
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError('MCP_CORS_ORIGINS', `contains "${origin}", which is not an origin like https://host:port`);
+    }
+    if (url.origin !== origin.replace(/\/$/, '')) {
+      throw new ConfigError('MCP_CORS_ORIGINS', `contains "${origin}"; an origin has no path, query or fragment`);
+    }
+  }
+  return origins.map((o) => o.replace(/\/$/, ''));
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/** Reads and validates the whole configuration once; throws ConfigError naming the bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const host = read(env, 'MCP_HTTP_HOST') ?? '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigError('MCP_HTTP_HOST', `is not a host name or address: "${host}"`);
+  const port = readInt(env, 'MCP_HTTP_PORT', 8000, 0, 65535);
+
+  const apiKeys = readList(env, 'MCP_API_KEY');
+  const allowAnonymous = readBool(env, 'MCP_ALLOW_ANONYMOUS_ACCESS', false);
+  if (apiKeys.length === 0 && !allowAnonymous && !isLoopbackHost(host)) {
+    throw new ConfigError(
+      'MCP_API_KEY',
+      `is not set while MCP_HTTP_HOST=${host} accepts connections from other machines; set MCP_API_KEY, or MCP_ALLOW_ANONYMOUS_ACCESS=true to run without authentication`,
+    );
+  }
+
+  const backend = read(env, 'MCP_MEMORY_STORAGE_BACKEND') ?? 'sqlite_vec';
+  if (backend !== 'sqlite_vec') {
+    throw new ConfigError('MCP_MEMORY_STORAGE_BACKEND', `must be "sqlite_vec" (the only backend in this version), got "${backend}"`);
+  }
+
+  let pragmas: SqlitePragma[];
+  try {
+    pragmas = parseSqlitePragmas(env.MCP_MEMORY_SQLITE_PRAGMAS);
+  } catch (error) {
+    if (error instanceof PragmaParseError) throw new ConfigError('MCP_MEMORY_SQLITE_PRAGMAS', error.message);
+    throw error;
+  }
+
+  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+
+  const modelsDir = read(env, 'MCP_MEMORY_MODELS_DIR');
+
+  return Object.freeze({
+    http: Object.freeze({ host, port }),
+    auth: Object.freeze({ apiKeys: Object.freeze(apiKeys), allowAnonymous }),
+    corsOrigins: readCors(env),
+    storage: Object.freeze({
+      backend,
+      sqlitePath: resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? DEFAULT_SQLITE_PATH),
+      pragmas: Object.freeze(pragmas),
+      busyBudgetMs: readInt(env, 'MCP_MEMORY_SQLITE_BUSY_BUDGET_MS', 30_000, 100, 600_000),
+    }),
+    embeddings: Object.freeze({
+      model: read(env, 'MCP_EMBEDDING_MODEL') ?? DEFAULT_EMBEDDING_MODEL,
+      modelsDir: modelsDir === undefined ? null : resolve(modelsDir),
+    }),
+    limits: Object.freeze({
+      maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
+    }),
+    logLevel: logLevel as LogLevel,
+  });
+}

@@ -1,0 +1,30 @@
+import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { EMBEDDING_PROVIDER, type EmbeddingProvider } from './embedding-provider.js';
+import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
+
+@Module({
+  providers: [
+    {
+      provide: EMBEDDING_PROVIDER,
+      inject: [APP_CONFIG],
+      // Loaded before the server listens, so the first request is as fast as any other.
+      useFactory: async (config: AppConfig): Promise<EmbeddingProvider> => {
+        const provider = await WorkerEmbeddingProvider.start(config.embeddings.model, config.embeddings.modelsDir);
+        new Logger('Embeddings').log(
+          `Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms`,
+        );
+        return provider;
+      },
+    },
+  ],
+  exports: [EMBEDDING_PROVIDER],
+})
+export class EmbeddingsModule implements OnApplicationShutdown {
+  constructor(@Inject(EMBEDDING_PROVIDER) private readonly provider: EmbeddingProvider) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.provider.close();
+  }
+}

@@ -1,0 +1,159 @@
+import { Worker } from 'node:worker_threads';
+import { EmbeddingUnavailableError } from '../common/domain-errors.js';
+import type { EmbeddingProvider } from './embedding-provider.js';
+import type { EmbeddingWorkerData, EmbedRequest, WorkerMessage } from './embedding-worker.protocol.js';
+
+interface PendingEmbed {
+  texts: readonly string[];
+  resolve: (vectors: Float32Array[]) => void;
+  reject: (error: Error) => void;
+}
+
+interface InFlightBatch {
+  id: number;
+  items: PendingEmbed[];
+}
+
+/** Texts per model call when merging concurrent requests; larger single requests go alone. */
+const MAX_BATCH_TEXTS = 64;
+
+export class EmbeddingModelLoadError extends Error {}
+
+/**
+ * Runs the model in a worker thread and micro-batches: while the worker embeds one batch, new
+ * requests queue up and go together as the next model call.
+ */
+export class WorkerEmbeddingProvider implements EmbeddingProvider {
+  private readonly queue: PendingEmbed[] = [];
+  private inFlight: InFlightBatch | null = null;
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private worker: Worker,
+    readonly modelId: string,
+    readonly dimension: number,
+    readonly loadMs: number,
+    private readonly workerData: EmbeddingWorkerData,
+  ) {
+    this.attach(worker);
+  }
+
+  static async start(modelId: string, modelsDir: string | null): Promise<WorkerEmbeddingProvider> {
+    const data: EmbeddingWorkerData = { modelId, modelsDir };
+    const { worker, dimension, loadMs } = await spawnWorker(data);
+    return new WorkerEmbeddingProvider(worker, modelId, dimension, loadMs, data);
+  }
+
+  embed(texts: readonly string[]): Promise<Float32Array[]> {
+    if (texts.length === 0) return Promise.resolve([]);
+    if (this.closed) return Promise.reject(new EmbeddingUnavailableError('the service is shutting down'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ texts, resolve, reject });
+      this.pump();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new EmbeddingUnavailableError('the service is shutting down'));
+    await this.worker.terminate();
+  }
+
+  private pump(): void {
+    if (this.inFlight !== null || this.queue.length === 0) return;
+    const items: PendingEmbed[] = [this.queue.shift()!];
+    let count = items[0]!.texts.length;
+    while (this.queue.length > 0 && count + this.queue[0]!.texts.length <= MAX_BATCH_TEXTS) {
+      const next = this.queue.shift()!;
+      count += next.texts.length;
+      items.push(next);
+    }
+    const request: EmbedRequest = { id: this.nextId++, texts: items.flatMap((item) => [...item.texts]) };
+    this.inFlight = { id: request.id, items };
+    this.worker.postMessage(request);
+  }
+
+  private readonly handleMessage = (message: WorkerMessage): void => this.onMessage(message);
+  private readonly handleError = (error: Error): void => this.onWorkerDied(error.message);
+  private readonly handleExit = (code: number): void => this.onWorkerDied(`worker exited with code ${code}`);
+
+  private attach(worker: Worker): void {
+    worker.on('message', this.handleMessage);
+    worker.on('error', this.handleError);
+    worker.on('exit', this.handleExit);
+  }
+
+  private detach(worker: Worker): void {
+    worker.off('message', this.handleMessage);
+    worker.off('error', this.handleError);
+    worker.off('exit', this.handleExit);
+  }
+
+  private onMessage(message: WorkerMessage): void {
+    const batch = this.inFlight;
+    if (batch === null || (message.type !== 'result' && message.type !== 'error') || message.id !== batch.id) return;
+    this.inFlight = null;
+    if (message.type === 'error') {
+      for (const item of batch.items) item.reject(new EmbeddingUnavailableError(message.message));
+    } else {
+      let offset = 0;
+      for (const item of batch.items) {
+        item.resolve(message.vectors.slice(offset, offset + item.texts.length));
+        offset += item.texts.length;
+      }
+    }
+    this.pump();
+  }
+
+  /** A crashed worker fails its batch only; a fresh worker takes over the queue. */
+  private onWorkerDied(reason: string): void {
+    if (this.closed) return;
+    const batch = this.inFlight;
+    this.inFlight = null;
+    for (const item of batch?.items ?? []) item.reject(new EmbeddingUnavailableError(reason));
+    const dead = this.worker;
+    this.detach(dead);
+    void dead.terminate();
+    spawnWorker(this.workerData).then(
+      ({ worker }) => {
+        this.worker = worker;
+        this.attach(worker);
+        this.pump();
+      },
+      (error: Error) => this.failAll(new EmbeddingUnavailableError(error.message)),
+    );
+  }
+
+  private failAll(error: Error): void {
+    for (const item of [...(this.inFlight?.items ?? []), ...this.queue.splice(0)]) item.reject(error);
+    this.inFlight = null;
+  }
+}
+
+function spawnWorker(data: EmbeddingWorkerData): Promise<{ worker: Worker; dimension: number; loadMs: number }> {
+  const worker = new Worker(new URL('./embedding.worker.js', import.meta.url), { workerData: data });
+  return new Promise((resolve, reject) => {
+    // Only our own listeners are removed: Worker keeps internal ones that removeAllListeners would break.
+    const detach = (): void => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const fail = (message: string): void => {
+      detach();
+      void worker.terminate();
+      reject(new EmbeddingModelLoadError(`Cannot load embedding model "${data.modelId}": ${message}`));
+    };
+    const onMessage = (message: WorkerMessage): void => {
+      if (message.type !== 'ready') return fail(message.type === 'load-error' ? message.message : `unexpected message ${message.type}`);
+      detach();
+      resolve({ worker, dimension: message.dimension, loadMs: message.loadMs });
+    };
+    const onError = (error: Error): void => fail(error.message);
+    const onExit = (code: number): void => fail(`worker exited with code ${code}`);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}

@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+
+export class HealthStatistics {
+  @ApiProperty()
+  total_memories!: number;
+
+  @ApiProperty()
+  total_tags!: number;
+}
+
+export class HealthResponse {
+  @ApiProperty({ enum: ['healthy', 'unhealthy'] })
+  status!: string;
+
+  @ApiProperty()
+  version!: string;
+
+  @ApiProperty({ example: '2026-11-25T15:06:00.000Z' })
+  timestamp!: string;
+
+  @ApiProperty()
+  uptime_seconds!: number;
+
+  @ApiPropertyOptional({ description: 'Only for callers with a valid key', example: 'sqlite_vec' })
+  storage_type?: string;
+
+  @ApiPropertyOptional({ type: HealthStatistics, description: 'Only for callers with a valid key' })
+  statistics?: HealthStatistics;
+}
+
+export class DetailedHealthResponse extends HealthResponse {
+  @ApiProperty()
+  database_path!: string;
+
+  @ApiProperty()
+  database_size_bytes!: number;
+
+  @ApiProperty()
+  wal_size_bytes!: number;
+
+  @ApiProperty()
+  schema_version!: number;
+
+  @ApiProperty()
+  embedding_model!: string;
+
+  @ApiProperty()
+  embedding_dimension!: number;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'SQLite pragmas in force' })
+  pragmas!: Record<string, string | number>;
+}

@@ -1,0 +1,30 @@
+import { Controller, Get, Req } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AUTHENTICATED, type AuthenticatedRequest } from '../auth/api-key.guard.js';
+import { Public } from '../auth/public.decorator.js';
+import { ApiAuthenticated } from '../common/api-docs.decorators.js';
+import { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
+import { HealthService } from './health.service.js';
+
+@ApiTags('health')
+@Controller('api/health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ summary: 'Liveness and readiness; statistics when a valid key is sent' })
+  @ApiOkResponse({ type: HealthResponse })
+  @ApiResponse({ status: 503, description: 'Database unusable: {status:"unhealthy", error}' })
+  check(@Req() request: AuthenticatedRequest): Promise<HealthResponse> {
+    return this.health.health(request[AUTHENTICATED] === true);
+  }
+
+  @Get('detailed')
+  @ApiAuthenticated()
+  @ApiOperation({ summary: 'Database and WAL size, model, dimension and SQLite pragmas in force' })
+  @ApiOkResponse({ type: DetailedHealthResponse })
+  detailed(): Promise<DetailedHealthResponse> {
+    return this.health.detailed();
+  }
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { SERVICE_VERSION } from '../common/package-info.js';
+import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import type { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
+
+@Injectable()
+export class HealthService {
+  private readonly startedAt = Date.now();
+
+  constructor(@Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository) {}
+
+  /** Statistics only for callers who proved a key: counts are not for anonymous scanners. */
+  async health(withStatistics: boolean): Promise<HealthResponse> {
+    const base = this.base();
+    if (!withStatistics) {
+      await this.checked(() => this.repository.ping());
+      return base;
+    }
+    const stats = await this.checked(() => this.repository.statistics());
+    return {
+      ...base,
+      storage_type: 'sqlite_vec',
+      statistics: { total_memories: stats.totalMemories, total_tags: stats.totalTags },
+    };
+  }
+
+  async detailed(): Promise<DetailedHealthResponse> {
+    const [stats, details] = await this.checked(() => Promise.all([this.repository.statistics(), this.repository.details()]));
+    return {
+      ...this.base(),
+      storage_type: details.backend,
+      statistics: { total_memories: stats.totalMemories, total_tags: stats.totalTags },
+      database_path: details.databasePath,
+      database_size_bytes: details.databaseSizeBytes,
+      wal_size_bytes: details.walSizeBytes,
+      schema_version: details.schemaVersion,
+      embedding_model: details.embeddingModel,
+      embedding_dimension: details.embeddingDimension,
+      pragmas: details.pragmas,
+    };
+  }
+
+  private base(): HealthResponse {
+    return {
+      status: 'healthy',
+      version: SERVICE_VERSION,
+      timestamp: new Date().toISOString(),
+      uptime_seconds: Math.round((Date.now() - this.startedAt) / 100) / 10,
+    };
+  }
+
+  private async checked<T>(probe: () => Promise<T>): Promise<T> {
+    try {
+      return await probe();
+    } catch (error) {
+      throw new ServiceUnavailableException({ status: 'unhealthy', detail: 'Database unavailable', error: (error as Error).message });
+    }
+  }
+}

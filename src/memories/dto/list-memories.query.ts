@@ -1,0 +1,50 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+
+export class ListMemoriesQuery {
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  page?: number;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  page_size?: number;
+
+  @ApiPropertyOptional({ description: 'Comma-separated tags' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(20_000)
+  tag?: string;
+
+  @ApiPropertyOptional({ enum: ['any', 'all'], default: 'any' })
+  @IsOptional()
+  @IsIn(['any', 'all'])
+  tag_match?: 'any' | 'all';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  memory_type?: string;
+}
+
+export class LegacyTagSearchQuery {
+  @ApiProperty({ description: 'Comma-separated tags (any of them matches unless match_all=true)' })
+  @IsString()
+  @MaxLength(20_000)
+  tags!: string;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  match_all?: 'true' | 'false';
+}

@@ -1,0 +1,76 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { MemoryResponse } from './memory.response.js';
+
+export class StoreMemoryResponse {
+  @ApiProperty({ description: 'false when the same content was already stored' })
+  success!: boolean;
+
+  @ApiProperty({ example: 'Memory stored successfully' })
+  message!: string;
+
+  @ApiProperty()
+  content_hash!: string;
+
+  @ApiProperty({ type: MemoryResponse, nullable: true })
+  memory!: MemoryResponse | null;
+}
+
+export class UpdateMemoryResponse {
+  @ApiProperty()
+  success!: boolean;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiProperty()
+  content_hash!: string;
+
+  @ApiProperty({ type: MemoryResponse })
+  memory!: MemoryResponse;
+}
+
+export class DeleteMemoryResponse {
+  @ApiProperty()
+  success!: boolean;
+
+  @ApiProperty()
+  message!: string;
+
+  @ApiProperty()
+  content_hash!: string;
+}
+
+export class MemoryListResponse {
+  @ApiProperty({ type: [MemoryResponse] })
+  memories!: MemoryResponse[];
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  page!: number;
+
+  @ApiProperty()
+  page_size!: number;
+
+  @ApiProperty()
+  has_more!: boolean;
+}
+
+export class LegacyTagSearchResponse {
+  @ApiProperty({ type: [MemoryResponse] })
+  memories!: MemoryResponse[];
+}
+
+export class TagCountResponse {
+  @ApiProperty()
+  tag!: string;
+
+  @ApiProperty()
+  count!: number;
+}
+
+export class TagListResponse {
+  @ApiProperty({ type: [TagCountResponse] })
+  tags!: TagCountResponse[];
+}

@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { MAX_TAG_LENGTH, MAX_TAGS } from '../tags.js';
+
+export class StoreMemoryDto {
+  @ApiProperty({ description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)' })
+  @IsString()
+  @IsNotEmpty()
+  content!: string;
+
+  @ApiPropertyOptional({ type: [String], description: `Up to ${MAX_TAGS} tags; trimmed, lower-cased, de-duplicated` })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_TAGS)
+  @IsString({ each: true })
+  @MaxLength(MAX_TAG_LENGTH, { each: true })
+  tags?: string[] | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'note' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  memory_type?: string | null;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  @IsOptional()
+  @IsObject()
+  metadata?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Sent by older clients: recorded as metadata.hostname and tag source:<hostname>',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  client_hostname?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Sent by older clients: recorded as metadata.conversation_id' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  conversation_id?: string | null;
+}

@@ -1,0 +1,107 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/api-docs.decorators.js';
+import { ContentHashPipe } from '../common/content-hash.pipe.js';
+import { InvalidInputError } from '../common/domain-errors.js';
+import { LegacyTagSearchQuery, ListMemoriesQuery } from './dto/list-memories.query.js';
+import {
+  DeleteMemoryResponse,
+  LegacyTagSearchResponse,
+  MemoryListResponse,
+  StoreMemoryResponse,
+  UpdateMemoryResponse,
+} from './dto/memory-responses.js';
+import { MemoryResponse, toMemoryResponse } from './dto/memory.response.js';
+import { StoreMemoryDto } from './dto/store-memory.dto.js';
+import { UpdateMemoryDto } from './dto/update-memory.dto.js';
+import { MemoriesService } from './memories.service.js';
+import { parseTagList } from './tags.js';
+
+const LEGACY_TAG_SEARCH_LIMIT = 1000;
+
+function agentIdFrom(header: string | undefined): string | null {
+  if (header === undefined || header.trim() === '') return null;
+  const agentId = header.trim().toLowerCase();
+  if (agentId.length > 100 || !/^[\x21-\x7e]+$/.test(agentId)) {
+    throw InvalidInputError.field('X-Agent-ID', 'X-Agent-ID must be 1-100 visible ASCII characters');
+  }
+  return agentId;
+}
+
+@ApiTags('memories')
+@ApiAuthenticated()
+@Controller('api/memories')
+export class MemoriesController {
+  constructor(private readonly memories: MemoriesService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Store a memory', description: 'An exact duplicate (same content hash) answers success:false.' })
+  @ApiHeader({ name: 'X-Agent-ID', required: false, description: 'Adds the tag agent:<id>' })
+  async store(@Body() dto: StoreMemoryDto, @Headers('x-agent-id') agentHeader?: string): Promise<StoreMemoryResponse> {
+    const result = await this.memories.store({
+      content: dto.content,
+      tags: dto.tags,
+      memoryType: dto.memory_type,
+      metadata: dto.metadata,
+      clientHostname: dto.client_hostname,
+      conversationId: dto.conversation_id,
+      agentId: agentIdFrom(agentHeader),
+    });
+    return result.stored
+      ? { success: true, message: 'Memory stored successfully', content_hash: result.memory.contentHash, memory: toMemoryResponse(result.memory) }
+      : { success: false, message: 'Duplicate content detected', content_hash: result.contentHash, memory: null };
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List memories, newest first' })
+  async list(@Query() query: ListMemoriesQuery): Promise<MemoryListResponse> {
+    const page = query.page ?? 1;
+    const pageSize = query.page_size ?? 10;
+    const result = await this.memories.list({
+      page,
+      pageSize,
+      tags: parseTagList(query.tag),
+      tagMatch: query.tag_match ?? 'any',
+      ...(query.memory_type === undefined ? {} : { memoryType: query.memory_type }),
+    });
+    return {
+      memories: result.memories.map(toMemoryResponse),
+      total: result.total,
+      page,
+      page_size: pageSize,
+      has_more: page * pageSize < result.total,
+    };
+  }
+
+  @Get('search/tags')
+  @ApiOperation({ summary: 'Memories with any of the tags (older clients)' })
+  async legacyTagSearch(@Query() query: LegacyTagSearchQuery): Promise<LegacyTagSearchResponse> {
+    const memories = await this.memories.findByTags(
+      parseTagList(query.tags),
+      query.match_all === 'true' ? 'all' : 'any',
+      LEGACY_TAG_SEARCH_LIMIT,
+    );
+    return { memories: memories.map(toMemoryResponse) };
+  }
+
+  @Get(':content_hash')
+  @ApiOperation({ summary: 'Get one memory by its content hash' })
+  async get(@Param('content_hash', ContentHashPipe) hash: string): Promise<MemoryResponse> {
+    return toMemoryResponse(await this.memories.get(hash));
+  }
+
+  @Put(':content_hash')
+  @ApiOperation({ summary: 'Update tags, type or metadata (content is immutable)' })
+  async update(@Param('content_hash', ContentHashPipe) hash: string, @Body() dto: UpdateMemoryDto): Promise<UpdateMemoryResponse> {
+    const memory = await this.memories.update(hash, { tags: dto.tags, memoryType: dto.memory_type, metadata: dto.metadata });
+    return { success: true, message: 'Memory updated successfully', content_hash: hash, memory: toMemoryResponse(memory) };
+  }
+
+  @Delete(':content_hash')
+  @ApiOperation({ summary: 'Delete a memory' })
+  async delete(@Param('content_hash', ContentHashPipe) hash: string): Promise<DeleteMemoryResponse> {
+    await this.memories.delete(hash);
+    return { success: true, message: 'Memory deleted successfully', content_hash: hash };
+  }
+}

@@ -1,0 +1,18 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/api-docs.decorators.js';
+import { TagListResponse } from './dto/memory-responses.js';
+import { MemoriesService } from './memories.service.js';
+
+@ApiTags('memories')
+@ApiAuthenticated()
+@Controller('api/tags')
+export class TagsController {
+  constructor(private readonly memories: MemoriesService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'All tags with their memory counts, most used first' })
+  async list(): Promise<TagListResponse> {
+    return { tags: await this.memories.tagCounts() };
+  }
+}

@@ -1,0 +1,148 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { MAX_TAG_LENGTH, MAX_TAGS } from '../../memories/tags.js';
+
+export const MAX_QUERY_LENGTH = 10_000;
+
+export class SemanticSearchDto {
+  @ApiProperty({ description: 'What to look for, in plain words' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_QUERY_LENGTH)
+  query!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  n_results?: number | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true, description: 'Drop results scoring below this' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  similarity_threshold?: number | null;
+
+  @ApiPropertyOptional({ type: [String], description: 'Only memories with any of these tags' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_TAGS)
+  @IsString({ each: true })
+  @MaxLength(MAX_TAG_LENGTH, { each: true })
+  tags?: string[] | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Natural-language time limit, e.g. "last week"' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  time_filter?: string | null;
+
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Accepted for older clients and ignored' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  quality_boost?: number | null;
+}
+
+export class SemanticSearchQuery {
+  @ApiProperty({ description: 'What to look for' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_QUERY_LENGTH)
+  q!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  n_results?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 1 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1)
+  similarity_threshold?: number;
+}
+
+/** Older clients send tags as one comma-separated string; both forms are accepted. */
+const splitCommaString = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.split(',') : value);
+
+export class TagSearchDto {
+  @ApiProperty({ type: [String], description: 'Tags (a comma-separated string is accepted too)' })
+  @Transform(splitCommaString)
+  @IsArray()
+  @ArrayMaxSize(MAX_TAGS)
+  @IsString({ each: true })
+  @MaxLength(MAX_TAG_LENGTH, { each: true })
+  tags!: string[];
+
+  @ApiPropertyOptional({ default: false, description: 'Require every tag instead of any' })
+  @IsOptional()
+  @IsBoolean()
+  match_all?: boolean | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Natural-language time limit' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  time_filter?: string | null;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  n_results?: number | null;
+}
+
+export class TimeSearchDto {
+  @ApiProperty({ description: 'When: "yesterday", "last week", "3 days ago", "since March", ...' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  query!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  n_results?: number | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Rank the memories of that time by meaning' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(MAX_QUERY_LENGTH)
+  semantic_query?: string | null;
+}
+
+export class SimilarQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  n_results?: number;
+}
+

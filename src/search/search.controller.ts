@@ -1,0 +1,101 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/api-docs.decorators.js';
+import { ContentHashPipe } from '../common/content-hash.pipe.js';
+import { toMemoryResponse } from '../memories/dto/memory.response.js';
+import { SemanticSearchDto, SemanticSearchQuery, SimilarQuery, TagSearchDto, TimeSearchDto } from './dto/search-requests.js';
+import { SearchResponse } from './dto/search-responses.js';
+import { type SearchHit, SearchService } from './search.service.js';
+
+const DEFAULT_RESULTS = 10;
+const DEFAULT_TAG_RESULTS = 100;
+
+function respond(
+  query: string,
+  searchType: string,
+  started: number,
+  hits: SearchHit[],
+  withRelevanceScore = false,
+): SearchResponse {
+  return {
+    results: hits.map((hit) => ({
+      memory: toMemoryResponse(hit.memory),
+      similarity_score: hit.similarity,
+      ...(withRelevanceScore ? { relevance_score: hit.similarity } : {}),
+      relevance_reason: hit.reason,
+    })),
+    total_found: hits.length,
+    query,
+    search_type: searchType,
+    processing_time_ms: Math.round((performance.now() - started) * 100) / 100,
+  };
+}
+
+@ApiTags('search')
+@ApiAuthenticated()
+@Controller('api/search')
+export class SearchController {
+  constructor(private readonly search: SearchService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Semantic search: memories nearest in meaning, best first' })
+  async semantic(@Body() dto: SemanticSearchDto): Promise<SearchResponse> {
+    const started = performance.now();
+    const hits = await this.search.semantic({
+      query: dto.query,
+      limit: dto.n_results ?? DEFAULT_RESULTS,
+      threshold: dto.similarity_threshold,
+      tags: dto.tags,
+      timeFilter: dto.time_filter,
+    });
+    return respond(dto.query, 'semantic', started, hits);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Semantic search for GET clients (results also carry relevance_score)' })
+  async semanticGet(@Query() query: SemanticSearchQuery): Promise<SearchResponse> {
+    const started = performance.now();
+    const hits = await this.search.semantic({
+      query: query.q,
+      limit: query.n_results ?? DEFAULT_RESULTS,
+      threshold: query.similarity_threshold,
+    });
+    return respond(query.q, 'semantic', started, hits, true);
+  }
+
+  @Post('by-tag')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Memories carrying any (or all) of the tags, newest first' })
+  async byTag(@Body() dto: TagSearchDto): Promise<SearchResponse> {
+    const started = performance.now();
+    const hits = await this.search.byTags({
+      tags: dto.tags,
+      match: dto.match_all ? 'all' : 'any',
+      limit: dto.n_results ?? DEFAULT_TAG_RESULTS,
+      timeFilter: dto.time_filter,
+    });
+    return respond(dto.tags.join(','), 'tag', started, hits);
+  }
+
+  @Post('by-time')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Memories from a natural-language time ("last week"), optionally ranked by meaning' })
+  async byTime(@Body() dto: TimeSearchDto): Promise<SearchResponse> {
+    const started = performance.now();
+    const hits = await this.search.byTime({
+      phrase: dto.query,
+      limit: dto.n_results ?? DEFAULT_RESULTS,
+      semanticQuery: dto.semantic_query,
+    });
+    return respond(dto.query, 'time', started, hits);
+  }
+
+  @Get('similar/:content_hash')
+  @ApiOperation({ summary: 'Memories nearest in meaning to a stored one' })
+  async similar(@Param('content_hash', ContentHashPipe) hash: string, @Query() query: SimilarQuery): Promise<SearchResponse> {
+    const started = performance.now();
+    const hits = await this.search.similarTo(hash, query.n_results ?? DEFAULT_RESULTS);
+    return respond(hash, 'similar', started, hits);
+  }
+}

@@ -1,0 +1,150 @@
+import * as chrono from 'chrono-node';
+
+/** A half-open interval [start, end) of wall-clock time. */
+export interface TimeRange {
+  start: Date;
+  end: Date;
+}
+
+type Unit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
+
+const NUMBER_WORDS: Record<string, number> = {
+  a: 1, an: 1, one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10,
+  eleven: 11, twelve: 12, couple: 2, few: 3,
+};
+
+function toCount(word: string): number | null {
+  if (/^\d{1,5}$/.test(word)) return Number(word);
+  return NUMBER_WORDS[word] ?? null;
+}
+
+/** Start of the calendar unit containing `date`, in the server's local time; weeks start on Monday. */
+function startOf(date: Date, unit: Unit): Date {
+  const d = new Date(date);
+  switch (unit) {
+    case 'year':
+      return new Date(d.getFullYear(), 0, 1);
+    case 'month':
+      return new Date(d.getFullYear(), d.getMonth(), 1);
+    case 'week': {
+      const day = new Date(d.getFullYear(), d.getMonth(), d.getDate());
+      day.setDate(day.getDate() - ((day.getDay() + 6) % 7));
+      return day;
+    }
+    case 'day':
+      return new Date(d.getFullYear(), d.getMonth(), d.getDate());
+    case 'hour':
+      return new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours());
+    case 'minute':
+      return new Date(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes());
+  }
+}
+
+function add(date: Date, unit: Unit, amount: number): Date {
+  const d = new Date(date);
+  switch (unit) {
+    case 'year':
+      d.setFullYear(d.getFullYear() + amount);
+      break;
+    case 'month':
+      d.setMonth(d.getMonth() + amount);
+      break;
+    case 'week':
+      d.setDate(d.getDate() + 7 * amount);
+      break;
+    case 'day':
+      d.setDate(d.getDate() + amount);
+      break;
+    case 'hour':
+      d.setHours(d.getHours() + amount);
+      break;
+    case 'minute':
+      d.setMinutes(d.getMinutes() + amount);
+      break;
+  }
+  return d;
+}
+
+function period(date: Date, unit: Unit): TimeRange {
+  const start = startOf(date, unit);
+  return { start, end: add(start, unit, 1) };
+}
+
+function unitOf(word: string): Unit | null {
+  const singular = word.replace(/s$/, '');
+  return (['minute', 'hour', 'day', 'week', 'month', 'year'] as const).find((u) => u === singular) ?? null;
+}
+
+/** The period a chrono result names: its explicit end, or the finest component it is sure of. */
+function chronoRange(text: string, now: Date): TimeRange | null {
+  const [result] = chrono.parse(text, now);
+  if (!result || result.text.trim().length < text.trim().length * 0.6) return null;
+  const unit: Unit = result.start.isCertain('minute')
+    ? 'minute'
+    : result.start.isCertain('hour')
+      ? 'hour'
+      : result.start.isCertain('day') || result.start.isCertain('weekday')
+        ? 'day'
+        : result.start.isCertain('month')
+          ? 'month'
+          : 'year';
+  let range = period(result.start.date(), unit);
+  // "March" said in November means the March that has passed, not the next one.
+  if (range.start > now && !result.start.isCertain('year')) {
+    range = period(add(result.start.date(), 'year', -1), unit);
+  }
+  if (result.end) range = { start: range.start, end: period(result.end.date(), unit).end };
+  return range;
+}
+
+/**
+ * Turns a natural-language time phrase ("yesterday", "last week", "3 days ago", "since March",
+ * "between May 1 and May 3") into a range. Returns null when the phrase names no time.
+ */
+export function parseTimeRange(phrase: string, now: Date = new Date()): TimeRange | null {
+  const text = phrase.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (text === '') return null;
+  const farFuture = add(now, 'year', 100);
+
+  if (text === 'today') return period(now, 'day');
+  if (text === 'yesterday') return period(add(now, 'day', -1), 'day');
+  if (text === 'recently' || text === 'recent') return { start: add(now, 'day', -7), end: farFuture };
+
+  let match = /^(this|last|previous|past) (week|month|year)$/.exec(text);
+  if (match) return period(add(now, match[2] as Unit, match[1] === 'this' ? 0 : -1), match[2] as Unit);
+
+  match = /^(?:in |within |during |over )?(?:the )?(?:last|past|previous) (\w+) (minutes?|hours?|days?|weeks?|months?|years?)$/.exec(text);
+  if (match) {
+    const count = toCount(match[1]!);
+    const unit = unitOf(match[2]!);
+    if (count !== null && unit !== null) return { start: add(now, unit, -count), end: farFuture };
+  }
+
+  match = /^(\w+) (minutes?|hours?|days?|weeks?|months?|years?) ago$/.exec(text);
+  if (match) {
+    const count = toCount(match[1]!);
+    const unit = unitOf(match[2]!);
+    if (count !== null && unit !== null) return period(add(now, unit, -count), unit);
+  }
+
+  match = /^(since|after|from|starting) (.+)$/.exec(text);
+  if (match) {
+    const from = parseTimeRange(match[2]!, now);
+    if (from) return { start: match[1] === 'after' ? from.end : from.start, end: farFuture };
+  }
+
+  match = /^(before|until|till|prior to) (.+)$/.exec(text);
+  if (match) {
+    const to = parseTimeRange(match[2]!, now);
+    if (to) return { start: new Date(0), end: match[1] === 'before' || match[1] === 'prior to' ? to.start : to.end };
+  }
+
+  match = /^between (.+) and (.+)$/.exec(text);
+  if (match) {
+    const from = parseTimeRange(match[1]!, now);
+    const to = parseTimeRange(match[2]!, now);
+    if (from && to) return { start: from.start, end: to.end };
+  }
+
+  return chronoRange(text, now);
+}

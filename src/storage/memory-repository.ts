@@ -1,0 +1,96 @@
+/**
+ * The storage contract every backend implements. Services depend on this interface (injected as
+ * MEMORY_REPOSITORY), never on a database driver.
+ */
+export const MEMORY_REPOSITORY = Symbol('MEMORY_REPOSITORY');
+
+export type JsonObject = Record<string, unknown>;
+
+export interface Memory {
+  contentHash: string;
+  content: string;
+  tags: string[];
+  memoryType: string | null;
+  metadata: JsonObject;
+  /** Epoch seconds (fractional). */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type TagMatch = 'any' | 'all';
+
+export interface TagFilter {
+  tags: string[];
+  match: TagMatch;
+}
+
+export interface MemoryFilter {
+  tags?: TagFilter;
+  memoryType?: string;
+  /** Epoch seconds, inclusive. */
+  createdFrom?: number;
+  /** Epoch seconds, exclusive. */
+  createdBefore?: number;
+  excludeHash?: string;
+}
+
+export interface MemoryPage {
+  memories: Memory[];
+  total: number;
+}
+
+export interface ScoredMemory {
+  memory: Memory;
+  /** Cosine distance in 0..2 (0 = same direction). */
+  distance: number;
+}
+
+export interface MemoryPatch {
+  tags?: string[];
+  memoryType?: string | null;
+  /** Keys merged (shallowly) into the stored metadata, inside the write transaction. */
+  metadata?: JsonObject;
+  updatedAt: number;
+}
+
+export interface TagCount {
+  tag: string;
+  count: number;
+}
+
+export interface StorageStatistics {
+  totalMemories: number;
+  totalTags: number;
+}
+
+export interface StorageDetails {
+  backend: string;
+  databasePath: string;
+  databaseSizeBytes: number;
+  walSizeBytes: number;
+  embeddingModel: string;
+  embeddingDimension: number;
+  schemaVersion: number;
+  pragmas: Record<string, string | number>;
+}
+
+export type InsertOutcome = { inserted: true; memory: Memory } | { inserted: false; existing: Memory };
+
+export interface MemoryRepository {
+  /** Writes the memory and its vector atomically; an existing hash is reported, not overwritten. */
+  insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome>;
+  findByHash(contentHash: string): Promise<Memory | null>;
+  /** Newest first. */
+  list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage>;
+  update(contentHash: string, patch: MemoryPatch): Promise<Memory | null>;
+  delete(contentHash: string): Promise<boolean>;
+  /** Nearest first, limited to memories matching the filter. */
+  searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
+  findEmbedding(contentHash: string): Promise<Float32Array | null>;
+  tagCounts(): Promise<TagCount[]>;
+  statistics(): Promise<StorageStatistics>;
+  details(): Promise<StorageDetails>;
+  /** Throws if the database cannot answer a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,87 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Schema migrations, applied in order on start; PRAGMA user_version records the last one applied.
+ * Each runs inside one IMMEDIATE transaction, so two processes opening a new file migrate it once.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE memories (
+    id           INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL UNIQUE,
+    content      TEXT NOT NULL,
+    tags         TEXT NOT NULL DEFAULT '[]',
+    memory_type  TEXT,
+    metadata     TEXT NOT NULL DEFAULT '{}',
+    created_at   REAL NOT NULL,
+    updated_at   REAL NOT NULL
+  );
+  CREATE INDEX memories_created_at ON memories (created_at);
+  CREATE INDEX memories_type_created_at ON memories (memory_type, created_at);
+  CREATE TABLE memory_tags (
+    tag       TEXT NOT NULL,
+    memory_id INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    PRIMARY KEY (tag, memory_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX memory_tags_memory_id ON memory_tags (memory_id);
+  CREATE TABLE service_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class SchemaVersionError extends Error {}
+
+export function applyMigrations(db: Database.Database, path: string): void {
+  db.transaction(() => {
+    const current = db.pragma('user_version', { simple: true }) as number;
+    if (current > SCHEMA_VERSION) {
+      throw new SchemaVersionError(
+        `Database file ${path} has schema version ${current}, newer than this server understands (${SCHEMA_VERSION}); upgrade the server`,
+      );
+    }
+    for (let version = current; version < SCHEMA_VERSION; version++) {
+      db.exec(MIGRATIONS[version]!);
+      db.pragma(`user_version = ${version + 1}`);
+    }
+  }).immediate();
+}
+
+/** Starting with a different model than the file was built with would mix vector spaces. */
+export class EmbeddingSpaceMismatchError extends Error {}
+
+/**
+ * Records the model that fills the vector table, creating the vec0 table with its dimension on
+ * first use, and refuses a file built with another model.
+ */
+export function ensureEmbeddingSpace(db: Database.Database, path: string, modelId: string, dimension: number): void {
+  db.transaction(() => {
+    const rows = db.prepare(`SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')`).all() as {
+      key: string;
+      value: string;
+    }[];
+    const meta = new Map(rows.map((r) => [r.key, r.value]));
+    const storedModel = meta.get('embedding_model');
+    if (storedModel !== undefined) {
+      const storedDimension = Number(meta.get('embedding_dimension'));
+      if (storedModel !== modelId || storedDimension !== dimension) {
+        throw new EmbeddingSpaceMismatchError(
+          `Database file ${path} was built with embedding model "${storedModel}" (${storedDimension}-d), ` +
+            `but the server is configured with "${modelId}" (${dimension}-d). Set MCP_EMBEDDING_MODEL=${storedModel}, ` +
+            'or use another MCP_MEMORY_SQLITE_PATH for the new model.',
+        );
+      }
+      return;
+    }
+    if (!Number.isInteger(dimension) || dimension <= 0 || dimension > 8192) {
+      throw new EmbeddingSpaceMismatchError(`Embedding dimension ${dimension} is not usable`);
+    }
+    db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${dimension}] distance_metric=cosine)`);
+    const insert = db.prepare('INSERT INTO service_meta (key, value) VALUES (?, ?)');
+    insert.run('embedding_model', modelId);
+    insert.run('embedding_dimension', String(dimension));
+  }).immediate();
+}

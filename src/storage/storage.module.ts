@@ -1,0 +1,33 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
+import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
+import { MEMORY_REPOSITORY, type MemoryRepository } from './memory-repository.js';
+import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
+
+@Module({
+  imports: [EmbeddingsModule],
+  providers: [
+    {
+      provide: MEMORY_REPOSITORY,
+      inject: [APP_CONFIG, EMBEDDING_PROVIDER],
+      useFactory: (config: AppConfig, embeddings: EmbeddingProvider): MemoryRepository =>
+        SqliteMemoryRepository.open({
+          path: config.storage.sqlitePath,
+          pragmas: config.storage.pragmas,
+          busyBudgetMs: config.storage.busyBudgetMs,
+          embeddingModel: embeddings.modelId,
+          embeddingDimension: embeddings.dimension,
+        }),
+    },
+  ],
+  exports: [MEMORY_REPOSITORY, EmbeddingsModule],
+})
+export class StorageModule implements OnApplicationShutdown {
+  constructor(@Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.repository.close();
+  }
+}
