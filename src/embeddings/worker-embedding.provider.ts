@@ -28,6 +28,8 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
   private inFlight: InFlightBatch | null = null;
   private nextId = 1;
   private closed = false;
+  /** How many batches went to the model: fewer than requests when micro-batching merges them. */
+  modelCalls = 0;
 
   private constructor(
     private worker: Worker,
@@ -71,6 +73,7 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     }
     const request: EmbedRequest = { id: this.nextId++, texts: items.flatMap((item) => [...item.texts]) };
     this.inFlight = { id: request.id, items };
+    this.modelCalls += 1;
     this.worker.postMessage(request);
   }
 

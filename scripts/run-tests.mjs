@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Runs every compiled test file with Node's test runner and ends with the plain summary line
+// "tests: N passed, N failed" taken from the runner's own counts.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const roots = ['dist/src', 'dist/test'];
+const filter = process.argv.slice(2);
+
+function findSpecs(dir) {
+  let found = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found = found.concat(findSpecs(path));
+    else if (name.endsWith('.spec.js')) found.push(path);
+  }
+  return found;
+}
+
+const files = roots
+  .flatMap((root) => findSpecs(root))
+  .filter((file) => filter.length === 0 || filter.some((f) => file.includes(f)))
+  .sort();
+if (files.length === 0) {
+  console.error('No test files found; run "npm run build" first');
+  process.exit(1);
+}
+
+const child = spawn(
+  process.execPath,
+  ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MCP_MDNS_ENABLED: 'false' } },
+);
+let output = '';
+child.stdout.on('data', (chunk) => {
+  output += chunk;
+  process.stdout.write(chunk);
+});
+child.on('close', (code) => {
+  const count = (label) => {
+    const matches = [...output.matchAll(new RegExp(`^\\S*\\s*${label} (\\d+)$`, 'gm'))];
+    return matches.length === 0 ? null : Number(matches.at(-1)[1]);
+  };
+  const passed = count('pass');
+  const failed = count('fail');
+  console.log(`\n${files.length} test files: ${files.map((f) => relative('dist', f)).join(', ')}`);
+  if (passed === null || failed === null) {
+    console.log('tests: 0 passed, 1 failed');
+    process.exit(code || 1);
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed`);
+  process.exit(code ?? 1);
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parseTimeRange } from './time-range.parser.js';
+
+// Wednesday 2026-11-25 15:00 local time.
+const now = new Date(2026, 10, 25, 15, 0, 0);
+const local = (y: number, m: number, d: number, h = 0): Date => new Date(y, m - 1, d, h);
+
+function range(phrase: string): { start: Date; end: Date } {
+  const parsed = parseTimeRange(phrase, now);
+  assert.ok(parsed, `"${phrase}" should parse`);
+  return parsed;
+}
+
+describe('parseTimeRange', () => {
+  it('understands calendar days', () => {
+    assert.deepEqual(range('today'), { start: local(2026, 11, 25), end: local(2026, 11, 26) });
+    assert.deepEqual(range('Yesterday'), { start: local(2026, 11, 24), end: local(2026, 11, 25) });
+    assert.deepEqual(range('3 days ago'), { start: local(2026, 11, 22), end: local(2026, 11, 23) });
+    assert.deepEqual(range('two days ago'), { start: local(2026, 11, 23), end: local(2026, 11, 24) });
+  });
+
+  it('understands calendar weeks (Monday first), months and years', () => {
+    assert.deepEqual(range('this week'), { start: local(2026, 11, 23), end: local(2026, 11, 30) });
+    assert.deepEqual(range('last week'), { start: local(2026, 11, 16), end: local(2026, 11, 23) });
+    assert.deepEqual(range('last month'), { start: local(2026, 10, 1), end: local(2026, 11, 1) });
+    assert.deepEqual(range('last year'), { start: local(2025, 1, 1), end: local(2026, 1, 1) });
+  });
+
+  it('understands rolling windows up to now', () => {
+    const r = range('last 3 days');
+    assert.deepEqual(r.start, local(2026, 11, 22, 15));
+    assert.ok(r.end > now);
+    assert.deepEqual(range('in the past 2 hours').start, local(2026, 11, 25, 13));
+    assert.ok(range('recently').start < now);
+  });
+
+  it('understands since / before / between with dates and month names', () => {
+    const since = range('since March');
+    assert.deepEqual(since.start, local(2026, 3, 1));
+    assert.ok(since.end > now);
+    assert.deepEqual(range('before November 2026'), { start: new Date(0), end: local(2026, 11, 1) });
+    assert.deepEqual(range('between May 1 and May 3'), { start: local(2026, 5, 1), end: local(2026, 5, 4) });
+  });
+
+  it('reads a month said before it comes round again as the past one', () => {
+    assert.deepEqual(range('December'), { start: local(2025, 12, 1), end: local(2026, 1, 1) });
+  });
+
+  it('falls back to chrono for explicit dates', () => {
+    assert.deepEqual(range('2026-03-14'), { start: local(2026, 3, 14), end: local(2026, 3, 15) });
+    assert.deepEqual(range('March 14, 2025'), { start: local(2025, 3, 14), end: local(2025, 3, 15) });
+  });
+
+  it('returns null for text that names no time', () => {
+    assert.equal(parseTimeRange('blurgh', now), null);
+    assert.equal(parseTimeRange('', now), null);
+    assert.equal(parseTimeRange('the quarterly planning meeting', now), null);
+  });
+});
