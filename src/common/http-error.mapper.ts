@@ -27,14 +27,11 @@ interface FastifyLikeError {
   message: string;
 }
 
-const FASTIFY_MESSAGES: Record<string, (e: FastifyLikeError) => { status: number; detail: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: () => ({ status: 413, detail: 'Request body is too large' }),
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => ({
-    status: 400,
-    detail: 'Unsupported Content-Type; send the body as application/json',
-  }),
-  FST_ERR_CTP_EMPTY_JSON_BODY: () => ({ status: 400, detail: 'The request body is empty; send a JSON object' }),
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => ({ status: 400, detail: 'Content-Length does not match the body' }),
+const FASTIFY_MESSAGES: Record<string, { status: number; detail: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, detail: 'Request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 400, detail: 'Unsupported Content-Type; send the body as application/json' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, detail: 'The request body is empty; send a JSON object' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, detail: 'Content-Length does not match the body' },
 };
 
 /** The single mapping from any thrown error to an HTTP status and a {detail} JSON body. */
@@ -53,6 +50,10 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof StorageUnavailableError || error instanceof EmbeddingUnavailableError) {
     return plain(503, error.message, { 'retry-after': '5' });
   }
+  // Nest wraps Fastify's own 4xx errors (body parsing, content type) in an HttpException.
+  const cause = error instanceof HttpException ? (error.cause as FastifyLikeError | undefined) : undefined;
+  const fastifyKnown = cause?.code ? FASTIFY_MESSAGES[cause.code] : undefined;
+  if (fastifyKnown) return plain(fastifyKnown.status, fastifyKnown.detail);
   if (error instanceof HttpException) {
     const status = error.getStatus();
     const response = error.getResponse();
@@ -66,13 +67,8 @@ export function toHttpError(error: unknown): HttpError {
   const fastifyError = error as FastifyLikeError;
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     const known = fastifyError.code ? FASTIFY_MESSAGES[fastifyError.code] : undefined;
-    if (known) {
-      const { status, detail } = known(fastifyError);
-      return plain(status, detail);
-    }
-    if (error instanceof SyntaxError || fastifyError.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-      return plain(400, `Malformed JSON body: ${fastifyError.message}`);
-    }
+    if (known) return plain(known.status, known.detail);
+    if (error instanceof SyntaxError) return plain(400, `Malformed JSON body: ${fastifyError.message}`);
     return plain(fastifyError.statusCode, fastifyError.message);
   }
   return plain(500, 'Internal server error');
