@@ -29,7 +29,7 @@ if (files.length === 0) {
 
 const child = spawn(
   process.execPath,
-  ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
+  ['--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...files],
   { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MCP_MDNS_ENABLED: 'false' } },
 );
 let output = '';

@@ -39,7 +39,7 @@ function installOpenApi(app: NestFastifyApplication): void {
       .setTitle('MCP Memory Service')
       .setDescription('Semantic memory for AI agents: store, search and recall memories.')
       .setVersion(SERVICE_VERSION)
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key as a Bearer token' })
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key as a Bearer token' })
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key-header')
       .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key' }, 'api-key-query')
       .build(),

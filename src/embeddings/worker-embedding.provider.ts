@@ -136,6 +136,8 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
 
 function spawnWorker(data: EmbeddingWorkerData): Promise<{ worker: Worker; dimension: number; loadMs: number }> {
   const worker = new Worker(new URL('./embedding.worker.js', import.meta.url), { workerData: data });
+  // An idle model must not keep a process alive on its own (e.g. after a failed start-up).
+  worker.unref();
   return new Promise((resolve, reject) => {
     // Only our own listeners are removed: Worker keeps internal ones that removeAllListeners would break.
     const detach = (): void => {

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ContentHashPipe } from '../common/content-hash.pipe.js';
 import { InvalidInputError } from '../common/domain-errors.js';
@@ -36,6 +36,7 @@ export class MemoriesController {
 
   @Post()
   @HttpCode(200)
+  @ApiOkResponse({ type: StoreMemoryResponse })
   @ApiOperation({ summary: 'Store a memory', description: 'An exact duplicate (same content hash) answers success:false.' })
   @ApiHeader({ name: 'X-Agent-ID', required: false, description: 'Adds the tag agent:<id>' })
   async store(@Body() dto: StoreMemoryDto, @Headers('x-agent-id') agentHeader?: string): Promise<StoreMemoryResponse> {
@@ -54,6 +55,7 @@ export class MemoriesController {
   }
 
   @Get()
+  @ApiOkResponse({ type: MemoryListResponse })
   @ApiOperation({ summary: 'List memories, newest first' })
   async list(@Query() query: ListMemoriesQuery): Promise<MemoryListResponse> {
     const page = query.page ?? 1;
@@ -75,6 +77,7 @@ export class MemoriesController {
   }
 
   @Get('search/tags')
+  @ApiOkResponse({ type: LegacyTagSearchResponse })
   @ApiOperation({ summary: 'Memories with any of the tags (older clients)' })
   async legacyTagSearch(@Query() query: LegacyTagSearchQuery): Promise<LegacyTagSearchResponse> {
     const memories = await this.memories.findByTags(
@@ -86,12 +89,14 @@ export class MemoriesController {
   }
 
   @Get(':content_hash')
+  @ApiOkResponse({ type: MemoryResponse })
   @ApiOperation({ summary: 'Get one memory by its content hash' })
   async get(@Param('content_hash', ContentHashPipe) hash: string): Promise<MemoryResponse> {
     return toMemoryResponse(await this.memories.get(hash));
   }
 
   @Put(':content_hash')
+  @ApiOkResponse({ type: UpdateMemoryResponse })
   @ApiOperation({ summary: 'Update tags, type or metadata (content is immutable)' })
   async update(@Param('content_hash', ContentHashPipe) hash: string, @Body() dto: UpdateMemoryDto): Promise<UpdateMemoryResponse> {
     const memory = await this.memories.update(hash, { tags: dto.tags, memoryType: dto.memory_type, metadata: dto.metadata });
@@ -99,6 +104,7 @@ export class MemoriesController {
   }
 
   @Delete(':content_hash')
+  @ApiOkResponse({ type: DeleteMemoryResponse })
   @ApiOperation({ summary: 'Delete a memory' })
   async delete(@Param('content_hash', ContentHashPipe) hash: string): Promise<DeleteMemoryResponse> {
     await this.memories.delete(hash);

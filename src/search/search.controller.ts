@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ContentHashPipe } from '../common/content-hash.pipe.js';
 import { toMemoryResponse } from '../memories/dto/memory.response.js';
@@ -39,6 +39,7 @@ export class SearchController {
 
   @Post()
   @HttpCode(200)
+  @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Semantic search: memories nearest in meaning, best first' })
   async semantic(@Body() dto: SemanticSearchDto): Promise<SearchResponse> {
     const started = performance.now();
@@ -53,6 +54,7 @@ export class SearchController {
   }
 
   @Get()
+  @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Semantic search for GET clients (results also carry relevance_score)' })
   async semanticGet(@Query() query: SemanticSearchQuery): Promise<SearchResponse> {
     const started = performance.now();
@@ -66,6 +68,7 @@ export class SearchController {
 
   @Post('by-tag')
   @HttpCode(200)
+  @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Memories carrying any (or all) of the tags, newest first' })
   async byTag(@Body() dto: TagSearchDto): Promise<SearchResponse> {
     const started = performance.now();
@@ -80,6 +83,7 @@ export class SearchController {
 
   @Post('by-time')
   @HttpCode(200)
+  @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Memories from a natural-language time ("last week"), optionally ranked by meaning' })
   async byTime(@Body() dto: TimeSearchDto): Promise<SearchResponse> {
     const started = performance.now();
@@ -92,6 +96,7 @@ export class SearchController {
   }
 
   @Get('similar/:content_hash')
+  @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Memories nearest in meaning to a stored one' })
   async similar(@Param('content_hash', ContentHashPipe) hash: string, @Query() query: SimilarQuery): Promise<SearchResponse> {
     const started = performance.now();

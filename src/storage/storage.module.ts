@@ -12,14 +12,21 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
     {
       provide: MEMORY_REPOSITORY,
       inject: [APP_CONFIG, EMBEDDING_PROVIDER],
-      useFactory: (config: AppConfig, embeddings: EmbeddingProvider): MemoryRepository =>
-        SqliteMemoryRepository.open({
-          path: config.storage.sqlitePath,
-          pragmas: config.storage.pragmas,
-          busyBudgetMs: config.storage.busyBudgetMs,
-          embeddingModel: embeddings.modelId,
-          embeddingDimension: embeddings.dimension,
-        }),
+      useFactory: async (config: AppConfig, embeddings: EmbeddingProvider): Promise<MemoryRepository> => {
+        try {
+          return SqliteMemoryRepository.open({
+            path: config.storage.sqlitePath,
+            pragmas: config.storage.pragmas,
+            busyBudgetMs: config.storage.busyBudgetMs,
+            embeddingModel: embeddings.modelId,
+            embeddingDimension: embeddings.dimension,
+          });
+        } catch (error) {
+          // Start-up stops here, and Nest shuts down no provider it already built: free the model.
+          await embeddings.close();
+          throw error;
+        }
+      },
     },
   ],
   exports: [MEMORY_REPOSITORY, EmbeddingsModule],
