@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
+import { ApiClient } from './helpers/http.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+describe('health endpoints', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  before(async () => {
+    server = await startTestServer({
+      env: { MCP_API_KEY: 'k', MCP_MEMORY_SQLITE_PRAGMAS: 'cache_size=-8000,temp_store=MEMORY,synchronous=NORMAL' },
+    });
+    api = new ApiClient(server.url, 'k');
+    await api.post('/api/memories', { content: 'health check memory', tags: ['h1', 'h2'] });
+  });
+
+  after(async () => {
+    await server.cleanup();
+  });
+
+  it('reports counts to a keyed caller', async () => {
+    const res = await api.get('/api/health');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.statistics, { total_memories: 1, total_tags: 2 });
+  });
+
+  it('details database and WAL size, model, dimension and the pragmas in force', async () => {
+    const res = await api.get('/api/health/detailed');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'healthy');
+    assert.equal(res.body.database_path, server.dbPath);
+    assert.ok(res.body.database_size_bytes > 0);
+    assert.equal(typeof res.body.wal_size_bytes, 'number');
+    assert.equal(res.body.embedding_model, 'use-lite');
+    assert.equal(res.body.embedding_dimension, 512);
+    assert.equal(res.body.pragmas.journal_mode, 'wal');
+    assert.equal(res.body.pragmas.cache_size, -8000);
+    assert.equal(res.body.pragmas.temp_store, 2);
+    assert.equal(res.body.pragmas.synchronous, 1);
+    assert.equal(res.body.pragmas.foreign_keys, 1);
+  });
+
+  it('answers 503 unhealthy when the database is unusable, and keeps serving', async () => {
+    const repository = server.app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+    await repository.close();
+    const res = await api.get('/api/health');
+    assert.equal(res.status, 503);
+    assert.equal(res.body.status, 'unhealthy');
+    assert.equal(typeof res.body.error, 'string');
+    const store = await api.post('/api/memories', { content: 'cannot be written now' });
+    assert.equal(store.status, 503);
+    assert.match(store.body.detail, /unavailable/);
+  });
+});
