@@ -28,8 +28,7 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
   private inFlight: InFlightBatch | null = null;
   private nextId = 1;
   private closed = false;
-  /** How many batches went to the model: fewer than requests when micro-batching merges them. */
-  modelCalls = 0;
+  private calls = 0;
 
   private constructor(
     private worker: Worker,
@@ -45,6 +44,11 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     const data: EmbeddingWorkerData = { modelId, modelsDir };
     const { worker, dimension, loadMs } = await spawnWorker(data);
     return new WorkerEmbeddingProvider(worker, modelId, dimension, loadMs, data);
+  }
+
+  /** How many batches went to the model: fewer than requests when micro-batching merges them. */
+  get modelCalls(): number {
+    return this.calls;
   }
 
   embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -73,7 +77,7 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     }
     const request: EmbedRequest = { id: this.nextId++, texts: items.flatMap((item) => [...item.texts]) };
     this.inFlight = { id: request.id, items };
-    this.modelCalls += 1;
+    this.calls += 1;
     this.worker.postMessage(request);
   }
 

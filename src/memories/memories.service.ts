@@ -84,7 +84,7 @@ export class MemoriesService {
       contentHash: hash,
       content,
       tags: normalizeTags(tags),
-      memoryType: input.memoryType ?? null,
+      memoryType: input.memoryType || null,
       metadata,
       createdAt: now,
       updatedAt: now,

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
-import { MAX_TAG_LENGTH, MAX_TAGS } from '../tags.js';
+import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { MAX_TAGS } from '../tags.js';
+import { IsTagList } from './is-tag-list.decorator.js';
 
 export class StoreMemoryDto {
   @ApiProperty({ description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)' })
@@ -10,10 +11,7 @@ export class StoreMemoryDto {
 
   @ApiPropertyOptional({ type: [String], description: `Up to ${MAX_TAGS} tags; trimmed, lower-cased, de-duplicated` })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @MaxLength(MAX_TAG_LENGTH, { each: true })
+  @IsTagList()
   tags?: string[] | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, example: 'note' })

@@ -1,15 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
-import { MAX_TAG_LENGTH, MAX_TAGS } from '../tags.js';
+import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsTagList } from './is-tag-list.decorator.js';
 
 /** Content is immutable (it defines the hash); tags, type and metadata can change. */
 export class UpdateMemoryDto {
   @ApiPropertyOptional({ type: [String], description: 'Replaces the tag list' })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @MaxLength(MAX_TAG_LENGTH, { each: true })
+  @IsTagList()
   tags?: string[] | null;
 
   @ApiPropertyOptional({ type: String, nullable: true })

@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize,
-  IsArray,
   IsBoolean,
   IsInt,
   IsNotEmpty,
@@ -13,7 +11,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
-import { MAX_TAG_LENGTH, MAX_TAGS } from '../../memories/tags.js';
+import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
 
 export const MAX_QUERY_LENGTH = 10_000;
 
@@ -40,10 +38,7 @@ export class SemanticSearchDto {
 
   @ApiPropertyOptional({ type: [String], description: 'Only memories with any of these tags' })
   @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @MaxLength(MAX_TAG_LENGTH, { each: true })
+  @IsTagList()
   tags?: string[] | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Natural-language time limit, e.g. "last week"' })
@@ -90,10 +85,7 @@ const splitCommaString = ({ value }: { value: unknown }): unknown => (typeof val
 export class TagSearchDto {
   @ApiProperty({ type: [String], description: 'Tags (a comma-separated string is accepted too)' })
   @Transform(splitCommaString)
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @MaxLength(MAX_TAG_LENGTH, { each: true })
+  @IsTagList()
   tags!: string[];
 
   @ApiPropertyOptional({ default: false, description: 'Require every tag instead of any' })
