@@ -3,6 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MemoriesModule } from './memories/memories.module.js';
 import { SearchModule } from './search/search.module.js';
@@ -19,6 +20,7 @@ export class AppModule {
         MemoriesModule,
         SearchModule,
         HealthModule,
+        EventsModule,
       ],
     };
   }

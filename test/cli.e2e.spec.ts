@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnCli } from './helpers/cli-process.js';
 import { ApiClient } from './helpers/http.js';
+import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir } from './helpers/test-server.js';
 
 describe('mcp-memory serve (the built CLI as a child process)', () => {
@@ -17,16 +18,19 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts on the configured file, logs JSON, serves requests and stops cleanly on SIGTERM', async () => {
+  it('starts on the configured file, logs JSON, serves requests and stops cleanly on SIGTERM, closing event streams', async () => {
     const cli = spawnCli(['serve'], { MCP_HTTP_PORT: '0', MCP_API_KEY: 'cli-key', MCP_MEMORY_SQLITE_PATH: join(dir, 'db', 'memory.db') });
     const url = await cli.listening();
     const api = new ApiClient(url, 'cli-key');
     assert.equal((await api.post('/api/memories', { content: 'stored through the CLI server' })).status, 200);
     assert.equal((await api.get('/api/health')).body.statistics.total_memories, 1);
+    const stream = await SseReader.open(`${url}/api/events/stream?api_key=cli-key`);
+    await stream.waitFor((r) => r.messages.length === 1);
     const started = Date.now();
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited(), 0);
     assert.ok(Date.now() - started < 5000, 'shutdown took too long');
+    await stream.done;
     const lines = cli.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(lines.some((l) => /Loaded embedding model use-lite \(512-d\) in \d+ ms/.test(String(l.msg))), 'model load not logged');
     assert.ok(lines.some((l) => l.msg === 'request' && l.path === '/api/memories' && l.status === 200));

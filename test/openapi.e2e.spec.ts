@@ -18,6 +18,9 @@ const ROUTES: [string, string][] = [
   ['get', '/api/search/similar/{content_hash}'],
   ['get', '/api/health'],
   ['get', '/api/health/detailed'],
+  ['get', '/api/events/stream'],
+  ['get', '/api/events'],
+  ['get', '/api/events/stats'],
 ];
 
 describe('OpenAPI document and Swagger UI', () => {

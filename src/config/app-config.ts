@@ -18,6 +18,13 @@ export interface AppConfig {
   };
   readonly embeddings: { readonly model: string; readonly modelsDir: string | null };
   readonly limits: { readonly maxContentBytes: number };
+  readonly events: {
+    readonly heartbeatSeconds: number;
+    /** Events kept in memory for clients that resume with Last-Event-ID. */
+    readonly replayBufferSize: number;
+    /** Unsent bytes a stream may queue before the client is judged too slow and disconnected. */
+    readonly clientQueueBytes: number;
+  };
   readonly logLevel: LogLevel;
 }
 
@@ -139,6 +146,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }),
     limits: Object.freeze({
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
+    }),
+    events: Object.freeze({
+      heartbeatSeconds: readInt(env, 'MCP_SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
+      replayBufferSize: readInt(env, 'MCP_SSE_REPLAY_BUFFER', 1000, 0, 1_000_000),
+      clientQueueBytes: readInt(env, 'MCP_SSE_CLIENT_QUEUE_BYTES', 4 * 1_048_576, 65_536, 1_073_741_824),
     }),
     logLevel: logLevel as LogLevel,
   });

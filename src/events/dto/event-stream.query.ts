@@ -1,0 +1,10 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsNumberString, IsOptional, MaxLength } from 'class-validator';
+
+export class EventStreamQuery {
+  @ApiPropertyOptional({ description: 'Resume after this event id (the Last-Event-ID header does the same)' })
+  @IsOptional()
+  @IsNumberString({ no_symbols: true })
+  @MaxLength(20)
+  last_event_id?: string;
+}

@@ -1,0 +1,52 @@
+import type { ServerResponse } from 'node:http';
+import type { ServerEvent } from './server-event.js';
+
+/**
+ * One open event stream. Writes never wait: the socket's unsent backlog is this connection's
+ * queue, and a client whose backlog passes the cap is disconnected (it can resume by id).
+ */
+export class SseConnection {
+  private open = true;
+  /** True once the connection was cut for falling too far behind. */
+  dropped = false;
+
+  constructor(
+    readonly id: string,
+    private readonly response: ServerResponse,
+    private readonly named: boolean,
+    private readonly maxQueueBytes: number,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.open && !this.response.destroyed;
+  }
+
+  /** Returns false when the client was too far behind and has been disconnected. */
+  send(event: ServerEvent): boolean {
+    return this.write(this.named ? event.namedFrame : event.plainFrame);
+  }
+
+  comment(text: string): boolean {
+    return this.write(`: ${text}\n\n`);
+  }
+
+  write(frame: string): boolean {
+    if (!this.isOpen) return false;
+    // The backlog left from earlier messages decides: one large message alone never drops a
+    // client that keeps reading.
+    if (this.response.writableLength > this.maxQueueBytes) {
+      this.dropped = true;
+      this.open = false;
+      this.response.destroy();
+      return false;
+    }
+    this.response.write(frame);
+    return true;
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.response.end();
+  }
+}

@@ -1,0 +1,262 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventSource } from 'eventsource';
+import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { ApiClient } from './helpers/http.js';
+import { SseReader } from './helpers/sse-reader.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+const KEY = 'events-key';
+
+/** What the deployment guide's browser example collects: JSON.parse(e.data) of every message. */
+function guideClient(apiBase: string, apiKey: string): { source: EventSource; updates: Record<string, unknown>[] } {
+  const updates: Record<string, unknown>[] = [];
+  const eventSource = new EventSource(`${apiBase}/events/stream?api_key=${apiKey}`);
+  eventSource.onmessage = (e) => updates.push(JSON.parse(e.data) as Record<string, unknown>);
+  return { source: eventSource, updates };
+}
+
+async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Polls the stats until no stream is open (disconnects are noticed asynchronously), or 10 s pass. */
+async function connectedClientsSettled(api: ApiClient): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const connected = (await api.get('/api/events/stats')).body.connected_clients as number;
+    if (connected === 0 || Date.now() > deadline) return connected;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('event feed (real server, real SSE clients)', () => {
+  let server: TestServer;
+  let api: ApiClient;
+  let apiBase: string;
+
+  before(async () => {
+    server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_SSE_HEARTBEAT_SECONDS: '1', MCP_SSE_REPLAY_BUFFER: '20' } });
+    api = new ApiClient(server.url, KEY);
+    apiBase = `${server.url}/api`;
+  });
+
+  after(async () => {
+    await server.cleanup();
+  });
+
+  it("runs the deployment guide's browser example: a store by client A reaches clients B and C", async () => {
+    const b = guideClient(apiBase, KEY);
+    const c = guideClient(apiBase, KEY);
+    try {
+      await until(() => b.updates.length > 0 && c.updates.length > 0);
+      assert.equal(b.updates[0]!.type, 'connection_established');
+      const stored = await api.post('/api/memories', { content: 'Event feed: the release is frozen until Monday', tags: ['release'], memory_type: 'decision' });
+      const hash = stored.body.content_hash as string;
+      await api.put(`/api/memories/${hash}`, { tags: ['release', 'frozen'] });
+      await api.delete(`/api/memories/${hash}`);
+      for (const client of [b, c]) {
+        await until(() => client.updates.some((u) => u.type === 'memory_deleted'));
+        const [storedEvent, updatedEvent, deletedEvent] = client.updates.slice(1);
+        assert.equal(storedEvent!.type, 'memory_stored');
+        assert.equal(storedEvent!.content_hash, hash);
+        assert.ok(!Number.isNaN(Date.parse(storedEvent!.timestamp as string)));
+        const memory = storedEvent!.memory as Record<string, unknown>;
+        assert.equal(memory.content, 'Event feed: the release is frozen until Monday');
+        assert.deepEqual(memory.tags, ['release']);
+        assert.equal(memory.memory_type, 'decision');
+        assert.equal(updatedEvent!.type, 'memory_updated');
+        assert.deepEqual(updatedEvent!.tags, ['release', 'frozen']);
+        assert.equal(deletedEvent!.type, 'memory_deleted');
+        assert.equal(deletedEvent!.content_hash, hash);
+      }
+    } finally {
+      b.source.close();
+      c.source.close();
+    }
+  });
+
+  it('GET /api/events sends the same feed with event names for addEventListener clients', async () => {
+    const source = new EventSource(`${apiBase}/events?api_key=${KEY}`);
+    const received: string[] = [];
+    let unnamed = 0;
+    source.addEventListener('connection_established', () => received.push('connection_established'));
+    source.addEventListener('memory_stored', (e) => received.push(`memory_stored:${(JSON.parse(e.data) as { content_hash: string }).content_hash}`));
+    source.onmessage = () => (unnamed += 1);
+    try {
+      await until(() => received.includes('connection_established'));
+      const stored = await api.post('/api/memories', { content: 'Named event feed memory' });
+      await until(() => received.length === 2);
+      assert.deepEqual(received, ['connection_established', `memory_stored:${stored.body.content_hash}`]);
+      assert.equal(unnamed, 0);
+    } finally {
+      source.close();
+    }
+  });
+
+  it('starts with retry and connection_established, gives every message an increasing id, and sends heartbeats', async () => {
+    const reader = await SseReader.open(`${apiBase}/events/stream`, { authorization: `Bearer ${KEY}` });
+    try {
+      assert.equal(reader.status, 200);
+      await api.post('/api/memories', { content: 'ids one' });
+      await api.post('/api/memories', { content: 'ids two' });
+      await reader.waitFor((r) => r.events.length === 2 && r.comments.includes('heartbeat'), 5000);
+      assert.equal(reader.retry, 3000);
+      assert.equal(reader.messages[0]!.data.type, 'connection_established');
+      const ids = reader.events.map((m) => Number(m.id));
+      assert.ok(ids[0]! > 0 && ids[1] === ids[0]! + 1, `ids ${ids.join(',')}`);
+      assert.equal(reader.messages[0]!.event, undefined);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('replays exactly what a client missed after Last-Event-ID (header or query), in order', async () => {
+    const first = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`);
+    await api.post('/api/memories', { content: 'before the disconnect' });
+    await first.waitFor((r) => r.events.length === 1);
+    const lastSeen = first.events[0]!.id!;
+    first.close();
+
+    const missed: string[] = [];
+    for (let i = 0; i < 5; i++) missed.push((await api.post('/api/memories', { content: `missed while away ${i}` })).body.content_hash);
+
+    const byHeader = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`, { 'last-event-id': lastSeen });
+    const byQuery = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}&last_event_id=${lastSeen}`);
+    try {
+      for (const reader of [byHeader, byQuery]) {
+        await reader.waitFor((r) => r.events.length >= 5);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.deepEqual(reader.events.map((m) => m.data.content_hash), missed);
+        const ids = reader.events.map((m) => Number(m.id));
+        assert.deepEqual(ids, ids.map((_, i) => Number(lastSeen) + 1 + i));
+      }
+    } finally {
+      byHeader.close();
+      byQuery.close();
+    }
+  });
+
+  it('sends resync_required when the id is older than the replay buffer or unknown', async () => {
+    const reader = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`);
+    await api.post('/api/memories', { content: 'resync baseline' });
+    await reader.waitFor((r) => r.events.length === 1);
+    const old = reader.events[0]!.id!;
+    reader.close();
+    for (let i = 0; i < 25; i++) await api.post('/api/memories', { content: `overflowing the replay buffer ${i}` });
+    for (const lastEventId of [old, 'not-a-number', '99999999999999999']) {
+      const resumed = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`, { 'last-event-id': lastEventId });
+      try {
+        await resumed.waitFor((r) => r.events.length === 1);
+        assert.equal(resumed.events[0]!.data.type, 'resync_required', `for ${lastEventId}`);
+      } finally {
+        resumed.close();
+      }
+    }
+  });
+
+  it('requires a key on the streams: 401 without, 403 with a wrong one', async () => {
+    for (const path of ['/events/stream', '/events']) {
+      assert.equal((await fetch(`${apiBase}${path}`)).status, 401);
+      assert.equal((await fetch(`${apiBase}${path}?api_key=wrong`)).status, 403);
+    }
+    assert.equal((await fetch(`${apiBase}/events/stats`)).status, 401);
+  });
+
+  it('200 concurrent clients each receive every one of 50 stores exactly once', async () => {
+    const readers = await Promise.all(Array.from({ length: 200 }, () => SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`)));
+    try {
+      await Promise.all(readers.map((r) => r.waitFor((x) => x.messages.length >= 1)));
+      const hashes: string[] = [];
+      for (let i = 0; i < 50; i++) hashes.push((await api.post('/api/memories', { content: `fan-out memory ${i}` })).body.content_hash);
+      await Promise.all(readers.map((r) => r.waitFor((x) => x.events.length >= 50, 30_000)));
+      await new Promise((r) => setTimeout(r, 200));
+      for (const reader of readers) assert.deepEqual(reader.events.map((m) => m.data.content_hash), hashes);
+    } finally {
+      for (const reader of readers) reader.close();
+    }
+  });
+
+  it('reports connected clients, events sent and published in /api/events/stats, and returns to zero connections', async () => {
+    const reader = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`);
+    await reader.waitFor((r) => r.messages.length === 1);
+    const stats = await api.get('/api/events/stats');
+    assert.equal(stats.status, 200);
+    assert.equal(stats.body.connected_clients, 1);
+    assert.ok(stats.body.events_published >= 50);
+    assert.ok(stats.body.events_sent >= 200 * 50);
+    assert.equal(stats.body.replay_buffer_capacity, 20);
+    reader.close();
+    assert.equal(await connectedClientsSettled(api), 0);
+  });
+
+  it('connect/disconnect 10,000 times leaves no connection and no listener behind', async () => {
+    const emitter = server.app.get(EventEmitter2);
+    const listenersBefore = emitter.listenerCount('memory.stored');
+    const url = new URL(`${apiBase}/events/stream?api_key=${KEY}`);
+    let remaining = 10_000;
+    const worker = async (): Promise<void> => {
+      while (remaining > 0) {
+        remaining -= 1;
+        await new Promise<void>((resolve, reject) => {
+          const req = httpRequest(url, { agent: false }, (res) => {
+            res.once('data', () => {
+              req.destroy();
+              resolve();
+            });
+          });
+          req.on('error', reject);
+          req.end();
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: 25 }, worker));
+    assert.equal(await connectedClientsSettled(api), 0);
+    assert.equal(emitter.listenerCount('memory.stored'), listenersBefore);
+  });
+});
+
+describe('slow event clients', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  before(async () => {
+    server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_SSE_CLIENT_QUEUE_BYTES: '65536' } });
+    api = new ApiClient(server.url, KEY);
+  });
+
+  after(async () => {
+    await server.cleanup();
+  });
+
+  it('drops a client that never reads, without affecting the others', async () => {
+    const { port } = new URL(server.url);
+    const stalled = connect(Number(port), '127.0.0.1');
+    stalled.write(`GET /api/events/stream?api_key=${KEY} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+    stalled.pause();
+    const reader = await SseReader.open(`${server.url}/api/events/stream?api_key=${KEY}`);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const big = 'x'.repeat(512 * 1024);
+      const hashes: string[] = [];
+      let dropped = 0;
+      for (let i = 0; i < 80 && dropped === 0; i++) {
+        hashes.push((await api.post('/api/memories', { content: `${i} ${big}` })).body.content_hash);
+        dropped = (await api.get('/api/events/stats')).body.dropped_clients;
+      }
+      assert.equal(dropped, 1, 'the stalled client was never dropped');
+      await reader.waitFor((r) => r.events.length === hashes.length, 30_000);
+      assert.deepEqual(reader.events.map((m) => m.data.content_hash), hashes);
+      assert.equal((await api.get('/api/events/stats')).body.connected_clients, 1);
+    } finally {
+      reader.close();
+      stalled.destroy();
+    }
+  });
+});
