@@ -10,6 +10,8 @@ import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/em
 import { startServer } from '../src/main.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
+import { runFanoutBench } from './fanout-bench.js';
+import { percentile } from './stats.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
@@ -21,11 +23,6 @@ const OBJECTS = ['the standup', 'the retro', 'the planning meeting', 'the incide
 
 function sentence(i: number): string {
   return `${SUBJECTS[i % SUBJECTS.length]} ${VERBS[(i >> 3) % VERBS.length]} ${OBJECTS[(i >> 6) % OBJECTS.length]} (note ${i}, week ${i % 52})`;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function timed<T>(fn: () => Promise<T>): Promise<number> {
@@ -103,7 +100,9 @@ async function main(): Promise<void> {
   console.log('http/raw = search p50 over HTTP / (embed p50 + knn p50): the cost of HTTP, validation and JSON.');
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+main()
+  .then(() => runFanoutBench())
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });

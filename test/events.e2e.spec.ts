@@ -161,6 +161,25 @@ describe('event feed (real server, real SSE clients)', () => {
     }
   });
 
+  it('never broadcasts searches or reads (they would leak other clients\' queries)', async () => {
+    const reader = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`);
+    try {
+      await reader.waitFor((r) => r.messages.length === 1);
+      await api.post('/api/search', { query: 'a private question about salaries' });
+      await api.get('/api/search?q=secret');
+      await api.post('/api/search/by-tag', { tags: ['release'] });
+      await api.post('/api/search/by-time', { query: 'today' });
+      await api.get('/api/memories');
+      await api.get('/api/tags');
+      const marker = await api.post('/api/memories', { content: 'marker after the searches' });
+      await reader.waitFor((r) => r.events.length >= 1);
+      assert.deepEqual(reader.events.map((m) => m.data.content_hash), [marker.body.content_hash]);
+      assert.ok(!JSON.stringify(reader.messages).includes('salaries'));
+    } finally {
+      reader.close();
+    }
+  });
+
   it('requires a key on the streams: 401 without, 403 with a wrong one', async () => {
     for (const path of ['/events/stream', '/events']) {
       assert.equal((await fetch(`${apiBase}${path}`)).status, 401);

@@ -5,6 +5,8 @@ export interface FeedMessage {
   /** The `event:` name, or undefined for unnamed messages. */
   event: string | undefined;
   data: Record<string, unknown>;
+  /** performance.now() when the message was parsed. */
+  receivedAt: number;
 }
 
 /**
@@ -26,7 +28,12 @@ export class SseReader {
     this.status = response.status;
     const parser = createParser({
       onEvent: (message: EventSourceMessage) => {
-        this.messages.push({ id: message.id, event: message.event, data: JSON.parse(message.data) as Record<string, unknown> });
+        this.messages.push({
+          id: message.id,
+          event: message.event,
+          data: JSON.parse(message.data) as Record<string, unknown>,
+          receivedAt: performance.now(),
+        });
         this.notify();
       },
       onComment: (comment) => {
