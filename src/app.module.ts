@@ -5,6 +5,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { McpModule } from './mcp/mcp.module.js';
 import { MemoriesModule } from './memories/memories.module.js';
 import { SearchModule } from './search/search.module.js';
 
@@ -21,6 +22,7 @@ export class AppModule {
         SearchModule,
         HealthModule,
         EventsModule,
+        McpModule,
       ],
     };
   }

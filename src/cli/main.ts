@@ -3,11 +3,13 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { createLogger } from '../common/logger.js';
 import { startServer } from '../main.js';
+import { runStdioMcpServer } from '../mcp/stdio-server.js';
 
 const USAGE = `Usage: mcp-memory [command]
 
 Commands:
   serve   start the HTTP server (default); configured by MCP_* environment variables
+  mcp     MCP server on stdin/stdout using the local database file (MCP_MEMORY_SQLITE_PATH)
   help    show this text`;
 
 async function serve(): Promise<void> {
@@ -37,6 +39,8 @@ async function main(command: string | undefined): Promise<void> {
   switch (command ?? 'serve') {
     case 'serve':
       return serve();
+    case 'mcp':
+      return runStdioMcpServer(loadConfig());
     case 'help':
     case '--help':
     case '-h':

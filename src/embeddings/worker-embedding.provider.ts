@@ -139,7 +139,9 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
 }
 
 function spawnWorker(data: EmbeddingWorkerData): Promise<{ worker: Worker; dimension: number; loadMs: number }> {
-  const worker = new Worker(new URL('./embedding.worker.js', import.meta.url), { workerData: data });
+  // Model libraries may print; stdout can be a protocol channel (MCP stdio), so it goes to stderr.
+  const worker = new Worker(new URL('./embedding.worker.js', import.meta.url), { workerData: data, stdout: true });
+  worker.stdout.pipe(process.stderr, { end: false });
   // An idle model must not keep a process alive on its own (e.g. after a failed start-up).
   worker.unref();
   return new Promise((resolve, reject) => {

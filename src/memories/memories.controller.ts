@@ -9,6 +9,7 @@ import {
   LegacyTagSearchResponse,
   MemoryListResponse,
   StoreMemoryResponse,
+  toMemoryListResponse,
   UpdateMemoryResponse,
 } from './dto/memory-responses.js';
 import { MemoryResponse, toMemoryResponse } from './dto/memory.response.js';
@@ -67,13 +68,7 @@ export class MemoriesController {
       tagMatch: query.tag_match ?? 'any',
       ...(query.memory_type === undefined ? {} : { memoryType: query.memory_type }),
     });
-    return {
-      memories: result.memories.map(toMemoryResponse),
-      total: result.total,
-      page,
-      page_size: pageSize,
-      has_more: page * pageSize < result.total,
-    };
+    return toMemoryListResponse(result, page, pageSize);
   }
 
   @Get('search/tags')

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MemoryResponse } from './memory.response.js';
+import type { MemoryPage } from '../../storage/memory-repository.js';
+import { MemoryResponse, toMemoryResponse } from './memory.response.js';
 
 export class StoreMemoryResponse {
   @ApiProperty({ description: 'false when the same content was already stored' })
@@ -73,4 +74,14 @@ export class TagCountResponse {
 export class TagListResponse {
   @ApiProperty({ type: [TagCountResponse] })
   tags!: TagCountResponse[];
+}
+
+export function toMemoryListResponse(result: MemoryPage, page: number, pageSize: number): MemoryListResponse {
+  return {
+    memories: result.memories.map(toMemoryResponse),
+    total: result.total,
+    page,
+    page_size: pageSize,
+    has_more: page * pageSize < result.total,
+  };
 }

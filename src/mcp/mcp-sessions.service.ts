@@ -1,0 +1,91 @@
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { OnEvent } from '@nestjs/event-emitter';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from '../memories/memory-events.js';
+import { createMcpServer } from './mcp-server.factory.js';
+import { ServiceToolBackend } from './service-tool-backend.js';
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  server: McpServer;
+}
+
+function jsonRpcError(response: ServerResponse, status: number, message: string): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+/**
+ * Streamable HTTP sessions at /mcp: one MCP server and transport per client session, and store
+ * changes pushed to every session as MCP logging notifications.
+ */
+@Injectable()
+export class McpSessionsService implements OnModuleDestroy {
+  private readonly logger = new Logger('MCP');
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly backend: ServiceToolBackend) {}
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async handle(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    const sessionId = request.headers['mcp-session-id'];
+    if (typeof sessionId === 'string') {
+      const session = this.sessions.get(sessionId);
+      if (!session) return jsonRpcError(response, 404, 'Session not found; initialize a new session');
+      return session.transport.handleRequest(request, response, body);
+    }
+    if (request.method !== 'POST' || !isInitializeRequest(body)) {
+      return jsonRpcError(response, 400, 'No mcp-session-id header: send an initialize request first');
+    }
+    const server = createMcpServer(this.backend);
+    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        this.sessions.set(id, { transport, server });
+        this.logger.log({ msg: 'MCP session opened', session_id: id });
+      },
+    });
+    transport.onclose = () => {
+      if (transport.sessionId !== undefined && this.sessions.delete(transport.sessionId)) {
+        this.logger.log({ msg: 'MCP session closed', session_id: transport.sessionId });
+      }
+    };
+    await server.connect(transport);
+    await transport.handleRequest(request, response, body);
+  }
+
+  @OnEvent(MemoryEvents.stored)
+  onStored({ memory }: MemoryStoredEvent): void {
+    this.notify({ type: 'memory_stored', content_hash: memory.contentHash, tags: memory.tags });
+  }
+
+  @OnEvent(MemoryEvents.updated)
+  onUpdated({ memory }: MemoryUpdatedEvent): void {
+    this.notify({ type: 'memory_updated', content_hash: memory.contentHash, tags: memory.tags });
+  }
+
+  @OnEvent(MemoryEvents.deleted)
+  onDeleted({ contentHash }: MemoryDeletedEvent): void {
+    this.notify({ type: 'memory_deleted', content_hash: contentHash });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map((s) => s.server.close()));
+  }
+
+  private notify(data: Record<string, unknown>): void {
+    for (const { server } of this.sessions.values()) {
+      // A session whose client has no open stream simply misses the notification.
+      server.server.sendLoggingMessage({ level: 'info', logger: 'memory-events', data }).catch(() => undefined);
+    }
+  }
+}

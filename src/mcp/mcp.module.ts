@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { HealthModule } from '../health/health.module.js';
+import { MemoriesModule } from '../memories/memories.module.js';
+import { SearchModule } from '../search/search.module.js';
+import { McpSessionsService } from './mcp-sessions.service.js';
+import { McpController } from './mcp.controller.js';
+import { ServiceToolBackend } from './service-tool-backend.js';
+
+@Module({
+  imports: [MemoriesModule, SearchModule, HealthModule],
+  controllers: [McpController],
+  providers: [ServiceToolBackend, McpSessionsService],
+  exports: [ServiceToolBackend],
+})
+export class McpModule {}

@@ -1,0 +1,25 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CLI_PATH } from './cli-process.js';
+
+/** The official SDK client driving `mcp-memory <command>` as a child process over stdio. */
+export async function connectStdio(command: 'mcp' | 'bridge', env: Record<string, string>): Promise<Client> {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [CLI_PATH, command],
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_MDNS_ENABLED: 'false', LOG_LEVEL: 'warn', ...env },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'mcp-memory-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+export async function callTool(client: Client, name: string, args: Record<string, unknown> = {}): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+export function textOf(result: CallToolResult): string {
+  return result.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
+}
