@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/app-config.js';
+import { loadBridgeConfig } from '../config/bridge-config.js';
+import { runBridge } from '../mcp/bridge/bridge-server.js';
 import { createLogger } from '../common/logger.js';
 import { startServer } from '../main.js';
 import { runStdioMcpServer } from '../mcp/stdio-server.js';
@@ -10,6 +12,7 @@ const USAGE = `Usage: mcp-memory [command]
 Commands:
   serve   start the HTTP server (default); configured by MCP_* environment variables
   mcp     MCP server on stdin/stdout using the local database file (MCP_MEMORY_SQLITE_PATH)
+  bridge  MCP server on stdin/stdout forwarding to a remote server (MCP_MEMORY_HTTP_ENDPOINT)
   help    show this text`;
 
 async function serve(): Promise<void> {
@@ -41,6 +44,8 @@ async function main(command: string | undefined): Promise<void> {
       return serve();
     case 'mcp':
       return runStdioMcpServer(loadConfig());
+    case 'bridge':
+      return runBridge(loadBridgeConfig());
     case 'help':
     case '--help':
     case '-h':

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
+import { ConfigError, type Env, read, readBool, readInt, readList } from './env-readers.js';
+import { type LogLevel, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
 
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export { LOG_LEVELS, type LogLevel } from './log-level.js';
 
 export interface AppConfig {
   readonly http: { readonly host: string; readonly port: number };
@@ -28,50 +29,10 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
 }
 
-/** A start-up configuration problem; the message always names the variable. */
-export class ConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    problem: string,
-  ) {
-    super(`Invalid configuration: ${variable} ${problem}`);
-  }
-}
+export { ConfigError } from './env-readers.js';
 
 export const DEFAULT_SQLITE_PATH = './data/memory.db';
 export const DEFAULT_EMBEDDING_MODEL = 'use-lite';
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function read(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
-  return value;
-}
-
-function readBool(env: Env, name: string, fallback: boolean): boolean {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  const lower = raw.toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(lower)) return true;
-  if (['false', '0', 'no', 'off'].includes(lower)) return false;
-  throw new ConfigError(name, `must be true or false, got "${raw}"`);
-}
-
-function readList(env: Env, name: string): string[] {
-  return (read(env, name) ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
 
 function readCors(env: Env): AppConfig['corsOrigins'] {
   const origins = readList(env, 'MCP_CORS_ORIGINS');
@@ -123,11 +84,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw error;
   }
 
-  const logLevel = (read(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
-  }
-
   const modelsDir = read(env, 'MCP_MEMORY_MODELS_DIR');
 
   return Object.freeze({
@@ -152,6 +108,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
       replayBufferSize: readInt(env, 'MCP_SSE_REPLAY_BUFFER', 1000, 0, 1_000_000),
       clientQueueBytes: readInt(env, 'MCP_SSE_CLIENT_QUEUE_BYTES', 4 * 1_048_576, 65_536, 1_073_741_824),
     }),
-    logLevel: logLevel as LogLevel,
+    logLevel: readLogLevel(env),
   });
 }

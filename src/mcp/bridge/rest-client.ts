@@ -1,0 +1,106 @@
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BridgeConfig } from '../../config/bridge-config.js';
+
+/** A failure the model calling the tool must understand: the message says what happened and what to do. */
+export class RemoteCallError extends Error {}
+
+const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'TIMEOUT']);
+const UNTRUSTED_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+interface RawResponse {
+  status: number;
+  body: string;
+}
+
+/** JSON over HTTP(S) to the remote server's REST API, with retries and readable errors. */
+export class RestClient {
+  private readonly agent: HttpAgent | HttpsAgent;
+
+  constructor(private readonly config: BridgeConfig) {
+    this.agent =
+      config.endpoint.protocol === 'https:'
+        ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: !config.tlsInsecure, ...(config.ca ? { ca: config.ca } : {}) })
+        : new HttpAgent({ keepAlive: true });
+  }
+
+  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = new URL(`${this.config.endpoint.pathname}${path}`, this.config.endpoint);
+    let lastError: NodeJS.ErrnoException | null = null;
+    for (let attempt = 0; attempt <= this.config.retries; attempt++) {
+      if (attempt > 0) await sleep(200 * 2 ** (attempt - 1));
+      try {
+        const response = await this.send(method, url, body);
+        if (response.status === 503 && attempt < this.config.retries) continue;
+        return this.interpret<T>(response);
+      } catch (error) {
+        lastError = error as NodeJS.ErrnoException;
+        if (!RETRYABLE_CODES.has(lastError.code ?? '')) break;
+      }
+    }
+    throw this.describe(lastError!);
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private send(method: string, url: URL, body: unknown): Promise<RawResponse> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (payload !== undefined) headers['content-type'] = 'application/json';
+    if (this.config.apiKey !== null) headers.authorization = `Bearer ${this.config.apiKey}`;
+    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const req = request(url, { method, headers, agent: this.agent, timeout: this.config.timeoutMs }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })));
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+
+  private interpret<T>(response: RawResponse): T {
+    let parsed: unknown = null;
+    try {
+      parsed = response.body === '' ? null : JSON.parse(response.body);
+    } catch {
+      // A non-JSON answer (a proxy's error page) is described below by its status.
+    }
+    if (response.status >= 200 && response.status < 300) return parsed as T;
+    const detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? String((parsed as { detail: unknown }).detail) : response.body.slice(0, 200);
+    const server = this.config.endpoint.href;
+    if (response.status === 401) throw new RemoteCallError(`The memory server at ${server} requires an API key: set MCP_MEMORY_API_KEY (${detail})`);
+    if (response.status === 403) throw new RemoteCallError(`The memory server at ${server} rejected the API key: check MCP_MEMORY_API_KEY (${detail})`);
+    if (response.status === 404) throw new RemoteCallError(`Not found: ${detail}`);
+    if (response.status >= 500) throw new RemoteCallError(`The memory server at ${server} failed (${response.status}): ${detail}`);
+    throw new RemoteCallError(`The memory server refused the request (${response.status}): ${detail}`);
+  }
+
+  private describe(error: NodeJS.ErrnoException): RemoteCallError {
+    const server = this.config.endpoint.href;
+    const code = error.code ?? '';
+    if (code === 'ECONNREFUSED') return new RemoteCallError(`Cannot reach the memory server at ${server}: connection refused (is it running?)`);
+    if (code === 'TIMEOUT') return new RemoteCallError(`The memory server at ${server} did not answer within ${this.config.timeoutMs} ms`);
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RemoteCallError(`Cannot resolve the memory server's host name in ${server}`);
+    if (UNTRUSTED_CERT_CODES.has(code)) {
+      return new RemoteCallError(
+        `The memory server at ${server} presented a certificate this machine does not trust (${code}): set MCP_MEMORY_CA_FILE to its CA certificate, or MCP_MEMORY_TLS_INSECURE=true for a self-signed one`,
+      );
+    }
+    return new RemoteCallError(`Cannot reach the memory server at ${server}: ${error.message}`);
+  }
+}

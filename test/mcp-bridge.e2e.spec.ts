@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ApiClient } from './helpers/http.js';
+import { callTool, connectStdioWithStderr, textOf } from './helpers/mcp-client.js';
+import { spawnCli } from './helpers/cli-process.js';
+import { startTestServer } from './helpers/test-server.js';
+
+const KEY = 'bridge-key';
+
+describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
+  it('forwards the tool round trip to a real server, and reports a stopped server clearly while staying up', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    const { client, stderr } = await connectStdioWithStderr('bridge', {
+      MCP_MEMORY_HTTP_ENDPOINT: `${server.url}/api/`,
+      MCP_MEMORY_API_KEY: KEY,
+      MCP_MEMORY_HTTP_RETRIES: '2',
+    });
+    try {
+      assert.match(stderr(), new RegExp(`endpoint: ${server.url}/api`));
+      assert.match(stderr(), /API key: set/);
+      assert.match(stderr(), /auto-discovery: off/);
+      assert.ok(!stderr().includes(KEY), 'the key appeared on stderr');
+
+      const { tools } = await client.listTools();
+      assert.equal(tools.length, 7);
+      const stored = await callTool(client, 'store_memory', { content: 'Bridged: the printer on floor 2 needs toner', tags: ['bridge', 'office'], memory_type: 'task' });
+      assert.equal(stored.isError, undefined, textOf(stored));
+      const hash = (stored.structuredContent as { content_hash: string }).content_hash;
+      assert.equal((await new ApiClient(server.url, KEY).get(`/api/memories/${hash}`)).body.memory_type, 'task');
+
+      const found = await callTool(client, 'retrieve_memory', { query: 'which printer is out of ink?', n_results: 1 });
+      assert.match(textOf(found), /printer on floor 2/);
+      const tagged = await callTool(client, 'search_by_tag', { tags: ['office'] });
+      assert.match(textOf(tagged), /printer/);
+      const recalled = await callTool(client, 'recall_memory', { query: 'today' });
+      assert.match(textOf(recalled), /printer/);
+      const listed = await callTool(client, 'list_memories', { tag: 'bridge' });
+      assert.equal((listed.structuredContent as { total: number }).total, 1);
+      const health = await callTool(client, 'check_database_health');
+      assert.match(textOf(health), /healthy: 1 memories/);
+      const deleted = await callTool(client, 'delete_memory', { content_hash: hash });
+      assert.equal(deleted.isError, undefined, textOf(deleted));
+      const gone = await callTool(client, 'delete_memory', { content_hash: hash });
+      assert.equal(gone.isError, true);
+      assert.match(textOf(gone), /not found/i);
+
+      await server.stop();
+      const down = await callTool(client, 'retrieve_memory', { query: 'anything' });
+      assert.equal(down.isError, true);
+      assert.match(textOf(down), /Cannot reach the memory server .* connection refused/);
+      assert.equal((await client.listTools()).tools.length, 7, 'the bridge must stay up');
+    } finally {
+      await client.close();
+      await server.cleanup();
+    }
+  });
+
+  it('tells the model when the key is missing or wrong', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    const noKey = await connectStdioWithStderr('bridge', { MCP_MEMORY_HTTP_ENDPOINT: `${server.url}/api` });
+    const wrongKey = await connectStdioWithStderr('bridge', { MCP_MEMORY_HTTP_ENDPOINT: `${server.url}/api`, MCP_MEMORY_API_KEY: 'wrong' });
+    try {
+      assert.match(noKey.stderr(), /API key: not set/);
+      const missing = await callTool(noKey.client, 'list_memories');
+      assert.equal(missing.isError, true);
+      assert.match(textOf(missing), /requires an API key: set MCP_MEMORY_API_KEY/);
+      const rejected = await callTool(wrongKey.client, 'list_memories');
+      assert.equal(rejected.isError, true);
+      assert.match(textOf(rejected), /rejected the API key/);
+    } finally {
+      await noKey.client.close();
+      await wrongKey.client.close();
+      await server.cleanup();
+    }
+  });
+
+  it('refuses to start without an endpoint, explaining that auto-discovery is not there yet', async () => {
+    const plain = spawnCli(['bridge'], {});
+    assert.equal(await plain.exited(), 1);
+    assert.match(plain.stderr(), /MCP_MEMORY_HTTP_ENDPOINT/);
+    const discover = spawnCli(['bridge'], { MCP_MEMORY_AUTO_DISCOVER: 'true' });
+    assert.equal(await discover.exited(), 1);
+    assert.match(discover.stderr(), /auto-discovery .* not available/);
+  });
+});
