@@ -4,6 +4,7 @@ import { ApiClient } from './helpers/http.js';
 import { callTool, connectStdioWithStderr, textOf } from './helpers/mcp-client.js';
 import { spawnCli } from './helpers/cli-process.js';
 import { startTestServer } from './helpers/test-server.js';
+import { startTlsProxy } from './helpers/tls-proxy.js';
 
 const KEY = 'bridge-key';
 
@@ -70,6 +71,28 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
     } finally {
       await noKey.client.close();
       await wrongKey.client.close();
+      await server.cleanup();
+    }
+  });
+
+  it('over HTTPS, trusts a self-signed certificate only with MCP_MEMORY_CA_FILE or MCP_MEMORY_TLS_INSECURE', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    const proxy = await startTlsProxy(server.url, server.dir);
+    const base = { MCP_MEMORY_HTTP_ENDPOINT: `${proxy.url}/api`, MCP_MEMORY_API_KEY: KEY, MCP_MEMORY_HTTP_RETRIES: '0' };
+    const strict = await connectStdioWithStderr('bridge', base);
+    const withCa = await connectStdioWithStderr('bridge', { ...base, MCP_MEMORY_CA_FILE: proxy.certFile });
+    const insecure = await connectStdioWithStderr('bridge', { ...base, MCP_MEMORY_TLS_INSECURE: 'true' });
+    try {
+      const refused = await callTool(strict.client, 'list_memories');
+      assert.equal(refused.isError, true);
+      assert.match(textOf(refused), /certificate this machine does not trust .* MCP_MEMORY_CA_FILE/);
+      assert.match(withCa.stderr(), /verified against .*cert\.pem/);
+      assert.equal((await callTool(withCa.client, 'list_memories')).isError, undefined);
+      assert.match(insecure.stderr(), /NOT verified/);
+      assert.equal((await callTool(insecure.client, 'list_memories')).isError, undefined);
+    } finally {
+      await Promise.all([strict.client.close(), withCa.client.close(), insecure.client.close()]);
+      await proxy.close();
       await server.cleanup();
     }
   });

@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { McpSessionsService } from '../src/mcp/mcp-sessions.service.js';
 import { ApiClient } from './helpers/http.js';
 import { callTool, textOf } from './helpers/mcp-client.js';
 import { SseReader } from './helpers/sse-reader.js';
@@ -68,6 +69,20 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
     });
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { jsonrpc: string }).jsonrpc, '2.0');
+  });
+
+  it('closes idle sessions; their client must initialize again', async () => {
+    const client = await connectHttp(server.url, KEY);
+    try {
+      assert.equal((await client.listTools()).tools.length, 7);
+      await server.app.get(McpSessionsService).closeIdleSessions(Date.now() + 1);
+      await assert.rejects(client.listTools(), /Session not found|404/);
+    } finally {
+      await client.close();
+    }
+    const fresh = await connectHttp(server.url, KEY);
+    assert.equal((await fresh.listTools()).tools.length, 7);
+    await fresh.close();
   });
 
   it('pushes store changes to MCP sessions as notifications, and MCP stores reach SSE clients', async () => {

@@ -12,7 +12,11 @@ import { ServiceToolBackend } from './service-tool-backend.js';
 interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
+  lastSeen: number;
 }
+
+/** Sessions whose client sent nothing for this long are closed (clients re-initialize). */
+const SESSION_IDLE_MS = 30 * 60_000;
 
 function jsonRpcError(response: ServerResponse, status: number, message: string): void {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -27,11 +31,11 @@ function jsonRpcError(response: ServerResponse, status: number, message: string)
 export class McpSessionsService implements OnModuleDestroy {
   private readonly logger = new Logger('MCP');
   private readonly sessions = new Map<string, Session>();
+  private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly backend: ServiceToolBackend) {}
-
-  get sessionCount(): number {
-    return this.sessions.size;
+  constructor(private readonly backend: ServiceToolBackend) {
+    this.sweeper = setInterval(() => void this.closeIdleSessions(Date.now() - SESSION_IDLE_MS), 60_000);
+    this.sweeper.unref();
   }
 
   async handle(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
@@ -39,6 +43,7 @@ export class McpSessionsService implements OnModuleDestroy {
     if (typeof sessionId === 'string') {
       const session = this.sessions.get(sessionId);
       if (!session) return jsonRpcError(response, 404, 'Session not found; initialize a new session');
+      session.lastSeen = Date.now();
       return session.transport.handleRequest(request, response, body);
     }
     if (request.method !== 'POST' || !isInitializeRequest(body)) {
@@ -48,7 +53,7 @@ export class McpSessionsService implements OnModuleDestroy {
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server });
+        this.sessions.set(id, { transport, server, lastSeen: Date.now() });
         this.logger.log({ msg: 'MCP session opened', session_id: id });
       },
     });
@@ -77,9 +82,15 @@ export class McpSessionsService implements OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    const sessions = [...this.sessions.values()];
-    this.sessions.clear();
-    await Promise.all(sessions.map((s) => s.server.close()));
+    clearInterval(this.sweeper);
+    await this.closeIdleSessions(Infinity);
+  }
+
+  /** Closes every session last seen before `cutoff` (epoch ms); Infinity closes all. */
+  async closeIdleSessions(cutoff: number): Promise<void> {
+    const idle = [...this.sessions].filter(([, session]) => session.lastSeen < cutoff);
+    for (const [id] of idle) this.sessions.delete(id);
+    await Promise.all(idle.map(([, session]) => session.server.close().catch(() => undefined)));
   }
 
   private notify(data: Record<string, unknown>): void {
