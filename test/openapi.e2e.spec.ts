@@ -21,6 +21,14 @@ const ROUTES: [string, string][] = [
   ['get', '/api/events/stream'],
   ['get', '/api/events'],
   ['get', '/api/events/stats'],
+  ['post', '/api/admin/backup'],
+  ['get', '/api/admin/backups'],
+  ['get', '/api/admin/backups/status'],
+  ['post', '/api/admin/restore'],
+  ['delete', '/api/admin/backups/{backup_id}'],
+  ['post', '/api/backup/now'],
+  ['get', '/api/backup/list'],
+  ['get', '/api/backup/status'],
 ];
 
 describe('OpenAPI document and Swagger UI', () => {

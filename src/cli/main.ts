@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/app-config.js';
 import { loadBridgeConfig } from '../config/bridge-config.js';
 import { runBridge } from '../mcp/bridge/bridge-server.js';
+import { runBackupCommand } from './backup-command.js';
 import { createLogger } from '../common/logger.js';
 import { startServer } from '../main.js';
 import { runStdioMcpServer } from '../mcp/stdio-server.js';
@@ -13,6 +14,7 @@ Commands:
   serve   start the HTTP server (default); configured by MCP_* environment variables
   mcp     MCP server on stdin/stdout using the local database file (MCP_MEMORY_SQLITE_PATH)
   bridge  MCP server on stdin/stdout forwarding to a remote server (MCP_MEMORY_HTTP_ENDPOINT)
+  backup  create | list | verify ID | restore ID (see mcp-memory backup help)
   help    show this text`;
 
 async function serve(): Promise<void> {
@@ -46,6 +48,9 @@ async function main(command: string | undefined): Promise<void> {
       return runStdioMcpServer(loadConfig());
     case 'bridge':
       return runBridge(loadBridgeConfig());
+    case 'backup':
+      process.exitCode = await runBackupCommand(process.argv.slice(3), loadConfig());
+      return;
     case 'help':
     case '--help':
     case '-h':

@@ -52,3 +52,15 @@ export class EmbeddingUnavailableError extends DomainError {
     super(`The embedding model is unavailable: ${reason}`);
   }
 }
+
+export class BackupNotFoundError extends DomainError {
+  constructor(readonly backupId: string) {
+    super(`Backup not found: ${backupId}`);
+  }
+}
+
+/** A backup file that fails its checksum or integrity check: it is never restored. */
+export class BackupVerificationError extends DomainError {}
+
+/** Taking a backup failed (disk, permissions, or the copy did not verify). */
+export class BackupFailedError extends DomainError {}

@@ -1,5 +1,8 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import {
+  BackupFailedError,
+  BackupNotFoundError,
+  BackupVerificationError,
   EmbeddingUnavailableError,
   type FieldError,
   InvalidInputError,
@@ -45,6 +48,9 @@ export function toHttpError(error: unknown): HttpError {
     return { status: 400, body: { detail: `Invalid request: ${error.message}`, errors: error.errors }, headers: {} };
   }
   if (error instanceof MemoryNotFoundError) return plain(404, `Memory not found: ${error.contentHash}`);
+  if (error instanceof BackupNotFoundError) return plain(404, error.message);
+  if (error instanceof BackupVerificationError) return plain(422, error.message);
+  if (error instanceof BackupFailedError) return plain(500, error.message);
   if (error instanceof StorageBusyError) return plain(503, error.message, { 'retry-after': '1' });
   if (error instanceof StorageFullError) return plain(507, error.message);
   if (error instanceof StorageUnavailableError || error instanceof EmbeddingUnavailableError) {

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { validateCronExpression } from 'cron';
+import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Env, read, readBool, readInt, readList } from './env-readers.js';
 import { type LogLevel, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
@@ -26,7 +27,32 @@ export interface AppConfig {
     /** Unsent bytes a stream may queue before the client is judged too slow and disconnected. */
     readonly clientQueueBytes: number;
   };
+  readonly backups: {
+    readonly dir: string;
+    /** A cron expression, or null when scheduled backups are off. */
+    readonly schedule: string | null;
+    readonly retention: number;
+  };
   readonly logLevel: LogLevel;
+}
+
+/** Named schedules accepted in MCP_BACKUP_SCHEDULE besides cron expressions. */
+export const NAMED_SCHEDULES: Record<string, string> = {
+  hourly: '0 * * * *',
+  daily: '0 2 * * *',
+  weekly: '0 3 * * 0',
+};
+
+function readSchedule(env: Env): string | null {
+  const raw = read(env, 'MCP_BACKUP_SCHEDULE');
+  if (raw === undefined) return null;
+  const named = NAMED_SCHEDULES[raw.toLowerCase()];
+  if (named) return named;
+  const check = validateCronExpression(raw);
+  if (!check.valid) {
+    throw new ConfigError('MCP_BACKUP_SCHEDULE', `must be hourly, daily, weekly or a cron expression, got "${raw}" (${check.error?.message ?? 'invalid'})`);
+  }
+  return raw;
 }
 
 export { ConfigError } from './env-readers.js';
@@ -85,6 +111,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const modelsDir = read(env, 'MCP_MEMORY_MODELS_DIR');
+  const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? DEFAULT_SQLITE_PATH);
 
   return Object.freeze({
     http: Object.freeze({ host, port }),
@@ -92,7 +119,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: readCors(env),
     storage: Object.freeze({
       backend,
-      sqlitePath: resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? DEFAULT_SQLITE_PATH),
+      sqlitePath,
       pragmas: Object.freeze(pragmas),
       busyBudgetMs: readInt(env, 'MCP_MEMORY_SQLITE_BUSY_BUDGET_MS', 30_000, 100, 600_000),
     }),
@@ -107,6 +134,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       heartbeatSeconds: readInt(env, 'MCP_SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
       replayBufferSize: readInt(env, 'MCP_SSE_REPLAY_BUFFER', 1000, 0, 1_000_000),
       clientQueueBytes: readInt(env, 'MCP_SSE_CLIENT_QUEUE_BYTES', 4 * 1_048_576, 65_536, 1_073_741_824),
+    }),
+    backups: Object.freeze({
+      dir: resolve(read(env, 'MCP_BACKUP_DIR') ?? join(dirname(sqlitePath), 'backups')),
+      schedule: readSchedule(env),
+      retention: readInt(env, 'MCP_BACKUP_RETENTION', 7, 1, 10_000),
     }),
     logLevel: readLogLevel(env),
   });

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
+import { BackupEvents, type BackupCompletedEvent, type BackupRestoredEvent } from '../admin/backup-events.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { toMemoryResponse } from '../memories/dto/memory.response.js';
@@ -78,6 +79,27 @@ export class EventHubService implements OnModuleDestroy {
   @OnEvent(MemoryEvents.deleted)
   onDeleted({ contentHash }: MemoryDeletedEvent): void {
     this.publish('memory_deleted', { content_hash: contentHash, success: true, message: 'Memory deleted successfully' });
+  }
+
+  @OnEvent(BackupEvents.completed)
+  onBackupCompleted(event: BackupCompletedEvent): void {
+    this.publish('backup_completed', {
+      backup_id: event.backupId,
+      memories: event.memories,
+      size_bytes: event.sizeBytes,
+      created_at: event.createdAt,
+      message: 'Backup completed and verified',
+    });
+  }
+
+  @OnEvent(BackupEvents.restored)
+  onBackupRestored(event: BackupRestoredEvent): void {
+    this.publish('backup_restored', {
+      backup_id: event.backupId,
+      safety_backup_id: event.safetyBackupId,
+      memories: event.memories,
+      message: 'The database was restored from a backup; reload your data',
+    });
   }
 
   publish(type: string, payload: EventPayload): void {

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
+import { DATABASE_BACKUPS } from './database-backups.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from './memory-repository.js';
 import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
 
@@ -28,8 +29,10 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
         }
       },
     },
+    // The SQLite repository owns the live connection, so it also takes and restores backups.
+    { provide: DATABASE_BACKUPS, useExisting: MEMORY_REPOSITORY },
   ],
-  exports: [MEMORY_REPOSITORY, EmbeddingsModule],
+  exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EmbeddingsModule],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(@Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository) {}

@@ -39,10 +39,13 @@ export function translateSqliteError(error: unknown): unknown {
  * the lock. The short busy_timeout keeps each attempt from blocking the event loop for long; this
  * loop gives the overall, bounded patience.
  */
-export async function withBusyRetry<T>(operation: () => T, budgetMs: number): Promise<T> {
+export async function withBusyRetry<T>(operation: () => T, budgetMs: number, pause: () => Promise<void> | null = () => null): Promise<T> {
   const deadline = Date.now() + budgetMs;
   let delayMs = 5;
   for (;;) {
+    // Checked before every attempt, so an operation that was waiting for a lock cannot slip in
+    // while a restore owns the database.
+    for (let paused = pause(); paused !== null; paused = pause()) await paused;
     try {
       return operation();
     } catch (error) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
-import { statSync } from 'node:fs';
+import { renameSync, rmSync, statSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
 import type {
   InsertOutcome,
@@ -14,6 +15,8 @@ import type {
   StorageStatistics,
   TagCount,
 } from '../memory-repository.js';
+import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
+import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
 import { openSqliteDatabase } from './sqlite-connection.js';
 import { withBusyRetry } from './sqlite-errors.js';
 import { applyMigrations, ensureEmbeddingSpace, SCHEMA_VERSION } from './sqlite-migrations.js';
@@ -55,6 +58,36 @@ const REPORTED_PRAGMAS = [
   'page_size',
 ] as const;
 
+function prepareStatements(db: Database.Database) {
+  return {
+    findByHash: db.prepare('SELECT * FROM memories WHERE content_hash = ?'),
+    findIdByHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?').pluck(),
+    findByIds: db.prepare('SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))'),
+    insertMemory: db.prepare(
+      `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at)
+       VALUES (@contentHash, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt)`,
+    ),
+    insertTag: db.prepare('INSERT OR IGNORE INTO memory_tags (tag, memory_id) VALUES (?, ?)'),
+    deleteTags: db.prepare('DELETE FROM memory_tags WHERE memory_id = ?'),
+    insertEmbedding: db.prepare('INSERT INTO memory_embeddings (rowid, embedding) VALUES (?, ?)'),
+    deleteEmbedding: db.prepare('DELETE FROM memory_embeddings WHERE rowid = ?'),
+    findEmbedding: db.prepare('SELECT embedding FROM memory_embeddings WHERE rowid = ?').pluck(),
+    updateMemory: db.prepare(
+      `UPDATE memories SET tags = @tags, memory_type = @memoryType, metadata = @metadata, updated_at = @updatedAt
+       WHERE id = @id`,
+    ),
+    deleteMemory: db.prepare('DELETE FROM memories WHERE id = ?'),
+    knn: db.prepare('SELECT rowid AS id, distance FROM memory_embeddings WHERE embedding MATCH ? AND k = ? ORDER BY distance'),
+    tagCounts: db.prepare('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC'),
+    statistics: db.prepare(
+      'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags',
+    ),
+    ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
+  };
+}
+
+type Statements = ReturnType<typeof prepareStatements>;
+
 function toVectorBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
 }
@@ -72,54 +105,36 @@ function toMemory(row: MemoryRow): Memory {
 }
 
 /** better-sqlite3 + sqlite-vec on one file: the only class that writes SQL for this backend. */
-export class SqliteMemoryRepository implements MemoryRepository {
-  private readonly db: Database.Database;
+export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups {
+  private db: Database.Database;
+  private sql: Statements;
   private readonly filteredStatements = new Map<string, Database.Statement>();
-  private readonly sql;
+  /** Set while a restore owns the database: every other operation waits for it. */
+  private pause: Promise<void> | null = null;
 
   private constructor(private readonly options: SqliteRepositoryOptions) {
-    this.db = openSqliteDatabase(options.path, options.pragmas);
-    try {
-      applyMigrations(this.db, options.path);
-      ensureEmbeddingSpace(this.db, options.path, options.embeddingModel, options.embeddingDimension);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
-    const db = this.db;
-    this.sql = {
-      findByHash: db.prepare('SELECT * FROM memories WHERE content_hash = ?'),
-      findIdByHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?').pluck(),
-      findByIds: db.prepare('SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))'),
-      insertMemory: db.prepare(
-        `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at)
-         VALUES (@contentHash, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt)`,
-      ),
-      insertTag: db.prepare('INSERT OR IGNORE INTO memory_tags (tag, memory_id) VALUES (?, ?)'),
-      deleteTags: db.prepare('DELETE FROM memory_tags WHERE memory_id = ?'),
-      insertEmbedding: db.prepare('INSERT INTO memory_embeddings (rowid, embedding) VALUES (?, ?)'),
-      deleteEmbedding: db.prepare('DELETE FROM memory_embeddings WHERE rowid = ?'),
-      findEmbedding: db.prepare('SELECT embedding FROM memory_embeddings WHERE rowid = ?').pluck(),
-      updateMemory: db.prepare(
-        `UPDATE memories SET tags = @tags, memory_type = @memoryType, metadata = @metadata, updated_at = @updatedAt
-         WHERE id = @id`,
-      ),
-      deleteMemory: db.prepare('DELETE FROM memories WHERE id = ?'),
-      knn: db.prepare('SELECT rowid AS id, distance FROM memory_embeddings WHERE embedding MATCH ? AND k = ? ORDER BY distance'),
-      tagCounts: db.prepare('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC'),
-      statistics: db.prepare(
-        'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags',
-      ),
-      ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
-    };
+    this.db = SqliteMemoryRepository.connect(options);
+    this.sql = prepareStatements(this.db);
   }
 
   static open(options: SqliteRepositoryOptions): SqliteMemoryRepository {
     return new SqliteMemoryRepository(options);
   }
 
+  private static connect(options: SqliteRepositoryOptions): Database.Database {
+    const db = openSqliteDatabase(options.path, options.pragmas);
+    try {
+      applyMigrations(db, options.path);
+      ensureEmbeddingSpace(db, options.path, options.embeddingModel, options.embeddingDimension);
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
   private run<T>(operation: () => T): Promise<T> {
-    return withBusyRetry(operation, this.options.busyBudgetMs);
+    return withBusyRetry(operation, this.options.busyBudgetMs, () => this.pause);
   }
 
   /** Writes take the lock up front (IMMEDIATE) so they never deadlock upgrading a read lock. */
@@ -288,6 +303,51 @@ export class SqliteMemoryRepository implements MemoryRepository {
     }
   }
 
+  backupTo(destination: string): Promise<void> {
+    return onlineBackup(this.db, destination);
+  }
+
+  async inspect(file: string): Promise<BackupInspection> {
+    return inspectDatabaseFile(file);
+  }
+
+  async withOperationsPaused<T>(work: () => Promise<T>): Promise<T> {
+    while (this.pause) await this.pause;
+    let resume!: () => void;
+    this.pause = new Promise((resolve) => (resume = resolve));
+    try {
+      return await work();
+    } finally {
+      this.pause = null;
+      resume();
+    }
+  }
+
+  async replaceWith(file: string): Promise<void> {
+    const path = this.options.path;
+    const staged = `${path}.restoring`;
+    const previous = `${path}.replaced`;
+    await copyFile(file, staged);
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+    removeSidecars(path);
+    renameSync(path, previous);
+    renameSync(staged, path);
+    try {
+      this.db = SqliteMemoryRepository.connect(this.options);
+    } catch (error) {
+      // The replacement cannot be used: put the original back so the service keeps running.
+      removeSidecars(path);
+      renameSync(previous, path);
+      this.db = SqliteMemoryRepository.connect(this.options);
+      this.sql = prepareStatements(this.db);
+      throw error;
+    }
+    this.sql = prepareStatements(this.db);
+    this.filteredStatements.clear();
+    rmSync(previous, { force: true });
+  }
+
   /** Builds a WHERE clause from fixed fragments; every user value is a bound parameter. */
   private whereClause(filter: MemoryFilter): WhereClause {
     const conditions: string[] = [];
@@ -331,6 +391,10 @@ export class SqliteMemoryRepository implements MemoryRepository {
     }
     return statement;
   }
+}
+
+function removeSidecars(path: string): void {
+  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 function fileSize(path: string): number {

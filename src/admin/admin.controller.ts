@@ -1,0 +1,69 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAuthenticated } from '../common/api-docs.decorators.js';
+import { assertBackupId } from './backup-catalog.js';
+import { BackupService } from './backup.service.js';
+import {
+  BackupListResponse,
+  BackupStatusResponse,
+  CreateBackupResponse,
+  DeleteBackupResponse,
+  RestoreBackupDto,
+  RestoreResponse,
+  toBackupResponse,
+  toRestoreResponse,
+  toStatusResponse,
+} from './dto/backup.dto.js';
+
+/** Backup administration; the upstream service's /api/backup/* routes answer the same data. */
+@ApiTags('admin')
+@ApiAuthenticated()
+@Controller('api')
+export class AdminController {
+  constructor(private readonly backups: BackupService) {}
+
+  @Post(['admin/backup', 'backup/now'])
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Back up the database now (online, verified, checksummed)' })
+  @ApiOkResponse({ type: CreateBackupResponse })
+  async create(): Promise<CreateBackupResponse> {
+    return { success: true, ...toBackupResponse(await this.backups.create('manual')) };
+  }
+
+  @Get(['admin/backups', 'backup/list'])
+  @ApiOperation({ summary: 'List backups, newest first' })
+  @ApiOkResponse({ type: BackupListResponse })
+  list(): BackupListResponse {
+    const backups = this.backups.list().map(toBackupResponse);
+    return { backups, total: backups.length };
+  }
+
+  @Get(['admin/backups/status', 'backup/status'])
+  @ApiOperation({ summary: 'Schedule, next run, last success and last failure' })
+  @ApiOkResponse({ type: BackupStatusResponse })
+  status(): BackupStatusResponse {
+    return toStatusResponse(this.backups.status());
+  }
+
+  @Post('admin/restore')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Restore a backup in place',
+    description: 'Verifies the backup, backs up the current database, then swaps the file without a restart. Writes arriving meanwhile wait and then apply to the restored data.',
+  })
+  @ApiOkResponse({ type: RestoreResponse })
+  @ApiResponse({ status: 422, description: 'The backup failed its checksum or integrity check; nothing changed' })
+  async restore(@Body() dto: RestoreBackupDto): Promise<RestoreResponse> {
+    assertBackupId(dto.backup_id);
+    return toRestoreResponse(await this.backups.restore(dto.backup_id));
+  }
+
+  @Delete('admin/backups/:backup_id')
+  @ApiOperation({ summary: 'Delete a backup' })
+  @ApiOkResponse({ type: DeleteBackupResponse })
+  async delete(@Param('backup_id') backupId: string): Promise<DeleteBackupResponse> {
+    assertBackupId(backupId);
+    await this.backups.delete(backupId);
+    return { success: true, backup_id: backupId };
+  }
+}

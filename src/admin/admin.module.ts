@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { StorageModule } from '../storage/storage.module.js';
+import { AdminController } from './admin.controller.js';
+import { BackupService } from './backup.service.js';
+
+@Module({
+  imports: [StorageModule, ScheduleModule.forRoot()],
+  controllers: [AdminController],
+  providers: [BackupService],
+  exports: [BackupService],
+})
+export class AdminModule {}

@@ -1,0 +1,26 @@
+/**
+ * Backup and restore of the database file, for the admin module. The SQLite repository provides
+ * it (it owns the live connection); other backends (PostgreSQL) keep backups elsewhere.
+ */
+export const DATABASE_BACKUPS = Symbol('DATABASE_BACKUPS');
+
+export interface BackupInspection {
+  /** "ok", or what PRAGMA integrity_check / opening the file reported. */
+  integrity: string;
+  memories: number;
+  vectors: number;
+  embeddingModel: string | null;
+  embeddingDimension: number | null;
+  schemaVersion: number;
+}
+
+export interface DatabaseBackups {
+  /** A consistent copy of the live database (SQLite online backup API), while clients keep writing. */
+  backupTo(destination: string): Promise<void>;
+  /** Opens a copy read-only and checks it. Never throws for a damaged file: integrity says why. */
+  inspect(file: string): Promise<BackupInspection>;
+  /** Runs `work` while every other database operation waits (they resume afterwards). */
+  withOperationsPaused<T>(work: () => Promise<T>): Promise<T>;
+  /** Replaces the live database with a copy of `file` in place and reopens it; call while paused. */
+  replaceWith(file: string): Promise<void>;
+}

@@ -1,0 +1,263 @@
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import * as sqliteVec from 'sqlite-vec';
+import { spawnCli } from './helpers/cli-process.js';
+import { ApiClient } from './helpers/http.js';
+import { SseReader } from './helpers/sse-reader.js';
+import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
+
+const KEY = 'backup-key';
+
+function countIn(file: string): { integrity: string; memories: number; vectors: number } {
+  const db = new Database(file, { readonly: true });
+  sqliteVec.load(db);
+  try {
+    return {
+      integrity: String(db.pragma('integrity_check', { simple: true })),
+      ...(db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS memories, (SELECT COUNT(*) FROM memory_embeddings) AS vectors').get() as { memories: number; vectors: number }),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('backups (real server, real files)', () => {
+  let server: TestServer;
+  let api: ApiClient;
+
+  before(async () => {
+    server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_BACKUP_RETENTION: '50' } });
+    api = new ApiClient(server.url, KEY);
+  });
+
+  after(async () => {
+    await server.cleanup();
+  });
+
+  it('takes a verified, checksummed backup while 10 writers keep storing', async () => {
+    let stop = false;
+    let acked = 0;
+    const writers = Array.from({ length: 10 }, async (_, w) => {
+      for (let i = 0; !stop; i++) {
+        const res = await api.post('/api/memories', { content: `writer ${w} during backup ${i}` });
+        assert.equal(res.status, 200);
+        acked += 1;
+      }
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const ackedBefore = acked;
+    const res = await api.post('/api/admin/backup', undefined);
+    stop = true;
+    await Promise.all(writers);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const backup = res.body;
+    assert.equal(backup.success, true);
+    assert.match(backup.backup_id, /^backup-\d{8}-\d{6}(-\d+)?$/);
+    assert.equal(backup.verified, true);
+    assert.match(backup.sha256, /^[0-9a-f]{64}$/);
+    assert.ok(backup.memories >= ackedBefore, `${backup.memories} < ${ackedBefore}`);
+    assert.ok(backup.memories <= acked);
+    assert.equal(typeof backup.duration_ms, 'number');
+    assert.equal(backup.size_bytes, statSync(backup.file).size);
+    const copy = countIn(backup.file);
+    assert.deepEqual(copy, { integrity: 'ok', memories: backup.memories, vectors: backup.memories });
+    assert.ok(!readdirSync(server.dir + '/backups').some((f) => f.endsWith('-wal')), 'the backup must be one self-contained file');
+  });
+
+  it('lists backups newest first, with the upstream aliases answering the same', async () => {
+    await api.post('/api/backup/now', undefined);
+    const list = await api.get('/api/admin/backups');
+    assert.equal(list.status, 200);
+    assert.equal(list.body.total, list.body.backups.length);
+    assert.ok(list.body.total >= 2);
+    const times = list.body.backups.map((b: { created_at: string }) => b.created_at);
+    assert.deepEqual(times, [...times].sort().reverse());
+    for (const b of list.body.backups) assert.equal(b.verified, true);
+    assert.deepEqual((await api.get('/api/backup/list')).body, list.body);
+    const status = await api.get('/api/admin/backups/status');
+    assert.equal(status.body.schedule, null);
+    assert.equal(status.body.last_success.backup_id, list.body.backups[0].backup_id);
+    assert.equal(status.body.last_failure, null);
+    assert.deepEqual((await api.get('/api/backup/status')).body, status.body);
+  });
+
+  it('restores in place: A present, B gone, search works, later writes kept, SSE told to reload', async () => {
+    const stream = await SseReader.open(`${server.url}/api/events/stream?api_key=${KEY}`);
+    try {
+      const a = await api.post('/api/memories', { content: 'Restore test A: the office plants are watered on Tuesdays' });
+      const backup = (await api.post('/api/admin/backup', undefined)).body;
+      const b = await api.post('/api/memories', { content: 'Restore test B: written after the backup' });
+
+      let stop = false;
+      let restoreAnsweredAt = Infinity;
+      const ackedAfterRestore: string[] = [];
+      const writers = Array.from({ length: 4 }, async (_, w) => {
+        for (let i = 0; !stop; i++) {
+          const res = await api.post('/api/memories', { content: `written around the restore ${w}-${i}` });
+          assert.equal(res.status, 200, JSON.stringify(res.body));
+          if (performance.now() > restoreAnsweredAt) ackedAfterRestore.push(res.body.content_hash);
+        }
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      const restored = await api.post('/api/admin/restore', { backup_id: backup.backup_id });
+      restoreAnsweredAt = performance.now();
+      await new Promise((r) => setTimeout(r, 300));
+      stop = true;
+      await Promise.all(writers);
+
+      assert.equal(restored.status, 200, JSON.stringify(restored.body));
+      assert.equal(restored.body.success, true);
+      assert.match(restored.body.safety_backup_id, /^backup-/);
+      assert.equal((await api.get(`/api/memories/${a.body.content_hash}`)).status, 200);
+      assert.equal((await api.get(`/api/memories/${b.body.content_hash}`)).status, 404);
+      const search = await api.post('/api/search', { query: 'when do the plants get water?', n_results: 1 });
+      assert.equal(search.body.results[0].memory.content_hash, a.body.content_hash);
+      assert.ok(ackedAfterRestore.length > 0);
+      for (const hash of ackedAfterRestore) assert.equal((await api.get(`/api/memories/${hash}`)).status, 200, `lost ${hash}`);
+      await stream.waitFor((r) => r.events.some((m) => m.data.type === 'backup_restored'));
+      const event = stream.events.find((m) => m.data.type === 'backup_restored')!;
+      assert.equal(event.data.backup_id, backup.backup_id);
+      assert.ok(stream.events.some((m) => m.data.type === 'backup_completed' && m.data.backup_id === backup.backup_id));
+      const health = await api.get('/api/health');
+      assert.equal(health.body.status, 'healthy');
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('refuses a corrupt backup with 422 and changes nothing', async () => {
+    await api.post('/api/memories', { content: 'live data that must survive a bad restore' });
+    const backup = (await api.post('/api/admin/backup', undefined)).body;
+    const before = (await api.get('/api/health')).body.statistics.total_memories;
+    truncateSync(backup.file, Math.floor(backup.size_bytes / 2));
+    const res = await api.post('/api/admin/restore', { backup_id: backup.backup_id });
+    assert.equal(res.status, 422);
+    assert.match(res.body.detail, /damaged|verification/);
+    assert.equal((await api.get('/api/health')).body.statistics.total_memories, before);
+    assert.equal((await api.post('/api/memories', { content: 'still writable after the refused restore' })).status, 200);
+  });
+
+  it('deletes backups; unknown ids are 404, malformed ones (path traversal) 400', async () => {
+    const backup = (await api.post('/api/admin/backup', undefined)).body;
+    const deleted = await api.delete(`/api/admin/backups/${backup.backup_id}`);
+    assert.deepEqual(deleted.body, { success: true, backup_id: backup.backup_id });
+    assert.equal((await api.delete(`/api/admin/backups/${backup.backup_id}`)).status, 404);
+    assert.equal((await api.post('/api/admin/restore', { backup_id: 'backup-20000101-000000' })).status, 404);
+    for (const bad of ['../../etc/passwd', 'backup-20261125-150600/../../x', '..%2F..%2Fetc%2Fpasswd']) {
+      const res = await api.post('/api/admin/restore', { backup_id: bad });
+      assert.equal(res.status, 400, bad);
+      assert.equal(res.body.errors[0].field, 'backup_id');
+    }
+    assert.equal((await api.delete('/api/admin/backups/..%2F..%2Fetc%2Fpasswd')).status, 400);
+  });
+
+  it('requires the key on every admin route', async () => {
+    const anonymous = new ApiClient(server.url);
+    for (const [method, path] of [
+      ['POST', '/api/admin/backup'],
+      ['GET', '/api/admin/backups'],
+      ['GET', '/api/admin/backups/status'],
+      ['POST', '/api/admin/restore'],
+      ['DELETE', '/api/admin/backups/backup-20000101-000000'],
+      ['POST', '/api/backup/now'],
+      ['GET', '/api/backup/list'],
+      ['GET', '/api/backup/status'],
+    ] as const) {
+      assert.equal((await anonymous.request(path, { method })).status, 401, `${method} ${path}`);
+      assert.equal((await anonymous.request(path, { method, apiKey: 'wrong' })).status, 403, `${method} ${path}`);
+    }
+  });
+});
+
+describe('scheduled backups', () => {
+  it('fire on a short cron schedule and are pruned to the retention count', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_BACKUP_SCHEDULE: '*/1 * * * * *', MCP_BACKUP_RETENTION: '2' } });
+    try {
+      const api = new ApiClient(server.url, KEY);
+      await api.post('/api/memories', { content: 'scheduled backup content' });
+      const status = await api.get('/api/admin/backups/status');
+      assert.equal(status.body.schedule, '*/1 * * * * *');
+      assert.ok(Date.parse(status.body.next_run) > Date.now() - 1000);
+      assert.equal(status.body.retention, 2);
+      await new Promise((r) => setTimeout(r, 4500));
+      const after = await api.get('/api/admin/backups/status');
+      assert.ok(after.body.last_success, JSON.stringify(after.body));
+      const list = await api.get('/api/admin/backups');
+      assert.equal(list.body.total, 2);
+      assert.ok(list.body.backups.every((b: { trigger: string; verified: boolean }) => b.trigger === 'scheduled' && b.verified));
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('records a failed scheduled backup in the status and keeps serving', async () => {
+    const dir = makeTempDir();
+    const notADirectory = `${dir}/not-a-directory`;
+    writeFileSync(notADirectory, 'a file where the backup directory should be');
+    const server = await startTestServer({ dir, env: { MCP_API_KEY: KEY, MCP_BACKUP_SCHEDULE: '*/1 * * * * *', MCP_BACKUP_DIR: notADirectory } });
+    try {
+      const api = new ApiClient(server.url, KEY);
+      await new Promise((r) => setTimeout(r, 2500));
+      const status = await api.get('/api/admin/backups/status');
+      assert.ok(status.body.last_failure, JSON.stringify(status.body));
+      assert.equal(typeof status.body.last_failure.error, 'string');
+      assert.equal(status.body.last_success, null);
+      assert.equal((await api.get('/api/health')).body.status, 'healthy');
+      assert.ok(server.logs.some((l) => l.msg === 'Backup failed'));
+      assert.equal((await api.post('/api/admin/backup', undefined)).status, 500);
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('rejects a bad schedule at start-up, naming the variable', async () => {
+    await assert.rejects(startTestServer({ env: { MCP_BACKUP_SCHEDULE: 'every tuesday' } }), /MCP_BACKUP_SCHEDULE/);
+  });
+});
+
+describe('mcp-memory backup (operator CLI)', () => {
+  it('creates, lists and verifies while the server runs; restores through the server, then offline', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    const env = { MCP_MEMORY_SQLITE_PATH: server.dbPath, MCP_API_KEY: KEY, MCP_HTTP_PORT: new URL(server.url).port };
+    try {
+      const api = new ApiClient(server.url, KEY);
+      const kept = await api.post('/api/memories', { content: 'CLI backup: kept by the restore' });
+      const created = spawnCli(['backup', 'create'], env);
+      assert.equal(await created.exited(), 0, created.stderr());
+      const id = /Created (backup-\S+):/.exec(created.stdout())![1]!;
+      assert.match(created.stdout(), /1 memories, \d+ bytes, verified/);
+
+      const listed = spawnCli(['backup', 'list'], env);
+      assert.equal(await listed.exited(), 0);
+      assert.match(listed.stdout(), new RegExp(`${id} .* 1 memories .* cli`));
+      const verified = spawnCli(['backup', 'verify', id], env);
+      assert.equal(await verified.exited(), 0);
+      assert.match(verified.stdout(), /intact/);
+
+      const dropped = await api.post('/api/memories', { content: 'CLI backup: undone by the restore' });
+      const online = spawnCli(['backup', 'restore', id], env);
+      assert.equal(await online.exited(), 0, online.stderr());
+      assert.match(online.stdout(), /through the running server/);
+      assert.equal((await api.get(`/api/memories/${dropped.body.content_hash}`)).status, 404);
+      assert.equal((await api.get(`/api/memories/${kept.body.content_hash}`)).status, 200);
+
+      await api.post('/api/memories', { content: 'CLI backup: undone by the offline restore' });
+      await server.stop();
+      const offline = spawnCli(['backup', 'restore', id], env);
+      assert.equal(await offline.exited(), 0, offline.stderr());
+      assert.match(offline.stdout(), /Safety backup .*\n.*Restored/);
+      assert.deepEqual(countIn(server.dbPath), { integrity: 'ok', memories: 1, vectors: 1 });
+
+      truncateSync(`${server.dir}/backups/${id}.db`, 1000);
+      const broken = spawnCli(['backup', 'verify', id], env);
+      assert.equal(await broken.exited(), 1);
+      assert.match(broken.stderr(), /damaged/);
+      const usage = spawnCli(['backup', 'explode'], env);
+      assert.equal(await usage.exited(), 2);
+    } finally {
+      await server.cleanup();
+    }
+  });
+});
