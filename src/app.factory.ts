@@ -1,3 +1,4 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -7,6 +8,7 @@ import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { SERVICE_VERSION } from './common/package-info.js';
 import { RequestValidationPipe } from './common/request-validation.pipe.js';
+import { recordRoutes } from './common/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
 
 /** Room for JSON escaping of a maximum-size content plus tags and metadata. */
@@ -51,9 +53,25 @@ function installOpenApi(app: NestFastifyApplication): void {
 /** Builds the configured application without listening, so tests and the CLI share one setup. */
 export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(config), logger: false });
+  recordRoutes(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+  });
+  // Security headers on every response; the CSP still lets Swagger UI run its own files. Plain
+  // HTTP on a LAN is a supported deployment, so no HSTS and no upgrade-insecure-requests.
+  await app.register(helmet, {
+    strictTransportSecurity: false,
+    contentSecurityPolicy: {
+      directives: {
+        upgradeInsecureRequests: null,
+        defaultSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+        connectSrc: ["'self'"],
+      },
+    },
   });
   app.useGlobalPipes(new RequestValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter(logger));

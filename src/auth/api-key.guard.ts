@@ -3,7 +3,9 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { TooManyAuthFailuresError } from '../common/domain-errors.js';
 import { ApiKeyMatcher, extractApiKey } from './api-key-matcher.js';
+import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { IS_PUBLIC } from './public.decorator.js';
 
 /** Set on every request: whether the caller proved a valid key (or no key is configured). */
@@ -15,12 +17,14 @@ export type AuthenticatedRequest = FastifyRequest & { [AUTHENTICATED]?: boolean 
 export class ApiKeyGuard implements CanActivate {
   private readonly logger = new Logger('Auth');
   private readonly matcher: ApiKeyMatcher;
+  private readonly limiter: AuthFailureLimiter;
 
   constructor(
     private readonly reflector: Reflector,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.matcher = new ApiKeyMatcher(config.auth.apiKeys);
+    this.limiter = new AuthFailureLimiter(config.auth.maxFailures, config.auth.failureWindowSeconds * 1000);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -31,8 +35,11 @@ export class ApiKeyGuard implements CanActivate {
       request[AUTHENTICATED] = true;
       return true;
     }
-    const result = this.matcher.check(extractApiKey(request));
+    const blockedFor = this.limiter.blockedFor(request.ip);
+    if (blockedFor > 0 && !isPublic) throw new TooManyAuthFailuresError(blockedFor);
+    const result = blockedFor > 0 ? 'invalid' : this.matcher.check(extractApiKey(request));
     request[AUTHENTICATED] = result === 'valid';
+    if (result === 'invalid' && blockedFor === 0) this.limiter.recordFailure(request.ip);
     if (result === 'valid' || isPublic) return true;
     this.logger.warn({
       msg: result === 'missing' ? 'Missing API key' : 'Invalid API key',

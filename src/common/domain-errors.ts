@@ -64,3 +64,10 @@ export class BackupVerificationError extends DomainError {}
 
 /** Taking a backup failed (disk, permissions, or the copy did not verify). */
 export class BackupFailedError extends DomainError {}
+
+/** A client address presented too many wrong keys recently. */
+export class TooManyAuthFailuresError extends DomainError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many failed authentication attempts from this address; retry in ${retryAfterSeconds} s`);
+  }
+}

@@ -10,6 +10,7 @@ import {
   StorageBusyError,
   StorageFullError,
   StorageUnavailableError,
+  TooManyAuthFailuresError,
 } from './domain-errors.js';
 
 export interface HttpErrorBody {
@@ -49,6 +50,7 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof MemoryNotFoundError) return plain(404, `Memory not found: ${error.contentHash}`);
   if (error instanceof BackupNotFoundError) return plain(404, error.message);
+  if (error instanceof TooManyAuthFailuresError) return plain(429, error.message, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof BackupVerificationError) return plain(422, error.message);
   if (error instanceof BackupFailedError) return plain(500, error.message);
   if (error instanceof StorageBusyError) return plain(503, error.message, { 'retry-after': '1' });

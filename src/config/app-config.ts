@@ -8,7 +8,13 @@ export { LOG_LEVELS, type LogLevel } from './log-level.js';
 
 export interface AppConfig {
   readonly http: { readonly host: string; readonly port: number };
-  readonly auth: { readonly apiKeys: readonly string[]; readonly allowAnonymous: boolean };
+  readonly auth: {
+    readonly apiKeys: readonly string[];
+    readonly allowAnonymous: boolean;
+    /** Wrong keys one client address may present per window before it gets 429. */
+    readonly maxFailures: number;
+    readonly failureWindowSeconds: number;
+  };
   /** null = CORS disabled; '*' = any origin. */
   readonly corsOrigins: '*' | readonly string[] | null;
   readonly storage: {
@@ -115,7 +121,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
 
   return Object.freeze({
     http: Object.freeze({ host, port }),
-    auth: Object.freeze({ apiKeys: Object.freeze(apiKeys), allowAnonymous }),
+    auth: Object.freeze({
+      apiKeys: Object.freeze(apiKeys),
+      allowAnonymous,
+      maxFailures: readInt(env, 'MCP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),
+      failureWindowSeconds: readInt(env, 'MCP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),
+    }),
     corsOrigins: readCors(env),
     storage: Object.freeze({
       backend,

@@ -1,4 +1,4 @@
-import { All, Body, Controller, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { McpSessionsService } from './mcp-sessions.service.js';
@@ -9,8 +9,25 @@ import { McpSessionsService } from './mcp-sessions.service.js';
 export class McpController {
   constructor(private readonly sessions: McpSessionsService) {}
 
-  @All()
-  async handle(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
+  /** JSON-RPC messages from the client. */
+  @Post()
+  post(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Body() body: unknown): Promise<void> {
+    return this.handle(request, reply, body);
+  }
+
+  /** The session's stream of server-to-client notifications. */
+  @Get()
+  stream(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.handle(request, reply, undefined);
+  }
+
+  /** Ends a session. */
+  @Delete()
+  end(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.handle(request, reply, undefined);
+  }
+
+  private async handle(request: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
     // The MCP transport writes the response itself (JSON or an SSE stream).
     reply.hijack();
     await this.sessions.handle(request.raw, reply.raw, body);
