@@ -34,6 +34,23 @@ function installRequestLogging(app: NestFastifyApplication, logger: Logger): voi
   });
 }
 
+/**
+ * Lets shutdown finish promptly: once closing, every answer says `Connection: close`, so
+ * keep-alive connections whose request was in flight end with it instead of holding the server open.
+ */
+function installGracefulClose(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+}
+
 function installOpenApi(app: NestFastifyApplication): void {
   const document = SwaggerModule.createDocument(
     app,
@@ -83,6 +100,7 @@ export async function createApp(config: AppConfig, logger: Logger = createLogger
     });
   }
   installRequestLogging(app, logger);
+  installGracefulClose(app);
   installOpenApi(app);
   return app;
 }

@@ -1,0 +1,158 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import Database from 'better-sqlite3';
+import assert from 'node:assert/strict';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import * as sqliteVec from 'sqlite-vec';
+import { type CliProcess, spawnCli } from './helpers/cli-process.js';
+import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
+import { SseReader } from './helpers/sse-reader.js';
+import { makeTempDir } from './helpers/test-server.js';
+
+interface DatabaseFacts {
+  integrity: string;
+  memories: number;
+  vectors: number;
+  joined: number;
+  hashes: Set<string>;
+}
+
+function inspect(path: string): DatabaseFacts {
+  const db = new Database(path, { readonly: true });
+  sqliteVec.load(db);
+  try {
+    const counts = db
+      .prepare('SELECT (SELECT COUNT(*) FROM memories) AS memories, (SELECT COUNT(*) FROM memory_embeddings) AS vectors, (SELECT COUNT(*) FROM memories m JOIN memory_embeddings e ON e.rowid = m.id) AS joined')
+      .get() as { memories: number; vectors: number; joined: number };
+    const hashes = new Set(db.prepare('SELECT content_hash FROM memories').pluck().all() as string[]);
+    return { integrity: String(db.pragma('integrity_check', { simple: true })), ...counts, hashes };
+  } finally {
+    db.close();
+  }
+}
+
+async function store(url: string, content: string): Promise<string | null> {
+  try {
+    const res = await fetch(`${url}/api/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content }) });
+    if (res.status !== 200) return null;
+    const body = (await res.json()) as { success: boolean; content_hash: string };
+    return body.success ? body.content_hash : null;
+  } catch {
+    return null;
+  }
+}
+
+async function startServer(path: string): Promise<{ cli: CliProcess; url: string }> {
+  const cli = spawnCli(['serve'], { MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: path });
+  return { cli, url: await cli.listening() };
+}
+
+describe('crash safety (real processes, real files)', () => {
+  it('kill -9 under 20 concurrent writers loses no acknowledged store, at three different moments', async () => {
+    const dir = makeTempDir('crash-');
+    const path = join(dir, 'memory.db');
+    const acknowledged = new Set<string>();
+    try {
+      for (const [round, killAfterMs] of [700, 1500, 2300].entries()) {
+        const { cli, url } = await startServer(path);
+        let stopped = false;
+        const writers = Array.from({ length: 20 }, async (_, w) => {
+          for (let i = 0; !stopped; i++) {
+            const hash = await store(url, `round ${round} writer ${w} memory ${i}`);
+            if (hash !== null) acknowledged.add(hash);
+            else if (cli.child.exitCode !== null || cli.child.signalCode !== null) return;
+          }
+        });
+        await new Promise((r) => setTimeout(r, killAfterMs));
+        cli.child.kill('SIGKILL');
+        assert.equal(await cli.exited(), 'SIGKILL');
+        stopped = true;
+        await Promise.all(writers);
+
+        // Restart on the same file: it must open (WAL recovery) and serve every acknowledged memory.
+        const restarted = await startServer(path);
+        const check = await fetch(`${restarted.url}/api/memories?page_size=1`);
+        assert.equal(check.status, 200);
+        restarted.cli.child.kill('SIGTERM');
+        assert.equal(await restarted.cli.exited(), 0);
+
+        const facts = inspect(path);
+        assert.equal(facts.integrity, 'ok');
+        assert.equal(facts.memories, facts.vectors, 'every memory has exactly one vector');
+        assert.equal(facts.joined, facts.memories);
+        const lost = [...acknowledged].filter((h) => !facts.hashes.has(h));
+        assert.deepEqual(lost, [], `round ${round}: ${lost.length} acknowledged stores lost`);
+        assert.ok(acknowledged.size > 0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SIGTERM with requests in flight: they complete, streams close, WAL checkpointed, exit 0 within seconds', async () => {
+    const dir = makeTempDir('graceful-');
+    const path = join(dir, 'memory.db');
+    try {
+      const { cli, url } = await startServer(path);
+      const stream = await SseReader.open(`${url}/api/events/stream`);
+      await stream.waitFor((r) => r.messages.length === 1);
+      const inFlight = Array.from({ length: 20 }, (_, i) => store(url, `in flight at shutdown ${i}`));
+      await new Promise((r) => setTimeout(r, 30));
+      const started = Date.now();
+      cli.child.kill('SIGTERM');
+      const late = await Promise.all(Array.from({ length: 5 }, (_, i) => store(url, `sent after SIGTERM ${i}`)));
+      const results = await Promise.all(inFlight);
+      assert.equal(await cli.exited(), 0);
+      assert.ok(Date.now() - started < 5000, `exit took ${Date.now() - started} ms`);
+      await stream.done;
+      const facts = inspect(path);
+      for (const hash of [...results, ...late].filter((h): h is string => h !== null)) assert.ok(facts.hashes.has(hash), `acknowledged ${hash} lost`);
+      assert.ok(results.filter((h) => h !== null).length > 0, 'no in-flight store completed');
+      assert.ok(!existsSync(`${path}-wal`) || statSync(`${path}-wal`).size === 0, 'the WAL was not checkpointed');
+      assert.equal(facts.integrity, 'ok');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the server and two stdio MCP processes write to one file at once: no lock errors, nothing lost', async () => {
+    const dir = makeTempDir('multiprocess-');
+    const path = join(dir, 'memory.db');
+    const { cli, url } = await startServer(path);
+    const clients: Client[] = await Promise.all([0, 1].map(() => connectStdio('mcp', { MCP_MEMORY_SQLITE_PATH: path })));
+    try {
+      const failures: string[] = [];
+      const hashes: string[] = [];
+      const viaHttp = Array.from({ length: 5 }, async (_, w) => {
+        for (let i = 0; i < 40; i++) {
+          const hash = await store(url, `http writer ${w} item ${i}`);
+          if (hash === null) failures.push(`http ${w}/${i}`);
+          else hashes.push(hash);
+        }
+      });
+      const viaMcp = clients.map(async (client, c) => {
+        for (let i = 0; i < 100; i++) {
+          const result = await callTool(client, 'store_memory', { content: `mcp process ${c} item ${i}` });
+          const hash = (result.structuredContent as { content_hash?: string } | undefined)?.content_hash;
+          if (result.isError || !hash) failures.push(textOf(result));
+          else hashes.push(hash);
+        }
+      });
+      await Promise.all([...viaHttp, ...viaMcp]);
+      assert.deepEqual(failures, []);
+      assert.equal(hashes.length, 400);
+      const total = ((await (await fetch(`${url}/api/memories?page_size=1`)).json()) as { total: number }).total;
+      assert.equal(total, 400);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+      cli.child.kill('SIGTERM');
+      await cli.exited();
+    }
+    const facts = inspect(path);
+    assert.equal(facts.integrity, 'ok');
+    assert.equal(facts.memories, 400);
+    assert.equal(facts.vectors, 400);
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
