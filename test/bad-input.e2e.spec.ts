@@ -130,3 +130,20 @@ describe('bad input gets a clear 4xx naming the field, and writes nothing', () =
     assert.equal(await total(), 2);
   });
 });
+
+describe('hostile bodies', () => {
+  it('a deeply nested body is a 400 naming the body, not a crash', async () => {
+    const server = await startTestServer();
+    try {
+      const deep = `{"content": ${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`;
+      const res = await new ApiClient(server.url).request('/api/memories', { method: 'POST', rawBody: deep, headers: { 'content-type': 'application/json' } });
+      assertFieldError(res, 'body');
+      assert.match(res.body.detail, /deeper than 32/);
+      const nestedArray = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+      const arr = await new ApiClient(server.url).request('/api/search', { method: 'POST', rawBody: nestedArray, headers: { 'content-type': 'application/json' } });
+      assert.equal(arr.status, 400);
+    } finally {
+      await server.cleanup();
+    }
+  });
+});
