@@ -11,6 +11,9 @@ import { spawnCli } from '../test/helpers/cli-process.js';
 import { SseReader } from '../test/helpers/sse-reader.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 
+/** RSS growth over one soak run beyond this is treated as a leak (see the README). */
+export const RSS_GROWTH_BOUND_MB = 200;
+
 export interface SoakOptions {
   seconds: number;
   connections: number;
@@ -122,8 +125,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(`errors / timeouts   ${r.errors} / ${r.timeouts}   (must be 0)`);
   console.log(`5xx / non-2xx       ${r.status5xx} / ${r.non2xx}   (must be 0)`);
   console.log(`stores acknowledged ${r.acknowledgedStores}, lost ${r.lostStores}   (must be 0)`);
-  console.log(`server RSS          ${r.rssBeforeMb.toFixed(0)} MB before, ${r.rssAfterMb.toFixed(0)} MB after`);
+  console.log(`server RSS          ${r.rssBeforeMb.toFixed(0)} MB before, ${r.rssAfterMb.toFixed(0)} MB after (bound: +${RSS_GROWTH_BOUND_MB} MB)`);
   console.log(`SSE clients         ${r.sseClientsConnected}/${options.sseClients} connected throughout`);
-  const failed = r.errors + r.status5xx + r.non2xx + r.lostStores > 0;
+  const failed = r.errors + r.status5xx + r.non2xx + r.lostStores > 0 || r.rssAfterMb - r.rssBeforeMb > RSS_GROWTH_BOUND_MB;
   process.exit(failed ? 1 : 0);
 }
