@@ -68,8 +68,12 @@ function installOpenApi(app: NestFastifyApplication): void {
 }
 
 /** Builds the configured application without listening, so tests and the CLI share one setup. */
-export async function createApp(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(config), logger: false });
+export async function createApp(
+  config: AppConfig,
+  logger: Logger = createLogger(config.logLevel),
+  https: { key: string; cert: string } | null = null,
+): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(config), logger: false, ...(https ? { https } : {}) });
   recordRoutes(adapter.getInstance());
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),

@@ -3,13 +3,37 @@ import type { Logger } from 'pino';
 import { createApp } from './app.factory.js';
 import { createLogger } from './common/logger.js';
 import { type AppConfig, isLoopbackHost } from './config/app-config.js';
+import { MdnsAdvertiser } from './discovery/mdns-advertiser.service.js';
+import { type HttpsCredentials, loadHttpsCredentials } from './https/https-credentials.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
   url: string;
+  https: HttpsCredentials | null;
+  mdnsStarted: boolean;
 }
 
-/** Creates the app, listens, and reports where it is reachable. */
+/** The human-readable start-up lines of the deployment guide, on stderr (stdout carries JSON logs). */
+export function printBanner({ url, https, mdnsStarted }: RunningServer, config: AppConfig): void {
+  const browseUrl = url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
+  const lines = [
+    `MCP Memory Service ${https ? 'HTTPS' : 'HTTP'} server on ${config.http.host}:${new URL(url).port}`,
+    `Dashboard: ${browseUrl}`,
+    `API docs:  ${browseUrl}/api/docs`,
+    ...(https
+      ? [
+          `SSL certificate: ${https.certFile}`,
+          `SSL key:         ${https.keyFile}`,
+          ...(https.selfSigned ? ['NOTE: browsers warn about self-signed certificates; trust the certificate above or accept the warning'] : []),
+        ]
+      : []),
+    `mDNS advertisement: ${mdnsStarted ? `started (${config.mdns.serviceType})` : config.mdns.enabled ? 'unavailable' : 'disabled'}`,
+    'Press Ctrl+C to stop',
+  ];
+  process.stderr.write(`${lines.join('\n')}\n`);
+}
+
+/** Creates the app, listens (HTTP or HTTPS), advertises it on the LAN, and reports where it is. */
 export async function startServer(config: AppConfig, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
   if (config.auth.apiKeys.length === 0) {
     logger.warn(
@@ -18,12 +42,14 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
         : 'MCP_API_KEY is not set and MCP_ALLOW_ANONYMOUS_ACCESS=true: anyone who can reach this port can read and write memories',
     );
   }
-  const app = await createApp(config, logger);
+  const https = config.https.enabled ? await loadHttpsCredentials(config) : null;
+  const app = await createApp(config, logger, https);
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
-  const url = `http://${host}:${port}`;
+  const url = `${https ? 'https' : 'http'}://${host}:${port}`;
   logger.info({ url, docs: `${url}/api/docs`, database: config.storage.sqlitePath }, `MCP Memory Service listening on ${url}`);
-  return { app, url };
+  const mdnsStarted = await app.get(MdnsAdvertiser).advertise(port, https !== null);
+  return { app, url, https, mdnsStarted };
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config/app-config.js';
-import { loadBridgeConfig } from '../config/bridge-config.js';
+import { loadBridgeConfig, loadDiscoveryConfig } from '../config/bridge-config.js';
 import { runBridge } from '../mcp/bridge/bridge-server.js';
 import { runBackupCommand } from './backup-command.js';
+import { runDiscoverCommand } from './discover-command.js';
 import { createLogger } from '../common/logger.js';
-import { startServer } from '../main.js';
+import { printBanner, startServer } from '../main.js';
 import { runStdioMcpServer } from '../mcp/stdio-server.js';
 
 const USAGE = `Usage: mcp-memory [command]
@@ -15,12 +16,15 @@ Commands:
   mcp     MCP server on stdin/stdout using the local database file (MCP_MEMORY_SQLITE_PATH)
   bridge  MCP server on stdin/stdout forwarding to a remote server (MCP_MEMORY_HTTP_ENDPOINT)
   backup  create | list | verify ID | restore ID (see mcp-memory backup help)
+  discover  list memory servers advertised on the LAN (mDNS) and the one a client would pick
   help    show this text`;
 
 async function serve(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const { app } = await startServer(config, logger);
+  const server = await startServer(config, logger);
+  printBanner(server, config);
+  const { app } = server;
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
@@ -48,6 +52,9 @@ async function main(command: string | undefined): Promise<void> {
       return runStdioMcpServer(loadConfig());
     case 'bridge':
       return runBridge(loadBridgeConfig());
+    case 'discover':
+      process.exitCode = await runDiscoverCommand(loadDiscoveryConfig());
+      return;
     case 'backup':
       process.exitCode = await runBackupCommand(process.argv.slice(3), loadConfig());
       return;

@@ -39,7 +39,55 @@ export interface AppConfig {
     readonly schedule: string | null;
     readonly retention: number;
   };
+  readonly https: {
+    readonly enabled: boolean;
+    /** Operator-provided files; both null means a generated self-signed certificate. */
+    readonly certFile: string | null;
+    readonly keyFile: string | null;
+    /** Where the generated certificate is kept and reused. */
+    readonly certDir: string;
+  };
+  readonly mdns: {
+    readonly enabled: boolean;
+    readonly serviceName: string;
+    readonly serviceType: string;
+    readonly discoveryTimeoutSeconds: number;
+    /** Interface name or address; null = all. */
+    readonly interface: string | null;
+  };
   readonly logLevel: LogLevel;
+}
+
+export const DEFAULT_MDNS_SERVICE_TYPE = '_mcp-memory._tcp.local.';
+
+export function readMdnsSettings(env: Env): AppConfig['mdns'] {
+  const serviceType = read(env, 'MCP_MDNS_SERVICE_TYPE') ?? DEFAULT_MDNS_SERVICE_TYPE;
+  if (!/^_[a-z0-9-]{1,15}\._(tcp|udp)(\.local\.?)?$/i.test(serviceType)) {
+    throw new ConfigError('MCP_MDNS_SERVICE_TYPE', `must look like _name._tcp.local., got "${serviceType}"`);
+  }
+  const serviceName = read(env, 'MCP_MDNS_SERVICE_NAME') ?? 'MCP Memory Service';
+  if (serviceName.length > 63) throw new ConfigError('MCP_MDNS_SERVICE_NAME', 'must be at most 63 characters');
+  return Object.freeze({
+    enabled: readBool(env, 'MCP_MDNS_ENABLED', true),
+    serviceName,
+    serviceType,
+    discoveryTimeoutSeconds: readInt(env, 'MCP_MDNS_DISCOVERY_TIMEOUT', 5, 1, 120),
+    interface: read(env, 'MCP_MDNS_INTERFACE') ?? null,
+  });
+}
+
+function readHttps(env: Env, dataDir: string): AppConfig['https'] {
+  const certFile = read(env, 'MCP_SSL_CERT_FILE');
+  const keyFile = read(env, 'MCP_SSL_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw new ConfigError(certFile === undefined ? 'MCP_SSL_CERT_FILE' : 'MCP_SSL_KEY_FILE', 'must be set together with the other one (certificate and key)');
+  }
+  return Object.freeze({
+    enabled: readBool(env, 'MCP_HTTPS_ENABLED', false),
+    certFile: certFile === undefined ? null : resolve(certFile),
+    keyFile: keyFile === undefined ? null : resolve(keyFile),
+    certDir: resolve(read(env, 'MCP_SSL_CERT_DIR') ?? join(dataDir, 'certs')),
+  });
 }
 
 /** Named schedules accepted in MCP_BACKUP_SCHEDULE besides cron expressions. */
@@ -151,6 +199,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       schedule: readSchedule(env),
       retention: readInt(env, 'MCP_BACKUP_RETENTION', 7, 1, 10_000),
     }),
+    https: readHttps(env, dirname(sqlitePath)),
+    mdns: readMdnsSettings(env),
     logLevel: readLogLevel(env),
   });
 }

@@ -1,13 +1,18 @@
 import { readFileSync } from 'node:fs';
+import { type AppConfig, readMdnsSettings } from './app-config.js';
 import { type LogLevel, readLogLevel } from './log-level.js';
 import { ConfigError, type Env, read, readBool, readInt } from './env-readers.js';
 
-export interface BridgeConfig {
-  /** The remote server's API base, e.g. https://host:8000/api (no trailing slash). */
-  readonly endpoint: URL;
+export interface DiscoveryConfig {
+  readonly mdns: AppConfig['mdns'];
+  readonly preferHttps: boolean;
+}
+
+export interface BridgeConfig extends DiscoveryConfig {
+  /** The remote server's API base, e.g. https://host:8000/api (no trailing slash); null = discover only. */
+  readonly endpoint: URL | null;
   readonly apiKey: string | null;
   readonly autoDiscover: boolean;
-  readonly preferHttps: boolean;
   readonly tlsInsecure: boolean;
   readonly caFile: string | null;
   readonly ca: Buffer | null;
@@ -16,26 +21,30 @@ export interface BridgeConfig {
   readonly logLevel: LogLevel;
 }
 
+/** Settings of `mcp-memory discover` (and of the bridge's auto-discovery). */
+export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
+  return { mdns: readMdnsSettings(env), preferHttps: readBool(env, 'MCP_MEMORY_PREFER_HTTPS', true) };
+}
+
+function readEndpoint(raw: string): URL {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(raw.replace(/\/+$/, ''));
+  } catch {
+    throw new ConfigError('MCP_MEMORY_HTTP_ENDPOINT', `is not a URL: "${raw}"`);
+  }
+  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
+    throw new ConfigError('MCP_MEMORY_HTTP_ENDPOINT', `must be an http:// or https:// URL, got "${raw}"`);
+  }
+  return endpoint;
+}
+
 /** Settings of `mcp-memory bridge`, the stdio MCP server that forwards to a remote REST API. */
 export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
   const autoDiscover = readBool(env, 'MCP_MEMORY_AUTO_DISCOVER', false);
   const rawEndpoint = read(env, 'MCP_MEMORY_HTTP_ENDPOINT');
-  if (rawEndpoint === undefined) {
-    throw new ConfigError(
-      'MCP_MEMORY_HTTP_ENDPOINT',
-      autoDiscover
-        ? 'is required: mDNS auto-discovery (MCP_MEMORY_AUTO_DISCOVER) is not available in this version yet; set the endpoint, e.g. http://memory-server:8000/api'
-        : 'is required, e.g. http://memory-server:8000/api',
-    );
-  }
-  let endpoint: URL;
-  try {
-    endpoint = new URL(rawEndpoint.replace(/\/+$/, ''));
-  } catch {
-    throw new ConfigError('MCP_MEMORY_HTTP_ENDPOINT', `is not a URL: "${rawEndpoint}"`);
-  }
-  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
-    throw new ConfigError('MCP_MEMORY_HTTP_ENDPOINT', `must be an http:// or https:// URL, got "${rawEndpoint}"`);
+  if (rawEndpoint === undefined && !autoDiscover) {
+    throw new ConfigError('MCP_MEMORY_HTTP_ENDPOINT', 'is required (e.g. http://memory-server:8000/api), or set MCP_MEMORY_AUTO_DISCOVER=true');
   }
   const caFile = read(env, 'MCP_MEMORY_CA_FILE') ?? null;
   let ca: Buffer | null = null;
@@ -47,10 +56,10 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
     }
   }
   return Object.freeze({
-    endpoint,
+    ...loadDiscoveryConfig(env),
+    endpoint: rawEndpoint === undefined ? null : readEndpoint(rawEndpoint),
     apiKey: read(env, 'MCP_MEMORY_API_KEY') ?? null,
     autoDiscover,
-    preferHttps: readBool(env, 'MCP_MEMORY_PREFER_HTTPS', true),
     tlsInsecure: readBool(env, 'MCP_MEMORY_TLS_INSECURE', false),
     caFile,
     ca,

@@ -34,7 +34,7 @@ export function spawnCli(args: string[], env: Record<string, string>): CliProces
       new Promise((resolveUrl, reject) => {
         const timer = setTimeout(() => reject(new Error(`no start-up line in ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
         const check = (): void => {
-          const match = /listening on (http:\/\/[^\s"]+)/.exec(out);
+          const match = /listening on (https?:\/\/[^\s"]+)/.exec(out);
           if (match) {
             clearTimeout(timer);
             child.stdout!.off('data', check);

@@ -25,15 +25,18 @@ interface RawResponse {
 export class RestClient {
   private readonly agent: HttpAgent | HttpsAgent;
 
-  constructor(private readonly config: BridgeConfig) {
+  constructor(
+    private readonly config: BridgeConfig,
+    private readonly endpoint: URL,
+  ) {
     this.agent =
-      config.endpoint.protocol === 'https:'
+      endpoint.protocol === 'https:'
         ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: !config.tlsInsecure, ...(config.ca ? { ca: config.ca } : {}) })
         : new HttpAgent({ keepAlive: true });
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(`${this.config.endpoint.pathname}${path}`, this.config.endpoint);
+    const url = new URL(`${this.endpoint.pathname}${path}`, this.endpoint);
     let lastError: NodeJS.ErrnoException | null = null;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
       if (attempt > 0) await sleep(200 * 2 ** (attempt - 1));
@@ -82,7 +85,7 @@ export class RestClient {
     }
     if (response.status >= 200 && response.status < 300) return parsed as T;
     const detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? String((parsed as { detail: unknown }).detail) : response.body.slice(0, 200);
-    const server = this.config.endpoint.href;
+    const server = this.endpoint.href;
     if (response.status === 401) throw new RemoteCallError(`The memory server at ${server} requires an API key: set MCP_MEMORY_API_KEY (${detail})`);
     if (response.status === 403) throw new RemoteCallError(`The memory server at ${server} rejected the API key: check MCP_MEMORY_API_KEY (${detail})`);
     if (response.status === 404) throw new RemoteCallError(`Not found: ${detail}`);
@@ -91,7 +94,7 @@ export class RestClient {
   }
 
   private describe(error: NodeJS.ErrnoException): RemoteCallError {
-    const server = this.config.endpoint.href;
+    const server = this.endpoint.href;
     const code = error.code ?? '';
     if (code === 'ECONNREFUSED') return new RemoteCallError(`Cannot reach the memory server at ${server}: connection refused (is it running?)`);
     if (code === 'TIMEOUT') return new RemoteCallError(`The memory server at ${server} did not answer within ${this.config.timeoutMs} ms`);

@@ -1,0 +1,33 @@
+import type { DiscoveryConfig } from '../config/bridge-config.js';
+import { chooseService, discoverServices } from '../discovery/discovery-client.js';
+
+/** `mcp-memory discover`: the table of servers found on the LAN and the one a client would use. */
+export async function runDiscoverCommand(config: DiscoveryConfig): Promise<number> {
+  console.log(`Browsing for ${config.mdns.serviceType} for ${config.mdns.discoveryTimeoutSeconds} s${config.mdns.interface ? ` on ${config.mdns.interface}` : ''}...`);
+  const services = await discoverServices({
+    serviceType: config.mdns.serviceType,
+    timeoutSeconds: config.mdns.discoveryTimeoutSeconds,
+    interface: config.mdns.interface,
+    preferHttps: config.preferHttps,
+  });
+  if (services.length === 0) {
+    console.log('No services found.');
+    return 1;
+  }
+  console.log(['name'.padEnd(28), 'api'.padEnd(36), 'https', 'auth ', 'health'.padEnd(9), 'response'].join('  '));
+  for (const s of services) {
+    console.log(
+      [
+        s.name.slice(0, 28).padEnd(28),
+        s.apiBase.padEnd(36),
+        (s.https ? 'yes' : 'no').padEnd(5),
+        (s.authRequired ? 'yes' : 'no').padEnd(5),
+        (s.healthy ? 'healthy' : 'down').padEnd(9),
+        s.responseMs === null ? `- (${s.error})` : `${s.responseMs} ms`,
+      ].join('  '),
+    );
+  }
+  const chosen = chooseService(services);
+  console.log(chosen ? `Chosen: ${chosen.name} at ${chosen.apiBase}${config.preferHttps ? ' (HTTPS preferred)' : ''}` : 'Chosen: none (no healthy server)');
+  return chosen ? 0 : 1;
+}

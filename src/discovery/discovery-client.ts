@@ -1,0 +1,147 @@
+import multicastDns from 'multicast-dns';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
+import { parseServiceType } from './service-type.js';
+
+export interface DiscoveryOptions {
+  serviceType: string;
+  timeoutSeconds: number;
+  /** Interface name or address to browse on; null = the system default. */
+  interface: string | null;
+  preferHttps: boolean;
+}
+
+export interface DiscoveredService {
+  name: string;
+  host: string;
+  port: number;
+  https: boolean;
+  /** The REST API base, e.g. https://10.0.0.5:8443/api */
+  apiBase: string;
+  authRequired: boolean;
+  version: string | null;
+  healthy: boolean;
+  responseMs: number | null;
+  error: string | null;
+}
+
+interface Found {
+  name: string;
+  target?: string;
+  port?: number;
+  txt: Record<string, string>;
+}
+
+const STANDARD_PORTS = [8443, 8000, 443, 80];
+const HEALTH_TIMEOUT_MS = 3000;
+
+/** An interface name becomes its IPv4 address (what multicast-dns binds its membership to). */
+function interfaceAddress(name: string | null): string | undefined {
+  if (name === null) return undefined;
+  if (isIP(name)) return name;
+  const address = networkInterfaces()[name]?.find((a) => a.family === 'IPv4');
+  if (!address) throw new Error(`no IPv4 address on interface ${name} (MCP_MDNS_INTERFACE)`);
+  return address.address;
+}
+
+function decodeTxt(data: unknown): Record<string, string> {
+  const entries = (Array.isArray(data) ? data : [data]).map((item) => Buffer.from(item as Buffer).toString('utf8'));
+  return Object.fromEntries(entries.filter((e) => e.includes('=')).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+}
+
+/** Browses DNS-SD for the service type until the timeout; returns what answered, unchecked. */
+async function browse(options: DiscoveryOptions): Promise<{ found: Found[]; addresses: Map<string, string> }> {
+  const type = parseServiceType(options.serviceType);
+  const iface = interfaceAddress(options.interface);
+  const mdns = multicastDns({ bind: '0.0.0.0', ...(iface ? { interface: iface } : {}) });
+  const found = new Map<string, Found>();
+  const addresses = new Map<string, string>();
+  const entry = (name: string): Found => {
+    let f = found.get(name);
+    if (!f) found.set(name, (f = { name, txt: {} }));
+    return f;
+  };
+  mdns.on('response', (packet) => {
+    for (const record of [...packet.answers, ...(packet.additionals ?? [])]) {
+      if (record.type === 'PTR' && record.name.toLowerCase() === type.fqdn) entry(String(record.data));
+      else if (record.type === 'SRV' && record.name.toLowerCase().endsWith(type.fqdn)) {
+        const srv = record.data as { port: number; target: string };
+        Object.assign(entry(record.name), { port: srv.port, target: srv.target });
+      } else if (record.type === 'TXT' && record.name.toLowerCase().endsWith(type.fqdn)) entry(record.name).txt = decodeTxt(record.data);
+      else if (record.type === 'A') addresses.set(record.name, String(record.data));
+    }
+  });
+  const ask = (): void => mdns.query({ questions: [{ name: type.fqdn, type: 'PTR' }] });
+  mdns.on('error', () => undefined);
+  ask();
+  // A second question catches responders that missed the first one.
+  const again = setTimeout(ask, 1000);
+  await new Promise((resolve) => setTimeout(resolve, options.timeoutSeconds * 1000));
+  clearTimeout(again);
+  mdns.destroy();
+  return { found: [...found.values()], addresses };
+}
+
+/** Times GET <apiBase>/health; any certificate is accepted here, the caller's TLS rules apply later. */
+function checkHealth(apiBase: string): Promise<{ healthy: boolean; responseMs: number | null; error: string | null }> {
+  const started = performance.now();
+  const url = new URL(`${apiBase}/health`);
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const req = request(url, { timeout: HEALTH_TIMEOUT_MS, rejectUnauthorized: false }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const ok = res.statusCode === 200;
+        resolve({ healthy: ok, responseMs: Math.round((performance.now() - started) * 10) / 10, error: ok ? null : `health answered ${res.statusCode}` });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('health check timed out')));
+    req.on('error', (error) => resolve({ healthy: false, responseMs: null, error: error.message }));
+    req.end();
+  });
+}
+
+/** The selection rule: healthy only first, HTTPS first if preferred, fastest, standard ports. */
+export function rankServices(services: DiscoveredService[], preferHttps: boolean): DiscoveredService[] {
+  const portRank = (port: number): number => (STANDARD_PORTS.includes(port) ? STANDARD_PORTS.indexOf(port) : STANDARD_PORTS.length);
+  return [...services].sort(
+    (a, b) =>
+      Number(b.healthy) - Number(a.healthy) ||
+      (preferHttps ? Number(b.https) - Number(a.https) : 0) ||
+      (a.responseMs ?? Infinity) - (b.responseMs ?? Infinity) ||
+      portRank(a.port) - portRank(b.port),
+  );
+}
+
+/** Finds memory servers on the LAN, health-checks each, and returns them best first. */
+export async function discoverServices(options: DiscoveryOptions): Promise<DiscoveredService[]> {
+  const { found, addresses } = await browse(options);
+  const services = await Promise.all(
+    found
+      .filter((f) => f.port !== undefined && f.target !== undefined)
+      .map(async (f): Promise<DiscoveredService> => {
+        const host = addresses.get(f.target!) ?? f.target!.replace(/\.$/, '');
+        const https = f.txt.https === 'true';
+        const apiBase = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${f.port}${f.txt.path ?? '/api'}`;
+        const health = await checkHealth(apiBase);
+        return {
+          name: f.name.replace(/\._.*$/, ''),
+          host,
+          port: f.port!,
+          https,
+          apiBase,
+          authRequired: f.txt.auth === 'true',
+          version: f.txt.version ?? null,
+          ...health,
+        };
+      }),
+  );
+  return rankServices(services, options.preferHttps);
+}
+
+/** The service a client should use, or null when none is healthy. */
+export function chooseService(ranked: DiscoveredService[]): DiscoveredService | null {
+  return ranked[0]?.healthy ? ranked[0] : null;
+}

@@ -1,0 +1,70 @@
+import ciao, { type CiaoService, type Responder } from '@homebridge/ciao';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { SERVICE_VERSION } from '../common/package-info.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { parseServiceType } from './service-type.js';
+
+/** How long the first announcement may take before discovery is declared unavailable. */
+const ADVERTISE_TIMEOUT_MS = 10_000;
+
+/**
+ * Advertises this server on the LAN as `_mcp-memory._tcp` (DNS-SD over mDNS). Where multicast is
+ * unavailable it logs one warning and the server runs on; the key is never advertised.
+ */
+@Injectable()
+export class MdnsAdvertiser implements OnModuleDestroy {
+  private readonly logger = new Logger('Discovery');
+  private responder: Responder | null = null;
+  private service: CiaoService | null = null;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  /** Returns whether the advertisement is running. */
+  async advertise(port: number, https: boolean): Promise<boolean> {
+    const { mdns } = this.config;
+    if (!mdns.enabled) return false;
+    try {
+      const type = parseServiceType(mdns.serviceType);
+      this.responder = ciao.getResponder(mdns.interface === null ? undefined : { interface: mdns.interface });
+      this.service = this.responder.createService({
+        name: mdns.serviceName,
+        type: type.name,
+        protocol: type.protocol as never,
+        port,
+        txt: {
+          api_version: '1',
+          path: '/api',
+          https: String(https),
+          auth: String(this.config.auth.apiKeys.length > 0),
+          version: SERVICE_VERSION,
+        },
+      });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.service.advertise(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the network')), ADVERTISE_TIMEOUT_MS))),
+      ]).finally(() => clearTimeout(timer));
+      this.logger.log({ msg: 'mDNS advertisement started', service: mdns.serviceName, type: mdns.serviceType, port, interface: mdns.interface ?? 'all' });
+      return true;
+    } catch (error) {
+      this.logger.warn(`mDNS advertisement unavailable (${(error as Error).message}); the server runs without it`);
+      await this.stop();
+      return false;
+    }
+  }
+
+  /** Sends the goodbye packets so clients forget this server at once. */
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  private async stop(): Promise<void> {
+    const service = this.service;
+    const responder = this.responder;
+    this.service = null;
+    this.responder = null;
+    await service?.end().catch(() => undefined);
+    await responder?.shutdown().catch(() => undefined);
+  }
+}
