@@ -6,7 +6,7 @@ import { runBridge } from '../mcp/bridge/bridge-server.js';
 import { runBackupCommand } from './backup-command.js';
 import { runDiscoverCommand } from './discover-command.js';
 import { createLogger } from '../common/logger.js';
-import { printBanner, startServer } from '../main.js';
+import { printBanner, type RunningServer, startServer } from '../main.js';
 import { runStdioMcpServer } from '../mcp/stdio-server.js';
 
 const USAGE = `Usage: mcp-memory [command]
@@ -22,17 +22,16 @@ Commands:
 async function serve(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const server = await startServer(config, logger);
-  printBanner(server, config);
-  const { app } = server;
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'Shutting down');
+  // Signals are handled from the first moment: one that arrives during start-up stops the server
+  // as soon as it is up, cleanly.
+  let stopSignal: string | null = null;
+  let server: RunningServer | null = null;
+  const stop = (): void => {
+    if (server === null || stopSignal === null) return;
+    logger.info({ signal: stopSignal }, 'Shutting down');
     // A stuck close must not keep the process alive forever.
     setTimeout(() => process.exit(1), 10_000).unref();
-    app.close().then(
+    server.app.close().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'Error during shutdown');
@@ -40,8 +39,16 @@ async function serve(): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  const onSignal = (signal: string): void => {
+    if (stopSignal !== null) return;
+    stopSignal = signal;
+    stop();
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  server = await startServer(config, logger);
+  printBanner(server, config);
+  stop();
 }
 
 async function main(command: string | undefined): Promise<void> {

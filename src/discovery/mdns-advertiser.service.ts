@@ -1,9 +1,23 @@
 import ciao, { type CiaoService, type Responder } from '@homebridge/ciao';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { networkInterfaces } from 'node:os';
 import { SERVICE_VERSION } from '../common/package-info.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { parseServiceType } from './service-type.js';
+
+/**
+ * Why multicast cannot work here, or null: the named interface must exist with an address; without
+ * a name, some interface other than loopback must have one.
+ */
+function missingInterface(name: string | null): string | null {
+  const interfaces = Object.entries(networkInterfaces()).filter(([, addresses]) => (addresses ?? []).length > 0);
+  if (name !== null) {
+    const found = interfaces.some(([ifname, addresses]) => ifname === name || (addresses ?? []).some((a) => a.address === name));
+    return found ? null : `interface ${name} (MCP_MDNS_INTERFACE) has no address`;
+  }
+  return interfaces.some(([, addresses]) => (addresses ?? []).some((a) => !a.internal)) ? null : 'no network interface besides loopback is up';
+}
 
 /** How long the first announcement may take before discovery is declared unavailable. */
 const ADVERTISE_TIMEOUT_MS = 10_000;
@@ -25,6 +39,8 @@ export class MdnsAdvertiser implements OnModuleDestroy {
     const { mdns } = this.config;
     if (!mdns.enabled) return false;
     try {
+      const missing = missingInterface(mdns.interface);
+      if (missing !== null) throw new Error(missing);
       const type = parseServiceType(mdns.serviceType);
       this.responder = ciao.getResponder(mdns.interface === null ? undefined : { interface: mdns.interface });
       this.service = this.responder.createService({

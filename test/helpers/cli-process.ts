@@ -14,9 +14,18 @@ export interface CliProcess {
   exited(): Promise<number | string>;
 }
 
-/** Runs the built `mcp-memory` CLI as a real child process with only the given MCP_* settings. */
-export function spawnCli(args: string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+/** The command line that runs node, inside a test-made network namespace when one is given. */
+export function nodeCommand(netns?: string): [string, string[]] {
+  return netns ? ['ip', ['netns', 'exec', netns, process.execPath]] : [process.execPath, []];
+}
+
+/**
+ * Runs the built `mcp-memory` CLI as a real child process with only the given MCP_* settings.
+ * mDNS stays off unless the caller turns it on, which it may only do inside its own namespace.
+ */
+export function spawnCli(args: string[], env: Record<string, string>, netns?: string): CliProcess {
+  const [command, prefix] = nodeCommand(netns);
+  const child = spawn(command, [...prefix, CLI_PATH, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_MDNS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,125 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { CLI_PATH, type CliProcess, nodeCommand, spawnCli } from './helpers/cli-process.js';
+import { callTool, textOf } from './helpers/mcp-client.js';
+import { createMulticastNamespace, createOfflineNamespace } from './helpers/network-namespace.js';
+import { makeTempDir } from './helpers/test-server.js';
+
+const KEY = 'discovery-key';
+const namespace = createMulticastNamespace();
+if (namespace.name === null) console.log(`# discovery tests skipped: ${namespace.reason}`);
+
+describe('mDNS discovery inside a test-made network namespace', { skip: namespace.name === null }, () => {
+  const ns = namespace.name!;
+  let dir: string;
+  const servers: CliProcess[] = [];
+  let advertiser: ReturnType<typeof spawn> | null = null;
+  let advertiserExited: Promise<unknown> = Promise.resolve();
+  const mdnsEnv = { MCP_MDNS_ENABLED: 'true', MCP_MDNS_INTERFACE: 'lo', MCP_API_KEY: KEY, MCP_HTTP_PORT: '0' };
+
+  before(async () => {
+    dir = makeTempDir('discovery-');
+    servers.push(spawnCli(['serve'], { ...mdnsEnv, MCP_MDNS_SERVICE_NAME: 'Memory Plain', MCP_MEMORY_SQLITE_PATH: join(dir, 'a.db') }, ns));
+    servers.push(
+      spawnCli(['serve'], { ...mdnsEnv, MCP_MDNS_SERVICE_NAME: 'Memory Secure', MCP_HTTPS_ENABLED: 'true', MCP_MEMORY_SQLITE_PATH: join(dir, 'b.db') }, ns),
+    );
+    await Promise.all(servers.map((s) => s.listening()));
+    const [command, prefix] = nodeCommand(ns);
+    advertiser = spawn(command, [...prefix, join(CLI_PATH, '../../../test/helpers/advertise-only.js'), 'Memory Down', '9'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    advertiserExited = once(advertiser, 'exit');
+    await once(advertiser.stdout!, 'data');
+    // Let the advertisements settle (probing and announcing take a moment).
+    await new Promise((r) => setTimeout(r, 1500));
+  });
+
+  after(async () => {
+    advertiser?.kill('SIGTERM');
+    for (const server of servers) server.child.kill('SIGTERM');
+    await Promise.all(servers.map((s) => s.exited()));
+    await advertiserExited;
+    namespace.name !== null && namespace.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('servers log that their advertisement started', () => {
+    for (const server of servers) assert.match(server.stdout(), /mDNS advertisement started/);
+  });
+
+  it('mcp-memory discover lists all three, marks the one without a server down, and picks HTTPS first', async () => {
+    const discover = spawnCli(['discover'], { MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3' }, ns);
+    assert.equal(await discover.exited(), 0, discover.stderr());
+    const out = discover.stdout();
+    assert.match(out, /Memory Plain .* http:\/\/127\.0\.0\.1:\d+\/api .* no .* yes .* healthy/);
+    assert.match(out, /Memory Secure .* https:\/\/127\.0\.0\.1:\d+\/api .* yes .* yes .* healthy/);
+    assert.match(out, /Memory Down .* down/);
+    assert.match(out, /Chosen: Memory Secure at https:/);
+  });
+
+  it('without the HTTPS preference it still never picks the unhealthy one', async () => {
+    const discover = spawnCli(['discover'], { MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3', MCP_MEMORY_PREFER_HTTPS: 'false' }, ns);
+    assert.equal(await discover.exited(), 0);
+    assert.match(discover.stdout(), /Chosen: Memory (Plain|Secure) at/);
+  });
+
+  it('the bridge with MCP_MEMORY_AUTO_DISCOVER=true finds the server and forwards tool calls', async () => {
+    const [command, prefix] = nodeCommand(ns);
+    const transport = new StdioClientTransport({
+      command,
+      args: [...prefix, CLI_PATH, 'bridge'],
+      env: {
+        PATH: process.env.PATH ?? '',
+        MCP_MEMORY_AUTO_DISCOVER: 'true',
+        MCP_MDNS_INTERFACE: 'lo',
+        MCP_MDNS_DISCOVERY_TIMEOUT: '3',
+        MCP_MEMORY_API_KEY: KEY,
+        MCP_MEMORY_TLS_INSECURE: 'true',
+      },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const client = new Client({ name: 'discovery-test', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      assert.match(stderr, /Auto-discovery: ENABLED/);
+      assert.match(stderr, /Prefer HTTPS: YES/);
+      assert.match(stderr, /Discovered service: Memory Secure at https:\/\/127\.0\.0\.1:\d+\/api/);
+      assert.match(stderr, /API Key: \[SET\]/);
+      assert.ok(!stderr.includes(KEY));
+      const stored = await callTool(client, 'store_memory', { content: 'found through mDNS discovery' });
+      assert.match(textOf(stored), /Stored memory/);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe('where multicast is unavailable', () => {
+  it('the server starts, logs one warning and serves', async (t) => {
+    const offline = createOfflineNamespace();
+    if (offline.name === null) {
+      t.skip(offline.reason);
+      return;
+    }
+    const dir = makeTempDir('no-multicast-');
+    try {
+      const server = spawnCli(['serve'], { MCP_MDNS_ENABLED: 'true', MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(dir, 'm.db') }, offline.name);
+      await server.listening();
+      await new Promise((r) => setTimeout(r, 500));
+      server.child.kill('SIGTERM');
+      assert.equal(await server.exited(), 0);
+      const warnings = server.stdout().split('\n').filter((l) => /mDNS advertisement unavailable/.test(l));
+      assert.equal(warnings.length, 1, server.stdout());
+      assert.match(server.stderr(), /mDNS advertisement: unavailable/);
+    } finally {
+      offline.remove();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
