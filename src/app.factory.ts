@@ -2,6 +2,7 @@ import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
@@ -49,6 +50,14 @@ function installGracefulClose(app: NestFastifyApplication): void {
     if (closing) void reply.header('connection', 'close');
     done(null, payload);
   });
+}
+
+/** The dashboard's files (public/), served at / without a key: the page asks for the key itself. */
+const DASHBOARD_DIR = fileURLToPath(new URL('../../public', import.meta.url));
+
+function installDashboard(app: NestFastifyApplication): void {
+  // One route per file, no wildcard: nothing else under / becomes reachable.
+  app.useStaticAssets({ root: DASHBOARD_DIR, prefix: '/', wildcard: false, index: ['index.html'] });
 }
 
 function installOpenApi(app: NestFastifyApplication): void {
@@ -105,6 +114,7 @@ export async function createApp(
   }
   installRequestLogging(app, logger);
   installGracefulClose(app);
+  installDashboard(app);
   installOpenApi(app);
   return app;
 }

@@ -7,7 +7,17 @@ import { startTestServer, type TestServer } from './helpers/test-server.js';
 const KEY = 'security-key';
 
 /** Routes anyone may call. Everything else must demand a key: a new route without auth fails here. */
-const PUBLIC = new Set(['GET /api/health', 'GET /openapi.json', 'GET /api/docs-json', 'GET /api/docs-yaml']);
+const PUBLIC = new Set([
+  'GET /api/health',
+  'GET /openapi.json',
+  'GET /api/docs-json',
+  'GET /api/docs-yaml',
+  // The dashboard's static files: the page asks for the key and sends it with every API call.
+  'GET /',
+  'GET /index.html',
+  'GET /app.js',
+  'GET /styles.css',
+]);
 const isDocsAsset = (url: string): boolean => url === '/api/docs' || url.startsWith('/api/docs/');
 
 function concrete(url: string): string {

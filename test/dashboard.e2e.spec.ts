@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { ApiClient } from './helpers/http.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+const KEY = 'dashboard-key';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+
+describe('web dashboard in headless Chromium', () => {
+  let server: TestServer;
+  let api: ApiClient;
+  let browser: Browser;
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    api = new ApiClient(server.url, KEY);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server.cleanup();
+  });
+
+  async function openWithKey(key: string, width = 1280): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width, height: 900 } });
+    await page.goto(server.url);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Connect' }).click();
+    return page;
+  }
+
+  it('asks for the key, stores a memory, finds it by a paraphrase, and deletes it', async () => {
+    const page = await openWithKey(KEY);
+    await page.getByText('Live', { exact: false }).waitFor();
+    await page.getByLabel('Content').fill('The quarterly planning offsite is in Lisbon on the 14th of March');
+    await page.getByLabel('Tags (comma separated)').fill('planning, travel');
+    await page.getByLabel('Type', { exact: true }).first().fill('event');
+    await page.getByRole('button', { name: 'Store' }).click();
+    await page.getByText('Stored.').waitFor();
+
+    await page.getByLabel('Search by meaning').fill('where is the team trip for planning?');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('Best matches for').waitFor();
+    const first = page.locator('#results .memory').first();
+    assert.match(await first.locator('p').innerText(), /offsite is in Lisbon/);
+    assert.match(await first.locator('.score').innerText(), /%$/);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-main.png`, fullPage: true });
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await first.getByRole('button', { name: /Delete memory/ }).click();
+    await page.locator('#results .memory', { hasText: 'offsite is in Lisbon' }).waitFor({ state: 'detached' });
+    const listed = await api.get('/api/memories?tag=planning');
+    assert.equal(listed.body.total, 0);
+    await page.close();
+  });
+
+  it('shows memories stored and deleted by another client without a reload', async () => {
+    const page = await openWithKey(KEY);
+    await page.getByText('Live', { exact: false }).waitFor();
+    const stored = await api.post('/api/memories', { content: 'Pushed live from another client: the build server moved to rack 7', tags: ['infra'] });
+    const card = page.locator('#results .memory', { hasText: 'build server moved to rack 7' });
+    await card.waitFor();
+    await page.locator('#tags button', { hasText: 'infra' }).waitFor();
+    await api.delete(`/api/memories/${stored.body.content_hash}`);
+    await card.waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  it('says clearly when the key is missing (401) or wrong (403)', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.getByText('This server needs an API key (401)').waitFor();
+    await page.getByLabel('API key').fill('not-the-key');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.getByText('The API key was rejected (403)').waitFor();
+    await page.close();
+  });
+
+  it('admin: back up now, the backup appears in the list; health shows the model', async () => {
+    const page = await openWithKey(KEY);
+    await page.getByText('Live', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Admin' }).click();
+    await page.getByText('use-lite (512-d)').waitFor();
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await page.getByText(/Created backup-\d{8}-\d{6}/).waitFor();
+    const rows = await page.locator('#backups tbody tr').count();
+    const backups = (await api.get('/api/admin/backups')).body;
+    assert.equal(rows, backups.total);
+    assert.ok(rows >= 1);
+    await page.locator(`#backups tr[data-backup="${backups.backups[0].backup_id}"]`).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-admin.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('fits a phone screen', async () => {
+    const page = await openWithKey(KEY, 390);
+    await page.getByText('Live', { exact: false }).waitFor();
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
+    await page.close();
+  });
+});
+
+describe('dashboard when the server goes away', () => {
+  it('shows that the server is not reachable and that the live feed is reconnecting', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto(server.url);
+      await page.getByLabel('API key').fill(KEY);
+      await page.getByRole('button', { name: 'Connect' }).click();
+      await page.getByText('Live', { exact: false }).waitFor();
+      await server.stop();
+      await page.getByText(/Reconnecting|Offline/).waitFor();
+      await page.getByLabel('Search by meaning').fill('anything');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText('The server is not reachable').waitFor();
+    } finally {
+      await browser.close();
+      await server.cleanup();
+    }
+  });
+});
