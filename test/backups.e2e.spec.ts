@@ -1,27 +1,13 @@
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import * as sqliteVec from 'sqlite-vec';
 import { spawnCli } from './helpers/cli-process.js';
+import { databaseFacts } from './helpers/database-facts.js';
 import { ApiClient } from './helpers/http.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEY = 'backup-key';
-
-function countIn(file: string): { integrity: string; memories: number; vectors: number } {
-  const db = new Database(file, { readonly: true });
-  sqliteVec.load(db);
-  try {
-    return {
-      integrity: String(db.pragma('integrity_check', { simple: true })),
-      ...(db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS memories, (SELECT COUNT(*) FROM memory_embeddings) AS vectors').get() as { memories: number; vectors: number }),
-    };
-  } finally {
-    db.close();
-  }
-}
 
 describe('backups (real server, real files)', () => {
   let server: TestServer;
@@ -61,8 +47,10 @@ describe('backups (real server, real files)', () => {
     assert.ok(backup.memories <= acked);
     assert.equal(typeof backup.duration_ms, 'number');
     assert.equal(backup.size_bytes, statSync(backup.file).size);
-    const copy = countIn(backup.file);
-    assert.deepEqual(copy, { integrity: 'ok', memories: backup.memories, vectors: backup.memories });
+    const copy = databaseFacts(backup.file);
+    assert.equal(copy.integrity, 'ok');
+    assert.equal(copy.memories, backup.memories);
+    assert.equal(copy.vectors, backup.memories);
     assert.ok(!readdirSync(server.dir + '/backups').some((f) => f.endsWith('-wal')), 'the backup must be one self-contained file');
   });
 
@@ -248,7 +236,8 @@ describe('mcp-memory backup (operator CLI)', () => {
       const offline = spawnCli(['backup', 'restore', id], env);
       assert.equal(await offline.exited(), 0, offline.stderr());
       assert.match(offline.stdout(), /Safety backup .*\n.*Restored/);
-      assert.deepEqual(countIn(server.dbPath), { integrity: 'ok', memories: 1, vectors: 1 });
+      const restored = databaseFacts(server.dbPath);
+      assert.deepEqual([restored.integrity, restored.memories, restored.vectors], ['ok', 1, 1]);
 
       truncateSync(`${server.dir}/backups/${id}.db`, 1000);
       const broken = spawnCli(['backup', 'verify', id], env);

@@ -1,36 +1,13 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import * as sqliteVec from 'sqlite-vec';
 import { type CliProcess, spawnCli } from './helpers/cli-process.js';
+import { databaseFacts as inspect } from './helpers/database-facts.js';
 import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir } from './helpers/test-server.js';
-
-interface DatabaseFacts {
-  integrity: string;
-  memories: number;
-  vectors: number;
-  joined: number;
-  hashes: Set<string>;
-}
-
-function inspect(path: string): DatabaseFacts {
-  const db = new Database(path, { readonly: true });
-  sqliteVec.load(db);
-  try {
-    const counts = db
-      .prepare('SELECT (SELECT COUNT(*) FROM memories) AS memories, (SELECT COUNT(*) FROM memory_embeddings) AS vectors, (SELECT COUNT(*) FROM memories m JOIN memory_embeddings e ON e.rowid = m.id) AS joined')
-      .get() as { memories: number; vectors: number; joined: number };
-    const hashes = new Set(db.prepare('SELECT content_hash FROM memories').pluck().all() as string[]);
-    return { integrity: String(db.pragma('integrity_check', { simple: true })), ...counts, hashes };
-  } finally {
-    db.close();
-  }
-}
 
 async function store(url: string, content: string): Promise<string | null> {
   try {

@@ -1,10 +1,9 @@
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import * as sqliteVec from 'sqlite-vec';
+import { databaseFacts } from './helpers/database-facts.js';
 import { ApiClient } from './helpers/http.js';
 import { makeTempDir, startTestServer } from './helpers/test-server.js';
 
@@ -64,15 +63,9 @@ describe('disk full', { skip: cannotMount ?? false }, () => {
       assert.equal(total, stored.length + 2);
       await server.stop();
 
-      const db = new Database(server.dbPath, { readonly: true });
-      sqliteVec.load(db);
-      try {
-        assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-        const counts = db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS m, (SELECT COUNT(*) FROM memory_embeddings) AS v').get();
-        assert.deepEqual(counts, { m: total, v: total });
-      } finally {
-        db.close();
-      }
+      const facts = databaseFacts(server.dbPath);
+      assert.equal(facts.integrity, 'ok');
+      assert.deepEqual([facts.memories, facts.vectors], [total, total]);
     } finally {
       await server.stop();
       execFileSync('umount', [mountPoint]);

@@ -1,8 +1,7 @@
-import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import * as sqliteVec from 'sqlite-vec';
+import { databaseFacts } from './helpers/database-facts.js';
 import { ApiClient } from './helpers/http.js';
 import { fuzzTargets, requestArbitrary, send } from './helpers/route-fuzzer.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -45,15 +44,9 @@ describe(`property-based fuzzing of every OpenAPI route (${RUNS} runs each)`, ()
     assert.equal(health.status, 200);
     assert.equal(health.body.status, 'healthy');
     await server.stop();
-    const db = new Database(server.dbPath, { readonly: true });
-    sqliteVec.load(db);
-    try {
-      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-      const counts = db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS m, (SELECT COUNT(*) FROM memory_embeddings) AS v, (SELECT COUNT(*) FROM memory_tags WHERE memory_id NOT IN (SELECT id FROM memories)) AS orphans').get() as { m: number; v: number; orphans: number };
-      assert.equal(counts.m, counts.v);
-      assert.equal(counts.orphans, 0);
-    } finally {
-      db.close();
-    }
+    const facts = databaseFacts(server.dbPath);
+    assert.equal(facts.integrity, 'ok');
+    assert.equal(facts.memories, facts.vectors);
+    assert.equal(facts.orphanTags, 0);
   });
 });

@@ -1,9 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { databaseFacts } from './helpers/database-facts.js';
 import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
 import { makeTempDir } from './helpers/test-server.js';
 
@@ -105,13 +105,9 @@ describe('shared-file mode: several stdio processes on one database file', () =>
     } finally {
       await Promise.all(clients.map((c) => c.close()));
     }
-    const db = new Database(path, { readonly: true });
-    try {
-      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-      assert.equal(db.prepare('SELECT COUNT(*) FROM memories').pluck().get(), 900);
-    } finally {
-      db.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const facts = databaseFacts(path);
+    assert.equal(facts.integrity, 'ok');
+    assert.equal(facts.memories, 900);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import * as sqliteVec from 'sqlite-vec';
+import { databaseFacts } from './helpers/database-facts.js';
 import { ApiClient } from './helpers/http.js';
 import { makeTempDir, startTestServer } from './helpers/test-server.js';
 
@@ -83,14 +82,9 @@ describe('concurrent writers', () => {
       assert.equal((await api.get('/api/memories?tag=writer-7')).body.total, 50);
       await server.stop();
 
-      const db = new Database(server.dbPath, { readonly: true });
-      sqliteVec.load(db);
-      assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
-      const counts = db
-        .prepare('SELECT (SELECT COUNT(*) FROM memories) AS memories, (SELECT COUNT(*) FROM memory_embeddings) AS vectors, (SELECT COUNT(*) FROM memories m JOIN memory_embeddings e ON e.rowid = m.id) AS joined')
-        .get();
-      db.close();
-      assert.deepEqual(counts, { memories: 1000, vectors: 1000, joined: 1000 });
+      const facts = databaseFacts(server.dbPath);
+      assert.equal(facts.integrity, 'ok');
+      assert.deepEqual([facts.memories, facts.vectors, facts.joined], [1000, 1000, 1000]);
     } finally {
       await server.cleanup();
     }
