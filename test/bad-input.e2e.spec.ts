@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TEST_BACKENDS } from './helpers/postgres.js';
 import { ApiClient, type JsonResponse } from './helpers/http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -13,12 +14,12 @@ function assertFieldError(res: JsonResponse, field: string, status = 400): void 
   );
 }
 
-describe('bad input gets a clear 4xx naming the field, and writes nothing', () => {
+for (const backend of TEST_BACKENDS) describe(`bad input on ${backend} gets a clear 4xx naming the field, and writes nothing`, () => {
   let server: TestServer;
   let api: ApiClient;
 
   before(async () => {
-    server = await startTestServer({ env: { MCP_API_KEY: 'k', MCP_MEMORY_MAX_CONTENT_BYTES: '1000' } });
+    server = await startTestServer({ backend, env: { MCP_API_KEY: 'k', MCP_MEMORY_MAX_CONTENT_BYTES: '1000' } });
     api = new ApiClient(server.url, 'k');
   });
 

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { contentHash } from '../src/memories/content-hash.js';
+import { TEST_BACKENDS } from './helpers/postgres.js';
 import { ApiClient } from './helpers/http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
-describe('memories API (real server, real HTTP)', () => {
+for (const backend of TEST_BACKENDS) describe(`memories API on ${backend} (real server, real HTTP)`, () => {
   let server: TestServer;
   let api: ApiClient;
 
   before(async () => {
-    server = await startTestServer({ env: { MCP_API_KEY: 'test-key' } });
+    server = await startTestServer({ backend, env: { MCP_API_KEY: 'test-key' } });
     api = new ApiClient(server.url, 'test-key');
   });
 

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { TEST_BACKENDS } from './helpers/postgres.js';
 import { ApiClient } from './helpers/http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -23,13 +24,13 @@ const PARAPHRASES: [string, number][] = [
   ['how many calls can a client make to the API each minute', 6],
 ];
 
-describe('search API (real model, real HTTP)', () => {
+for (const backend of TEST_BACKENDS) describe(`search API on ${backend} (real model, real HTTP)`, () => {
   let server: TestServer;
   let api: ApiClient;
   const hashes: string[] = [];
 
   before(async () => {
-    server = await startTestServer({ env: { MCP_API_KEY: 'search-key' } });
+    server = await startTestServer({ backend, env: { MCP_API_KEY: 'search-key' } });
     api = new ApiClient(server.url, 'search-key');
     for (const item of CORPUS) hashes.push((await api.post('/api/memories', item)).body.content_hash);
   });

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { BackupVerificationError } from '../common/domain-errors.js';
+import { BackupsUnsupportedError, BackupVerificationError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { DATABASE_BACKUPS, type DatabaseBackups } from '../storage/database-backups.js';
@@ -44,7 +44,7 @@ export class BackupService implements OnModuleInit {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Inject(DATABASE_BACKUPS) private readonly database: DatabaseBackups,
+    @Inject(DATABASE_BACKUPS) private readonly backups: DatabaseBackups | null,
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     private readonly events: EventEmitter2,
     private readonly scheduler: SchedulerRegistry,
@@ -52,31 +52,41 @@ export class BackupService implements OnModuleInit {
     this.catalog = new BackupCatalog(config.backups.dir);
   }
 
+  /** The backend's backup support; PostgreSQL has none here (409 on every admin route). */
+  private database(): DatabaseBackups {
+    if (this.backups === null) throw new BackupsUnsupportedError();
+    return this.backups;
+  }
+
   onModuleInit(): void {
     const schedule = this.config.backups.schedule;
-    if (schedule === null) return;
+    if (schedule === null || this.backups === null) return;
     const job = CronJob.from({ cronTime: schedule, onTick: () => void this.runScheduled(), start: true });
     this.scheduler.addCronJob(SCHEDULE_JOB, job);
     this.logger.log({ msg: 'Scheduled backups enabled', schedule, next_run: job.nextDate().toISO(), retention: this.config.backups.retention });
   }
 
   create(trigger: BackupManifest['trigger'] = 'manual'): Promise<BackupManifest> {
+    this.database();
     return this.exclusive(() => this.createNow(trigger));
   }
 
   list(): BackupManifest[] {
+    this.database();
     return this.catalog.list();
   }
 
   delete(backupId: string): Promise<void> {
+    this.database();
     return this.exclusive(async () => this.catalog.remove(backupId));
   }
 
   verify(backupId: string): Promise<BackupManifest> {
-    return verifyStoredBackup(this.catalog, backupId, (file) => this.database.inspect(file));
+    return verifyStoredBackup(this.catalog, backupId, (file) => this.database().inspect(file));
   }
 
   restore(backupId: string): Promise<RestoreResult> {
+    this.database();
     return this.exclusive(async () => {
       const started = performance.now();
       const manifest = await this.verify(backupId);
@@ -86,9 +96,9 @@ export class BackupService implements OnModuleInit {
         );
       }
       // Writes wait from here until the restored file is open, so none lands in the old file.
-      const safety = await this.database.withOperationsPaused(async () => {
+      const safety = await this.database().withOperationsPaused(async () => {
         const safetyBackup = await this.createNow('pre-restore');
-        await this.database.replaceWith(this.catalog.fileOf(backupId));
+        await this.database().replaceWith(this.catalog.fileOf(backupId));
         return safetyBackup;
       });
       const result: RestoreResult = {
@@ -104,6 +114,7 @@ export class BackupService implements OnModuleInit {
   }
 
   status(): BackupStatus {
+    this.database();
     const job = this.config.backups.schedule === null ? null : this.scheduler.getCronJob(SCHEDULE_JOB);
     return {
       schedule: this.config.backups.schedule,
@@ -129,8 +140,8 @@ export class BackupService implements OnModuleInit {
       const manifest = await makeVerifiedBackup(
         this.catalog,
         trigger,
-        (destination) => this.database.backupTo(destination),
-        (file) => this.database.inspect(file),
+        (destination) => this.database().backupTo(destination),
+        (file) => this.database().inspect(file),
       );
       this.lastSuccess = { backupId: manifest.backup_id, at: new Date().toISOString() };
       const pruned = this.catalog.prune(this.config.backups.retention);

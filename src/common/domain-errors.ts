@@ -71,3 +71,12 @@ export class TooManyAuthFailuresError extends DomainError {
     super(`Too many failed authentication attempts from this address; retry in ${retryAfterSeconds} s`);
   }
 }
+
+/** The storage backend keeps its own backups (PostgreSQL: pg_dump, point-in-time recovery). */
+export class BackupsUnsupportedError extends DomainError {
+  constructor() {
+    super(
+      'Backups of the PostgreSQL backend belong to PostgreSQL: use pg_dump (e.g. pg_dump -Fc "$MCP_POSTGRES_URL" > memory.dump) or point-in-time recovery; see the README',
+    );
+  }
+}

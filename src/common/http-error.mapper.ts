@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import {
   BackupFailedError,
   BackupNotFoundError,
+  BackupsUnsupportedError,
   BackupVerificationError,
   EmbeddingUnavailableError,
   type FieldError,
@@ -50,6 +51,7 @@ export function toHttpError(error: unknown): HttpError {
   }
   if (error instanceof MemoryNotFoundError) return plain(404, `Memory not found: ${error.contentHash}`);
   if (error instanceof BackupNotFoundError) return plain(404, error.message);
+  if (error instanceof BackupsUnsupportedError) return plain(409, error.message);
   if (error instanceof TooManyAuthFailuresError) return plain(429, error.message, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof BackupVerificationError) return plain(422, error.message);
   if (error instanceof BackupFailedError) return plain(500, error.message);

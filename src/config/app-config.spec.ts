@@ -38,6 +38,8 @@ describe('loadConfig', () => {
     assert.equal(errorFor({ MCP_HTTP_PORT: 'eighty' }).variable, 'MCP_HTTP_PORT');
     assert.equal(errorFor({ MCP_HTTP_PORT: '70000' }).variable, 'MCP_HTTP_PORT');
     assert.equal(errorFor({ MCP_MEMORY_STORAGE_BACKEND: 'chroma' }).variable, 'MCP_MEMORY_STORAGE_BACKEND');
+    assert.equal(errorFor({ MCP_MEMORY_STORAGE_BACKEND: 'postgres' }).variable, 'MCP_POSTGRES_URL');
+    assert.equal(errorFor({ MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: 'mysql://x' }).variable, 'MCP_POSTGRES_URL');
     assert.equal(errorFor({ MCP_MEMORY_SQLITE_PRAGMAS: 'foo=1' }).variable, 'MCP_MEMORY_SQLITE_PRAGMAS');
     assert.equal(errorFor({ LOG_LEVEL: 'loud' }).variable, 'LOG_LEVEL');
     assert.equal(errorFor({ MCP_ALLOW_ANONYMOUS_ACCESS: 'maybe' }).variable, 'MCP_ALLOW_ANONYMOUS_ACCESS');

@@ -18,7 +18,9 @@ export interface AppConfig {
   /** null = CORS disabled; '*' = any origin. */
   readonly corsOrigins: '*' | readonly string[] | null;
   readonly storage: {
-    readonly backend: 'sqlite_vec';
+    readonly backend: 'sqlite_vec' | 'postgres';
+    /** Set when backend is postgres. */
+    readonly postgres: { readonly url: string; readonly poolSize: number; readonly efSearch: number } | null;
     readonly sqlitePath: string;
     readonly pragmas: readonly SqlitePragma[];
     /** How long a write waits for another process's lock before giving up with 503. */
@@ -152,8 +154,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const backend = read(env, 'MCP_MEMORY_STORAGE_BACKEND') ?? 'sqlite_vec';
-  if (backend !== 'sqlite_vec') {
-    throw new ConfigError('MCP_MEMORY_STORAGE_BACKEND', `must be "sqlite_vec" (the only backend in this version), got "${backend}"`);
+  if (backend !== 'sqlite_vec' && backend !== 'postgres') {
+    throw new ConfigError('MCP_MEMORY_STORAGE_BACKEND', `must be "sqlite_vec" or "postgres", got "${backend}"`);
+  }
+  const postgresUrl = read(env, 'MCP_POSTGRES_URL');
+  if (backend === 'postgres' && postgresUrl === undefined) {
+    throw new ConfigError('MCP_POSTGRES_URL', 'is required when MCP_MEMORY_STORAGE_BACKEND=postgres (e.g. postgres://user:pass@host:5432/memory)');
+  }
+  if (postgresUrl !== undefined && !/^postgres(ql)?:\/\//.test(postgresUrl)) {
+    throw new ConfigError('MCP_POSTGRES_URL', 'must be a postgres:// connection string');
   }
 
   let pragmas: SqlitePragma[];
@@ -178,6 +187,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: readCors(env),
     storage: Object.freeze({
       backend,
+      postgres:
+        backend === 'postgres'
+          ? Object.freeze({
+              url: postgresUrl!,
+              poolSize: readInt(env, 'MCP_POSTGRES_POOL_SIZE', 10, 1, 1000),
+              efSearch: readInt(env, 'MCP_POSTGRES_EF_SEARCH', 100, 1, 1000),
+            })
+          : null,
       sqlitePath,
       pragmas: Object.freeze(pragmas),
       busyBudgetMs: readInt(env, 'MCP_MEMORY_SQLITE_BUSY_BUDGET_MS', 30_000, 100, 600_000),

@@ -1,5 +1,7 @@
 import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
 import { SERVICE_VERSION } from '../common/package-info.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
 import type { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
 
@@ -7,7 +9,10 @@ import type { DetailedHealthResponse, HealthResponse } from './dto/health.respon
 export class HealthService {
   private readonly startedAt = Date.now();
 
-  constructor(@Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository) {}
+  constructor(
+    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /** Statistics only for callers who proved a key: counts are not for anonymous scanners. */
   async health(withStatistics: boolean): Promise<HealthResponse> {
@@ -19,7 +24,7 @@ export class HealthService {
     const stats = await this.checked(() => this.repository.statistics());
     return {
       ...base,
-      storage_type: 'sqlite_vec',
+      storage_type: this.config.storage.backend,
       statistics: { total_memories: stats.totalMemories, total_tags: stats.totalTags },
     };
   }

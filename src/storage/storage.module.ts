@@ -3,8 +3,9 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
-import { DATABASE_BACKUPS } from './database-backups.js';
+import { DATABASE_BACKUPS, type DatabaseBackups } from './database-backups.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from './memory-repository.js';
+import { PostgresMemoryRepository } from './postgres/postgres-memory.repository.js';
 import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
 
 @Module({
@@ -15,6 +16,13 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
       inject: [APP_CONFIG, EMBEDDING_PROVIDER],
       useFactory: async (config: AppConfig, embeddings: EmbeddingProvider): Promise<MemoryRepository> => {
         try {
+          if (config.storage.postgres !== null) {
+            return await PostgresMemoryRepository.open({
+              ...config.storage.postgres,
+              embeddingModel: embeddings.modelId,
+              embeddingDimension: embeddings.dimension,
+            });
+          }
           return SqliteMemoryRepository.open({
             path: config.storage.sqlitePath,
             pragmas: config.storage.pragmas,
@@ -29,8 +37,13 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
         }
       },
     },
-    // The SQLite repository owns the live connection, so it also takes and restores backups.
-    { provide: DATABASE_BACKUPS, useExisting: MEMORY_REPOSITORY },
+    // The SQLite repository owns the live connection, so it also takes and restores backups;
+    // PostgreSQL's backups belong to PostgreSQL (pg_dump, point-in-time recovery): none here.
+    {
+      provide: DATABASE_BACKUPS,
+      inject: [MEMORY_REPOSITORY],
+      useFactory: (repository: MemoryRepository): DatabaseBackups | null => (repository instanceof SqliteMemoryRepository ? repository : null),
+    },
   ],
   exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EmbeddingsModule],
 })

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { type RunningServer, startServer } from '../../src/main.js';
+import { createTestDatabase } from './postgres.js';
 
 export interface TestServer extends RunningServer {
   dir: string;
@@ -24,6 +25,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Reuse a directory (and database) from an earlier server. */
   dir?: string;
+  /** postgres: a fresh database on MCP_TEST_POSTGRES_URL, dropped by cleanup(). */
+  backend?: 'sqlite_vec' | 'postgres';
 }
 
 export function makeTempDir(prefix = 'mcp-memory-test-'): string {
@@ -34,12 +37,14 @@ export function makeTempDir(prefix = 'mcp-memory-test-'): string {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = options.dir ?? makeTempDir();
   const dbPath = join(dir, 'memory.db');
+  const postgres = options.backend === 'postgres' ? await createTestDatabase() : null;
   const config = loadConfig({
     MCP_HTTP_HOST: '127.0.0.1',
     MCP_HTTP_PORT: '0',
     MCP_MEMORY_SQLITE_PATH: dbPath,
     MCP_MDNS_ENABLED: 'false',
     LOG_LEVEL: 'info',
+    ...(postgres ? { MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: postgres.url } : {}),
     ...options.env,
   });
   const lines: string[] = [];
@@ -50,7 +55,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
   });
   const logger = createLogger(config.logLevel, sink as unknown as pino.DestinationStream);
-  const running = await startServer(config, logger);
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (error) {
+    await postgres?.drop();
+    throw error;
+  }
   let stopped = false;
   const stop = async (): Promise<void> => {
     if (stopped) return;
@@ -68,6 +79,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     stop,
     async cleanup() {
       await stop();
+      await postgres?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
 
 /**
  * Schema migrations, applied in order on start; PRAGMA user_version records the last one applied.
@@ -50,8 +51,7 @@ export function applyMigrations(db: Database.Database, path: string): void {
   }).immediate();
 }
 
-/** Starting with a different model than the file was built with would mix vector spaces. */
-export class EmbeddingSpaceMismatchError extends Error {}
+export { EmbeddingSpaceMismatchError };
 
 /**
  * Records the model that fills the vector table, creating the vec0 table with its dimension on

@@ -1,0 +1,270 @@
+import pg from 'pg';
+import pgvector from 'pgvector';
+import { StorageUnavailableError } from '../../common/domain-errors.js';
+import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
+import type {
+  InsertOutcome,
+  JsonObject,
+  Memory,
+  MemoryFilter,
+  MemoryPage,
+  MemoryPatch,
+  MemoryRepository,
+  ScoredMemory,
+  StorageDetails,
+  StorageStatistics,
+  TagCount,
+} from '../memory-repository.js';
+import { applyPostgresMigrations, POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
+
+export interface PostgresRepositoryOptions {
+  url: string;
+  poolSize: number;
+  efSearch: number;
+  embeddingModel: string;
+  embeddingDimension: number;
+}
+
+interface MemoryRow {
+  id: string;
+  content_hash: string;
+  content: string;
+  tags: string[];
+  memory_type: string | null;
+  metadata: JsonObject;
+  created_at: number;
+  updated_at: number;
+}
+
+const MEMORY_COLUMNS = 'm.id, m.content_hash, m.content, m.tags, m.memory_type, m.metadata, m.created_at, m.updated_at';
+
+function toMemory(row: MemoryRow): Memory {
+  return {
+    contentHash: row.content_hash,
+    content: row.content,
+    tags: row.tags,
+    memoryType: row.memory_type,
+    metadata: row.metadata,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+/** A connection string without its password, for health output and logs. */
+function redacted(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'postgres://(unparseable)';
+  }
+}
+
+/** Connection-level failures become 503s; everything else is a bug and surfaces as is. */
+function translate(error: unknown): unknown {
+  const code = (error as { code?: string }).code ?? '';
+  if (/^(08|57P|53)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) {
+    return new StorageUnavailableError(`PostgreSQL: ${(error as Error).message}`);
+  }
+  if ((error as Error).message === 'Cannot use a pool after calling end on the pool') return new StorageUnavailableError('the database is closed');
+  return error;
+}
+
+interface WhereClause {
+  sql: string;
+  params: unknown[];
+}
+
+/** PostgreSQL + pgvector: the second MemoryRepository, for several stateless replicas on one database. */
+export class PostgresMemoryRepository implements MemoryRepository {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly options: PostgresRepositoryOptions,
+  ) {}
+
+  static async open(options: PostgresRepositoryOptions): Promise<PostgresMemoryRepository> {
+    // ef_search is set per session at connection start-up, so every pooled client searches alike.
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, options: `-c hnsw.ef_search=${Math.trunc(options.efSearch)}` });
+    // An idle client that loses its connection must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    try {
+      await applyPostgresMigrations(pool, options.embeddingModel, options.embeddingDimension);
+    } catch (error) {
+      await pool.end();
+      if (error instanceof EmbeddingSpaceMismatchError) throw error;
+      throw new StorageUnavailableError(`cannot prepare the PostgreSQL database at ${redacted(options.url)}: ${(error as Error).message}`);
+    }
+    return new PostgresMemoryRepository(pool, options);
+  }
+
+  private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.pool.query<R>(sql, params)).rows;
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translate(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw translate(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  async insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+    return this.transaction(async (client) => {
+      const inserted = await client.query<{ id: string }>(
+        `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (content_hash) DO NOTHING RETURNING id`,
+        [memory.contentHash, memory.content, JSON.stringify(memory.tags), memory.memoryType, JSON.stringify(memory.metadata), memory.createdAt, memory.updatedAt, pgvector.toSql(Array.from(embedding))],
+      );
+      const id = inserted.rows[0]?.id;
+      if (id === undefined) {
+        const existing = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [memory.contentHash]);
+        return { inserted: false, existing: toMemory(existing.rows[0]!) };
+      }
+      if (memory.tags.length > 0) {
+        await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [memory.tags, id]);
+      }
+      return { inserted: true, memory };
+    });
+  }
+
+  async findByHash(contentHash: string): Promise<Memory | null> {
+    const rows = await this.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [contentHash]);
+    return rows[0] ? toMemory(rows[0]) : null;
+  }
+
+  async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
+    const where = this.whereClause(filter);
+    const n = where.params.length;
+    const [rows, counts] = await Promise.all([
+      this.query<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+        [...where.params, limit, offset],
+      ),
+      this.query<{ total: string }>(`SELECT COUNT(*) AS total FROM memories m ${where.sql}`, where.params),
+    ]);
+    return { memories: rows.map(toMemory), total: Number(counts[0]!.total) };
+  }
+
+  async update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
+    return this.transaction(async (client) => {
+      const found = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 FOR UPDATE`, [contentHash]);
+      const row = found.rows[0];
+      if (!row) return null;
+      const current = toMemory(row);
+      const updated: Memory = {
+        ...current,
+        tags: patch.tags ?? current.tags,
+        memoryType: patch.memoryType === undefined ? current.memoryType : patch.memoryType,
+        metadata: patch.metadata ? { ...current.metadata, ...patch.metadata } : current.metadata,
+        updatedAt: patch.updatedAt,
+      };
+      await client.query('UPDATE memories SET tags = $2, memory_type = $3, metadata = $4, updated_at = $5 WHERE id = $1', [
+        row.id,
+        JSON.stringify(updated.tags),
+        updated.memoryType,
+        JSON.stringify(updated.metadata),
+        updated.updatedAt,
+      ]);
+      if (patch.tags) {
+        await client.query('DELETE FROM memory_tags WHERE memory_id = $1', [row.id]);
+        if (updated.tags.length > 0) await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [updated.tags, row.id]);
+      }
+      return updated;
+    });
+  }
+
+  async delete(contentHash: string): Promise<boolean> {
+    const rows = await this.query('DELETE FROM memories WHERE content_hash = $1 RETURNING id', [contentHash]);
+    return rows.length > 0;
+  }
+
+  async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
+    const where = this.whereClause(filter);
+    const n = where.params.length;
+    const rows = await this.query<MemoryRow & { distance: number }>(
+      `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`,
+      [...where.params, pgvector.toSql(Array.from(embedding)), limit],
+    );
+    return rows.map((row) => ({ memory: toMemory(row), distance: Number(row.distance) }));
+  }
+
+  async findEmbedding(contentHash: string): Promise<Float32Array | null> {
+    const rows = await this.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM memories WHERE content_hash = $1', [contentHash]);
+    return rows[0] ? Float32Array.from(pgvector.fromSql(rows[0].embedding) as number[]) : null;
+  }
+
+  async tagCounts(): Promise<TagCount[]> {
+    const rows = await this.query<{ tag: string; count: string }>('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag ASC');
+    return rows.map((r) => ({ tag: r.tag, count: Number(r.count) }));
+  }
+
+  async statistics(): Promise<StorageStatistics> {
+    const rows = await this.query<{ m: string; t: string }>('SELECT (SELECT COUNT(*) FROM memories) AS m, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS t');
+    return { totalMemories: Number(rows[0]!.m), totalTags: Number(rows[0]!.t) };
+  }
+
+  async details(): Promise<StorageDetails> {
+    const rows = await this.query<{ size: string; version: string; ef: string }>(
+      "SELECT pg_database_size(current_database()) AS size, current_setting('server_version') AS version, current_setting('hnsw.ef_search', true) AS ef",
+    );
+    return {
+      backend: 'postgres',
+      databasePath: redacted(this.options.url),
+      databaseSizeBytes: Number(rows[0]!.size),
+      walSizeBytes: 0,
+      embeddingModel: this.options.embeddingModel,
+      embeddingDimension: this.options.embeddingDimension,
+      schemaVersion: POSTGRES_SCHEMA_VERSION,
+      pragmas: { server_version: rows[0]!.version, 'hnsw.ef_search': rows[0]!.ef, pool_size: this.options.poolSize },
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pool.ended) await this.pool.end();
+  }
+
+  /** Fixed SQL fragments; every value is a numbered parameter. */
+  private whereClause(filter: MemoryFilter): WhereClause {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    if (filter.memoryType !== undefined) conditions.push(`m.memory_type = ${param(filter.memoryType)}`);
+    if (filter.tags && filter.tags.tags.length > 0) {
+      const tags = param(filter.tags.tags);
+      conditions.push(
+        filter.tags.match === 'all'
+          ? `m.id IN (SELECT memory_id FROM memory_tags WHERE tag = ANY(${tags}::text[]) GROUP BY memory_id HAVING COUNT(*) = ${param(new Set(filter.tags.tags).size)})`
+          : `m.id IN (SELECT memory_id FROM memory_tags WHERE tag = ANY(${tags}::text[]))`,
+      );
+    }
+    if (filter.createdFrom !== undefined) conditions.push(`m.created_at >= ${param(filter.createdFrom)}`);
+    if (filter.createdBefore !== undefined) conditions.push(`m.created_at < ${param(filter.createdBefore)}`);
+    if (filter.excludeHash !== undefined) conditions.push(`m.content_hash <> ${param(filter.excludeHash)}`);
+    return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
+  }
+}

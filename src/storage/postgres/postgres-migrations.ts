@@ -1,0 +1,83 @@
+import type pg from 'pg';
+import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
+
+/** Versioned migrations, applied in order; schema_migrations records each one. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE EXTENSION IF NOT EXISTS vector;
+  CREATE TABLE service_meta (key text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE memories (
+    id           bigserial PRIMARY KEY,
+    content_hash text NOT NULL UNIQUE,
+    content      text NOT NULL,
+    tags         jsonb NOT NULL DEFAULT '[]',
+    memory_type  text,
+    metadata     jsonb NOT NULL DEFAULT '{}',
+    created_at   double precision NOT NULL,
+    updated_at   double precision NOT NULL
+  );
+  CREATE INDEX memories_created_at ON memories (created_at);
+  CREATE INDEX memories_type_created_at ON memories (memory_type, created_at);
+  CREATE TABLE memory_tags (
+    tag       text NOT NULL,
+    memory_id bigint NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    PRIMARY KEY (tag, memory_id)
+  );
+  CREATE INDEX memory_tags_memory_id ON memory_tags (memory_id);
+  `,
+];
+
+export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Any fixed 64-bit number: every replica takes the same advisory lock while migrating. */
+const MIGRATION_LOCK = 7_342_118_265;
+
+/**
+ * Applies pending migrations under an advisory lock (replicas starting together migrate once),
+ * then records the embedding model, adding the vector column and its HNSW index on first use, and
+ * refuses a database built with another model.
+ */
+export async function applyPostgresMigrations(pool: pg.Pool, modelId: string, dimension: number): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+      const applied = await client.query<{ version: number }>('SELECT COALESCE(MAX(version), 0) AS version FROM schema_migrations');
+      const current = Number(applied.rows[0]!.version);
+      if (current > MIGRATIONS.length) {
+        throw new Error(`the database has schema version ${current}, newer than this server understands (${MIGRATIONS.length}); upgrade the server`);
+      }
+      for (let version = current; version < MIGRATIONS.length; version++) {
+        await client.query('BEGIN');
+        await client.query(MIGRATIONS[version]!);
+        await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version + 1]);
+        await client.query('COMMIT');
+      }
+      const meta = await client.query<{ key: string; value: string }>("SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')");
+      const stored = new Map(meta.rows.map((r) => [r.key, r.value]));
+      const storedModel = stored.get('embedding_model');
+      if (storedModel !== undefined) {
+        const storedDimension = Number(stored.get('embedding_dimension'));
+        if (storedModel !== modelId || storedDimension !== dimension) {
+          throw new EmbeddingSpaceMismatchError(
+            `The PostgreSQL database was built with embedding model "${storedModel}" (${storedDimension}-d), but the server is configured with "${modelId}" (${dimension}-d). Set MCP_EMBEDDING_MODEL=${storedModel}, or use another database for the new model.`,
+          );
+        }
+        return;
+      }
+      await client.query('BEGIN');
+      await client.query(`ALTER TABLE memories ADD COLUMN embedding vector(${Math.trunc(dimension)}) NOT NULL`);
+      await client.query('CREATE INDEX memories_embedding_hnsw ON memories USING hnsw (embedding vector_cosine_ops)');
+      await client.query("INSERT INTO service_meta (key, value) VALUES ('embedding_model', $1), ('embedding_dimension', $2)", [modelId, String(dimension)]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
+}

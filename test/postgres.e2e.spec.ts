@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import pg from 'pg';
+import { ApiClient } from './helpers/http.js';
+import { createTestDatabase, POSTGRES_SKIP_REASON, TEST_POSTGRES_URL } from './helpers/postgres.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+if (TEST_POSTGRES_URL === null) console.log(`# PostgreSQL tests skipped: ${POSTGRES_SKIP_REASON}`);
+
+/** Two replicas: two real servers, each with its own pool, on one PostgreSQL database. */
+async function replicas(url: string, count = 2): Promise<TestServer[]> {
+  const env = { MCP_API_KEY: 'pg-key', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: url };
+  return Promise.all(Array.from({ length: count }, () => startTestServer({ env })));
+}
+
+describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRES_URL === null }, () => {
+  it('two replicas starting together migrate once; both serve the same data', async () => {
+    const db = await createTestDatabase();
+    const [a, b] = await replicas(db.url);
+    try {
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      const migrations = await client.query('SELECT version FROM schema_migrations');
+      const index = await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'memories_embedding_hnsw'");
+      await client.end();
+      assert.deepEqual(migrations.rows, [{ version: 1 }]);
+      assert.match(index.rows[0].indexdef, /USING hnsw \(embedding vector_cosine_ops\)/);
+
+      const stored = await new ApiClient(a!.url, 'pg-key').post('/api/memories', { content: 'Stored on replica A, read on replica B', tags: ['replicas'] });
+      const fromB = await new ApiClient(b!.url, 'pg-key').get(`/api/memories/${stored.body.content_hash}`);
+      assert.deepEqual(fromB.body, stored.body.memory);
+      const health = await new ApiClient(b!.url, 'pg-key').get('/api/health');
+      assert.equal(health.body.storage_type, 'postgres');
+      assert.equal(health.body.statistics.total_memories, 1);
+    } finally {
+      await Promise.all([a!.cleanup(), b!.cleanup()]);
+      await db.drop();
+    }
+  });
+
+  it('identical stores racing on two replicas: exactly one is stored, the others are told it is a duplicate', async () => {
+    const db = await createTestDatabase();
+    const servers = await replicas(db.url);
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => new ApiClient(servers[i % 2]!.url, 'pg-key').post('/api/memories', { content: 'The same content, racing between replicas' })),
+      );
+      assert.ok(results.every((r) => r.status === 200), JSON.stringify(results.map((r) => r.body)));
+      assert.equal(results.filter((r) => r.body.success === true).length, 1);
+      assert.equal(results.filter((r) => r.body.message === 'Duplicate content detected').length, 9);
+    } finally {
+      await Promise.all(servers.map((s) => s.cleanup()));
+      await db.drop();
+    }
+  });
+
+  it('2 replicas x 10 writers x 50 stores: all stored, nothing lost, no error', async () => {
+    const db = await createTestDatabase();
+    const servers = await replicas(db.url);
+    try {
+      const failures: string[] = [];
+      const hashes = new Set<string>();
+      await Promise.all(
+        servers.flatMap((server, r) =>
+          Array.from({ length: 10 }, async (_, w) => {
+            const api = new ApiClient(server.url, 'pg-key');
+            for (let i = 0; i < 50; i++) {
+              const res = await api.post('/api/memories', { content: `replica ${r} writer ${w} memory ${i}` });
+              if (res.status !== 200 || res.body.success !== true) failures.push(`${res.status} ${JSON.stringify(res.body)}`);
+              else hashes.add(res.body.content_hash);
+            }
+          }),
+        ),
+      );
+      assert.deepEqual(failures, []);
+      assert.equal(hashes.size, 1000);
+      const total = (await new ApiClient(servers[1]!.url, 'pg-key').get('/api/memories?page_size=1')).body.total;
+      assert.equal(total, 1000);
+    } finally {
+      await Promise.all(servers.map((s) => s.cleanup()));
+      await db.drop();
+    }
+  });
+
+  it('keeps data across a restart and refuses another embedding model, naming both', async () => {
+    const db = await createTestDatabase();
+    const env = { MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: db.url };
+    try {
+      const first = await startTestServer({ env });
+      const stored = await new ApiClient(first.url).post('/api/memories', { content: 'Survives a PostgreSQL restart of the server' });
+      await first.cleanup();
+      const second = await startTestServer({ env });
+      try {
+        const search = await new ApiClient(second.url).post('/api/search', { query: 'what survives a restart?', n_results: 1 });
+        assert.equal(search.body.results[0].memory.content_hash, stored.body.content_hash);
+        assert.ok(search.body.results[0].similarity_score > 0 && search.body.results[0].similarity_score <= 1);
+      } finally {
+        await second.cleanup();
+      }
+      await assert.rejects(
+        startTestServer({ env: { ...env, MCP_EMBEDDING_MODEL: 'fixtures/minilm-arch-random', MCP_MEMORY_MODELS_DIR: resolve('../shared/models') } }),
+        /"use-lite" \(512-d\).*"fixtures\/minilm-arch-random" \(384-d\)/,
+      );
+    } finally {
+      await db.drop();
+    }
+  });
+
+  it('answers the admin backup routes with 409, explaining that backups belong to PostgreSQL', async () => {
+    const server = await startTestServer({ backend: 'postgres', env: { MCP_API_KEY: 'pg-key', MCP_BACKUP_SCHEDULE: 'daily' } });
+    try {
+      const api = new ApiClient(server.url, 'pg-key');
+      for (const [method, path, body] of [
+        ['POST', '/api/admin/backup', undefined],
+        ['GET', '/api/admin/backups', undefined],
+        ['GET', '/api/admin/backups/status', undefined],
+        ['POST', '/api/admin/restore', { backup_id: 'backup-20260101-000000' }],
+        ['DELETE', '/api/admin/backups/backup-20260101-000000', undefined],
+        ['POST', '/api/backup/now', undefined],
+      ] as const) {
+        const res = await api.request(path, { method, body });
+        assert.equal(res.status, 409, `${method} ${path}`);
+        assert.match(res.body.detail, /pg_dump/);
+      }
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('an unreachable database is a clear start-up error', async () => {
+    await assert.rejects(
+      startTestServer({ env: { MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: 'postgres://nobody:secret@127.0.0.1:1/none' } }),
+      (error: Error) => /PostgreSQL database at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none/.test(error.message) && !error.message.includes('secret'),
+    );
+  });
+});
