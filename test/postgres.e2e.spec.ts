@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import pg from 'pg';
 import { ApiClient } from './helpers/http.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, TEST_POSTGRES_URL } from './helpers/postgres.js';
+import { SseReader } from './helpers/sse-reader.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 if (TEST_POSTGRES_URL === null) console.log(`# PostgreSQL tests skipped: ${POSTGRES_SKIP_REASON}`);
@@ -24,7 +25,7 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
       const migrations = await client.query('SELECT version FROM schema_migrations');
       const index = await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'memories_embedding_hnsw'");
       await client.end();
-      assert.deepEqual(migrations.rows, [{ version: 1 }]);
+      assert.deepEqual(migrations.rows.map((r) => r.version).sort(), [1, 2]);
       assert.match(index.rows[0].indexdef, /USING hnsw \(embedding vector_cosine_ops\)/);
 
       const stored = await new ApiClient(a!.url, 'pg-key').post('/api/memories', { content: 'Stored on replica A, read on replica B', tags: ['replicas'] });
@@ -133,5 +134,47 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
       startTestServer({ env: { MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: 'postgres://nobody:secret@127.0.0.1:1/none' } }),
       (error: Error) => /PostgreSQL database at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none/.test(error.message) && !error.message.includes('secret'),
     );
+  });
+});
+
+describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST_POSTGRES_URL === null }, () => {
+  it('a store on replica A reaches an SSE client of replica B; a client resuming on the other replica gets exactly what it missed', async () => {
+    const db = await createTestDatabase();
+    const [a, b] = await replicas(db.url);
+    try {
+      const onB = await SseReader.open(`${b!.url}/api/events/stream?api_key=pg-key`);
+      const onA = await SseReader.open(`${a!.url}/api/events/stream?api_key=pg-key`);
+      await Promise.all([onA, onB].map((r) => r.waitFor((x) => x.messages.length === 1)));
+      const stored = await new ApiClient(a!.url, 'pg-key').post('/api/memories', { content: 'Stored on A, announced on B' });
+      await onB.waitFor((r) => r.events.length === 1);
+      await onA.waitFor((r) => r.events.length === 1);
+      assert.equal(onB.events[0]!.data.type, 'memory_stored');
+      assert.equal(onB.events[0]!.data.content_hash, stored.body.content_hash);
+      assert.equal(onB.events[0]!.id, onA.events[0]!.id, 'event ids are global');
+      const lastSeen = onA.events[0]!.id!;
+      onA.close();
+
+      const missed: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const replica = i % 2 === 0 ? a! : b!;
+        missed.push((await new ApiClient(replica.url, 'pg-key').post('/api/memories', { content: `missed while away ${i}` })).body.content_hash);
+      }
+      await onB.waitFor((r) => r.events.length === 6);
+      const resumed = await SseReader.open(`${b!.url}/api/events/stream?api_key=pg-key`, { 'last-event-id': lastSeen });
+      try {
+        await resumed.waitFor((r) => r.events.length >= 5);
+        await new Promise((r) => setTimeout(r, 200));
+        assert.deepEqual(resumed.events.map((m) => m.data.content_hash), missed);
+        const ids = resumed.events.map((m) => Number(m.id));
+        assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
+        assert.ok(ids[0]! > Number(lastSeen));
+      } finally {
+        resumed.close();
+        onB.close();
+      }
+    } finally {
+      await Promise.all([a!.cleanup(), b!.cleanup()]);
+      await db.drop();
+    }
   });
 });

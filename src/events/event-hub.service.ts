@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { BackupEvents, type BackupCompletedEvent, type BackupRestoredEvent } from '../admin/backup-events.js';
 import type { AppConfig } from '../config/app-config.js';
+import { EVENT_LOG, type EventLog } from './event-log.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { toMemoryResponse } from '../memories/dto/memory.response.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from '../memories/memory-events.js';
@@ -55,12 +56,17 @@ export class EventHubService implements OnModuleDestroy {
   private readonly connections = new Map<string, SseConnection>();
   private readonly buffer: ReplayBuffer<ServerEvent>;
   private readonly heartbeat: NodeJS.Timeout;
-  private lastId = Date.now() * 1000;
+  private lastId: number;
   private published = 0;
   private sent = 0;
   private dropped = 0;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(EVENT_LOG) private readonly log: EventLog,
+  ) {
+    this.lastId = log.startId;
+    log.subscribe((id, type, payload) => this.deliver(buildServerEvent(id, type, payload)));
     this.buffer = new ReplayBuffer(config.events.replayBufferSize);
     this.heartbeat = setInterval(() => this.beat(), config.events.heartbeatSeconds * 1000);
     this.heartbeat.unref();
@@ -102,12 +108,18 @@ export class EventHubService implements OnModuleDestroy {
     });
   }
 
+  /** Records an event in the log; it comes back through deliver() with its id (on every replica). */
   publish(type: string, payload: EventPayload): void {
-    this.lastId += 1;
     this.published += 1;
-    const event = buildServerEvent(this.lastId, type, payload);
+    this.log.append(type, { timestamp: new Date().toISOString(), ...payload }).catch((error: unknown) => {
+      this.logger.error({ msg: 'Could not publish an event', type, error: (error as Error).message });
+    });
+  }
+
+  private deliver(event: ServerEvent): void {
+    this.lastId = event.id;
     this.buffer.push(event);
-    for (const connection of this.connections.values()) this.deliver(connection, (c) => c.send(event));
+    for (const connection of this.connections.values()) this.send(connection, (c) => c.send(event));
   }
 
   /** Starts a stream on a response whose headers are already sent; ends when the client leaves. */
@@ -161,10 +173,10 @@ export class EventHubService implements OnModuleDestroy {
   }
 
   private beat(): void {
-    for (const connection of this.connections.values()) this.deliver(connection, (c) => c.comment('heartbeat'), false);
+    for (const connection of this.connections.values()) this.send(connection, (c) => c.comment('heartbeat'), false);
   }
 
-  private deliver(connection: SseConnection, write: (c: SseConnection) => boolean, countSent = true): void {
+  private send(connection: SseConnection, write: (c: SseConnection) => boolean, countSent = true): void {
     if (write(connection)) {
       if (countSent) this.sent += 1;
       return;

@@ -11,6 +11,7 @@ export interface ServerEvent {
 export type EventPayload = Record<string, unknown>;
 
 export function buildServerEvent(id: number, type: string, payload: EventPayload): ServerEvent {
+  // The payload's own timestamp (when the change happened) wins over the time of delivery.
   const data = JSON.stringify({ type, timestamp: new Date().toISOString(), ...payload });
   return {
     id,

@@ -3,8 +3,10 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
+import { EVENT_LOG, type EventLog, LocalEventLog } from '../events/event-log.js';
 import { DATABASE_BACKUPS, type DatabaseBackups } from './database-backups.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from './memory-repository.js';
+import { PostgresEventLog } from './postgres/postgres-event-log.js';
 import { PostgresMemoryRepository } from './postgres/postgres-memory.repository.js';
 import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
 
@@ -37,6 +39,13 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
         }
       },
     },
+    {
+      provide: EVENT_LOG,
+      // After the repository: its migrations create the events table.
+      inject: [APP_CONFIG, MEMORY_REPOSITORY],
+      useFactory: async (config: AppConfig): Promise<EventLog> =>
+        config.storage.postgres === null ? new LocalEventLog() : PostgresEventLog.open(config.storage.postgres.url),
+    },
     // The SQLite repository owns the live connection, so it also takes and restores backups;
     // PostgreSQL's backups belong to PostgreSQL (pg_dump, point-in-time recovery): none here.
     {
@@ -45,12 +54,16 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
       useFactory: (repository: MemoryRepository): DatabaseBackups | null => (repository instanceof SqliteMemoryRepository ? repository : null),
     },
   ],
-  exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EmbeddingsModule],
+  exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EVENT_LOG, EmbeddingsModule],
 })
 export class StorageModule implements OnApplicationShutdown {
-  constructor(@Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository) {}
+  constructor(
+    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(EVENT_LOG) private readonly eventLog: EventLog,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.eventLog.close();
     await this.repository.close();
   }
 }

@@ -25,6 +25,14 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX memory_tags_memory_id ON memory_tags (memory_id);
   `,
+  `
+  CREATE TABLE events (
+    id         bigserial PRIMARY KEY,
+    type       text NOT NULL,
+    payload    jsonb NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now()
+  );
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
