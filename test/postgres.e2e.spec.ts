@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
+import { spawnCli } from './helpers/cli-process.js';
+import { databaseFacts } from './helpers/database-facts.js';
 import { ApiClient } from './helpers/http.js';
 import { createTestDatabase, POSTGRES_SKIP_REASON, TEST_POSTGRES_URL } from './helpers/postgres.js';
 import { SseReader } from './helpers/sse-reader.js';
@@ -174,6 +176,55 @@ describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST
       }
     } finally {
       await Promise.all([a!.cleanup(), b!.cleanup()]);
+      await db.drop();
+    }
+  });
+});
+
+describe('mcp-memory migrate between SQLite and PostgreSQL', { skip: TEST_POSTGRES_URL === null }, () => {
+  it('copies memories with their vectors both ways, resumably, and verifies the counts', async () => {
+    const db = await createTestDatabase();
+    const sqlite = await startTestServer();
+    try {
+      const api = new ApiClient(sqlite.url);
+      const hashes: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        hashes.push((await api.post('/api/memories', { content: `migration memory ${i}: topic ${i % 4}`, tags: [`t${i % 3}`], memory_type: i % 2 ? 'note' : null, metadata: { i } })).body.content_hash);
+      }
+      const target = `${sqlite.dir}/back.db`;
+      await sqlite.stop();
+
+      const forward = spawnCli(['migrate', '--from', sqlite.dbPath, '--to', db.url], {});
+      assert.equal(await forward.exited(), 0, forward.stderr());
+      assert.match(forward.stdout(), /Migrated 30 memories \(30 copied, 0 already there\)/);
+      assert.match(forward.stderr(), /migrated 30\/30/);
+      const again = spawnCli(['migrate', '--from', sqlite.dbPath, '--to', db.url], {});
+      assert.equal(await again.exited(), 0);
+      assert.match(again.stdout(), /\(0 copied, 30 already there\)/);
+
+      const onPostgres = await startTestServer({ env: { MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: db.url } });
+      try {
+        const pgApi = new ApiClient(onPostgres.url);
+        const original = databaseFacts(sqlite.dbPath);
+        assert.equal((await pgApi.get('/api/memories?page_size=1')).body.total, original.memories);
+        const one = await pgApi.get(`/api/memories/${hashes[7]}`);
+        assert.deepEqual(one.body.metadata, { i: 7 });
+        assert.deepEqual(one.body.tags, ['t1']);
+        const search = await pgApi.post('/api/search', { query: 'migration memory 5: topic 1', n_results: 1 });
+        assert.equal(search.body.results[0].memory.content_hash, hashes[5]);
+        assert.ok(search.body.results[0].similarity_score > 0.99, 'vectors were copied, not recomputed differently');
+      } finally {
+        await onPostgres.stop();
+      }
+
+      const back = spawnCli(['migrate', '--from', db.url, '--to', target], {});
+      assert.equal(await back.exited(), 0, back.stderr());
+      const facts = databaseFacts(target);
+      assert.equal(facts.integrity, 'ok');
+      assert.deepEqual([...facts.hashes].sort(), [...hashes].sort());
+      assert.equal(facts.vectors, 30);
+    } finally {
+      await sqlite.cleanup();
       await db.drop();
     }
   });

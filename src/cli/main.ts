@@ -5,6 +5,7 @@ import { loadBridgeConfig, loadDiscoveryConfig } from '../config/bridge-config.j
 import { runBridge } from '../mcp/bridge/bridge-server.js';
 import { runBackupCommand } from './backup-command.js';
 import { runDiscoverCommand } from './discover-command.js';
+import { runMigrateCommand } from './migrate-command.js';
 import { createLogger } from '../common/logger.js';
 import { printBanner, type RunningServer, startServer } from '../main.js';
 import { runStdioMcpServer } from '../mcp/stdio-server.js';
@@ -17,6 +18,7 @@ Commands:
   bridge  MCP server on stdin/stdout forwarding to a remote server (MCP_MEMORY_HTTP_ENDPOINT)
   backup  create | list | verify ID | restore ID (see mcp-memory backup help)
   discover  list memory servers advertised on the LAN (mDNS) and the one a client would pick
+  migrate --from X --to Y   copy all memories between a SQLite file and PostgreSQL (either way)
   help    show this text`;
 
 async function serve(): Promise<void> {
@@ -59,6 +61,9 @@ async function main(command: string | undefined): Promise<void> {
       return runStdioMcpServer(loadConfig());
     case 'bridge':
       return runBridge(loadBridgeConfig());
+    case 'migrate':
+      process.exitCode = await runMigrateCommand(process.argv.slice(3));
+      return;
     case 'discover':
       process.exitCode = await runDiscoverCommand(loadDiscoveryConfig());
       return;

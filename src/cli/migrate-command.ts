@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import type { MemoryRepository } from '../storage/memory-repository.js';
+import { PostgresMemoryRepository } from '../storage/postgres/postgres-memory.repository.js';
+import { inspectDatabaseFile } from '../storage/sqlite/sqlite-backup.js';
+import { SqliteMemoryRepository } from '../storage/sqlite/sqlite-memory.repository.js';
+
+export const MIGRATE_USAGE = `Usage: mcp-memory migrate --from <sqlite file | postgres URL> --to <sqlite file | postgres URL>
+
+Copies every memory with its tags, metadata, timestamps and vector (no re-embedding) in batches.
+Resumable: memories already in the target are skipped. Counts are verified at the end.`;
+
+const BATCH = 500;
+
+interface EmbeddingSpace {
+  model: string;
+  dimension: number;
+}
+
+const isPostgres = (target: string): boolean => /^postgres(ql)?:\/\//.test(target);
+
+async function embeddingSpaceOf(source: string): Promise<EmbeddingSpace> {
+  if (isPostgres(source)) {
+    const client = new pg.Client({ connectionString: source });
+    await client.connect();
+    try {
+      const rows = await client.query<{ key: string; value: string }>("SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')");
+      const meta = new Map(rows.rows.map((r) => [r.key, r.value]));
+      if (!meta.has('embedding_model')) throw new Error('the source database has no memories schema');
+      return { model: meta.get('embedding_model')!, dimension: Number(meta.get('embedding_dimension')) };
+    } finally {
+      await client.end();
+    }
+  }
+  if (!existsSync(source)) throw new Error(`no database file at ${source}`);
+  const inspection = inspectDatabaseFile(source);
+  if (inspection.embeddingModel === null || inspection.embeddingDimension === null) throw new Error(`${source}: ${inspection.integrity}`);
+  return { model: inspection.embeddingModel, dimension: inspection.embeddingDimension };
+}
+
+async function open(target: string, space: EmbeddingSpace): Promise<MemoryRepository> {
+  const identity = { embeddingModel: space.model, embeddingDimension: space.dimension };
+  return isPostgres(target)
+    ? PostgresMemoryRepository.open({ url: target, poolSize: 4, efSearch: 100, ...identity })
+    : SqliteMemoryRepository.open({ path: resolve(target), pragmas: [], busyBudgetMs: 30_000, ...identity });
+}
+
+/** `mcp-memory migrate`: returns the process exit code. */
+export async function runMigrateCommand(args: string[]): Promise<number> {
+  const option = (name: string): string | undefined => {
+    const index = args.indexOf(name);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  const from = option('--from');
+  const to = option('--to');
+  if (!from || !to) {
+    console.error(MIGRATE_USAGE);
+    return 2;
+  }
+  const space = await embeddingSpaceOf(from);
+  const source = await open(from, space);
+  let target: MemoryRepository | null = null;
+  try {
+    target = await open(to, space);
+    const total = (await source.statistics()).totalMemories;
+    let copied = 0;
+    let skipped = 0;
+    const sourceHashes: string[] = [];
+    for (let offset = 0; offset < total; offset += BATCH) {
+      const page = await source.list({}, offset, BATCH);
+      for (const memory of page.memories) {
+        sourceHashes.push(memory.contentHash);
+        const embedding = await source.findEmbedding(memory.contentHash);
+        if (embedding === null) throw new Error(`memory ${memory.contentHash} has no vector in the source`);
+        const outcome = await target.insertWithEmbedding(memory, embedding);
+        if (outcome.inserted) copied += 1;
+        else skipped += 1;
+      }
+      process.stderr.write(`migrated ${Math.min(offset + BATCH, total)}/${total}\n`);
+    }
+    const missing: string[] = [];
+    for (const hash of sourceHashes) if ((await target.findByHash(hash)) === null) missing.push(hash);
+    const targetTotal = (await target.statistics()).totalMemories;
+    if (missing.length > 0) {
+      console.error(`Verification failed: ${missing.length} memories are missing in the target`);
+      return 1;
+    }
+    console.log(`Migrated ${total} memories (${copied} copied, ${skipped} already there); the target now holds ${targetTotal}; model ${space.model} (${space.dimension}-d), vectors copied`);
+    return 0;
+  } finally {
+    await source.close();
+    await target?.close();
+  }
+}
