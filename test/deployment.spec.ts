@@ -3,6 +3,7 @@ import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { parseAllDocuments } from 'yaml';
 
 const CHART = 'helm/mcp-memory-service';
 const FULL_VALUES = 'helm/test-values/full.yaml';
+const POSTGRES_VALUES = 'helm/test-values/postgres.yaml';
 type Manifest = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; [key: string]: unknown };
 
 const VALIDATORS: Record<string, (doc: Manifest) => { validate(): void }> = {
@@ -23,6 +25,7 @@ const VALIDATORS: Record<string, (doc: Manifest) => { validate(): void }> = {
   Secret: (d) => new Secret(d as never),
   Service: (d) => new Service(d as never),
   StatefulSet: (d) => new StatefulSet(d as never),
+  Deployment: (d) => new Deployment(d as never),
   Ingress: (d) => new Ingress(d as never),
   CronJob: (d) => new CronJob(d as never),
 };
@@ -56,7 +59,7 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
   }
 
   it('passes helm lint with default and full values', () => {
-    for (const args of [[], ['-f', FULL_VALUES]]) {
+    for (const args of [[], ['-f', FULL_VALUES], ['-f', POSTGRES_VALUES]]) {
       const result = spawnSync(helm, ['lint', CHART, ...args], { encoding: 'utf8' });
       assert.equal(result.status, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /0 chart\(s\) failed/);
@@ -104,8 +107,31 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     assert.match(cron, /https:\/\/memory-mcp-memory-service:443\/api\/admin\/backup/);
   });
 
+  it('with storage.backend=postgres renders stateless replicas: a Deployment, the URL from a Secret, no PVC', () => {
+    const manifests = render('-f', POSTGRES_VALUES);
+    validateAll(manifests);
+    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'Deployment', 'Secret', 'Service']);
+    const deployment = new Deployment(manifests.find((m) => m.kind === 'Deployment') as never);
+    assert.equal(deployment.spec!.replicas, 3);
+    const container = deployment.spec!.template.spec!.containers[0]!;
+    const url = container.env!.find((e) => e.name === 'MCP_POSTGRES_URL')!;
+    assert.deepEqual(url.valueFrom!.secretKeyRef, { name: 'memory-postgres', key: 'url' });
+    assert.equal(container.env!.find((e) => e.name === 'MCP_MEMORY_STORAGE_BACKEND')!.value, 'postgres');
+    assert.ok(deployment.spec!.template.spec!.volumes!.some((v) => v.name === 'data' && v.emptyDir), 'no PVC: data is an emptyDir');
+  });
+
   it('rejects bad values at install time through values.schema.json', () => {
-    for (const bad of ['config.MCP_HTTP_PORT=eighty', 'config.MCP_API_KEY=plaintext', 'service.port=0', 'persistence.size=lots', 'config.LOG_LEVEL=loud', 'replicas=3']) {
+    for (const bad of [
+      'config.MCP_HTTP_PORT=eighty',
+      'config.MCP_API_KEY=plaintext',
+      'service.port=0',
+      'persistence.size=lots',
+      'config.LOG_LEVEL=loud',
+      'replicas=3',
+      'replicaCount=2',
+      'storage.backend=postgres',
+      'storage.backend=mysql',
+    ]) {
       const result = spawnSync(helm, ['template', 'memory', CHART, '--set', bad], { encoding: 'utf8' });
       assert.notEqual(result.status, 0, `${bad} was accepted`);
       assert.match(result.stderr, /schema/i, bad);

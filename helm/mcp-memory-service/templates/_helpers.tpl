@@ -26,3 +26,92 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "mcp-memory.scheme" -}}
 {{- if eq (index .Values.config "MCP_HTTPS_ENABLED" | default "false") "true" -}}HTTPS{{- else -}}HTTP{{- end -}}
 {{- end -}}
+
+{{/* The pod template shared by the StatefulSet (sqlite) and the Deployment (postgres). */}}
+{{- define "mcp-memory.podTemplate" -}}
+metadata:
+  labels:
+    {{- include "mcp-memory.selectorLabels" . | nindent 4 }}
+  annotations:
+    checksum/config: {{ include (print $.Template.BasePath "/configmap.yaml") . | sha256sum }}
+    {{- with .Values.podAnnotations }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+spec:
+  {{- with .Values.imagePullSecrets }}
+  imagePullSecrets:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  securityContext:
+    {{- toYaml .Values.podSecurityContext | nindent 4 }}
+  terminationGracePeriodSeconds: 30
+  containers:
+    - name: mcp-memory
+      image: "{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}"
+      imagePullPolicy: {{ .Values.image.pullPolicy }}
+      args: ["serve"]
+      ports:
+        - name: http
+          containerPort: {{ index .Values.config "MCP_HTTP_PORT" | int }}
+          protocol: TCP
+      envFrom:
+        - configMapRef:
+            name: {{ include "mcp-memory.fullname" . }}
+      env:
+        - name: MCP_API_KEY
+          valueFrom:
+            secretKeyRef:
+              name: {{ include "mcp-memory.secretName" . }}
+              key: {{ .Values.apiKey.secretKey }}
+        {{- if eq .Values.storage.backend "postgres" }}
+        - name: MCP_MEMORY_STORAGE_BACKEND
+          value: postgres
+        - name: MCP_POSTGRES_URL
+          valueFrom:
+            secretKeyRef:
+              name: {{ required "storage.postgres.existingSecret is required with storage.backend=postgres" .Values.storage.postgres.existingSecret }}
+              key: {{ .Values.storage.postgres.urlKey }}
+        {{- end }}
+      startupProbe:
+        httpGet: { path: /api/health, port: http, scheme: {{ include "mcp-memory.scheme" . }} }
+        periodSeconds: 2
+        failureThreshold: {{ div .Values.probes.startupTimeoutSeconds 2 }}
+      livenessProbe:
+        httpGet: { path: /api/health, port: http, scheme: {{ include "mcp-memory.scheme" . }} }
+        periodSeconds: 20
+        timeoutSeconds: 5
+        failureThreshold: 3
+      readinessProbe:
+        httpGet: { path: /api/health, port: http, scheme: {{ include "mcp-memory.scheme" . }} }
+        periodSeconds: 10
+        timeoutSeconds: 5
+      resources:
+        {{- toYaml .Values.resources | nindent 8 }}
+      securityContext:
+        {{- toYaml .Values.securityContext | nindent 8 }}
+      volumeMounts:
+        - name: data
+          mountPath: /app/data
+        - name: tmp
+          mountPath: /tmp
+  volumes:
+    - name: tmp
+      emptyDir: {}
+    {{- if eq .Values.storage.backend "postgres" }}
+    # Stateless replicas: the data directory only holds generated certificates.
+    - name: data
+      emptyDir: {}
+    {{- end }}
+  {{- with .Values.nodeSelector }}
+  nodeSelector:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.tolerations }}
+  tolerations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .Values.affinity }}
+  affinity:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
