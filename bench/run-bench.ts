@@ -11,6 +11,7 @@ import { startServer } from '../src/main.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { runFanoutBench } from './fanout-bench.js';
+import { runPostgresBench } from './postgres-bench.js';
 import { percentile } from './stats.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
 
 main()
   .then(() => runFanoutBench())
+  .then(() => runPostgresBench())
   .catch((error: unknown) => {
     console.error(error);
     process.exit(1);

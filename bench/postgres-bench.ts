@@ -1,0 +1,173 @@
+/**
+ * Part of `npm run bench`: the PostgreSQL backend against SQLite. Needs MCP_BENCH_POSTGRES_URL (or
+ * MCP_TEST_POSTGRES_URL): a server where it may create and drop a database.
+ *
+ * - Search latency (repository KNN, p50/p95) at BENCH_PG_SIZES memories (default 10000,100000) on
+ *   both backends. The first BENCH_PG_REAL (default 3000) vectors are real embeddings of synthetic
+ *   notes; the rest are real embeddings mixed pairwise with noise (re-normalized), so the space
+ *   keeps real neighbourhoods without embedding 100k texts.
+ * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries.
+ * - Store throughput over HTTP with 1 and with 2 replicas on one database.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import pg from 'pg';
+import { pino } from 'pino';
+import { createLogger } from '../src/common/logger.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
+import { startServer } from '../src/main.js';
+import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
+import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memory.repository.js';
+import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { makeTempDir } from '../test/helpers/test-server.js';
+import { percentile } from './stats.js';
+
+const ADMIN_URL = process.env.MCP_BENCH_POSTGRES_URL ?? process.env.MCP_TEST_POSTGRES_URL;
+const SIZES = (process.env.BENCH_PG_SIZES ?? '10000,100000').split(',').map(Number);
+const REAL = Number(process.env.BENCH_PG_REAL ?? 3000);
+const QUERIES = 100;
+
+function note(i: number): string {
+  const topics = ['release', 'database', 'hiring', 'budget', 'incident', 'roadmap', 'office', 'customer', 'security', 'design'];
+  const verbs = ['was discussed', 'was postponed', 'needs review', 'got approved', 'caused trouble', 'was mentioned'];
+  return `The ${topics[i % 10]} item ${i} ${verbs[(i >> 3) % 6]} in week ${i % 52} with team ${(i >> 5) % 13}`;
+}
+
+function mix(a: Float32Array, b: Float32Array, seed: number): Float32Array {
+  const v = new Float32Array(a.length);
+  let norm = 0;
+  for (let i = 0; i < a.length; i++) {
+    const noise = Math.sin(seed * 12.9898 + i * 78.233) * 0.05;
+    v[i] = 0.7 * a[i]! + 0.3 * b[i]! + noise;
+    norm += v[i]! * v[i]!;
+  }
+  norm = Math.sqrt(norm);
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
+  return v;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<number> {
+  const start = performance.now();
+  await fn();
+  return performance.now() - start;
+}
+
+async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `mcpbench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(ADMIN_URL!);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: ADMIN_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function fill(repo: MemoryRepository, vectors: Float32Array[], from: number, to: number): Promise<void> {
+  for (let i = from; i < to; i++) {
+    const memory: Memory = { contentHash: i.toString(16).padStart(64, '0'), content: note(i), tags: [], memoryType: null, metadata: {}, createdAt: 1_700_000_000 + i, updatedAt: 1_700_000_000 + i };
+    await repo.insertWithEmbedding(memory, vectors[i]!);
+  }
+}
+
+async function storeThroughput(url: string, replicas: number, perReplicaClients: number, stores: number): Promise<number> {
+  const servers = await Promise.all(
+    Array.from({ length: replicas }, () =>
+      startServer(
+        loadConfig({ MCP_HTTP_PORT: '0', MCP_MDNS_ENABLED: 'false', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: url, LOG_LEVEL: 'warn' }),
+        createLogger('warn', pino.destination(2)),
+      ),
+    ),
+  );
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    servers.flatMap((server) =>
+      Array.from({ length: perReplicaClients }, async () => {
+        while (next < stores) {
+          const i = next++;
+          await fetch(`${server.url}/api/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: `${replicas}-replica throughput note ${i} ${note(i)}` }) });
+        }
+      }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(servers.map((s) => s.app.close()));
+  return stores / seconds;
+}
+
+export async function runPostgresBench(): Promise<void> {
+  if (!ADMIN_URL) {
+    console.log('\nPostgreSQL benchmark skipped: set MCP_BENCH_POSTGRES_URL (a server where it may create a database)');
+    return;
+  }
+  const embeddings = await WorkerEmbeddingProvider.start('use-lite', null);
+  const realTexts = Array.from({ length: REAL }, (_, i) => note(i));
+  const real: Float32Array[] = [];
+  for (let i = 0; i < realTexts.length; i += 64) real.push(...(await embeddings.embed(realTexts.slice(i, i + 64))));
+  const queries = await embeddings.embed(Array.from({ length: QUERIES }, (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`));
+  const max = Math.max(...SIZES);
+  const vectors = Array.from({ length: max }, (_, i) => (i < REAL ? real[i]! : mix(real[i % REAL]!, real[(i * 7919) % REAL]!, i)));
+
+  const dir = makeTempDir('mcp-memory-pgbench-');
+  const db = await createDatabase();
+  const identity = { embeddingModel: 'use-lite', embeddingDimension: 512 };
+  const sqlite = SqliteMemoryRepository.open({ path: `${dir}/bench.db`, pragmas: [], busyBudgetMs: 30_000, ...identity });
+  const postgres = await PostgresMemoryRepository.open({ url: db.url, poolSize: 4, efSearch: 100, ...identity });
+  console.log(`\nPostgreSQL vs SQLite (${REAL} real USE-lite vectors, the rest mixed from them; ${QUERIES} real queries)`);
+  console.log('size      sqlite p50  sqlite p95  postgres p50  postgres p95  HNSW recall@10');
+  try {
+    let filled = 0;
+    for (const size of SIZES) {
+      await fill(sqlite, vectors, filled, size);
+      await fill(postgres, vectors, filled, size);
+      filled = size;
+      const sqliteMs: number[] = [];
+      const postgresMs: number[] = [];
+      let hits = 0;
+      for (const query of queries) {
+        let exact: string[] = [];
+        sqliteMs.push(await timed(async () => (exact = (await sqlite.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
+        let approx: string[] = [];
+        postgresMs.push(await timed(async () => (approx = (await postgres.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
+        hits += approx.filter((h) => exact.includes(h)).length;
+      }
+      console.log(
+        [
+          String(size).padEnd(8),
+          `${percentile(sqliteMs, 50).toFixed(1)} ms`.padStart(11),
+          `${percentile(sqliteMs, 95).toFixed(1)} ms`.padStart(11),
+          `${percentile(postgresMs, 50).toFixed(1)} ms`.padStart(13),
+          `${percentile(postgresMs, 95).toFixed(1)} ms`.padStart(13),
+          (hits / (QUERIES * 10)).toFixed(3).padStart(15),
+        ].join(' '),
+      );
+    }
+  } finally {
+    await sqlite.close();
+    await postgres.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  await embeddings.close();
+  const stores = Number(process.env.BENCH_PG_STORES ?? 400);
+  for (const replicas of [1, 2]) {
+    const target = await createDatabase();
+    try {
+      const rate = await storeThroughput(target.url, replicas, 16 / replicas, stores);
+      console.log(`store throughput, ${replicas} replica${replicas > 1 ? 's' : ''} (16 clients): ${rate.toFixed(0)} memories/s`);
+    } finally {
+      await target.drop();
+    }
+  }
+}
