@@ -11,7 +11,24 @@ import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 if (TEST_POSTGRES_URL === null) console.log(`# PostgreSQL tests skipped: ${POSTGRES_SKIP_REASON}`);
 
-/** Two replicas: two real servers, each with its own pool, on one PostgreSQL database. */
+/** Replicas as separate server processes (the built CLI) on one PostgreSQL database. */
+async function replicaProcesses(url: string, count = 2): Promise<{ url: string; stop: () => Promise<void> }[]> {
+  return Promise.all(
+    Array.from({ length: count }, async () => {
+      const cli = spawnCli(['serve'], { MCP_HTTP_PORT: '0', MCP_API_KEY: 'pg-key', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: url });
+      const serverUrl = await cli.listening();
+      return {
+        url: serverUrl,
+        stop: async () => {
+          cli.child.kill('SIGTERM');
+          assert.equal(await cli.exited(), 0);
+        },
+      };
+    }),
+  );
+}
+
+/** Two replicas in this process: two real servers, each with its own pool, on one database. */
 async function replicas(url: string, count = 2): Promise<TestServer[]> {
   const env = { MCP_API_KEY: 'pg-key', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: url };
   return Promise.all(Array.from({ length: count }, () => startTestServer({ env })));
@@ -58,9 +75,9 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
     }
   });
 
-  it('2 replicas x 10 writers x 50 stores: all stored, nothing lost, no error', async () => {
+  it('2 replica processes x 10 writers x 50 stores: all stored, nothing lost, no error', async () => {
     const db = await createTestDatabase();
-    const servers = await replicas(db.url);
+    const servers = await replicaProcesses(db.url);
     try {
       const failures: string[] = [];
       const hashes = new Set<string>();
@@ -81,7 +98,7 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
       const total = (await new ApiClient(servers[1]!.url, 'pg-key').get('/api/memories?page_size=1')).body.total;
       assert.equal(total, 1000);
     } finally {
-      await Promise.all(servers.map((s) => s.cleanup()));
+      await Promise.all(servers.map((s) => s.stop()));
       await db.drop();
     }
   });
@@ -140,9 +157,9 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
 });
 
 describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST_POSTGRES_URL === null }, () => {
-  it('a store on replica A reaches an SSE client of replica B; a client resuming on the other replica gets exactly what it missed', async () => {
+  it('a store on replica process A reaches an SSE client of replica process B; a client resuming on the other replica gets exactly what it missed', async () => {
     const db = await createTestDatabase();
-    const [a, b] = await replicas(db.url);
+    const [a, b] = await replicaProcesses(db.url);
     try {
       const onB = await SseReader.open(`${b!.url}/api/events/stream?api_key=pg-key`);
       const onA = await SseReader.open(`${a!.url}/api/events/stream?api_key=pg-key`);
@@ -175,7 +192,7 @@ describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST
         onB.close();
       }
     } finally {
-      await Promise.all([a!.cleanup(), b!.cleanup()]);
+      await Promise.all([a!.stop(), b!.stop()]);
       await db.drop();
     }
   });
