@@ -53,6 +53,17 @@ export interface MemoryPatch {
   updatedAt: number;
 }
 
+/** What a memory becomes under a patch; both backends apply it inside their write transaction. */
+export function applyPatch(current: Memory, patch: MemoryPatch): Memory {
+  return {
+    ...current,
+    tags: patch.tags ?? current.tags,
+    memoryType: patch.memoryType === undefined ? current.memoryType : patch.memoryType,
+    metadata: patch.metadata ? { ...current.metadata, ...patch.metadata } : current.metadata,
+    updatedAt: patch.updatedAt,
+  };
+}
+
 export interface TagCount {
   tag: string;
   count: number;

@@ -2,18 +2,19 @@ import pg from 'pg';
 import pgvector from 'pgvector';
 import { StorageUnavailableError } from '../../common/domain-errors.js';
 import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
-import type {
-  InsertOutcome,
-  JsonObject,
-  Memory,
-  MemoryFilter,
-  MemoryPage,
-  MemoryPatch,
-  MemoryRepository,
-  ScoredMemory,
-  StorageDetails,
-  StorageStatistics,
-  TagCount,
+import {
+  applyPatch,
+  type InsertOutcome,
+  type JsonObject,
+  type Memory,
+  type MemoryFilter,
+  type MemoryPage,
+  type MemoryPatch,
+  type MemoryRepository,
+  type ScoredMemory,
+  type StorageDetails,
+  type StorageStatistics,
+  type TagCount,
 } from '../memory-repository.js';
 import { applyPostgresMigrations, POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
 
@@ -168,14 +169,7 @@ export class PostgresMemoryRepository implements MemoryRepository {
       const found = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 FOR UPDATE`, [contentHash]);
       const row = found.rows[0];
       if (!row) return null;
-      const current = toMemory(row);
-      const updated: Memory = {
-        ...current,
-        tags: patch.tags ?? current.tags,
-        memoryType: patch.memoryType === undefined ? current.memoryType : patch.memoryType,
-        metadata: patch.metadata ? { ...current.metadata, ...patch.metadata } : current.metadata,
-        updatedAt: patch.updatedAt,
-      };
+      const updated = applyPatch(toMemory(row), patch);
       await client.query('UPDATE memories SET tags = $2, memory_type = $3, metadata = $4, updated_at = $5 WHERE id = $1', [
         row.id,
         JSON.stringify(updated.tags),

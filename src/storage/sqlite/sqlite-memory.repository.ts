@@ -2,18 +2,19 @@ import type Database from 'better-sqlite3';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
-import type {
-  InsertOutcome,
-  JsonObject,
-  Memory,
-  MemoryFilter,
-  MemoryPage,
-  MemoryPatch,
-  MemoryRepository,
-  ScoredMemory,
-  StorageDetails,
-  StorageStatistics,
-  TagCount,
+import {
+  applyPatch,
+  type InsertOutcome,
+  type JsonObject,
+  type Memory,
+  type MemoryFilter,
+  type MemoryPage,
+  type MemoryPatch,
+  type MemoryRepository,
+  type ScoredMemory,
+  type StorageDetails,
+  type StorageStatistics,
+  type TagCount,
 } from '../memory-repository.js';
 import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
 import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
@@ -187,14 +188,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     return this.write(() => {
       const row = this.sql.findByHash.get(contentHash) as MemoryRow | undefined;
       if (!row) return null;
-      const current = toMemory(row);
-      const updated: Memory = {
-        ...current,
-        tags: patch.tags ?? current.tags,
-        memoryType: patch.memoryType === undefined ? current.memoryType : patch.memoryType,
-        metadata: patch.metadata ? { ...current.metadata, ...patch.metadata } : current.metadata,
-        updatedAt: patch.updatedAt,
-      };
+      const updated = applyPatch(toMemory(row), patch);
       this.sql.updateMemory.run({
         id: row.id,
         tags: JSON.stringify(updated.tags),
