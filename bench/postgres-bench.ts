@@ -9,9 +9,7 @@
  * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries.
  * - Store throughput over HTTP with 1 and with 2 replicas on one database.
  */
-import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import pg from 'pg';
 import { pino } from 'pino';
 import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
@@ -20,6 +18,7 @@ import { startServer } from '../src/main.js';
 import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
 import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memory.repository.js';
 import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { createTestDatabase } from '../test/helpers/postgres.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { percentile } from './stats.js';
 
@@ -51,25 +50,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
-}
-
-async function createDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `mcpbench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL!);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    },
-  };
 }
 
 async function fill(repo: MemoryRepository, vectors: Float32Array[], from: number, to: number): Promise<void> {
@@ -119,7 +99,7 @@ export async function runPostgresBench(): Promise<void> {
   const vectors = Array.from({ length: max }, (_, i) => (i < REAL ? real[i]! : mix(real[i % REAL]!, real[(i * 7919) % REAL]!, i)));
 
   const dir = makeTempDir('mcp-memory-pgbench-');
-  const db = await createDatabase();
+  const db = await createTestDatabase(ADMIN_URL!);
   const identity = { embeddingModel: 'use-lite', embeddingDimension: 512 };
   const sqlite = SqliteMemoryRepository.open({ path: `${dir}/bench.db`, pragmas: [], busyBudgetMs: 30_000, ...identity });
   const postgres = await PostgresMemoryRepository.open({ url: db.url, poolSize: 4, efSearch: 100, ...identity });
@@ -162,7 +142,7 @@ export async function runPostgresBench(): Promise<void> {
   await embeddings.close();
   const stores = Number(process.env.BENCH_PG_STORES ?? 400);
   for (const replicas of [1, 2]) {
-    const target = await createDatabase();
+    const target = await createTestDatabase(ADMIN_URL!);
     try {
       const rate = await storeThroughput(target.url, replicas, 16 / replicas, stores);
       console.log(`store throughput, ${replicas} replica${replicas > 1 ? 's' : ''} (16 clients): ${rate.toFixed(0)} memories/s`);
