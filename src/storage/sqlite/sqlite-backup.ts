@@ -77,6 +77,11 @@ export function inspectDatabaseFile(path: string): BackupInspection {
 export async function installDatabaseFile(path: string, file: string): Promise<void> {
   const staged = `${path}.restoring`;
   await copyFile(file, staged);
-  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  removeSidecars(path);
   renameSync(staged, path);
+}
+
+/** Deletes a database file's WAL and shared-memory files (only safe while no connection is open). */
+export function removeSidecars(path: string): void {
+  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }

@@ -1,6 +1,5 @@
 import type Database from 'better-sqlite3';
 import { renameSync, rmSync, statSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
 import {
   applyPatch,
@@ -17,7 +16,7 @@ import {
   type TagCount,
 } from '../memory-repository.js';
 import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
-import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
+import { inspectDatabaseFile, installDatabaseFile, onlineBackup, removeSidecars } from './sqlite-backup.js';
 import { openSqliteDatabase } from './sqlite-connection.js';
 import { withBusyRetry } from './sqlite-errors.js';
 import { applyMigrations, ensureEmbeddingSpace, SCHEMA_VERSION } from './sqlite-migrations.js';
@@ -319,15 +318,13 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
 
   async replaceWith(file: string): Promise<void> {
     const path = this.options.path;
-    const staged = `${path}.restoring`;
     const previous = `${path}.replaced`;
-    await copyFile(file, staged);
     this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
     removeSidecars(path);
     renameSync(path, previous);
-    renameSync(staged, path);
     try {
+      await installDatabaseFile(path, file);
       this.db = SqliteMemoryRepository.connect(this.options);
     } catch (error) {
       // The replacement cannot be used: put the original back so the service keeps running.
@@ -385,10 +382,6 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     }
     return statement;
   }
-}
-
-function removeSidecars(path: string): void {
-  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 function fileSize(path: string): number {
