@@ -1,20 +1,44 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
+import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import { RequestGate } from './auth/request-gate.js';
 import { HttpExceptionFilter } from './common/http-exception.filter.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { SERVICE_VERSION } from './common/package-info.js';
 import { RequestValidationPipe } from './common/request-validation.pipe.js';
 import { recordRoutes } from './common/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
+import type { TrustProxy } from './config/web-access.js';
 
 /** Room for JSON escaping of a maximum-size content plus tags and metadata. */
 function bodyLimit(config: AppConfig): number {
   return config.limits.maxContentBytes * 2 + 1024 * 1024;
+}
+
+/** A hop count becomes the equivalent function (trust the first N hops), as Fastify's types want. */
+function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof trust === 'number' ? (_address, hop) => hop < trust : typeof trust === 'boolean' ? trust : [...trust];
+}
+
+/**
+ * The only body parser: JSON, with Fastify's prototype-poisoning protection. An empty body is
+ * "no body" whatever its Content-Type says (clients such as upstream's bridge send
+ * `Content-Type: application/json` on every request, DELETE included); a route that needs a
+ * body says so in its 400. Other media types never get this far (RequestGate answers 415).
+ */
+function installJsonParser(fastify: FastifyInstance, limit: number): void {
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: limit }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
+    parseJson(request, body as string, done);
+  });
 }
 
 function installRequestLogging(app: NestFastifyApplication, logger: Logger): void {
@@ -82,12 +106,20 @@ export async function createApp(
   logger: Logger = createLogger(config.logLevel),
   https: { key: string; cert: string } | null = null,
 ): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: bodyLimit(config), logger: false, ...(https ? { https } : {}) });
+  const adapter = new FastifyAdapter({
+    bodyLimit: bodyLimit(config),
+    logger: false,
+    trustProxy: fastifyTrustProxy(config.http.trustProxy),
+    ...(https ? { https } : {}),
+  });
   recordRoutes(adapter.getInstance());
+  installJsonParser(adapter.getInstance(), bodyLimit(config));
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
+    bodyParser: false,
   });
+  new RequestGate(config, app.get(ApiKeyAuthenticator)).install(app.getHttpAdapter().getInstance(), logger);
   // Security headers on every response; the CSP still lets Swagger UI run its own files. Plain
   // HTTP on a LAN is a supported deployment, so no HSTS and no upgrade-insecure-requests.
   await app.register(helmet, {

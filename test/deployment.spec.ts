@@ -7,6 +7,7 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import assert from 'node:assert/strict';
+import { loadConfig } from '../src/config/app-config.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -85,6 +86,7 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     const configMap = manifests.find((m) => m.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     assert.ok(!('MCP_API_KEY' in configMap.data), 'the key must never be in a ConfigMap');
     assert.equal(configMap.data.MCP_MDNS_ENABLED, 'false');
+    assert.equal(configMap.data.MCP_TRUST_PROXY, undefined, 'no proxy is trusted without an Ingress');
     const secret = manifests.find((m) => m.kind === 'Secret') as unknown as { data: Record<string, string> };
     assert.equal(Buffer.from(secret.data['api-key']!, 'base64').length, 32);
   });
@@ -102,6 +104,9 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     assert.equal(ingress.metadata.annotations!['nginx.ingress.kubernetes.io/proxy-buffering'], 'off');
     assert.equal(ingress.metadata.annotations!['cert-manager.io/cluster-issuer'], 'internal-ca');
     assert.equal((ingress as unknown as { spec: { tls: { secretName: string }[] } }).spec.tls[0]!.secretName, 'memory-tls');
+    const configMap = manifests.find((m) => m.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    assert.equal(configMap.data.MCP_TRUST_PROXY, 'loopback,uniquelocal', 'behind the Ingress the client address comes from X-Forwarded-For');
+    assert.doesNotThrow(() => loadConfig({ ...configMap.data, MCP_API_KEY: 'k' }));
     const cron = JSON.stringify(manifests.find((m) => m.kind === 'CronJob'));
     assert.match(cron, /POST/);
     assert.match(cron, /https:\/\/memory-mcp-memory-service:443\/api\/admin\/backup/);

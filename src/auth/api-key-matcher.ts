@@ -4,31 +4,59 @@ export type KeyCheck = 'valid' | 'missing' | 'invalid';
 
 interface CredentialSource {
   headers: Record<string, string | string[] | undefined>;
-  query: unknown;
+  /** The request target as sent (path and query string, undecoded). */
+  url: string;
 }
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-/** Finds the key in Authorization: Bearer, X-API-Key or ?api_key=, in that order. */
-export function extractApiKey({ headers, query }: CredentialSource): string | null {
-  const authorization = headers.authorization;
-  if (typeof authorization === 'string') {
-    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
-    if (match) return match[1]!.trim();
+function decodeOrNull(value: string): string | null {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return null;
   }
-  const header = headers['x-api-key'];
-  if (typeof header === 'string' && header.trim() !== '') return header.trim();
-  if (typeof query === 'object' && query !== null) {
-    const fromQuery = (query as Record<string, unknown>).api_key;
-    if (typeof fromQuery === 'string' && fromQuery !== '') return fromQuery;
-  }
-  return null;
 }
 
 /**
- * Compares a presented key with every configured key in constant time: both sides are hashed to
+ * The `api_key` query parameter as written. Keys made with `openssl rand -base64` contain `+`,
+ * which form decoding turns into a space; browsers' EventSource code puts the key in the URL
+ * unencoded. So the literal reading comes first, and the form reading (`+` = space) second,
+ * for clients that encode a space that way. Either must still match a configured key exactly.
+ */
+function queryKeys(url: string): string[] {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1) return [];
+  for (const pair of url.slice(queryStart + 1).split('&')) {
+    const separator = pair.indexOf('=');
+    if (separator === -1 || pair.slice(0, separator) !== 'api_key') continue;
+    const raw = pair.slice(separator + 1);
+    const literal = decodeOrNull(raw);
+    const formDecoded = decodeOrNull(raw.replaceAll('+', ' '));
+    return [...new Set([literal, formDecoded].filter((k): k is string => k !== null && k !== ''))];
+  }
+  return [];
+}
+
+/**
+ * The keys a request presents: Authorization: Bearer, else X-API-Key, else ?api_key= (its
+ * readings). Empty when none is given.
+ */
+export function presentedApiKeys({ headers, url }: CredentialSource): string[] {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
+    if (match) return [match[1]!.trim()];
+  }
+  const header = headers['x-api-key'];
+  if (typeof header === 'string' && header.trim() !== '') return [header.trim()];
+  return queryKeys(url);
+}
+
+/**
+ * Compares presented keys with every configured key in constant time: both sides are hashed to
  * equal-length digests and every configured key is always compared.
  */
 export class ApiKeyMatcher {
@@ -42,11 +70,13 @@ export class ApiKeyMatcher {
     return this.digests.length > 0;
   }
 
-  check(presented: string | null): KeyCheck {
-    if (presented === null) return 'missing';
-    const candidate = digest(presented);
+  check(presented: readonly string[]): KeyCheck {
+    if (presented.length === 0) return 'missing';
     let matched = false;
-    for (const known of this.digests) matched = timingSafeEqual(candidate, known) || matched;
+    for (const key of presented) {
+      const candidate = digest(key);
+      for (const known of this.digests) matched = timingSafeEqual(candidate, known) || matched;
+    }
     return matched ? 'valid' : 'invalid';
   }
 }

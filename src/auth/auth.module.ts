@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { ApiKeyAuthenticator } from './api-key-authenticator.js';
 import { ApiKeyGuard } from './api-key.guard.js';
 
 @Module({
-  providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
+  providers: [ApiKeyAuthenticator, { provide: APP_GUARD, useClass: ApiKeyGuard }],
+  exports: [ApiKeyAuthenticator],
 })
 export class AuthModule {}

@@ -80,3 +80,14 @@ export class BackupsUnsupportedError extends DomainError {
     );
   }
 }
+
+/** A request refused by a protocol-level rule (origin, host, media type, capacity), with its status. */
+export class RequestRefusedError extends DomainError {
+  constructor(
+    readonly status: 403 | 413 | 414 | 415 | 431 | 503,
+    message: string,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+  }
+}

@@ -8,6 +8,7 @@ import {
   type FieldError,
   InvalidInputError,
   MemoryNotFoundError,
+  RequestRefusedError,
   StorageBusyError,
   StorageFullError,
   StorageUnavailableError,
@@ -34,7 +35,7 @@ interface FastifyLikeError {
 
 const FASTIFY_MESSAGES: Record<string, { status: number; detail: string }> = {
   FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, detail: 'Request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 400, detail: 'Unsupported Content-Type; send the body as application/json' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, detail: 'Unsupported Content-Type; send the body as application/json' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, detail: 'The request body is empty; send a JSON object' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, detail: 'Content-Length does not match the body' },
 };
@@ -50,6 +51,9 @@ export function toHttpError(error: unknown): HttpError {
     return { status: 400, body: { detail: `Invalid request: ${error.message}`, errors: error.errors }, headers: {} };
   }
   if (error instanceof MemoryNotFoundError) return plain(404, `Memory not found: ${error.contentHash}`);
+  if (error instanceof RequestRefusedError) {
+    return plain(error.status, error.message, error.retryAfterSeconds === null ? {} : { 'retry-after': String(error.retryAfterSeconds) });
+  }
   if (error instanceof BackupNotFoundError) return plain(404, error.message);
   if (error instanceof BackupsUnsupportedError) return plain(409, error.message);
   if (error instanceof TooManyAuthFailuresError) return plain(429, error.message, { 'retry-after': String(error.retryAfterSeconds) });

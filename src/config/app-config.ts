@@ -3,11 +3,19 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Env, read, readBool, readInt, readList } from './env-readers.js';
 import { type LogLevel, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
+import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
 
 export { LOG_LEVELS, type LogLevel } from './log-level.js';
 
 export interface AppConfig {
-  readonly http: { readonly host: string; readonly port: number };
+  readonly http: {
+    readonly host: string;
+    readonly port: number;
+    /** Which proxies' X-Forwarded-* headers decide the client address (limits, logs) and host. */
+    readonly trustProxy: TrustProxy;
+    /** Host header names answered (DNS-rebinding protection). */
+    readonly allowedHosts: AllowedHosts;
+  };
   readonly auth: {
     readonly apiKeys: readonly string[];
     readonly allowAnonymous: boolean;
@@ -30,8 +38,10 @@ export interface AppConfig {
   readonly limits: { readonly maxContentBytes: number };
   readonly events: {
     readonly heartbeatSeconds: number;
-    /** Events kept in memory for clients that resume with Last-Event-ID. */
+    /** Events kept in memory for clients that resume with Last-Event-ID: at most this many... */
     readonly replayBufferSize: number;
+    /** ...and at most this many bytes of serialized events. */
+    readonly replayBufferBytes: number;
     /** Unsent bytes a stream may queue before the client is judged too slow and disconnected. */
     readonly clientQueueBytes: number;
   };
@@ -57,7 +67,15 @@ export interface AppConfig {
     /** Interface name or address; null = all. */
     readonly interface: string | null;
   };
+  readonly mcp: {
+    /** Streamable HTTP sessions idle this long are closed. */
+    readonly sessionIdleSeconds: number;
+    readonly maxSessions: number;
+    readonly maxSessionsPerKey: number;
+  };
   readonly logLevel: LogLevel;
+  /** Test-only: the process kills itself at this named step (crash tests of restore). */
+  readonly faultPoint: string | null;
 }
 
 export const DEFAULT_MDNS_SERVICE_TYPE = '_mcp-memory._tcp.local.';
@@ -134,9 +152,7 @@ function readCors(env: Env): AppConfig['corsOrigins'] {
   return origins.map((o) => o.replace(/\/$/, ''));
 }
 
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+export { isLoopbackHost };
 
 /** Reads and validates the whole configuration once; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -177,7 +193,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? DEFAULT_SQLITE_PATH);
 
   return Object.freeze({
-    http: Object.freeze({ host, port }),
+    http: Object.freeze({
+      host,
+      port,
+      trustProxy: readTrustProxy(env),
+      allowedHosts: readAllowedHosts(env, host, apiKeys.length > 0),
+    }),
     auth: Object.freeze({
       apiKeys: Object.freeze(apiKeys),
       allowAnonymous,
@@ -209,6 +230,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     events: Object.freeze({
       heartbeatSeconds: readInt(env, 'MCP_SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
       replayBufferSize: readInt(env, 'MCP_SSE_REPLAY_BUFFER', 1000, 0, 1_000_000),
+      replayBufferBytes: readInt(env, 'MCP_SSE_REPLAY_BUFFER_BYTES', 8 * 1_048_576, 0, 1_073_741_824),
       clientQueueBytes: readInt(env, 'MCP_SSE_CLIENT_QUEUE_BYTES', 4 * 1_048_576, 65_536, 1_073_741_824),
     }),
     backups: Object.freeze({
@@ -218,6 +240,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }),
     https: readHttps(env, dirname(sqlitePath)),
     mdns: readMdnsSettings(env),
+    mcp: Object.freeze({
+      sessionIdleSeconds: readInt(env, 'MCP_HTTP_SESSION_IDLE_SECONDS', 1800, 10, 7 * 86_400),
+      maxSessions: readInt(env, 'MCP_HTTP_MAX_SESSIONS', 200, 1, 100_000),
+      maxSessionsPerKey: readInt(env, 'MCP_HTTP_MAX_SESSIONS_PER_KEY', 50, 1, 100_000),
+    }),
     logLevel: readLogLevel(env),
+    faultPoint: read(env, 'MCP_TEST_FAULT_POINT') ?? null,
   });
 }

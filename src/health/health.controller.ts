@@ -1,6 +1,6 @@
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AUTHENTICATED, type AuthenticatedRequest } from '../auth/api-key.guard.js';
+import { AUTHENTICATED, type AuthenticatedRequest } from '../auth/api-key-authenticator.js';
 import { Public } from '../auth/public.decorator.js';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';

@@ -1,0 +1,105 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { sendHttpError } from '../common/http-exception.filter.js';
+import { RequestRefusedError } from '../common/domain-errors.js';
+import type { AppConfig } from '../config/app-config.js';
+import { normalizeHostName } from '../config/web-access.js';
+import type { ApiKeyAuthenticator, AuthenticatedRequest } from './api-key-authenticator.js';
+
+/** Body media types the API reads; everything else is refused before parsing (415). */
+const JSON_TYPE = /^application\/json\s*(;|$)/i;
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  if (length !== undefined) return length.trim() !== '0';
+  return request.headers['transfer-encoding'] !== undefined;
+}
+
+function defaultPort(protocol: string): string {
+  return protocol === 'https:' ? '443' : '80';
+}
+
+/**
+ * Browser protections for every route, /mcp and the event streams included, checked when the
+ * request line and headers arrive, before any body is read:
+ * - the Host header must name this server (DNS rebinding);
+ * - a browser request from another origin is refused unless that origin is in MCP_CORS_ORIGINS
+ *   (a page on any site could otherwise write into a keyless loopback server);
+ * - a body must be JSON (a cross-site HTML form cannot send one without a CORS preflight);
+ * - a request that carries a body must carry a valid key too, so unauthenticated clients never
+ *   make the server read and parse large bodies.
+ */
+export class RequestGate {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly authenticator: ApiKeyAuthenticator,
+  ) {}
+
+  install(fastify: FastifyInstance, logger: Logger): void {
+    fastify.addHook('onRequest', (request, reply, done) => {
+      try {
+        this.check(request);
+        done();
+      } catch (error) {
+        sendHttpError(reply as FastifyReply, error, logger);
+      }
+    });
+  }
+
+  check(request: FastifyRequest): void {
+    this.checkHost(request);
+    this.checkOrigin(request);
+    if (hasBody(request)) {
+      const type = request.headers['content-type'];
+      if (type === undefined || !JSON_TYPE.test(type)) {
+        throw new RequestRefusedError(415, `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as application/json`);
+      }
+      this.authenticator.authenticate(request as AuthenticatedRequest, false);
+    }
+  }
+
+  private checkHost(request: FastifyRequest): void {
+    const allowed = this.config.http.allowedHosts;
+    if (allowed === '*') return;
+    const host = normalizeHostName(request.hostname);
+    if (!allowed.includes(host)) {
+      throw new RequestRefusedError(
+        403,
+        `Host "${host.slice(0, 100)}" is not served here; add it to MCP_ALLOWED_HOSTS if this server is reached by that name (e.g. behind a proxy)`,
+      );
+    }
+  }
+
+  private checkOrigin(request: FastifyRequest): void {
+    const origin = request.headers.origin;
+    if (origin === undefined) {
+      // Browsers always send Origin on cross-origin fetches and form posts; what is left are
+      // no-cors loads (<img>, <script>) that a foreign page can trigger: refuse those too.
+      const site = request.headers['sec-fetch-site'];
+      const mode = request.headers['sec-fetch-mode'];
+      if (site === 'cross-site' && mode !== 'navigate') throw new RequestRefusedError(403, 'Cross-site request refused');
+      return;
+    }
+    if (this.isAllowedOrigin(origin, request)) return;
+    throw new RequestRefusedError(
+      403,
+      `Cross-origin request refused: origin "${origin.slice(0, 200)}" is not this server; allow it with MCP_CORS_ORIGINS`,
+    );
+  }
+
+  private isAllowedOrigin(origin: string, request: FastifyRequest): boolean {
+    const cors = this.config.corsOrigins;
+    if (cors === '*') return true;
+    const trimmed = origin.replace(/\/$/, '');
+    if (cors !== null && cors.includes(trimmed)) return true;
+    let url: URL;
+    try {
+      url = new URL(trimmed);
+    } catch {
+      return false; // "null" (sandboxed frames, file://) and garbage
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+    const requestPort = request.port === null || request.port === undefined ? defaultPort(url.protocol) : String(request.port);
+    return normalizeHostName(url.hostname) === normalizeHostName(request.hostname) && (url.port || defaultPort(url.protocol)) === requestPort;
+  }
+}
