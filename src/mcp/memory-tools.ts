@@ -3,6 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { MemoryResponse } from '../memories/dto/memory.response.js';
 import type { MemoryToolBackend, ScoredMemory } from './memory-tool-backend.js';
+import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TIME_PHRASE_LENGTH } from '../common/input-limits.js';
 
 const contentHash = z
   .string()
@@ -10,7 +11,7 @@ const contentHash = z
   .transform((hash) => hash.toLowerCase())
   .describe('The SHA-256 content hash that store_memory returned');
 const nResults = (fallback: number) =>
-  z.number().int().min(1).max(100).default(fallback).describe(`How many memories to return (1-100, default ${fallback})`);
+  z.number().int().min(1).max(INPUT_LIMITS.results).default(fallback).describe(`How many memories to return (1-${INPUT_LIMITS.results}, default ${fallback})`);
 
 function describeMemory(memory: MemoryResponse): string {
   const tags = memory.tags.length > 0 ? ` [tags: ${memory.tags.join(', ')}]` : '';
@@ -46,8 +47,8 @@ export function registerMemoryTools(server: McpServer, backend: MemoryToolBacken
       description: 'Save a piece of information to long-term memory so it can be recalled later by meaning, tag or time. Storing identical content twice is reported as a duplicate.',
       inputSchema: {
         content: z.string().min(1).describe('The text to remember'),
-        tags: z.array(z.string().max(200)).max(100).optional().describe('Labels for later filtering, e.g. ["project-x", "decision"]'),
-        memory_type: z.string().max(100).optional().describe('A kind such as note, decision, task, reference'),
+        tags: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional().describe('Labels for later filtering, e.g. ["project-x", "decision"]'),
+        memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional().describe('A kind such as note, decision, task, reference'),
         metadata: z.record(z.string(), z.unknown()).optional().describe('Any extra JSON fields to keep with the memory'),
       },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
@@ -68,7 +69,7 @@ export function registerMemoryTools(server: McpServer, backend: MemoryToolBacken
       title: 'Retrieve memories by meaning',
       description: 'Semantic search: find the stored memories closest in meaning to a question or phrase, best first, with a similarity score between 0 and 1.',
       inputSchema: {
-        query: z.string().min(1).describe('What to look for, in plain words'),
+        query: z.string().min(1).max(MAX_QUERY_LENGTH).describe('What to look for, in plain words'),
         n_results: nResults(5),
         similarity_threshold: z.number().min(0).max(1).optional().describe('Leave out memories scoring below this (0-1)'),
       },
@@ -84,7 +85,7 @@ export function registerMemoryTools(server: McpServer, backend: MemoryToolBacken
       title: 'Search memories by tag',
       description: 'Find memories carrying any of the given tags (or all of them with match_all), newest first.',
       inputSchema: {
-        tags: z.array(z.string()).min(1).max(100).describe('Tags to look for'),
+        tags: z.array(z.string().max(MAX_TAG_LENGTH)).min(1).max(MAX_TAGS).describe('Tags to look for'),
         match_all: z.boolean().default(false).describe('Require every tag instead of any'),
       },
       annotations: { readOnlyHint: true },
@@ -98,8 +99,8 @@ export function registerMemoryTools(server: McpServer, backend: MemoryToolBacken
       title: 'Recall memories by time',
       description: 'Recall memories from a time described in natural language ("yesterday", "last week", "3 days ago", "since March"), optionally ranked by a semantic query.',
       inputSchema: {
-        query: z.string().min(1).describe('When: a natural-language time expression'),
-        semantic_query: z.string().optional().describe('Optional: rank the memories from that time by this meaning'),
+        query: z.string().trim().min(1).max(MAX_TIME_PHRASE_LENGTH).describe('When: a natural-language time expression'),
+        semantic_query: z.string().max(MAX_QUERY_LENGTH).optional().describe('Optional: rank the memories from that time by this meaning'),
         n_results: nResults(10),
       },
       annotations: { readOnlyHint: true },
@@ -130,9 +131,9 @@ export function registerMemoryTools(server: McpServer, backend: MemoryToolBacken
       description: 'List stored memories page by page, newest first, optionally only those with a tag or type.',
       inputSchema: {
         page: z.number().int().min(1).default(1).describe('Page number, from 1'),
-        page_size: z.number().int().min(1).max(100).default(10).describe('Memories per page (1-100)'),
-        tag: z.string().optional().describe('Only memories with this tag (comma-separate several: any matches)'),
-        memory_type: z.string().optional().describe('Only memories of this type'),
+        page_size: z.number().int().min(1).max(INPUT_LIMITS.pageSize).default(10).describe(`Memories per page (1-${INPUT_LIMITS.pageSize})`),
+        tag: z.string().max(MAX_TAGS * (MAX_TAG_LENGTH + 1)).optional().describe('Only memories with this tag (comma-separate several: any matches)'),
+        memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional().describe('Only memories of this type'),
       },
       annotations: { readOnlyHint: true },
     },

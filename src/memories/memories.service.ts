@@ -17,6 +17,7 @@ import {
 import { contentHash } from './content-hash.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
 import { normalizeTags } from './tags.js';
+import { MAX_METADATA_BYTES } from '../common/input-limits.js';
 
 export interface NewMemoryInput {
   content: string;
@@ -45,8 +46,6 @@ export interface ListOptions {
   memoryType?: string;
 }
 
-/** Largest serialized metadata object accepted, so one memory cannot carry megabytes of JSON. */
-export const MAX_METADATA_BYTES = 64 * 1024;
 
 @Injectable()
 export class MemoriesService {

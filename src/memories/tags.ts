@@ -13,5 +13,3 @@ export function parseTagList(raw: string | null | undefined): string[] {
   return normalizeTags((raw ?? '').split(','));
 }
 
-export const MAX_TAGS = 100;
-export const MAX_TAG_LENGTH = 200;

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
+import { echo, MAX_TIME_PHRASE_LENGTH } from '../common/input-limits.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import {
@@ -77,6 +78,7 @@ export class SearchService {
   }
 
   async byTime(options: TimeSearchOptions): Promise<SearchHit[]> {
+    if (options.phrase.trim() === '') throw InvalidInputError.field('query', 'give a time expression such as "yesterday" or "last week"');
     const filter = this.timeFilter(options.phrase, 'query');
     if (options.semanticQuery) {
       const [vector] = await this.embeddings.embed([options.semanticQuery]);
@@ -98,11 +100,14 @@ export class SearchService {
 
   private timeFilter(phrase: string | null | undefined, field: string): Pick<MemoryFilter, 'createdFrom' | 'createdBefore'> {
     if (phrase === null || phrase === undefined || phrase.trim() === '') return {};
+    if (phrase.length > MAX_TIME_PHRASE_LENGTH) {
+      throw InvalidInputError.field(field, `a time expression has at most ${MAX_TIME_PHRASE_LENGTH} characters; this one has ${phrase.length}`);
+    }
     const range = parseTimeRange(phrase);
     if (!range) {
       throw InvalidInputError.field(
         field,
-        `could not understand the time expression "${phrase}" (try "yesterday", "last week", "3 days ago", "since March")`,
+        `could not understand the time expression "${echo(phrase)}" (try "yesterday", "last week", "3 days ago", "since March")`,
       );
     }
     return { createdFrom: range.start.getTime() / 1000, createdBefore: range.end.getTime() / 1000 };

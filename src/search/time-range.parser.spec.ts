@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MAX_TIME_PHRASE_LENGTH } from '../common/input-limits.js';
 import { parseTimeRange } from './time-range.parser.js';
 
 // Wednesday 2026-11-25 15:00 local time.
@@ -56,5 +57,31 @@ describe('parseTimeRange', () => {
     assert.equal(parseTimeRange('blurgh', now), null);
     assert.equal(parseTimeRange('', now), null);
     assert.equal(parseTimeRange('the quarterly planning meeting', now), null);
+  });
+
+  it('costs at most 50 ms of CPU for any phrase up to the length limit, and refuses longer ones', () => {
+    const hostile = [
+      'since '.repeat(40),
+      'before after since until '.repeat(10),
+      'between yesterday and '.repeat(10),
+      `between ${'a and '.repeat(40)}`,
+      '1 '.repeat(100),
+      'on monday at 5pm and tuesday at 6pm '.repeat(6),
+      'since before between since and until after '.repeat(5),
+      'last week '.repeat(20),
+      '9'.repeat(200),
+      'march april may june july august september '.repeat(5),
+    ].map((text) => text.slice(0, MAX_TIME_PHRASE_LENGTH));
+    for (const phrase of hostile) {
+      // CPU time, not wall time: holds on a busy machine.
+      const before = process.cpuUsage();
+      parseTimeRange(phrase, now);
+      const used = process.cpuUsage(before);
+      const ms = (used.user + used.system) / 1000;
+      assert.ok(ms < 50, `"${phrase.slice(0, 40)}..." took ${ms.toFixed(1)} ms of CPU`);
+    }
+    assert.equal(parseTimeRange(`yesterday${' '.repeat(MAX_TIME_PHRASE_LENGTH)}`, now), null);
+    assert.ok(parseTimeRange('since last week', now));
+    assert.ok(parseTimeRange('between since March and before June', now) !== undefined);
   });
 });

@@ -1,4 +1,5 @@
 import * as chrono from 'chrono-node';
+import { MAX_TIME_PHRASE_LENGTH } from '../common/input-limits.js';
 
 /** A half-open interval [start, end) of wall-clock time. */
 export interface TimeRange {
@@ -97,11 +98,23 @@ function chronoRange(text: string, now: Date): TimeRange | null {
   return range;
 }
 
+/** "since", "before" and "between" wrap one simple phrase each; deeper nesting is not a time. */
+const MAX_NESTING = 2;
+
 /**
  * Turns a natural-language time phrase ("yesterday", "last week", "3 days ago", "since March",
- * "between May 1 and May 3") into a range. Returns null when the phrase names no time.
+ * "between May 1 and May 3") into a range. Returns null when the phrase names no time, or is
+ * longer than MAX_TIME_PHRASE_LENGTH (the parser's cost grows with length: callers refuse longer
+ * phrases with a clear message before they get here).
  */
 export function parseTimeRange(phrase: string, now: Date = new Date()): TimeRange | null {
+  if (phrase.length > MAX_TIME_PHRASE_LENGTH) return null;
+  return parseNested(phrase, now, 0);
+}
+
+function parseNested(phrase: string, now: Date, depth: number): TimeRange | null {
+  if (depth > MAX_NESTING) return null;
+  const parse = (inner: string): TimeRange | null => parseNested(inner, now, depth + 1);
   const text = phrase.trim().toLowerCase().replace(/\s+/g, ' ');
   if (text === '') return null;
   const farFuture = add(now, 'year', 100);
@@ -129,20 +142,20 @@ export function parseTimeRange(phrase: string, now: Date = new Date()): TimeRang
 
   match = /^(since|after|from|starting) (.+)$/.exec(text);
   if (match) {
-    const from = parseTimeRange(match[2]!, now);
+    const from = parse(match[2]!);
     if (from) return { start: match[1] === 'after' ? from.end : from.start, end: farFuture };
   }
 
   match = /^(before|until|till|prior to) (.+)$/.exec(text);
   if (match) {
-    const to = parseTimeRange(match[2]!, now);
+    const to = parse(match[2]!);
     if (to) return { start: new Date(0), end: match[1] === 'before' || match[1] === 'prior to' ? to.start : to.end };
   }
 
   match = /^between (.+) and (.+)$/.exec(text);
   if (match) {
-    const from = parseTimeRange(match[1]!, now);
-    const to = parseTimeRange(match[2]!, now);
+    const from = parse(match[1]!);
+    const to = parse(match[2]!);
     if (from && to) return { start: from.start, end: to.end };
   }
 

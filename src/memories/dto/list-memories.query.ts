@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { INPUT_LIMITS } from '../../common/input-limits.js';
 
 export class ListMemoriesQuery {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
@@ -16,7 +17,7 @@ export class ListMemoriesQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(INPUT_LIMITS.pageSize)
   page_size?: number;
 
   @ApiPropertyOptional({ description: 'Comma-separated tags' })
@@ -33,7 +34,7 @@ export class ListMemoriesQuery {
   @ApiPropertyOptional()
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxLength(INPUT_LIMITS.memoryTypeLength)
   memory_type?: string;
 }
 

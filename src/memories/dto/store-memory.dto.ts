@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
-import { MAX_TAGS } from '../tags.js';
+import { INPUT_LIMITS, MAX_TAGS } from '../../common/input-limits.js';
 import { IsTagList } from './is-tag-list.decorator.js';
 
 export class StoreMemoryDto {
@@ -17,7 +17,7 @@ export class StoreMemoryDto {
   @ApiPropertyOptional({ type: String, nullable: true, example: 'note' })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxLength(INPUT_LIMITS.memoryTypeLength)
   memory_type?: string | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
@@ -32,12 +32,12 @@ export class StoreMemoryDto {
   })
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @MaxLength(INPUT_LIMITS.clientFieldLength)
   client_hostname?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Sent by older clients: recorded as metadata.conversation_id' })
   @IsOptional()
   @IsString()
-  @MaxLength(255)
+  @MaxLength(INPUT_LIMITS.clientFieldLength)
   conversation_id?: string | null;
 }

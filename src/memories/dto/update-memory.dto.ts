@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsTagList } from './is-tag-list.decorator.js';
+import { INPUT_LIMITS } from '../../common/input-limits.js';
 
 /** Content is immutable (it defines the hash); tags, type and metadata can change. */
 export class UpdateMemoryDto {
@@ -12,7 +13,7 @@ export class UpdateMemoryDto {
   @ApiPropertyOptional({ type: String, nullable: true })
   @IsOptional()
   @IsString()
-  @MaxLength(100)
+  @MaxLength(INPUT_LIMITS.memoryTypeLength)
   memory_type?: string | null;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Merged into the existing metadata (shallow)' })

@@ -12,8 +12,8 @@ import {
   Min,
 } from 'class-validator';
 import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
+import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
 
-export const MAX_QUERY_LENGTH = 10_000;
 
 export class SemanticSearchDto {
   @ApiProperty({ description: 'What to look for, in plain words' })
@@ -26,7 +26,7 @@ export class SemanticSearchDto {
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(INPUT_LIMITS.results)
   n_results?: number | null;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true, description: 'Drop results scoring below this' })
@@ -44,7 +44,7 @@ export class SemanticSearchDto {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Natural-language time limit, e.g. "last week"' })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(MAX_TIME_PHRASE_LENGTH)
   time_filter?: string | null;
 
   @ApiPropertyOptional({ type: Number, nullable: true, description: 'Accepted for older clients and ignored' })
@@ -67,7 +67,7 @@ export class SemanticSearchQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(INPUT_LIMITS.results)
   n_results?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1 })
@@ -96,14 +96,14 @@ export class TagSearchDto {
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Natural-language time limit' })
   @IsOptional()
   @IsString()
-  @MaxLength(200)
+  @MaxLength(MAX_TIME_PHRASE_LENGTH)
   time_filter?: string | null;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(1000)
+  @Max(INPUT_LIMITS.tagResults)
   n_results?: number | null;
 }
 
@@ -111,14 +111,14 @@ export class TimeSearchDto {
   @ApiProperty({ description: 'When: "yesterday", "last week", "3 days ago", "since March", ...' })
   @IsString()
   @IsNotEmpty()
-  @MaxLength(200)
+  @MaxLength(MAX_TIME_PHRASE_LENGTH)
   query!: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(INPUT_LIMITS.results)
   n_results?: number | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Rank the memories of that time by meaning' })
@@ -134,7 +134,7 @@ export class SimilarQuery {
   @Type(() => Number)
   @IsInt()
   @Min(1)
-  @Max(100)
+  @Max(INPUT_LIMITS.results)
   n_results?: number;
 }
 

@@ -1,0 +1,37 @@
+/**
+ * Every input limit in one place. REST DTOs, the MCP tool schemas (stdio, /mcp, bridge) and the
+ * services read them from here, so no entry point accepts what another refuses. The content size
+ * limit is configurable (MCP_MEMORY_MAX_CONTENT_BYTES) and lives in the configuration.
+ */
+export const INPUT_LIMITS = Object.freeze({
+  /** Characters of a search query (semantic or keyword). */
+  queryLength: 10_000,
+  /** Characters of a natural-language time phrase; parsing cost grows with length. */
+  timePhraseLength: 200,
+  tags: 100,
+  tagLength: 200,
+  memoryTypeLength: 100,
+  /** Serialized metadata, UTF-8 bytes. */
+  metadataBytes: 64 * 1024,
+  /** Results of a search (n_results / limit). */
+  results: 100,
+  /** Results of a tag search, which returns whole tag sets. */
+  tagResults: 1000,
+  pageSize: 100,
+  /** client_hostname, conversation_id. */
+  clientFieldLength: 255,
+  agentIdLength: 100,
+  /** Characters of an input value echoed back in an error message. */
+  echoedInputLength: 80,
+});
+
+export const MAX_QUERY_LENGTH = INPUT_LIMITS.queryLength;
+export const MAX_TIME_PHRASE_LENGTH = INPUT_LIMITS.timePhraseLength;
+export const MAX_TAGS = INPUT_LIMITS.tags;
+export const MAX_TAG_LENGTH = INPUT_LIMITS.tagLength;
+export const MAX_METADATA_BYTES = INPUT_LIMITS.metadataBytes;
+
+/** An input value as it may appear in an error message: cut to a few dozen characters. */
+export function echo(value: string): string {
+  return value.length <= INPUT_LIMITS.echoedInputLength ? value : `${value.slice(0, INPUT_LIMITS.echoedInputLength)}... (${value.length} characters)`;
+}
