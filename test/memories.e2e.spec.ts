@@ -139,6 +139,39 @@ for (const backend of TEST_BACKENDS) describe(`memories API on ${backend} (real 
     assert.equal(empty.status, 400);
   });
 
+  it('keeps metadata exactly: keys named like Object.prototype members at any depth, key order, nested arrays', async () => {
+    const raw =
+      '{"content":"metadata round trip","metadata":{"zeta":1,"toString":"a","valueOf":2.5,"hasOwnProperty":true,"isPrototypeOf":null,' +
+      '"constructor":"c","prototype":{"constructor":{"toString":[1,{"valueOf":"x"}]}},"alpha":"\\u00e9 caf\u00e9"}}';
+    const stored = await api.request('/api/memories', { method: 'POST', rawBody: raw, headers: { 'content-type': 'application/json' } });
+    assert.equal(stored.status, 200, JSON.stringify(stored.body));
+    const expected = JSON.parse(raw).metadata;
+    const got = await api.get(`/api/memories/${stored.body.content_hash}`);
+    assert.equal(JSON.stringify(got.body.metadata), JSON.stringify(expected));
+    const updated = await api.put(`/api/memories/${stored.body.content_hash}`, { metadata: { valueOf: { constructor: 'still here' } } });
+    assert.equal(updated.status, 200);
+    assert.deepEqual(updated.body.memory.metadata.valueOf, { constructor: 'still here' });
+    assert.equal((await api.get(`/api/memories/${stored.body.content_hash}`)).body.metadata.toString, 'a');
+  });
+
+  it('refuses what JSON text cannot keep exactly instead of altering it', async () => {
+    for (const raw of [
+      '{"content":"lone \\ud800 surrogate"}',
+      '{"content":"ok","tags":["\\udfff"]}',
+      '{"content":"ok","metadata":{"k":"\\ud83d"}}',
+      '{"content":"ok","metadata":{"\\ud800":1}}',
+      '{"content":"ok","metadata":{"big":12345678901234567890}}',
+      '{"content":"ok","metadata":{"inf":1e400}}',
+    ]) {
+      const res = await api.request('/api/memories', { method: 'POST', rawBody: raw, headers: { 'content-type': 'application/json' } });
+      assert.equal(res.status, 400, raw);
+      assert.ok(res.body.detail.length > 0);
+    }
+    const emoji = await api.post('/api/memories', { content: 'a whole surrogate pair is fine: \u{1F600}', tags: ['\u{1F680}'] });
+    assert.equal(emoji.status, 200);
+    assert.equal((await api.get(`/api/memories/${emoji.body.content_hash}`)).body.content, 'a whole surrogate pair is fine: \u{1F600}');
+  });
+
   it('deletes a memory, then 404s it', async () => {
     const stored = await api.post('/api/memories', { content: 'Delete me soon', tags: ['doomed'] });
     const hash: string = stored.body.content_hash;

@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { keptAsSent } from './keep-as-sent.decorator.js';
 import { type FieldError, InvalidInputError } from './domain-errors.js';
 
 function flatten(errors: readonly ValidationError[], parent = ''): FieldError[] {
@@ -50,6 +51,21 @@ export class RequestValidationPipe extends ValidationPipe {
     });
   }
 
+  /**
+   * Only `__proto__` keys are removed (a query string can carry one; JSON bodies with one are
+   * refused by the parser). Keys named `constructor` or `prototype` are data: metadata keeps
+   * them, and a DTO that does not declare them refuses them as unknown fields.
+   */
+  protected override stripProtoKeys(value: unknown): void {
+    const stack: unknown[] = [value];
+    while (stack.length > 0) {
+      const current = stack.pop();
+      if (typeof current !== 'object' || current === null) continue;
+      if (Object.hasOwn(current, '__proto__')) delete (current as Record<string, unknown>)['__proto__'];
+      stack.push(...Object.values(current));
+    }
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDto = metadata.metatype !== undefined && this.toValidate(metadata);
     if (metadata.type === 'body' && isDto && !isPlainObject(value)) {
@@ -62,6 +78,24 @@ export class RequestValidationPipe extends ValidationPipe {
       const { api_key: _credential, ...rest } = value;
       return super.transform(rest, metadata);
     }
+    if (metadata.type === 'body' && isDto && isPlainObject(value)) return this.transformKeepingFreeForm(value, metadata);
     return super.transform(value, metadata);
+  }
+
+  /**
+   * Free-form JSON properties (@KeepAsSent) are validated as stand-ins of the same kind ({} or
+   * []) and then given to the DTO exactly as parsed.
+   */
+  private async transformKeepingFreeForm(value: Record<string, unknown>, metadata: ArgumentMetadata): Promise<unknown> {
+    const kept = keptAsSent(metadata.metatype!).filter((key) => Object.hasOwn(value, key));
+    if (kept.length === 0) return super.transform(value, metadata);
+    const standIns = { ...value };
+    for (const key of kept) {
+      const raw = value[key];
+      standIns[key] = Array.isArray(raw) ? [] : isPlainObject(raw) ? {} : raw;
+    }
+    const dto = (await super.transform(standIns, metadata)) as Record<string, unknown>;
+    for (const key of kept) dto[key] = value[key];
+    return dto;
   }
 }

@@ -16,8 +16,8 @@ import {
 } from '../storage/memory-repository.js';
 import { contentHash } from './content-hash.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
+import { assertWellFormed, checkMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
-import { MAX_METADATA_BYTES } from '../common/input-limits.js';
 
 export interface NewMemoryInput {
   content: string;
@@ -59,6 +59,7 @@ export class MemoriesService {
   async store(input: NewMemoryInput): Promise<StoreResult> {
     const { content } = input;
     if (content.trim() === '') throw InvalidInputError.field('content', 'content must not be empty or only whitespace');
+    assertWellFormed(content, 'content');
     const bytes = Buffer.byteLength(content, 'utf8');
     if (bytes > this.config.limits.maxContentBytes) {
       throw InvalidInputError.field('content', `content is ${bytes} bytes; the limit is ${this.config.limits.maxContentBytes} bytes`);
@@ -71,7 +72,9 @@ export class MemoriesService {
       metadata.hostname = input.clientHostname;
     }
     if (input.conversationId) metadata.conversation_id = input.conversationId;
-    checkMetadataSize(metadata);
+    checkMetadata(metadata);
+    tags.forEach((tag, i) => assertWellFormed(tag, `tags[${i}]`));
+    if (input.memoryType) assertWellFormed(input.memoryType, 'memory_type');
 
     const hash = contentHash(content);
     // Cheap check first, so a duplicate costs no model call; the insert re-checks under the lock.
@@ -119,7 +122,9 @@ export class MemoriesService {
     if (given.length === 0) {
       throw InvalidInputError.field('body', 'give at least one of tags, memory_type, metadata to update');
     }
-    if (changes.metadata) checkMetadataSize(changes.metadata);
+    if (changes.metadata) checkMetadata(changes.metadata);
+    (changes.tags ?? []).forEach((tag, i) => assertWellFormed(tag, `tags[${i}]`));
+    if (changes.memoryType) assertWellFormed(changes.memoryType, 'memory_type');
     const updated = await this.repository.update(hash, {
       ...(changes.tags ? { tags: normalizeTags(changes.tags) } : {}),
       ...(changes.memoryType ? { memoryType: changes.memoryType } : {}),
@@ -138,12 +143,5 @@ export class MemoriesService {
 
   tagCounts(): Promise<TagCount[]> {
     return this.repository.tagCounts();
-  }
-}
-
-function checkMetadataSize(metadata: JsonObject): void {
-  const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
-  if (bytes > MAX_METADATA_BYTES) {
-    throw InvalidInputError.field('metadata', `metadata is ${bytes} bytes as JSON; the limit is ${MAX_METADATA_BYTES} bytes`);
   }
 }

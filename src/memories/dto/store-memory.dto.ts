@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { INPUT_LIMITS, MAX_TAGS } from '../../common/input-limits.js';
 import { IsTagList } from './is-tag-list.decorator.js';
+import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
 
 export class StoreMemoryDto {
   @ApiProperty({ description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)' })
@@ -23,6 +24,7 @@ export class StoreMemoryDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
   @IsOptional()
   @IsObject()
+  @KeepAsSent()
   metadata?: Record<string, unknown> | null;
 
   @ApiPropertyOptional({

@@ -2,6 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
+import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
 
 /** Content is immutable (it defines the hash); tags, type and metadata can change. */
 export class UpdateMemoryDto {
@@ -19,5 +20,6 @@ export class UpdateMemoryDto {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Merged into the existing metadata (shallow)' })
   @IsOptional()
   @IsObject()
+  @KeepAsSent()
   metadata?: Record<string, unknown> | null;
 }

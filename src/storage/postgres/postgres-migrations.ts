@@ -33,6 +33,10 @@ const MIGRATIONS: readonly string[] = [
     created_at timestamptz NOT NULL DEFAULT now()
   );
   `,
+  // Metadata is kept as the exact JSON text (json, not jsonb, which reorders keys).
+  `
+  ALTER TABLE memories ALTER COLUMN metadata TYPE json USING metadata::json;
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
