@@ -257,22 +257,36 @@ function openEventStream() {
   events.onmessage = (e) => onServerEvent(JSON.parse(e.data));
 }
 
-function onServerEvent(event) {
+/** Events carry a preview, not the memory: the card is drawn from the memory fetched by hash. */
+async function fetchMemory(hash) {
+  try {
+    return await api(`/memories/${hash}`);
+  } catch {
+    return null; // deleted meanwhile, or the server went away: the next event or reload tells
+  }
+}
+
+async function onServerEvent(event) {
   switch (event.type) {
     case 'memory_stored': {
       loadTags();
       bumpCount(1);
-      if (state.mode === 'list' && state.page === 1 && !$('filter-tag').value && !$('filter-type').value && !document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) {
-        const card = memoryCard(event.memory);
+      const showsNewest = () => state.mode === 'list' && state.page === 1 && !$('filter-tag').value && !$('filter-type').value;
+      if (showsNewest() && !document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) {
+        const memory = await fetchMemory(event.content_hash);
+        if (!memory || !showsNewest() || document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) break;
+        const card = memoryCard(memory);
         card.classList.add('fresh');
         $('results').prepend(card);
       }
       break;
     }
     case 'memory_updated': {
-      const card = document.querySelector(`.memory[data-hash="${event.content_hash}"]`);
-      if (card && !card.querySelector('form')) card.replaceWith(memoryCard(event.memory));
       loadTags();
+      if (!document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) break;
+      const memory = await fetchMemory(event.content_hash);
+      const card = document.querySelector(`.memory[data-hash="${event.content_hash}"]`);
+      if (memory && card && !card.querySelector('form')) card.replaceWith(memoryCard(memory));
       break;
     }
     case 'memory_deleted':

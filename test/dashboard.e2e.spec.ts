@@ -91,11 +91,11 @@ describe('web dashboard in headless Chromium', () => {
     await page.getByText('use-lite (512-d)').waitFor();
     await page.getByRole('button', { name: 'Back up now' }).click();
     await page.getByText(/Created backup-\d{8}-\d{6}/).waitFor();
-    const rows = await page.locator('#backups tbody tr').count();
     const backups = (await api.get('/api/admin/backups')).body;
-    assert.equal(rows, backups.total);
-    assert.ok(rows >= 1);
+    assert.ok(backups.total >= 1);
+    // The list is redrawn after the notice: wait for the newest row, then compare.
     await page.locator(`#backups tr[data-backup="${backups.backups[0].backup_id}"]`).waitFor();
+    assert.equal(await page.locator('#backups tbody tr').count(), backups.total);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-admin.png`, fullPage: true });
     await page.close();
   });

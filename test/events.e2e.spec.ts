@@ -67,10 +67,12 @@ describe('event feed (real server, real SSE clients)', () => {
         assert.equal(storedEvent!.type, 'memory_stored');
         assert.equal(storedEvent!.content_hash, hash);
         assert.ok(!Number.isNaN(Date.parse(storedEvent!.timestamp as string)));
-        const memory = storedEvent!.memory as Record<string, unknown>;
-        assert.equal(memory.content, 'Event feed: the release is frozen until Monday');
-        assert.deepEqual(memory.tags, ['release']);
-        assert.equal(memory.memory_type, 'decision');
+        // What upstream's event carries (hash, preview, tags, type), never the whole memory.
+        assert.equal(storedEvent!.content_preview, 'Event feed: the release is frozen until Monday');
+        assert.equal(storedEvent!.content_truncated, false);
+        assert.deepEqual(storedEvent!.tags, ['release']);
+        assert.equal(storedEvent!.memory_type, 'decision');
+        assert.equal(storedEvent!.memory, undefined);
         assert.equal(updatedEvent!.type, 'memory_updated');
         assert.deepEqual(updatedEvent!.tags, ['release', 'frozen']);
         assert.equal(deletedEvent!.type, 'memory_deleted');
@@ -143,14 +145,22 @@ describe('event feed (real server, real SSE clients)', () => {
     }
   });
 
-  it('sends resync_required when the id is older than the replay buffer or unknown', async () => {
+  it('resumes from the change log beyond the in-memory buffer; an unknown id gets resync_required', async () => {
     const reader = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`);
     await api.post('/api/memories', { content: 'resync baseline' });
     await reader.waitFor((r) => r.events.length === 1);
     const old = reader.events[0]!.id!;
     reader.close();
-    for (let i = 0; i < 25; i++) await api.post('/api/memories', { content: `overflowing the replay buffer ${i}` });
-    for (const lastEventId of [old, 'not-a-number', '99999999999999999']) {
+    const missed: string[] = [];
+    for (let i = 0; i < 25; i++) missed.push((await api.post('/api/memories', { content: `overflowing the replay buffer ${i}` })).body.content_hash);
+    const resumed = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`, { 'last-event-id': old });
+    try {
+      await resumed.waitFor((r) => r.events.length === 25);
+      assert.deepEqual(resumed.events.map((e) => e.data.content_hash), missed, 'every missed change, in order, from the log');
+    } finally {
+      resumed.close();
+    }
+    for (const lastEventId of ['not-a-number', '99999999999999999']) {
       const resumed = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`, { 'last-event-id': lastEventId });
       try {
         await resumed.waitFor((r) => r.events.length === 1);
@@ -262,11 +272,12 @@ describe('slow event clients', () => {
     const reader = await SseReader.open(`${server.url}/api/events/stream?api_key=${KEY}`);
     try {
       await new Promise((r) => setTimeout(r, 200));
-      const big = 'x'.repeat(512 * 1024);
+      // Events carry a bounded preview, not the content: large tag sets make each one ~20 KB.
+      const tags = (i: number) => Array.from({ length: 100 }, (_, t) => `${i}-${t}-${'t'.repeat(190)}`);
       const hashes: string[] = [];
       let dropped = 0;
-      for (let i = 0; i < 80 && dropped === 0; i++) {
-        hashes.push((await api.post('/api/memories', { content: `${i} ${big}` })).body.content_hash);
+      for (let i = 0; i < 1000 && dropped === 0; i++) {
+        hashes.push((await api.post('/api/memories', { content: `slow client filler ${i}`, tags: tags(i) })).body.content_hash);
         dropped = (await api.get('/api/events/stats')).body.dropped_clients;
       }
       assert.equal(dropped, 1, 'the stalled client was never dropped');

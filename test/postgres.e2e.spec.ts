@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { POSTGRES_SCHEMA_VERSION } from '../src/storage/postgres/postgres-migrations.js';
 import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import pg from 'pg';
@@ -44,7 +45,11 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
       const migrations = await client.query('SELECT version FROM schema_migrations');
       const index = await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'memories_embedding_hnsw'");
       await client.end();
-      assert.deepEqual(migrations.rows.map((r) => r.version).sort(), [1, 2]);
+      assert.deepEqual(
+        migrations.rows.map((r) => r.version).sort(),
+        Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1),
+        'each migration applied exactly once',
+      );
       assert.match(index.rows[0].indexdef, /USING hnsw \(embedding vector_cosine_ops\)/);
 
       const stored = await new ApiClient(a!.url, 'pg-key').post('/api/memories', { content: 'Stored on replica A, read on replica B', tags: ['replicas'] });

@@ -8,6 +8,8 @@ import {
   BackupStatusResponse,
   CreateBackupResponse,
   DeleteBackupResponse,
+  IntegrityCheckDto,
+  IntegrityCheckResponse,
   RestoreBackupDto,
   RestoreResponse,
   toBackupResponse,
@@ -49,13 +51,24 @@ export class AdminController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Restore a backup in place',
-    description: 'Verifies the backup, backs up the current database, then swaps the file without a restart. Writes arriving meanwhile wait and then apply to the restored data.',
+    description:
+      'Verifies the backup, backs up the current database, then replaces its memories with the backup\'s in one transaction, without a restart. Writes arriving meanwhile wait and then apply to the restored data.',
   })
   @ApiOkResponse({ type: RestoreResponse })
   @ApiResponse({ status: 422, description: 'The backup failed its checksum or integrity check; nothing changed' })
   async restore(@Body() dto: RestoreBackupDto): Promise<RestoreResponse> {
     assertBackupId(dto.backup_id);
     return toRestoreResponse(await this.backups.restore(dto.backup_id));
+  }
+
+  @Post('admin/integrity-check')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Check the live database: quick_check, or the full integrity_check with {"full": true}' })
+  @ApiOkResponse({ type: IntegrityCheckResponse })
+  async integrity(@Body() dto: IntegrityCheckDto | undefined): Promise<IntegrityCheckResponse> {
+    const started = performance.now();
+    const problems = await this.backups.checkIntegrity(dto?.full === true);
+    return { ok: problems.length === 0, full: dto?.full === true, problems, duration_ms: Math.round(performance.now() - started) };
   }
 
   @Delete('admin/backups/:backup_id')

@@ -59,6 +59,10 @@ export class BackupService implements OnModuleInit {
   }
 
   onModuleInit(): void {
+    if (this.backups !== null) {
+      const removed = this.catalog.removeAbandoned();
+      if (removed.length > 0) this.logger.warn({ msg: 'Removed files left by interrupted backups', files: removed });
+    }
     const schedule = this.config.backups.schedule;
     if (schedule === null || this.backups === null) return;
     const job = CronJob.from({ cronTime: schedule, onTick: () => void this.runScheduled(), start: true });
@@ -95,10 +99,17 @@ export class BackupService implements OnModuleInit {
           `Backup ${backupId} was made with embedding model "${manifest.embedding_model}", but the server uses "${this.embeddings.modelId}"`,
         );
       }
-      // Writes wait from here until the restored file is open, so none lands in the old file.
+      // Writes wait from here until the restore has committed, so none is lost between the
+      // safety backup and the restore. Retention never removes the backup being restored.
       const safety = await this.database().withOperationsPaused(async () => {
-        const safetyBackup = await this.createNow('pre-restore');
-        await this.database().replaceWith(this.catalog.fileOf(backupId));
+        const safetyBackup = await this.createNow('pre-restore', [backupId]);
+        await this.database().restoreFrom(this.catalog.fileOf(backupId), {
+          timestamp: new Date().toISOString(),
+          backup_id: backupId,
+          safety_backup_id: safetyBackup.backup_id,
+          memories: manifest.memories,
+          message: 'The database was restored from a backup; reload your data',
+        });
         return safetyBackup;
       });
       const result: RestoreResult = {
@@ -111,6 +122,11 @@ export class BackupService implements OnModuleInit {
       this.events.emit(BackupEvents.restored, { backupId, safetyBackupId: safety.backup_id, memories: manifest.memories } satisfies BackupRestoredEvent);
       return result;
     });
+  }
+
+  /** quick_check, or the full integrity_check, of the live database (off the event loop). */
+  checkIntegrity(full: boolean): Promise<string[]> {
+    return this.database().checkIntegrity(full);
   }
 
   status(): BackupStatus {
@@ -135,7 +151,7 @@ export class BackupService implements OnModuleInit {
     }
   }
 
-  private async createNow(trigger: BackupManifest['trigger']): Promise<BackupManifest> {
+  private async createNow(trigger: BackupManifest['trigger'], inUse: readonly string[] = []): Promise<BackupManifest> {
     try {
       const manifest = await makeVerifiedBackup(
         this.catalog,
@@ -144,7 +160,7 @@ export class BackupService implements OnModuleInit {
         (file) => this.database().inspect(file),
       );
       this.lastSuccess = { backupId: manifest.backup_id, at: new Date().toISOString() };
-      const pruned = this.catalog.prune(this.config.backups.retention);
+      const pruned = this.catalog.prune(this.config.backups.retention, inUse);
       this.logger.log({ msg: 'Backup created', backup_id: manifest.backup_id, trigger, memories: manifest.memories, size_bytes: manifest.size_bytes, pruned });
       this.events.emit(BackupEvents.completed, {
         backupId: manifest.backup_id,

@@ -30,7 +30,7 @@ export async function makeVerifiedBackup(
   } catch (error) {
     throw new BackupFailedError(`Backup failed: cannot use the backup directory ${catalog.dir}: ${(error as Error).message}`);
   }
-  const file = catalog.fileOf(backupId);
+  const file = catalog.partialFileOf(backupId);
   try {
     await copy(file);
     const inspection = await inspect(file);
@@ -38,7 +38,7 @@ export async function makeVerifiedBackup(
     if (problem !== null) throw new BackupFailedError(`Backup ${backupId} did not verify: ${problem}`);
     const manifest: BackupManifest = {
       backup_id: backupId,
-      file,
+      file: catalog.fileOf(backupId),
       size_bytes: statSync(file).size,
       memories: inspection.memories,
       created_at: createdAt.toISOString(),

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { BackupCatalog } from '../admin/backup-catalog.js';
 import { makeVerifiedBackup, verifyStoredBackup } from '../admin/verified-backup.js';
 import type { AppConfig } from '../config/app-config.js';
-import { inspectDatabaseFile, installDatabaseFile, onlineBackupOfFile } from '../storage/sqlite/sqlite-backup.js';
+import { inspectDatabaseFile, onlineBackupOfFile, restoreDatabaseFile } from '../storage/sqlite/sqlite-backup.js';
 
 export const BACKUP_USAGE = `Usage: mcp-memory backup <create|list|verify ID|restore ID>
 
@@ -55,6 +55,7 @@ export async function runBackupCommand(args: string[], config: AppConfig): Promi
       if (!existsSync(database)) throw new Error(`no database at ${database}`);
       const manifest = await makeVerifiedBackup(catalog, 'cli', (dest) => onlineBackupOfFile(database, dest, progressLine()), inspect);
       const pruned = catalog.prune(config.backups.retention);
+      catalog.removeAbandoned();
       console.log(`Created ${manifest.backup_id}: ${manifest.memories} memories, ${manifest.size_bytes} bytes, verified, sha256 ${manifest.sha256}`);
       if (pruned.length > 0) console.log(`Removed by retention (${config.backups.retention}): ${pruned.join(', ')}`);
       return 0;
@@ -75,11 +76,19 @@ export async function runBackupCommand(args: string[], config: AppConfig): Promi
       if (!id) break;
       const manifest = await verifyStoredBackup(catalog, id, inspect);
       if (await restoreThroughServer(config, id)) return 0;
+      let safetyId: string | null = null;
       if (existsSync(database)) {
         const safety = await makeVerifiedBackup(catalog, 'pre-restore', (dest) => onlineBackupOfFile(database, dest), inspect);
+        safetyId = safety.backup_id;
         console.log(`Safety backup of the current database: ${safety.backup_id}`);
       }
-      await installDatabaseFile(database, catalog.fileOf(id));
+      await restoreDatabaseFile(database, catalog.fileOf(id), {
+        timestamp: new Date().toISOString(),
+        backup_id: id,
+        safety_backup_id: safetyId,
+        memories: manifest.memories,
+        message: 'The database was restored from a backup; reload your data',
+      });
       console.log(`Restored ${id} (${manifest.memories} memories) into ${database}`);
       return 0;
     }

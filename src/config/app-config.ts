@@ -1,6 +1,6 @@
 import { validateCronExpression } from 'cron';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, type Env, read, readBool, readInt, readList } from './env-readers.js';
+import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } from './env-readers.js';
 import { type LogLevel, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
 import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
@@ -33,6 +33,12 @@ export interface AppConfig {
     readonly pragmas: readonly SqlitePragma[];
     /** How long a write waits for another process's lock before giving up with 503. */
     readonly busyBudgetMs: number;
+    /** A database in a cloud-sync folder or on a network filesystem runs (rollback journal) instead of refusing. */
+    readonly allowSharedStorage: boolean;
+    /** Checked when the database is opened. */
+    readonly integrityCheck: 'quick' | 'full' | 'off';
+    /** Retention of the change log that feeds events and resume. */
+    readonly changeLog: { readonly maxRows: number; readonly maxBytes: number };
   };
   readonly embeddings: { readonly model: string; readonly modelsDir: string | null };
   readonly limits: { readonly maxContentBytes: number };
@@ -219,6 +225,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       sqlitePath,
       pragmas: Object.freeze(pragmas),
       busyBudgetMs: readInt(env, 'MCP_MEMORY_SQLITE_BUSY_BUDGET_MS', 30_000, 100, 600_000),
+      allowSharedStorage: readBool(env, 'MCP_MEMORY_ALLOW_NETWORK_FS', false),
+      integrityCheck: readChoice(env, 'MCP_MEMORY_STARTUP_CHECK', ['quick', 'full', 'off'] as const, 'quick'),
+      changeLog: Object.freeze({
+        maxRows: readInt(env, 'MCP_CHANGE_LOG_MAX_ROWS', 10_000, 100, 10_000_000),
+        maxBytes: readInt(env, 'MCP_CHANGE_LOG_MAX_BYTES', 16 * 1_048_576, 65_536, 4 * 1_073_741_824),
+      }),
     }),
     embeddings: Object.freeze({
       model: read(env, 'MCP_EMBEDDING_MODEL') ?? DEFAULT_EMBEDDING_MODEL,

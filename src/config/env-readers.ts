@@ -41,3 +41,12 @@ export function readList(env: Env, name: string): string[] {
     .filter((s) => s !== '');
 }
 
+
+export function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const lower = raw.toLowerCase();
+  const choice = choices.find((c) => c === lower);
+  if (choice === undefined) throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${raw}"`);
+  return choice;
+}

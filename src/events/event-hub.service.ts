@@ -2,15 +2,13 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { BackupEvents, type BackupCompletedEvent, type BackupRestoredEvent } from '../admin/backup-events.js';
+import { BackupEvents, type BackupCompletedEvent } from '../admin/backup-events.js';
 import type { AppConfig } from '../config/app-config.js';
-import { EVENT_LOG, type EventLog } from './event-log.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { toMemoryResponse } from '../memories/dto/memory.response.js';
-import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from '../memories/memory-events.js';
-import type { Memory } from '../storage/memory-repository.js';
+import { MemoryEvents } from '../memories/memory-events.js';
+import { type Change, EVENT_LOG, type EventLog } from '../storage/change-log.js';
 import { ReplayBuffer } from './replay-buffer.js';
-import { buildServerEvent, type EventPayload, type ServerEvent } from './server-event.js';
+import { buildServerEvent, type ServerEvent } from './server-event.js';
 import { SseConnection } from './sse-connection.js';
 
 export interface StreamOptions {
@@ -28,27 +26,21 @@ export interface EventFeedStats {
   lastEventId: number;
   replayBufferSize: number;
   replayBufferCapacity: number;
+  replayBufferBytes: number;
+  replayBufferMaxBytes: number;
 }
 
 /** Reconnection delay suggested to clients, in milliseconds. */
 export const RETRY_MS = 3000;
 
-function memoryPayload(memory: Memory, message: string): EventPayload {
-  const preview = memory.content.length > 100 ? `${memory.content.slice(0, 100)}...` : memory.content;
-  return {
-    content_hash: memory.contentHash,
-    content_preview: preview,
-    tags: memory.tags,
-    memory_type: memory.memoryType,
-    message,
-    memory: toMemoryResponse(memory),
-  };
-}
+/** Bytes an event holds in the replay buffer (both frames, UTF-16 in memory). */
+const eventBytes = (event: ServerEvent): number => 2 * (event.plainFrame.length + event.namedFrame.length);
 
 /**
- * Turns domain events into feed messages and fans them out to every open stream. Each message is
- * serialized once; ids increase monotonically (seeded from the clock, so they keep increasing
- * across restarts); the newest are kept for clients that resume.
+ * Turns the change log into feed messages and fans them out to every open stream. Changes come
+ * from every writer on the database (this server, stdio processes, other replicas), in id order;
+ * each message is serialized once; the newest are kept in a buffer bounded by count and bytes for
+ * clients that resume, and older ones are read back from the log while it retains them.
  */
 @Injectable()
 export class EventHubService implements OnModuleDestroy {
@@ -56,7 +48,6 @@ export class EventHubService implements OnModuleDestroy {
   private readonly connections = new Map<string, SseConnection>();
   private readonly buffer: ReplayBuffer<ServerEvent>;
   private readonly heartbeat: NodeJS.Timeout;
-  private lastId: number;
   private published = 0;
   private sent = 0;
   private dropped = 0;
@@ -65,91 +56,88 @@ export class EventHubService implements OnModuleDestroy {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(EVENT_LOG) private readonly log: EventLog,
   ) {
-    this.lastId = log.startId;
-    log.subscribe((id, type, payload) => this.deliver(buildServerEvent(id, type, payload)));
-    this.buffer = new ReplayBuffer(config.events.replayBufferSize);
+    this.buffer = new ReplayBuffer(config.events.replayBufferSize, config.events.replayBufferBytes, eventBytes);
+    log.subscribe((change) => this.deliver(change));
     this.heartbeat = setInterval(() => this.beat(), config.events.heartbeatSeconds * 1000);
     this.heartbeat.unref();
   }
 
+  /** This process committed a change: read it back from the log now rather than at the next poll. */
   @OnEvent(MemoryEvents.stored)
-  onStored({ memory }: MemoryStoredEvent): void {
-    this.publish('memory_stored', memoryPayload(memory, 'New memory stored successfully'));
-  }
-
   @OnEvent(MemoryEvents.updated)
-  onUpdated({ memory }: MemoryUpdatedEvent): void {
-    this.publish('memory_updated', memoryPayload(memory, 'Memory updated successfully'));
-  }
-
   @OnEvent(MemoryEvents.deleted)
-  onDeleted({ contentHash }: MemoryDeletedEvent): void {
-    this.publish('memory_deleted', { content_hash: contentHash, success: true, message: 'Memory deleted successfully' });
+  @OnEvent(BackupEvents.restored)
+  onLocalChange(): void {
+    this.log.poll();
   }
 
   @OnEvent(BackupEvents.completed)
   onBackupCompleted(event: BackupCompletedEvent): void {
-    this.publish('backup_completed', {
-      backup_id: event.backupId,
-      memories: event.memories,
-      size_bytes: event.sizeBytes,
-      created_at: event.createdAt,
-      message: 'Backup completed and verified',
-    });
+    this.log
+      .append('backup_completed', {
+        timestamp: new Date().toISOString(),
+        backup_id: event.backupId,
+        memories: event.memories,
+        size_bytes: event.sizeBytes,
+        created_at: event.createdAt,
+        message: 'Backup completed and verified',
+      })
+      .catch((error: unknown) => this.logger.error({ msg: 'Could not publish an event', type: 'backup_completed', error: (error as Error).message }));
   }
 
-  @OnEvent(BackupEvents.restored)
-  onBackupRestored(event: BackupRestoredEvent): void {
-    this.publish('backup_restored', {
-      backup_id: event.backupId,
-      safety_backup_id: event.safetyBackupId,
-      memories: event.memories,
-      message: 'The database was restored from a backup; reload your data',
-    });
-  }
-
-  /** Records an event in the log; it comes back through deliver() with its id (on every replica). */
-  publish(type: string, payload: EventPayload): void {
+  private deliver(change: Change): void {
     this.published += 1;
-    this.log.append(type, { timestamp: new Date().toISOString(), ...payload }).catch((error: unknown) => {
-      this.logger.error({ msg: 'Could not publish an event', type, error: (error as Error).message });
-    });
-  }
-
-  private deliver(event: ServerEvent): void {
-    this.lastId = event.id;
+    const event = buildServerEvent(change.id, change.type, change.payload);
     this.buffer.push(event);
-    for (const connection of this.connections.values()) this.send(connection, (c) => c.send(event));
+    for (const connection of this.connections.values()) {
+      if (connection.catchingUp) connection.held.push(event);
+      else this.send(connection, (c) => c.send(event));
+    }
   }
 
-  /** Starts a stream on a response whose headers are already sent; ends when the client leaves. */
-  open(response: ServerResponse, options: StreamOptions): SseConnection {
+  /**
+   * Starts a stream on a response whose headers are already sent; ends when the client leaves.
+   * A resuming client first receives what it missed (from the buffer, else from the log), then
+   * the live feed, with nothing lost or repeated in between.
+   */
+  async open(response: ServerResponse, options: StreamOptions): Promise<SseConnection> {
     const connection = new SseConnection(randomUUID(), response, options.named, this.config.events.clientQueueBytes);
+    const lastId = this.log.lastId;
     connection.write(`retry: ${RETRY_MS}\n\n`);
-    const welcomeId = options.lastEventId ?? this.lastId;
     connection.send(
-      buildServerEvent(welcomeId, 'connection_established', {
+      buildServerEvent(options.lastEventId ?? lastId, 'connection_established', {
         connection_id: connection.id,
         message: 'Connected to MCP Memory Service event stream',
         heartbeat_interval: this.config.events.heartbeatSeconds,
-        last_event_id: this.lastId,
+        last_event_id: lastId,
       }),
     );
-    if (options.lastEventId !== null) {
-      const missed = this.buffer.since(options.lastEventId, this.lastId);
-      if (missed === null) {
-        connection.send(
-          buildServerEvent(this.lastId, 'resync_required', {
-            message: 'Some events since your last id are no longer available; reload your data',
-            last_event_id: this.lastId,
-          }),
-        );
-      } else {
-        for (const event of missed) connection.send(event);
-      }
-    }
     this.connections.set(connection.id, connection);
     response.once('close', () => this.connections.delete(connection.id));
+    if (options.lastEventId === null) return connection;
+
+    connection.catchingUp = true;
+    let missed: ServerEvent[] | null = this.buffer.since(options.lastEventId, lastId);
+    if (missed === null) {
+      const changes = await this.log.since(options.lastEventId).catch(() => null);
+      missed = changes === null ? null : changes.filter((c) => c.id <= lastId).map((c) => buildServerEvent(c.id, c.type, c.payload));
+    }
+    if (missed === null) {
+      connection.send(
+        buildServerEvent(lastId, 'resync_required', {
+          message: 'Some events since your last id are no longer available; reload your data',
+          last_event_id: lastId,
+        }),
+      );
+    }
+    let sentUpTo = missed === null ? lastId : options.lastEventId;
+    for (const event of [...(missed ?? []), ...connection.held]) {
+      if (event.id <= sentUpTo) continue;
+      sentUpTo = event.id;
+      this.send(connection, (c) => c.send(event));
+    }
+    connection.held = [];
+    connection.catchingUp = false;
     return connection;
   }
 
@@ -159,9 +147,11 @@ export class EventHubService implements OnModuleDestroy {
       eventsPublished: this.published,
       eventsSent: this.sent,
       droppedClients: this.dropped,
-      lastEventId: this.lastId,
+      lastEventId: this.log.lastId,
       replayBufferSize: this.buffer.size,
       replayBufferCapacity: this.buffer.capacity,
+      replayBufferBytes: this.buffer.bytes,
+      replayBufferMaxBytes: this.buffer.maxBytes,
     };
   }
 

@@ -29,16 +29,16 @@ export class EventsController {
   @ApiOperation({ summary: 'Live feed of memory changes, without event names (for EventSource.onmessage)', description: STREAM_DESCRIPTION })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An endless text/event-stream' })
-  stream(@Query() query: EventStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): void {
-    this.openStream(reply, false, resumeFrom(lastEventId, query.last_event_id));
+  stream(@Query() query: EventStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    return this.openStream(reply, false, resumeFrom(lastEventId, query.last_event_id));
   }
 
   @Get()
   @ApiOperation({ summary: 'The same feed with named events (event: memory_stored, ...)', description: STREAM_DESCRIPTION })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An endless text/event-stream' })
-  named(@Query() query: EventStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): void {
-    this.openStream(reply, true, resumeFrom(lastEventId, query.last_event_id));
+  named(@Query() query: EventStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
+    return this.openStream(reply, true, resumeFrom(lastEventId, query.last_event_id));
   }
 
   @Get('stats')
@@ -54,10 +54,12 @@ export class EventsController {
       last_event_id: s.lastEventId,
       replay_buffer_size: s.replayBufferSize,
       replay_buffer_capacity: s.replayBufferCapacity,
+      replay_buffer_bytes: s.replayBufferBytes,
+      replay_buffer_max_bytes: s.replayBufferMaxBytes,
     };
   }
 
-  private openStream(reply: FastifyReply, named: boolean, lastEventId: number | null): void {
+  private async openStream(reply: FastifyReply, named: boolean, lastEventId: number | null): Promise<void> {
     // The stream outlives this handler: Fastify hands the raw response over, keeping the headers
     // its hooks set (CORS).
     reply.hijack();
@@ -70,6 +72,6 @@ export class EventsController {
       'x-accel-buffering': 'no',
     });
     reply.raw.socket?.setNoDelay(true);
-    this.hub.open(reply.raw, { named, lastEventId });
+    await this.hub.open(reply.raw, { named, lastEventId });
   }
 }

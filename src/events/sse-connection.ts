@@ -9,6 +9,9 @@ export class SseConnection {
   private open = true;
   /** True once the connection was cut for falling too far behind. */
   dropped = false;
+  /** While a resuming client is sent what it missed, live events wait here. */
+  catchingUp = false;
+  held: ServerEvent[] = [];
 
   constructor(
     readonly id: string,

@@ -45,9 +45,12 @@ export class HealthService {
     };
   }
 
+  /** Reads answering is not enough: a database whose writes fail is reported as degraded. */
   private base(): HealthResponse {
+    const writeFailure = this.repository.lastWriteFailure();
     return {
-      status: 'healthy',
+      status: writeFailure === null ? 'healthy' : 'degraded',
+      ...(writeFailure === null ? {} : { write_failure: writeFailure }),
       version: SERVICE_VERSION,
       timestamp: new Date().toISOString(),
       uptime_seconds: Math.round((Date.now() - this.startedAt) / 100) / 10,

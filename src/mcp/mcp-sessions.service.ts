@@ -1,11 +1,10 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { OnEvent } from '@nestjs/event-emitter';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from '../memories/memory-events.js';
+import { type Change, EVENT_LOG, type EventLog, MemoryChangeTypes } from '../storage/change-log.js';
 import { createMcpServer } from './mcp-server.factory.js';
 import { ServiceToolBackend } from './service-tool-backend.js';
 
@@ -17,6 +16,8 @@ interface Session {
 
 /** Sessions whose client sent nothing for this long are closed (clients re-initialize). */
 const SESSION_IDLE_MS = 30 * 60_000;
+
+const MEMORY_CHANGE_TYPES = new Set<string>(Object.values(MemoryChangeTypes));
 
 function jsonRpcError(response: ServerResponse, status: number, message: string): void {
   response.writeHead(status, { 'content-type': 'application/json' });
@@ -33,7 +34,11 @@ export class McpSessionsService implements OnModuleDestroy {
   private readonly sessions = new Map<string, Session>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly backend: ServiceToolBackend) {
+  constructor(
+    private readonly backend: ServiceToolBackend,
+    @Inject(EVENT_LOG) log: EventLog,
+  ) {
+    log.subscribe((change) => this.onChange(change));
     this.sweeper = setInterval(() => void this.closeIdleSessions(Date.now() - SESSION_IDLE_MS), 60_000);
     this.sweeper.unref();
   }
@@ -66,19 +71,10 @@ export class McpSessionsService implements OnModuleDestroy {
     await transport.handleRequest(request, response, body);
   }
 
-  @OnEvent(MemoryEvents.stored)
-  onStored({ memory }: MemoryStoredEvent): void {
-    this.notify({ type: 'memory_stored', content_hash: memory.contentHash, tags: memory.tags });
-  }
-
-  @OnEvent(MemoryEvents.updated)
-  onUpdated({ memory }: MemoryUpdatedEvent): void {
-    this.notify({ type: 'memory_updated', content_hash: memory.contentHash, tags: memory.tags });
-  }
-
-  @OnEvent(MemoryEvents.deleted)
-  onDeleted({ contentHash }: MemoryDeletedEvent): void {
-    this.notify({ type: 'memory_deleted', content_hash: contentHash });
+  /** Every memory change from the change log (any process, any replica) reaches every session. */
+  private onChange({ type, payload }: Change): void {
+    if (!MEMORY_CHANGE_TYPES.has(type)) return;
+    this.notify({ type, content_hash: payload.content_hash, ...(payload.tags === undefined ? {} : { tags: payload.tags }) });
   }
 
   async onModuleDestroy(): Promise<void> {

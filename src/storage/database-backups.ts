@@ -21,6 +21,12 @@ export interface DatabaseBackups {
   inspect(file: string): Promise<BackupInspection>;
   /** Runs `work` while every other database operation waits (they resume afterwards). */
   withOperationsPaused<T>(work: () => Promise<T>): Promise<T>;
-  /** Replaces the live database with a copy of `file` in place and reopens it; call while paused. */
-  replaceWith(file: string): Promise<void>;
+  /**
+   * Replaces the memories of the live database with those of `file` in one transaction and
+   * appends `change` to the change log in it; call while paused. Throws if the restored data does
+   * not pass an integrity check afterwards.
+   */
+  restoreFrom(file: string, change: Record<string, unknown>): Promise<void>;
+  /** integrity_check (full) or quick_check of the live database, off the event loop: the problems found. */
+  checkIntegrity(full: boolean): Promise<string[]>;
 }

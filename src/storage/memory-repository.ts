@@ -88,7 +88,10 @@ export interface StorageDetails {
 export type InsertOutcome = { inserted: true; memory: Memory } | { inserted: false; existing: Memory };
 
 export interface MemoryRepository {
-  /** Writes the memory and its vector atomically; an existing hash is reported, not overwritten. */
+  /**
+   * Writes the memory and its vector atomically, with its entry in the change log; an existing
+   * hash is reported, not overwritten. update and delete append to the change log likewise.
+   */
   insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome>;
   findByHash(contentHash: string): Promise<Memory | null>;
   /** Newest first. */
@@ -103,5 +106,7 @@ export interface MemoryRepository {
   details(): Promise<StorageDetails>;
   /** Throws if the database cannot answer a trivial query. */
   ping(): Promise<void>;
+  /** Why the last write failed (other than contention), or null when writes work. */
+  lastWriteFailure(): string | null;
   close(): Promise<void>;
 }

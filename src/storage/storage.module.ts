@@ -1,13 +1,14 @@
-import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
-import { EVENT_LOG, type EventLog, LocalEventLog } from '../events/event-log.js';
+import { EVENT_LOG, type EventLog } from './change-log.js';
 import { DATABASE_BACKUPS, type DatabaseBackups } from './database-backups.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from './memory-repository.js';
 import { PostgresEventLog } from './postgres/postgres-event-log.js';
 import { PostgresMemoryRepository } from './postgres/postgres-memory.repository.js';
+import { SqliteEventLog } from './sqlite/sqlite-event-log.js';
 import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
 
 @Module({
@@ -25,12 +26,18 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
               embeddingDimension: embeddings.dimension,
             });
           }
+          const logger = new Logger('Storage');
           return SqliteMemoryRepository.open({
             path: config.storage.sqlitePath,
             pragmas: config.storage.pragmas,
             busyBudgetMs: config.storage.busyBudgetMs,
             embeddingModel: embeddings.modelId,
             embeddingDimension: embeddings.dimension,
+            allowSharedStorage: config.storage.allowSharedStorage,
+            integrityCheck: config.storage.integrityCheck,
+            changeLog: config.storage.changeLog,
+            faultPoint: config.faultPoint,
+            warn: (message) => logger.warn(message),
           });
         } catch (error) {
           // Start-up stops here, and Nest shuts down no provider it already built: free the model.
@@ -41,10 +48,10 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
     },
     {
       provide: EVENT_LOG,
-      // After the repository: its migrations create the events table.
+      // After the repository: its migrations create the change log.
       inject: [APP_CONFIG, MEMORY_REPOSITORY],
-      useFactory: async (config: AppConfig): Promise<EventLog> =>
-        config.storage.postgres === null ? new LocalEventLog() : PostgresEventLog.open(config.storage.postgres.url),
+      useFactory: async (config: AppConfig, repository: MemoryRepository): Promise<EventLog> =>
+        repository instanceof SqliteMemoryRepository ? SqliteEventLog.open(repository) : PostgresEventLog.open(config.storage.postgres!.url),
     },
     // The SQLite repository owns the live connection, so it also takes and restores backups;
     // PostgreSQL's backups belong to PostgreSQL (pg_dump, point-in-time recovery): none here.

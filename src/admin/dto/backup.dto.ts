@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { BackupManifest } from '../backup-catalog.js';
 import type { BackupStatus, RestoreResult } from '../backup.service.js';
 
@@ -37,6 +37,9 @@ export class BackupResponse {
 
   @ApiProperty({ enum: ['manual', 'scheduled', 'pre-restore', 'cli'] })
   trigger!: string;
+
+  @ApiPropertyOptional({ description: 'Set when this backup cannot be used (e.g. its manifest is unreadable)' })
+  problem?: string;
 }
 
 export class CreateBackupResponse extends BackupResponse {
@@ -127,6 +130,7 @@ export function toBackupResponse(m: BackupManifest): BackupResponse {
     verified: m.verified,
     sha256: m.sha256,
     trigger: m.trigger,
+    ...(m.problem === undefined ? {} : { problem: m.problem }),
   };
 }
 
@@ -144,4 +148,25 @@ export function toStatusResponse(s: BackupStatus): BackupStatusResponse {
 
 export function toRestoreResponse(r: RestoreResult): RestoreResponse {
   return { success: true, backup_id: r.backupId, safety_backup_id: r.safetyBackupId, memories: r.memories, duration_ms: r.durationMs };
+}
+
+export class IntegrityCheckDto {
+  @ApiPropertyOptional({ default: false, description: 'Run the full integrity_check instead of quick_check (slower)' })
+  @IsOptional()
+  @IsBoolean()
+  full?: boolean;
+}
+
+export class IntegrityCheckResponse {
+  @ApiProperty()
+  ok!: boolean;
+
+  @ApiProperty()
+  full!: boolean;
+
+  @ApiProperty({ type: [String], description: 'What the check reported besides "ok"' })
+  problems!: string[];
+
+  @ApiProperty()
+  duration_ms!: number;
 }

@@ -19,6 +19,12 @@ export class EventStatsResponse {
   @ApiProperty()
   replay_buffer_size!: number;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'Most events the replay buffer keeps (MCP_SSE_REPLAY_BUFFER)' })
   replay_buffer_capacity!: number;
+
+  @ApiProperty({ description: 'Bytes the replay buffer holds now' })
+  replay_buffer_bytes!: number;
+
+  @ApiProperty({ description: 'Most bytes the replay buffer keeps (MCP_SSE_REPLAY_BUFFER_BYTES)' })
+  replay_buffer_max_bytes!: number;
 }

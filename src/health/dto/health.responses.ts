@@ -9,8 +9,11 @@ export class HealthStatistics {
 }
 
 export class HealthResponse {
-  @ApiProperty({ enum: ['healthy', 'unhealthy'] })
+  @ApiProperty({ enum: ['healthy', 'degraded', 'unhealthy'], description: 'degraded: reads work but the last write failed (see write_failure)' })
   status!: string;
+
+  @ApiPropertyOptional({ description: 'Why the last write failed, while the service is degraded' })
+  write_failure?: string;
 
   @ApiProperty()
   version!: string;

@@ -1,14 +1,26 @@
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EventListener, EventLog } from '../../events/event-log.js';
-import type { EventPayload } from '../../events/server-event.js';
+import type { Change, ChangeListener, ChangePayload, EventLog } from '../change-log.js';
 
 const CHANNEL = 'mcp_memory_events';
 /** Serializes appends so ids become visible in order (a later id never commits before an earlier one). */
 const APPEND_LOCK = 7_342_118_266;
 /** Events kept in the table; older ones are pruned every PRUNE_EVERY appends. */
-const RETAINED_EVENTS = 1000;
+const RETAINED_EVENTS = 10_000;
 const PRUNE_EVERY = 100;
+
+/**
+ * Appends a change inside the caller's transaction (a memory write's, so the change commits with
+ * it) and announces its id. The advisory lock makes ids become visible in order: a later id never
+ * commits before an earlier one.
+ */
+export async function appendEvent(client: pg.PoolClient, type: string, payload: ChangePayload): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
+  await client.query(
+    `WITH e AS (INSERT INTO events (type, payload) VALUES ($1, $2) RETURNING id) SELECT pg_notify('${CHANNEL}', id::text) FROM e`,
+    [type, JSON.stringify(payload)],
+  );
+}
 
 /**
  * Events shared by every replica: appended to the `events` table with a global id and announced
@@ -17,7 +29,7 @@ const PRUNE_EVERY = 100;
  * LISTEN needs a real session.
  */
 export class PostgresEventLog implements EventLog {
-  private readonly listeners: EventListener[] = [];
+  private readonly listeners: ChangeListener[] = [];
   private listener: pg.Client | null = null;
   private lastSeen: number;
   private fetching: Promise<void> | null = null;
@@ -42,15 +54,15 @@ export class PostgresEventLog implements EventLog {
     return log;
   }
 
-  async append(type: string, payload: EventPayload): Promise<void> {
+  get lastId(): number {
+    return this.lastSeen;
+  }
+
+  async append(type: string, payload: ChangePayload): Promise<void> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-      await client.query(
-        `WITH e AS (INSERT INTO events (type, payload) VALUES ($1, $2) RETURNING id) SELECT pg_notify('${CHANNEL}', id::text) FROM e`,
-        [type, JSON.stringify(payload)],
-      );
+      await appendEvent(client, type, payload);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -58,13 +70,29 @@ export class PostgresEventLog implements EventLog {
     } finally {
       client.release();
     }
-    if (++this.appends % PRUNE_EVERY === 0) {
-      await this.pool.query('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - $1', [RETAINED_EVENTS]).catch(() => undefined);
-    }
+    this.fetchNew();
   }
 
-  subscribe(listener: EventListener): void {
+  subscribe(listener: ChangeListener): void {
     this.listeners.push(listener);
+  }
+
+  poll(): void {
+    this.fetchNew();
+  }
+
+  async since(id: number): Promise<Change[] | null> {
+    const bounds = await this.pool.query<{ oldest: string | null; newest: string | null }>('SELECT MIN(id) AS oldest, MAX(id) AS newest FROM events');
+    const oldest = bounds.rows[0]!.oldest === null ? null : Number(bounds.rows[0]!.oldest);
+    const newest = Number(bounds.rows[0]!.newest ?? 0);
+    if (id > Math.max(newest, this.lastSeen)) return null;
+    if (id >= this.lastSeen) return [];
+    if (oldest === null || id < oldest - 1) return null;
+    const rows = await this.pool.query<{ id: string; type: string; payload: ChangePayload }>(
+      'SELECT id, type, payload FROM events WHERE id > $1 AND id <= $2 ORDER BY id',
+      [id, this.lastSeen],
+    );
+    return rows.rows.map((row) => ({ id: Number(row.id), type: row.type, payload: row.payload }));
   }
 
   async close(): Promise<void> {
@@ -109,10 +137,14 @@ export class PostgresEventLog implements EventLog {
       do {
         this.fetchAgain = false;
         try {
-          const rows = await this.pool.query<{ id: string; type: string; payload: EventPayload }>('SELECT id, type, payload FROM events WHERE id > $1 ORDER BY id', [this.lastSeen]);
+          const rows = await this.pool.query<{ id: string; type: string; payload: ChangePayload }>('SELECT id, type, payload FROM events WHERE id > $1 ORDER BY id', [this.lastSeen]);
           for (const row of rows.rows) {
             this.lastSeen = Number(row.id);
-            for (const listener of this.listeners) listener(this.lastSeen, row.type, row.payload);
+            const change: Change = { id: this.lastSeen, type: row.type, payload: row.payload };
+            for (const listener of this.listeners) listener(change);
+          }
+          if (rows.rows.length > 0 && ++this.appends % PRUNE_EVERY === 0) {
+            await this.pool.query('DELETE FROM events WHERE id <= (SELECT MAX(id) FROM events) - $1', [RETAINED_EVENTS]).catch(() => undefined);
           }
         } catch {
           if (!this.closed) this.fetchAgain = true;

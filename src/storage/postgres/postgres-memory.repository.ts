@@ -16,6 +16,8 @@ import {
   type StorageStatistics,
   type TagCount,
 } from '../memory-repository.js';
+import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import { appendEvent } from './postgres-event-log.js';
 import { applyPostgresMigrations, POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
 
 export interface PostgresRepositoryOptions {
@@ -79,6 +81,8 @@ interface WhereClause {
 
 /** PostgreSQL + pgvector: the second MemoryRepository, for several stateless replicas on one database. */
 export class PostgresMemoryRepository implements MemoryRepository {
+  private writeFailure: string | null = null;
+
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: PostgresRepositoryOptions,
@@ -118,10 +122,13 @@ export class PostgresMemoryRepository implements MemoryRepository {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
+      this.writeFailure = null;
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw translate(error);
+      const translated = translate(error);
+      if (translated instanceof StorageUnavailableError) this.writeFailure = translated.message;
+      throw translated;
     } finally {
       client.release();
     }
@@ -142,6 +149,7 @@ export class PostgresMemoryRepository implements MemoryRepository {
       if (memory.tags.length > 0) {
         await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [memory.tags, id]);
       }
+      await appendEvent(client, MemoryChangeTypes.stored, memoryStoredChange(memory));
       return { inserted: true, memory };
     });
   }
@@ -181,13 +189,18 @@ export class PostgresMemoryRepository implements MemoryRepository {
         await client.query('DELETE FROM memory_tags WHERE memory_id = $1', [row.id]);
         if (updated.tags.length > 0) await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [updated.tags, row.id]);
       }
+      await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(updated));
       return updated;
     });
   }
 
   async delete(contentHash: string): Promise<boolean> {
-    const rows = await this.query('DELETE FROM memories WHERE content_hash = $1 RETURNING id', [contentHash]);
-    return rows.length > 0;
+    return this.transaction(async (client) => {
+      const deleted = await client.query('DELETE FROM memories WHERE content_hash = $1 RETURNING id', [contentHash]);
+      if (deleted.rows.length === 0) return false;
+      await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(contentHash));
+      return true;
+    });
   }
 
   async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
@@ -233,6 +246,10 @@ export class PostgresMemoryRepository implements MemoryRepository {
 
   async ping(): Promise<void> {
     await this.query('SELECT 1');
+  }
+
+  lastWriteFailure(): string | null {
+    return this.writeFailure;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { renameSync, rmSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFileSync, existsSync } from 'node:fs';
 import * as sqliteVec from 'sqlite-vec';
 import type { BackupInspection } from '../database-backups.js';
+import { makePrivate } from './sqlite-connection.js';
+import { runSqliteJob } from './sqlite-jobs.js';
 
 /** Pages copied per step: large steps finish quickly, the event loop still breathes between them. */
 const PAGES_PER_STEP = 1024;
@@ -34,6 +35,7 @@ export async function onlineBackupOfFile(sourcePath: string, destination: string
   try {
     source.pragma('busy_timeout = 5000');
     await onlineBackup(source, destination, progress);
+    makePrivate(destination);
   } finally {
     source.close();
   }
@@ -71,17 +73,30 @@ export function inspectDatabaseFile(path: string): BackupInspection {
 }
 
 /**
- * Puts a copy of `file` in place of the database at `path` (no process may have it open):
- * copied beside it first, then renamed over it atomically, stale WAL files removed.
+ * Restores the memories of `backupFile` into the database file at `path` without a server (the
+ * CLI's path): the same single-transaction restore the server runs, so other processes on the
+ * file see it like any write, and a crash leaves the old or the new data. A missing database is
+ * created as a private copy of the backup.
  */
-export async function installDatabaseFile(path: string, file: string): Promise<void> {
-  const staged = `${path}.restoring`;
-  await copyFile(file, staged);
-  removeSidecars(path);
-  renameSync(staged, path);
-}
-
-/** Deletes a database file's WAL and shared-memory files (only safe while no connection is open). */
-export function removeSidecars(path: string): void {
-  for (const suffix of ['-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+export async function restoreDatabaseFile(path: string, backupFile: string, change: Record<string, unknown>): Promise<void> {
+  if (!existsSync(path)) {
+    copyFileSync(backupFile, path);
+    makePrivate(path);
+    return;
+  }
+  const live = inspectDatabaseFile(path);
+  const backup = inspectDatabaseFile(backupFile);
+  if (live.embeddingModel !== null && backup.embeddingModel !== null && live.embeddingModel !== backup.embeddingModel) {
+    throw new Error(`the backup was made with embedding model "${backup.embeddingModel}", the database uses "${live.embeddingModel}"`);
+  }
+  const { problems } = await runSqliteJob({
+    kind: 'restore',
+    path,
+    source: backupFile,
+    dimension: live.embeddingDimension ?? backup.embeddingDimension ?? 0,
+    busyBudgetMs: 30_000,
+    change: { kind: 'backup_restored', payload: JSON.stringify(change) },
+    faultPoint: null,
+  });
+  if (problems.length > 0) throw new Error(`the restored database failed its integrity check: ${problems.slice(0, 3).join('; ')}`);
 }

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as sqliteVec from 'sqlite-vec';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
+import { checkStorageLocation } from './shared-storage-check.js';
 
 /** A database file that cannot be opened; the message names the file and what to do. */
 export class DatabaseOpenError extends Error {}
@@ -10,11 +11,64 @@ export class DatabaseOpenError extends Error {}
 /** Lock waits inside SQLite stay short so one wait never stalls the event loop for long. */
 const DEFAULT_BUSY_TIMEOUT_MS = 250;
 
-export function openSqliteDatabase(path: string, pragmas: readonly SqlitePragma[]): Database.Database {
+/** Files the service creates are for its own user only. */
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+export type IntegrityCheck = 'quick' | 'full' | 'off';
+
+export interface SqliteOpenOptions {
+  pragmas: readonly SqlitePragma[];
+  /** Allow a cloud-sync folder or network filesystem (rollback journal instead of WAL). */
+  allowSharedStorage: boolean;
+  /** What to check before the file is used: quick_check (default), integrity_check, nothing. */
+  integrityCheck: IntegrityCheck;
+  warn: (message: string) => void;
+}
+
+const RECOVERY_STEPS =
+  'Restore a verified backup (mcp-memory backup list, then mcp-memory backup restore <id>), or point MCP_MEMORY_SQLITE_PATH at another file; ' +
+  'the damaged file has not been modified.';
+
+/** Creates the directory (0700) and an empty database file (0600) so SQLite's WAL files inherit the mode. */
+function createPrivately(path: string): void {
+  const dir = dirname(path);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  if (!existsSync(path)) closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+}
+
+function journalModeFor(path: string, options: SqliteOpenOptions): 'WAL' | 'DELETE' {
+  const problem = checkStorageLocation(path);
+  if (problem === null) return 'WAL';
+  const where = problem.kind === 'cloud-sync' ? `a ${problem.what} folder` : `a network filesystem (${problem.what})`;
+  if (!options.allowSharedStorage) {
+    throw new DatabaseOpenError(
+      `The database ${path} is in ${where}. SQLite's WAL mode cannot work there: ${
+        problem.kind === 'cloud-sync' ? 'the sync client copies half-written files between machines' : 'there is no shared memory or reliable locking across machines'
+      }, and the file can be corrupted. Keep the database on a local disk and let other machines use the central server ` +
+        '(mcp-memory serve, then the REST API, /mcp or mcp-memory bridge). To run here anyway (one machine at a time), set ' +
+        'MCP_MEMORY_ALLOW_NETWORK_FS=true: the server then uses a rollback journal instead of WAL.',
+    );
+  }
+  options.warn(`The database ${path} is in ${where}; MCP_MEMORY_ALLOW_NETWORK_FS=true: using a rollback journal instead of WAL. Only one machine may use this file at a time.`);
+  return 'DELETE';
+}
+
+function checkIntegrity(db: Database.Database, path: string, check: IntegrityCheck): void {
+  if (check === 'off') return;
+  const rows = db.pragma(check === 'full' ? 'integrity_check(20)' : 'quick_check(20)', { simple: false }) as Record<string, string>[];
+  const problems = rows.map((row) => Object.values(row)[0]).filter((v) => v !== 'ok');
+  if (problems.length > 0) {
+    throw new DatabaseOpenError(`The database file ${path} is damaged (${check === 'full' ? 'integrity_check' : 'quick_check'}: ${problems.slice(0, 3).join('; ')}). ${RECOVERY_STEPS}`);
+  }
+}
+
+export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Database.Database {
+  const journalMode = journalModeFor(path, options);
   try {
-    mkdirSync(dirname(path), { recursive: true });
+    createPrivately(path);
   } catch (error) {
-    throw new DatabaseOpenError(`Cannot create the directory for ${path}: ${(error as Error).message}`);
+    throw new DatabaseOpenError(`Cannot create the database file ${path}: ${(error as Error).message}`);
   }
   let db: Database.Database;
   try {
@@ -25,23 +79,26 @@ export function openSqliteDatabase(path: string, pragmas: readonly SqlitePragma[
   try {
     sqliteVec.load(db);
     db.pragma(`busy_timeout = ${DEFAULT_BUSY_TIMEOUT_MS}`);
-    // journal_mode is persistent and must be WAL for concurrent readers and several processes.
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
-    if (String(mode).toLowerCase() !== 'wal') {
-      throw new Error(`the file refused WAL journal mode (got ${String(mode)})`);
+    // journal_mode is persistent: WAL for concurrent readers and several processes.
+    const mode = db.pragma(`journal_mode = ${journalMode}`, { simple: true });
+    if (String(mode).toUpperCase() !== journalMode) {
+      throw new Error(`the file refused ${journalMode} journal mode (got ${String(mode)})`);
     }
     db.pragma('foreign_keys = ON');
     // synchronous stays FULL (SQLite's default): an acknowledged write survives power loss too.
     db.pragma('synchronous = FULL');
     // Values are validated by parseSqlitePragmas against a fixed grammar per pragma name.
-    for (const { name, value } of pragmas) db.pragma(`${name} = ${value}`);
+    for (const { name, value } of options.pragmas) db.pragma(`${name} = ${value}`);
+    checkIntegrity(db, path, options.integrityCheck);
     return db;
   } catch (error) {
     db.close();
-    throw new DatabaseOpenError(
-      `Cannot use database file ${path}: ${(error as Error).message}. ` +
-        'If the file is damaged, restore it from a backup or point MCP_MEMORY_SQLITE_PATH at another file; ' +
-        'it has not been modified.',
-    );
+    if (error instanceof DatabaseOpenError) throw error;
+    throw new DatabaseOpenError(`Cannot use database file ${path}: ${(error as Error).message}. ${RECOVERY_STEPS}`);
   }
+}
+
+/** Makes a file the service wrote private (0600), e.g. a backup written by SQLite's backup API. */
+export function makePrivate(path: string): void {
+  chmodSync(path, PRIVATE_FILE_MODE);
 }

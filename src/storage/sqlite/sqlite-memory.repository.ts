@@ -1,6 +1,9 @@
 import type Database from 'better-sqlite3';
-import { renameSync, rmSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { DomainError, StorageBusyError, StorageUnavailableError } from '../../common/domain-errors.js';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
+import { type Change, type ChangePayload, memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
 import {
   applyPatch,
   type InsertOutcome,
@@ -15,11 +18,11 @@ import {
   type StorageStatistics,
   type TagCount,
 } from '../memory-repository.js';
-import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
-import { inspectDatabaseFile, installDatabaseFile, onlineBackup, removeSidecars } from './sqlite-backup.js';
-import { openSqliteDatabase } from './sqlite-connection.js';
+import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
+import { type IntegrityCheck, makePrivate, openSqliteDatabase } from './sqlite-connection.js';
 import { withBusyRetry } from './sqlite-errors.js';
 import { applyMigrations, ensureEmbeddingSpace, SCHEMA_VERSION } from './sqlite-migrations.js';
+import { runSqliteJob } from './sqlite-jobs.js';
 
 interface MemoryRow {
   id: number;
@@ -30,6 +33,12 @@ interface MemoryRow {
   metadata: string;
   created_at: number;
   updated_at: number;
+}
+
+interface ChangeRow {
+  id: number;
+  kind: string;
+  payload: string;
 }
 
 interface WhereClause {
@@ -43,7 +52,21 @@ export interface SqliteRepositoryOptions {
   busyBudgetMs: number;
   embeddingModel: string;
   embeddingDimension: number;
+  /** A cloud-sync folder or network filesystem is refused unless this is set. */
+  allowSharedStorage?: boolean;
+  /** Checked when the file is opened (default quick_check). */
+  integrityCheck?: IntegrityCheck;
+  warn?: (message: string) => void;
+  /** Test-only: named step at which a restore kills the process. */
+  faultPoint?: string | null;
+  /** Retention of the change log (defaults: 10,000 changes, 16 MiB of payload). */
+  changeLog?: { maxRows: number; maxBytes: number };
 }
+
+/** Every process on the file prunes the change log after this many of its own appends. */
+const PRUNE_EVERY_APPENDS = 100;
+
+const DEFAULT_CHANGE_LOG = { maxRows: 10_000, maxBytes: 16 * 1_048_576 };
 
 const REPORTED_PRAGMAS = [
   'journal_mode',
@@ -83,6 +106,15 @@ function prepareStatements(db: Database.Database) {
       'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags',
     ),
     ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
+    appendChange: db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (@kind, @contentHash, @payload, @createdAt)'),
+    changesAfter: db.prepare('SELECT id, kind, payload FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
+    changeBounds: db.prepare("SELECT (SELECT MIN(id) FROM changes) AS oldest, (SELECT seq FROM sqlite_sequence WHERE name = 'changes') AS newest"),
+    pruneChangesByCount: db.prepare('DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?'),
+    pruneChangesByBytes: db.prepare(
+      `DELETE FROM changes WHERE id <= (
+         SELECT id FROM (SELECT id, SUM(length(CAST(payload AS BLOB))) OVER (ORDER BY id DESC) AS kept FROM changes)
+         WHERE kept > ? ORDER BY id DESC LIMIT 1)`,
+    ),
   };
 }
 
@@ -104,42 +136,116 @@ function toMemory(row: MemoryRow): Memory {
   };
 }
 
+function toChange(row: ChangeRow): Change {
+  return { id: row.id, type: row.kind, payload: JSON.parse(row.payload) as ChangePayload };
+}
+
+interface FileIdentity {
+  dev: number;
+  ino: number;
+}
+
+function identityOf(path: string): FileIdentity | null {
+  try {
+    const stat = statSync(path);
+    return { dev: stat.dev, ino: stat.ino };
+  } catch {
+    return null;
+  }
+}
+
 /** better-sqlite3 + sqlite-vec on one file: the only class that writes SQL for this backend. */
 export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups {
-  private db: Database.Database;
-  private sql: Statements;
+  private db!: Database.Database;
+  private sql!: Statements;
+  private identity: FileIdentity | null = null;
   private readonly filteredStatements = new Map<string, Database.Statement>();
   /** Set while a restore owns the database: every other operation waits for it. */
   private pause: Promise<void> | null = null;
+  private writeFailure: string | null = null;
+  private appendsSincePrune = PRUNE_EVERY_APPENDS - 1;
 
   private constructor(private readonly options: SqliteRepositoryOptions) {
-    this.db = SqliteMemoryRepository.connect(options);
-    this.sql = prepareStatements(this.db);
+    this.connect();
   }
 
   static open(options: SqliteRepositoryOptions): SqliteMemoryRepository {
     return new SqliteMemoryRepository(options);
   }
 
-  private static connect(options: SqliteRepositoryOptions): Database.Database {
-    const db = openSqliteDatabase(options.path, options.pragmas);
+  get path(): string {
+    return this.options.path;
+  }
+
+  /** Opens the file (checked, migrated, model verified) and prepares every statement afresh. */
+  private connect(): void {
+    const db = openSqliteDatabase(this.options.path, {
+      pragmas: this.options.pragmas,
+      allowSharedStorage: this.options.allowSharedStorage ?? false,
+      integrityCheck: this.options.integrityCheck ?? 'quick',
+      warn: this.options.warn ?? (() => undefined),
+    });
     try {
-      applyMigrations(db, options.path);
-      ensureEmbeddingSpace(db, options.path, options.embeddingModel, options.embeddingDimension);
-      return db;
+      applyMigrations(db, this.options.path);
+      ensureEmbeddingSpace(db, this.options.path, this.options.embeddingModel, this.options.embeddingDimension);
+      this.sql = prepareStatements(db);
     } catch (error) {
       db.close();
       throw error;
     }
+    this.db = db;
+    this.identity = identityOf(this.options.path);
+    this.filteredStatements.clear();
+  }
+
+  /**
+   * Another process (or an operator) may have put a different file at the path: every operation
+   * first checks the file's identity and reopens when it changed, so nothing is written to, or
+   * read from, a file that is no longer the database.
+   */
+  private followReplacedFile(): void {
+    const current = identityOf(this.options.path);
+    if (current === null || this.identity === null || (current.dev === this.identity.dev && current.ino === this.identity.ino)) return;
+    this.options.warn?.(`The database file ${this.options.path} was replaced by another process; reopening it`);
+    this.db.close();
+    this.connect();
   }
 
   private run<T>(operation: () => T): Promise<T> {
-    return withBusyRetry(operation, this.options.busyBudgetMs, () => this.pause);
+    return withBusyRetry(
+      () => {
+        this.followReplacedFile();
+        return operation();
+      },
+      this.options.busyBudgetMs,
+      () => this.pause,
+    );
   }
 
-  /** Writes take the lock up front (IMMEDIATE) so they never deadlock upgrading a read lock. */
-  private write<T>(operation: () => T): Promise<T> {
-    return this.run(() => this.db.transaction(operation).immediate());
+  /**
+   * Writes take the lock up front (IMMEDIATE) so they never deadlock upgrading a read lock. A
+   * write that fails for a reason other than contention is remembered for health reporting.
+   */
+  private async write<T>(operation: () => T): Promise<T> {
+    try {
+      const result = await this.run(() => this.db.transaction(operation).immediate());
+      this.writeFailure = null;
+      return result;
+    } catch (error) {
+      if (error instanceof DomainError && !(error instanceof StorageBusyError)) this.writeFailure = error.message;
+      throw error;
+    }
+  }
+
+  /** Appends to the change log inside the caller's write transaction, pruning it now and then. */
+  private appendChange(kind: string, contentHash: string | null, payload: ChangePayload): void {
+    this.sql.appendChange.run({ kind, contentHash, payload: JSON.stringify(payload), createdAt: Date.now() / 1000 });
+    if (++this.appendsSincePrune >= PRUNE_EVERY_APPENDS) {
+      this.appendsSincePrune = 0;
+      const { maxRows, maxBytes } = this.options.changeLog ?? DEFAULT_CHANGE_LOG;
+      this.sql.pruneChangesByCount.run(maxRows);
+      this.sql.pruneChangesByBytes.run(maxBytes);
+    }
   }
 
   insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
@@ -158,6 +264,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       const id = BigInt(info.lastInsertRowid);
       for (const tag of memory.tags) this.sql.insertTag.run(tag, id);
       this.sql.insertEmbedding.run(id, toVectorBlob(embedding));
+      this.appendChange(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory));
       return { inserted: true, memory };
     });
   }
@@ -199,6 +306,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
         this.sql.deleteTags.run(row.id);
         for (const tag of updated.tags) this.sql.insertTag.run(tag, row.id);
       }
+      this.appendChange(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(updated));
       return updated;
     });
   }
@@ -209,6 +317,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       if (id === undefined) return false;
       this.sql.deleteEmbedding.run(BigInt(id));
       this.sql.deleteMemory.run(id);
+      this.appendChange(MemoryChangeTypes.deleted, contentHash, memoryDeletedChange(contentHash));
       return true;
     });
   }
@@ -286,6 +395,10 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     await this.run(() => this.sql.ping.get());
   }
 
+  lastWriteFailure(): string | null {
+    return this.writeFailure;
+  }
+
   async close(): Promise<void> {
     if (!this.db.open) return;
     try {
@@ -296,8 +409,36 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     }
   }
 
-  backupTo(destination: string): Promise<void> {
-    return onlineBackup(this.db, destination);
+  // --- The change log (read by SqliteEventLog) ---
+
+  /** Changes after `id`, oldest first, at most `limit`. */
+  changesAfter(id: number, limit: number): Promise<Change[]> {
+    return this.run(() => (this.sql.changesAfter.all(id, limit) as ChangeRow[]).map(toChange));
+  }
+
+  /** The oldest retained change id and the newest id ever issued (0 when none). */
+  changeBounds(): Promise<{ oldest: number | null; newest: number }> {
+    return this.run(() => {
+      const row = this.sql.changeBounds.get() as { oldest: number | null; newest: number | null };
+      return { oldest: row.oldest, newest: row.newest ?? 0 };
+    });
+  }
+
+  /** PRAGMA data_version: changes when another connection (another process) commits. */
+  dataVersion(): number {
+    this.followReplacedFile();
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  appendOtherChange(type: string, payload: ChangePayload): Promise<void> {
+    return this.write(() => this.appendChange(type, null, payload));
+  }
+
+  // --- Backups and restore ---
+
+  async backupTo(destination: string): Promise<void> {
+    await onlineBackup(this.db, destination);
+    makePrivate(destination);
   }
 
   async inspect(file: string): Promise<BackupInspection> {
@@ -316,27 +457,34 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     }
   }
 
-  async replaceWith(file: string): Promise<void> {
-    const path = this.options.path;
-    const previous = `${path}.replaced`;
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
-    this.db.close();
-    removeSidecars(path);
-    renameSync(path, previous);
-    try {
-      await installDatabaseFile(path, file);
-      this.db = SqliteMemoryRepository.connect(this.options);
-    } catch (error) {
-      // The replacement cannot be used: put the original back so the service keeps running.
-      removeSidecars(path);
-      renameSync(previous, path);
-      this.db = SqliteMemoryRepository.connect(this.options);
-      this.sql = prepareStatements(this.db);
-      throw error;
+  /**
+   * Restores the memories of a backup file into this database in ONE transaction, run on a worker
+   * thread with its own connection: the file itself is never swapped, so a crash at any moment
+   * leaves either the old or the restored data (SQLite's own journal), every other process on the
+   * file sees the change like any other write, and the change log keeps increasing. Call while
+   * paused. The restored data is integrity-checked afterwards.
+   */
+  async restoreFrom(file: string, change: ChangePayload): Promise<void> {
+    this.followReplacedFile();
+    const { problems } = await runSqliteJob({
+      kind: 'restore',
+      path: this.options.path,
+      source: file,
+      dimension: this.options.embeddingDimension,
+      busyBudgetMs: this.options.busyBudgetMs,
+      change: { kind: 'backup_restored', payload: JSON.stringify(change) },
+      faultPoint: this.options.faultPoint ?? null,
+    });
+    if (problems.length > 0) {
+      this.writeFailure = `the restored database failed its integrity check: ${problems.slice(0, 3).join('; ')}`;
+      throw new StorageUnavailableError(this.writeFailure);
     }
-    this.sql = prepareStatements(this.db);
-    this.filteredStatements.clear();
-    rmSync(previous, { force: true });
+  }
+
+  /** PRAGMA integrity_check (full) or quick_check, on a worker thread: "ok" or the problems found. */
+  async checkIntegrity(full: boolean): Promise<string[]> {
+    const result = await runSqliteJob({ kind: 'integrity', path: this.options.path, full });
+    return result.problems;
   }
 
   /** Builds a WHERE clause from fixed fragments; every user value is a bound parameter. */

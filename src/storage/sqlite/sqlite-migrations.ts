@@ -30,6 +30,16 @@ const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // v2: the change log. Every write by any process appends here in its own transaction.
+  `
+  CREATE TABLE changes (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind         TEXT NOT NULL,
+    content_hash TEXT,
+    payload      TEXT NOT NULL,
+    created_at   REAL NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

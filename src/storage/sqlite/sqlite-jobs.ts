@@ -1,0 +1,47 @@
+import { Worker } from 'node:worker_threads';
+import { StorageBusyError, StorageUnavailableError } from '../../common/domain-errors.js';
+
+/** Long SQLite operations run on a worker thread with their own connection, off the event loop. */
+export type SqliteJob =
+  | {
+      kind: 'restore';
+      path: string;
+      /** The backup file whose memories replace the database's. */
+      source: string;
+      dimension: number;
+      busyBudgetMs: number;
+      /** The change appended in the restore's transaction. */
+      change: { kind: string; payload: string };
+      faultPoint: string | null;
+    }
+  | { kind: 'integrity'; path: string; full: boolean };
+
+export interface SqliteJobResult {
+  /** integrity_check / quick_check findings other than "ok" (empty when intact). */
+  problems: string[];
+}
+
+export type SqliteJobReply = { ok: true; result: SqliteJobResult } | { ok: false; message: string; code: string | null };
+
+const WORKER = new URL('./sqlite-jobs.worker.js', import.meta.url);
+
+export function runSqliteJob(job: SqliteJob): Promise<SqliteJobResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER, { workerData: job });
+    let settled = false;
+    worker.once('message', (reply: SqliteJobReply) => {
+      settled = true;
+      if (reply.ok) resolve(reply.result);
+      else if (reply.code !== null && /^SQLITE_(BUSY|LOCKED)/.test(reply.code)) reject(new StorageBusyError());
+      else if (reply.code !== null && /^SQLITE_(IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|PERM|FULL)/.test(reply.code)) reject(new StorageUnavailableError(reply.message));
+      else reject(new Error(reply.message));
+    });
+    worker.once('error', (error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`the SQLite worker stopped with code ${code}`));
+    });
+  });
+}

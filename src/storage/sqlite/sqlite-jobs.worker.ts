@@ -1,0 +1,98 @@
+import Database from 'better-sqlite3';
+import { copyFileSync, rmSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import * as sqliteVec from 'sqlite-vec';
+import { makePrivate } from './sqlite-connection.js';
+import type { SqliteJob, SqliteJobReply, SqliteJobResult } from './sqlite-jobs.js';
+import { applyMigrations, SCHEMA_VERSION } from './sqlite-migrations.js';
+
+/** Test-only: dies at the named step, as a power cut or kill -9 would. */
+function faultPoint(configured: string | null, name: string): void {
+  if (configured === name) process.kill(process.pid, 'SIGKILL');
+}
+
+function problemsOf(db: Database.Database, full: boolean): string[] {
+  const rows = db.pragma(full ? 'integrity_check(100)' : 'quick_check(100)') as Record<string, string>[];
+  return rows.map((row) => String(Object.values(row)[0])).filter((v) => v !== 'ok');
+}
+
+/** A backup of an older schema is migrated on a private copy first; a newer one is refused. */
+function sourceAtCurrentSchema(job: Extract<SqliteJob, { kind: 'restore' }>): { file: string; temporary: boolean } {
+  const probe = new Database(job.source, { readonly: true, fileMustExist: true });
+  let version: number;
+  try {
+    version = Number(probe.pragma('user_version', { simple: true }));
+  } finally {
+    probe.close();
+  }
+  if (version > SCHEMA_VERSION) throw new Error(`the backup has schema version ${version}, newer than this server understands (${SCHEMA_VERSION})`);
+  if (version === SCHEMA_VERSION) return { file: job.source, temporary: false };
+  const copy = `${job.path}.restore-source`;
+  copyFileSync(job.source, copy);
+  makePrivate(copy);
+  const db = new Database(copy);
+  try {
+    sqliteVec.load(db);
+    applyMigrations(db, copy);
+  } finally {
+    db.close();
+  }
+  return { file: copy, temporary: true };
+}
+
+function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult {
+  const source = sourceAtCurrentSchema(job);
+  const db = new Database(job.path, { fileMustExist: true });
+  try {
+    sqliteVec.load(db);
+    db.pragma(`busy_timeout = ${Math.trunc(job.busyBudgetMs)}`);
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    faultPoint(job.faultPoint, 'restore:before-transaction');
+    db.prepare('ATTACH DATABASE ? AS restore_source').run(source.file);
+    try {
+      db.transaction(() => {
+        db.exec('DELETE FROM memory_tags');
+        db.exec('DROP TABLE memory_embeddings');
+        db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${Math.trunc(job.dimension)}] distance_metric=cosine)`);
+        db.exec('DELETE FROM memories');
+        faultPoint(job.faultPoint, 'restore:after-delete');
+        db.exec(
+          `INSERT INTO memories (id, content_hash, content, tags, memory_type, metadata, created_at, updated_at)
+           SELECT id, content_hash, content, tags, memory_type, metadata, created_at, updated_at FROM restore_source.memories`,
+        );
+        db.exec('INSERT INTO memory_tags (tag, memory_id) SELECT tag, memory_id FROM restore_source.memory_tags');
+        db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT rowid, embedding FROM restore_source.memory_embeddings');
+        faultPoint(job.faultPoint, 'restore:before-commit');
+        db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (?, NULL, ?, ?)').run(job.change.kind, job.change.payload, Date.now() / 1000);
+      }).immediate();
+    } finally {
+      db.exec('DETACH DATABASE restore_source');
+    }
+    faultPoint(job.faultPoint, 'restore:after-commit');
+    return { problems: problemsOf(db, false) };
+  } finally {
+    db.close();
+    if (source.temporary) rmSync(source.file, { force: true });
+  }
+}
+
+function integrity(job: Extract<SqliteJob, { kind: 'integrity' }>): SqliteJobResult {
+  const db = new Database(job.path, { readonly: true, fileMustExist: true });
+  try {
+    sqliteVec.load(db);
+    db.pragma('busy_timeout = 5000');
+    return { problems: problemsOf(db, job.full) };
+  } finally {
+    db.close();
+  }
+}
+
+const job = workerData as SqliteJob;
+let reply: SqliteJobReply;
+try {
+  reply = { ok: true, result: job.kind === 'restore' ? restore(job) : integrity(job) };
+} catch (error) {
+  reply = { ok: false, message: (error as Error).message, code: (error as { code?: string }).code ?? null };
+}
+parentPort!.postMessage(reply);
