@@ -94,12 +94,15 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
     const stream = await SseReader.open(`${server.url}/api/events/stream?api_key=${KEY}`);
     try {
       await stream.waitFor((r) => r.messages.length === 1);
-      // Give the client's standalone GET stream time to open before the change happens.
-      await new Promise((r) => setTimeout(r, 300));
-      const viaRest = await new ApiClient(server.url, KEY).post('/api/memories', { content: 'Stored over REST, announced over MCP' });
-      const deadline = Date.now() + 5000;
-      while (!notifications.some((n) => n.content_hash === viaRest.body.content_hash) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      assert.ok(notifications.some((n) => n.type === 'memory_stored' && n.content_hash === viaRest.body.content_hash), JSON.stringify(notifications));
+      // The client opens its notification stream in the background: store until one is announced.
+      const rest = new ApiClient(server.url, KEY);
+      const storedHashes: string[] = [];
+      const deadline = Date.now() + 30_000;
+      while (!notifications.some((n) => storedHashes.includes(n.content_hash as string)) && Date.now() < deadline) {
+        storedHashes.push((await rest.post('/api/memories', { content: `Stored over REST, announced over MCP #${storedHashes.length}` })).body.content_hash);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(notifications.some((n) => n.type === 'memory_stored' && storedHashes.includes(n.content_hash as string)), JSON.stringify(notifications));
 
       const viaMcp = await callTool(client, 'store_memory', { content: 'Stored over MCP, seen on the SSE stream' });
       const hash = (viaMcp.structuredContent as { content_hash: string }).content_hash;
@@ -108,5 +111,59 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
       stream.close();
       await client.close();
     }
+  });
+});
+
+describe('MCP session limits', () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ env: { MCP_API_KEY: 'key-a,key-b', MCP_HTTP_MAX_SESSIONS_PER_KEY: '3', MCP_HTTP_MAX_SESSIONS: '5' } });
+  });
+
+  after(async () => {
+    await server.cleanup();
+  });
+
+  async function initialize(key: string): Promise<Response> {
+    return fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abandoned', version: '1' } } }),
+    });
+  }
+
+  it('caps sessions per key and in total (503 with Retry-After), and a session answers only the key that opened it', async () => {
+    const opened: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await initialize('key-a');
+      assert.equal(res.status, 200);
+      opened.push(res.headers.get('mcp-session-id')!);
+      await res.body?.cancel();
+    }
+    const overKey = await initialize('key-a');
+    assert.equal(overKey.status, 503);
+    assert.ok(Number(overKey.headers.get('retry-after')) >= 1);
+    assert.match(((await overKey.json()) as { error: { message: string } }).error.message, /This key has its maximum of 3/);
+    for (let i = 0; i < 2; i++) {
+      const res = await initialize('key-b');
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    }
+    const overTotal = await initialize('key-b');
+    assert.equal(overTotal.status, 503);
+    assert.match(((await overTotal.json()) as { error: { message: string } }).error.message, /maximum of 5 MCP sessions/);
+    const hijack = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer key-b', 'mcp-session-id': opened[0]! },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+    });
+    assert.equal(hijack.status, 404, "another key cannot use a session it did not open");
+    // Idle sessions expire and free their places.
+    await server.app.get(McpSessionsService).closeIdleSessions(Date.now() + 1);
+    assert.equal(server.app.get(McpSessionsService).openSessions, 0);
+    const again = await initialize('key-a');
+    assert.equal(again.status, 200);
+    await again.body?.cancel();
   });
 });

@@ -56,6 +56,15 @@ export function presentedApiKeys({ headers, url }: CredentialSource): string[] {
 }
 
 /**
+ * Who a request acts as, for per-credential limits: a digest of the key it presents (never the
+ * key itself), or "anonymous".
+ */
+export function credentialOwner(source: CredentialSource): string {
+  const [key] = presentedApiKeys(source);
+  return key === undefined ? 'anonymous' : `key:${digest(key).toString('hex').slice(0, 16)}`;
+}
+
+/**
  * Compares presented keys with every configured key in constant time: both sides are hashed to
  * equal-length digests and every configured key is always compared.
  */

@@ -4,6 +4,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { type Change, EVENT_LOG, type EventLog, MemoryChangeTypes } from '../storage/change-log.js';
 import { createMcpServer } from './mcp-server.factory.js';
 import { ServiceToolBackend } from './service-tool-backend.js';
@@ -11,16 +13,15 @@ import { ServiceToolBackend } from './service-tool-backend.js';
 interface Session {
   transport: StreamableHTTPServerTransport;
   server: McpServer;
+  /** Who opened it (a digest of the key, or "anonymous"): only they may use it. */
+  owner: string;
   lastSeen: number;
 }
 
-/** Sessions whose client sent nothing for this long are closed (clients re-initialize). */
-const SESSION_IDLE_MS = 30 * 60_000;
-
 const MEMORY_CHANGE_TYPES = new Set<string>(Object.values(MemoryChangeTypes));
 
-function jsonRpcError(response: ServerResponse, status: number, message: string): void {
-  response.writeHead(status, { 'content-type': 'application/json' });
+function jsonRpcError(response: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
@@ -34,31 +35,45 @@ export class McpSessionsService implements OnModuleDestroy {
   private readonly sessions = new Map<string, Session>();
   private readonly sweeper: NodeJS.Timeout;
 
+  private readonly idleMs: number;
+
   constructor(
     private readonly backend: ServiceToolBackend,
     @Inject(EVENT_LOG) log: EventLog,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
+    this.idleMs = config.mcp.sessionIdleSeconds * 1000;
     log.subscribe((change) => this.onChange(change));
-    this.sweeper = setInterval(() => void this.closeIdleSessions(Date.now() - SESSION_IDLE_MS), 60_000);
+    this.sweeper = setInterval(() => void this.closeIdleSessions(Date.now() - this.idleMs), Math.min(60_000, this.idleMs));
     this.sweeper.unref();
   }
 
-  async handle(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Serves one request of the MCP transport. `owner` identifies the caller's credential: a session
+   * answers only its owner, and the number of sessions is capped per owner and in total.
+   */
+  async handle(request: IncomingMessage, response: ServerResponse, body: unknown, owner: string): Promise<void> {
     const sessionId = request.headers['mcp-session-id'];
     if (typeof sessionId === 'string') {
       const session = this.sessions.get(sessionId);
-      if (!session) return jsonRpcError(response, 404, 'Session not found; initialize a new session');
+      if (!session || session.owner !== owner) return jsonRpcError(response, 404, 'Session not found; initialize a new session');
       session.lastSeen = Date.now();
       return session.transport.handleRequest(request, response, body);
     }
     if (request.method !== 'POST' || !isInitializeRequest(body)) {
       return jsonRpcError(response, 400, 'No mcp-session-id header: send an initialize request first');
     }
+    const full = await this.capacityProblem(owner);
+    if (full !== null) return jsonRpcError(response, 503, full.message, { 'retry-after': String(full.retryAfterSeconds) });
     const server = createMcpServer(this.backend);
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server, lastSeen: Date.now() });
+        this.sessions.set(id, { transport, server, owner, lastSeen: Date.now() });
         this.logger.log({ msg: 'MCP session opened', session_id: id });
       },
     });
@@ -80,6 +95,26 @@ export class McpSessionsService implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweeper);
     await this.closeIdleSessions(Infinity);
+  }
+
+  /** Why no session can be opened now (idle ones are closed first), or null. */
+  private async capacityProblem(owner: string): Promise<{ message: string; retryAfterSeconds: number } | null> {
+    const now = Date.now();
+    await this.closeIdleSessions(now - this.idleMs);
+    const retryAfter = (sessions: Session[]): number =>
+      Math.max(1, Math.ceil((Math.min(...sessions.map((s) => s.lastSeen)) + this.idleMs - now) / 1000));
+    const all = [...this.sessions.values()];
+    if (all.length >= this.config.mcp.maxSessions) {
+      return { message: `The server has its maximum of ${this.config.mcp.maxSessions} MCP sessions open; retry later or end unused sessions (DELETE /mcp)`, retryAfterSeconds: retryAfter(all) };
+    }
+    const own = all.filter((s) => s.owner === owner);
+    if (own.length >= this.config.mcp.maxSessionsPerKey) {
+      return {
+        message: `This key has its maximum of ${this.config.mcp.maxSessionsPerKey} MCP sessions open; end unused sessions (DELETE /mcp) or wait for them to expire`,
+        retryAfterSeconds: retryAfter(own),
+      };
+    }
+    return null;
   }
 
   /** Closes every session last seen before `cutoff` (epoch ms); Infinity closes all. */

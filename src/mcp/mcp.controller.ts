@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { credentialOwner } from '../auth/api-key-matcher.js';
 import { McpSessionsService } from './mcp-sessions.service.js';
 
 /** The Streamable HTTP MCP endpoint; the API-key guard applies as on every route. */
@@ -30,6 +31,6 @@ export class McpController {
   private async handle(request: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {
     // The MCP transport writes the response itself (JSON or an SSE stream).
     reply.hijack();
-    await this.sessions.handle(request.raw, reply.raw, body);
+    await this.sessions.handle(request.raw, reply.raw, body, credentialOwner(request));
   }
 }
