@@ -4,6 +4,7 @@ import { createApp } from './app.factory.js';
 import { createLogger } from './common/logger.js';
 import { type AppConfig, isLoopbackHost } from './config/app-config.js';
 import { MdnsAdvertiser } from './discovery/mdns-advertiser.service.js';
+import { ServerLock } from './storage/sqlite/server-lock.js';
 import { type HttpsCredentials, loadHttpsCredentials } from './https/https-credentials.js';
 
 export interface RunningServer {
@@ -42,9 +43,29 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
         : 'MCP_API_KEY is not set and MCP_ALLOW_ANONYMOUS_ACCESS=true: anyone who can reach this port can read and write memories',
     );
   }
-  const https = config.https.enabled ? await loadHttpsCredentials(config) : null;
-  const app = await createApp(config, logger, https);
-  await app.listen(config.http.port, config.http.host);
+  const weak = config.auth.apiKeys.filter((key) => key.length < 16).length;
+  if (weak > 0) logger.warn(`${weak} API key(s) are shorter than 16 characters; make keys with e.g. openssl rand -base64 32`);
+  // One server per SQLite file (stdio `mcp` processes may share it); released when the app closes.
+  const lock = config.storage.postgres === null ? ServerLock.acquire(config.storage.sqlitePath) : null;
+  let app: NestFastifyApplication;
+  let https: HttpsCredentials | null;
+  try {
+    https = config.https.enabled ? await loadHttpsCredentials(config) : null;
+    app = await createApp(config, logger, https);
+    app.getHttpAdapter().getInstance().addHook('onClose', (_instance, done) => {
+      lock?.release();
+      done();
+    });
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+  try {
+    await app.listen(config.http.port, config.http.host);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;

@@ -1,13 +1,32 @@
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { spawnCli } from './helpers/cli-process.js';
 import { databaseFacts } from './helpers/database-facts.js';
+import { callTool, connectStdio } from './helpers/mcp-client.js';
 import { ApiClient } from './helpers/http.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEY = 'backup-key';
+
+async function waitUntilAsync(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function waitUntil(check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('backups (real server, real files)', () => {
   let server: TestServer;
@@ -80,18 +99,20 @@ describe('backups (real server, real files)', () => {
 
       let stop = false;
       let restoreAnsweredAt = Infinity;
+      let acked = 0;
       const ackedAfterRestore: string[] = [];
       const writers = Array.from({ length: 4 }, async (_, w) => {
         for (let i = 0; !stop; i++) {
           const res = await api.post('/api/memories', { content: `written around the restore ${w}-${i}` });
           assert.equal(res.status, 200, JSON.stringify(res.body));
+          acked += 1;
           if (performance.now() > restoreAnsweredAt) ackedAfterRestore.push(res.body.content_hash);
         }
       });
-      await new Promise((r) => setTimeout(r, 200));
+      await waitUntil(() => acked >= 4);
       const restored = await api.post('/api/admin/restore', { backup_id: backup.backup_id });
       restoreAnsweredAt = performance.now();
-      await new Promise((r) => setTimeout(r, 300));
+      await waitUntil(() => ackedAfterRestore.length >= 4);
       stop = true;
       await Promise.all(writers);
 
@@ -125,6 +146,30 @@ describe('backups (real server, real files)', () => {
     assert.match(res.body.detail, /damaged|verification/);
     assert.equal((await api.get('/api/health')).body.statistics.total_memories, before);
     assert.equal((await api.post('/api/memories', { content: 'still writable after the refused restore' })).status, 200);
+  });
+
+  it('a backup the restore cannot use (newer schema) fails with 422 and leaves the service exactly as before', async () => {
+    const live = await api.post('/api/memories', { content: 'live data kept when a restore fails inside' });
+    const backup = (await api.post('/api/admin/backup', undefined)).body;
+    // A backup from a newer server: valid file, matching checksum, schema this server cannot read.
+    const db = new Database(backup.file);
+    db.pragma('user_version = 99');
+    db.close();
+    const manifestPath = backup.file.replace(/\.db$/, '.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.sha256 = createHash('sha256').update(readFileSync(backup.file)).digest('hex');
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    const before = (await api.get('/api/health')).body.statistics.total_memories;
+    const res = await api.post('/api/admin/restore', { backup_id: backup.backup_id });
+    assert.equal(res.status, 422, JSON.stringify(res.body));
+    assert.match(res.body.detail, /newer than this server/);
+    const health = (await api.get('/api/health')).body;
+    assert.equal(health.status, 'healthy');
+    assert.equal(health.statistics.total_memories, before);
+    assert.equal((await api.get(`/api/memories/${live.body.content_hash}`)).status, 200);
+    assert.equal((await api.get('/api/memories?page_size=5')).status, 200);
+    assert.equal((await api.post('/api/search', { query: 'live data' })).status, 200);
+    assert.equal((await api.post('/api/memories', { content: 'writable after the failed restore' })).status, 200);
   });
 
   it('deletes backups; unknown ids are 404, malformed ones (path traversal) 400', async () => {
@@ -169,9 +214,13 @@ describe('scheduled backups', () => {
       assert.equal(status.body.schedule, '*/1 * * * * *');
       assert.ok(Date.parse(status.body.next_run) > Date.now() - 1000);
       assert.equal(status.body.retention, 2);
-      await new Promise((r) => setTimeout(r, 4500));
-      const after = await api.get('/api/admin/backups/status');
-      assert.ok(after.body.last_success, JSON.stringify(after.body));
+      // Three scheduled backups have run once the newest is the third distinct success.
+      const successes = new Set<string>();
+      await waitUntilAsync(async () => {
+        const now = (await api.get('/api/admin/backups/status')).body.last_success;
+        if (now) successes.add(now.backup_id);
+        return successes.size >= 3;
+      });
       const list = await api.get('/api/admin/backups');
       assert.equal(list.body.total, 2);
       assert.ok(list.body.backups.every((b: { trigger: string; verified: boolean }) => b.trigger === 'scheduled' && b.verified));
@@ -187,7 +236,7 @@ describe('scheduled backups', () => {
     const server = await startTestServer({ dir, env: { MCP_API_KEY: KEY, MCP_BACKUP_SCHEDULE: '*/1 * * * * *', MCP_BACKUP_DIR: notADirectory } });
     try {
       const api = new ApiClient(server.url, KEY);
-      await new Promise((r) => setTimeout(r, 2500));
+      await waitUntilAsync(async () => (await api.get('/api/admin/backups/status')).body.last_failure !== null);
       const status = await api.get('/api/admin/backups/status');
       assert.ok(status.body.last_failure, JSON.stringify(status.body));
       assert.equal(typeof status.body.last_failure.error, 'string');
@@ -196,6 +245,53 @@ describe('scheduled backups', () => {
       assert.ok(server.logs.some((l) => l.msg === 'Backup failed'));
       assert.equal((await api.post('/api/admin/backup', undefined)).status, 500);
     } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('restoring the oldest backup works when retention would prune it: the backup in use is kept', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_BACKUP_RETENTION: '2' } });
+    try {
+      const api = new ApiClient(server.url, KEY);
+      const first = await api.post('/api/memories', { content: 'in the oldest backup' });
+      const oldest = (await api.post('/api/admin/backup', undefined)).body;
+      await api.post('/api/memories', { content: 'only in the newer backup' });
+      await api.post('/api/admin/backup', undefined);
+      // The restore's safety backup makes three: retention 2 must not remove the one being restored.
+      const restored = await api.post('/api/admin/restore', { backup_id: oldest.backup_id });
+      assert.equal(restored.status, 200, JSON.stringify(restored.body));
+      assert.ok((await api.get('/api/admin/backups')).body.backups.some((b: { backup_id: string }) => b.backup_id === oldest.backup_id));
+      const health = (await api.get('/api/health')).body;
+      assert.equal(health.status, 'healthy');
+      assert.equal(health.statistics.total_memories, 1);
+      assert.equal((await api.get('/api/memories')).status, 200);
+      assert.equal((await api.post('/api/search', { query: 'oldest backup' })).body.results[0].memory.content_hash, first.body.content_hash);
+      assert.equal((await api.post('/api/admin/restore', { backup_id: oldest.backup_id })).status, 200, 'it can be restored again');
+    } finally {
+      await server.cleanup();
+    }
+  });
+
+  it('a stdio process on the file keeps working after an HTTP restore: its later writes land in the restored database', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    const stdio = await connectStdio('mcp', { MCP_MEMORY_SQLITE_PATH: server.dbPath });
+    try {
+      const api = new ApiClient(server.url, KEY);
+      await api.post('/api/memories', { content: 'before the backup' });
+      const backup = (await api.post('/api/admin/backup', undefined)).body;
+      await callTool(stdio, 'store_memory', { content: 'stdio write that the restore rolls back' });
+      assert.equal((await api.post('/api/admin/restore', { backup_id: backup.backup_id })).status, 200);
+      const after = await callTool(stdio, 'store_memory', { content: 'stdio write after the restore must be kept' });
+      const hash = (after.structuredContent as { content_hash: string }).content_hash;
+      assert.equal(after.isError, undefined);
+      assert.equal((await api.get(`/api/memories/${hash}`)).status, 200, 'the server sees the stdio write');
+      const recalled = await callTool(stdio, 'list_memories', { page_size: 10 });
+      const contents = ((recalled.structuredContent as { memories: { content: string }[] }).memories).map((m) => m.content);
+      assert.deepEqual(contents.sort(), ['before the backup', 'stdio write after the restore must be kept']);
+      await server.stop();
+      assert.ok(databaseFacts(server.dbPath).hashes.has(hash), 'the acknowledged stdio write is in the file');
+    } finally {
+      await stdio.close();
       await server.cleanup();
     }
   });

@@ -91,10 +91,11 @@ export async function loadHttpsCredentials(config: AppConfig): Promise<HttpsCred
     ],
   });
   try {
-    mkdirSync(certDir, { recursive: true });
+    mkdirSync(certDir, { recursive: true, mode: 0o700 });
     writeFileSync(generatedKey, pems.private, { mode: 0o600 });
     chmodSync(generatedKey, 0o600);
-    writeFileSync(generatedCert, pems.cert);
+    // The certificate is public, but the whole directory stays the service's own.
+    writeFileSync(generatedCert, pems.cert, { mode: 0o600 });
   } catch (error) {
     throw new HttpsCredentialsError(`Cannot write the generated certificate to ${certDir}: ${(error as Error).message}`);
   }

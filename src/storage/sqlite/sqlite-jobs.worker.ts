@@ -3,7 +3,7 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
 import { makePrivate } from './sqlite-connection.js';
-import type { SqliteJob, SqliteJobReply, SqliteJobResult } from './sqlite-jobs.js';
+import { restoreSourcePath, type SqliteJob, type SqliteJobReply, type SqliteJobResult } from './sqlite-jobs.js';
 import { applyMigrations, SCHEMA_VERSION } from './sqlite-migrations.js';
 
 /** Test-only: dies at the named step, as a power cut or kill -9 would. */
@@ -25,9 +25,11 @@ function sourceAtCurrentSchema(job: Extract<SqliteJob, { kind: 'restore' }>): { 
   } finally {
     probe.close();
   }
-  if (version > SCHEMA_VERSION) throw new Error(`the backup has schema version ${version}, newer than this server understands (${SCHEMA_VERSION})`);
+  if (version > SCHEMA_VERSION) {
+    throw Object.assign(new Error(`the backup has schema version ${version}, newer than this server understands (${SCHEMA_VERSION})`), { code: 'BACKUP_UNUSABLE' });
+  }
   if (version === SCHEMA_VERSION) return { file: job.source, temporary: false };
-  const copy = `${job.path}.restore-source`;
+  const copy = restoreSourcePath(job.path, process.pid);
   copyFileSync(job.source, copy);
   makePrivate(copy);
   const db = new Database(copy);

@@ -22,7 +22,7 @@ import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
 import { type IntegrityCheck, makePrivate, openSqliteDatabase } from './sqlite-connection.js';
 import { withBusyRetry } from './sqlite-errors.js';
 import { applyMigrations, ensureEmbeddingSpace, SCHEMA_VERSION } from './sqlite-migrations.js';
-import { runSqliteJob } from './sqlite-jobs.js';
+import { removeStaleRestoreSources, runSqliteJob } from './sqlite-jobs.js';
 
 interface MemoryRow {
   id: number;
@@ -179,6 +179,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
 
   /** Opens the file (checked, migrated, model verified) and prepares every statement afresh. */
   private connect(): void {
+    removeStaleRestoreSources(this.options.path);
     const db = openSqliteDatabase(this.options.path, {
       pragmas: this.options.pragmas,
       allowSharedStorage: this.options.allowSharedStorage ?? false,
