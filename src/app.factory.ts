@@ -1,14 +1,15 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
 import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
 import { RequestGate } from './auth/request-gate.js';
-import { HttpExceptionFilter } from './common/http-exception.filter.js';
+import { clientErrorResponse } from './common/http-error.mapper.js';
+import { HttpExceptionFilter, sendHttpError } from './common/http-exception.filter.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
 import { SERVICE_VERSION } from './common/package-info.js';
 import { RequestValidationPipe } from './common/request-validation.pipe.js';
@@ -109,6 +110,13 @@ export async function createApp(
   const adapter = new FastifyAdapter({
     bodyLimit: bodyLimit(config),
     logger: false,
+    // Router and HTTP-parser errors answer {detail} like every other error.
+    frameworkErrors: (error: Error, _request: FastifyRequest, reply: FastifyReply) => sendHttpError(reply, error, logger),
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error.code)!);
+      socket.destroy(error);
+    },
     trustProxy: fastifyTrustProxy(config.http.trustProxy),
     ...(https ? { https } : {}),
   });

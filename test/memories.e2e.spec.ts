@@ -172,6 +172,20 @@ for (const backend of TEST_BACKENDS) describe(`memories API on ${backend} (real 
     assert.equal((await api.get(`/api/memories/${emoji.body.content_hash}`)).body.content, 'a whole surrogate pair is fine: \u{1F600}');
   });
 
+  it('takes tag lists in a query string comma-separated or repeated; repeated values keep their commas', async () => {
+    const comma = await api.post('/api/memories', { content: 'a tag with a comma inside', tags: ['city:paris,france', 'geo'] });
+    const plain = await api.post('/api/memories', { content: 'tagged plainly', tags: ['geo', 'weather'] });
+    const repeated = await api.get('/api/memories?tag=weather&tag=city:paris,france&tag_match=any');
+    assert.equal(repeated.status, 200);
+    assert.deepEqual(new Set(repeated.body.memories.map((m: { content_hash: string }) => m.content_hash)), new Set([comma.body.content_hash, plain.body.content_hash]));
+    const bracketed = await api.get(`/api/memories?tag[]=${encodeURIComponent('city:paris,france')}`);
+    assert.equal(bracketed.body.total, 1);
+    assert.equal((await api.get('/api/memories?tag=geo,weather&tag_match=all')).body.total, 1);
+    const legacy = await api.get('/api/memories/search/tags?tags=weather&tags=city:paris,france');
+    assert.equal(legacy.body.memories.length, 2);
+    assert.equal((await api.get(`/api/memories?${Array.from({ length: 101 }, (_, i) => `tag=t${i}`).join('&')}`)).status, 400);
+  });
+
   it('deletes a memory, then 404s it', async () => {
     const stored = await api.post('/api/memories', { content: 'Delete me soon', tags: ['doomed'] });
     const hash: string = stored.body.content_hash;

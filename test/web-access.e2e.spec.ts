@@ -85,6 +85,19 @@ describe('a keyless loopback server cannot be used by web pages', () => {
     }
   });
 
+  it('an oversized URL or header block is answered 414 / 431 with a JSON detail', async () => {
+    const longSegment = await rawRequest(server.url, `/api/memories/${'a'.repeat(5000)}`);
+    assert.equal(longSegment.status, 414);
+    assert.match(longSegment.json.detail, /too long/);
+    const longUrl = await rawRequest(server.url, `/api/memories?tag=${'a'.repeat(70_000)}`);
+    assert.equal(longUrl.status, 431);
+    assert.match(longUrl.json.detail, /too large/);
+    const bigHeader = await rawRequest(server.url, '/api/memories', { headers: { 'x-filler': 'b'.repeat(20_000) } });
+    assert.equal(bigHeader.status, 431);
+    assert.equal(typeof bigHeader.json.detail, 'string');
+    assert.equal((await api.get('/api/health')).status, 200, 'the server is unharmed');
+  });
+
   it('an empty body with Content-Type: application/json is "no body": DELETE and backup work', async () => {
     const stored = await api.post('/api/memories', { content: 'to be deleted by an upstream client' });
     const hash = stored.body.content_hash as string;

@@ -38,7 +38,24 @@ const FASTIFY_MESSAGES: Record<string, { status: number; detail: string }> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { status: 415, detail: 'Unsupported Content-Type; send the body as application/json' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, detail: 'The request body is empty; send a JSON object' },
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, detail: 'Content-Length does not match the body' },
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, detail: 'A path segment of the URL is too long' },
+  FST_ERR_BAD_URL: { status: 400, detail: 'The URL is not valid (bad percent-encoding)' },
 };
+
+/**
+ * Answers for errors Node's HTTP parser reports before any route runs (raw socket writes, in the
+ * same {detail} shape as every other error).
+ */
+export function clientErrorResponse(code: string | undefined): string | null {
+  const [status, reason, detail] =
+    code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request line or headers are too large (16 KiB at most)']
+      : code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request took too long to arrive']
+        : [400, 'Bad Request', 'The request is not valid HTTP'];
+  const body = JSON.stringify({ detail });
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`;
+}
 
 /** The single mapping from any thrown error to an HTTP status and a {detail} JSON body. */
 export function toHttpError(error: unknown): HttpError {

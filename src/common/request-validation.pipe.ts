@@ -35,6 +35,24 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /**
+ * Query parameters as DTOs expect them: `api_key` (a credential accepted on every route) is
+ * removed, and PHP-style list names (`tag[]=a`) are read as the plain name.
+ */
+function normalizeQuery(query: Record<string, unknown>): Record<string, unknown> {
+  const normalized: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (key === 'api_key') continue;
+    if (key.endsWith('[]')) {
+      const name = key.slice(0, -2);
+      normalized[name] = [...[normalized[name] ?? []].flat(), ...[value].flat()];
+    } else {
+      normalized[key] = Array.isArray(normalized[key]) ? [...(normalized[key] as unknown[]), ...[value].flat()] : value;
+    }
+  }
+  return normalized;
+}
+
+/**
  * The one validation pipe: DTO whitelist with unknown fields rejected, errors as
  * {field, message} lists. The api_key query parameter is an auth credential accepted on every
  * route, so it is removed before a query DTO is checked.
@@ -74,10 +92,7 @@ export class RequestValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && depthOf(value) > MAX_BODY_DEPTH) {
       throw InvalidInputError.field('body', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
     }
-    if (metadata.type === 'query' && isPlainObject(value) && 'api_key' in value) {
-      const { api_key: _credential, ...rest } = value;
-      return super.transform(rest, metadata);
-    }
+    if (metadata.type === 'query' && isPlainObject(value)) return super.transform(normalizeQuery(value), metadata);
     if (metadata.type === 'body' && isDto && isPlainObject(value)) return this.transformKeepingFreeForm(value, metadata);
     return super.transform(value, metadata);
   }

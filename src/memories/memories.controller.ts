@@ -16,7 +16,7 @@ import { MemoryResponse, toMemoryResponse } from './dto/memory.response.js';
 import { StoreMemoryDto } from './dto/store-memory.dto.js';
 import { UpdateMemoryDto } from './dto/update-memory.dto.js';
 import { MemoriesService } from './memories.service.js';
-import { parseTagList } from './tags.js';
+import { normalizeTags } from './tags.js';
 
 const LEGACY_TAG_SEARCH_LIMIT = 1000;
 
@@ -64,7 +64,7 @@ export class MemoriesController {
     const result = await this.memories.list({
       page,
       pageSize,
-      tags: parseTagList(query.tag),
+      tags: normalizeTags(query.tag),
       tagMatch: query.tag_match ?? 'any',
       ...(query.memory_type === undefined ? {} : { memoryType: query.memory_type }),
     });
@@ -76,7 +76,7 @@ export class MemoriesController {
   @ApiOperation({ summary: 'Memories with any of the tags (older clients)' })
   async legacyTagSearch(@Query() query: LegacyTagSearchQuery): Promise<LegacyTagSearchResponse> {
     const memories = await this.memories.findByTags(
-      parseTagList(query.tags),
+      normalizeTags(query.tags),
       query.match_all === 'true' ? 'all' : 'any',
       LEGACY_TAG_SEARCH_LIMIT,
     );

@@ -2,6 +2,9 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
+import { QueryTagList } from './query-tag-list.decorator.js';
+
+const TAG_LIST_DESCRIPTION = 'Tags: comma-separated (tag=a,b) or repeated (tag=a&tag=b; repeated values are taken as they are, so tags with commas work)';
 
 export class ListMemoriesQuery {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
@@ -20,11 +23,10 @@ export class ListMemoriesQuery {
   @Max(INPUT_LIMITS.pageSize)
   page_size?: number;
 
-  @ApiPropertyOptional({ description: 'Comma-separated tags' })
+  @ApiPropertyOptional({ type: [String], description: TAG_LIST_DESCRIPTION })
   @IsOptional()
-  @IsString()
-  @MaxLength(20_000)
-  tag?: string;
+  @QueryTagList()
+  tag?: string[];
 
   @ApiPropertyOptional({ enum: ['any', 'all'], default: 'any' })
   @IsOptional()
@@ -39,10 +41,9 @@ export class ListMemoriesQuery {
 }
 
 export class LegacyTagSearchQuery {
-  @ApiProperty({ description: 'Comma-separated tags (any of them matches unless match_all=true)' })
-  @IsString()
-  @MaxLength(20_000)
-  tags!: string;
+  @ApiProperty({ type: [String], description: `${TAG_LIST_DESCRIPTION}; any of them matches unless match_all=true` })
+  @QueryTagList()
+  tags!: string[];
 
   @ApiPropertyOptional({ default: false })
   @IsOptional()
