@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every compiled test file with Node's test runner and ends with the plain summary line
-// "tests: N passed, N failed" taken from the runner's own counts.
+// "tests: N passed, N failed, N skipped" taken from the runner's own counts (cancelled tests,
+// e.g. a file that timed out, count as failed).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -44,11 +45,15 @@ child.on('close', (code) => {
   };
   const passed = count('pass');
   const failed = count('fail');
+  const cancelled = count('cancelled') ?? 0;
+  // Skipped tests and whole skipped suites (a suite skipped for lack of Chromium or PostgreSQL
+  // lists no tests, so the runner's own "skipped" count would miss it); each prints its reason.
+  const skipped = [...output.matchAll(/^\s*\u{FE63} /gmu)].length + (count('todo') ?? 0);
   console.log(`\n${files.length} test files: ${files.map((f) => relative('dist', f)).join(', ')}`);
   if (passed === null || failed === null) {
     console.log('tests: 0 passed, 1 failed');
     process.exit(code || 1);
   }
-  console.log(`tests: ${passed} passed, ${failed} failed`);
+  console.log(`tests: ${passed} passed, ${failed + cancelled} failed, ${skipped} skipped`);
   process.exit(code ?? 1);
 });

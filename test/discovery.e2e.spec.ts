@@ -15,7 +15,7 @@ const KEY = 'discovery-key';
 const namespace = createMulticastNamespace();
 if (namespace.name === null) console.log(`# discovery tests skipped: ${namespace.reason}`);
 
-describe('mDNS discovery inside a test-made network namespace', { skip: namespace.name === null }, () => {
+describe('mDNS discovery inside a test-made network namespace', { skip: namespace.name === null ? namespace.reason : false }, () => {
   const ns = namespace.name!;
   let dir: string;
   const servers: CliProcess[] = [];
@@ -34,8 +34,8 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     advertiser = spawn(command, [...prefix, join(CLI_PATH, '../../../test/helpers/advertise-only.js'), 'Memory Down', '9'], { stdio: ['ignore', 'pipe', 'inherit'] });
     advertiserExited = once(advertiser, 'exit');
     await once(advertiser.stdout!, 'data');
-    // Let the advertisements settle (probing and announcing take a moment).
-    await new Promise((r) => setTimeout(r, 1500));
+    // Each server has finished probing and announcing once its banner reports the advertisement.
+    await Promise.all(servers.map((s) => s.output('stderr', /mDNS advertisement: started/)));
   });
 
   after(async () => {
@@ -111,7 +111,7 @@ describe('where multicast is unavailable', () => {
     try {
       const server = spawnCli(['serve'], { MCP_MDNS_ENABLED: 'true', MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(dir, 'm.db') }, offline.name);
       await server.listening();
-      await new Promise((r) => setTimeout(r, 500));
+      await server.output('stderr', /Press Ctrl\+C to stop/);
       server.child.kill('SIGTERM');
       assert.equal(await server.exited(), 0);
       const warnings = server.stdout().split('\n').filter((l) => /mDNS advertisement unavailable/.test(l));

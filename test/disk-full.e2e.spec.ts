@@ -54,10 +54,15 @@ describe('disk full', { skip: cannotMount ?? false }, () => {
       assert.equal(search.status, 200);
       assert.equal(search.body.results[0].memory.content_hash, first.body.content_hash);
       assert.equal((await api.get('/api/memories?tag=before')).body.total, 1);
+      // Health says what the writers experience.
+      const degraded = (await api.get('/api/health')).body;
+      assert.equal(degraded.status, 'degraded');
+      assert.match(degraded.write_failure, /disk .* full/);
 
       rmSync(filler);
       const after = await api.post('/api/memories', { content: 'stored after space was freed' });
       assert.equal(after.status, 200, JSON.stringify(after.body));
+      assert.equal((await api.get('/api/health')).body.status, 'healthy', 'healthy again once writes succeed');
       for (const hash of stored) assert.equal((await api.get(`/api/memories/${hash}`)).status, 200);
       const total = (await api.get('/api/health')).body.statistics.total_memories;
       assert.equal(total, stored.length + 2);

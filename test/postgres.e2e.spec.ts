@@ -35,7 +35,7 @@ async function replicas(url: string, count = 2): Promise<TestServer[]> {
   return Promise.all(Array.from({ length: count }, () => startTestServer({ env })));
 }
 
-describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRES_URL === null }, () => {
+describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRES_URL === null ? POSTGRES_SKIP_REASON : false }, () => {
   it('two replicas starting together migrate once; both serve the same data', async () => {
     const db = await createTestDatabase();
     const [a, b] = await replicas(db.url);
@@ -161,7 +161,7 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
   });
 });
 
-describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST_POSTGRES_URL === null }, () => {
+describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST_POSTGRES_URL === null ? POSTGRES_SKIP_REASON : false }, () => {
   it('a store on replica process A reaches an SSE client of replica process B; a client resuming on the other replica gets exactly what it missed', async () => {
     const db = await createTestDatabase();
     const [a, b] = await replicaProcesses(db.url);
@@ -203,7 +203,7 @@ describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST
   });
 });
 
-describe('mcp-memory migrate between SQLite and PostgreSQL', { skip: TEST_POSTGRES_URL === null }, () => {
+describe('mcp-memory migrate between SQLite and PostgreSQL', { skip: TEST_POSTGRES_URL === null ? POSTGRES_SKIP_REASON : false }, () => {
   it('copies memories with their vectors both ways, resumably, and verifies the counts', async () => {
     const db = await createTestDatabase();
     const sqlite = await startTestServer();

@@ -69,21 +69,6 @@ export class RequestValidationPipe extends ValidationPipe {
     });
   }
 
-  /**
-   * Only `__proto__` keys are removed (a query string can carry one; JSON bodies with one are
-   * refused by the parser). Keys named `constructor` or `prototype` are data: metadata keeps
-   * them, and a DTO that does not declare them refuses them as unknown fields.
-   */
-  protected override stripProtoKeys(value: unknown): void {
-    const stack: unknown[] = [value];
-    while (stack.length > 0) {
-      const current = stack.pop();
-      if (typeof current !== 'object' || current === null) continue;
-      if (Object.hasOwn(current, '__proto__')) delete (current as Record<string, unknown>)['__proto__'];
-      stack.push(...Object.values(current));
-    }
-  }
-
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const isDto = metadata.metatype !== undefined && this.toValidate(metadata);
     if (metadata.type === 'body' && isDto && !isPlainObject(value)) {
@@ -99,7 +84,9 @@ export class RequestValidationPipe extends ValidationPipe {
 
   /**
    * Free-form JSON properties (@KeepAsSent) are validated as stand-ins of the same kind ({} or
-   * []) and then given to the DTO exactly as parsed.
+   * []) and then given to the DTO exactly as parsed: the framework's prototype-key stripping and
+   * class-transformer (which drop or choke on keys named constructor, toString, ...) only ever
+   * see the stand-ins. Everywhere else those keys are stripped as usual.
    */
   private async transformKeepingFreeForm(value: Record<string, unknown>, metadata: ArgumentMetadata): Promise<unknown> {
     const kept = keptAsSent(metadata.metatype!).filter((key) => Object.hasOwn(value, key));

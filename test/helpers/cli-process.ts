@@ -10,6 +10,8 @@ export interface CliProcess {
   stderr(): string;
   /** Resolves with the server URL once the start-up log line appears. */
   listening(timeoutMs?: number): Promise<string>;
+  /** Resolves once the stream's output matches; rejects after the timeout or if the process exits first. */
+  output(stream: 'stdout' | 'stderr', pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Resolves with the exit code (or signal name). */
   exited(): Promise<number | string>;
 }
@@ -39,7 +41,27 @@ export function spawnCli(args: string[], env: Record<string, string>, netns?: st
     stdout: () => out,
     stderr: () => err,
     exited: () => exit,
-    listening: (timeoutMs = 30_000) =>
+    output: (stream, pattern, timeoutMs = 120_000) =>
+      new Promise((resolveMatch, reject) => {
+        const source = stream === 'stdout' ? child.stdout! : child.stderr!;
+        const text = (): string => (stream === 'stdout' ? out : err);
+        const timer = setTimeout(() => reject(new Error(`${pattern} did not appear on ${stream} in ${timeoutMs} ms: ${text()}`)), timeoutMs);
+        const check = (): void => {
+          if (!pattern.test(text())) return;
+          clearTimeout(timer);
+          source.off('data', check);
+          resolveMatch();
+        };
+        source.on('data', check);
+        void exit.then((code) => {
+          if (pattern.test(text())) return;
+          clearTimeout(timer);
+          reject(new Error(`exited with ${code} before ${pattern} appeared; ${stream}: ${text()}`));
+        });
+        check();
+      }),
+    // Generous: start-up loads the model and may share two cores with a whole test suite.
+    listening: (timeoutMs = 120_000) =>
       new Promise((resolveUrl, reject) => {
         const timer = setTimeout(() => reject(new Error(`no start-up line in ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
         const check = (): void => {
