@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } from './env-readers.js';
 import { type LogLevel, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
+import { readSearchConfig, type SearchConfig } from './search-config.js';
 import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
 
 export { LOG_LEVELS, type LogLevel } from './log-level.js';
@@ -41,6 +42,7 @@ export interface AppConfig {
     readonly changeLog: { readonly maxRows: number; readonly maxBytes: number };
   };
   readonly embeddings: { readonly model: string; readonly modelsDir: string | null };
+  readonly search: SearchConfig;
   readonly limits: { readonly maxContentBytes: number };
   readonly events: {
     readonly heartbeatSeconds: number;
@@ -236,6 +238,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       model: read(env, 'MCP_EMBEDDING_MODEL') ?? DEFAULT_EMBEDDING_MODEL,
       modelsDir: modelsDir === undefined ? null : resolve(modelsDir),
     }),
+    search: readSearchConfig(env),
     limits: Object.freeze({
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
     }),

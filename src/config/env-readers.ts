@@ -50,3 +50,12 @@ export function readChoice<T extends string>(env: Env, name: string, choices: re
   if (choice === undefined) throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${raw}"`);
   return choice;
 }
+
+export function readFloat(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$|^\.\d+$/.test(raw)) throw new ConfigError(name, `must be a number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}

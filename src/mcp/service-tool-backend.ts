@@ -35,7 +35,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
   }
 
   async retrieve(query: string, nResults: number, similarityThreshold?: number): Promise<ScoredMemory[]> {
-    return scored(await this.search.semantic({ query, limit: nResults, threshold: similarityThreshold }));
+    return scored((await this.search.search({ query, limit: nResults, threshold: similarityThreshold })).hits);
   }
 
   async searchByTag(tags: string[], matchAll: boolean): Promise<ScoredMemory[]> {

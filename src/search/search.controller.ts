@@ -8,6 +8,12 @@ import { SearchResponse } from './dto/search-responses.js';
 import { type SearchHit, SearchService } from './search.service.js';
 
 const DEFAULT_RESULTS = 10;
+
+const SEARCH_DESCRIPTION =
+  'hybrid: a keyword (full-text, stemmed) search and a meaning (vector) search over the same filters, fused by reciprocal rank ' +
+  '(or weighted scores, MCP_HYBRID_FUSION_METHOD); semantic: meaning only; keyword: words only (no model call, similarity_score 0). ' +
+  'similarity_score is always the cosine to the query (similarity_threshold applies to it, except in keyword mode); keyword_score is ' +
+  'relative to the best keyword hit; fused_score orders hybrid results; relevance_reason says which legs matched.';
 const DEFAULT_TAG_RESULTS = 100;
 
 function respond(
@@ -21,7 +27,9 @@ function respond(
     results: hits.map((hit) => ({
       memory: toMemoryResponse(hit.memory),
       similarity_score: hit.similarity,
-      ...(withRelevanceScore ? { relevance_score: hit.similarity } : {}),
+      ...(withRelevanceScore ? { relevance_score: hit.fusedScore ?? hit.keywordScore ?? hit.similarity } : {}),
+      keyword_score: hit.keywordScore,
+      fused_score: hit.fusedScore,
       relevance_reason: hit.reason,
     })),
     total_found: hits.length,
@@ -40,30 +48,36 @@ export class SearchController {
   @Post()
   @HttpCode(200)
   @ApiOkResponse({ type: SearchResponse })
-  @ApiOperation({ summary: 'Semantic search: memories nearest in meaning, best first' })
+  @ApiOperation({
+    summary: 'Search by text: hybrid (keywords and meaning fused, the default), semantic or keyword',
+    description: SEARCH_DESCRIPTION,
+  })
   async semantic(@Body() dto: SemanticSearchDto): Promise<SearchResponse> {
     const started = performance.now();
-    const hits = await this.search.semantic({
+    const { hits, mode } = await this.search.search({
       query: dto.query,
       limit: dto.n_results ?? DEFAULT_RESULTS,
       threshold: dto.similarity_threshold,
       tags: dto.tags,
       timeFilter: dto.time_filter,
+      mode: dto.mode,
     });
-    return respond(dto.query, 'semantic', started, hits);
+    return respond(dto.query, mode, started, hits);
   }
 
   @Get()
   @ApiOkResponse({ type: SearchResponse })
-  @ApiOperation({ summary: 'Semantic search for GET clients (results also carry relevance_score)' })
+  @ApiOperation({ summary: 'The same search for GET clients (results also carry relevance_score)', description: SEARCH_DESCRIPTION })
   async semanticGet(@Query() query: SemanticSearchQuery): Promise<SearchResponse> {
     const started = performance.now();
-    const hits = await this.search.semantic({
+    const { hits, mode } = await this.search.search({
       query: query.q,
       limit: query.n_results ?? DEFAULT_RESULTS,
       threshold: query.similarity_threshold,
+      tags: query.tags,
+      mode: query.mode,
     });
-    return respond(query.q, 'semantic', started, hits, true);
+    return respond(query.q, mode, started, hits, true);
   }
 
   @Post('by-tag')

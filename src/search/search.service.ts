@@ -1,6 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
 import { echo, MAX_TIME_PHRASE_LENGTH } from '../common/input-limits.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import type { SearchMode } from '../config/search-config.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import {
@@ -10,12 +13,21 @@ import {
   type MemoryRepository,
   type TagMatch,
 } from '../storage/memory-repository.js';
+import { type Candidate, fuse } from './fusion.js';
+import { keywordTerms, matchedTerms } from './keyword-terms.js';
+import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
 import { parseTimeRange } from './time-range.parser.js';
+
+export type { SearchMode };
 
 export interface SearchHit {
   memory: Memory;
-  /** 0..1: cosine similarity clamped at 0 for semantic hits; 1 for exact tag/time matches. */
+  /** 0..1: cosine similarity clamped at 0 (0 in keyword mode); 1 for exact tag/time matches. */
   similarity: number;
+  /** The keyword leg's score relative to its best hit (0..1], or null when keywords did not match. */
+  keywordScore: number | null;
+  /** The fused ranking score (hybrid only). */
+  fusedScore: number | null;
   reason: string;
 }
 
@@ -25,6 +37,13 @@ export interface SemanticSearchOptions {
   threshold?: number | null;
   tags?: readonly string[] | null;
   timeFilter?: string | null;
+  /** Defaults to the configured mode (hybrid unless MCP_HYBRID_SEARCH_ENABLED=false). */
+  mode?: SearchMode | null;
+}
+
+export interface SearchOutcome {
+  hits: SearchHit[];
+  mode: SearchMode;
 }
 
 export interface TagSearchOptions {
@@ -47,25 +66,44 @@ export function similarityFromDistance(distance: number): number {
 
 @Injectable()
 export class SearchService {
+  private readonly logger = new Logger('Search');
+  private readonly queryEmbeddings: QueryEmbeddingCache;
+
   constructor(
     @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
-    @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
-  ) {}
+    @Inject(EMBEDDING_PROVIDER) embeddings: EmbeddingProvider,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.queryEmbeddings = new QueryEmbeddingCache(embeddings, config.search.queryCacheSize);
+  }
 
-  async semantic(options: SemanticSearchOptions): Promise<SearchHit[]> {
+  /** Search by text in the requested mode: meaning, keywords, or both fused. */
+  async search(options: SemanticSearchOptions): Promise<SearchOutcome> {
+    const mode = options.mode ?? this.config.search.defaultMode;
     const tags = normalizeTags(options.tags);
     const filter: MemoryFilter = {
       ...(tags.length > 0 ? { tags: { tags, match: 'any' as const } } : {}),
       ...this.timeFilter(options.timeFilter, 'time_filter'),
     };
-    const [vector] = await this.embeddings.embed([options.query]);
-    return this.nearest(vector!, filter, options.limit, options.threshold ?? 0);
+    const hits =
+      mode === 'semantic'
+        ? await this.semanticHits(options.query, filter, options.limit)
+        : mode === 'keyword'
+          ? await this.keywordHits(options.query, filter, options.limit)
+          : await this.hybridHits(options.query, filter, options.limit);
+    const threshold = options.threshold ?? 0;
+    return { hits: hits.filter((hit) => hit.similarity >= threshold || mode === 'keyword'), mode };
+  }
+
+  queryCacheStats(): QueryCacheStats {
+    return this.queryEmbeddings.stats();
   }
 
   async similarTo(contentHash: string, limit: number): Promise<SearchHit[]> {
     const vector = await this.repository.findEmbedding(contentHash);
     if (!vector) throw new MemoryNotFoundError(contentHash);
-    return this.nearest(vector, { excludeHash: contentHash }, limit, 0);
+    const scored = await this.repository.searchByVector(vector, { excludeHash: contentHash }, limit);
+    return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
   }
 
   async byTags(options: TagSearchOptions): Promise<SearchHit[]> {
@@ -74,28 +112,91 @@ export class SearchService {
     const filter: MemoryFilter = { tags: { tags, match: options.match }, ...this.timeFilter(options.timeFilter, 'time_filter') };
     const page = await this.repository.list(filter, 0, options.limit);
     const reason = `Tags (${options.match}): ${tags.join(', ')}`;
-    return page.memories.map((memory) => ({ memory, similarity: 1, reason }));
+    return page.memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason }));
   }
 
+  /** Memories from a time phrase; with a semantic query, ranked by it (hybrid by default). */
   async byTime(options: TimeSearchOptions): Promise<SearchHit[]> {
     if (options.phrase.trim() === '') throw InvalidInputError.field('query', 'give a time expression such as "yesterday" or "last week"');
     const filter = this.timeFilter(options.phrase, 'query');
     if (options.semanticQuery) {
-      const [vector] = await this.embeddings.embed([options.semanticQuery]);
-      return this.nearest(vector!, filter, options.limit, 0);
+      const mode = this.config.search.defaultMode;
+      return mode === 'hybrid' ? this.hybridHits(options.semanticQuery, filter, options.limit) : this.semanticHits(options.semanticQuery, filter, options.limit);
     }
     const page = await this.repository.list(filter, 0, options.limit);
-    return page.memories.map((memory) => ({ memory, similarity: 1, reason: `Time: ${options.phrase}` }));
+    return page.memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: `Time: ${options.phrase}` }));
   }
 
-  private async nearest(vector: Float32Array, filter: MemoryFilter, limit: number, threshold: number): Promise<SearchHit[]> {
+  private async semanticHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+    const vector = await this.queryEmbeddings.embed(query);
     const scored = await this.repository.searchByVector(vector, filter, limit);
-    return scored
-      .map(({ memory, distance }) => {
-        const similarity = similarityFromDistance(distance);
-        return { memory, similarity, reason: `Semantic similarity ${similarity.toFixed(3)}` };
-      })
-      .filter((hit) => hit.similarity >= threshold);
+    return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
+  }
+
+  private async keywordHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+    const terms = keywordTerms(query);
+    const hits = await this.repository.searchByKeywords(terms, filter, limit);
+    const best = hits[0]?.score ?? 0;
+    return hits.map(({ memory, score }) => {
+      const matched = matchedTerms(terms, memory.content, memory.tags);
+      return {
+        memory,
+        similarity: 0,
+        keywordScore: relativeScore(score, best),
+        fusedScore: null,
+        reason: `keywords: ${matched.length > 0 ? matched.join(', ') : terms.join(', ')}`,
+      };
+    });
+  }
+
+  /**
+   * Both legs over the same filter, top `candidates` each, fused. Keyword hits that the semantic
+   * leg did not return still get their true cosine (the keyword query computes it), so
+   * similarity_score means the same in every mode.
+   */
+  private async hybridHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+    const started = performance.now();
+    const terms = keywordTerms(query);
+    const vector = await this.queryEmbeddings.embed(query);
+    const embedded = performance.now();
+    const n = Math.max(this.config.search.candidates, limit);
+    const [semantic, keyword] = await Promise.all([
+      this.repository.searchByVector(vector, filter, n),
+      this.repository.searchByKeywords(terms, filter, n, vector),
+    ]);
+    const candidates = new Map<string, Candidate>();
+    semantic.forEach(({ memory, distance }, i) => {
+      candidates.set(memory.contentHash, { memory, similarity: similarityFromDistance(distance), semanticRank: i + 1, keywordRank: null, keywordScore: null });
+    });
+    const best = keyword[0]?.score ?? 0;
+    keyword.forEach(({ memory, score, distance }, i) => {
+      const known = candidates.get(memory.contentHash);
+      const keywordPart = { keywordRank: i + 1, keywordScore: relativeScore(score, best) };
+      if (known) Object.assign(known, keywordPart);
+      else candidates.set(memory.contentHash, { memory, similarity: distance === null ? null : similarityFromDistance(distance), semanticRank: null, ...keywordPart });
+    });
+    // Identifiers in the question (a port, host, error code, version, CONSTANT_NAME) are decisive:
+    // memories that contain them whole get a boost worth a first place in the keyword leg.
+    const identifiers = terms.filter(isIdentifier);
+    for (const c of candidates.values()) {
+      if (identifiers.length > 0) c.identifierMatch = identifiers.filter((id) => containsIdentifier(c.memory, id)).length / identifiers.length;
+    }
+    const fused = fuse(candidates.values(), this.config.search.fusion).slice(0, limit);
+    this.logger.debug({
+      msg: 'hybrid search',
+      embed_ms: Math.round((embedded - started) * 10) / 10,
+      legs_ms: Math.round((performance.now() - embedded) * 10) / 10,
+      semantic_candidates: semantic.length,
+      keyword_candidates: keyword.length,
+      terms: terms.length,
+    });
+    return fused.map((c) => {
+      const similarity = c.similarity ?? 0;
+      const parts: string[] = [];
+      if (c.semanticRank !== null) parts.push(`semantic ${similarity.toFixed(2)}`);
+      if (c.keywordRank !== null) parts.push(`keywords: ${matchedTerms(terms, c.memory.content, c.memory.tags).join(', ') || terms.join(', ')}`);
+      return { memory: c.memory, similarity, keywordScore: c.keywordScore, fusedScore: c.fusedScore, reason: parts.join('; ') };
+    });
   }
 
   private timeFilter(phrase: string | null | undefined, field: string): Pick<MemoryFilter, 'createdFrom' | 'createdBefore'> {
@@ -112,4 +213,32 @@ export class SearchService {
     }
     return { createdFrom: range.start.getTime() / 1000, createdBefore: range.end.getTime() / 1000 };
   }
+}
+
+function semanticHit(memory: Memory, similarity: number): SearchHit {
+  return { memory, similarity, keywordScore: null, fusedScore: null, reason: `semantic ${similarity.toFixed(2)}` };
+}
+
+/** A term that names something exactly: it has a digit, or punctuation inside (host, port, code, version, CONSTANT_NAME). */
+function isIdentifier(term: string): boolean {
+  return !term.includes(' ') && (/\p{N}/u.test(term) || /[\p{L}\p{N}][._:/@#-][\p{L}\p{N}]/u.test(term) || /_/u.test(term));
+}
+
+function containsIdentifier(memory: Memory, identifier: string): boolean {
+  const text = `${memory.content} ${memory.tags.join(' ')}`.toLowerCase();
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf(identifier, from);
+    if (at === -1) return false;
+    // Whole identifier only: "8051" is not found inside "18051".
+    const before = text[at - 1];
+    const after = text[at + identifier.length];
+    if ((before === undefined || !/[\p{L}\p{N}]/u.test(before)) && (after === undefined || !/[\p{L}\p{N}]/u.test(after))) return true;
+    from = at + 1;
+  }
+}
+
+/** A keyword score relative to the best of its list: 1 for the best, less for the rest. */
+function relativeScore(score: number, best: number): number {
+  return best > 0 ? Math.round((score / best) * 1e4) / 1e4 : 0;
 }

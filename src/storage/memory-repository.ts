@@ -45,6 +45,15 @@ export interface ScoredMemory {
   distance: number;
 }
 
+/** A keyword (full-text) hit. */
+export interface KeywordHit {
+  memory: Memory;
+  /** The backend's relevance (SQLite: -bm25; PostgreSQL: ts_rank_cd), higher is better; compare within one result list only. */
+  score: number;
+  /** Cosine distance to the query vector given, when one was given. */
+  distance: number | null;
+}
+
 export interface MemoryPatch {
   tags?: string[];
   memoryType?: string | null;
@@ -100,6 +109,12 @@ export interface MemoryRepository {
   delete(contentHash: string): Promise<boolean>;
   /** Nearest first, limited to memories matching the filter. */
   searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
+  /**
+   * Full-text search: memories matching any of `terms` (words or phrases, taken literally, never
+   * as query syntax) in content or tags, best first, limited to the filter. With `embedding`,
+   * each hit also carries its cosine distance to it.
+   */
+  searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]>;
   findEmbedding(contentHash: string): Promise<Float32Array | null>;
   tagCounts(): Promise<TagCount[]>;
   statistics(): Promise<StorageStatistics>;

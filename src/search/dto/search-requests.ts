@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   IsBoolean,
+  IsIn,
   IsInt,
   IsNotEmpty,
   IsNumber,
@@ -11,9 +12,15 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import type { SearchMode } from '../../config/search-config.js';
 import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
+import { QueryTagList } from '../../memories/dto/query-tag-list.decorator.js';
+
+export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword'];
 import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
 
+
+const MODE_DESCRIPTION = 'hybrid (keywords + meaning), semantic (meaning only) or keyword (words only); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
 
 export class SemanticSearchDto {
   @ApiProperty({ description: 'What to look for, in plain words' })
@@ -53,6 +60,11 @@ export class SemanticSearchDto {
   @Min(0)
   @Max(1)
   quality_boost?: number | null;
+
+  @ApiPropertyOptional({ enum: SEARCH_MODES, nullable: true, description: MODE_DESCRIPTION })
+  @IsOptional()
+  @IsIn(SEARCH_MODES)
+  mode?: SearchMode | null;
 }
 
 export class SemanticSearchQuery {
@@ -77,6 +89,16 @@ export class SemanticSearchQuery {
   @Min(0)
   @Max(1)
   similarity_threshold?: number;
+
+  @ApiPropertyOptional({ enum: SEARCH_MODES, description: MODE_DESCRIPTION })
+  @IsOptional()
+  @IsIn(SEARCH_MODES)
+  mode?: SearchMode;
+
+  @ApiPropertyOptional({ type: [String], description: 'Only memories with any of these tags (comma-separated or repeated)' })
+  @IsOptional()
+  @QueryTagList()
+  tags?: string[];
 }
 
 /** Older clients send tags as one comma-separated string; both forms are accepted. */

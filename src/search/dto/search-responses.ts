@@ -5,13 +5,19 @@ export class SearchResultResponse {
   @ApiProperty({ type: MemoryResponse })
   memory!: MemoryResponse;
 
-  @ApiProperty({ minimum: 0, maximum: 1, description: 'Cosine similarity clamped to 0..1 (1 for tag and time matches)' })
+  @ApiProperty({ minimum: 0, maximum: 1, description: 'Cosine similarity to the query clamped to 0..1 (0 in keyword mode; 1 for tag and time matches)' })
   similarity_score!: number;
 
-  @ApiPropertyOptional({ description: 'Same as similarity_score (GET /api/search only)' })
+  @ApiPropertyOptional({ description: 'GET /api/search only: fused_score in hybrid mode, keyword_score in keyword mode, else similarity_score' })
   relevance_score?: number;
 
-  @ApiProperty({ example: 'Semantic similarity 0.83' })
+  @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 1, description: 'Keyword relevance relative to the best keyword hit; null when the keywords did not match' })
+  keyword_score!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'The fused score that orders hybrid results (reciprocal rank fusion by default); null in other modes' })
+  fused_score!: number | null;
+
+  @ApiProperty({ example: 'semantic 0.61; keywords: staging' })
   relevance_reason!: string;
 }
 
@@ -25,7 +31,7 @@ export class SearchResponse {
   @ApiProperty()
   query!: string;
 
-  @ApiProperty({ enum: ['semantic', 'tag', 'time', 'similar'] })
+  @ApiProperty({ enum: ['hybrid', 'semantic', 'keyword', 'tag', 'time', 'similar'], description: 'Which search ran' })
   search_type!: string;
 
   @ApiProperty()

@@ -6,6 +6,7 @@ import {
   applyPatch,
   type InsertOutcome,
   type JsonObject,
+  type KeywordHit,
   type Memory,
   type MemoryFilter,
   type MemoryPage,
@@ -211,6 +212,27 @@ export class PostgresMemoryRepository implements MemoryRepository {
       [...where.params, pgvector.toSql(Array.from(embedding)), limit],
     );
     return rows.map((row) => ({ memory: toMemory(row), distance: Number(row.distance) }));
+  }
+
+  async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]> {
+    if (terms.length === 0) return [];
+    const where = this.whereClause(filter);
+    const params: unknown[] = [...where.params];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    // Each term is a bound parameter turned into a phrase query: never tsquery syntax.
+    const query = terms.map((term) => `phraseto_tsquery('english', ${param(term)})`).join(' || ');
+    const distance = embedding === undefined ? 'NULL' : `m.embedding <=> ${param(pgvector.toSql(Array.from(embedding)))}`;
+    const rows = await this.query<MemoryRow & { score: number; distance: number | null }>(
+      `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score, ${distance} AS distance
+       FROM memories m, (SELECT ${query} AS query) q
+       WHERE m.search_vector @@ q.query ${where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`}
+       ORDER BY score DESC, m.created_at DESC LIMIT ${param(limit)}`,
+      params,
+    );
+    return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score), distance: row.distance === null ? null : Number(row.distance) }));
   }
 
   async findEmbedding(contentHash: string): Promise<Float32Array | null> {

@@ -37,6 +37,14 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE memories ALTER COLUMN metadata TYPE json USING metadata::json;
   `,
+  // The keyword index: a generated tsvector (english configuration: stemming and stop words;
+  // content weighs A, tags B) with a GIN index. Existing rows are indexed as the column is added.
+  `
+  ALTER TABLE memories ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english'::regconfig, content), 'A') || setweight(to_tsvector('english'::regconfig, tags::text), 'B')
+  ) STORED;
+  CREATE INDEX memories_search_vector ON memories USING gin (search_vector);
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -8,6 +8,7 @@ import {
   applyPatch,
   type InsertOutcome,
   type JsonObject,
+  type KeywordHit,
   type Memory,
   type MemoryFilter,
   type MemoryPage,
@@ -355,6 +356,28 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
           .map((hit) => ({ memory: toMemory(hit.row), distance: hit.distance }));
       })(),
     );
+  }
+
+  searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]> {
+    if (terms.length === 0) return Promise.resolve([]);
+    // Every term is an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax.
+    const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
+    const where = this.whereClause(filter);
+    const conditions = where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`;
+    const distance = embedding === undefined ? 'NULL' : 'vec_distance_cosine(e.embedding, @vector)';
+    return this.run(() => {
+      // Content weighs twice what tags do in BM25.
+      const statement = this.filteredStatement(
+        `SELECT m.*, -bm25(memory_fts, 1.0, 0.5) AS score, ${distance} AS distance
+         FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
+         ${embedding === undefined ? '' : 'JOIN memory_embeddings e ON e.rowid = m.id'}
+         WHERE memory_fts MATCH @match ${conditions}
+         ORDER BY score DESC, m.created_at DESC LIMIT @limit`,
+      );
+      const params = { ...where.params, match, limit, ...(embedding === undefined ? {} : { vector: toVectorBlob(embedding) }) };
+      const rows = statement.all(params) as (MemoryRow & { score: number; distance: number | null })[];
+      return rows.map((row) => ({ memory: toMemory(row), score: row.score, distance: row.distance }));
+    });
   }
 
   findEmbedding(contentHash: string): Promise<Float32Array | null> {

@@ -40,6 +40,27 @@ const MIGRATIONS: readonly string[] = [
     created_at   REAL NOT NULL
   );
   `,
+  // v3: the keyword index (FTS5 over content and tags, Porter stemming, diacritics folded). It is
+  // an external-content table kept in step by triggers, so every writer (any process) updates it
+  // in the transaction of its write; existing memories are indexed by the rebuild.
+  `
+  CREATE VIRTUAL TABLE memory_fts USING fts5(
+    content, tags,
+    content='memories', content_rowid='id',
+    tokenize='porter unicode61 remove_diacritics 2'
+  );
+  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
+  END;
+  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
+  END;
+  CREATE TRIGGER memories_fts_update AFTER UPDATE OF content, tags ON memories BEGIN
+    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
+    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
+  END;
+  INSERT INTO memory_fts (memory_fts) VALUES ('rebuild');
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,49 @@
+import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
+
+export interface QueryCacheStats {
+  size: number;
+  capacity: number;
+  hits: number;
+  misses: number;
+  /** hits / (hits + misses), 0 before the first lookup. */
+  hitRatio: number;
+}
+
+/**
+ * Query embeddings by normalized text (white space collapsed), least recently used out: a
+ * repeated query costs no model call. Concurrent misses for the same text share one call.
+ */
+export class QueryEmbeddingCache {
+  private readonly entries = new Map<string, Promise<Float32Array>>();
+  private hits = 0;
+  private misses = 0;
+
+  constructor(
+    private readonly provider: EmbeddingProvider,
+    readonly capacity: number,
+  ) {}
+
+  embed(query: string): Promise<Float32Array> {
+    const key = query.trim().replace(/\s+/gu, ' ');
+    const cached = this.entries.get(key);
+    if (cached !== undefined) {
+      this.hits += 1;
+      this.entries.delete(key);
+      this.entries.set(key, cached);
+      return cached;
+    }
+    this.misses += 1;
+    const pending = this.provider.embed([key]).then(([vector]) => vector!);
+    if (this.capacity === 0) return pending;
+    this.entries.set(key, pending);
+    // A failed call is not remembered.
+    pending.catch(() => this.entries.get(key) === pending && this.entries.delete(key));
+    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    return pending;
+  }
+
+  stats(): QueryCacheStats {
+    const lookups = this.hits + this.misses;
+    return { size: this.entries.size, capacity: this.capacity, hits: this.hits, misses: this.misses, hitRatio: lookups === 0 ? 0 : this.hits / lookups };
+  }
+}
