@@ -50,3 +50,41 @@ describe(`property-based fuzzing of every OpenAPI route (${RUNS} runs each)`, ()
     assert.equal(facts.orphanTags, 0);
   });
 });
+
+describe(`search text is never query syntax (${RUNS * 20} random queries per mode, both backends' syntax characters)`, () => {
+  let server: TestServer;
+
+  before(async () => {
+    server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    const api = new ApiClient(server.url, KEY);
+    for (const content of ['The staging database is rebuilt on Mondays', 'NEAR the release "train" AND the branch', 'Café crème at 3pm: ask Zoë']) {
+      await api.post('/api/memories', { content, tags: ['seed'] });
+    }
+  });
+
+  after(async () => {
+    await server.cleanup();
+  });
+
+  it('answers any text with 200 or a 400 naming the query, in keyword and hybrid mode', async () => {
+    const api = new ApiClient(server.url, KEY);
+    // Pieces of FTS5 and tsquery syntax mixed with words, emoji and arbitrary unicode.
+    const syntax = fc.constantFrom('"', "'", '*', '^', '-', '+', ':', '(', ')', '{', '}', 'NEAR(', 'NEAR', 'AND', 'OR', 'NOT', '&', '|', '!', '<->', '\\', '\u0000', '🙂', '👩‍💻', 'é', 'ﬁ');
+    const words = fc.constantFrom('staging', 'release', 'train', 'café', 'zoë', 'database', '3pm', 'content', 'tags');
+    const query = fc.oneof(
+      fc.array(fc.oneof(syntax, words), { minLength: 1, maxLength: 12 }).map((parts) => parts.join(fc.sample(fc.constantFrom(' ', '', '  '), 1)[0])),
+      fc.string({ unit: 'grapheme', minLength: 1, maxLength: 60 }),
+      fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }),
+    );
+    for (const mode of ['keyword', 'hybrid']) {
+      await fc.assert(
+        fc.asyncProperty(query, async (text) => {
+          const res = await api.post('/api/search', { query: text, mode, n_results: 5 });
+          if (res.status === 400) return res.body.errors?.[0]?.field === 'query';
+          return res.status === 200 && Array.isArray(res.body.results);
+        }),
+        { numRuns: RUNS * 20 },
+      );
+    }
+  });
+});

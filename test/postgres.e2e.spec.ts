@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { POSTGRES_SCHEMA_VERSION } from '../src/storage/postgres/postgres-migrations.js';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { contentHash } from '../src/memories/content-hash.js';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { spawnCli } from './helpers/cli-process.js';
@@ -158,6 +160,48 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
       startTestServer({ env: { MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: 'postgres://nobody:secret@127.0.0.1:1/none' } }),
       (error: Error) => /PostgreSQL database at postgres:\/\/nobody:\*\*\*@127\.0\.0\.1:1\/none/.test(error.message) && !error.message.includes('secret'),
     );
+  });
+});
+
+describe('a PostgreSQL database from the previous release (schema v2) is upgraded on open', { skip: TEST_POSTGRES_URL === null ? POSTGRES_SKIP_REASON : false }, () => {
+  it('adds the keyword index over the existing memories and keeps their metadata', async () => {
+    const db = await createTestDatabase();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      await client.query(readFileSync('test/fixtures/postgres-v2.sql', 'utf8'));
+      const rows = [
+        ['The staging database is rebuilt every Monday at 6am', ['ops', 'staging'], { owner: 'ops' }],
+        ['Error ERR-4012 from billing-api means the card issuer timed out', ['billing'], { z: 1, a: 2 }],
+        ['The release train leaves every second Thursday', ['release'], {}],
+      ] as const;
+      for (const [i, [content, tags, metadata]] of rows.entries()) {
+        const vector = Array.from({ length: 512 }, (_, d) => (d === i ? 1 : 0));
+        const inserted = await client.query(
+          `INSERT INTO memories (content_hash, content, tags, metadata, created_at, updated_at, embedding) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id`,
+          [contentHash(content), content, JSON.stringify(tags), JSON.stringify(metadata), 1_790_000_000 + i, `[${vector.join(',')}]`],
+        );
+        for (const tag of tags) await client.query('INSERT INTO memory_tags (tag, memory_id) VALUES ($1, $2)', [tag, inserted.rows[0].id]);
+      }
+    } finally {
+      await client.end();
+    }
+    const server = await startTestServer({ env: { MCP_API_KEY: 'pg-key', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: db.url } });
+    try {
+      const api = new ApiClient(server.url, 'pg-key');
+      assert.equal((await api.get('/api/health/detailed')).body.schema_version, POSTGRES_SCHEMA_VERSION);
+      const keyword = await api.post('/api/search', { query: 'ERR-4012 billing', mode: 'keyword' });
+      assert.match(keyword.body.results[0].memory.content, /ERR-4012/);
+      assert.equal((await api.post('/api/search', { query: 'staging', mode: 'keyword' })).body.results[0].memory.tags[1], 'staging');
+      const hybrid = await api.post('/api/search', { query: 'when is staging reset?' });
+      assert.equal(hybrid.body.search_type, 'hybrid');
+      assert.match(hybrid.body.results[0].memory.content, /staging database/);
+      const stored = await api.get(`/api/memories/${contentHash('Error ERR-4012 from billing-api means the card issuer timed out')}`);
+      assert.deepEqual(stored.body.metadata, { z: 1, a: 2 });
+    } finally {
+      await server.stop();
+      await db.drop();
+    }
   });
 });
 

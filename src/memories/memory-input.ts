@@ -7,7 +7,15 @@ import type { JsonObject } from '../storage/memory-repository.js';
  * silently. Such input is refused instead.
  */
 export function assertWellFormed(value: string, field: string): void {
-  if (!value.isWellFormed()) throw InvalidInputError.field(field, 'contains a lone UTF-16 surrogate (not valid Unicode text)');
+  const problem = textProblem(value);
+  if (problem !== null) throw InvalidInputError.field(field, problem);
+}
+
+/** Why a text cannot be stored as given on every backend (PostgreSQL text cannot hold NUL). */
+function textProblem(value: string): string | null {
+  if (!value.isWellFormed()) return 'contains a lone UTF-16 surrogate (not valid Unicode text)';
+  if (value.includes('\u0000')) return 'contains a NUL character (\\u0000), which text cannot hold';
+  return null;
 }
 
 function problemIn(value: unknown, path: string): { field: string; message: string } | null {
@@ -15,7 +23,8 @@ function problemIn(value: unknown, path: string): { field: string; message: stri
   while (stack.length > 0) {
     const [current, at] = stack.pop()!;
     if (typeof current === 'string') {
-      if (!current.isWellFormed()) return { field: at, message: 'contains a lone UTF-16 surrogate (not valid Unicode text)' };
+      const problem = textProblem(current);
+      if (problem !== null) return { field: at, message: problem };
     } else if (typeof current === 'number') {
       if (!Number.isFinite(current)) return { field: at, message: 'is not a finite number' };
       if (Number.isInteger(current) && !Number.isSafeInteger(current)) {
@@ -29,7 +38,7 @@ function problemIn(value: unknown, path: string): { field: string; message: stri
       }
       for (const key of Object.keys(current)) {
         if (key === '__proto__') return { field: at, message: 'has a key named __proto__, which is not allowed' };
-        if (!key.isWellFormed()) return { field: at, message: 'has a key with a lone UTF-16 surrogate' };
+        if (textProblem(key) !== null) return { field: at, message: `has a key that ${textProblem(key)}` };
         stack.push([(current as Record<string, unknown>)[key], `${at}.${key}`]);
       }
     } else if (current !== null && typeof current !== 'boolean') {

@@ -30,6 +30,8 @@ const EDGE_PUNCTUATION = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
 export function keywordTerms(query: string): string[] {
   const words = query
     .normalize('NFKC')
+    // Control characters (NUL ends an FTS5 string) separate words like white space does.
+    .replace(/\p{Cc}/gu, ' ')
     .split(/\s+/u)
     .map((word) => word.replace(EDGE_PUNCTUATION, '').toLowerCase())
     .filter((word) => word !== '' && HAS_WORD_CHARACTER.test(word))

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
+import { NO_NUL, NO_NUL_MESSAGE } from './is-tag-list.decorator.js';
 import { QueryTagList } from './query-tag-list.decorator.js';
 
 const TAG_LIST_DESCRIPTION = 'Tags: comma-separated (tag=a,b) or repeated (tag=a&tag=b; repeated values are taken as they are, so tags with commas work)';
@@ -37,6 +38,7 @@ export class ListMemoriesQuery {
   @IsOptional()
   @IsString()
   @MaxLength(INPUT_LIMITS.memoryTypeLength)
+  @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   memory_type?: string;
 }
 

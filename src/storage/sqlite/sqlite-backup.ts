@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { copyFileSync, existsSync } from 'node:fs';
 import * as sqliteVec from 'sqlite-vec';
 import type { BackupInspection } from '../database-backups.js';
-import { makePrivate } from './sqlite-connection.js';
+import { integrityProblems, makePrivate } from './sqlite-connection.js';
 import { runSqliteJob } from './sqlite-jobs.js';
 
 /** Pages copied per step: large steps finish quickly, the event loop still breathes between them. */
@@ -44,9 +44,11 @@ export async function onlineBackupOfFile(sourcePath: string, destination: string
 export function inspectDatabaseFile(path: string): BackupInspection {
   let db: Database.Database | null = null;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    // Writable for the keyword index's check (nothing is written; the checksum is unchanged).
+    db = new Database(path, { fileMustExist: true });
     sqliteVec.load(db);
-    const integrity = String(db.pragma('integrity_check', { simple: true }));
+    const problems = integrityProblems(db, true);
+    const integrity = problems.length === 0 ? 'ok' : problems.join('; ');
     const schemaVersion = Number(db.pragma('user_version', { simple: true }));
     const meta = new Map(
       (db.prepare("SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')").all() as { key: string; value: string }[]).map(

@@ -54,10 +54,28 @@ function journalModeFor(path: string, options: SqliteOpenOptions): 'WAL' | 'DELE
   return 'DELETE';
 }
 
+/**
+ * What SQLite's checks report besides "ok": quick_check, or integrity_check plus the keyword
+ * index's own check (FTS5 'integrity-check': the index matches the memories). The connection must
+ * be writable for the FTS check, which writes nothing.
+ */
+export function integrityProblems(db: Database.Database, full: boolean): string[] {
+  const rows = db.pragma(full ? 'integrity_check(100)' : 'quick_check(100)') as Record<string, string>[];
+  const problems = rows.map((row) => String(Object.values(row)[0])).filter((v) => v !== 'ok');
+  const hasKeywordIndex = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'memory_fts'").get() !== undefined;
+  if (full && problems.length === 0 && hasKeywordIndex) {
+    try {
+      db.prepare("INSERT INTO memory_fts (memory_fts, rank) VALUES ('integrity-check', 1)").run();
+    } catch (error) {
+      problems.push(`keyword index: ${(error as Error).message} (rebuild it with mcp-memory or restore a backup)`);
+    }
+  }
+  return problems;
+}
+
 function checkIntegrity(db: Database.Database, path: string, check: IntegrityCheck): void {
   if (check === 'off') return;
-  const rows = db.pragma(check === 'full' ? 'integrity_check(20)' : 'quick_check(20)', { simple: false }) as Record<string, string>[];
-  const problems = rows.map((row) => Object.values(row)[0]).filter((v) => v !== 'ok');
+  const problems = integrityProblems(db, check === 'full');
   if (problems.length > 0) {
     throw new DatabaseOpenError(`The database file ${path} is damaged (${check === 'full' ? 'integrity_check' : 'quick_check'}: ${problems.slice(0, 3).join('; ')}). ${RECOVERY_STEPS}`);
   }

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { copyFileSync, rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
-import { makePrivate } from './sqlite-connection.js';
+import { integrityProblems, makePrivate } from './sqlite-connection.js';
 import { restoreSourcePath, type SqliteJob, type SqliteJobReply, type SqliteJobResult } from './sqlite-jobs.js';
 import { applyMigrations, SCHEMA_VERSION } from './sqlite-migrations.js';
 
@@ -11,10 +11,6 @@ function faultPoint(configured: string | null, name: string): void {
   if (configured === name) process.kill(process.pid, 'SIGKILL');
 }
 
-function problemsOf(db: Database.Database, full: boolean): string[] {
-  const rows = db.pragma(full ? 'integrity_check(100)' : 'quick_check(100)') as Record<string, string>[];
-  return rows.map((row) => String(Object.values(row)[0])).filter((v) => v !== 'ok');
-}
 
 /** A backup of an older schema is migrated on a private copy first; a newer one is refused. */
 function sourceAtCurrentSchema(job: Extract<SqliteJob, { kind: 'restore' }>): { file: string; temporary: boolean } {
@@ -72,7 +68,7 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
       db.exec('DETACH DATABASE restore_source');
     }
     faultPoint(job.faultPoint, 'restore:after-commit');
-    return { problems: problemsOf(db, false) };
+    return { problems: integrityProblems(db, false) };
   } finally {
     db.close();
     if (source.temporary) rmSync(source.file, { force: true });
@@ -80,11 +76,12 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
 }
 
 function integrity(job: Extract<SqliteJob, { kind: 'integrity' }>): SqliteJobResult {
-  const db = new Database(job.path, { readonly: true, fileMustExist: true });
+  // Writable for the keyword index's check, which writes nothing.
+  const db = new Database(job.path, { fileMustExist: true });
   try {
     sqliteVec.load(db);
     db.pragma('busy_timeout = 5000');
-    return { problems: problemsOf(db, job.full) };
+    return { problems: integrityProblems(db, job.full) };
   } finally {
     db.close();
   }
