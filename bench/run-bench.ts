@@ -48,13 +48,15 @@ async function main(): Promise<void> {
     MCP_MEMORY_SQLITE_PATH: `${dir}/memory.db`,
     MCP_EMBEDDING_MODEL: process.env.MCP_EMBEDDING_MODEL ?? 'use-lite',
     ...(process.env.MCP_MEMORY_MODELS_DIR ? { MCP_MEMORY_MODELS_DIR: process.env.MCP_MEMORY_MODELS_DIR } : {}),
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn',
+    // Every search runs the model, so latencies compare across modes (the cache is measured apart).
+    MCP_QUERY_CACHE_SIZE: '0',
   });
-  const { app, url } = await startServer(config, createLogger('warn', pino.destination(2)));
+  const { app, url } = await startServer(config, createLogger(process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn', pino.destination(2)));
   const embeddings = app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
   const repository = app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
   console.log(`mcp-memory-service benchmark: model ${embeddings.modelId} (${embeddings.dimension}-d), ${CLIENTS} concurrent store clients, ${QUERIES} queries per size`);
-  console.log('size    store/s  search p50  search p95  embed p50  knn p50  http/raw  peak RSS');
+  console.log('size    store/s  search p50  search p95  hybrid p50  hybrid/semantic  embed p50  knn p50  http/raw  peak RSS');
   let stored = 0;
   try {
     for (const size of SIZES) {
@@ -71,7 +73,9 @@ async function main(): Promise<void> {
 
       const queries = Array.from({ length: QUERIES }, (_, i) => `what happened with ${SUBJECTS[i % SUBJECTS.length]!.toLowerCase()} at ${OBJECTS[i % OBJECTS.length]}`);
       const searchMs: number[] = [];
-      for (const query of queries) searchMs.push(await timed(() => post(`${url}/api/search`, { query, n_results: 10 })));
+      for (const query of queries) searchMs.push(await timed(() => post(`${url}/api/search`, { query, n_results: 10, mode: 'semantic' })));
+      const hybridMs: number[] = [];
+      for (const query of queries) hybridMs.push(await timed(() => post(`${url}/api/search`, { query, n_results: 10, mode: 'hybrid' })));
       const embedMs: number[] = [];
       const vectors: Float32Array[] = [];
       for (const query of queries) embedMs.push(await timed(async () => vectors.push(...(await embeddings.embed([query])))));
@@ -87,6 +91,8 @@ async function main(): Promise<void> {
           (toStore / (storeMs / 1000)).toFixed(0).padStart(8),
           `${p50.toFixed(1)} ms`.padStart(11),
           `${percentile(searchMs, 95).toFixed(1)} ms`.padStart(11),
+          `${percentile(hybridMs, 50).toFixed(1)} ms`.padStart(11),
+          `${(percentile(hybridMs, 50) / p50).toFixed(2)}x`.padStart(16),
           `${percentile(embedMs, 50).toFixed(1)} ms`.padStart(10),
           `${percentile(knnMs, 50).toFixed(2)} ms`.padStart(8),
           `${(p50 / raw).toFixed(2)}x`.padStart(9),
@@ -98,6 +104,7 @@ async function main(): Promise<void> {
     await app.close();
     rmSync(dir, { recursive: true, force: true });
   }
+  console.log('search = semantic mode; hybrid = keyword and semantic legs fused (the default mode).');
   console.log('http/raw = search p50 over HTTP / (embed p50 + knn p50): the cost of HTTP, validation and JSON.');
 }
 

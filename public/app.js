@@ -108,7 +108,7 @@ function tagList(tags) {
   return (tags ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
 }
 
-function memoryCard(memory, score) {
+function memoryCard(memory, score, reason) {
   const created = new Date(memory.created_at_iso).toLocaleString();
   const card = h(
     'li',
@@ -117,7 +117,8 @@ function memoryCard(memory, score) {
     h(
       'div',
       { className: 'meta' },
-      score !== undefined ? h('span', { className: 'score', title: 'similarity' }, `${Math.round(score * 100)}%`) : null,
+      score !== undefined ? h('span', { className: 'score', title: reason ? `similarity; ${reason}` : 'similarity' }, `${Math.round(score * 100)}%`) : null,
+      reason ? h('span', { className: 'reason' }, reason) : null,
       memory.memory_type ? h('span', {}, memory.memory_type) : null,
       memory.tags.map((tag) => h('span', { className: 'chip' }, tag)),
       h('time', { datetime: memory.created_at_iso }, created),
@@ -171,7 +172,7 @@ function removeCard(hash) {
 
 function showResults(title, items) {
   $('results-title').textContent = title;
-  $('results').replaceChildren(...items.map(({ memory, score }) => memoryCard(memory, score)));
+  $('results').replaceChildren(...items.map(({ memory, score, reason }) => memoryCard(memory, score, reason)));
   const pages = Math.max(1, Math.ceil(state.total / PAGE_SIZE));
   const paged = state.mode === 'list';
   $('page-info').textContent = paged ? `Page ${state.page} of ${pages} (${state.total} memories)` : `${items.length} found`;
@@ -197,12 +198,14 @@ async function search(event) {
   const query = $('search-query').value.trim();
   if (!query) return loadMemories();
   const tags = tagList($('filter-tag').value);
-  const result = await guarded(() => api('/search', { method: 'POST', body: { query, n_results: 20, ...(tags.length ? { tags } : {}) } }));
+  const mode = $('search-mode').value;
+  const result = await guarded(() => api('/search', { method: 'POST', body: { query, n_results: 20, ...(tags.length ? { tags } : {}), ...(mode ? { mode } : {}) } }));
   if (!result) return;
   const type = $('filter-type').value.trim();
   state.mode = 'search';
   const hits = result.results.filter((r) => !type || r.memory.memory_type === type);
-  showResults(`Best matches for "${query}"`, hits.map((r) => ({ memory: r.memory, score: r.similarity_score })));
+  const scored = result.search_type !== 'keyword';
+  showResults(`Best matches for "${query}"`, hits.map((r) => ({ memory: r.memory, score: scored ? r.similarity_score : undefined, reason: r.relevance_reason })));
 }
 
 async function recall() {

@@ -49,12 +49,21 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     await page.getByRole('button', { name: 'Store' }).click();
     await page.getByText('Stored.').waitFor();
 
-    await page.getByLabel('Search by meaning').fill('where is the team trip for planning?');
+    await page.getByLabel('Search', { exact: true }).fill('where is the team trip for planning?');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByText('Best matches for').waitFor();
     const first = page.locator('#results .memory').first();
     assert.match(await first.locator('p').innerText(), /offsite is in Lisbon/);
     assert.match(await first.locator('.score').innerText(), /%$/);
+    assert.match(await first.locator('.reason').innerText(), /keywords: planning/, 'the hybrid default says which words matched');
+    // Exact words only: no model, no similarity, the matching words named.
+    await page.getByLabel('Match').selectOption('keyword');
+    await page.getByLabel('Search', { exact: true }).fill('Lisbon');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.getByText('Best matches for "Lisbon"').waitFor();
+    assert.equal(await page.locator('#results .memory').count(), 1);
+    assert.match(await page.locator('#results .memory .reason').first().innerText(), /keywords: lisbon/);
+    await page.getByLabel('Match').selectOption('');
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-main.png`, fullPage: true });
 
     page.once('dialog', (dialog) => void dialog.accept());
@@ -125,7 +134,7 @@ describe('dashboard when the server goes away', { skip: NO_BROWSER }, () => {
       await page.getByText('Live', { exact: false }).waitFor();
       await server.stop();
       await page.getByText(/Reconnecting|Offline/).waitFor();
-      await page.getByLabel('Search by meaning').fill('anything');
+      await page.getByLabel('Search', { exact: true }).fill('anything');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByText('The server is not reachable').waitFor();
     } finally {

@@ -1,5 +1,6 @@
 import type { MemoryListResponse } from '../memories/dto/memory-responses.js';
 import type { MemoryResponse } from '../memories/dto/memory.response.js';
+import type { SearchMode } from '../config/search-config.js';
 
 /**
  * What the MCP tools need from a memory store, in the REST API's wire shapes. Two backends:
@@ -33,7 +34,7 @@ export interface ListInput {
 
 export interface MemoryToolBackend {
   store(input: StoreInput): Promise<StoreOutcome>;
-  retrieve(query: string, nResults: number, similarityThreshold?: number): Promise<ScoredMemory[]>;
+  retrieve(query: string, nResults: number, similarityThreshold?: number, mode?: SearchMode): Promise<ScoredMemory[]>;
   searchByTag(tags: string[], matchAll: boolean): Promise<ScoredMemory[]>;
   recall(timeQuery: string, semanticQuery: string | undefined, nResults: number): Promise<ScoredMemory[]>;
   delete(contentHash: string): Promise<void>;

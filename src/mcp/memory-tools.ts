@@ -67,16 +67,18 @@ export function registerMemoryTools(server: McpServer, backend: MemoryToolBacken
     'retrieve_memory',
     {
       title: 'Retrieve memories by meaning',
-      description: 'Semantic search: find the stored memories closest in meaning to a question or phrase, best first, with a similarity score between 0 and 1.',
+      description:
+        'Search memories by a question or phrase, best first: by default both the words (exact identifiers, names, codes) and the meaning count (hybrid); mode semantic uses meaning only, keyword words only. Each result has a similarity score between 0 and 1.',
       inputSchema: {
         query: z.string().min(1).max(MAX_QUERY_LENGTH).describe('What to look for, in plain words'),
         n_results: nResults(5),
         similarity_threshold: z.number().min(0).max(1).optional().describe('Leave out memories scoring below this (0-1)'),
+        mode: z.enum(['hybrid', 'semantic', 'keyword']).optional().describe('hybrid (default): words and meaning; semantic: meaning only; keyword: words only'),
       },
       annotations: { readOnlyHint: true },
     },
-    ({ query, n_results, similarity_threshold }) =>
-      guarded(async () => resultList(`Memories matching "${query}"`, await backend.retrieve(query, n_results, similarity_threshold), true)),
+    ({ query, n_results, similarity_threshold, mode }) =>
+      guarded(async () => resultList(`Memories matching "${query}"`, await backend.retrieve(query, n_results, similarity_threshold, mode), mode !== 'keyword')),
   );
 
   server.registerTool(

@@ -4,7 +4,7 @@ import { toMemoryResponse } from '../memories/dto/memory.response.js';
 import { type MemoryListResponse, toMemoryListResponse } from '../memories/dto/memory-responses.js';
 import { MemoriesService } from '../memories/memories.service.js';
 import { parseTagList } from '../memories/tags.js';
-import { type SearchHit, SearchService } from '../search/search.service.js';
+import { type SearchHit, type SearchMode, SearchService } from '../search/search.service.js';
 import type { ListInput, MemoryToolBackend, ScoredMemory, StoreInput, StoreOutcome } from './memory-tool-backend.js';
 
 const TAG_SEARCH_LIMIT = 100;
@@ -34,8 +34,8 @@ export class ServiceToolBackend implements MemoryToolBackend {
       : { success: false, message: 'Duplicate content detected', content_hash: result.contentHash, memory: null };
   }
 
-  async retrieve(query: string, nResults: number, similarityThreshold?: number): Promise<ScoredMemory[]> {
-    return scored((await this.search.search({ query, limit: nResults, threshold: similarityThreshold })).hits);
+  async retrieve(query: string, nResults: number, similarityThreshold?: number, mode?: SearchMode): Promise<ScoredMemory[]> {
+    return scored((await this.search.search({ query, limit: nResults, threshold: similarityThreshold, mode })).hits);
   }
 
   async searchByTag(tags: string[], matchAll: boolean): Promise<ScoredMemory[]> {

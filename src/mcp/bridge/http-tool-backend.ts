@@ -1,3 +1,4 @@
+import type { SearchMode } from '../../config/search-config.js';
 import type { MemoryListResponse } from '../../memories/dto/memory-responses.js';
 import type { ListInput, MemoryToolBackend, ScoredMemory, StoreInput, StoreOutcome } from '../memory-tool-backend.js';
 import type { RestClient } from './rest-client.js';
@@ -17,8 +18,8 @@ export class HttpToolBackend implements MemoryToolBackend {
     return this.client.call('POST', '/memories', input);
   }
 
-  async retrieve(query: string, nResults: number, similarityThreshold?: number): Promise<ScoredMemory[]> {
-    return scored(await this.client.call('POST', '/search', { query, n_results: nResults, similarity_threshold: similarityThreshold ?? null }));
+  async retrieve(query: string, nResults: number, similarityThreshold?: number, mode?: SearchMode): Promise<ScoredMemory[]> {
+    return scored(await this.client.call('POST', '/search', { query, n_results: nResults, similarity_threshold: similarityThreshold ?? null, ...(mode ? { mode } : {}) }));
   }
 
   async searchByTag(tags: string[], matchAll: boolean): Promise<ScoredMemory[]> {

@@ -364,15 +364,19 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
     const where = this.whereClause(filter);
     const conditions = where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`;
-    const distance = embedding === undefined ? 'NULL' : 'vec_distance_cosine(e.embedding, @vector)';
     return this.run(() => {
-      // Content weighs twice what tags do in BM25.
+      // The best `limit` matches first (content weighs twice what tags do in BM25), then their
+      // rows and, only for those, the distance to the query vector.
       const statement = this.filteredStatement(
-        `SELECT m.*, -bm25(memory_fts, 1.0, 0.5) AS score, ${distance} AS distance
-         FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
+        `WITH best AS (
+           SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score
+           FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
+           WHERE memory_fts MATCH @match ${conditions}
+           ORDER BY score DESC, m.created_at DESC LIMIT @limit)
+         SELECT m.*, best.score AS score, ${embedding === undefined ? 'NULL' : 'vec_distance_cosine(e.embedding, @vector)'} AS distance
+         FROM best JOIN memories m ON m.id = best.id
          ${embedding === undefined ? '' : 'JOIN memory_embeddings e ON e.rowid = m.id'}
-         WHERE memory_fts MATCH @match ${conditions}
-         ORDER BY score DESC, m.created_at DESC LIMIT @limit`,
+         ORDER BY best.score DESC, m.created_at DESC`,
       );
       const params = { ...where.params, match, limit, ...(embedding === undefined ? {} : { vector: toVectorBlob(embedding) }) };
       const rows = statement.all(params) as (MemoryRow & { score: number; distance: number | null })[];
