@@ -160,10 +160,11 @@ export class SearchService {
     const vector = await this.queryEmbeddings.embed(query);
     const embedded = performance.now();
     const n = Math.max(this.config.search.candidates, limit);
-    const [semantic, keyword] = await Promise.all([
-      this.repository.searchByVector(vector, filter, n),
-      this.repository.searchByKeywords(terms, filter, n, vector),
-    ]);
+    const semanticStarted = performance.now();
+    const semantic = await this.repository.searchByVector(vector, filter, n);
+    const keywordStarted = performance.now();
+    const keyword = await this.repository.searchByKeywords(terms, filter, n, vector);
+    const keywordDone = performance.now();
     const candidates = new Map<string, Candidate>();
     semantic.forEach(({ memory, distance }, i) => {
       candidates.set(memory.contentHash, { memory, similarity: similarityFromDistance(distance), semanticRank: i + 1, keywordRank: null, keywordScore: null });
@@ -185,7 +186,9 @@ export class SearchService {
     this.logger.debug({
       msg: 'hybrid search',
       embed_ms: Math.round((embedded - started) * 10) / 10,
-      legs_ms: Math.round((performance.now() - embedded) * 10) / 10,
+      semantic_ms: Math.round((keywordStarted - semanticStarted) * 10) / 10,
+      keyword_ms: Math.round((keywordDone - keywordStarted) * 10) / 10,
+      fusion_ms: Math.round((performance.now() - keywordDone) * 10) / 10,
       semantic_candidates: semantic.length,
       keyword_candidates: keyword.length,
       terms: terms.length,

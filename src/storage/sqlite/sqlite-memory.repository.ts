@@ -369,10 +369,15 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       // rows and, only for those, the distance to the query vector.
       const statement = this.filteredStatement(
         `WITH best AS (
-           SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score
-           FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
-           WHERE memory_fts MATCH @match ${conditions}
-           ORDER BY score DESC, m.created_at DESC LIMIT @limit)
+           ${
+             conditions === ''
+               ? // Without a filter the index alone ranks: no row lookups for matches that lose.
+                 'SELECT rowid AS id, -bm25(memory_fts, 1.0, 0.5) AS score FROM memory_fts WHERE memory_fts MATCH @match ORDER BY score DESC, rowid DESC LIMIT @limit'
+               : `SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score
+                  FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
+                  WHERE memory_fts MATCH @match ${conditions}
+                  ORDER BY score DESC, m.created_at DESC LIMIT @limit`
+           })
          SELECT m.*, best.score AS score, ${embedding === undefined ? 'NULL' : 'vec_distance_cosine(e.embedding, @vector)'} AS distance
          FROM best JOIN memories m ON m.id = best.id
          ${embedding === undefined ? '' : 'JOIN memory_embeddings e ON e.rowid = m.id'}
