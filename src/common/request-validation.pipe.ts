@@ -1,4 +1,4 @@
-import { type ArgumentMetadata, Injectable, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, Injectable, Logger, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { keptAsSent } from './keep-as-sent.decorator.js';
 import { type FieldError, InvalidInputError } from './domain-errors.js';
 
@@ -53,16 +53,20 @@ function normalizeQuery(query: Record<string, unknown>): Record<string, unknown>
 }
 
 /**
- * The one validation pipe: DTO whitelist with unknown fields rejected, errors as
- * {field, message} lists. The api_key query parameter is an auth credential accepted on every
+ * The one validation pipe: DTO whitelist, errors as {field, message} lists. Fields a DTO does not
+ * know are dropped, not refused (the upstream service ignores them, and clients written for a
+ * newer or older version send some); their names are logged at debug. Wrong types and values out
+ * of range are refused. The api_key query parameter is an auth credential accepted on every
  * route, so it is removed before a query DTO is checked.
  */
 @Injectable()
 export class RequestValidationPipe extends ValidationPipe {
+  private readonly logger = new Logger('Validation');
+
   constructor() {
     super({
       whitelist: true,
-      forbidNonWhitelisted: true,
+      forbidNonWhitelisted: false,
       transform: true,
       validationError: { target: false, value: false },
       exceptionFactory: (errors) => new InvalidInputError(flatten(errors)),
@@ -77,9 +81,18 @@ export class RequestValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && depthOf(value) > MAX_BODY_DEPTH) {
       throw InvalidInputError.field('body', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
     }
-    if (metadata.type === 'query' && isPlainObject(value)) return super.transform(normalizeQuery(value), metadata);
-    if (metadata.type === 'body' && isDto && isPlainObject(value)) return this.transformKeepingFreeForm(value, metadata);
+    if (metadata.type === 'query' && isPlainObject(value)) return this.reportIgnored(normalizeQuery(value), await super.transform(normalizeQuery(value), metadata), metadata);
+    if (metadata.type === 'body' && isDto && isPlainObject(value)) return this.reportIgnored(value, await this.transformKeepingFreeForm(value, metadata), metadata);
     return super.transform(value, metadata);
+  }
+
+  /** Logs (at debug) the names of the fields the DTO dropped. */
+  private reportIgnored(input: Record<string, unknown>, dto: unknown, metadata: ArgumentMetadata): unknown {
+    if (isPlainObject(dto) || (typeof dto === 'object' && dto !== null)) {
+      const ignored = Object.keys(input).filter((key) => !Object.hasOwn(dto as object, key));
+      if (ignored.length > 0) this.logger.debug({ msg: 'Ignored unknown fields', in: metadata.type, fields: ignored.slice(0, 20).map((f) => f.slice(0, 64)) });
+    }
+    return dto;
   }
 
   /**
