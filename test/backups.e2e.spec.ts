@@ -5,7 +5,7 @@ import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from
 import { after, before, describe, it } from 'node:test';
 import { spawnCli } from './helpers/cli-process.js';
 import { databaseFacts } from './helpers/database-facts.js';
-import { callTool, connectStdio } from './helpers/mcp-client.js';
+import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
 import { ApiClient } from './helpers/http.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
@@ -285,8 +285,8 @@ describe('scheduled backups', () => {
       const hash = (after.structuredContent as { content_hash: string }).content_hash;
       assert.equal(after.isError, undefined);
       assert.equal((await api.get(`/api/memories/${hash}`)).status, 200, 'the server sees the stdio write');
-      const recalled = await callTool(stdio, 'list_memories', { page_size: 10 });
-      const contents = ((recalled.structuredContent as { memories: { content: string }[] }).memories).map((m) => m.content);
+      const recalled = await callTool(stdio, 'memory_list', { page_size: 10 });
+      const contents = (JSON.parse(textOf(recalled)) as { memories: { content: string }[] }).memories.map((m) => m.content);
       assert.deepEqual(contents.sort(), ['before the backup', 'stdio write after the restore must be kept']);
       await server.stop();
       assert.ok(databaseFacts(server.dbPath).hashes.has(hash), 'the acknowledged stdio write is in the file');

@@ -92,8 +92,8 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
       assert.match(stderr, /Discovered service: Memory Secure at https:\/\/127\.0\.0\.1:\d+\/api/);
       assert.match(stderr, /API Key: \[SET\]/);
       assert.ok(!stderr.includes(KEY));
-      const stored = await callTool(client, 'store_memory', { content: 'found through mDNS discovery' });
-      assert.match(textOf(stored), /Stored memory/);
+      const stored = await callTool(client, 'memory_store', { content: 'found through mDNS discovery' });
+      assert.match(textOf(stored), /Memory stored successfully/);
     } finally {
       await client.close();
     }

@@ -47,9 +47,11 @@ describe('one set of input limits on REST, MCP over HTTP and the bridge', () => 
     const rest = await api.post('/api/search/by-time', { query: HUGE_PHRASE });
     assert.equal(rest.status, 400);
     for (const client of [mcp, bridge]) {
-      const outcome = await toolOutcome(client, 'recall_memory', { query: HUGE_PHRASE });
-      assert.ok(outcome.refused, outcome.text.slice(0, 200));
-      assert.ok(outcome.text.length < 2000, `the error echoes ${outcome.text.length} characters`);
+      for (const [tool, args] of [['recall_memory', { query: HUGE_PHRASE }], ['memory_search', { time_expr: HUGE_PHRASE }], ['memory_search', { query: 'x', after: HUGE_PHRASE }]] as const) {
+        const outcome = await toolOutcome(client, tool, args);
+        assert.ok(outcome.refused, outcome.text.slice(0, 200));
+        assert.ok(outcome.text.length < 2000, `the error echoes ${outcome.text.length} characters`);
+      }
     }
     histogram.disable();
     // The parser's own cost at the limit is checked in CPU time by its unit test (< 50 ms); here the
@@ -76,6 +78,9 @@ describe('one set of input limits on REST, MCP over HTTP and the bridge', () => 
       assert.ok((await toolOutcome(client, 'store_memory', { content: 'many tags', tags: tooManyTags })).refused);
       assert.ok((await toolOutcome(client, 'store_memory', { content: 'long tag', tags: tooLongTag })).refused);
       assert.ok((await toolOutcome(client, 'retrieve_memory', { query: 'x', n_results: INPUT_LIMITS.results + 1 })).refused);
+      assert.ok((await toolOutcome(client, 'memory_search', { query: longQuery })).refused);
+      assert.ok((await toolOutcome(client, 'memory_store', { content: 'many tags', metadata: { tags: tooManyTags.join(',') } })).refused);
+      assert.ok((await toolOutcome(client, 'memory_search', { query: 'x', limit: INPUT_LIMITS.results + 1 })).refused);
     }
     assert.equal((await api.post('/api/search', { query: 'x', n_results: INPUT_LIMITS.results + 1 })).status, 400);
     assert.equal((await api.get('/api/memories?tag=many')).body.total, 0, 'nothing over a limit was stored');

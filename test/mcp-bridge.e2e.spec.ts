@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiClient } from './helpers/http.js';
 import { callTool, connectStdioWithStderr, textOf } from './helpers/mcp-client.js';
+import { CURRENT_TOOLS } from './helpers/mcp-tools.js';
 import { spawnCli } from './helpers/cli-process.js';
 import { startTestServer } from './helpers/test-server.js';
 import { startTlsProxy } from './helpers/tls-proxy.js';
@@ -23,22 +24,24 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
       assert.ok(!stderr().includes(KEY), 'the key appeared on stderr');
 
       const { tools } = await client.listTools();
-      assert.equal(tools.length, 7);
-      const stored = await callTool(client, 'store_memory', { content: 'Bridged: the printer on floor 2 needs toner', tags: ['bridge', 'office'], memory_type: 'task' });
+      assert.deepEqual(tools.map((t) => t.name).sort(), CURRENT_TOOLS, 'the bridge offers the same surface');
+      const stored = await callTool(client, 'memory_store', { content: 'Bridged: the printer on floor 2 needs toner', metadata: { tags: 'bridge,office', type: 'task' } });
       assert.equal(stored.isError, undefined, textOf(stored));
       const hash = (stored.structuredContent as { content_hash: string }).content_hash;
       assert.equal((await new ApiClient(server.url, KEY).get(`/api/memories/${hash}`)).body.memory_type, 'task');
 
-      const found = await callTool(client, 'retrieve_memory', { query: 'which printer is out of ink?', n_results: 1 });
-      assert.match(textOf(found), /printer on floor 2/);
-      const tagged = await callTool(client, 'search_by_tag', { tags: ['office'] });
-      assert.match(textOf(tagged), /printer/);
-      const recalled = await callTool(client, 'recall_memory', { query: 'today' });
-      assert.match(textOf(recalled), /printer/);
-      const listed = await callTool(client, 'list_memories', { tag: 'bridge' });
-      assert.equal((listed.structuredContent as { total: number }).total, 1);
-      const health = await callTool(client, 'check_database_health');
-      assert.match(textOf(health), /healthy: 1 memories/);
+      assert.match(textOf(await callTool(client, 'memory_search', { query: 'which printer is out of ink?', limit: 1 })), /printer on floor 2/);
+      assert.match(textOf(await callTool(client, 'memory_search', { tags: 'office', time_expr: 'today' })), /^Found 1 memories/);
+      assert.match(textOf(await callTool(client, 'memory_search', { query: 'TONER', mode: 'exact' })), /mode: exact/);
+      assert.match(textOf(await callTool(client, 'retrieve_memory', { query: 'printer toner', n_results: 1 })), /printer on floor 2/);
+      assert.match(textOf(await callTool(client, 'recall_memory', { query: 'today' })), /printer/);
+      assert.equal(JSON.parse(textOf(await callTool(client, 'memory_list', { tags: ['bridge'] }))).total, 1);
+      assert.equal(JSON.parse(textOf(await callTool(client, 'search_by_tag', { tags: ['office'] }))).total, 1);
+      const updated = await callTool(client, 'memory_update', { content_hash: hash, updates: { tags: ['bridge', 'office', 'urgent'] } });
+      assert.match(textOf(updated), /Updated fields: tags, updated_at/);
+      assert.match(textOf(await callTool(client, 'memory_health')), /"total_memories": 1/);
+      assert.equal(typeof JSON.parse(textOf(await callTool(client, 'memory_stats'))).hit_rate, 'number');
+      assert.match(textOf(await callTool(client, 'memory_delete', { tags: ['urgent'], dry_run: true })), /^Would delete 1 memories/);
       const deleted = await callTool(client, 'delete_memory', { content_hash: hash });
       assert.equal(deleted.isError, undefined, textOf(deleted));
       const gone = await callTool(client, 'delete_memory', { content_hash: hash });
@@ -46,10 +49,10 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
       assert.match(textOf(gone), /not found/i);
 
       await server.stop();
-      const down = await callTool(client, 'retrieve_memory', { query: 'anything' });
+      const down = await callTool(client, 'memory_search', { query: 'anything' });
       assert.equal(down.isError, true);
       assert.match(textOf(down), /Cannot reach the memory server .* connection refused/);
-      assert.equal((await client.listTools()).tools.length, 7, 'the bridge must stay up');
+      assert.equal((await client.listTools()).tools.length, CURRENT_TOOLS.length, 'the bridge must stay up');
     } finally {
       await client.close();
       await server.cleanup();

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { McpSessionsService } from '../src/mcp/mcp-sessions.service.js';
 import { ApiClient } from './helpers/http.js';
 import { callTool, textOf } from './helpers/mcp-client.js';
+import { CURRENT_TOOLS } from './helpers/mcp-tools.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -35,10 +36,10 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
     const client = await connectHttp(server.url, KEY);
     try {
       const { tools } = await client.listTools();
-      assert.equal(tools.length, 7);
-      const stored = await callTool(client, 'store_memory', { content: 'Stored over Streamable HTTP: the staging password rotates monthly', tags: ['mcp-http'] });
-      assert.match(textOf(stored), /Stored memory/);
-      const found = await callTool(client, 'retrieve_memory', { query: 'how often is the staging password changed?', n_results: 1 });
+      assert.deepEqual(tools.map((t) => t.name).sort(), CURRENT_TOOLS);
+      const stored = await callTool(client, 'memory_store', { content: 'Stored over Streamable HTTP: the staging password rotates monthly', metadata: { tags: ['mcp-http'] } });
+      assert.match(textOf(stored), /Memory stored successfully/);
+      const found = await callTool(client, 'memory_search', { query: 'how often is the staging password changed?', limit: 1 });
       assert.match(textOf(found), /staging password rotates monthly/);
       const rest = await new ApiClient(server.url, KEY).get('/api/memories?tag=mcp-http');
       assert.equal(rest.body.total, 1);
@@ -74,14 +75,14 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
   it('closes idle sessions; their client must initialize again', async () => {
     const client = await connectHttp(server.url, KEY);
     try {
-      assert.equal((await client.listTools()).tools.length, 7);
+      assert.equal((await client.listTools()).tools.length, CURRENT_TOOLS.length);
       await server.app.get(McpSessionsService).closeIdleSessions(Date.now() + 1);
       await assert.rejects(client.listTools(), /Session not found|404/);
     } finally {
       await client.close();
     }
     const fresh = await connectHttp(server.url, KEY);
-    assert.equal((await fresh.listTools()).tools.length, 7);
+    assert.equal((await fresh.listTools()).tools.length, CURRENT_TOOLS.length);
     await fresh.close();
   });
 
@@ -104,7 +105,7 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
       }
       assert.ok(notifications.some((n) => n.type === 'memory_stored' && storedHashes.includes(n.content_hash as string)), JSON.stringify(notifications));
 
-      const viaMcp = await callTool(client, 'store_memory', { content: 'Stored over MCP, seen on the SSE stream' });
+      const viaMcp = await callTool(client, 'memory_store', { content: 'Stored over MCP, seen on the SSE stream' });
       const hash = (viaMcp.structuredContent as { content_hash: string }).content_hash;
       await stream.waitFor((r) => r.events.some((m) => m.data.content_hash === hash));
     } finally {

@@ -1,6 +1,7 @@
 import { ConfigError, type Env, readBool, readChoice, readFloat, readInt } from './env-readers.js';
 
-export type SearchMode = 'hybrid' | 'semantic' | 'keyword';
+/** hybrid: words and meaning fused; semantic: meaning; keyword: words (full text); exact: the text as a substring. */
+export type SearchMode = 'hybrid' | 'semantic' | 'keyword' | 'exact';
 
 export interface SearchConfig {
   /** The mode a search runs in when the request names none. */

@@ -3,6 +3,7 @@ import { SERVICE_VERSION } from '../common/package-info.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import { SearchService } from '../search/search.service.js';
 import type { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
 
 @Injectable()
@@ -12,6 +13,7 @@ export class HealthService {
   constructor(
     @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly search: SearchService,
   ) {}
 
   /** Statistics only for callers who proved a key: counts are not for anonymous scanners. */
@@ -42,6 +44,9 @@ export class HealthService {
       embedding_model: details.embeddingModel,
       embedding_dimension: details.embeddingDimension,
       pragmas: details.pragmas,
+      query_cache: (({ size, capacity, hits, misses, hitRatio }) => ({ size, capacity, hits, misses, hit_ratio: Math.round(hitRatio * 1e4) / 1e4 }))(
+        this.search.queryCacheStats(),
+      ),
     };
   }
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,7 @@ import { ServiceToolBackend } from './service-tool-backend.js';
 
 interface Session {
   transport: StreamableHTTPServerTransport;
-  server: McpServer;
+  server: Server;
   /** Who opened it (a digest of the key, or "anonymous"): only they may use it. */
   owner: string;
   lastSeen: number;
@@ -127,7 +127,7 @@ export class McpSessionsService implements OnModuleDestroy {
   private notify(data: Record<string, unknown>): void {
     for (const { server } of this.sessions.values()) {
       // A session whose client has no open stream simply misses the notification.
-      server.server.sendLoggingMessage({ level: 'info', logger: 'memory-events', data }).catch(() => undefined);
+      server.sendLoggingMessage({ level: 'info', logger: 'memory-events', data }).catch(() => undefined);
     }
   }
 }

@@ -1,43 +1,68 @@
-import type { MemoryListResponse } from '../memories/dto/memory-responses.js';
+import type { DetailedHealthResponse } from '../health/dto/health.responses.js';
+import type { BulkDeleteResponse } from '../memories/dto/bulk-delete.dto.js';
+import type { MemoryListResponse, StoreMemoryResponse } from '../memories/dto/memory-responses.js';
 import type { MemoryResponse } from '../memories/dto/memory.response.js';
+import type { SearchResponse } from '../search/dto/search-responses.js';
 import type { SearchMode } from '../config/search-config.js';
 
 /**
- * What the MCP tools need from a memory store, in the REST API's wire shapes. Two backends:
- * the in-process services (stdio server, /mcp endpoint) and a remote server's REST API (bridge).
+ * What the MCP tools need from a memory store, in the REST API's wire shapes (so both backends
+ * speak the same): the in-process services (stdio server, /mcp endpoint) and a remote server's
+ * REST API (the bridge).
  */
-export interface StoreOutcome {
-  success: boolean;
-  message: string;
-  content_hash: string;
-  memory: MemoryResponse | null;
-}
-
-export interface ScoredMemory {
-  memory: MemoryResponse;
-  similarity_score: number;
-}
-
-export interface StoreInput {
+export interface StoreRequest {
   content: string;
+  tags?: string[];
+  memory_type?: string | null;
+  metadata?: Record<string, unknown>;
+  client_hostname?: string | null;
+  conversation_id?: string | null;
+}
+
+export interface SearchRequest {
+  query: string;
+  mode?: SearchMode;
+  n_results: number;
+  similarity_threshold?: number | null;
+  tags?: string[];
+  tag_match?: 'any' | 'all';
+  after?: string | null;
+  before?: string | null;
+}
+
+export interface ListRequest {
+  page: number;
+  page_size: number;
+  tags?: string[];
+  tag_match?: 'any' | 'all';
+  memory_type?: string;
+  after?: string | null;
+  before?: string | null;
+}
+
+export interface UpdateRequest {
   tags?: string[];
   memory_type?: string;
   metadata?: Record<string, unknown>;
+  preserve_timestamps?: boolean;
 }
 
-export interface ListInput {
-  page: number;
-  page_size: number;
-  tag?: string;
-  memory_type?: string;
+export interface BulkDeleteRequest {
+  tags?: string[];
+  tag_match?: 'any' | 'all';
+  after?: string | null;
+  before?: string | null;
+  dry_run?: boolean;
 }
 
 export interface MemoryToolBackend {
-  store(input: StoreInput): Promise<StoreOutcome>;
-  retrieve(query: string, nResults: number, similarityThreshold?: number, mode?: SearchMode): Promise<ScoredMemory[]>;
-  searchByTag(tags: string[], matchAll: boolean): Promise<ScoredMemory[]>;
-  recall(timeQuery: string, semanticQuery: string | undefined, nResults: number): Promise<ScoredMemory[]>;
+  store(request: StoreRequest): Promise<StoreMemoryResponse>;
+  search(request: SearchRequest): Promise<SearchResponse>;
+  list(request: ListRequest): Promise<MemoryListResponse>;
+  /** The memory, or null when there is none with that hash. */
+  get(contentHash: string): Promise<MemoryResponse | null>;
+  update(contentHash: string, request: UpdateRequest): Promise<MemoryResponse>;
   delete(contentHash: string): Promise<void>;
-  list(input: ListInput): Promise<MemoryListResponse>;
-  health(): Promise<Record<string, unknown>>;
+  bulkDelete(request: BulkDeleteRequest): Promise<BulkDeleteResponse>;
+  health(): Promise<DetailedHealthResponse>;
 }

@@ -1,67 +1,101 @@
 import { Injectable } from '@nestjs/common';
+import { MemoryNotFoundError } from '../common/domain-errors.js';
+import type { DetailedHealthResponse } from '../health/dto/health.responses.js';
 import { HealthService } from '../health/health.service.js';
-import { toMemoryResponse } from '../memories/dto/memory.response.js';
-import { type MemoryListResponse, toMemoryListResponse } from '../memories/dto/memory-responses.js';
+import { type BulkDeleteResponse, toBulkDeleteResponse } from '../memories/dto/bulk-delete.dto.js';
+import { type MemoryListResponse, type StoreMemoryResponse, toMemoryListResponse, toStoreResponse } from '../memories/dto/memory-responses.js';
+import { type MemoryResponse, toMemoryResponse } from '../memories/dto/memory.response.js';
 import { MemoriesService } from '../memories/memories.service.js';
-import { parseTagList } from '../memories/tags.js';
-import { type SearchHit, type SearchMode, SearchService } from '../search/search.service.js';
-import type { ListInput, MemoryToolBackend, ScoredMemory, StoreInput, StoreOutcome } from './memory-tool-backend.js';
+import { type SearchResponse, toSearchResponse } from '../search/dto/search-responses.js';
+import { SearchService } from '../search/search.service.js';
+import type { BulkDeleteRequest, ListRequest, MemoryToolBackend, SearchRequest, StoreRequest, UpdateRequest } from './memory-tool-backend.js';
 
-const TAG_SEARCH_LIMIT = 100;
-
-function scored(hits: SearchHit[]): ScoredMemory[] {
-  return hits.map((hit) => ({ memory: toMemoryResponse(hit.memory), similarity_score: hit.similarity }));
-}
-
-/** The tools backed by the same services as the REST API, in this process. */
+/** The tools backed by the same services (and response mappers) as the REST API, in this process. */
 @Injectable()
 export class ServiceToolBackend implements MemoryToolBackend {
   constructor(
     private readonly memories: MemoriesService,
-    private readonly search: SearchService,
+    private readonly searchService: SearchService,
     private readonly healthService: HealthService,
   ) {}
 
-  async store(input: StoreInput): Promise<StoreOutcome> {
-    const result = await this.memories.store({
-      content: input.content,
-      tags: input.tags,
-      memoryType: input.memory_type,
-      metadata: input.metadata,
+  async store(request: StoreRequest): Promise<StoreMemoryResponse> {
+    return toStoreResponse(
+      await this.memories.store({
+        content: request.content,
+        tags: request.tags,
+        memoryType: request.memory_type,
+        metadata: request.metadata,
+        clientHostname: request.client_hostname,
+        conversationId: request.conversation_id,
+      }),
+    );
+  }
+
+  async search(request: SearchRequest): Promise<SearchResponse> {
+    const started = performance.now();
+    const { hits, mode } = await this.searchService.search({
+      query: request.query,
+      limit: request.n_results,
+      threshold: request.similarity_threshold,
+      tags: request.tags,
+      tagMatch: request.tag_match,
+      after: request.after,
+      before: request.before,
+      mode: request.mode,
     });
-    return result.stored
-      ? { success: true, message: 'Memory stored successfully', content_hash: result.memory.contentHash, memory: toMemoryResponse(result.memory) }
-      : { success: false, message: 'Duplicate content detected', content_hash: result.contentHash, memory: null };
+    return toSearchResponse(request.query, mode, started, hits);
   }
 
-  async retrieve(query: string, nResults: number, similarityThreshold?: number, mode?: SearchMode): Promise<ScoredMemory[]> {
-    return scored((await this.search.search({ query, limit: nResults, threshold: similarityThreshold, mode })).hits);
+  async list(request: ListRequest): Promise<MemoryListResponse> {
+    const page = await this.memories.list({
+      page: request.page,
+      pageSize: request.page_size,
+      tags: request.tags ?? [],
+      tagMatch: request.tag_match ?? 'any',
+      ...(request.memory_type === undefined ? {} : { memoryType: request.memory_type }),
+      after: request.after,
+      before: request.before,
+    });
+    return toMemoryListResponse(page, request.page, request.page_size);
   }
 
-  async searchByTag(tags: string[], matchAll: boolean): Promise<ScoredMemory[]> {
-    return scored(await this.search.byTags({ tags, match: matchAll ? 'all' : 'any', limit: TAG_SEARCH_LIMIT }));
+  async get(contentHash: string): Promise<MemoryResponse | null> {
+    try {
+      return toMemoryResponse(await this.memories.get(contentHash));
+    } catch (error) {
+      if (error instanceof MemoryNotFoundError) return null;
+      throw error;
+    }
   }
 
-  async recall(timeQuery: string, semanticQuery: string | undefined, nResults: number): Promise<ScoredMemory[]> {
-    return scored(await this.search.byTime({ phrase: timeQuery, semanticQuery, limit: nResults }));
+  async update(contentHash: string, request: UpdateRequest): Promise<MemoryResponse> {
+    return toMemoryResponse(
+      await this.memories.update(contentHash, {
+        tags: request.tags,
+        memoryType: request.memory_type,
+        metadata: request.metadata,
+        preserveTimestamps: request.preserve_timestamps,
+      }),
+    );
   }
 
   async delete(contentHash: string): Promise<void> {
     await this.memories.delete(contentHash);
   }
 
-  async list(input: ListInput): Promise<MemoryListResponse> {
-    const page = await this.memories.list({
-      page: input.page,
-      pageSize: input.page_size,
-      tags: parseTagList(input.tag),
-      tagMatch: 'any',
-      ...(input.memory_type === undefined ? {} : { memoryType: input.memory_type }),
+  async bulkDelete(request: BulkDeleteRequest): Promise<BulkDeleteResponse> {
+    const { contentHashes, dryRun } = await this.memories.deleteMatching({
+      tags: request.tags,
+      tagMatch: request.tag_match,
+      after: request.after,
+      before: request.before,
+      dryRun: request.dry_run,
     });
-    return toMemoryListResponse(page, input.page, input.page_size);
+    return toBulkDeleteResponse(contentHashes, dryRun);
   }
 
-  async health(): Promise<Record<string, unknown>> {
-    return { ...(await this.healthService.detailed()) };
+  health(): Promise<DetailedHealthResponse> {
+    return this.healthService.detailed();
   }
 }

@@ -10,9 +10,11 @@ import {
   MemoryListResponse,
   StoreMemoryResponse,
   toMemoryListResponse,
+  toStoreResponse,
   UpdateMemoryResponse,
 } from './dto/memory-responses.js';
 import { MemoryResponse, toMemoryResponse } from './dto/memory.response.js';
+import { BulkDeleteDto, BulkDeleteResponse, toBulkDeleteResponse } from './dto/bulk-delete.dto.js';
 import { StoreMemoryDto } from './dto/store-memory.dto.js';
 import { UpdateMemoryDto } from './dto/update-memory.dto.js';
 import { MemoriesService } from './memories.service.js';
@@ -50,9 +52,7 @@ export class MemoriesController {
       conversationId: dto.conversation_id,
       agentId: agentIdFrom(agentHeader),
     });
-    return result.stored
-      ? { success: true, message: 'Memory stored successfully', content_hash: result.memory.contentHash, memory: toMemoryResponse(result.memory) }
-      : { success: false, message: 'Duplicate content detected', content_hash: result.contentHash, memory: null };
+    return toStoreResponse(result);
   }
 
   @Get()
@@ -67,8 +67,25 @@ export class MemoriesController {
       tags: normalizeTags(query.tag),
       tagMatch: query.tag_match ?? 'any',
       ...(query.memory_type === undefined ? {} : { memoryType: query.memory_type }),
+      after: query.after,
+      before: query.before,
     });
     return toMemoryListResponse(result, page, pageSize);
+  }
+
+  @Post('bulk-delete')
+  @HttpCode(200)
+  @ApiOkResponse({ type: BulkDeleteResponse })
+  @ApiOperation({ summary: 'Delete every memory matching tags and/or a created-at window (dry_run to preview)' })
+  async bulkDelete(@Body() dto: BulkDeleteDto): Promise<BulkDeleteResponse> {
+    const { contentHashes, dryRun } = await this.memories.deleteMatching({
+      tags: dto.tags,
+      tagMatch: dto.tag_match ?? 'any',
+      after: dto.after,
+      before: dto.before,
+      dryRun: dto.dry_run === true,
+    });
+    return toBulkDeleteResponse(contentHashes, dryRun);
   }
 
   @Get('search/tags')
@@ -94,7 +111,12 @@ export class MemoriesController {
   @ApiOkResponse({ type: UpdateMemoryResponse })
   @ApiOperation({ summary: 'Update tags, type or metadata (content is immutable)' })
   async update(@Param('content_hash', ContentHashPipe) hash: string, @Body() dto: UpdateMemoryDto): Promise<UpdateMemoryResponse> {
-    const memory = await this.memories.update(hash, { tags: dto.tags, memoryType: dto.memory_type, metadata: dto.metadata });
+    const memory = await this.memories.update(hash, {
+      tags: dto.tags,
+      memoryType: dto.memory_type,
+      metadata: dto.metadata,
+      preserveTimestamps: dto.preserve_timestamps === true,
+    });
     return { success: true, message: 'Memory updated successfully', content_hash: hash, memory: toMemoryResponse(memory) };
   }
 

@@ -18,6 +18,7 @@ import { contentHash } from './content-hash.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
 import { assertWellFormed, checkMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
+import { timeWindow } from '../time/time-window.js';
 
 export interface NewMemoryInput {
   content: string;
@@ -36,6 +37,11 @@ export interface MemoryChanges {
   tags?: readonly string[] | null;
   memoryType?: string | null;
   metadata?: JsonObject | null;
+  /**
+   * Keep updated_at when only metadata changes (upstream's memory_update default); tags and type
+   * changes always move it. Default false: every update moves it.
+   */
+  preserveTimestamps?: boolean;
 }
 
 export interface ListOptions {
@@ -44,7 +50,22 @@ export interface ListOptions {
   tags: string[];
   tagMatch: TagMatch;
   memoryType?: string;
+  /** Created at or after / before (YYYY-MM-DD or ISO 8601). */
+  after?: string | null;
+  before?: string | null;
 }
+
+export interface BulkDeleteOptions {
+  tags?: readonly string[] | null;
+  tagMatch?: TagMatch;
+  after?: string | null;
+  before?: string | null;
+  /** Only report what would be deleted. */
+  dryRun?: boolean;
+}
+
+/** Most memories one bulk delete touches; narrow the filter for more. */
+export const MAX_BULK_DELETE = 10_000;
 
 
 @Injectable()
@@ -107,8 +128,33 @@ export class MemoriesService {
     const filter: MemoryFilter = {
       ...(options.tags.length > 0 ? { tags: { tags: options.tags, match: options.tagMatch } } : {}),
       ...(options.memoryType === undefined ? {} : { memoryType: options.memoryType }),
+      ...timeWindow({ after: options.after, before: options.before }),
     };
     return this.repository.list(filter, (options.page - 1) * options.pageSize, options.pageSize);
+  }
+
+  /**
+   * Deletes every memory matching tags (any/all) and a created-at window; at least one filter is
+   * required. Each delete is its own change (events, MCP notifications). Returns the hashes.
+   */
+  async deleteMatching(options: BulkDeleteOptions): Promise<{ contentHashes: string[]; dryRun: boolean }> {
+    const tags = normalizeTags(options.tags);
+    const window = timeWindow({ after: options.after, before: options.before });
+    if (tags.length === 0 && window.createdFrom === undefined && window.createdBefore === undefined) {
+      throw InvalidInputError.field('body', 'give at least one filter: tags, after or before');
+    }
+    const filter: MemoryFilter = { ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}), ...window };
+    const page = await this.repository.list(filter, 0, MAX_BULK_DELETE);
+    const contentHashes = page.memories.map((m) => m.contentHash);
+    if (options.dryRun) return { contentHashes, dryRun: true };
+    const deleted: string[] = [];
+    for (const hash of contentHashes) {
+      if (await this.repository.delete(hash)) {
+        deleted.push(hash);
+        this.events.emit(MemoryEvents.deleted, { contentHash: hash } satisfies MemoryDeletedEvent);
+      }
+    }
+    return { contentHashes: deleted, dryRun: false };
   }
 
   async findByTags(tags: string[], match: TagMatch, limit: number): Promise<Memory[]> {
@@ -125,11 +171,13 @@ export class MemoriesService {
     if (changes.metadata) checkMetadata(changes.metadata);
     (changes.tags ?? []).forEach((tag, i) => assertWellFormed(tag, `tags[${i}]`));
     if (changes.memoryType) assertWellFormed(changes.memoryType, 'memory_type');
+    const keepTime = changes.preserveTimestamps === true && !changes.tags && !changes.memoryType;
+    const current = keepTime ? await this.repository.findByHash(hash) : null;
     const updated = await this.repository.update(hash, {
       ...(changes.tags ? { tags: normalizeTags(changes.tags) } : {}),
       ...(changes.memoryType ? { memoryType: changes.memoryType } : {}),
       ...(changes.metadata ? { metadata: changes.metadata } : {}),
-      updatedAt: Date.now() / 1000,
+      updatedAt: current?.updatedAt ?? Date.now() / 1000,
     });
     if (!updated) throw new MemoryNotFoundError(hash);
     this.events.emit(MemoryEvents.updated, { memory: updated } satisfies MemoryUpdatedEvent);

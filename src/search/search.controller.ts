@@ -2,10 +2,9 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ContentHashPipe } from '../common/content-hash.pipe.js';
-import { toMemoryResponse } from '../memories/dto/memory.response.js';
 import { SemanticSearchDto, SemanticSearchQuery, SimilarQuery, TagSearchDto, TimeSearchDto } from './dto/search-requests.js';
-import { SearchResponse } from './dto/search-responses.js';
-import { type SearchHit, SearchService } from './search.service.js';
+import { SearchResponse, toSearchResponse } from './dto/search-responses.js';
+import { SearchService } from './search.service.js';
 
 const DEFAULT_RESULTS = 10;
 
@@ -16,28 +15,6 @@ const SEARCH_DESCRIPTION =
   'relative to the best keyword hit; fused_score orders hybrid results; relevance_reason says which legs matched.';
 const DEFAULT_TAG_RESULTS = 100;
 
-function respond(
-  query: string,
-  searchType: string,
-  started: number,
-  hits: SearchHit[],
-  withRelevanceScore = false,
-): SearchResponse {
-  return {
-    results: hits.map((hit) => ({
-      memory: toMemoryResponse(hit.memory),
-      similarity_score: hit.similarity,
-      ...(withRelevanceScore ? { relevance_score: hit.fusedScore ?? hit.keywordScore ?? hit.similarity } : {}),
-      keyword_score: hit.keywordScore,
-      fused_score: hit.fusedScore,
-      relevance_reason: hit.reason,
-    })),
-    total_found: hits.length,
-    query,
-    search_type: searchType,
-    processing_time_ms: Math.round((performance.now() - started) * 100) / 100,
-  };
-}
 
 @ApiTags('search')
 @ApiAuthenticated()
@@ -56,13 +33,16 @@ export class SearchController {
     const started = performance.now();
     const { hits, mode } = await this.search.search({
       query: dto.query,
-      limit: dto.n_results ?? DEFAULT_RESULTS,
+      limit: dto.n_results ?? dto.limit ?? DEFAULT_RESULTS,
       threshold: dto.similarity_threshold,
       tags: dto.tags,
+      tagMatch: dto.tag_match,
       timeFilter: dto.time_filter,
+      after: dto.after,
+      before: dto.before,
       mode: dto.mode,
     });
-    return respond(dto.query, mode, started, hits);
+    return toSearchResponse(dto.query, mode, started, hits);
   }
 
   @Get()
@@ -77,7 +57,7 @@ export class SearchController {
       tags: query.tags,
       mode: query.mode,
     });
-    return respond(query.q, mode, started, hits, true);
+    return toSearchResponse(query.q, mode, started, hits, true);
   }
 
   @Post('by-tag')
@@ -92,7 +72,7 @@ export class SearchController {
       limit: dto.n_results ?? DEFAULT_TAG_RESULTS,
       timeFilter: dto.time_filter,
     });
-    return respond(dto.tags.join(','), 'tag', started, hits);
+    return toSearchResponse(dto.tags.join(','), 'tag', started, hits);
   }
 
   @Post('by-time')
@@ -106,7 +86,7 @@ export class SearchController {
       limit: dto.n_results ?? DEFAULT_RESULTS,
       semanticQuery: dto.semantic_query,
     });
-    return respond(dto.query, 'time', started, hits);
+    return toSearchResponse(dto.query, 'time', started, hits);
   }
 
   @Get('similar/:content_hash')
@@ -115,6 +95,6 @@ export class SearchController {
   async similar(@Param('content_hash', ContentHashPipe) hash: string, @Query() query: SimilarQuery): Promise<SearchResponse> {
     const started = performance.now();
     const hits = await this.search.similarTo(hash, query.n_results ?? DEFAULT_RESULTS);
-    return respond(hash, 'similar', started, hits);
+    return toSearchResponse(hash, 'similar', started, hits);
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
-import { echo, MAX_TIME_PHRASE_LENGTH } from '../common/input-limits.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SearchMode } from '../config/search-config.js';
@@ -16,7 +15,7 @@ import {
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
-import { parseTimeRange } from './time-range.parser.js';
+import { timeWindow } from '../time/time-window.js';
 
 export type { SearchMode };
 
@@ -36,7 +35,13 @@ export interface SemanticSearchOptions {
   limit: number;
   threshold?: number | null;
   tags?: readonly string[] | null;
+  /** How tags combine (default any). */
+  tagMatch?: TagMatch | null;
   timeFilter?: string | null;
+  /** Created at or after (YYYY-MM-DD = local midnight, or ISO 8601). */
+  after?: string | null;
+  /** Created before (YYYY-MM-DD = local midnight, or ISO 8601). */
+  before?: string | null;
   /** Defaults to the configured mode (hybrid unless MCP_HYBRID_SEARCH_ENABLED=false). */
   mode?: SearchMode | null;
 }
@@ -80,20 +85,34 @@ export class SearchService {
   /** Search by text in the requested mode: meaning, keywords, or both fused. */
   async search(options: SemanticSearchOptions): Promise<SearchOutcome> {
     const mode = options.mode ?? this.config.search.defaultMode;
-    const tags = normalizeTags(options.tags);
-    const filter: MemoryFilter = {
-      ...(tags.length > 0 ? { tags: { tags, match: 'any' as const } } : {}),
-      ...this.timeFilter(options.timeFilter, 'time_filter'),
-    };
+    const filter = this.filterOf(options);
     const hits =
       mode === 'semantic'
         ? await this.semanticHits(options.query, filter, options.limit)
         : mode === 'keyword'
           ? await this.keywordHits(options.query, filter, options.limit)
-          : await this.hybridHits(options.query, filter, options.limit);
+          : mode === 'exact'
+            ? await this.exactHits(options.query, filter, options.limit)
+            : await this.hybridHits(options.query, filter, options.limit);
     const threshold = options.threshold ?? 0;
-    return { hits: hits.filter((hit) => hit.similarity >= threshold || mode === 'keyword'), mode };
+    return { hits: hits.filter((hit) => hit.similarity >= threshold || mode === 'keyword' || mode === 'exact'), mode };
   }
+
+  /** Tags (any/all), a time phrase and after/before bounds, combined. */
+  filterOf(options: Pick<SemanticSearchOptions, 'tags' | 'tagMatch' | 'timeFilter' | 'after' | 'before'>): MemoryFilter {
+    const tags = normalizeTags(options.tags);
+    return {
+      ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}),
+      ...timeWindow({ phrase: options.timeFilter, after: options.after, before: options.before }),
+    };
+  }
+
+  /** Memories whose content contains the query text (case-insensitive), newest first. */
+  private async exactHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+    const memories = await this.repository.findContaining(query, filter, limit);
+    return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: 'exact match' }));
+  }
+
 
   queryCacheStats(): QueryCacheStats {
     return this.queryEmbeddings.stats();
@@ -109,7 +128,7 @@ export class SearchService {
   async byTags(options: TagSearchOptions): Promise<SearchHit[]> {
     const tags = normalizeTags(options.tags);
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one non-empty tag');
-    const filter: MemoryFilter = { tags: { tags, match: options.match }, ...this.timeFilter(options.timeFilter, 'time_filter') };
+    const filter: MemoryFilter = { tags: { tags, match: options.match }, ...timeWindow({ phrase: options.timeFilter }) };
     const page = await this.repository.list(filter, 0, options.limit);
     const reason = `Tags (${options.match}): ${tags.join(', ')}`;
     return page.memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason }));
@@ -118,7 +137,7 @@ export class SearchService {
   /** Memories from a time phrase; with a semantic query, ranked by it (hybrid by default). */
   async byTime(options: TimeSearchOptions): Promise<SearchHit[]> {
     if (options.phrase.trim() === '') throw InvalidInputError.field('query', 'give a time expression such as "yesterday" or "last week"');
-    const filter = this.timeFilter(options.phrase, 'query');
+    const filter = timeWindow({ phrase: options.phrase, phraseField: 'query' });
     if (options.semanticQuery) {
       const mode = this.config.search.defaultMode;
       return mode === 'hybrid' ? this.hybridHits(options.semanticQuery, filter, options.limit) : this.semanticHits(options.semanticQuery, filter, options.limit);
@@ -202,20 +221,7 @@ export class SearchService {
     });
   }
 
-  private timeFilter(phrase: string | null | undefined, field: string): Pick<MemoryFilter, 'createdFrom' | 'createdBefore'> {
-    if (phrase === null || phrase === undefined || phrase.trim() === '') return {};
-    if (phrase.length > MAX_TIME_PHRASE_LENGTH) {
-      throw InvalidInputError.field(field, `a time expression has at most ${MAX_TIME_PHRASE_LENGTH} characters; this one has ${phrase.length}`);
-    }
-    const range = parseTimeRange(phrase);
-    if (!range) {
-      throw InvalidInputError.field(
-        field,
-        `could not understand the time expression "${echo(phrase)}" (try "yesterday", "last week", "3 days ago", "since March")`,
-      );
-    }
-    return { createdFrom: range.start.getTime() / 1000, createdBefore: range.end.getTime() / 1000 };
-  }
+
 }
 
 function semanticHit(memory: Memory, similarity: number): SearchHit {

@@ -115,6 +115,8 @@ export interface MemoryRepository {
    * each hit also carries its cosine distance to it.
    */
   searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]>;
+  /** Memories whose content contains `text` (case-insensitive; ASCII case folding on SQLite), newest first. */
+  findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]>;
   findEmbedding(contentHash: string): Promise<Float32Array | null>;
   tagCounts(): Promise<TagCount[]>;
   statistics(): Promise<StorageStatistics>;

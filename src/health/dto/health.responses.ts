@@ -31,6 +31,23 @@ export class HealthResponse {
   statistics?: HealthStatistics;
 }
 
+export class QueryCacheResponse {
+  @ApiProperty({ description: 'Query embeddings held' })
+  size!: number;
+
+  @ApiProperty({ description: 'MCP_QUERY_CACHE_SIZE' })
+  capacity!: number;
+
+  @ApiProperty()
+  hits!: number;
+
+  @ApiProperty()
+  misses!: number;
+
+  @ApiProperty({ description: 'hits / (hits + misses)' })
+  hit_ratio!: number;
+}
+
 export class DetailedHealthResponse extends HealthResponse {
   @ApiProperty()
   database_path!: string;
@@ -52,4 +69,7 @@ export class DetailedHealthResponse extends HealthResponse {
 
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'SQLite pragmas in force' })
   pragmas!: Record<string, string | number>;
+
+  @ApiProperty({ type: QueryCacheResponse, description: 'The query-embedding cache: a repeated query costs no model call' })
+  query_cache!: QueryCacheResponse;
 }

@@ -1,47 +1,56 @@
-import type { SearchMode } from '../../config/search-config.js';
-import type { MemoryListResponse } from '../../memories/dto/memory-responses.js';
-import type { ListInput, MemoryToolBackend, ScoredMemory, StoreInput, StoreOutcome } from '../memory-tool-backend.js';
-import type { RestClient } from './rest-client.js';
-
-interface SearchAnswer {
-  results: ScoredMemory[];
-}
-
-const scored = (answer: SearchAnswer): ScoredMemory[] =>
-  answer.results.map(({ memory, similarity_score }) => ({ memory, similarity_score }));
+import type { DetailedHealthResponse } from '../../health/dto/health.responses.js';
+import type { BulkDeleteResponse } from '../../memories/dto/bulk-delete.dto.js';
+import type { MemoryListResponse, StoreMemoryResponse, UpdateMemoryResponse } from '../../memories/dto/memory-responses.js';
+import type { MemoryResponse } from '../../memories/dto/memory.response.js';
+import type { SearchResponse } from '../../search/dto/search-responses.js';
+import type { BulkDeleteRequest, ListRequest, MemoryToolBackend, SearchRequest, StoreRequest, UpdateRequest } from '../memory-tool-backend.js';
+import { RemoteCallError, type RestClient } from './rest-client.js';
 
 /** The tools backed by a remote server's REST API (what `mcp-memory bridge` forwards to). */
 export class HttpToolBackend implements MemoryToolBackend {
   constructor(private readonly client: RestClient) {}
 
-  store(input: StoreInput): Promise<StoreOutcome> {
-    return this.client.call('POST', '/memories', input);
+  store(request: StoreRequest): Promise<StoreMemoryResponse> {
+    return this.client.call('POST', '/memories', request);
   }
 
-  async retrieve(query: string, nResults: number, similarityThreshold?: number, mode?: SearchMode): Promise<ScoredMemory[]> {
-    return scored(await this.client.call('POST', '/search', { query, n_results: nResults, similarity_threshold: similarityThreshold ?? null, ...(mode ? { mode } : {}) }));
+  search(request: SearchRequest): Promise<SearchResponse> {
+    return this.client.call('POST', '/search', request);
   }
 
-  async searchByTag(tags: string[], matchAll: boolean): Promise<ScoredMemory[]> {
-    return scored(await this.client.call('POST', '/search/by-tag', { tags, match_all: matchAll }));
+  list(request: ListRequest): Promise<MemoryListResponse> {
+    const query = new URLSearchParams({ page: String(request.page), page_size: String(request.page_size) });
+    // Repeated parameters: tags that contain commas stay whole.
+    for (const tag of request.tags ?? []) query.append('tag', tag);
+    if (request.tag_match !== undefined) query.set('tag_match', request.tag_match);
+    if (request.memory_type !== undefined) query.set('memory_type', request.memory_type);
+    if (request.after) query.set('after', request.after);
+    if (request.before) query.set('before', request.before);
+    return this.client.call('GET', `/memories?${query.toString()}`);
   }
 
-  async recall(timeQuery: string, semanticQuery: string | undefined, nResults: number): Promise<ScoredMemory[]> {
-    return scored(await this.client.call('POST', '/search/by-time', { query: timeQuery, n_results: nResults, semantic_query: semanticQuery ?? null }));
+  async get(contentHash: string): Promise<MemoryResponse | null> {
+    try {
+      return await this.client.call<MemoryResponse>('GET', `/memories/${encodeURIComponent(contentHash)}`);
+    } catch (error) {
+      if (error instanceof RemoteCallError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  async update(contentHash: string, request: UpdateRequest): Promise<MemoryResponse> {
+    return (await this.client.call<UpdateMemoryResponse>('PUT', `/memories/${encodeURIComponent(contentHash)}`, request)).memory;
   }
 
   async delete(contentHash: string): Promise<void> {
     await this.client.call('DELETE', `/memories/${encodeURIComponent(contentHash)}`);
   }
 
-  list(input: ListInput): Promise<MemoryListResponse> {
-    const query = new URLSearchParams({ page: String(input.page), page_size: String(input.page_size) });
-    if (input.tag !== undefined) query.set('tag', input.tag);
-    if (input.memory_type !== undefined) query.set('memory_type', input.memory_type);
-    return this.client.call('GET', `/memories?${query.toString()}`);
+  bulkDelete(request: BulkDeleteRequest): Promise<BulkDeleteResponse> {
+    return this.client.call('POST', '/memories/bulk-delete', request);
   }
 
-  health(): Promise<Record<string, unknown>> {
+  health(): Promise<DetailedHealthResponse> {
     return this.client.call('GET', '/health/detailed');
   }
 }

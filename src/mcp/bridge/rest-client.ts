@@ -4,7 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { BridgeConfig } from '../../config/bridge-config.js';
 
 /** A failure the model calling the tool must understand: the message says what happened and what to do. */
-export class RemoteCallError extends Error {}
+export class RemoteCallError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status the server answered, when it answered. */
+    readonly status: number | null = null,
+  ) {
+    super(message);
+  }
+}
 
 const RETRYABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'TIMEOUT']);
 const UNTRUSTED_CERT_CODES = new Set([
@@ -86,11 +94,12 @@ export class RestClient {
     if (response.status >= 200 && response.status < 300) return parsed as T;
     const detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? String((parsed as { detail: unknown }).detail) : response.body.slice(0, 200);
     const server = this.endpoint.href;
-    if (response.status === 401) throw new RemoteCallError(`The memory server at ${server} requires an API key: set MCP_MEMORY_API_KEY (${detail})`);
-    if (response.status === 403) throw new RemoteCallError(`The memory server at ${server} rejected the API key: check MCP_MEMORY_API_KEY (${detail})`);
-    if (response.status === 404) throw new RemoteCallError(`Not found: ${detail}`);
-    if (response.status >= 500) throw new RemoteCallError(`The memory server at ${server} failed (${response.status}): ${detail}`);
-    throw new RemoteCallError(`The memory server refused the request (${response.status}): ${detail}`);
+    const status = response.status;
+    if (status === 401) throw new RemoteCallError(`The memory server at ${server} requires an API key: set MCP_MEMORY_API_KEY (${detail})`, status);
+    if (status === 403) throw new RemoteCallError(`The memory server at ${server} rejected the API key: check MCP_MEMORY_API_KEY (${detail})`, status);
+    if (status === 404) throw new RemoteCallError(`Not found: ${detail}`, status);
+    if (status >= 500) throw new RemoteCallError(`The memory server at ${server} failed (${status}): ${detail}`, status);
+    throw new RemoteCallError(`The memory server refused the request (${status}): ${detail}`, status);
   }
 
   private describe(error: NodeJS.ErrnoException): RemoteCallError {

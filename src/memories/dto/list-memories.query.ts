@@ -40,6 +40,18 @@ export class ListMemoriesQuery {
   @MaxLength(INPUT_LIMITS.memoryTypeLength)
   @Matches(NO_NUL, { message: NO_NUL_MESSAGE })
   memory_type?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-01', description: 'Only memories created at or after (YYYY-MM-DD = local midnight, or ISO 8601)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  after?: string;
+
+  @ApiPropertyOptional({ example: '2026-11-25', description: 'Only memories created before (YYYY-MM-DD = local midnight, or ISO 8601)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  before?: string;
 }
 
 export class LegacyTagSearchQuery {

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { MemoryPage } from '../../storage/memory-repository.js';
+import type { StoreResult } from '../memories.service.js';
 import { MemoryResponse, toMemoryResponse } from './memory.response.js';
 
 export class StoreMemoryResponse {
@@ -84,4 +85,11 @@ export function toMemoryListResponse(result: MemoryPage, page: number, pageSize:
     page_size: pageSize,
     has_more: page * pageSize < result.total,
   };
+}
+
+/** The store answer, shared by REST and the MCP tools. */
+export function toStoreResponse(result: StoreResult): StoreMemoryResponse {
+  return result.stored
+    ? { success: true, message: 'Memory stored successfully', content_hash: result.memory.contentHash, memory: toMemoryResponse(result.memory) }
+    : { success: false, message: 'Duplicate content detected', content_hash: result.contentHash, memory: null };
 }

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
@@ -22,4 +22,9 @@ export class UpdateMemoryDto {
   @IsObject()
   @KeepAsSent()
   metadata?: Record<string, unknown> | null;
+
+  @ApiPropertyOptional({ default: false, description: 'Keep updated_at when only metadata changes (tags and type changes always move it)' })
+  @IsOptional()
+  @IsBoolean()
+  preserve_timestamps?: boolean | null;
 }

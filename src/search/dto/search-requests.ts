@@ -16,11 +16,12 @@ import type { SearchMode } from '../../config/search-config.js';
 import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
 import { QueryTagList } from '../../memories/dto/query-tag-list.decorator.js';
 
-export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword'];
+export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword', 'exact'];
 import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
 
 
-const MODE_DESCRIPTION = 'hybrid (keywords + meaning), semantic (meaning only) or keyword (words only); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
+const MODE_DESCRIPTION =
+  'hybrid (keywords + meaning), semantic (meaning only), keyword (words only) or exact (the text as a substring, newest first); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
 
 export class SemanticSearchDto {
   @ApiProperty({ description: 'What to look for, in plain words' })
@@ -65,6 +66,30 @@ export class SemanticSearchDto {
   @IsOptional()
   @IsIn(SEARCH_MODES)
   mode?: SearchMode | null;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'The same as n_results (upstream tools say limit)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(INPUT_LIMITS.results)
+  limit?: number | null;
+
+  @ApiPropertyOptional({ enum: ['any', 'all'], default: 'any', description: 'How tags combine' })
+  @IsOptional()
+  @IsIn(['any', 'all'])
+  tag_match?: 'any' | 'all' | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: '2026-11-01', description: 'Only memories created at or after (YYYY-MM-DD = local midnight, or ISO 8601)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  after?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: '2026-11-25', description: 'Only memories created before (YYYY-MM-DD = local midnight, or ISO 8601)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  before?: string | null;
 }
 
 export class SemanticSearchQuery {

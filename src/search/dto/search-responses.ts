@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { MemoryResponse } from '../../memories/dto/memory.response.js';
+import { MemoryResponse, toMemoryResponse } from '../../memories/dto/memory.response.js';
+import type { SearchHit } from '../search.service.js';
 
 export class SearchResultResponse {
   @ApiProperty({ type: MemoryResponse })
@@ -36,4 +37,22 @@ export class SearchResponse {
 
   @ApiProperty()
   processing_time_ms!: number;
+}
+
+/** The one mapping from search hits to the wire shape, shared by REST and the MCP tools. */
+export function toSearchResponse(query: string, searchType: string, started: number, hits: SearchHit[], withRelevanceScore = false): SearchResponse {
+  return {
+    results: hits.map((hit) => ({
+      memory: toMemoryResponse(hit.memory),
+      similarity_score: hit.similarity,
+      ...(withRelevanceScore ? { relevance_score: hit.fusedScore ?? hit.keywordScore ?? hit.similarity } : {}),
+      keyword_score: hit.keywordScore,
+      fused_score: hit.fusedScore,
+      relevance_reason: hit.reason,
+    })),
+    total_found: hits.length,
+    query,
+    search_type: searchType,
+    processing_time_ms: Math.round((performance.now() - started) * 100) / 100,
+  };
 }

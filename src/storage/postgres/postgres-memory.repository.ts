@@ -235,6 +235,18 @@ export class PostgresMemoryRepository implements MemoryRepository {
     return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score), distance: row.distance === null ? null : Number(row.distance) }));
   }
 
+  async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
+    const where = this.whereClause(filter);
+    const n = where.params.length;
+    const rows = await this.query<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE strpos(lower(m.content), lower($${n + 1})) > 0
+       ${where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`}
+       ORDER BY m.created_at DESC, m.id DESC LIMIT $${n + 2}`,
+      [...where.params, text, limit],
+    );
+    return rows.map(toMemory);
+  }
+
   async findEmbedding(contentHash: string): Promise<Float32Array | null> {
     const rows = await this.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM memories WHERE content_hash = $1', [contentHash]);
     return rows[0] ? Float32Array.from(pgvector.fromSql(rows[0].embedding) as number[]) : null;

@@ -389,6 +389,18 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     });
   }
 
+  findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
+    const where = this.whereClause(filter);
+    const conditions = where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`;
+    return this.run(() => {
+      const statement = this.filteredStatement(
+        `SELECT m.* FROM memories m WHERE instr(lower(m.content), lower(@text)) > 0 ${conditions}
+         ORDER BY m.created_at DESC, m.id DESC LIMIT @limit`,
+      );
+      return (statement.all({ ...where.params, text, limit }) as MemoryRow[]).map(toMemory);
+    });
+  }
+
   findEmbedding(contentHash: string): Promise<Float32Array | null> {
     return this.run(() => {
       const id = this.sql.findIdByHash.get(contentHash) as number | undefined;

@@ -161,3 +161,20 @@ function parseNested(phrase: string, now: Date, depth: number): TimeRange | null
 
   return chronoRange(text, now);
 }
+
+/**
+ * An `after` / `before` bound as upstream's tools take it: `YYYY-MM-DD` (server-local midnight at
+ * the start of that day) or a full ISO 8601 date-time. Returns epoch seconds, or null when the
+ * value is neither.
+ */
+export function parseDateBound(value: string): number | null {
+  const text = value.trim();
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (day) {
+    const date = new Date(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+    return date.getMonth() === Number(day[2]) - 1 && date.getDate() === Number(day[3]) ? date.getTime() / 1000 : null;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(text)) return null;
+  const time = Date.parse(text.replace(' ', 'T'));
+  return Number.isNaN(time) ? null : time / 1000;
+}

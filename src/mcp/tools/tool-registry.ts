@@ -1,0 +1,94 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { toolErrorMessage } from './tool-errors.js';
+
+/** One tool: its arguments as a zod object (unknown arguments are dropped, as upstream ignores them). */
+export interface ToolDefinition {
+  name: string;
+  title: string;
+  description: string;
+  input: z.ZodObject;
+  annotations?: Tool['annotations'];
+  run(args: Record<string, unknown>): Promise<CallToolResult>;
+}
+
+/** An old tool name, accepted (not listed): its arguments are translated for the tool that replaced it. */
+export interface ToolAlias {
+  name: string;
+  target: string;
+  translate(args: Record<string, unknown>): Record<string, unknown>;
+}
+
+export function toolText(text: string, structured?: Record<string, unknown>): CallToolResult {
+  return { content: [{ type: 'text', text }], ...(structured === undefined ? {} : { structuredContent: structured }) };
+}
+
+/** A failure the model can read; the text starts with "Error:" as upstream's do. */
+export function toolError(message: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: message.startsWith('Error') ? message : `Error: ${message}` }] };
+}
+
+function inputSchemaOf(input: z.ZodObject): Tool['inputSchema'] {
+  const { $schema: _schema, ...schema } = z.toJSONSchema(input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, type: 'object' } as Tool['inputSchema'];
+}
+
+/** What zod found wrong, without echoing the values. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'arguments'}: ${issue.message}`)
+    .join('; ');
+}
+
+export interface ToolSurface {
+  tools: readonly ToolDefinition[];
+  aliases: readonly ToolAlias[];
+  /** Upstream names this server does not offer, with the reason given to a caller. */
+  unsupported: ReadonlyMap<string, string>;
+  /** Told when a deprecated name is used (upstream logs a warning). */
+  onDeprecated?: (oldName: string, newName: string) => void;
+}
+
+/**
+ * Serves a tool surface on a low-level MCP server: tools/list shows the current tools only;
+ * tools/call also accepts the old names (translated) and answers upstream's other names with a
+ * tool error that says they are not offered. Every failure is a tool error, never a protocol one.
+ */
+export function serveTools(server: Server, surface: ToolSurface): void {
+  const byName = new Map(surface.tools.map((tool) => [tool.name, tool]));
+  const aliases = new Map(surface.aliases.map((alias) => [alias.name, alias]));
+  const listed = surface.tools.map(
+    (tool): Tool => ({
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: inputSchemaOf(tool.input),
+      ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
+    }),
+  );
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
+  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+    let name = request.params.name;
+    // A null argument means "not given", as upstream's tools read it.
+    let args: Record<string, unknown> = Object.fromEntries(Object.entries(request.params.arguments ?? {}).filter(([, v]) => v !== null));
+    const alias = aliases.get(name);
+    try {
+      if (alias) {
+        surface.onDeprecated?.(alias.name, alias.target);
+        args = alias.translate(args);
+        name = alias.target;
+      }
+      const reason = surface.unsupported.get(name);
+      if (reason !== undefined) return toolError(reason);
+      const tool = byName.get(name);
+      if (!tool) return toolError(`Unknown tool "${name.slice(0, 64)}"; see tools/list`);
+      const parsed = tool.input.safeParse(args);
+      if (!parsed.success) return toolError(`Invalid arguments for ${alias ? `${alias.name} (${tool.name})` : tool.name}: ${describeIssues(parsed.error)}`);
+      return await tool.run(parsed.data as Record<string, unknown>);
+    } catch (error) {
+      return toolError(toolErrorMessage(error));
+    }
+  });
+}
