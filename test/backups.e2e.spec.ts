@@ -88,6 +88,27 @@ describe('backups (real server, real files)', () => {
     assert.equal(status.body.last_success.backup_id, list.body.backups[0].backup_id);
     assert.equal(status.body.last_failure, null);
     assert.deepEqual((await api.get('/api/backup/status')).body, status.body);
+    // upstream's field names, beside ours.
+    const upstreamList = (await api.get('/api/backup/list')).body;
+    assert.equal(upstreamList.total_count, upstreamList.backups.length);
+    assert.equal(upstreamList.total_size_bytes, upstreamList.backups.reduce((sum: number, b: { size_bytes: number }) => sum + b.size_bytes, 0));
+    for (const b of upstreamList.backups) {
+      assert.equal(b.filename, `${b.backup_id}.db`);
+      assert.equal(b.age_days, 0);
+      assert.equal(typeof b.duration_seconds, 'number');
+    }
+    const upstreamStatus = (await api.get('/api/backup/status')).body;
+    assert.equal(upstreamStatus.enabled, false);
+    assert.equal(upstreamStatus.interval, 'disabled');
+    assert.equal(upstreamStatus.backup_count, upstreamList.total_count);
+    assert.equal(upstreamStatus.max_count, 50);
+    assert.ok(Math.abs(upstreamStatus.last_backup_time - Date.parse(upstreamList.backups[0].created_at) / 1000) < 0.01);
+    assert.ok(upstreamStatus.time_since_last_seconds >= 0);
+    assert.equal(upstreamStatus.scheduler_running, false);
+    const now = (await api.post('/api/backup/now', undefined)).body;
+    assert.equal(now.success, true);
+    assert.match(now.filename, /^backup-\d{8}-\d{6}(-\d+)?\.db$/);
+    assert.equal(typeof now.duration_seconds, 'number');
   });
 
   it('restores in place: A present, B gone, search works, later writes kept, SSE told to reload', async () => {

@@ -119,6 +119,27 @@ describe('event feed (real server, real SSE clients)', () => {
     }
   });
 
+  it("sends upstream's named heartbeat event on /api/events (no id, so resuming is unaffected) and reports upstream's stats fields", async () => {
+    const named = await SseReader.open(`${apiBase}/events`, { authorization: `Bearer ${KEY}`, 'user-agent': 'heartbeat-test/1.0' });
+    try {
+      await named.waitFor((r) => r.messages.some((m) => m.event === 'heartbeat'), 10_000);
+      const beat = named.messages.find((m) => m.event === 'heartbeat')!;
+      assert.equal(beat.id, undefined);
+      assert.equal(beat.data.server_status, 'healthy');
+      assert.ok(Number(beat.data.active_connections) >= 1);
+      assert.ok(!Number.isNaN(Date.parse(beat.data.timestamp as string)));
+      const stats = (await api.get('/api/events/stats')).body;
+      assert.equal(stats.total_connections, stats.connected_clients);
+      assert.equal(stats.heartbeat_interval, 1);
+      const mine = stats.connections.find((c: { user_agent: string }) => c.user_agent === 'heartbeat-test/1.0');
+      assert.ok(mine, JSON.stringify(stats.connections));
+      assert.equal(mine.client_ip, '127.0.0.1');
+      assert.ok(mine.connected_duration_seconds >= 0 && mine.last_heartbeat_seconds_ago >= 0);
+    } finally {
+      named.close();
+    }
+  });
+
   it('replays exactly what a client missed after Last-Event-ID (header or query), in order', async () => {
     const first = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`);
     await api.post('/api/memories', { content: 'before the disconnect' });

@@ -12,6 +12,7 @@ import {
   IntegrityCheckResponse,
   RestoreBackupDto,
   RestoreResponse,
+  toBackupListResponse,
   toBackupResponse,
   toRestoreResponse,
   toStatusResponse,
@@ -36,8 +37,7 @@ export class AdminController {
   @ApiOperation({ summary: 'List backups, newest first' })
   @ApiOkResponse({ type: BackupListResponse })
   list(): BackupListResponse {
-    const backups = this.backups.list().map(toBackupResponse);
-    return { backups, total: backups.length };
+    return toBackupListResponse(this.backups.list());
   }
 
   @Get(['admin/backups/status', 'backup/status'])

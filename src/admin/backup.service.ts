@@ -17,6 +17,9 @@ export interface BackupStatus {
   retention: number;
   backupDir: string;
   totalBackups: number;
+  totalSizeBytes: number;
+  /** When the newest backup in the directory was made (any process). */
+  lastBackupAt: string | null;
   lastSuccess: { backupId: string; at: string } | null;
   lastFailure: { at: string; error: string } | null;
 }
@@ -132,12 +135,15 @@ export class BackupService implements OnModuleInit {
   status(): BackupStatus {
     this.database();
     const job = this.config.backups.schedule === null ? null : this.scheduler.getCronJob(SCHEDULE_JOB);
+    const backups = this.catalog.list();
     return {
       schedule: this.config.backups.schedule,
       nextRun: job ? job.nextDate().toUTC().toISO() : null,
       retention: this.config.backups.retention,
       backupDir: this.catalog.dir,
-      totalBackups: this.catalog.list().length,
+      totalBackups: backups.length,
+      totalSizeBytes: backups.reduce((sum, b) => sum + b.size_bytes, 0),
+      lastBackupAt: backups.find((b) => b.verified)?.created_at ?? null,
       lastSuccess: this.lastSuccess,
       lastFailure: this.lastFailure,
     };

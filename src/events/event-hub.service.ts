@@ -16,6 +16,15 @@ export interface StreamOptions {
   named: boolean;
   /** From Last-Event-ID: replay what came after it. */
   lastEventId: number | null;
+  client?: { ip: string; userAgent: string };
+}
+
+export interface ConnectionInfo {
+  connection_id: string;
+  client_ip: string;
+  user_agent: string;
+  connected_duration_seconds: number;
+  last_heartbeat_seconds_ago: number;
 }
 
 export interface EventFeedStats {
@@ -28,6 +37,8 @@ export interface EventFeedStats {
   replayBufferCapacity: number;
   replayBufferBytes: number;
   replayBufferMaxBytes: number;
+  heartbeatInterval: number;
+  connections: ConnectionInfo[];
 }
 
 /** Reconnection delay suggested to clients, in milliseconds. */
@@ -101,7 +112,7 @@ export class EventHubService implements OnModuleDestroy {
    * the live feed, with nothing lost or repeated in between.
    */
   async open(response: ServerResponse, options: StreamOptions): Promise<SseConnection> {
-    const connection = new SseConnection(randomUUID(), response, options.named, this.config.events.clientQueueBytes);
+    const connection = new SseConnection(randomUUID(), response, options.named, this.config.events.clientQueueBytes, options.client);
     const lastId = this.log.lastId;
     connection.write(`retry: ${RETRY_MS}\n\n`);
     connection.send(
@@ -152,6 +163,14 @@ export class EventHubService implements OnModuleDestroy {
       replayBufferCapacity: this.buffer.capacity,
       replayBufferBytes: this.buffer.bytes,
       replayBufferMaxBytes: this.buffer.maxBytes,
+      heartbeatInterval: this.config.events.heartbeatSeconds,
+      connections: [...this.connections.values()].map((c) => ({
+        connection_id: c.id,
+        client_ip: c.client.ip,
+        user_agent: c.client.userAgent,
+        connected_duration_seconds: Math.round((Date.now() - c.connectedAt) / 100) / 10,
+        last_heartbeat_seconds_ago: Math.round((Date.now() - c.lastHeartbeat) / 100) / 10,
+      })),
     };
   }
 
@@ -163,7 +182,8 @@ export class EventHubService implements OnModuleDestroy {
   }
 
   private beat(): void {
-    for (const connection of this.connections.values()) this.send(connection, (c) => c.comment('heartbeat'), false);
+    const data = { timestamp: new Date().toISOString(), active_connections: this.connections.size, server_status: 'healthy' };
+    for (const connection of this.connections.values()) this.send(connection, (c) => c.heartbeat(data), false);
   }
 
   private send(connection: SseConnection, write: (c: SseConnection) => boolean, countSent = true): void {

@@ -56,6 +56,9 @@ export class EventsController {
       replay_buffer_capacity: s.replayBufferCapacity,
       replay_buffer_bytes: s.replayBufferBytes,
       replay_buffer_max_bytes: s.replayBufferMaxBytes,
+      total_connections: s.connectedClients,
+      heartbeat_interval: s.heartbeatInterval,
+      connections: s.connections,
     };
   }
 
@@ -72,6 +75,7 @@ export class EventsController {
       'x-accel-buffering': 'no',
     });
     reply.raw.socket?.setNoDelay(true);
-    await this.hub.open(reply.raw, { named, lastEventId });
+    const userAgent = reply.request.headers['user-agent'];
+    await this.hub.open(reply.raw, { named, lastEventId, client: { ip: reply.request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : 'unknown' } });
   }
 }

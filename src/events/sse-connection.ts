@@ -13,11 +13,16 @@ export class SseConnection {
   catchingUp = false;
   held: ServerEvent[] = [];
 
+  readonly connectedAt = Date.now();
+  lastHeartbeat = Date.now();
+
   constructor(
     readonly id: string,
     private readonly response: ServerResponse,
     private readonly named: boolean,
     private readonly maxQueueBytes: number,
+    /** Who is connected, for /api/events/stats (upstream's fields). */
+    readonly client: { ip: string; userAgent: string } = { ip: 'unknown', userAgent: 'unknown' },
   ) {}
 
   get isOpen(): boolean {
@@ -31,6 +36,15 @@ export class SseConnection {
 
   comment(text: string): boolean {
     return this.write(`: ${text}\n\n`);
+  }
+
+  /**
+   * A keep-alive: on the named stream upstream's `heartbeat` event (no id, so resuming is not
+   * affected), on the unnamed one a comment that EventSource.onmessage never sees.
+   */
+  heartbeat(data: Record<string, unknown>): boolean {
+    this.lastHeartbeat = Date.now();
+    return this.named ? this.write(`event: heartbeat\ndata: ${JSON.stringify(data)}\n\n`) : this.comment('heartbeat');
   }
 
   write(frame: string): boolean {

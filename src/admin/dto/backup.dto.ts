@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { basename } from 'node:path';
+import { NAMED_SCHEDULES } from '../../config/app-config.js';
 import type { BackupManifest } from '../backup-catalog.js';
 import type { BackupStatus, RestoreResult } from '../backup.service.js';
 
@@ -40,6 +42,15 @@ export class BackupResponse {
 
   @ApiPropertyOptional({ description: 'Set when this backup cannot be used (e.g. its manifest is unreadable)' })
   problem?: string;
+
+  @ApiProperty({ example: 'backup-20261125-150600.db', description: 'upstream\'s name: the file name' })
+  filename!: string;
+
+  @ApiProperty({ description: 'upstream\'s name: whole days since the backup was made' })
+  age_days!: number;
+
+  @ApiProperty({ description: 'upstream\'s name: duration_ms in seconds' })
+  duration_seconds!: number;
 }
 
 export class CreateBackupResponse extends BackupResponse {
@@ -53,6 +64,12 @@ export class BackupListResponse {
 
   @ApiProperty()
   total!: number;
+
+  @ApiProperty({ description: 'upstream\'s name for total' })
+  total_count!: number;
+
+  @ApiProperty()
+  total_size_bytes!: number;
 }
 
 export class RestoreResponse {
@@ -117,6 +134,33 @@ export class BackupStatusResponse {
 
   @ApiProperty({ type: BackupFailureResponse, nullable: true })
   last_failure!: BackupFailureResponse | null;
+
+  @ApiProperty({ description: 'upstream\'s name: a schedule is set' })
+  enabled!: boolean;
+
+  @ApiProperty({ description: 'upstream\'s name: hourly, daily, weekly, the cron expression, or "disabled"' })
+  interval!: string;
+
+  @ApiProperty({ description: 'upstream\'s name: the retention count (this server keeps N backups, not N days)' })
+  max_count!: number;
+
+  @ApiProperty({ description: 'upstream\'s name for total_backups' })
+  backup_count!: number;
+
+  @ApiProperty()
+  total_size_bytes!: number;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'upstream\'s name: epoch seconds of the last successful backup' })
+  last_backup_time!: number | null;
+
+  @ApiProperty({ type: Number, nullable: true })
+  time_since_last_seconds!: number | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'upstream\'s name for next_run' })
+  next_backup_at!: string | null;
+
+  @ApiProperty({ description: 'upstream\'s name: the schedule is active in this process' })
+  scheduler_running!: boolean;
 }
 
 export function toBackupResponse(m: BackupManifest): BackupResponse {
@@ -131,7 +175,15 @@ export function toBackupResponse(m: BackupManifest): BackupResponse {
     sha256: m.sha256,
     trigger: m.trigger,
     ...(m.problem === undefined ? {} : { problem: m.problem }),
+    filename: basename(m.file),
+    age_days: Math.max(0, Math.floor((Date.now() - Date.parse(m.created_at)) / 86_400_000)),
+    duration_seconds: Math.round(m.duration_ms) / 1000,
   };
+}
+
+export function toBackupListResponse(manifests: BackupManifest[]): BackupListResponse {
+  const backups = manifests.map(toBackupResponse);
+  return { backups, total: backups.length, total_count: backups.length, total_size_bytes: backups.reduce((sum, b) => sum + b.size_bytes, 0) };
 }
 
 export function toStatusResponse(s: BackupStatus): BackupStatusResponse {
@@ -143,6 +195,15 @@ export function toStatusResponse(s: BackupStatus): BackupStatusResponse {
     total_backups: s.totalBackups,
     last_success: s.lastSuccess && { backup_id: s.lastSuccess.backupId, at: s.lastSuccess.at },
     last_failure: s.lastFailure,
+    enabled: s.schedule !== null,
+    interval: s.schedule === null ? 'disabled' : (Object.entries(NAMED_SCHEDULES).find(([, cron]) => cron === s.schedule)?.[0] ?? s.schedule),
+    max_count: s.retention,
+    backup_count: s.totalBackups,
+    total_size_bytes: s.totalSizeBytes,
+    last_backup_time: s.lastBackupAt === null ? null : Date.parse(s.lastBackupAt) / 1000,
+    time_since_last_seconds: s.lastBackupAt === null ? null : Math.round((Date.now() - Date.parse(s.lastBackupAt)) / 1000),
+    next_backup_at: s.nextRun,
+    scheduler_running: s.schedule !== null,
   };
 }
 

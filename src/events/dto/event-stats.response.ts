@@ -1,5 +1,22 @@
 import { ApiProperty } from '@nestjs/swagger';
 
+export class ConnectionInfoResponse {
+  @ApiProperty()
+  connection_id!: string;
+
+  @ApiProperty()
+  client_ip!: string;
+
+  @ApiProperty()
+  user_agent!: string;
+
+  @ApiProperty()
+  connected_duration_seconds!: number;
+
+  @ApiProperty()
+  last_heartbeat_seconds_ago!: number;
+}
+
 export class EventStatsResponse {
   @ApiProperty({ description: 'Open event streams' })
   connected_clients!: number;
@@ -27,4 +44,13 @@ export class EventStatsResponse {
 
   @ApiProperty({ description: 'Most bytes the replay buffer keeps (MCP_SSE_REPLAY_BUFFER_BYTES)' })
   replay_buffer_max_bytes!: number;
+
+  @ApiProperty({ description: 'The same as connected_clients (upstream\'s name)' })
+  total_connections!: number;
+
+  @ApiProperty({ description: 'Seconds between heartbeats (upstream\'s name)' })
+  heartbeat_interval!: number;
+
+  @ApiProperty({ type: [ConnectionInfoResponse], description: 'One entry per open stream (upstream\'s fields)' })
+  connections!: ConnectionInfoResponse[];
 }
