@@ -8,6 +8,8 @@ FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
 # python3, make and g++ are in this image: better-sqlite3 compiles its native module here.
 COPY package.json package-lock.json .npmrc ./
+# npm's prepare step (scripts/prepare.mjs) builds only once the sources are there, below.
+COPY scripts/prepare.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json nest-cli.json ./
 COPY src ./src

@@ -5,7 +5,7 @@ import { createLogger } from './common/logger.js';
 import { type AppConfig, isLoopbackHost } from './config/app-config.js';
 import { MdnsAdvertiser } from './discovery/mdns-advertiser.service.js';
 import { ServerLock } from './storage/sqlite/server-lock.js';
-import { type HttpsCredentials, loadHttpsCredentials } from './https/https-credentials.js';
+import { certificateSha256, type HttpsCredentials, loadHttpsCredentials } from './https/https-credentials.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -28,7 +28,15 @@ export function printBanner({ url, https, mdnsStarted }: RunningServer, config: 
           ...(https.selfSigned ? ['NOTE: browsers warn about self-signed certificates; trust the certificate above or accept the warning'] : []),
         ]
       : []),
-    `mDNS advertisement: ${mdnsStarted ? `started (${config.mdns.serviceType})` : config.mdns.enabled ? 'unavailable' : 'disabled'}`,
+    `mDNS advertisement: ${
+      mdnsStarted
+        ? `started (${config.mdns.serviceType})`
+        : !config.mdns.enabled
+          ? 'disabled'
+          : isLoopbackHost(config.http.host)
+            ? 'not started (loopback bind: no other machine can reach this server)'
+            : 'unavailable'
+    }`,
     'Press Ctrl+C to stop',
   ];
   process.stderr.write(`${lines.join('\n')}\n`);
@@ -71,6 +79,6 @@ export async function startServer(config: AppConfig, logger: Logger = createLogg
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   const url = `${https ? 'https' : 'http'}://${host}:${port}`;
   logger.info({ url, docs: `${url}/api/docs`, database: config.storage.sqlitePath }, `MCP Memory Service listening on ${url}`);
-  const mdnsStarted = await app.get(MdnsAdvertiser).advertise(port, https !== null);
+  const mdnsStarted = await app.get(MdnsAdvertiser).advertise(port, https !== null, https === null ? null : certificateSha256(https.cert));
   return { app, url, https, mdnsStarted };
 }

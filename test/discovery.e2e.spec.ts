@@ -19,8 +19,7 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
   const ns = namespace.name!;
   let dir: string;
   const servers: CliProcess[] = [];
-  let advertiser: ReturnType<typeof spawn> | null = null;
-  let advertiserExited: Promise<unknown> = Promise.resolve();
+  const advertisers: ReturnType<typeof spawn>[] = [];
   const mdnsEnv = { MCP_MDNS_ENABLED: 'true', MCP_MDNS_INTERFACE: 'lo', MCP_API_KEY: KEY, MCP_HTTP_PORT: '0' };
 
   before(async () => {
@@ -29,35 +28,41 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     servers.push(
       spawnCli(['serve'], { ...mdnsEnv, MCP_MDNS_SERVICE_NAME: 'Memory Secure', MCP_HTTPS_ENABLED: 'true', MCP_MEMORY_SQLITE_PATH: join(dir, 'b.db') }, ns),
     );
-    await Promise.all(servers.map((s) => s.listening()));
+    const [, secureUrl] = await Promise.all(servers.map((s) => s.listening()));
     const [command, prefix] = nodeCommand(ns);
-    advertiser = spawn(command, [...prefix, join(CLI_PATH, '../../../test/helpers/advertise-only.js'), 'Memory Down', '9'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    advertiserExited = once(advertiser, 'exit');
-    await once(advertiser.stdout!, 'data');
+    const advertise = async (...args: string[]): Promise<void> => {
+      const advertiser = spawn(command, [...prefix, join(CLI_PATH, '../../../test/helpers/advertise-only.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      advertisers.push(advertiser);
+      await once(advertiser.stdout!, 'data');
+    };
+    await advertise('Memory Down', '9');
+    // An impostor: the secure server's port, but a certificate fingerprint that is not its own.
+    await advertise('Memory Impostor', new URL(secureUrl!).port, JSON.stringify({ https: 'true', cert_sha256: 'ab'.repeat(32) }));
     // Each server has finished probing and announcing once its banner reports the advertisement.
     await Promise.all(servers.map((s) => s.output('stderr', /mDNS advertisement: started/)));
   });
 
   after(async () => {
-    advertiser?.kill('SIGTERM');
+    const advertisersExited = advertisers.map((a) => once(a, 'exit'));
+    for (const advertiser of advertisers) advertiser.kill('SIGTERM');
     for (const server of servers) server.child.kill('SIGTERM');
-    await Promise.all(servers.map((s) => s.exited()));
-    await advertiserExited;
+    await Promise.all([...servers.map((s) => s.exited()), ...advertisersExited]);
     namespace.name !== null && namespace.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('servers log that their advertisement started', () => {
-    for (const server of servers) assert.match(server.stdout(), /mDNS advertisement started/);
+    for (const server of servers) assert.match(server.stdout(), /mDNS service advertisement started/);
   });
 
-  it('mcp-memory discover lists all three, marks the one without a server down, and picks HTTPS first', async () => {
+  it('mcp-memory discover lists them all, marks the one without a server and the impostor down, and picks HTTPS first', async () => {
     const discover = spawnCli(['discover'], { MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3' }, ns);
     assert.equal(await discover.exited(), 0, discover.stderr());
     const out = discover.stdout();
     assert.match(out, /Memory Plain .* http:\/\/127\.0\.0\.1:\d+\/api .* no .* yes .* healthy/);
     assert.match(out, /Memory Secure .* https:\/\/127\.0\.0\.1:\d+\/api .* yes .* yes .* healthy/);
     assert.match(out, /Memory Down .* down/);
+    assert.match(out, /Memory Impostor .* https:.* down .* not the one it advertised/);
     assert.match(out, /Chosen: Memory Secure at https:/);
   });
 
@@ -67,7 +72,7 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     assert.match(discover.stdout(), /Chosen: Memory (Plain|Secure) at/);
   });
 
-  it('the bridge with MCP_MEMORY_AUTO_DISCOVER=true finds the server and forwards tool calls', async () => {
+  it('the bridge with MCP_MEMORY_AUTO_DISCOVER=true finds the HTTPS server, pins its advertised certificate and forwards tool calls', async () => {
     const [command, prefix] = nodeCommand(ns);
     const transport = new StdioClientTransport({
       command,
@@ -78,7 +83,6 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
         MCP_MDNS_INTERFACE: 'lo',
         MCP_MDNS_DISCOVERY_TIMEOUT: '3',
         MCP_MEMORY_API_KEY: KEY,
-        MCP_MEMORY_TLS_INSECURE: 'true',
       },
       stderr: 'pipe',
     });
@@ -89,7 +93,11 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     try {
       assert.match(stderr, /Auto-discovery: ENABLED/);
       assert.match(stderr, /Prefer HTTPS: YES/);
-      assert.match(stderr, /Discovered service: Memory Secure at https:\/\/127\.0\.0\.1:\d+\/api/);
+      assert.match(stderr, /^MCP HTTP Bridge starting\.\.\.$/m);
+      assert.match(stderr, /^Attempting to discover MCP Memory Service via mDNS\.\.\.$/m);
+      assert.match(stderr, /^Discovered service: https:\/\/127\.0\.0\.1:\d+\/api \(Memory Secure, /m);
+      assert.match(stderr, /^Service discovered automatically via mDNS$/m);
+      assert.match(stderr, /TLS: certificate pinned to the SHA-256 fingerprint the server advertised/);
       assert.match(stderr, /API Key: \[SET\]/);
       assert.ok(!stderr.includes(KEY));
       const stored = await callTool(client, 'memory_store', { content: 'found through mDNS discovery' });
@@ -97,6 +105,17 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     } finally {
       await client.close();
     }
+  });
+
+  it('a server bound to loopback is not advertised: no other machine could reach it', async () => {
+    const server = spawnCli(['serve'], { MCP_MDNS_ENABLED: 'true', MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(dir, 'loopback.db') }, ns);
+    await server.listening();
+    await server.output('stderr', /Press Ctrl\+C to stop/);
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited(), 0);
+    assert.match(server.stderr(), /mDNS advertisement: not started \(loopback bind/);
+    assert.match(server.stdout(), /mDNS service advertisement skipped: the server listens on 127\.0\.0\.1/);
+    assert.doesNotMatch(server.stdout(), /mDNS service advertisement started/);
   });
 });
 
@@ -109,7 +128,11 @@ describe('where multicast is unavailable', () => {
     }
     const dir = makeTempDir('no-multicast-');
     try {
-      const server = spawnCli(['serve'], { MCP_MDNS_ENABLED: 'true', MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(dir, 'm.db') }, offline.name);
+      const server = spawnCli(
+        ['serve'],
+        { MCP_MDNS_ENABLED: 'true', MCP_HTTP_HOST: '0.0.0.0', MCP_API_KEY: KEY, MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(dir, 'm.db') },
+        offline.name,
+      );
       await server.listening();
       await server.output('stderr', /Press Ctrl\+C to stop/);
       server.child.kill('SIGTERM');

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
 import { describe, it } from 'node:test';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ApiClient } from './helpers/http.js';
 import { callTool, connectStdioWithStderr, textOf } from './helpers/mcp-client.js';
 import { CURRENT_TOOLS } from './helpers/mcp-tools.js';
-import { spawnCli } from './helpers/cli-process.js';
 import { startTestServer } from './helpers/test-server.js';
 import { startTlsProxy } from './helpers/tls-proxy.js';
 
@@ -100,10 +102,40 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
     }
   });
 
-  it('refuses to start without an endpoint or auto-discovery, naming the variable', async () => {
-    const plain = spawnCli(['bridge'], {});
-    assert.equal(await plain.exited(), 1);
-    assert.match(plain.stderr(), /MCP_MEMORY_HTTP_ENDPOINT/);
-    assert.match(plain.stderr(), /MCP_MEMORY_AUTO_DISCOVER/);
+  it("runs from the deployment guide's Claude Desktop configuration (node examples/http-mcp-bridge.js) with its words on stderr", async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
+    // The guide's JSON, with this server's address: "command": "node", "args": [".../examples/http-mcp-bridge.js"].
+    const transport = new StdioClientTransport({
+      command: 'node',
+      args: [resolve('examples/http-mcp-bridge.js')],
+      env: { PATH: process.env.PATH ?? '', MCP_MEMORY_HTTP_ENDPOINT: `${server.url}/api`, MCP_MEMORY_API_KEY: KEY, MCP_MEMORY_AUTO_DISCOVER: 'false', MCP_MEMORY_PREFER_HTTPS: 'true' },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const client = new Client({ name: 'Claude Desktop', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      assert.match(stderr, /^MCP HTTP Bridge starting\.\.\.$/m);
+      assert.match(stderr, new RegExp(`^Using manual endpoint: ${server.url}/api$`, 'm'));
+      assert.match(stderr, /^API Key: \[SET\]$/m);
+      assert.match(stderr, /^Auto-discovery: DISABLED$/m);
+      assert.ok(!stderr.includes(KEY));
+      assert.match(textOf(await callTool(client, 'memory_store', { content: 'stored through the guide bridge' })), /Memory stored successfully/);
+      assert.match(textOf(await callTool(client, 'retrieve_memory', { query: 'guide bridge', n_results: 1 })), /stored through the guide bridge/);
+    } finally {
+      await client.close();
+      await server.cleanup();
+    }
+  });
+
+  it('without an endpoint or discovery uses the guide bridge default, http://localhost:8000/api', async () => {
+    const { client, stderr } = await connectStdioWithStderr('bridge', { MCP_MEMORY_HTTP_RETRIES: '0' });
+    try {
+      assert.match(stderr(), /^Using default endpoint: http:\/\/localhost:8000\/api$/m);
+      assert.match(stderr(), /^Endpoint: http:\/\/localhost:8000\/api$/m);
+    } finally {
+      await client.close();
+    }
   });
 });

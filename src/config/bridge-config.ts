@@ -9,7 +9,7 @@ export interface DiscoveryConfig {
 }
 
 export interface BridgeConfig extends DiscoveryConfig {
-  /** The remote server's API base, e.g. https://host:8000/api (no trailing slash); null = discover only. */
+  /** The remote server's API base, e.g. https://host:8000/api (no trailing slash); null = the default (or discovered) one. */
   readonly endpoint: URL | null;
   readonly apiKey: string | null;
   readonly autoDiscover: boolean;
@@ -43,9 +43,6 @@ function readEndpoint(raw: string): URL {
 export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
   const autoDiscover = readBool(env, 'MCP_MEMORY_AUTO_DISCOVER', false);
   const rawEndpoint = read(env, 'MCP_MEMORY_HTTP_ENDPOINT');
-  if (rawEndpoint === undefined && !autoDiscover) {
-    throw new ConfigError('MCP_MEMORY_HTTP_ENDPOINT', 'is required (e.g. http://memory-server:8000/api), or set MCP_MEMORY_AUTO_DISCOVER=true');
-  }
   const caFile = read(env, 'MCP_MEMORY_CA_FILE') ?? null;
   let ca: Buffer | null = null;
   if (caFile !== null) {

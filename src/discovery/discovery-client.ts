@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
+import { PinnedCertificateAgent } from './pinned-certificate-agent.js';
 import { parseServiceType } from './service-type.js';
 
 export interface DiscoveryOptions {
@@ -22,6 +23,8 @@ export interface DiscoveredService {
   apiBase: string;
   authRequired: boolean;
   version: string | null;
+  /** The certificate's SHA-256 fingerprint it advertises (HTTPS); clients pin it. */
+  certSha256: string | null;
   healthy: boolean;
   responseMs: number | null;
   error: string | null;
@@ -84,13 +87,18 @@ async function browse(options: DiscoveryOptions): Promise<{ found: Found[]; addr
   return { found: [...found.values()], addresses };
 }
 
-/** Times GET <apiBase>/health; any certificate is accepted here, the caller's TLS rules apply later. */
-function checkHealth(apiBase: string): Promise<{ healthy: boolean; responseMs: number | null; error: string | null }> {
+/**
+ * Times GET <apiBase>/health. A server that advertises its certificate's fingerprint must present
+ * exactly that certificate (else it is not healthy); without one, any certificate is accepted here
+ * and the caller's TLS rules apply later.
+ */
+function checkHealth(apiBase: string, certSha256: string | null): Promise<{ healthy: boolean; responseMs: number | null; error: string | null }> {
   const started = performance.now();
   const url = new URL(`${apiBase}/health`);
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const tls = url.protocol === 'https:' && certSha256 !== null ? { agent: new PinnedCertificateAgent(certSha256) } : { rejectUnauthorized: false };
   return new Promise((resolve) => {
-    const req = request(url, { timeout: HEALTH_TIMEOUT_MS, rejectUnauthorized: false }, (res) => {
+    const req = request(url, { timeout: HEALTH_TIMEOUT_MS, ...tls }, (res) => {
       res.resume();
       res.on('end', () => {
         const ok = res.statusCode === 200;
@@ -124,16 +132,18 @@ export async function discoverServices(options: DiscoveryOptions): Promise<Disco
       .map(async (f): Promise<DiscoveredService> => {
         const host = addresses.get(f.target!) ?? f.target!.replace(/\.$/, '');
         const https = f.txt.https === 'true';
-        const apiBase = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${f.port}${f.txt.path ?? '/api'}`;
-        const health = await checkHealth(apiBase);
+        const apiBase = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${f.port}${f.txt.api_path ?? f.txt.path ?? '/api'}`;
+        const certSha256 = https && /^[0-9a-f]{64}$/i.test(f.txt.cert_sha256 ?? '') ? f.txt.cert_sha256!.toLowerCase() : null;
+        const health = await checkHealth(apiBase, certSha256);
         return {
           name: f.name.replace(/\._.*$/, ''),
           host,
           port: f.port!,
           https,
           apiBase,
-          authRequired: f.txt.auth === 'true',
+          authRequired: (f.txt.auth_required ?? f.txt.auth) === 'true',
           version: f.txt.version ?? null,
+          certSha256,
           ...health,
         };
       }),

@@ -101,3 +101,8 @@ export async function loadHttpsCredentials(config: AppConfig): Promise<HttpsCred
   }
   return { cert: pems.cert, key: pems.private, certFile: generatedCert, keyFile: generatedKey, selfSigned: true };
 }
+
+/** The SHA-256 fingerprint of a PEM certificate, as lowercase hex (what clients pin). */
+export function certificateSha256(certificatePem: string): string {
+  return new X509Certificate(certificatePem).fingerprint256.replaceAll(':', '').toLowerCase();
+}

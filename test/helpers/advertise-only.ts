@@ -1,13 +1,20 @@
 /**
- * Advertises a memory service with ciao on the namespace's loopback, with nothing listening on its
- * port: a real advertisement of an unhealthy server. Run inside a test-made namespace only.
- * Usage: node advertise-only.js <name> <port>
+ * Advertises a memory service with ciao on the namespace's loopback without serving it: a real
+ * advertisement of an unhealthy server (nothing on its port) or of an impostor (another server's
+ * port with TXT properties that do not match it). Run inside a test-made namespace only.
+ * Usage: node advertise-only.js <name> <port> [txt as JSON, merged over the defaults]
  */
 import ciao from '@homebridge/ciao';
 
-const [name, port] = process.argv.slice(2);
+const [name, port, txt] = process.argv.slice(2);
 const responder = ciao.getResponder({ interface: 'lo' });
-const service = responder.createService({ name: name!, type: 'mcp-memory', protocol: 'tcp' as never, port: Number(port), txt: { path: '/api', https: 'false', auth: 'true', api_version: '1' } });
+const service = responder.createService({
+  name: name!,
+  type: 'mcp-memory',
+  protocol: 'tcp' as never,
+  port: Number(port),
+  txt: { path: '/api', https: 'false', auth: 'true', api_version: '1', ...(txt ? (JSON.parse(txt) as Record<string, string>) : {}) },
+});
 await service.advertise();
 process.stdout.write('advertised\n');
 const stop = async (): Promise<void> => {

@@ -5,13 +5,28 @@ import { createMcpServer } from '../mcp-server.factory.js';
 import { HttpToolBackend } from './http-tool-backend.js';
 import { RestClient } from './rest-client.js';
 
-const say = (line: string): boolean => process.stderr.write(`[mcp-memory bridge] ${line}\n`);
+/** Start-up lines go to stderr (stdout is the protocol), in the deployment guide's words. */
+const say = (line: string): boolean => process.stderr.write(`${line}\n`);
+
+/** Where a bridge with nothing configured and nothing discovered goes (as the guide's bridge does). */
+const DEFAULT_ENDPOINT = 'http://localhost:8000/api';
+
+interface ResolvedEndpoint {
+  endpoint: URL;
+  /** The discovered server's certificate fingerprint, pinned for its TLS connections. */
+  pinnedCertSha256: string | null;
+  discovered: boolean;
+}
 
 /** The configured endpoint, or with auto-discovery the best server found on the LAN (falling back to the endpoint). */
-async function resolveEndpoint(config: BridgeConfig): Promise<URL> {
-  if (!config.autoDiscover) return config.endpoint!;
-  say(`Auto-discovery: ENABLED (${config.mdns.serviceType}, ${config.mdns.discoveryTimeoutSeconds} s)`);
-  say(`Prefer HTTPS: ${config.preferHttps ? 'YES' : 'NO'}`);
+async function resolveEndpoint(config: BridgeConfig): Promise<ResolvedEndpoint> {
+  const fallback = (): ResolvedEndpoint => {
+    if (config.endpoint) say(`Using manual endpoint: ${config.endpoint.href}`);
+    else say(`Using default endpoint: ${DEFAULT_ENDPOINT}`);
+    return { endpoint: config.endpoint ?? new URL(DEFAULT_ENDPOINT), pinnedCertSha256: null, discovered: false };
+  };
+  if (!config.autoDiscover) return fallback();
+  say('Attempting to discover MCP Memory Service via mDNS...');
   const chosen = chooseService(
     await discoverServices({
       serviceType: config.mdns.serviceType,
@@ -20,15 +35,20 @@ async function resolveEndpoint(config: BridgeConfig): Promise<URL> {
       preferHttps: config.preferHttps,
     }),
   );
-  if (chosen) {
-    say(`Discovered service: ${chosen.name} at ${chosen.apiBase} (${chosen.responseMs} ms)`);
-    return new URL(chosen.apiBase);
+  if (!chosen) {
+    say('No MCP Memory Services discovered');
+    return fallback();
   }
-  if (config.endpoint) {
-    say(`No healthy server found; falling back to MCP_MEMORY_HTTP_ENDPOINT`);
-    return config.endpoint;
-  }
-  throw new Error('no memory server was discovered on the network and MCP_MEMORY_HTTP_ENDPOINT is not set');
+  say(`Discovered service: ${chosen.apiBase} (${chosen.name}, ${chosen.responseMs} ms)`);
+  return { endpoint: new URL(chosen.apiBase), pinnedCertSha256: chosen.https ? chosen.certSha256 : null, discovered: true };
+}
+
+/** How this bridge checks the server's certificate, in one line. */
+function tlsPolicy(config: BridgeConfig, pinned: string | null): string {
+  if (config.tlsInsecure) return 'certificate NOT verified (MCP_MEMORY_TLS_INSECURE=true)';
+  if (config.caFile) return `verified against ${config.caFile}`;
+  if (pinned) return `certificate pinned to the SHA-256 fingerprint the server advertised (${pinned.slice(0, 16)}...)`;
+  return 'verified against system CAs';
 }
 
 /**
@@ -36,15 +56,19 @@ async function resolveEndpoint(config: BridgeConfig): Promise<URL> {
  * Start-up lines go to stderr (stdout is the protocol) and never show the key.
  */
 export async function runBridge(config: BridgeConfig): Promise<void> {
-  if (!config.autoDiscover) say('Auto-discovery: DISABLED');
-  const endpoint = await resolveEndpoint(config);
-  const client = new RestClient(config, endpoint);
+  say('MCP HTTP Bridge starting...');
+  const { endpoint, pinnedCertSha256, discovered } = await resolveEndpoint(config);
+  // A CA file or "insecure" set by the operator wins; otherwise a discovered server's advertised
+  // certificate is pinned (its self-signed certificate works without MCP_MEMORY_TLS_INSECURE).
+  const pin = config.tlsInsecure || config.caFile ? null : pinnedCertSha256;
+  const client = new RestClient(config, endpoint, pin);
   const server = createMcpServer(new HttpToolBackend(client));
   say(`Endpoint: ${endpoint.href}`);
   say(`API Key: ${config.apiKey === null ? '[NOT SET]' : '[SET]'}`);
-  if (endpoint.protocol === 'https:') {
-    say(`TLS: ${config.tlsInsecure ? 'certificate NOT verified (MCP_MEMORY_TLS_INSECURE=true)' : config.caFile ? `verified against ${config.caFile}` : 'verified against system CAs'}`);
-  }
+  say(`Auto-discovery: ${config.autoDiscover ? 'ENABLED' : 'DISABLED'}`);
+  say(`Prefer HTTPS: ${config.preferHttps ? 'YES' : 'NO'}`);
+  if (discovered) say('Service discovered automatically via mDNS');
+  if (endpoint.protocol === 'https:') say(`TLS: ${tlsPolicy(config, pin)}`);
   let closing = false;
   const shutdown = async (): Promise<void> => {
     if (closing) return;

@@ -2,6 +2,7 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BridgeConfig } from '../../config/bridge-config.js';
+import { PinnedCertificateAgent } from '../../discovery/pinned-certificate-agent.js';
 
 /** A failure the model calling the tool must understand: the message says what happened and what to do. */
 export class RemoteCallError extends Error {
@@ -36,11 +37,15 @@ export class RestClient {
   constructor(
     private readonly config: BridgeConfig,
     private readonly endpoint: URL,
+    /** A discovered server's advertised certificate fingerprint: only that certificate is accepted. */
+    pinnedCertSha256: string | null = null,
   ) {
     this.agent =
-      endpoint.protocol === 'https:'
-        ? new HttpsAgent({ keepAlive: true, rejectUnauthorized: !config.tlsInsecure, ...(config.ca ? { ca: config.ca } : {}) })
-        : new HttpAgent({ keepAlive: true });
+      endpoint.protocol !== 'https:'
+        ? new HttpAgent({ keepAlive: true })
+        : pinnedCertSha256 !== null
+          ? new PinnedCertificateAgent(pinnedCertSha256, { keepAlive: true })
+          : new HttpsAgent({ keepAlive: true, rejectUnauthorized: !config.tlsInsecure, ...(config.ca ? { ca: config.ca } : {}) });
   }
 
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
@@ -105,6 +110,7 @@ export class RestClient {
   private describe(error: NodeJS.ErrnoException): RemoteCallError {
     const server = this.endpoint.href;
     const code = error.code ?? '';
+    if (code === 'CERT_FINGERPRINT_MISMATCH') return new RemoteCallError(`Refused to talk to ${server}: ${error.message}`);
     if (code === 'ECONNREFUSED') return new RemoteCallError(`Cannot reach the memory server at ${server}: connection refused (is it running?)`);
     if (code === 'TIMEOUT') return new RemoteCallError(`The memory server at ${server} did not answer within ${this.config.timeoutMs} ms`);
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RemoteCallError(`Cannot resolve the memory server's host name in ${server}`);
