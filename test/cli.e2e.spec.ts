@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnCli } from './helpers/cli-process.js';
@@ -46,11 +46,46 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     assert.match(pragmas.stderr(), /MCP_MEMORY_SQLITE_PRAGMAS/);
   });
 
-  it('refuses to listen on all interfaces without a key unless anonymous access is allowed', async () => {
-    const cli = spawnCli(['serve'], { MCP_HTTP_HOST: '0.0.0.0', MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(dir, 'anon.db') });
-    assert.equal(await cli.exited(), 1);
-    assert.match(cli.stderr(), /MCP_API_KEY/);
-    assert.match(cli.stderr(), /MCP_ALLOW_ANONYMOUS_ACCESS/);
+  it("on all interfaces without a key (the guide's docker run line) generates a key once, prints it once and reuses it", async () => {
+    const data = join(dir, 'generated');
+    const env = { MCP_HTTP_HOST: '0.0.0.0', MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(data, 'memory.db') };
+    const keyFile = join(data, 'api-key');
+    const first = spawnCli(['serve'], env);
+    const port = new URL(await first.listening()).port;
+    await first.output('stderr', /Press Ctrl\+C to stop/);
+    const key = /API key \(generated, MCP_API_KEY was not set\): (\S+)/.exec(first.stderr())?.[1];
+    assert.ok(key !== undefined && key.length >= 40, first.stderr());
+    assert.match(first.stderr(), new RegExp(`read it again with: cat ${keyFile.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    assert.equal(readFileSync(keyFile, 'utf8').trim(), key);
+    assert.equal(statSync(keyFile).mode & 0o777, 0o600);
+    const api = new ApiClient(`http://127.0.0.1:${port}`, key);
+    assert.equal((await api.withKey(null).get('/api/memories')).status, 401);
+    assert.equal((await api.post('/api/memories', { content: 'stored with the generated key' })).status, 200);
+    // As the guide's EventSource line sends it: the key in the query, unescaped.
+    const stream = await SseReader.open(`http://127.0.0.1:${port}/api/events/stream?api_key=${key}`);
+    stream.close();
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited(), 0);
+    assert.ok(!first.stdout().includes(key), 'the key appeared in the JSON logs');
+
+    const second = spawnCli(['serve'], env);
+    const again = new URL(await second.listening()).port;
+    await second.output('stderr', /Press Ctrl\+C to stop/);
+    assert.match(second.stderr(), /API key: the one generated earlier, in .*api-key; read it again with: cat /);
+    assert.ok(!second.stderr().includes(key), 'a reused key is printed again');
+    assert.equal((await new ApiClient(`http://127.0.0.1:${again}`, key).get('/api/memories')).body.total, 1);
+    second.child.kill('SIGTERM');
+    assert.equal(await second.exited(), 0);
+  });
+
+  it('with MCP_ALLOW_ANONYMOUS_ACCESS=true on all interfaces generates no key and lets anyone in', async () => {
+    const data = join(dir, 'anonymous');
+    const cli = spawnCli(['serve'], { MCP_HTTP_HOST: '0.0.0.0', MCP_HTTP_PORT: '0', MCP_ALLOW_ANONYMOUS_ACCESS: 'true', MCP_MEMORY_SQLITE_PATH: join(data, 'memory.db') });
+    const port = new URL(await cli.listening()).port;
+    assert.equal((await new ApiClient(`http://127.0.0.1:${port}`).get('/api/memories')).status, 200);
+    assert.ok(!existsSync(join(data, 'api-key')));
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited(), 0);
   });
 
   it('refuses a corrupt database file with a message naming it, and leaves it untouched', async () => {

@@ -48,8 +48,15 @@ describe('loadConfig', () => {
     assert.match(errorFor({ MCP_HTTP_PORT: 'eighty' }).message, /MCP_HTTP_PORT/);
   });
 
-  it('refuses a non-loopback bind without a key unless anonymous access is allowed', () => {
-    const error = errorFor({ MCP_HTTP_HOST: '0.0.0.0' });
+  it('a non-loopback bind without a key gets a generated one beside the database, unless anonymous access is allowed', () => {
+    const config = loadConfig({ MCP_HTTP_HOST: '0.0.0.0', MCP_MEMORY_SQLITE_PATH: '/srv/memory/memory.db' });
+    assert.equal(config.auth.generatedKeyFile, '/srv/memory/api-key');
+    assert.equal(config.http.allowedHosts, '*', 'a keyed server answers any Host name');
+    assert.equal(loadConfig({ MCP_HTTP_HOST: '0.0.0.0', MCP_ALLOW_ANONYMOUS_ACCESS: 'true' }).auth.generatedKeyFile, null);
+    assert.equal(loadConfig({ MCP_HTTP_HOST: '0.0.0.0', MCP_API_KEY: 'k' }).auth.generatedKeyFile, null);
+    assert.equal(loadConfig({}).auth.generatedKeyFile, null);
+    // Replicas on PostgreSQL must share one key: none is generated for them.
+    const error = errorFor({ MCP_HTTP_HOST: '0.0.0.0', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: 'postgres://db/memory' });
     assert.equal(error.variable, 'MCP_API_KEY');
     assert.match(error.message, /MCP_ALLOW_ANONYMOUS_ACCESS/);
     assert.equal(loadConfig({ MCP_HTTP_HOST: '0.0.0.0', MCP_ALLOW_ANONYMOUS_ACCESS: 'true' }).http.host, '0.0.0.0');

@@ -19,6 +19,11 @@ export interface AppConfig {
   };
   readonly auth: {
     readonly apiKeys: readonly string[];
+    /**
+     * Where the key generated for a non-loopback bind without MCP_API_KEY is kept (beside the
+     * database; created once, then reused); null when keys are given or none is needed.
+     */
+    readonly generatedKeyFile: string | null;
     readonly allowAnonymous: boolean;
     /** Wrong keys one client address may present per window before it gets 429. */
     readonly maxFailures: number;
@@ -168,19 +173,23 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigError('MCP_HTTP_HOST', `is not a host name or address: "${host}"`);
   const port = readInt(env, 'MCP_HTTP_PORT', 8000, 0, 65535);
 
-  const apiKeys = readList(env, 'MCP_API_KEY');
-  const allowAnonymous = readBool(env, 'MCP_ALLOW_ANONYMOUS_ACCESS', false);
-  if (apiKeys.length === 0 && !allowAnonymous && !isLoopbackHost(host)) {
-    throw new ConfigError(
-      'MCP_API_KEY',
-      `is not set while MCP_HTTP_HOST=${host} accepts connections from other machines; set MCP_API_KEY, or MCP_ALLOW_ANONYMOUS_ACCESS=true to run without authentication`,
-    );
-  }
-
   const backend = read(env, 'MCP_MEMORY_STORAGE_BACKEND') ?? 'sqlite_vec';
   if (backend !== 'sqlite_vec' && backend !== 'postgres') {
     throw new ConfigError('MCP_MEMORY_STORAGE_BACKEND', `must be "sqlite_vec" or "postgres", got "${backend}"`);
   }
+  const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? DEFAULT_SQLITE_PATH);
+
+  const apiKeys = readList(env, 'MCP_API_KEY');
+  const allowAnonymous = readBool(env, 'MCP_ALLOW_ANONYMOUS_ACCESS', false);
+  const needsKey = apiKeys.length === 0 && !allowAnonymous && !isLoopbackHost(host);
+  if (needsKey && backend === 'postgres') {
+    // Replicas share no directory to keep a generated key in, and must all accept the same one.
+    throw new ConfigError(
+      'MCP_API_KEY',
+      `is not set while MCP_HTTP_HOST=${host} accepts connections from other machines; replicas on PostgreSQL need one shared key: set MCP_API_KEY (or MCP_ALLOW_ANONYMOUS_ACCESS=true to run without authentication)`,
+    );
+  }
+  const generatedKeyFile = needsKey ? join(dirname(sqlitePath), 'api-key') : null;
   const postgresUrl = read(env, 'MCP_POSTGRES_URL');
   if (backend === 'postgres' && postgresUrl === undefined) {
     throw new ConfigError('MCP_POSTGRES_URL', 'is required when MCP_MEMORY_STORAGE_BACKEND=postgres (e.g. postgres://user:pass@host:5432/memory)');
@@ -198,17 +207,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   }
 
   const modelsDir = read(env, 'MCP_MEMORY_MODELS_DIR');
-  const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? DEFAULT_SQLITE_PATH);
 
   return Object.freeze({
     http: Object.freeze({
       host,
       port,
       trustProxy: readTrustProxy(env),
-      allowedHosts: readAllowedHosts(env, host, apiKeys.length > 0),
+      allowedHosts: readAllowedHosts(env, host, apiKeys.length > 0 || generatedKeyFile !== null),
     }),
     auth: Object.freeze({
       apiKeys: Object.freeze(apiKeys),
+      generatedKeyFile,
       allowAnonymous,
       maxFailures: readInt(env, 'MCP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),
       failureWindowSeconds: readInt(env, 'MCP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),
