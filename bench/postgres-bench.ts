@@ -64,7 +64,7 @@ async function storeThroughput(url: string, replicas: number, perReplicaClients:
     Array.from({ length: replicas }, () =>
       startServer(
         loadConfig({ MCP_HTTP_PORT: '0', MCP_MDNS_ENABLED: 'false', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: url, LOG_LEVEL: 'warn' }),
-        createLogger('warn', pino.destination(2)),
+        createLogger({ logLevel: 'warn', logFile: null }, pino.destination(2)),
       ),
     ),
   );

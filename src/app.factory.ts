@@ -104,7 +104,7 @@ function installOpenApi(app: NestFastifyApplication): void {
 /** Builds the configured application without listening, so tests and the CLI share one setup. */
 export async function createApp(
   config: AppConfig,
-  logger: Logger = createLogger(config.logLevel),
+  logger: Logger = createLogger(config),
   https: { key: string; cert: string } | null = null,
 ): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({

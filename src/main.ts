@@ -60,7 +60,7 @@ export function printBanner({ url, https, mdnsStarted, generatedKey }: RunningSe
 }
 
 /** Creates the app, listens (HTTP or HTTPS), advertises it on the LAN, and reports where it is. */
-export async function startServer(givenConfig: AppConfig, logger: Logger = createLogger(givenConfig.logLevel)): Promise<RunningServer> {
+export async function startServer(givenConfig: AppConfig, logger: Logger = createLogger(givenConfig)): Promise<RunningServer> {
   // One server per SQLite file (stdio `mcp` processes may share it); released when the app closes.
   const lock = givenConfig.storage.postgres === null ? ServerLock.acquire(givenConfig.storage.sqlitePath) : null;
   let config: AppConfig;
@@ -72,6 +72,9 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
     throw error;
   }
   if (generatedKey !== null) logger.info({ file: generatedKey.file, created: generatedKey.created }, 'Using the generated API key (MCP_API_KEY is not set)');
+  if (config.storage.cloudSyncRequested) {
+    logger.warn('MCP_MEMORY_STORAGE_BACKEND=hybrid: Cloudflare sync is not part of this service; running on sqlite_vec (the local store of upstream\'s hybrid backend)');
+  }
   if (config.auth.apiKeys.length === 0) {
     logger.warn(
       isLoopbackHost(config.http.host)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { spawnCli } from './helpers/cli-process.js';
@@ -35,6 +35,50 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     assert.ok(lines.some((l) => /Loaded embedding model use-lite \(512-d\) in \d+ ms/.test(String(l.msg))), 'model load not logged');
     assert.ok(lines.some((l) => l.msg === 'request' && l.path === '/api/memories' && l.status === 200));
     assert.ok(!cli.stdout().includes('cli-key'));
+  });
+
+  it('LOG_LEVEL=DEBUG with MCP_LOG_FILE: debug lines appended to the file (never the key), reopened on SIGHUP for logrotate', async () => {
+    const logFile = join(dir, 'logs', 'server.log');
+    mkdirSync(join(dir, 'logs'));
+    writeFileSync(logFile, 'a line from an earlier run\n');
+    const cli = spawnCli(['serve'], { LOG_LEVEL: 'DEBUG', MCP_LOG_FILE: logFile, MCP_HTTP_PORT: '0', MCP_API_KEY: 'log-file-key-123456', MCP_MEMORY_SQLITE_PATH: join(dir, 'logs.db') });
+    const url = await cli.listening();
+    const api = new ApiClient(url, 'log-file-key-123456');
+    try {
+      assert.equal((await api.post('/api/memories', { content: 'the staging database listens on port 5433' })).status, 200);
+      assert.equal((await api.post('/api/search', { query: 'staging database port' })).status, 200);
+      assert.equal((await api.withKey('wrong-key').get('/api/memories')).status, 403);
+      const lines = async (file: string, pattern: RegExp): Promise<string> => {
+        for (let i = 0; i < 600; i++) {
+          const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+          if (pattern.test(text)) return text;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        throw new Error(`${file} never matched ${pattern}`);
+      };
+      const text = await lines(logFile, /"msg":"Auth decision".*"key":"invalid"/);
+      assert.ok(text.startsWith('a line from an earlier run\n'), 'the file was not appended to');
+      assert.match(text, /"msg":"Embedded batch","texts":1,"requests":1,"ms":/);
+      assert.match(text, /"msg":"hybrid search".*"semantic_ms".*"keyword_ms"/);
+      assert.match(text, /"msg":"Auth decision","key":"valid"/);
+      assert.ok(!text.includes('log-file-key-123456') && !text.includes('wrong-key'), 'a key reached the log file');
+
+      // logrotate: move the file away, then SIGHUP; new lines go to a new file at the same path.
+      renameSync(logFile, `${logFile}.1`);
+      cli.child.kill('SIGHUP');
+      await lines(`${logFile}.1`, /./);
+      for (let i = 0; i < 600 && !existsSync(logFile); i++) {
+        await api.get('/api/health');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.match(await lines(logFile, /"path":"\/api\/health"/), /"msg":"request"/);
+      assert.equal(statSync(logFile).mode & 0o777, 0o600, 'a log file the server creates is private');
+      assert.equal((await api.get('/api/health')).status, 200, 'SIGHUP must not stop the server');
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    assert.equal(await cli.exited(), 0);
+    assert.match(cli.stdout(), /"msg":"Auth decision"/, 'the console gets the same lines');
   });
 
   it('stops with exit code 1 and a message naming a bad variable', async () => {

@@ -83,6 +83,7 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
         MCP_MDNS_INTERFACE: 'lo',
         MCP_MDNS_DISCOVERY_TIMEOUT: '3',
         MCP_MEMORY_API_KEY: KEY,
+        LOG_LEVEL: 'DEBUG',
       },
       stderr: 'pipe',
     });
@@ -97,6 +98,11 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
       assert.match(stderr, /^Attempting to discover MCP Memory Service via mDNS\.\.\.$/m);
       assert.match(stderr, /^Discovered service: https:\/\/127\.0\.0\.1:\d+\/api \(Memory Secure, /m);
       assert.match(stderr, /^Service discovered automatically via mDNS$/m);
+      // LOG_LEVEL=DEBUG: the discovery steps, on stderr (stdout is the protocol).
+      assert.match(stderr, /\[debug\] mDNS query for _mcp-memory\._tcp\.local \(PTR\) on lo/);
+      assert.match(stderr, /\[debug\] mDNS answer from 127\.0\.0\.1: Memory Secure\._mcp-memory\._tcp\.local at /);
+      assert.match(stderr, /\[debug\] Health check https:\/\/127\.0\.0\.1:\d+\/api\/health: healthy in /);
+      assert.match(stderr, /\[debug\] Health check .*: down \(.*not the one it advertised/);
       assert.match(stderr, /TLS: certificate pinned to the SHA-256 fingerprint the server advertised/);
       assert.match(stderr, /API Key: \[SET\]/);
       assert.ok(!stderr.includes(KEY));

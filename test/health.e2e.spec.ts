@@ -26,6 +26,12 @@ describe('health endpoints', () => {
     assert.deepEqual(res.body.statistics, { total_memories: 1, total_tags: 2 });
   });
 
+  it("answers the guide's troubleshooting line at /health too (public, as /api/health)", async () => {
+    const res = await api.withKey(null).get('/health');
+    assert.equal(res.status, 200);
+    assert.equal(res.body.status, 'healthy');
+  });
+
   it('details database and WAL size, model, dimension and the pragmas in force', async () => {
     const res = await api.get('/api/health/detailed');
     assert.equal(res.status, 200);

@@ -115,7 +115,7 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
     // Every mode embeds its queries itself, so the latencies compare; the cache is measured apart.
     MCP_QUERY_CACHE_SIZE: '0',
   });
-  const server = await startServer(config, createLogger('warn', pino.destination(2)));
+  const server = await startServer(config, createLogger({ logLevel: 'warn', logFile: null }, pino.destination(2)));
   try {
     const api = `${server.url}/api`;
     const ingestStarted = performance.now();

@@ -42,6 +42,8 @@ export class ApiKeyAuthenticator {
     }
     const result = this.matcher.check(presentedApiKeys(request));
     request[AUTHENTICATED] = result === 'valid';
+    // The decision, never the key: which route, from where, and whether a valid key came with it.
+    this.logger.debug({ msg: 'Auth decision', key: result, public: isPublic, ip: request.ip, method: request.method, route: request.url.split('?')[0] });
     if (result === 'valid') return;
     const blockedFor = result === 'invalid' ? this.limiter.blockedFor(request.ip) : 0;
     if (result === 'invalid' && blockedFor === 0) this.limiter.recordFailure(request.ip);

@@ -1,15 +1,10 @@
 import type { DiscoveryConfig } from '../config/bridge-config.js';
-import { chooseService, discoverServices } from '../discovery/discovery-client.js';
+import { chooseService, discoverServices, discoveryOptions } from '../discovery/discovery-client.js';
 
 /** `mcp-memory discover`: the table of servers found on the LAN and the one a client would use. */
 export async function runDiscoverCommand(config: DiscoveryConfig): Promise<number> {
   console.log(`Browsing for ${config.mdns.serviceType} for ${config.mdns.discoveryTimeoutSeconds} s${config.mdns.interface ? ` on ${config.mdns.interface}` : ''}...`);
-  const services = await discoverServices({
-    serviceType: config.mdns.serviceType,
-    timeoutSeconds: config.mdns.discoveryTimeoutSeconds,
-    interface: config.mdns.interface,
-    preferHttps: config.preferHttps,
-  });
+  const services = await discoverServices(discoveryOptions(config));
   if (services.length === 0) {
     console.log('No services found.');
     return 1;

@@ -23,7 +23,7 @@ Commands:
 
 async function serve(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config);
   // Signals are handled from the first moment: one that arrives during start-up stops the server
   // as soon as it is up, cleanly.
   let stopSignal: string | null = null;

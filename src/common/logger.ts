@@ -2,16 +2,33 @@ import type { LoggerService } from '@nestjs/common';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from '../config/app-config.js';
 
-/** Structured JSON logs. Request logs never carry query strings or headers (they can hold keys). */
-export function createLogger(level: LogLevel, destination: DestinationStream = pino.destination(1)): Logger {
+export interface LogSettings {
+  readonly logLevel: LogLevel;
+  /** Also append the logs to this file (reopened on SIGHUP, for logrotate); null = console only. */
+  readonly logFile: string | null;
+}
+
+/**
+ * Structured JSON logs on `console` (stdout for the server, stderr for stdio MCP), and appended to
+ * the log file when one is set. Request logs never carry query strings or headers (they can hold keys).
+ */
+export function createLogger({ logLevel, logFile }: LogSettings, console: DestinationStream = pino.destination(1)): Logger {
+  const options = {
+    level: logLevel,
+    base: { service: 'mcp-memory-service' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.apiKey', '*.api_key'], censor: '[redacted]' },
+  };
+  if (logFile === null || logLevel === 'silent') return pino(options, console);
+  const file = pino.destination({ dest: logFile, append: true, mkdir: true, sync: true, mode: 0o600 });
+  // logrotate moves the file away and sends SIGHUP: new lines then go to a new file at the same path.
+  process.on('SIGHUP', () => file.reopen());
   return pino(
-    {
-      level,
-      base: { service: 'mcp-memory-service' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', '*.apiKey', '*.api_key'], censor: '[redacted]' },
-    },
-    destination,
+    options,
+    pino.multistream([
+      { level: logLevel, stream: console },
+      { level: logLevel, stream: file },
+    ]),
   );
 }
 

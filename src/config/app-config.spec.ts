@@ -27,7 +27,30 @@ describe('loadConfig', () => {
     assert.equal(config.embeddings.modelsDir, null);
     assert.equal(config.limits.maxContentBytes, 1_048_576);
     assert.equal(config.logLevel, 'info');
+    assert.equal(config.logFile, null);
     assert.ok(Object.isFrozen(config));
+  });
+
+  it("takes upstream's names for the same settings", () => {
+    const hybrid = loadConfig({ MCP_MEMORY_STORAGE_BACKEND: 'hybrid' });
+    assert.equal(hybrid.storage.backend, 'sqlite_vec');
+    assert.equal(hybrid.storage.cloudSyncRequested, true);
+    assert.equal(loadConfig({}).storage.cloudSyncRequested, false);
+    assert.match(errorFor({ MCP_MEMORY_STORAGE_BACKEND: 'chroma' }).message, /sqlite_vec.*hybrid.*postgres/);
+    assert.equal(loadConfig({ MCP_MEMORY_SQLITEVEC_PATH: '/srv/m/vec.db' }).storage.sqlitePath, '/srv/m/vec.db');
+    assert.equal(loadConfig({ MCP_MEMORY_SQLITEVEC_PATH: '/srv/m/vec.db', MCP_MEMORY_SQLITE_PATH: '/srv/m/a.db' }).storage.sqlitePath, '/srv/m/a.db');
+    assert.equal(loadConfig({ MCP_SSE_HEARTBEAT: '30' }).events.heartbeatSeconds, 30);
+    assert.equal(loadConfig({ MCP_SSE_HEARTBEAT: '30', MCP_SSE_HEARTBEAT_SECONDS: '20' }).events.heartbeatSeconds, 20);
+    assert.equal(errorFor({ MCP_SSE_HEARTBEAT: 'often' }).variable, 'MCP_SSE_HEARTBEAT');
+  });
+
+  it('reads LOG_LEVEL in any case, with Python level names too', () => {
+    assert.equal(loadConfig({ LOG_LEVEL: 'DEBUG' }).logLevel, 'debug');
+    assert.equal(loadConfig({ LOG_LEVEL: 'Info' }).logLevel, 'info');
+    assert.equal(loadConfig({ LOG_LEVEL: 'WARNING' }).logLevel, 'warn');
+    assert.equal(loadConfig({ LOG_LEVEL: 'CRITICAL' }).logLevel, 'fatal');
+    assert.equal(errorFor({ LOG_LEVEL: 'LOUD' }).variable, 'LOG_LEVEL');
+    assert.equal(loadConfig({ MCP_LOG_FILE: 'logs/server.log' }).logFile, resolve('logs/server.log'));
   });
 
   it('accepts several comma-separated API keys', () => {

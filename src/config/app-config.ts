@@ -1,7 +1,7 @@
 import { validateCronExpression } from 'cron';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } from './env-readers.js';
-import { type LogLevel, readLogLevel } from './log-level.js';
+import { type LogLevel, readLogFile, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
 import { readSearchConfig, type SearchConfig } from './search-config.js';
 import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
@@ -33,6 +33,8 @@ export interface AppConfig {
   readonly corsOrigins: '*' | readonly string[] | null;
   readonly storage: {
     readonly backend: 'sqlite_vec' | 'postgres';
+    /** Upstream's `hybrid` (SQLite plus Cloudflare sync) runs as sqlite_vec: said once at start. */
+    readonly cloudSyncRequested: boolean;
     /** Set when backend is postgres. */
     readonly postgres: { readonly url: string; readonly poolSize: number; readonly efSearch: number } | null;
     readonly sqlitePath: string;
@@ -87,6 +89,8 @@ export interface AppConfig {
     readonly maxSessionsPerKey: number;
   };
   readonly logLevel: LogLevel;
+  /** Logs are appended here too (MCP_LOG_FILE); null = console only. */
+  readonly logFile: string | null;
   /** Test-only: the process kills itself at this named step (crash tests of restore). */
   readonly faultPoint: string | null;
 }
@@ -173,11 +177,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigError('MCP_HTTP_HOST', `is not a host name or address: "${host}"`);
   const port = readInt(env, 'MCP_HTTP_PORT', 8000, 0, 65535);
 
-  const backend = read(env, 'MCP_MEMORY_STORAGE_BACKEND') ?? 'sqlite_vec';
+  const requestedBackend = (read(env, 'MCP_MEMORY_STORAGE_BACKEND') ?? 'sqlite_vec').toLowerCase();
+  // Upstream's `hybrid` is its local SQLite-vec store plus a Cloudflare copy: here, the local half.
+  const backend = requestedBackend === 'hybrid' ? 'sqlite_vec' : requestedBackend;
   if (backend !== 'sqlite_vec' && backend !== 'postgres') {
-    throw new ConfigError('MCP_MEMORY_STORAGE_BACKEND', `must be "sqlite_vec" or "postgres", got "${backend}"`);
+    throw new ConfigError(
+      'MCP_MEMORY_STORAGE_BACKEND',
+      `must be "sqlite_vec" (or upstream's "hybrid", which runs as sqlite_vec) or "postgres", got "${requestedBackend}"`,
+    );
   }
-  const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? DEFAULT_SQLITE_PATH);
+  // MCP_MEMORY_SQLITEVEC_PATH is upstream's other name for the same setting.
+  const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? read(env, 'MCP_MEMORY_SQLITEVEC_PATH') ?? DEFAULT_SQLITE_PATH);
 
   const apiKeys = readList(env, 'MCP_API_KEY');
   const allowAnonymous = readBool(env, 'MCP_ALLOW_ANONYMOUS_ACCESS', false);
@@ -225,6 +235,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: readCors(env),
     storage: Object.freeze({
       backend,
+      cloudSyncRequested: requestedBackend === 'hybrid',
       postgres:
         backend === 'postgres'
           ? Object.freeze({
@@ -252,7 +263,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
     }),
     events: Object.freeze({
-      heartbeatSeconds: readInt(env, 'MCP_SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
+      // MCP_SSE_HEARTBEAT is upstream's name for the same setting.
+      heartbeatSeconds: readInt(env, read(env, 'MCP_SSE_HEARTBEAT_SECONDS') === undefined && read(env, 'MCP_SSE_HEARTBEAT') !== undefined ? 'MCP_SSE_HEARTBEAT' : 'MCP_SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
       replayBufferSize: readInt(env, 'MCP_SSE_REPLAY_BUFFER', 1000, 0, 1_000_000),
       replayBufferBytes: readInt(env, 'MCP_SSE_REPLAY_BUFFER_BYTES', 8 * 1_048_576, 0, 1_073_741_824),
       clientQueueBytes: readInt(env, 'MCP_SSE_CLIENT_QUEUE_BYTES', 4 * 1_048_576, 65_536, 1_073_741_824),
@@ -270,6 +282,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxSessionsPerKey: readInt(env, 'MCP_HTTP_MAX_SESSIONS_PER_KEY', 50, 1, 100_000),
     }),
     logLevel: readLogLevel(env),
+    logFile: readLogFile(env),
     faultPoint: read(env, 'MCP_TEST_FAULT_POINT') ?? null,
   });
 }

@@ -6,6 +6,8 @@ import { ConfigError, type Env, read, readBool, readInt } from './env-readers.js
 export interface DiscoveryConfig {
   readonly mdns: AppConfig['mdns'];
   readonly preferHttps: boolean;
+  /** At debug (or trace), each discovery step is printed on stderr. */
+  readonly logLevel: LogLevel;
 }
 
 export interface BridgeConfig extends DiscoveryConfig {
@@ -18,12 +20,11 @@ export interface BridgeConfig extends DiscoveryConfig {
   readonly ca: Buffer | null;
   readonly timeoutMs: number;
   readonly retries: number;
-  readonly logLevel: LogLevel;
 }
 
 /** Settings of `mcp-memory discover` (and of the bridge's auto-discovery). */
 export function loadDiscoveryConfig(env: Env = process.env): DiscoveryConfig {
-  return { mdns: readMdnsSettings(env), preferHttps: readBool(env, 'MCP_MEMORY_PREFER_HTTPS', true) };
+  return { mdns: readMdnsSettings(env), preferHttps: readBool(env, 'MCP_MEMORY_PREFER_HTTPS', true), logLevel: readLogLevel(env) };
 }
 
 function readEndpoint(raw: string): URL {
@@ -62,6 +63,5 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
     ca,
     timeoutMs: readInt(env, 'MCP_MEMORY_HTTP_TIMEOUT_MS', 15_000, 100, 600_000),
     retries: readInt(env, 'MCP_MEMORY_HTTP_RETRIES', 3, 0, 10),
-    logLevel: readLogLevel(env),
   });
 }

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { isIP } from 'node:net';
+import type { DiscoveryConfig } from '../config/bridge-config.js';
 import { PinnedCertificateAgent } from './pinned-certificate-agent.js';
 import { parseServiceType } from './service-type.js';
 
@@ -12,6 +13,8 @@ export interface DiscoveryOptions {
   /** Interface name or address to browse on; null = the system default. */
   interface: string | null;
   preferHttps: boolean;
+  /** Receives each step (query, answers, health checks) when debug logging is on. */
+  debug?: (line: string) => void;
 }
 
 export interface DiscoveredService {
@@ -35,6 +38,19 @@ interface Found {
   target?: string;
   port?: number;
   txt: Record<string, string>;
+}
+
+/** The options of a client configured by the MCP_MDNS_* / MCP_MEMORY_PREFER_HTTPS / LOG_LEVEL variables. */
+export function discoveryOptions(config: DiscoveryConfig): DiscoveryOptions {
+  const verbose = config.logLevel === 'debug' || config.logLevel === 'trace';
+  return {
+    serviceType: config.mdns.serviceType,
+    timeoutSeconds: config.mdns.discoveryTimeoutSeconds,
+    interface: config.mdns.interface,
+    preferHttps: config.preferHttps,
+    // stdout may carry the MCP protocol (bridge): the steps go to stderr.
+    ...(verbose ? { debug: (line: string) => void process.stderr.write(`[debug] ${line}\n`) } : {}),
+  };
 }
 
 const STANDARD_PORTS = [8443, 8000, 443, 80];
@@ -66,17 +82,22 @@ async function browse(options: DiscoveryOptions): Promise<{ found: Found[]; addr
     if (!f) found.set(name, (f = { name, txt: {} }));
     return f;
   };
-  mdns.on('response', (packet) => {
+  const debug = options.debug ?? ((): void => undefined);
+  mdns.on('response', (packet, from) => {
     for (const record of [...packet.answers, ...(packet.additionals ?? [])]) {
       if (record.type === 'PTR' && record.name.toLowerCase() === type.fqdn) entry(String(record.data));
       else if (record.type === 'SRV' && record.name.toLowerCase().endsWith(type.fqdn)) {
         const srv = record.data as { port: number; target: string };
+        if (entry(record.name).port === undefined) debug(`mDNS answer from ${from.address}: ${record.name} at ${srv.target}:${srv.port}`);
         Object.assign(entry(record.name), { port: srv.port, target: srv.target });
       } else if (record.type === 'TXT' && record.name.toLowerCase().endsWith(type.fqdn)) entry(record.name).txt = decodeTxt(record.data);
       else if (record.type === 'A') addresses.set(record.name, String(record.data));
     }
   });
-  const ask = (): void => mdns.query({ questions: [{ name: type.fqdn, type: 'PTR' }] });
+  const ask = (): void => {
+    debug(`mDNS query for ${type.fqdn} (PTR) on ${options.interface ?? 'the default interface'}`);
+    mdns.query({ questions: [{ name: type.fqdn, type: 'PTR' }] });
+  };
   mdns.on('error', () => undefined);
   ask();
   // A second question catches responders that missed the first one.
@@ -84,6 +105,7 @@ async function browse(options: DiscoveryOptions): Promise<{ found: Found[]; addr
   await new Promise((resolve) => setTimeout(resolve, options.timeoutSeconds * 1000));
   clearTimeout(again);
   mdns.destroy();
+  debug(`Browsing ended after ${options.timeoutSeconds} s: ${found.size} service(s) answered`);
   return { found: [...found.values()], addresses };
 }
 
@@ -135,6 +157,7 @@ export async function discoverServices(options: DiscoveryOptions): Promise<Disco
         const apiBase = `${https ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${f.port}${f.txt.api_path ?? f.txt.path ?? '/api'}`;
         const certSha256 = https && /^[0-9a-f]{64}$/i.test(f.txt.cert_sha256 ?? '') ? f.txt.cert_sha256!.toLowerCase() : null;
         const health = await checkHealth(apiBase, certSha256);
+        options.debug?.(`Health check ${apiBase}/health: ${health.healthy ? `healthy in ${health.responseMs} ms` : `down (${health.error})`}`);
         return {
           name: f.name.replace(/\._.*$/, ''),
           host,

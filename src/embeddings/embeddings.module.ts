@@ -11,8 +11,11 @@ import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
       inject: [APP_CONFIG],
       // Loaded before the server listens, so the first request is as fast as any other.
       useFactory: async (config: AppConfig): Promise<EmbeddingProvider> => {
-        const provider = await WorkerEmbeddingProvider.start(config.embeddings.model, config.embeddings.modelsDir);
-        new Logger('Embeddings').log(
+        const logger = new Logger('Embeddings');
+        const provider = await WorkerEmbeddingProvider.start(config.embeddings.model, config.embeddings.modelsDir, (batch) =>
+          logger.debug({ msg: 'Embedded batch', ...batch }),
+        );
+        logger.log(
           `Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms`,
         );
         return provider;

@@ -12,6 +12,14 @@ interface PendingEmbed {
 interface InFlightBatch {
   id: number;
   items: PendingEmbed[];
+  started: number;
+}
+
+/** What one model call did (for debug logs): texts embedded, requests merged into it, time taken. */
+export interface EmbeddedBatch {
+  texts: number;
+  requests: number;
+  ms: number;
 }
 
 /** Texts per model call when merging concurrent requests; larger single requests go alone. */
@@ -36,14 +44,15 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     readonly dimension: number,
     readonly loadMs: number,
     private readonly workerData: EmbeddingWorkerData,
+    private readonly onBatch: (batch: EmbeddedBatch) => void,
   ) {
     this.attach(worker);
   }
 
-  static async start(modelId: string, modelsDir: string | null): Promise<WorkerEmbeddingProvider> {
+  static async start(modelId: string, modelsDir: string | null, onBatch: (batch: EmbeddedBatch) => void = () => undefined): Promise<WorkerEmbeddingProvider> {
     const data: EmbeddingWorkerData = { modelId, modelsDir };
     const { worker, dimension, loadMs } = await spawnWorker(data);
-    return new WorkerEmbeddingProvider(worker, modelId, dimension, loadMs, data);
+    return new WorkerEmbeddingProvider(worker, modelId, dimension, loadMs, data, onBatch);
   }
 
   /** How many batches went to the model: fewer than requests when micro-batching merges them. */
@@ -76,7 +85,7 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
       items.push(next);
     }
     const request: EmbedRequest = { id: this.nextId++, texts: items.flatMap((item) => [...item.texts]) };
-    this.inFlight = { id: request.id, items };
+    this.inFlight = { id: request.id, items, started: performance.now() };
     this.calls += 1;
     this.worker.postMessage(request);
   }
@@ -101,6 +110,7 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     const batch = this.inFlight;
     if (batch === null || (message.type !== 'result' && message.type !== 'error') || message.id !== batch.id) return;
     this.inFlight = null;
+    this.onBatch({ texts: batch.items.reduce((n, item) => n + item.texts.length, 0), requests: batch.items.length, ms: Math.round((performance.now() - batch.started) * 10) / 10 });
     if (message.type === 'error') {
       for (const item of batch.items) item.reject(new EmbeddingUnavailableError(message.message));
     } else {

@@ -7,7 +7,8 @@ import { DetailedHealthResponse, HealthResponse } from './dto/health.responses.j
 import { HealthService } from './health.service.js';
 
 @ApiTags('health')
-@Controller('api/health')
+// /health too: the deployment guide's troubleshooting line (curl http://server:8000/health).
+@Controller(['api/health', 'health'])
 export class HealthController {
   constructor(private readonly health: HealthService) {}
 

@@ -12,7 +12,7 @@ import { StdioAppModule } from './stdio-app.module.js';
  * Several such processes may share one file. stdout carries only the protocol; logs go to stderr.
  */
 export async function runStdioMcpServer(config: AppConfig): Promise<void> {
-  const logger = createLogger(config.logLevel, pino.destination(2));
+  const logger = createLogger(config, pino.destination(2));
   const app = await NestFactory.createApplicationContext(StdioAppModule.forRoot(config), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,

@@ -54,7 +54,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       done();
     },
   });
-  const logger = createLogger(config.logLevel, sink as unknown as pino.DestinationStream);
+  const logger = createLogger(config, sink as unknown as pino.DestinationStream);
   let running: RunningServer;
   try {
     running = await startServer(config, logger);

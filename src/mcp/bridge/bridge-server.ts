@@ -1,6 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { BridgeConfig } from '../../config/bridge-config.js';
-import { chooseService, discoverServices } from '../../discovery/discovery-client.js';
+import { chooseService, discoverServices, discoveryOptions } from '../../discovery/discovery-client.js';
 import { createMcpServer } from '../mcp-server.factory.js';
 import { HttpToolBackend } from './http-tool-backend.js';
 import { RestClient } from './rest-client.js';
@@ -28,12 +28,7 @@ async function resolveEndpoint(config: BridgeConfig): Promise<ResolvedEndpoint> 
   if (!config.autoDiscover) return fallback();
   say('Attempting to discover MCP Memory Service via mDNS...');
   const chosen = chooseService(
-    await discoverServices({
-      serviceType: config.mdns.serviceType,
-      timeoutSeconds: config.mdns.discoveryTimeoutSeconds,
-      interface: config.mdns.interface,
-      preferHttps: config.preferHttps,
-    }),
+    await discoverServices(discoveryOptions(config)),
   );
   if (!chosen) {
     say('No MCP Memory Services discovered');
