@@ -9,6 +9,7 @@ const KEY = 'security-key';
 /** Routes anyone may call. Everything else must demand a key: a new route without auth fails here. */
 const PUBLIC = new Set([
   'GET /api/health',
+  'GET /health',
   'GET /openapi.json',
   'GET /api/docs-json',
   'GET /api/docs-yaml',

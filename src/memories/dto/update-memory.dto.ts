@@ -1,11 +1,16 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
 
 /** Content is immutable (it defines the hash); tags, type and metadata can change. */
 export class UpdateMemoryDto {
+  /** Named so that a client trying to change it hears why, instead of having it ignored. */
+  @ApiHideProperty()
+  @IsEmpty({ message: 'content cannot be changed (it defines the content hash); store a new memory instead' })
+  content?: never;
+
   @ApiPropertyOptional({ type: [String], description: 'Replaces the tag list' })
   @IsOptional()
   @IsTagList()
