@@ -146,9 +146,44 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     assert.deepEqual(readFileSync(path), garbage);
   });
 
-  it('rejects an unknown command with usage', async () => {
-    const cli = spawnCli(['frobnicate'], {});
-    assert.equal(await cli.exited(), 2);
-    assert.match(cli.stderr(), /Usage: mcp-memory/);
+  it('every command answers --help and --version without doing anything; usage errors exit 2', async () => {
+    const db = join(dir, 'never-created', 'memory.db');
+    const env = { MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: db };
+    const run = async (...args: string[]): Promise<{ code: number | string; out: string; err: string }> => {
+      const cli = spawnCli(args, env);
+      const code = await cli.exited();
+      return { code, out: cli.stdout(), err: cli.stderr() };
+    };
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    for (const args of [[], ['serve'], ['mcp'], ['bridge'], ['discover'], ['migrate'], ['backup'], ['backup', 'create'], ['backup', 'list'], ['backup', 'verify'], ['backup', 'restore']]) {
+      const help = await run(...args, '--help');
+      assert.equal(help.code, 0, `${args.join(' ')} --help: ${help.err}`);
+      assert.match(help.out, new RegExp(`^Usage: mcp-memory${args.length > 0 ? ` ${args.join(' ')}` : ''}`), args.join(' '));
+      assert.doesNotMatch(help.out + help.err, /listening on|Browsing for/, `${args.join(' ')} --help did something`);
+      const shown = await run(...args, '--version');
+      assert.equal(shown.code, 0);
+      assert.equal(shown.out.trim(), version);
+    }
+    assert.equal((await run('backup', 'help')).code, 0);
+    assert.ok(!existsSync(db), 'a --help created the database');
+
+    const unknownCommand = await run('frobnicate');
+    assert.equal(unknownCommand.code, 2);
+    assert.match(unknownCommand.err, /unknown command 'frobnicate'/);
+    const unknownFlag = await run('serve', '--port', '9000');
+    assert.equal(unknownFlag.code, 2);
+    assert.match(unknownFlag.err, /unknown option '--port'/);
+    assert.equal((await run('backup', 'verify')).code, 2, 'a missing argument is a usage error');
+    assert.match((await run('migrate', '--from', 'a.db')).err, /required option '--to <target>'/);
+    assert.equal((await run('backup', 'explode')).code, 2);
+  });
+
+  it('discover honours MCP_MDNS_ENABLED=false; backup list --json prints one JSON document', async () => {
+    const discover = spawnCli(['discover'], { MCP_MDNS_ENABLED: 'false' });
+    assert.equal(await discover.exited(), 1);
+    assert.match(discover.stderr(), /MCP_MDNS_ENABLED=false/);
+    const list = spawnCli(['backup', 'list', '--json'], { MCP_MEMORY_SQLITE_PATH: join(dir, 'json', 'memory.db') });
+    assert.equal(await list.exited(), 0);
+    assert.deepEqual(JSON.parse(list.stdout()), { backups: [] });
   });
 });

@@ -56,7 +56,7 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
   });
 
   it('mcp-memory discover lists them all, marks the one without a server and the impostor down, and picks HTTPS first', async () => {
-    const discover = spawnCli(['discover'], { MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3' }, ns);
+    const discover = spawnCli(['discover'], { MCP_MDNS_ENABLED: 'true', MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3' }, ns);
     assert.equal(await discover.exited(), 0, discover.stderr());
     const out = discover.stdout();
     assert.match(out, /Memory Plain .* http:\/\/127\.0\.0\.1:\d+\/api .* no .* yes .* healthy/);
@@ -66,10 +66,12 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     assert.match(out, /Chosen: Memory Secure at https:/);
   });
 
-  it('without the HTTPS preference it still never picks the unhealthy one', async () => {
-    const discover = spawnCli(['discover'], { MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3', MCP_MEMORY_PREFER_HTTPS: 'false' }, ns);
+  it('without the HTTPS preference it still never picks the unhealthy one (--json for scripts)', async () => {
+    const discover = spawnCli(['discover', '--json'], { MCP_MDNS_ENABLED: 'true', MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3', MCP_MEMORY_PREFER_HTTPS: 'false' }, ns);
     assert.equal(await discover.exited(), 0);
-    assert.match(discover.stdout(), /Chosen: Memory (Plain|Secure) at/);
+    const { services, chosen } = JSON.parse(discover.stdout()) as { services: { name: string; healthy: boolean; apiBase: string }[]; chosen: string };
+    assert.deepEqual(services.map((s) => s.name).sort(), ['Memory Down', 'Memory Impostor', 'Memory Plain', 'Memory Secure']);
+    assert.ok(services.some((s) => s.apiBase === chosen && s.healthy && /^Memory (Plain|Secure)$/.test(s.name)));
   });
 
   it('the bridge with MCP_MEMORY_AUTO_DISCOVER=true finds the HTTPS server, pins its advertised certificate and forwards tool calls', async () => {

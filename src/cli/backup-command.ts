@@ -3,27 +3,9 @@ import { BackupCatalog } from '../admin/backup-catalog.js';
 import { makeVerifiedBackup, verifyStoredBackup } from '../admin/verified-backup.js';
 import type { AppConfig } from '../config/app-config.js';
 import { inspectDatabaseFile, onlineBackupOfFile, restoreDatabaseFile } from '../storage/sqlite/sqlite-backup.js';
-
-export const BACKUP_USAGE = `Usage: mcp-memory backup <create|list|verify ID|restore ID>
-
-  create       back up MCP_MEMORY_SQLITE_PATH into MCP_BACKUP_DIR (safe while the server runs)
-  list         list backups, newest first
-  verify ID    check a backup's checksum and integrity
-  restore ID   restore a backup: through the running server's API when it answers on
-               MCP_HTTP_HOST:MCP_HTTP_PORT (in place, no restart), else directly on the file`;
+import { progressReporter } from './progress.js';
 
 const inspect = async (file: string) => inspectDatabaseFile(file);
-
-/** Prints "copying NN%" on stderr at most twice a second, for long backups. */
-function progressLine(): (copied: number, total: number) => void {
-  let last = 0;
-  return (copied, total) => {
-    const now = Date.now();
-    if (now - last < 500 || total === 0) return;
-    last = now;
-    process.stderr.write(`copying ${Math.floor((100 * copied) / total)}% (${copied}/${total} pages)\n`);
-  };
-}
 
 async function restoreThroughServer(config: AppConfig, backupId: string): Promise<boolean> {
   const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
@@ -45,54 +27,71 @@ async function restoreThroughServer(config: AppConfig, backupId: string): Promis
   return true;
 }
 
-/** `mcp-memory backup ...`: returns the process exit code. */
-export async function runBackupCommand(args: string[], config: AppConfig): Promise<number> {
+export interface OutputOptions {
+  /** One JSON document on stdout instead of lines for people. */
+  json: boolean;
+}
+
+const print = (json: boolean, data: unknown, text: () => string): void => console.log(json ? JSON.stringify(data) : text());
+
+/** `mcp-memory backup create`: a verified online backup (safe while the server runs). */
+export async function backupCreate(config: AppConfig, { json }: OutputOptions): Promise<number> {
   const catalog = new BackupCatalog(config.backups.dir);
-  const [command, id] = args;
   const database = config.storage.sqlitePath;
-  switch (command) {
-    case 'create': {
-      if (!existsSync(database)) throw new Error(`no database at ${database}`);
-      const manifest = await makeVerifiedBackup(catalog, 'cli', (dest) => onlineBackupOfFile(database, dest, progressLine()), inspect);
-      const pruned = catalog.prune(config.backups.retention);
-      catalog.removeAbandoned();
-      console.log(`Created ${manifest.backup_id}: ${manifest.memories} memories, ${manifest.size_bytes} bytes, verified, sha256 ${manifest.sha256}`);
-      if (pruned.length > 0) console.log(`Removed by retention (${config.backups.retention}): ${pruned.join(', ')}`);
-      return 0;
-    }
-    case 'list': {
-      const backups = catalog.list();
-      if (backups.length === 0) console.log(`No backups in ${catalog.dir}`);
-      for (const b of backups) console.log(`${b.backup_id}  ${b.created_at}  ${String(b.memories).padStart(8)} memories  ${String(b.size_bytes).padStart(12)} bytes  ${b.trigger}`);
-      return 0;
-    }
-    case 'verify': {
-      if (!id) break;
-      const manifest = await verifyStoredBackup(catalog, id, inspect);
-      console.log(`${id} is intact: checksum matches, integrity ok, ${manifest.memories} memories`);
-      return 0;
-    }
-    case 'restore': {
-      if (!id) break;
-      const manifest = await verifyStoredBackup(catalog, id, inspect);
-      if (await restoreThroughServer(config, id)) return 0;
-      let safetyId: string | null = null;
-      if (existsSync(database)) {
-        const safety = await makeVerifiedBackup(catalog, 'pre-restore', (dest) => onlineBackupOfFile(database, dest), inspect);
-        safetyId = safety.backup_id;
-        console.log(`Safety backup of the current database: ${safety.backup_id}`);
-      }
-      await restoreDatabaseFile(database, catalog.fileOf(id), {
-        timestamp: new Date().toISOString(),
-        backup_id: id,
-        safety_backup_id: safetyId,
-        memories: manifest.memories,
-        message: 'The database was restored from a backup; reload your data',
-      });
-      console.log(`Restored ${id} (${manifest.memories} memories) into ${database}`);
-      return 0;
-    }
+  if (!existsSync(database)) throw new Error(`no database at ${database}`);
+  const manifest = await makeVerifiedBackup(catalog, 'cli', (dest) => onlineBackupOfFile(database, dest, progressReporter('copying', 'pages')), inspect);
+  const pruned = catalog.prune(config.backups.retention);
+  catalog.removeAbandoned();
+  print(json, { ...manifest, removed_by_retention: pruned }, () =>
+    [
+      `Created ${manifest.backup_id}: ${manifest.memories} memories, ${manifest.size_bytes} bytes, verified, sha256 ${manifest.sha256}`,
+      ...(pruned.length > 0 ? [`Removed by retention (${config.backups.retention}): ${pruned.join(', ')}`] : []),
+    ].join('\n'),
+  );
+  return 0;
+}
+
+/** `mcp-memory backup list`: newest first. */
+export function backupList(config: AppConfig, { json }: OutputOptions): number {
+  const catalog = new BackupCatalog(config.backups.dir);
+  const backups = catalog.list();
+  print(json, { backups }, () =>
+    backups.length === 0
+      ? `No backups in ${catalog.dir}`
+      : backups.map((b) => `${b.backup_id}  ${b.created_at}  ${String(b.memories).padStart(8)} memories  ${String(b.size_bytes).padStart(12)} bytes  ${b.trigger}`).join('\n'),
+  );
+  return 0;
+}
+
+/** `mcp-memory backup verify ID`: checksum and integrity; a damaged backup throws (exit 1). */
+export async function backupVerify(config: AppConfig, id: string, { json }: OutputOptions): Promise<number> {
+  const manifest = await verifyStoredBackup(new BackupCatalog(config.backups.dir), id, inspect);
+  print(json, { backup_id: id, intact: true, memories: manifest.memories }, () => `${id} is intact: checksum matches, integrity ok, ${manifest.memories} memories`);
+  return 0;
+}
+
+/**
+ * `mcp-memory backup restore ID`: through the running server's API when it answers (in place, no
+ * restart), else directly on the file after a safety backup.
+ */
+export async function backupRestore(config: AppConfig, id: string): Promise<number> {
+  const catalog = new BackupCatalog(config.backups.dir);
+  const database = config.storage.sqlitePath;
+  const manifest = await verifyStoredBackup(catalog, id, inspect);
+  if (await restoreThroughServer(config, id)) return 0;
+  let safetyId: string | null = null;
+  if (existsSync(database)) {
+    const safety = await makeVerifiedBackup(catalog, 'pre-restore', (dest) => onlineBackupOfFile(database, dest), inspect);
+    safetyId = safety.backup_id;
+    console.log(`Safety backup of the current database: ${safety.backup_id}`);
   }
-  console.error(BACKUP_USAGE);
-  return 2;
+  await restoreDatabaseFile(database, catalog.fileOf(id), {
+    timestamp: new Date().toISOString(),
+    backup_id: id,
+    safety_backup_id: safetyId,
+    memories: manifest.memories,
+    message: 'The database was restored from a backup; reload your data',
+  });
+  console.log(`Restored ${id} (${manifest.memories} memories) into ${database}`);
+  return 0;
 }

@@ -1,89 +1,130 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '../config/app-config.js';
+import { Command, CommanderError, Option } from 'commander';
+import { SERVICE_VERSION } from '../common/package-info.js';
+import { loadConfig } from '../config/app-config.js';
 import { loadBridgeConfig, loadDiscoveryConfig } from '../config/bridge-config.js';
-import { runBridge } from '../mcp/bridge/bridge-server.js';
-import { runBackupCommand } from './backup-command.js';
+import { backupCreate, backupList, backupRestore, backupVerify } from './backup-command.js';
 import { runDiscoverCommand } from './discover-command.js';
 import { runMigrateCommand } from './migrate-command.js';
-import { createLogger } from '../common/logger.js';
-import { printBanner, type RunningServer, startServer } from '../main.js';
+import { runBridge } from '../mcp/bridge/bridge-server.js';
 import { runStdioMcpServer } from '../mcp/stdio-server.js';
+import { serve } from './serve-command.js';
 
-const USAGE = `Usage: mcp-memory [command]
+/** Exit codes, as the README documents them. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
-Commands:
-  serve   start the HTTP server (default); configured by MCP_* environment variables
-  mcp     MCP server on stdin/stdout using the local database file (MCP_MEMORY_SQLITE_PATH)
-  bridge  MCP server on stdin/stdout forwarding to a remote server (MCP_MEMORY_HTTP_ENDPOINT)
-  backup  create | list | verify ID | restore ID (see mcp-memory backup help)
-  discover  list memory servers advertised on the LAN (mDNS) and the one a client would pick
-  migrate --from X --to Y   copy all memories between a SQLite file and PostgreSQL (either way)
-  help    show this text`;
+const CONFIGURATION = `
+Configuration comes from MCP_* environment variables (see the README); a bad value stops the
+command with exit code 1 and a message naming the variable.
 
-async function serve(): Promise<void> {
-  const config = loadConfig();
-  const logger = createLogger(config);
-  // Signals are handled from the first moment: one that arrives during start-up stops the server
-  // as soon as it is up, cleanly.
-  let stopSignal: string | null = null;
-  let server: RunningServer | null = null;
-  const stop = (): void => {
-    if (server === null || stopSignal === null) return;
-    logger.info({ signal: stopSignal }, 'Shutting down');
-    // A stuck close must not keep the process alive forever.
-    setTimeout(() => process.exit(1), 10_000).unref();
-    server.app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'Error during shutdown');
-        process.exit(1);
-      },
+Exit codes: 0 success, 1 failure (bad configuration, unreachable database, damaged backup,
+nothing found), 2 usage error (unknown command, option or missing argument).`;
+
+const json = (): Option => new Option('--json', 'print one JSON document on stdout (for scripts)');
+
+function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('mcp-memory')
+    .description('Self-hosted semantic memory for AI agents and MCP clients: one server, many clients.')
+    .version(SERVICE_VERSION, '-V, --version', 'print the version')
+    .addHelpText('after', CONFIGURATION);
+
+  // No command at all starts the server, as `serve` does; an unknown word is a usage error.
+  program.action((_options: unknown, command: Command) => {
+    const [word] = command.args;
+    if (word !== undefined) {
+      const known = program.commands.map((c) => c.name()).join(', ');
+      command.error(`error: unknown command '${word}' (commands: ${known}; see mcp-memory --help)`, { exitCode: EXIT.usage, code: 'commander.unknownCommand' });
+    }
+    return serve(loadConfig());
+  });
+  program
+    .command('serve')
+    .description('start the HTTP server (REST API, SSE events, MCP at /mcp, dashboard); the default command')
+    .action(() => serve(loadConfig()));
+
+  program
+    .command('mcp')
+    .description('MCP server on stdin/stdout using the local database file (MCP_MEMORY_SQLITE_PATH)')
+    .action(() => runStdioMcpServer(loadConfig()));
+
+  program
+    .command('bridge')
+    .description('MCP server on stdin/stdout forwarding every tool call to a remote server (MCP_MEMORY_HTTP_ENDPOINT)')
+    .action(() => runBridge(loadBridgeConfig()));
+
+  program
+    .command('discover')
+    .description('list memory servers advertised on the LAN (mDNS) and the one a client would pick; exit 1 when none is healthy')
+    .addOption(json())
+    .action(async (options: { json?: boolean }) => setExitCode(await runDiscoverCommand(loadDiscoveryConfig(), { json: options.json === true })));
+
+  program
+    .command('migrate')
+    .description('copy every memory (tags, metadata, timestamps, vectors; no re-embedding) between a SQLite file and PostgreSQL, either way; resumable, verified')
+    .requiredOption('--from <source>', 'a SQLite file or a postgres:// URL')
+    .requiredOption('--to <target>', 'a SQLite file or a postgres:// URL')
+    .addOption(json())
+    .action(async (options: { from: string; to: string; json?: boolean }) =>
+      setExitCode(await runMigrateCommand({ from: options.from, to: options.to, json: options.json === true })),
     );
+
+  const backup = program
+    .command('backup')
+    .description('verified backups of the SQLite database (MCP_MEMORY_SQLITE_PATH into MCP_BACKUP_DIR)')
+    .addHelpCommand(true);
+  backup
+    .command('create')
+    .description('back up the database (safe while the server runs), verify it, apply retention')
+    .addOption(json())
+    .action(async (options: { json?: boolean }) => setExitCode(await backupCreate(loadConfig(), { json: options.json === true })));
+  backup
+    .command('list')
+    .description('list backups, newest first')
+    .addOption(json())
+    .action((options: { json?: boolean }) => setExitCode(backupList(loadConfig(), { json: options.json === true })));
+  backup
+    .command('verify')
+    .description("check a backup's checksum and integrity; exit 1 when it is damaged")
+    .argument('<id>', 'the backup id (see backup list)')
+    .addOption(json())
+    .action(async (id: string, options: { json?: boolean }) => setExitCode(await backupVerify(loadConfig(), id, { json: options.json === true })));
+  backup
+    .command('restore')
+    .description('restore a backup: through the running server when it answers (in place, no restart), else on the file after a safety backup')
+    .argument('<id>', 'the backup id (see backup list)')
+    .action(async (id: string) => setExitCode(await backupRestore(loadConfig(), id)));
+
+  // Every command answers --help and --version, refuses unknown options and stray arguments, and
+  // reports usage errors with exit code 2.
+  const configure = (command: Command): void => {
+    command.exitOverride().allowExcessArguments(false).showSuggestionAfterError();
+    if (command !== program) command.version(SERVICE_VERSION, '-V, --version', 'print the version');
+    command.commands.forEach(configure);
   };
-  const onSignal = (signal: string): void => {
-    if (stopSignal !== null) return;
-    stopSignal = signal;
-    stop();
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  server = await startServer(config, logger);
-  printBanner(server, config);
-  stop();
+  configure(program);
+  // The program's own action reports a stray word as an unknown command (above).
+  program.allowExcessArguments(true);
+  return program;
 }
 
-async function main(command: string | undefined): Promise<void> {
-  switch (command ?? 'serve') {
-    case 'serve':
-      return serve();
-    case 'mcp':
-      return runStdioMcpServer(loadConfig());
-    case 'bridge':
-      return runBridge(loadBridgeConfig());
-    case 'migrate':
-      process.exitCode = await runMigrateCommand(process.argv.slice(3));
-      return;
-    case 'discover':
-      process.exitCode = await runDiscoverCommand(loadDiscoveryConfig());
-      return;
-    case 'backup':
-      process.exitCode = await runBackupCommand(process.argv.slice(3), loadConfig());
-      return;
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return;
-    default:
-      console.error(`Unknown command "${command}"\n\n${USAGE}`);
-      process.exit(2);
+async function main(): Promise<void> {
+  let exitCode: number | null = null;
+  const program = buildProgram((code) => (exitCode = code));
+  try {
+    await program.parseAsync(process.argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end with code 0; everything else commander reports is a usage error.
+      process.exit(error.exitCode === 0 ? EXIT.ok : EXIT.usage);
+    }
+    throw error;
   }
+  if (exitCode !== null) process.exitCode = exitCode;
 }
 
-main(process.argv[2]).catch((error: unknown) => {
-  // Start-up errors (configuration, database file, model) already name what to fix.
-  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-  console.error(`mcp-memory: ${message}`);
-  process.exit(1);
+main().catch((error: unknown) => {
+  // Start-up and command errors (configuration, database file, model) already name what to fix.
+  console.error(`mcp-memory: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(EXIT.failure);
 });

@@ -5,11 +5,8 @@ import type { MemoryRepository } from '../storage/memory-repository.js';
 import { PostgresMemoryRepository } from '../storage/postgres/postgres-memory.repository.js';
 import { inspectDatabaseFile } from '../storage/sqlite/sqlite-backup.js';
 import { SqliteMemoryRepository } from '../storage/sqlite/sqlite-memory.repository.js';
+import { progressReporter } from './progress.js';
 
-export const MIGRATE_USAGE = `Usage: mcp-memory migrate --from <sqlite file | postgres URL> --to <sqlite file | postgres URL>
-
-Copies every memory with its tags, metadata, timestamps and vector (no re-embedding) in batches.
-Resumable: memories already in the target are skipped. Counts are verified at the end.`;
 
 const BATCH = 500;
 
@@ -46,18 +43,11 @@ async function open(target: string, space: EmbeddingSpace): Promise<MemoryReposi
     : SqliteMemoryRepository.open({ path: resolve(target), pragmas: [], busyBudgetMs: 30_000, ...identity });
 }
 
-/** `mcp-memory migrate`: returns the process exit code. */
-export async function runMigrateCommand(args: string[]): Promise<number> {
-  const option = (name: string): string | undefined => {
-    const index = args.indexOf(name);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
-  const from = option('--from');
-  const to = option('--to');
-  if (!from || !to) {
-    console.error(MIGRATE_USAGE);
-    return 2;
-  }
+/**
+ * `mcp-memory migrate --from X --to Y`: copies every memory with its tags, metadata, timestamps
+ * and vector (no re-embedding) in batches; resumable; verified at the end. Returns the exit code.
+ */
+export async function runMigrateCommand({ from, to, json }: { from: string; to: string; json: boolean }): Promise<number> {
   const space = await embeddingSpaceOf(from);
   const source = await open(from, space);
   let target: MemoryRepository | null = null;
@@ -67,6 +57,7 @@ export async function runMigrateCommand(args: string[]): Promise<number> {
     let copied = 0;
     let skipped = 0;
     const sourceHashes: string[] = [];
+    const progress = progressReporter('migrated', 'memories');
     for (let offset = 0; offset < total; offset += BATCH) {
       const page = await source.list({}, offset, BATCH);
       for (const memory of page.memories) {
@@ -77,7 +68,7 @@ export async function runMigrateCommand(args: string[]): Promise<number> {
         if (outcome.inserted) copied += 1;
         else skipped += 1;
       }
-      process.stderr.write(`migrated ${Math.min(offset + BATCH, total)}/${total}\n`);
+      progress(Math.min(offset + BATCH, total), total);
     }
     const missing: string[] = [];
     for (const hash of sourceHashes) if ((await target.findByHash(hash)) === null) missing.push(hash);
@@ -85,6 +76,10 @@ export async function runMigrateCommand(args: string[]): Promise<number> {
     if (missing.length > 0) {
       console.error(`Verification failed: ${missing.length} memories are missing in the target`);
       return 1;
+    }
+    if (json) {
+      console.log(JSON.stringify({ migrated: total, copied, skipped, target_total: targetTotal, embedding_model: space.model, embedding_dimension: space.dimension }));
+      return 0;
     }
     console.log(`Migrated ${total} memories (${copied} copied, ${skipped} already there); the target now holds ${targetTotal}; model ${space.model} (${space.dimension}-d), vectors copied`);
     return 0;
