@@ -10,7 +10,6 @@
  * - Store throughput over HTTP with 1 and with 2 replicas on one database.
  */
 import { rmSync } from 'node:fs';
-import { pino } from 'pino';
 import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
@@ -64,7 +63,7 @@ async function storeThroughput(url: string, replicas: number, perReplicaClients:
     Array.from({ length: replicas }, () =>
       startServer(
         loadConfig({ MCP_HTTP_PORT: '0', MCP_MDNS_ENABLED: 'false', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: url, LOG_LEVEL: 'warn' }),
-        createLogger({ logLevel: 'warn', logFile: null }, pino.destination(2)),
+        createLogger({ logLevel: 'warn', logFile: null }, 2),
       ),
     ),
   );

@@ -3,7 +3,6 @@
  * growing database sizes (BENCH_SIZES, default 1000,10000). Talks to a real server on 127.0.0.1.
  */
 import { rmSync } from 'node:fs';
-import { pino } from 'pino';
 import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
@@ -52,7 +51,7 @@ async function main(): Promise<void> {
     // Every search runs the model, so latencies compare across modes (the cache is measured apart).
     MCP_QUERY_CACHE_SIZE: '0',
   });
-  const { app, url } = await startServer(config, createLogger({ logLevel: process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn', logFile: null }, pino.destination(2)));
+  const { app, url } = await startServer(config, createLogger({ logLevel: process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn', logFile: null }, 2));
   const embeddings = app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
   const repository = app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
   console.log(`mcp-memory-service benchmark: model ${embeddings.modelId} (${embeddings.dimension}-d), ${CLIENTS} concurrent store clients, ${QUERIES} queries per size`);

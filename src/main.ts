@@ -5,6 +5,8 @@ import { type GeneratedApiKey, withGeneratedApiKey } from './auth/generated-api-
 import { createLogger } from './common/logger.js';
 import { type AppConfig, isLoopbackHost } from './config/app-config.js';
 import { MdnsAdvertiser } from './discovery/mdns-advertiser.service.js';
+import { EMBEDDING_PROVIDER, type EmbeddingProvider } from './embeddings/embedding-provider.js';
+import { statSync } from 'node:fs';
 import { ServerLock } from './storage/sqlite/server-lock.js';
 import { certificateSha256, type HttpsCredentials, loadHttpsCredentials } from './https/https-credentials.js';
 
@@ -30,8 +32,49 @@ function generatedKeyLines(generated: GeneratedApiKey | null): string[] {
     : [`API key: the one generated earlier, in ${generated.file}; ${readAgain}`];
 }
 
-/** The human-readable start-up lines of the deployment guide, on stderr (stdout carries JSON logs). */
-export function printBanner({ url, https, mdnsStarted, generatedKey }: RunningServer, config: AppConfig): void {
+/** Whether clients need a key, in one line (the generated key has its own lines). */
+function keyLine(config: AppConfig, generated: GeneratedApiKey | null): string[] {
+  if (generated !== null) return [];
+  const keys = config.auth.apiKeys.length;
+  if (keys > 0) return [`API key: set (${keys === 1 ? 'one key' : `${keys} keys`}, from MCP_API_KEY)`];
+  return [
+    isLoopbackHost(config.http.host)
+      ? 'API key: not set (anonymous access from this machine only; web pages are refused)'
+      : 'API key: not set, MCP_ALLOW_ANONYMOUS_ACCESS=true (anyone who can reach this port can read and write)',
+  ];
+}
+
+const megabytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
+
+function databaseLine(config: AppConfig): string {
+  if (config.storage.postgres !== null) {
+    const url = new URL(config.storage.postgres.url);
+    return `Database: PostgreSQL ${url.hostname}${url.port ? `:${url.port}` : ''}${url.pathname} (pgvector)`;
+  }
+  let size = 0;
+  for (const suffix of ['', '-wal']) {
+    try {
+      size += statSync(`${config.storage.sqlitePath}${suffix}`).size;
+    } catch {
+      // No WAL file yet.
+    }
+  }
+  return `Database: ${config.storage.sqlitePath} (${megabytes(size)})`;
+}
+
+function backupLine(config: AppConfig): string {
+  if (config.storage.postgres !== null) return 'Backups: by PostgreSQL (pg_dump or your provider), not this server';
+  const where = `into ${config.backups.dir}, keeping ${config.backups.retention}`;
+  return config.backups.schedule === null ? `Backups: on request only (MCP_BACKUP_SCHEDULE unset), ${where}` : `Backups: scheduled "${config.backups.schedule}", ${where}`;
+}
+
+/**
+ * The human-readable start-up summary, on stderr (stdout carries the logs): the deployment guide's
+ * lines (where it is, dashboard, docs, certificate), then whether a key is needed, the database,
+ * the model, backups, HTTPS and mDNS.
+ */
+export function printBanner({ app, url, https, mdnsStarted, generatedKey }: RunningServer, config: AppConfig): void {
+  const model = app.get<EmbeddingProvider>(EMBEDDING_PROVIDER);
   const browseUrl = url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
   const lines = [
     `MCP Memory Service ${https ? 'HTTPS' : 'HTTP'} server on ${config.http.host}:${new URL(url).port}`,
@@ -43,8 +86,12 @@ export function printBanner({ url, https, mdnsStarted, generatedKey }: RunningSe
           `SSL key:         ${https.keyFile}`,
           ...(https.selfSigned ? ['NOTE: browsers warn about self-signed certificates; trust the certificate above or accept the warning'] : []),
         ]
-      : []),
+      : ['HTTPS: off (MCP_HTTPS_ENABLED=true, or TLS in a reverse proxy)']),
+    ...keyLine(config, generatedKey),
     ...generatedKeyLines(generatedKey),
+    databaseLine(config),
+    `Embedding model: ${model.modelId} (${model.dimension}-d)`,
+    backupLine(config),
     `mDNS advertisement: ${
       mdnsStarted
         ? `started (${config.mdns.serviceType})`

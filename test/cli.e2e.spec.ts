@@ -21,6 +21,19 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
   it('starts on the configured file, logs JSON, serves requests and stops cleanly on SIGTERM, closing event streams', async () => {
     const cli = spawnCli(['serve'], { MCP_HTTP_PORT: '0', MCP_API_KEY: 'cli-key', MCP_MEMORY_SQLITE_PATH: join(dir, 'db', 'memory.db') });
     const url = await cli.listening();
+    await cli.output('stderr', /Press Ctrl\+C to stop/);
+    // One readable banner: where, whether a key is needed, the database, the model, backups, HTTPS, mDNS.
+    const banner = cli.stderr();
+    assert.match(banner, /^API key: set \(one key, from MCP_API_KEY\)$/m);
+    assert.match(banner, new RegExp(`^Database: ${join(dir, 'db', 'memory.db').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(\\d+\\.\\d MB\\)$`, 'm'));
+    assert.match(banner, /^Embedding model: use-lite \(512-d\)$/m);
+    assert.match(banner, /^Backups: on request only .*keeping 7$/m);
+    assert.match(banner, /^HTTPS: off/m);
+    assert.match(banner, /^mDNS advertisement: disabled$/m);
+    // The framework's start-up details (modules, every route mapped) are debug lines, not console noise.
+    const startup = cli.stdout().trim().split('\n');
+    assert.ok(startup.length <= 5, `${startup.length} start-up lines at info:\n${startup.join('\n')}`);
+    assert.ok(!cli.stdout().includes('Mapped {'));
     const api = new ApiClient(url, 'cli-key');
     assert.equal((await api.post('/api/memories', { content: 'stored through the CLI server' })).status, 200);
     assert.equal((await api.get('/api/health')).body.statistics.total_memories, 1);
@@ -35,6 +48,15 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     assert.ok(lines.some((l) => /Loaded embedding model use-lite \(512-d\) in \d+ ms/.test(String(l.msg))), 'model load not logged');
     assert.ok(lines.some((l) => l.msg === 'request' && l.path === '/api/memories' && l.status === 200));
     assert.ok(!cli.stdout().includes('cli-key'));
+  });
+
+  it('MCP_LOG_FORMAT=pretty gives readable lines instead of JSON (the default on a terminal)', async () => {
+    const cli = spawnCli(['serve'], { MCP_LOG_FORMAT: 'pretty', MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: join(dir, 'pretty.db') });
+    await cli.output('stdout', /INFO.*MCP Memory Service listening on http:\/\/127\.0\.0\.1:\d+/);
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited(), 0);
+    assert.match(cli.stdout(), /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Loaded embedding model use-lite/m);
+    assert.ok(cli.stdout().split('\n').every((line) => !line.startsWith('{')), 'a JSON line in pretty mode');
   });
 
   it('LOG_LEVEL=DEBUG with MCP_LOG_FILE: debug lines appended to the file (never the key), reopened on SIGHUP for logrotate', async () => {

@@ -14,7 +14,6 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { createLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import { startServer } from '../../src/main.js';
@@ -115,7 +114,7 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
     // Every mode embeds its queries itself, so the latencies compare; the cache is measured apart.
     MCP_QUERY_CACHE_SIZE: '0',
   });
-  const server = await startServer(config, createLogger({ logLevel: 'warn', logFile: null }, pino.destination(2)));
+  const server = await startServer(config, createLogger({ logLevel: 'warn', logFile: null }, 2));
   try {
     const api = `${server.url}/api`;
     const ingestStarted = performance.now();

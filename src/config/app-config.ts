@@ -1,7 +1,7 @@
 import { validateCronExpression } from 'cron';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } from './env-readers.js';
-import { type LogLevel, readLogFile, readLogLevel } from './log-level.js';
+import { type LogFormat, type LogLevel, readLogFile, readLogFormat, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
 import { readSearchConfig, type SearchConfig } from './search-config.js';
 import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
@@ -91,6 +91,7 @@ export interface AppConfig {
   readonly logLevel: LogLevel;
   /** Logs are appended here too (MCP_LOG_FILE); null = console only. */
   readonly logFile: string | null;
+  readonly logFormat: LogFormat;
   /** Test-only: the process kills itself at this named step (crash tests of restore). */
   readonly faultPoint: string | null;
 }
@@ -283,6 +284,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }),
     logLevel: readLogLevel(env),
     logFile: readLogFile(env),
+    logFormat: readLogFormat(env),
     faultPoint: read(env, 'MCP_TEST_FAULT_POINT') ?? null,
   });
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ConfigError, type Env, read } from './env-readers.js';
+import { ConfigError, type Env, read, readChoice } from './env-readers.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -21,4 +21,12 @@ export function readLogLevel(env: Env): LogLevel {
 export function readLogFile(env: Env): string | null {
   const file = read(env, 'MCP_LOG_FILE');
   return file === undefined ? null : resolve(file);
+}
+
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** MCP_LOG_FORMAT: `auto` (readable on a terminal, JSON lines otherwise), `json` or `pretty`. */
+export function readLogFormat(env: Env): LogFormat {
+  return readChoice(env, 'MCP_LOG_FORMAT', LOG_FORMATS, 'auto');
 }

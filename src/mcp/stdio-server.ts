@@ -1,6 +1,5 @@
 import { NestFactory } from '@nestjs/core';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { pino } from 'pino';
 import { createLogger, PinoNestLogger } from '../common/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { createMcpServer } from './mcp-server.factory.js';
@@ -12,7 +11,7 @@ import { StdioAppModule } from './stdio-app.module.js';
  * Several such processes may share one file. stdout carries only the protocol; logs go to stderr.
  */
 export async function runStdioMcpServer(config: AppConfig): Promise<void> {
-  const logger = createLogger(config, pino.destination(2));
+  const logger = createLogger(config, 2);
   const app = await NestFactory.createApplicationContext(StdioAppModule.forRoot(config), {
     logger: new PinoNestLogger(logger),
     abortOnError: false,
