@@ -6,7 +6,7 @@ ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-bookworm AS build
 WORKDIR /app
-# python3, make and g++ are in this image: better-sqlite3 compiles its native module here.
+# better-sqlite3 13 ships Node-API prebuilds; python3, make and g++ are here should a platform need a source build.
 COPY package.json package-lock.json .npmrc ./
 # npm's prepare step (scripts/prepare.mjs) builds only once the sources are there, below.
 COPY scripts/prepare.mjs ./scripts/

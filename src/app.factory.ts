@@ -11,6 +11,7 @@ import { RequestGate } from './auth/request-gate.js';
 import { clientErrorResponse } from './common/http-error.mapper.js';
 import { HttpExceptionFilter, sendHttpError } from './common/http-exception.filter.js';
 import { createLogger, PinoNestLogger } from './common/logger.js';
+import { finishOpenApiDocument } from './common/openapi-document.js';
 import { SERVICE_VERSION } from './common/package-info.js';
 import { RequestValidationPipe } from './common/request-validation.pipe.js';
 import { recordRoutes } from './common/route-registry.js';
@@ -86,17 +87,18 @@ function installDashboard(app: NestFastifyApplication): void {
 }
 
 function installOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
+  const document = finishOpenApiDocument(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('MCP Memory Service')
       .setDescription('Semantic memory for AI agents: store, search and recall memories.')
       .setVersion(SERVICE_VERSION)
+      .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key as a Bearer token' })
       .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key-header')
       .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key' }, 'api-key-query')
       .build(),
-  );
+  ));
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   app.getHttpAdapter().getInstance().get('/openapi.json', (_request, reply) => reply.send(document));
 }

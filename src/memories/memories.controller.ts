@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ContentHashPipe } from '../common/content-hash.pipe.js';
@@ -17,6 +17,7 @@ import { MemoryResponse, toMemoryResponse } from './dto/memory.response.js';
 import { BulkDeleteDto, BulkDeleteResponse, toBulkDeleteResponse } from './dto/bulk-delete.dto.js';
 import { StoreMemoryDto } from './dto/store-memory.dto.js';
 import { UpdateMemoryDto } from './dto/update-memory.dto.js';
+import { AgentId } from './agent-id.decorator.js';
 import { MemoriesService } from './memories.service.js';
 import { normalizeTags } from './tags.js';
 
@@ -42,7 +43,7 @@ export class MemoriesController {
   @ApiOkResponse({ type: StoreMemoryResponse })
   @ApiOperation({ summary: 'Store a memory', description: 'An exact duplicate (same content hash) answers success:false.' })
   @ApiHeader({ name: 'X-Agent-ID', required: false, description: 'Adds the tag agent:<id>' })
-  async store(@Body() dto: StoreMemoryDto, @Headers('x-agent-id') agentHeader?: string): Promise<StoreMemoryResponse> {
+  async store(@Body() dto: StoreMemoryDto, @AgentId() agentHeader?: string): Promise<StoreMemoryResponse> {
     const result = await this.memories.store({
       content: dto.content,
       tags: dto.tags,

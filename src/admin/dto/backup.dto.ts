@@ -212,7 +212,7 @@ export function toRestoreResponse(r: RestoreResult): RestoreResponse {
 }
 
 export class IntegrityCheckDto {
-  @ApiPropertyOptional({ default: false, description: 'Run the full integrity_check instead of quick_check (slower)' })
+  @ApiPropertyOptional({ description: 'Run the full integrity_check instead of quick_check (slower) (default false)' })
   @IsOptional()
   @IsBoolean()
   full?: boolean;

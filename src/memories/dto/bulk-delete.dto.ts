@@ -8,7 +8,7 @@ export class BulkDeleteDto {
   @IsTagList()
   tags?: string[] | null;
 
-  @ApiPropertyOptional({ enum: ['any', 'all'], default: 'any' })
+  @ApiPropertyOptional({ enum: ['any', 'all'], description: 'Default any' })
   @IsOptional()
   @IsIn(['any', 'all'])
   tag_match?: 'any' | 'all' | null;
@@ -25,7 +25,7 @@ export class BulkDeleteDto {
   @MaxLength(40)
   before?: string | null;
 
-  @ApiPropertyOptional({ default: false, description: 'Only report what would be deleted' })
+  @ApiPropertyOptional({ type: 'boolean', nullable: true, description: 'Only report what would be deleted (default false)' })
   @IsOptional()
   @IsBoolean()
   dry_run?: boolean | null;

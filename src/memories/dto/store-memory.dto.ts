@@ -5,12 +5,12 @@ import { IsTagList } from './is-tag-list.decorator.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
 
 export class StoreMemoryDto {
-  @ApiProperty({ description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)' })
+  @ApiProperty({ description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)', example: 'The staging database is rebuilt every Monday at 6am' })
   @IsString()
   @IsNotEmpty()
   content!: string;
 
-  @ApiPropertyOptional({ type: [String], description: `Up to ${MAX_TAGS} tags; trimmed, lower-cased, de-duplicated` })
+  @ApiPropertyOptional({ type: [String], description: `Up to ${MAX_TAGS} tags; trimmed, lower-cased, de-duplicated`, example: ['staging', 'database'] })
   @IsOptional()
   @IsTagList()
   tags?: string[] | null;
@@ -21,7 +21,7 @@ export class StoreMemoryDto {
   @MaxLength(INPUT_LIMITS.memoryTypeLength)
   memory_type?: string | null;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true })
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true, example: { source: 'ops-runbook' } })
   @IsOptional()
   @IsObject()
   @KeepAsSent()

@@ -28,7 +28,7 @@ export class UpdateMemoryDto {
   @KeepAsSent()
   metadata?: Record<string, unknown> | null;
 
-  @ApiPropertyOptional({ default: false, description: 'Keep updated_at when only metadata changes (tags and type changes always move it)' })
+  @ApiPropertyOptional({ type: 'boolean', nullable: true, description: 'Keep updated_at when only metadata changes (tags and type changes always move it) (default false)' })
   @IsOptional()
   @IsBoolean()
   preserve_timestamps?: boolean | null;

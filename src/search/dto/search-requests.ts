@@ -24,27 +24,27 @@ const MODE_DESCRIPTION =
   'hybrid (keywords + meaning), semantic (meaning only), keyword (words only) or exact (the text as a substring, newest first); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
 
 export class SemanticSearchDto {
-  @ApiProperty({ description: 'What to look for, in plain words' })
+  @ApiProperty({ description: 'What to look for, in plain words', example: 'when is staging reset?' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_QUERY_LENGTH)
   query!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'Default 10' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(INPUT_LIMITS.results)
   n_results?: number | null;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, nullable: true, description: 'Drop results scoring below this' })
+  @ApiPropertyOptional({ type: 'number', minimum: 0, maximum: 1, nullable: true, description: 'Drop results scoring below this' })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   @Max(1)
   similarity_threshold?: number | null;
 
-  @ApiPropertyOptional({ type: [String], description: 'Only memories with any of these tags' })
+  @ApiPropertyOptional({ type: [String], description: 'Only memories with any of these tags', example: ['staging'] })
   @IsOptional()
   @IsTagList()
   tags?: string[] | null;
@@ -67,14 +67,14 @@ export class SemanticSearchDto {
   @IsIn(SEARCH_MODES)
   mode?: SearchMode | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, description: 'The same as n_results (upstream tools say limit)' })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'The same as n_results (upstream tools say limit)' })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(INPUT_LIMITS.results)
   limit?: number | null;
 
-  @ApiPropertyOptional({ enum: ['any', 'all'], default: 'any', description: 'How tags combine' })
+  @ApiPropertyOptional({ enum: ['any', 'all'], description: 'How tags combine (default any)' })
   @IsOptional()
   @IsIn(['any', 'all'])
   tag_match?: 'any' | 'all' | null;
@@ -135,7 +135,7 @@ export class TagSearchDto {
   @IsTagList()
   tags!: string[];
 
-  @ApiPropertyOptional({ default: false, description: 'Require every tag instead of any' })
+  @ApiPropertyOptional({ type: 'boolean', nullable: true, description: 'Require every tag instead of any (default false)' })
   @IsOptional()
   @IsBoolean()
   match_all?: boolean | null;
@@ -146,7 +146,7 @@ export class TagSearchDto {
   @MaxLength(MAX_TIME_PHRASE_LENGTH)
   time_filter?: string | null;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 1000, description: 'Default 100' })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -161,7 +161,7 @@ export class TimeSearchDto {
   @MaxLength(MAX_TIME_PHRASE_LENGTH)
   query!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'Default 10' })
   @IsOptional()
   @IsInt()
   @Min(1)
