@@ -6,10 +6,14 @@ import { Service } from 'kubernetes-models/v1/Service';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { Pod } from 'kubernetes-models/v1/Pod';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config/app-config.js';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +23,7 @@ import { parseAllDocuments } from 'yaml';
 const CHART = 'helm/mcp-memory-service';
 const FULL_VALUES = 'helm/test-values/full.yaml';
 const POSTGRES_VALUES = 'helm/test-values/postgres.yaml';
+const EVERY_VALUES_FILE = readdirSync('helm/test-values').map((f) => join('helm/test-values', f));
 type Manifest = { kind: string; metadata: { name: string; annotations?: Record<string, string> }; [key: string]: unknown };
 
 const VALIDATORS: Record<string, (doc: Manifest) => { validate(): void }> = {
@@ -28,6 +33,10 @@ const VALIDATORS: Record<string, (doc: Manifest) => { validate(): void }> = {
   StatefulSet: (d) => new StatefulSet(d as never),
   Deployment: (d) => new Deployment(d as never),
   Ingress: (d) => new Ingress(d as never),
+  NetworkPolicy: (d) => new NetworkPolicy(d as never),
+  PodDisruptionBudget: (d) => new PodDisruptionBudget(d as never),
+  Pod: (d) => new Pod(d as never),
+  ServiceAccount: (d) => new ServiceAccount(d as never),
   CronJob: (d) => new CronJob(d as never),
 };
 
@@ -59,8 +68,8 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     }
   }
 
-  it('passes helm lint with default and full values', () => {
-    for (const args of [[], ['-f', FULL_VALUES], ['-f', POSTGRES_VALUES]]) {
+  it('passes helm lint with the default values and every file in helm/test-values', () => {
+    for (const args of [[], ...EVERY_VALUES_FILE.map((f) => ['-f', f])]) {
       const result = spawnSync(helm, ['lint', CHART, ...args], { encoding: 'utf8' });
       assert.equal(result.status, 0, result.stdout + result.stderr);
       assert.match(result.stdout, /0 chart\(s\) failed/);
@@ -70,10 +79,12 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
   it('renders valid manifests with default values: one replica, non-root, read-only root, probes, key from a Secret', () => {
     const manifests = render();
     validateAll(manifests);
-    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'Secret', 'Service', 'StatefulSet']);
+    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'Pod', 'Secret', 'Service', 'ServiceAccount', 'StatefulSet']);
     const sts = new StatefulSet(manifests.find((m) => m.kind === 'StatefulSet') as never);
     assert.equal(sts.spec!.replicas, 1);
     const pod = sts.spec!.template.spec!;
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.serviceAccountName, 'memory-mcp-memory-service');
     assert.equal(pod.securityContext!.runAsNonRoot, true);
     const container = pod.containers[0]!;
     assert.equal(container.securityContext!.readOnlyRootFilesystem, true);
@@ -87,14 +98,22 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     assert.ok(!('MCP_API_KEY' in configMap.data), 'the key must never be in a ConfigMap');
     assert.equal(configMap.data.MCP_MDNS_ENABLED, 'false');
     assert.equal(configMap.data.MCP_TRUST_PROXY, undefined, 'no proxy is trusted without an Ingress');
-    const secret = manifests.find((m) => m.kind === 'Secret') as unknown as { data: Record<string, string> };
+    const secret = manifests.find((m) => m.kind === 'Secret') as unknown as { data: Record<string, string>; metadata: Manifest['metadata'] };
     assert.equal(Buffer.from(secret.data['api-key']!, 'base64').length, 32);
+    assert.equal(secret.metadata.annotations!['helm.sh/resource-policy'], 'keep', 'the generated key must survive an uninstall');
+    // helm test: a pod that calls /api/health through the Service.
+    const test = manifests.find((m) => m.kind === 'Pod')!;
+    assert.equal(test.metadata.annotations!['helm.sh/hook'], 'test');
+    assert.match(JSON.stringify(test), /http:\/\/memory-mcp-memory-service:8000\/api\/health/);
   });
 
   it('renders valid manifests with every option: existing Secret, HTTPS probes, ingress with TLS and unbuffered SSE, backup CronJob', () => {
     const manifests = render('-f', FULL_VALUES);
     validateAll(manifests);
-    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'CronJob', 'Ingress', 'Service', 'StatefulSet']);
+    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'CronJob', 'Ingress', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'StatefulSet']);
+    const policy = manifests.find((m) => m.kind === 'NetworkPolicy') as unknown as { spec: { ingress: { ports: { port: string }[]; from: unknown[] }[] } };
+    assert.equal(policy.spec.ingress[0]!.ports[0]!.port, 'http');
+    assert.equal(policy.spec.ingress[0]!.from.length, 1);
     const sts = new StatefulSet(manifests.find((m) => m.kind === 'StatefulSet') as never);
     const container = sts.spec!.template.spec!.containers[0]!;
     assert.equal(container.livenessProbe!.httpGet!.scheme, 'HTTPS');
@@ -115,7 +134,7 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
   it('with storage.backend=postgres renders stateless replicas: a Deployment, the URL from a Secret, no PVC', () => {
     const manifests = render('-f', POSTGRES_VALUES);
     validateAll(manifests);
-    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'Deployment', 'Secret', 'Service']);
+    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'Deployment', 'Pod', 'Secret', 'Service', 'ServiceAccount']);
     const deployment = new Deployment(manifests.find((m) => m.kind === 'Deployment') as never);
     assert.equal(deployment.spec!.replicas, 3);
     const container = deployment.spec!.template.spec!.containers[0]!;
@@ -123,6 +142,24 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     assert.deepEqual(url.valueFrom!.secretKeyRef, { name: 'memory-postgres', key: 'url' });
     assert.equal(container.env!.find((e) => e.name === 'MCP_MEMORY_STORAGE_BACKEND')!.value, 'postgres');
     assert.ok(deployment.spec!.template.spec!.volumes!.some((v) => v.name === 'data' && v.emptyDir), 'no PVC: data is an emptyDir');
+  });
+
+  it('works as a subchart (global values, nameOverride, fullnameOverride) and takes numbers where settings are numbers', () => {
+    const sub = render('--set', 'global.imageRegistry=registry.example', '--set', 'nameOverride=memory', '--set', 'config.MCP_HTTP_PORT=8080', '--set', 'config.MCP_HTTPS_ENABLED=false');
+    validateAll(sub);
+    const sts = new StatefulSet(sub.find((m) => m.kind === 'StatefulSet') as never);
+    assert.equal(sts.metadata!.name, 'memory', 'a release name that contains the name is used alone');
+    assert.equal(sts.spec!.template.spec!.containers[0]!.ports![0]!.containerPort, 8080);
+    const configMap = sub.find((m) => m.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
+    assert.equal(configMap.data.MCP_HTTP_PORT, '8080');
+    const full = render('--set', 'fullnameOverride=team-memory');
+    assert.ok(full.filter((m) => m.kind !== 'Pod').every((m) => m.metadata.name === 'team-memory'), full.map((m) => m.metadata.name).join(', '));
+  });
+
+  it('refuses two replicas on SQLite and says why', () => {
+    const result = spawnSync(helm, ['template', 'memory', CHART, '--set', 'replicaCount=2'], { encoding: 'utf8' });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /replicaCount=2 needs storage\.backend=postgres: with SQLite .* one writer/);
   });
 
   it('rejects bad values at install time through values.schema.json', () => {
@@ -133,7 +170,6 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
       'persistence.size=lots',
       'config.LOG_LEVEL=loud',
       'replicas=3',
-      'replicaCount=2',
       'storage.backend=postgres',
       'storage.backend=mysql',
     ]) {

@@ -1,13 +1,39 @@
+{{/* The chart's name, or nameOverride (e.g. when used as a subchart). */}}
+{{- define "mcp-memory.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/* Resource names: fullnameOverride, else <release>-<name> (just <release> when it already contains the name). */}}
 {{- define "mcp-memory.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "mcp-memory.name" . -}}
+{{- if contains $name .Release.Name -}}
 {{- .Release.Name | trunc 63 | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "mcp-memory.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "mcp-memory.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* SQLite has one writer: refuse more than one replica with a message that says why. */}}
+{{- define "mcp-memory.validate" -}}
+{{- if and (eq .Values.storage.backend "sqlite") (gt (int .Values.replicaCount) 1) -}}
+{{- fail (printf "replicaCount=%d needs storage.backend=postgres: with SQLite the service keeps one database file with one writer, so it runs as exactly one replica (scale it up, or move to PostgreSQL replicas; see the README)" (int .Values.replicaCount)) -}}
 {{- end -}}
 {{- end -}}
 
 {{- define "mcp-memory.labels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "mcp-memory.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
@@ -15,7 +41,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- end -}}
 
 {{- define "mcp-memory.selectorLabels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "mcp-memory.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
@@ -24,7 +50,7 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
 
 {{- define "mcp-memory.scheme" -}}
-{{- if eq (index .Values.config "MCP_HTTPS_ENABLED" | default "false") "true" -}}HTTPS{{- else -}}HTTP{{- end -}}
+{{- if eq (toString (index .Values.config "MCP_HTTPS_ENABLED" | default "false")) "true" -}}HTTPS{{- else -}}HTTP{{- end -}}
 {{- end -}}
 
 {{/* The pod template shared by the StatefulSet (sqlite) and the Deployment (postgres). */}}
@@ -42,6 +68,9 @@ spec:
   imagePullSecrets:
     {{- toYaml . | nindent 4 }}
   {{- end }}
+  serviceAccountName: {{ include "mcp-memory.serviceAccountName" . }}
+  # The server never talks to the Kubernetes API.
+  automountServiceAccountToken: false
   securityContext:
     {{- toYaml .Values.podSecurityContext | nindent 4 }}
   terminationGracePeriodSeconds: 30
