@@ -5,9 +5,15 @@
 ARG NODE_VERSION=22
 
 FROM node:${NODE_VERSION}-bookworm AS build
+# The embedding model of the image: with the default use-lite the optional Transformers.js runtime
+# (@huggingface/transformers, ~470 MB of ONNX runtimes) is left out; other models keep it.
+ARG EMBEDDING_MODEL=use-lite
+# npm 10 (in this image) runs dependency install scripts: onnxruntime-node's would download GPU
+# libraries that nothing here uses.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 WORKDIR /app
 # better-sqlite3 13 ships Node-API prebuilds; python3, make and g++ are here should a platform need a source build.
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 # npm's prepare step (scripts/prepare.mjs) builds only once the sources are there, below.
 COPY scripts/prepare.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
@@ -15,12 +21,14 @@ COPY tsconfig.json nest-cli.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev \
+  && if [ "$EMBEDDING_MODEL" = "use-lite" ]; then npm uninstall --no-save --omit=dev --no-audit --no-fund @huggingface/transformers; fi
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # Which embedding model the image uses. use-lite ships inside node_modules. For a Transformers.js
 # model, put its files under ./models/<org>/<name>/ before building (or mount a directory at run
-# time and set MCP_MEMORY_MODELS_DIR), e.g. --build-arg EMBEDDING_MODEL=Xenova/all-MiniLM-L6-v2
+# time and set MCP_MEMORY_MODELS_DIR), e.g. --build-arg EMBEDDING_MODEL=Xenova/all-MiniLM-L6-v2;
+# the build stage then keeps the Transformers.js runtime.
 ARG EMBEDDING_MODEL=use-lite
 ENV NODE_ENV=production \
     MCP_HTTP_HOST=0.0.0.0 \

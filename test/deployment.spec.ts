@@ -13,7 +13,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config/app-config.js';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,6 +202,20 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/api\/health/m);
     assert.match(dockerfile, /^VOLUME \["\/app\/data"\]$/m);
     assert.match(dockerfile, /^ARG EMBEDDING_MODEL=use-lite$/m);
+  });
+
+  it('leaves the optional Transformers.js runtime out of the default image and denies dependency install scripts', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      dependencies: Record<string, string>;
+      optionalDependencies: Record<string, string>;
+      allowScripts: Record<string, boolean>;
+    };
+    assert.ok(pkg.optionalDependencies['@huggingface/transformers'], 'the Transformers.js runtime is an optional dependency');
+    assert.equal(pkg.dependencies['@huggingface/transformers'], undefined);
+    assert.match(dockerfile, /if \[ "\$EMBEDDING_MODEL" = "use-lite" \]; then npm uninstall --no-save --omit=dev .*@huggingface\/transformers; fi/);
+    assert.match(dockerfile, /^ENV ONNXRUNTIME_NODE_INSTALL=skip$/m);
+    assert.equal(pkg.allowScripts['onnxruntime-node'], false);
+    assert.ok(!existsSync('.npmrc'), 'no project .npmrc (npm warns about unknown keys on every command)');
   });
 });
 

@@ -13,12 +13,28 @@ function localDtype(modelsDir: string, modelId: string): Dtype | undefined {
 }
 
 /**
+ * The runtime is an optional dependency (its ONNX runtimes weigh ~470 MB that the default model never
+ * uses): a clear message when a Transformers.js model is configured without it.
+ */
+async function importTransformers(): Promise<typeof import('@huggingface/transformers')> {
+  try {
+    return await import('@huggingface/transformers');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'Transformers.js models need the optional package @huggingface/transformers, which this install does not have: ' +
+        'run "npm install --no-save --omit=dev @huggingface/transformers@4" in the service directory (the default model use-lite needs nothing more)',
+    );
+  }
+}
+
+/**
  * Any Transformers.js feature-extraction model: mean pooling, normalized. With a models directory
  * it loads from there only (offline); otherwise from the model hub, cached after the first load.
  * Imported lazily so users of the default model never load onnxruntime.
  */
 export async function loadTransformersRunner(modelId: string, modelsDir: string | null): Promise<EmbeddingRunner> {
-  const { pipeline, env } = await import('@huggingface/transformers');
+  const { pipeline, env } = await importTransformers();
   let dtype: Dtype | undefined;
   if (modelsDir !== null) {
     env.allowRemoteModels = false;
