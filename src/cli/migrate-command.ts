@@ -1,47 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import pg from 'pg';
 import type { MemoryRepository } from '../storage/memory-repository.js';
-import { PostgresMemoryRepository } from '../storage/postgres/postgres-memory.repository.js';
-import { inspectDatabaseFile } from '../storage/sqlite/sqlite-backup.js';
-import { SqliteMemoryRepository } from '../storage/sqlite/sqlite-memory.repository.js';
+import { embeddingSpaceOf, openRepositoryAt } from '../storage/repository-at.js';
 import { progressReporter } from './progress.js';
 
-
 const BATCH = 500;
-
-interface EmbeddingSpace {
-  model: string;
-  dimension: number;
-}
-
-const isPostgres = (target: string): boolean => /^postgres(ql)?:\/\//.test(target);
-
-async function embeddingSpaceOf(source: string): Promise<EmbeddingSpace> {
-  if (isPostgres(source)) {
-    const client = new pg.Client({ connectionString: source });
-    await client.connect();
-    try {
-      const rows = await client.query<{ key: string; value: string }>("SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')");
-      const meta = new Map(rows.rows.map((r) => [r.key, r.value]));
-      if (!meta.has('embedding_model')) throw new Error('the source database has no memories schema');
-      return { model: meta.get('embedding_model')!, dimension: Number(meta.get('embedding_dimension')) };
-    } finally {
-      await client.end();
-    }
-  }
-  if (!existsSync(source)) throw new Error(`no database file at ${source}`);
-  const inspection = inspectDatabaseFile(source);
-  if (inspection.embeddingModel === null || inspection.embeddingDimension === null) throw new Error(`${source}: ${inspection.integrity}`);
-  return { model: inspection.embeddingModel, dimension: inspection.embeddingDimension };
-}
-
-async function open(target: string, space: EmbeddingSpace): Promise<MemoryRepository> {
-  const identity = { embeddingModel: space.model, embeddingDimension: space.dimension };
-  return isPostgres(target)
-    ? PostgresMemoryRepository.open({ url: target, poolSize: 4, efSearch: 100, ...identity })
-    : SqliteMemoryRepository.open({ path: resolve(target), pragmas: [], busyBudgetMs: 30_000, ...identity });
-}
 
 /**
  * `mcp-memory migrate --from X --to Y`: copies every memory with its tags, metadata, timestamps
@@ -49,10 +10,10 @@ async function open(target: string, space: EmbeddingSpace): Promise<MemoryReposi
  */
 export async function runMigrateCommand({ from, to, json }: { from: string; to: string; json: boolean }): Promise<number> {
   const space = await embeddingSpaceOf(from);
-  const source = await open(from, space);
+  const source = await openRepositoryAt(from, space);
   let target: MemoryRepository | null = null;
   try {
-    target = await open(to, space);
+    target = await openRepositoryAt(to, space);
     const total = (await source.statistics()).totalMemories;
     let copied = 0;
     let skipped = 0;

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
-import { ContentHashPipe } from '../common/content-hash.pipe.js';
+import { ContentHashPipe } from './content-hash.pipe.js';
 import { InvalidInputError } from '../common/domain-errors.js';
 import { LegacyTagSearchQuery, ListMemoriesQuery } from './dto/list-memories.query.js';
 import {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
-import { ContentHashPipe } from '../common/content-hash.pipe.js';
+import { ContentHashPipe } from '../memories/content-hash.pipe.js';
 import { SemanticSearchDto, SemanticSearchQuery, SimilarQuery, TagSearchDto, TimeSearchDto } from './dto/search-requests.js';
 import { SearchResponse, toSearchResponse } from './dto/search-responses.js';
 import { SearchService } from './search.service.js';

@@ -1,6 +1,6 @@
 import { Injectable, type PipeTransform } from '@nestjs/common';
-import { CONTENT_HASH_PATTERN } from '../memories/content-hash.js';
-import { InvalidInputError } from './domain-errors.js';
+import { CONTENT_HASH_PATTERN } from './content-hash.js';
+import { InvalidInputError } from '../common/domain-errors.js';
 
 /** Validates a content_hash path parameter (64 hex digits), accepting upper case. */
 @Injectable()

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+import { describe, it } from 'node:test';
+
+/** Every production source file under src/ (tests excluded), with its text. */
+function sources(dir = 'src'): { path: string; text: string }[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return path.endsWith('.ts') && !path.endsWith('.spec.ts') ? [{ path, text: readFileSync(path, 'utf8') }] : [];
+  });
+}
+
+/** The capability folder of a file under src/ ("." for files directly in src/). */
+const folderOf = (path: string): string => {
+  const parts = relative('src', path).split('/');
+  return parts.length > 1 ? parts[0]! : '.';
+};
+
+/** Import specifiers of a file: static, type-only and dynamic imports, and re-exports. */
+function importsOf(text: string): string[] {
+  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+}
+
+const FILES = sources();
+
+describe('architecture (the rules the code is organised by)', () => {
+  it('reads the environment only in config/', () => {
+    const offenders = FILES.filter((f) => /\bprocess\.env\b/.test(f.text) && folderOf(f.path) !== 'config').map((f) => f.path);
+    assert.deepEqual(offenders, []);
+  });
+
+  it('uses the database drivers and writes SQL only in storage/', () => {
+    const DRIVERS = /^(better-sqlite3|pg|pgvector|sqlite-vec)(\/.*)?$/;
+    const SQL = /\b(SELECT\s+[\w*,\s().]+\s+FROM|INSERT\s+INTO|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER)|PRAGMA\s+\w+)\b/;
+    const offenders = FILES.filter((f) => folderOf(f.path) !== 'storage')
+      .flatMap((f) => [
+        ...importsOf(f.text)
+          .filter((spec) => DRIVERS.test(spec))
+          .map((spec) => `${f.path} imports ${spec}`),
+        ...(SQL.test(f.text) ? [`${f.path} holds SQL`] : []),
+      ]);
+    assert.deepEqual(offenders, []);
+  });
+
+  it('has no dependency cycles between capability folders', () => {
+    const edges = new Map<string, Map<string, string>>();
+    for (const file of FILES) {
+      const from = folderOf(file.path);
+      for (const spec of importsOf(file.text).filter((s) => s.startsWith('.'))) {
+        const to = folderOf(normalize(join(dirname(file.path), spec)));
+        if (to === from) continue;
+        if (!edges.has(from)) edges.set(from, new Map());
+        if (!edges.get(from)!.has(to)) edges.get(from)!.set(to, file.path);
+      }
+    }
+    // A depth-first search reports the first cycle it meets, with a file for each step.
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const findCycle = (node: string): string[] | null => {
+      state.set(node, 'open');
+      path.push(node);
+      for (const next of edges.get(node)?.keys() ?? []) {
+        if (state.get(next) === 'open') {
+          const cycle = [...path.slice(path.indexOf(next)), next];
+          return cycle.slice(1).map((to, i) => `${cycle[i]} -> ${to} (${edges.get(cycle[i]!)!.get(to)})`);
+        }
+        if (state.get(next) === undefined) {
+          const found = findCycle(next);
+          if (found) return found;
+        }
+      }
+      path.pop();
+      state.set(node, 'done');
+      return null;
+    };
+    for (const node of edges.keys()) {
+      if (state.get(node) !== undefined) continue;
+      const cycle = findCycle(node);
+      assert.equal(cycle, null, `folder cycle: ${cycle?.join('; ')}`);
+    }
+  });
+
+  it('keeps controllers thin: no controller talks to storage directly', () => {
+    const offenders = FILES.filter((f) => f.path.endsWith('.controller.ts'))
+      .flatMap((f) => importsOf(f.text).filter((spec) => /\/storage\//.test(spec) && !/memory-repository\.js$|change-log\.js$/.test(spec)).map((spec) => `${f.path} imports ${spec}`));
+    assert.deepEqual(offenders, []);
+  });
+});
