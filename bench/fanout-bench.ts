@@ -28,9 +28,7 @@ export async function runFanoutBench(): Promise<void> {
     for (const count of CLIENT_COUNTS) {
       const readers: SseReader[] = [];
       for (let opened = 0; opened < count; opened += 100) {
-        const batch = await Promise.all(
-          Array.from({ length: Math.min(100, count - opened) }, () => SseReader.open(`${url}/api/events/stream?api_key=bench`)),
-        );
+        const batch = await Promise.all(Array.from({ length: Math.min(100, count - opened) }, () => SseReader.open(`${url}/api/events/stream?api_key=bench`)));
         readers.push(...batch);
       }
       await Promise.all(readers.map((r) => r.waitFor((x) => x.messages.length >= 1, 60_000)));

@@ -53,7 +53,15 @@ async function timed<T>(fn: () => Promise<T>): Promise<number> {
 
 async function fill(repo: MemoryRepository, vectors: Float32Array[], from: number, to: number): Promise<void> {
   for (let i = from; i < to; i++) {
-    const memory: Memory = { contentHash: i.toString(16).padStart(64, '0'), content: note(i), tags: [], memoryType: null, metadata: {}, createdAt: 1_700_000_000 + i, updatedAt: 1_700_000_000 + i };
+    const memory: Memory = {
+      contentHash: i.toString(16).padStart(64, '0'),
+      content: note(i),
+      tags: [],
+      memoryType: null,
+      metadata: {},
+      createdAt: 1_700_000_000 + i,
+      updatedAt: 1_700_000_000 + i,
+    };
     await repo.insertWithEmbedding(memory, vectors[i]!);
   }
 }
@@ -74,7 +82,11 @@ async function storeThroughput(url: string, replicas: number, perReplicaClients:
       Array.from({ length: perReplicaClients }, async () => {
         while (next < stores) {
           const i = next++;
-          await fetch(`${server.url}/api/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content: `${replicas}-replica throughput note ${i} ${note(i)}` }) });
+          await fetch(`${server.url}/api/memories`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ content: `${replicas}-replica throughput note ${i} ${note(i)}` }),
+          });
         }
       }),
     ),
@@ -93,7 +105,9 @@ export async function runPostgresBench(): Promise<void> {
   const realTexts = Array.from({ length: REAL }, (_, i) => note(i));
   const real: Float32Array[] = [];
   for (let i = 0; i < realTexts.length; i += 64) real.push(...(await embeddings.embed(realTexts.slice(i, i + 64))));
-  const queries = await embeddings.embed(Array.from({ length: QUERIES }, (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`));
+  const queries = await embeddings.embed(
+    Array.from({ length: QUERIES }, (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`),
+  );
   const max = Math.max(...SIZES);
   const vectors = Array.from({ length: max }, (_, i) => (i < REAL ? real[i]! : mix(real[i % REAL]!, real[(i * 7919) % REAL]!, i)));
 

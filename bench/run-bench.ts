@@ -17,9 +17,38 @@ const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 
-const SUBJECTS = ['The deploy', 'Our database', 'The new hire', 'Customer feedback', 'The billing service', 'A flaky test', 'The roadmap', 'The office move', 'Quarterly revenue', 'The mobile app'];
-const VERBS = ['was discussed in', 'broke during', 'improved after', 'was postponed until', 'needs review before', 'was mentioned at', 'caused trouble in', 'got approved at'];
-const OBJECTS = ['the standup', 'the retro', 'the planning meeting', 'the incident review', 'the all-hands', 'the design review', 'the customer call', 'the release'];
+const SUBJECTS = [
+  'The deploy',
+  'Our database',
+  'The new hire',
+  'Customer feedback',
+  'The billing service',
+  'A flaky test',
+  'The roadmap',
+  'The office move',
+  'Quarterly revenue',
+  'The mobile app',
+];
+const VERBS = [
+  'was discussed in',
+  'broke during',
+  'improved after',
+  'was postponed until',
+  'needs review before',
+  'was mentioned at',
+  'caused trouble in',
+  'got approved at',
+];
+const OBJECTS = [
+  'the standup',
+  'the retro',
+  'the planning meeting',
+  'the incident review',
+  'the all-hands',
+  'the design review',
+  'the customer call',
+  'the release',
+];
 
 function sentence(i: number): string {
   return `${SUBJECTS[i % SUBJECTS.length]} ${VERBS[(i >> 3) % VERBS.length]} ${OBJECTS[(i >> 6) % OBJECTS.length]} (note ${i}, week ${i % 52})`;
@@ -54,7 +83,9 @@ async function main(): Promise<void> {
   const { app, url } = await startServer(config, createLogger({ logLevel: process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn', logFile: null }, 2));
   const embeddings = app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
   const repository = app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
-  console.log(`mcp-memory-service benchmark: model ${embeddings.modelId} (${embeddings.dimension}-d), ${CLIENTS} concurrent store clients, ${QUERIES} queries per size`);
+  console.log(
+    `mcp-memory-service benchmark: model ${embeddings.modelId} (${embeddings.dimension}-d), ${CLIENTS} concurrent store clients, ${QUERIES} queries per size`,
+  );
   console.log('size    store/s  search p50  search p95  hybrid p50  hybrid/semantic  embed p50  knn p50  http/raw  peak RSS');
   let stored = 0;
   try {
@@ -70,7 +101,10 @@ async function main(): Promise<void> {
       );
       stored = size;
 
-      const queries = Array.from({ length: QUERIES }, (_, i) => `what happened with ${SUBJECTS[i % SUBJECTS.length]!.toLowerCase()} at ${OBJECTS[i % OBJECTS.length]}`);
+      const queries = Array.from(
+        { length: QUERIES },
+        (_, i) => `what happened with ${SUBJECTS[i % SUBJECTS.length]!.toLowerCase()} at ${OBJECTS[i % OBJECTS.length]}`,
+      );
       const searchMs: number[] = [];
       for (const query of queries) searchMs.push(await timed(() => post(`${url}/api/search`, { query, n_results: 10, mode: 'semantic' })));
       const hybridMs: number[] = [];

@@ -105,7 +105,10 @@ async function connect(key) {
 // ---- memories ----
 
 function tagList(tags) {
-  return (tags ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+  return (tags ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
 }
 
 function memoryCard(memory, score, reason) {
@@ -127,8 +130,16 @@ function memoryCard(memory, score, reason) {
   const actions = h(
     'div',
     { className: 'actions' },
-    h('button', { type: 'button', className: 'secondary', 'aria-label': `Edit memory: ${memory.content.slice(0, 40)}`, onclick: () => editMemory(card, memory) }, 'Edit'),
-    h('button', { type: 'button', className: 'danger', 'aria-label': `Delete memory: ${memory.content.slice(0, 40)}`, onclick: () => deleteMemory(memory) }, 'Delete'),
+    h(
+      'button',
+      { type: 'button', className: 'secondary', 'aria-label': `Edit memory: ${memory.content.slice(0, 40)}`, onclick: () => editMemory(card, memory) },
+      'Edit',
+    ),
+    h(
+      'button',
+      { type: 'button', className: 'danger', 'aria-label': `Delete memory: ${memory.content.slice(0, 40)}`, onclick: () => deleteMemory(memory) },
+      'Delete',
+    ),
   );
   card.append(actions);
   return card;
@@ -143,7 +154,12 @@ function editMemory(card, memory) {
     h('input', { id: `${id}-tags`, value: memory.tags.join(', ') }),
     h('label', { for: `${id}-type` }, 'Type'),
     h('input', { id: `${id}-type`, value: memory.memory_type ?? '' }),
-    h('div', { className: 'actions' }, h('button', { type: 'submit' }, 'Save'), h('button', { type: 'button', className: 'secondary', onclick: () => form.remove() }, 'Cancel')),
+    h(
+      'div',
+      { className: 'actions' },
+      h('button', { type: 'submit' }, 'Save'),
+      h('button', { type: 'button', className: 'secondary', onclick: () => form.remove() }, 'Cancel'),
+    ),
   );
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -190,7 +206,10 @@ async function loadMemories() {
   const page = await guarded(() => api(`/memories?${query}`));
   if (!page) return;
   state.total = page.total;
-  showResults(tag || type ? `Memories${tag ? ` tagged ${tag}` : ''}${type ? ` of type ${type}` : ''}` : 'Recent memories', page.memories.map((memory) => ({ memory })));
+  showResults(
+    tag || type ? `Memories${tag ? ` tagged ${tag}` : ''}${type ? ` of type ${type}` : ''}` : 'Recent memories',
+    page.memories.map((memory) => ({ memory })),
+  );
 }
 
 async function search(event) {
@@ -199,23 +218,33 @@ async function search(event) {
   if (!query) return loadMemories();
   const tags = tagList($('filter-tag').value);
   const mode = $('search-mode').value;
-  const result = await guarded(() => api('/search', { method: 'POST', body: { query, n_results: 20, ...(tags.length ? { tags } : {}), ...(mode ? { mode } : {}) } }));
+  const result = await guarded(() =>
+    api('/search', { method: 'POST', body: { query, n_results: 20, ...(tags.length ? { tags } : {}), ...(mode ? { mode } : {}) } }),
+  );
   if (!result) return;
   const type = $('filter-type').value.trim();
   state.mode = 'search';
   const hits = result.results.filter((r) => !type || r.memory.memory_type === type);
   const scored = result.search_type !== 'keyword';
-  showResults(`Best matches for "${query}"`, hits.map((r) => ({ memory: r.memory, score: scored ? r.similarity_score : undefined, reason: r.relevance_reason })));
+  showResults(
+    `Best matches for "${query}"`,
+    hits.map((r) => ({ memory: r.memory, score: scored ? r.similarity_score : undefined, reason: r.relevance_reason })),
+  );
 }
 
 async function recall() {
   const phrase = $('recall-query').value.trim();
   if (!phrase) return;
   const semantic = $('search-query').value.trim();
-  const result = await guarded(() => api('/search/by-time', { method: 'POST', body: { query: phrase, n_results: 50, ...(semantic ? { semantic_query: semantic } : {}) } }));
+  const result = await guarded(() =>
+    api('/search/by-time', { method: 'POST', body: { query: phrase, n_results: 50, ...(semantic ? { semantic_query: semantic } : {}) } }),
+  );
   if (!result) return;
   state.mode = 'recall';
-  showResults(`Memories from ${phrase}`, result.results.map((r) => ({ memory: r.memory, score: semantic ? r.similarity_score : undefined })));
+  showResults(
+    `Memories from ${phrase}`,
+    result.results.map((r) => ({ memory: r.memory, score: semantic ? r.similarity_score : undefined })),
+  );
 }
 
 async function store(event) {
@@ -223,7 +252,9 @@ async function store(event) {
   const content = $('store-content').value;
   if (!content.trim()) return;
   const type = $('store-type').value.trim();
-  const result = await guarded(() => api('/memories', { method: 'POST', body: { content, tags: tagList($('store-tags').value), ...(type ? { memory_type: type } : {}) } }));
+  const result = await guarded(() =>
+    api('/memories', { method: 'POST', body: { content, tags: tagList($('store-tags').value), ...(type ? { memory_type: type } : {}) } }),
+  );
   if (!result) return;
   $('store-status').textContent = result.success ? 'Stored.' : 'Already stored (same content).';
   if (result.success) $('store-form').reset();
@@ -234,7 +265,23 @@ async function loadTags() {
   if (!result) return;
   $('tags').replaceChildren(
     ...result.tags.map(({ tag, count }) =>
-      h('li', {}, h('button', { type: 'button', onclick: () => { $('filter-tag').value = tag; state.page = 1; loadMemories(); } }, tag, h('span', { className: 'count' }, String(count)))),
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              $('filter-tag').value = tag;
+              state.page = 1;
+              loadMemories();
+            },
+          },
+          tag,
+          h('span', { className: 'count' }, String(count)),
+        ),
+      ),
     ),
   );
 }
@@ -255,7 +302,10 @@ function openEventStream() {
   events.onopen = () => setConnection('live', state.reconnects ? `Live (reconnected ${state.reconnects}×)` : 'Live');
   events.onerror = () => {
     state.reconnects += 1;
-    setConnection(events.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting', events.readyState === EventSource.CLOSED ? 'Offline' : `Reconnecting… (${state.reconnects})`);
+    setConnection(
+      events.readyState === EventSource.CLOSED ? 'offline' : 'reconnecting',
+      events.readyState === EventSource.CLOSED ? 'Offline' : `Reconnecting… (${state.reconnects})`,
+    );
   };
   events.onmessage = (e) => onServerEvent(JSON.parse(e.data));
 }
@@ -349,20 +399,26 @@ async function loadAdmin() {
     if (status.last_failure) $('backup-schedule').textContent += ` Last failure: ${status.last_failure.error}`;
   }
   if (!list) return;
-  $('backups').querySelector('tbody').replaceChildren(
-    ...list.backups.map((b) =>
-      h(
-        'tr',
-        { 'data-backup': b.backup_id },
-        h('td', {}, b.backup_id),
-        h('td', {}, new Date(b.created_at).toLocaleString()),
-        h('td', {}, String(b.memories)),
-        h('td', {}, formatBytes(b.size_bytes)),
-        h('td', {}, b.verified ? 'yes' : 'no'),
-        h('td', {}, h('button', { type: 'button', className: 'danger', 'aria-label': `Restore ${b.backup_id}`, onclick: () => restore(b.backup_id) }, 'Restore')),
+  $('backups')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...list.backups.map((b) =>
+        h(
+          'tr',
+          { 'data-backup': b.backup_id },
+          h('td', {}, b.backup_id),
+          h('td', {}, new Date(b.created_at).toLocaleString()),
+          h('td', {}, String(b.memories)),
+          h('td', {}, formatBytes(b.size_bytes)),
+          h('td', {}, b.verified ? 'yes' : 'no'),
+          h(
+            'td',
+            {},
+            h('button', { type: 'button', className: 'danger', 'aria-label': `Restore ${b.backup_id}`, onclick: () => restore(b.backup_id) }, 'Restore'),
+          ),
+        ),
       ),
-    ),
-  );
+    );
 }
 
 async function backupNow() {
@@ -411,8 +467,14 @@ document.addEventListener('DOMContentLoaded', () => {
     state.page = 1;
     loadMemories();
   });
-  $('prev-page').addEventListener('click', () => { state.page -= 1; loadMemories(); });
-  $('next-page').addEventListener('click', () => { state.page += 1; loadMemories(); });
+  $('prev-page').addEventListener('click', () => {
+    state.page -= 1;
+    loadMemories();
+  });
+  $('next-page').addEventListener('click', () => {
+    state.page += 1;
+    loadMemories();
+  });
   $('nav-memories').addEventListener('click', () => show('memories'));
   $('nav-admin').addEventListener('click', () => show('admin'));
   $('backup-now').addEventListener('click', backupNow);

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 
 const dir = mkdtempSync(join(tmpdir(), 'openapi-'));
 const server = spawn(process.execPath, ['dist/src/cli/main.js', 'serve'], {
-  env: { PATH: process.env.PATH, HOME: process.env.HOME, MCP_MDNS_ENABLED: 'false', MCP_HTTP_PORT: '0', MCP_LOG_FORMAT: 'json', MCP_MEMORY_SQLITE_PATH: join(dir, 'memory.db') },
+  env: {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    MCP_MDNS_ENABLED: 'false',
+    MCP_HTTP_PORT: '0',
+    MCP_LOG_FORMAT: 'json',
+    MCP_MEMORY_SQLITE_PATH: join(dir, 'memory.db'),
+  },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 try {

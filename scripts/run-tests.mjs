@@ -28,11 +28,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const child = spawn(
-  process.execPath,
-  ['--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...files],
-  { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, MCP_MDNS_ENABLED: 'false' } },
-);
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=180000', '--test-reporter=spec', ...files], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  env: { ...process.env, MCP_MDNS_ENABLED: 'false' },
+});
 let output = '';
 child.stdout.on('data', (chunk) => {
   output += chunk;

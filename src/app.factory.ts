@@ -87,20 +87,25 @@ function installDashboard(app: NestFastifyApplication): void {
 }
 
 function installOpenApi(app: NestFastifyApplication): void {
-  const document = finishOpenApiDocument(SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('MCP Memory Service')
-      .setDescription('Semantic memory for AI agents: store, search and recall memories.')
-      .setVersion(SERVICE_VERSION)
-      .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key as a Bearer token' })
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key-header')
-      .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key' }, 'api-key-query')
-      .build(),
-  ));
+  const document = finishOpenApiDocument(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('MCP Memory Service')
+        .setDescription('Semantic memory for AI agents: store, search and recall memories.')
+        .setVersion(SERVICE_VERSION)
+        .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key as a Bearer token' })
+        .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key-header')
+        .addApiKey({ type: 'apiKey', in: 'query', name: 'api_key' }, 'api-key-query')
+        .build(),
+    ),
+  );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
-  app.getHttpAdapter().getInstance().get('/openapi.json', (_request, reply) => reply.send(document));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/openapi.json', (_request, reply) => reply.send(document));
 }
 
 /** Builds the configured application without listening, so tests and the CLI share one setup. */

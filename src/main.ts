@@ -65,7 +65,9 @@ function databaseLine(config: AppConfig): string {
 function backupLine(config: AppConfig): string {
   if (config.storage.postgres !== null) return 'Backups: by PostgreSQL (pg_dump or your provider), not this server';
   const where = `into ${config.backups.dir}, keeping ${config.backups.retention}`;
-  return config.backups.schedule === null ? `Backups: on request only (MCP_BACKUP_SCHEDULE unset), ${where}` : `Backups: scheduled "${config.backups.schedule}", ${where}`;
+  return config.backups.schedule === null
+    ? `Backups: on request only (MCP_BACKUP_SCHEDULE unset), ${where}`
+    : `Backups: scheduled "${config.backups.schedule}", ${where}`;
 }
 
 /**
@@ -120,7 +122,9 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
   }
   if (generatedKey !== null) logger.info({ file: generatedKey.file, created: generatedKey.created }, 'Using the generated API key (MCP_API_KEY is not set)');
   if (config.storage.cloudSyncRequested) {
-    logger.warn('MCP_MEMORY_STORAGE_BACKEND=hybrid: Cloudflare sync is not part of this service; running on sqlite_vec (the local store of upstream\'s hybrid backend)');
+    logger.warn(
+      "MCP_MEMORY_STORAGE_BACKEND=hybrid: Cloudflare sync is not part of this service; running on sqlite_vec (the local store of upstream's hybrid backend)",
+    );
   }
   if (config.auth.apiKeys.length === 0) {
     logger.warn(
@@ -136,10 +140,13 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
   try {
     https = config.https.enabled ? await loadHttpsCredentials(config) : null;
     app = await createApp(config, logger, https);
-    app.getHttpAdapter().getInstance().addHook('onClose', (_instance, done) => {
-      lock?.release();
-      done();
-    });
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onClose', (_instance, done) => {
+        lock?.release();
+        done();
+      });
   } catch (error) {
     lock?.release();
     throw error;

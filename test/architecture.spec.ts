@@ -34,13 +34,12 @@ describe('architecture (the rules the code is organised by)', () => {
   it('uses the database drivers and writes SQL only in storage/', () => {
     const DRIVERS = /^(better-sqlite3|pg|pgvector|sqlite-vec)(\/.*)?$/;
     const SQL = /\b(SELECT\s+[\w*,\s().]+\s+FROM|INSERT\s+INTO|DELETE\s+FROM|CREATE\s+(TABLE|INDEX|TRIGGER)|PRAGMA\s+\w+)\b/;
-    const offenders = FILES.filter((f) => folderOf(f.path) !== 'storage')
-      .flatMap((f) => [
-        ...importsOf(f.text)
-          .filter((spec) => DRIVERS.test(spec))
-          .map((spec) => `${f.path} imports ${spec}`),
-        ...(SQL.test(f.text) ? [`${f.path} holds SQL`] : []),
-      ]);
+    const offenders = FILES.filter((f) => folderOf(f.path) !== 'storage').flatMap((f) => [
+      ...importsOf(f.text)
+        .filter((spec) => DRIVERS.test(spec))
+        .map((spec) => `${f.path} imports ${spec}`),
+      ...(SQL.test(f.text) ? [`${f.path} holds SQL`] : []),
+    ]);
     assert.deepEqual(offenders, []);
   });
 
@@ -83,8 +82,11 @@ describe('architecture (the rules the code is organised by)', () => {
   });
 
   it('keeps controllers thin: no controller talks to storage directly', () => {
-    const offenders = FILES.filter((f) => f.path.endsWith('.controller.ts'))
-      .flatMap((f) => importsOf(f.text).filter((spec) => /\/storage\//.test(spec) && !/memory-repository\.js$|change-log\.js$/.test(spec)).map((spec) => `${f.path} imports ${spec}`));
+    const offenders = FILES.filter((f) => f.path.endsWith('.controller.ts')).flatMap((f) =>
+      importsOf(f.text)
+        .filter((spec) => /\/storage\//.test(spec) && !/memory-repository\.js$|change-log\.js$/.test(spec))
+        .map((spec) => `${f.path} imports ${spec}`),
+    );
     assert.deepEqual(offenders, []);
   });
 });

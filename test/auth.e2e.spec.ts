@@ -41,7 +41,7 @@ describe('API key authentication', () => {
     assert.equal((await anonymous.get('/api/memories', { headers: { authorization: `bearer ${OLD_KEY}` } })).status, 200);
     assert.equal((await anonymous.get('/api/memories', { headers: { 'x-api-key': KEY } })).status, 200);
     assert.equal((await anonymous.get(`/api/memories?api_key=${KEY}&page=1`)).status, 200);
-    const store = await anonymous.post('/api/memories', { content: 'stored with a query key' }, { headers: {} , apiKey: null });
+    const store = await anonymous.post('/api/memories', { content: 'stored with a query key' }, { headers: {}, apiKey: null });
     assert.equal(store.status, 401);
     const stored = await new ApiClient(server.url, OLD_KEY).post('/api/memories', { content: 'stored with the old key' });
     assert.equal(stored.status, 200);

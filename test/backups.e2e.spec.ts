@@ -91,7 +91,10 @@ describe('backups (real server, real files)', () => {
     // upstream's field names, beside ours.
     const upstreamList = (await api.get('/api/backup/list')).body;
     assert.equal(upstreamList.total_count, upstreamList.backups.length);
-    assert.equal(upstreamList.total_size_bytes, upstreamList.backups.reduce((sum: number, b: { size_bytes: number }) => sum + b.size_bytes, 0));
+    assert.equal(
+      upstreamList.total_size_bytes,
+      upstreamList.backups.reduce((sum: number, b: { size_bytes: number }) => sum + b.size_bytes, 0),
+    );
     for (const b of upstreamList.backups) {
       assert.equal(b.filename, `${b.backup_id}.db`);
       assert.equal(b.age_days, 0);

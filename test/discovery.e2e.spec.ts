@@ -31,7 +31,9 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     const [, secureUrl] = await Promise.all(servers.map((s) => s.listening()));
     const [command, prefix] = nodeCommand(ns);
     const advertise = async (...args: string[]): Promise<void> => {
-      const advertiser = spawn(command, [...prefix, join(CLI_PATH, '../../../test/helpers/advertise-only.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const advertiser = spawn(command, [...prefix, join(CLI_PATH, '../../../test/helpers/advertise-only.js'), ...args], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       advertisers.push(advertiser);
       await once(advertiser.stdout!, 'data');
     };
@@ -47,7 +49,7 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
     for (const advertiser of advertisers) advertiser.kill('SIGTERM');
     for (const server of servers) server.child.kill('SIGTERM');
     await Promise.all([...servers.map((s) => s.exited()), ...advertisersExited]);
-    namespace.name !== null && namespace.remove();
+    if (namespace.name !== null) namespace.remove();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -67,7 +69,11 @@ describe('mDNS discovery inside a test-made network namespace', { skip: namespac
   });
 
   it('without the HTTPS preference it still never picks the unhealthy one (--json for scripts)', async () => {
-    const discover = spawnCli(['discover', '--json'], { MCP_MDNS_ENABLED: 'true', MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3', MCP_MEMORY_PREFER_HTTPS: 'false' }, ns);
+    const discover = spawnCli(
+      ['discover', '--json'],
+      { MCP_MDNS_ENABLED: 'true', MCP_MDNS_INTERFACE: 'lo', MCP_MDNS_DISCOVERY_TIMEOUT: '3', MCP_MEMORY_PREFER_HTTPS: 'false' },
+      ns,
+    );
     assert.equal(await discover.exited(), 0);
     const { services, chosen } = JSON.parse(discover.stdout()) as { services: { name: string; healthy: boolean; apiBase: string }[]; chosen: string };
     assert.deepEqual(services.map((s) => s.name).sort(), ['Memory Down', 'Memory Impostor', 'Memory Plain', 'Memory Secure']);
@@ -145,7 +151,10 @@ describe('where multicast is unavailable', () => {
       await server.output('stderr', /Press Ctrl\+C to stop/);
       server.child.kill('SIGTERM');
       assert.equal(await server.exited(), 0);
-      const warnings = server.stdout().split('\n').filter((l) => /mDNS advertisement unavailable/.test(l));
+      const warnings = server
+        .stdout()
+        .split('\n')
+        .filter((l) => /mDNS advertisement unavailable/.test(l));
       assert.equal(warnings.length, 1, server.stdout());
       assert.match(server.stderr(), /mDNS advertisement: unavailable/);
     } finally {

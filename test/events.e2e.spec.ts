@@ -156,9 +156,15 @@ describe('event feed (real server, real SSE clients)', () => {
       for (const reader of [byHeader, byQuery]) {
         await reader.waitFor((r) => r.events.length >= 5);
         await new Promise((r) => setTimeout(r, 100));
-        assert.deepEqual(reader.events.map((m) => m.data.content_hash), missed);
+        assert.deepEqual(
+          reader.events.map((m) => m.data.content_hash),
+          missed,
+        );
         const ids = reader.events.map((m) => Number(m.id));
-        assert.deepEqual(ids, ids.map((_, i) => Number(lastSeen) + 1 + i));
+        assert.deepEqual(
+          ids,
+          ids.map((_, i) => Number(lastSeen) + 1 + i),
+        );
       }
     } finally {
       byHeader.close();
@@ -177,7 +183,11 @@ describe('event feed (real server, real SSE clients)', () => {
     const resumed = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`, { 'last-event-id': old });
     try {
       await resumed.waitFor((r) => r.events.length === 25);
-      assert.deepEqual(resumed.events.map((e) => e.data.content_hash), missed, 'every missed change, in order, from the log');
+      assert.deepEqual(
+        resumed.events.map((e) => e.data.content_hash),
+        missed,
+        'every missed change, in order, from the log',
+      );
     } finally {
       resumed.close();
     }
@@ -192,7 +202,7 @@ describe('event feed (real server, real SSE clients)', () => {
     }
   });
 
-  it('never broadcasts searches or reads (they would leak other clients\' queries)', async () => {
+  it("never broadcasts searches or reads (they would leak other clients' queries)", async () => {
     const reader = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`);
     try {
       await reader.waitFor((r) => r.messages.length === 1);
@@ -204,7 +214,10 @@ describe('event feed (real server, real SSE clients)', () => {
       await api.get('/api/tags');
       const marker = await api.post('/api/memories', { content: 'marker after the searches' });
       await reader.waitFor((r) => r.events.length >= 1);
-      assert.deepEqual(reader.events.map((m) => m.data.content_hash), [marker.body.content_hash]);
+      assert.deepEqual(
+        reader.events.map((m) => m.data.content_hash),
+        [marker.body.content_hash],
+      );
       assert.ok(!JSON.stringify(reader.messages).includes('salaries'));
     } finally {
       reader.close();
@@ -227,7 +240,11 @@ describe('event feed (real server, real SSE clients)', () => {
       for (let i = 0; i < 50; i++) hashes.push((await api.post('/api/memories', { content: `fan-out memory ${i}` })).body.content_hash);
       await Promise.all(readers.map((r) => r.waitFor((x) => x.events.length >= 50, 30_000)));
       await new Promise((r) => setTimeout(r, 200));
-      for (const reader of readers) assert.deepEqual(reader.events.map((m) => m.data.content_hash), hashes);
+      for (const reader of readers)
+        assert.deepEqual(
+          reader.events.map((m) => m.data.content_hash),
+          hashes,
+        );
     } finally {
       for (const reader of readers) reader.close();
     }
@@ -303,7 +320,10 @@ describe('slow event clients', () => {
       }
       assert.equal(dropped, 1, 'the stalled client was never dropped');
       await reader.waitFor((r) => r.events.length === hashes.length, 30_000);
-      assert.deepEqual(reader.events.map((m) => m.data.content_hash), hashes);
+      assert.deepEqual(
+        reader.events.map((m) => m.data.content_hash),
+        hashes,
+      );
       assert.equal((await api.get('/api/events/stats')).body.connected_clients, 1);
     } finally {
       reader.close();

@@ -30,14 +30,16 @@ describe(`property-based fuzzing of every OpenAPI route (${RUNS} runs each)`, ()
     const failures: string[] = [];
     for (const target of targets) {
       // Restores swap the whole database; fuzzing them would only measure the restore.
-      await fc.assert(
-        fc.asyncProperty(requestArbitrary(target, KEY), async (request) => {
-          const status = await send(server.url, request);
-          if (status >= 500) failures.push(`${status} ${request.method} ${request.path.slice(0, 200)} ${String(request.body ?? '').slice(0, 200)}`);
-          return status < 500;
-        }),
-        { numRuns: RUNS, endOnFailure: true },
-      ).catch((error: Error) => failures.push(`${target.method} ${target.template}: ${error.message.slice(0, 400)}`));
+      await fc
+        .assert(
+          fc.asyncProperty(requestArbitrary(target, KEY), async (request) => {
+            const status = await send(server.url, request);
+            if (status >= 500) failures.push(`${status} ${request.method} ${request.path.slice(0, 200)} ${String(request.body ?? '').slice(0, 200)}`);
+            return status < 500;
+          }),
+          { numRuns: RUNS, endOnFailure: true },
+        )
+        .catch((error: Error) => failures.push(`${target.method} ${target.template}: ${error.message.slice(0, 400)}`));
     }
     assert.deepEqual(failures, []);
     const health = await new ApiClient(server.url, KEY).get('/api/health');
@@ -69,7 +71,34 @@ describe(`search text is never query syntax (${RUNS * 20} random queries per mod
   it('answers any text with 200 or a 400 naming the query, in keyword and hybrid mode', async () => {
     const api = new ApiClient(server.url, KEY);
     // Pieces of FTS5 and tsquery syntax mixed with words, emoji and arbitrary unicode.
-    const syntax = fc.constantFrom('"', "'", '*', '^', '-', '+', ':', '(', ')', '{', '}', 'NEAR(', 'NEAR', 'AND', 'OR', 'NOT', '&', '|', '!', '<->', '\\', '\u0000', '🙂', '👩‍💻', 'é', 'ﬁ');
+    const syntax = fc.constantFrom(
+      '"',
+      "'",
+      '*',
+      '^',
+      '-',
+      '+',
+      ':',
+      '(',
+      ')',
+      '{',
+      '}',
+      'NEAR(',
+      'NEAR',
+      'AND',
+      'OR',
+      'NOT',
+      '&',
+      '|',
+      '!',
+      '<->',
+      '\\',
+      '\u0000',
+      '🙂',
+      '👩‍💻',
+      'é',
+      'ﬁ',
+    );
     const words = fc.constantFrom('staging', 'release', 'train', 'café', 'zoë', 'database', '3pm', 'content', 'tags');
     const query = fc.oneof(
       fc.array(fc.oneof(syntax, words), { minLength: 1, maxLength: 12 }).map((parts) => parts.join(fc.sample(fc.constantFrom(' ', '', '  '), 1)[0])),

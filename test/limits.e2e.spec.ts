@@ -47,7 +47,11 @@ describe('one set of input limits on REST, MCP over HTTP and the bridge', () => 
     const rest = await api.post('/api/search/by-time', { query: HUGE_PHRASE });
     assert.equal(rest.status, 400);
     for (const client of [mcp, bridge]) {
-      for (const [tool, args] of [['recall_memory', { query: HUGE_PHRASE }], ['memory_search', { time_expr: HUGE_PHRASE }], ['memory_search', { query: 'x', after: HUGE_PHRASE }]] as const) {
+      for (const [tool, args] of [
+        ['recall_memory', { query: HUGE_PHRASE }],
+        ['memory_search', { time_expr: HUGE_PHRASE }],
+        ['memory_search', { query: 'x', after: HUGE_PHRASE }],
+      ] as const) {
         const outcome = await toolOutcome(client, tool, args);
         assert.ok(outcome.refused, outcome.text.slice(0, 200));
         assert.ok(outcome.text.length < 2000, `the error echoes ${outcome.text.length} characters`);

@@ -27,7 +27,10 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
 
       const { tools } = await client.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), CURRENT_TOOLS, 'the bridge offers the same surface');
-      const stored = await callTool(client, 'memory_store', { content: 'Bridged: the printer on floor 2 needs toner', metadata: { tags: 'bridge,office', type: 'task' } });
+      const stored = await callTool(client, 'memory_store', {
+        content: 'Bridged: the printer on floor 2 needs toner',
+        metadata: { tags: 'bridge,office', type: 'task' },
+      });
       assert.equal(stored.isError, undefined, textOf(stored));
       const hash = (stored.structuredContent as { content_hash: string }).content_hash;
       assert.equal((await new ApiClient(server.url, KEY).get(`/api/memories/${hash}`)).body.memory_type, 'task');
@@ -108,7 +111,13 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
     const transport = new StdioClientTransport({
       command: 'node',
       args: [resolve('examples/http-mcp-bridge.js')],
-      env: { PATH: process.env.PATH ?? '', MCP_MEMORY_HTTP_ENDPOINT: `${server.url}/api`, MCP_MEMORY_API_KEY: KEY, MCP_MEMORY_AUTO_DISCOVER: 'false', MCP_MEMORY_PREFER_HTTPS: 'true' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        MCP_MEMORY_HTTP_ENDPOINT: `${server.url}/api`,
+        MCP_MEMORY_API_KEY: KEY,
+        MCP_MEMORY_AUTO_DISCOVER: 'false',
+        MCP_MEMORY_PREFER_HTTPS: 'true',
+      },
       stderr: 'pipe',
     });
     let stderr = '';

@@ -37,7 +37,10 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
     try {
       const { tools } = await client.listTools();
       assert.deepEqual(tools.map((t) => t.name).sort(), CURRENT_TOOLS);
-      const stored = await callTool(client, 'memory_store', { content: 'Stored over Streamable HTTP: the staging password rotates monthly', metadata: { tags: ['mcp-http'] } });
+      const stored = await callTool(client, 'memory_store', {
+        content: 'Stored over Streamable HTTP: the staging password rotates monthly',
+        metadata: { tags: ['mcp-http'] },
+      });
       assert.match(textOf(stored), /Memory stored successfully/);
       const found = await callTool(client, 'memory_search', { query: 'how often is the staging password changed?', limit: 1 });
       assert.match(textOf(found), /staging password rotates monthly/);
@@ -103,7 +106,10 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
         storedHashes.push((await rest.post('/api/memories', { content: `Stored over REST, announced over MCP #${storedHashes.length}` })).body.content_hash);
         await new Promise((r) => setTimeout(r, 100));
       }
-      assert.ok(notifications.some((n) => n.type === 'memory_stored' && storedHashes.includes(n.content_hash as string)), JSON.stringify(notifications));
+      assert.ok(
+        notifications.some((n) => n.type === 'memory_stored' && storedHashes.includes(n.content_hash as string)),
+        JSON.stringify(notifications),
+      );
 
       const viaMcp = await callTool(client, 'memory_store', { content: 'Stored over MCP, seen on the SSE stream' });
       const hash = (viaMcp.structuredContent as { content_hash: string }).content_hash;
@@ -130,7 +136,12 @@ describe('MCP session limits', () => {
     return fetch(`${server.url}/mcp`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${key}` },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abandoned', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'abandoned', version: '1' } },
+      }),
     });
   }
 
@@ -156,10 +167,15 @@ describe('MCP session limits', () => {
     assert.match(((await overTotal.json()) as { error: { message: string } }).error.message, /maximum of 5 MCP sessions/);
     const hijack = await fetch(`${server.url}/mcp`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: 'Bearer key-b', 'mcp-session-id': opened[0]! },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        authorization: 'Bearer key-b',
+        'mcp-session-id': opened[0]!,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
     });
-    assert.equal(hijack.status, 404, "another key cannot use a session it did not open");
+    assert.equal(hijack.status, 404, 'another key cannot use a session it did not open');
     // Idle sessions expire and free their places.
     await server.app.get(McpSessionsService).closeIdleSessions(Date.now() + 1);
     assert.equal(server.app.get(McpSessionsService).openSessions, 0);

@@ -8,7 +8,6 @@ import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
 import { CURRENT_TOOLS } from './helpers/mcp-tools.js';
 import { makeTempDir } from './helpers/test-server.js';
 
-
 const HASH = /hash: ([0-9a-f]{64})\)/;
 
 function hashOf(text: string): string {
@@ -39,7 +38,8 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     assert.deepEqual(store.inputSchema.required, ['content']);
     const search = tools.find((t) => t.name === 'memory_search')!.inputSchema.properties as Record<string, { enum?: string[] }>;
     assert.deepEqual(search.mode!.enum, ['semantic', 'exact', 'hybrid', 'keyword']);
-    for (const field of ['query', 'time_expr', 'after', 'before', 'tags', 'tag_match', 'limit', 'max_response_chars', 'fallback']) assert.ok(search[field], field);
+    for (const field of ['query', 'time_expr', 'after', 'before', 'tags', 'tag_match', 'limit', 'max_response_chars', 'fallback'])
+      assert.ok(search[field], field);
     assert.equal(tools.find((t) => t.name === 'memory_search')!.annotations?.readOnlyHint, true);
   });
 
@@ -70,7 +70,14 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
   });
 
   it('memory_search: modes, limit or n_results, tags any/all (tag_match, operation, match_all), time_expr and after/before, upstream layout', async () => {
-    const vpn = hashOf(textOf(await callTool(client, 'memory_store', { content: 'The VPN certificate for the Berlin office expires on 30 June', metadata: { tags: ['it', 'berlin'] } })));
+    const vpn = hashOf(
+      textOf(
+        await callTool(client, 'memory_store', {
+          content: 'The VPN certificate for the Berlin office expires on 30 June',
+          metadata: { tags: ['it', 'berlin'] },
+        }),
+      ),
+    );
     await callTool(client, 'memory_store', { content: 'Lunch menu on Friday is pasta', metadata: { tags: 'food' } });
     const found = await callTool(client, 'memory_search', { query: 'when does the Berlin VPN cert run out?', limit: 2 });
     assert.match(textOf(found), /^Found 2 memories \(mode: hybrid\) for query: 'when does the Berlin VPN cert run out\?'\n\n1\. The VPN certificate/);
@@ -87,7 +94,10 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     const today = await callTool(client, 'memory_search', { time_expr: 'today', query: 'pasta' });
     assert.match(textOf(today), /1\. Lunch menu on Friday is pasta/);
     assert.match(textOf(await callTool(client, 'memory_search', { time_expr: 'yesterday' })), /^No memories found$/);
-    assert.match(textOf(await callTool(client, 'memory_search', { after: '2000-01-01', before: '2001-01-01', query: 'pasta' })), /^No memories found for query: 'pasta'$/);
+    assert.match(
+      textOf(await callTool(client, 'memory_search', { after: '2000-01-01', before: '2001-01-01', query: 'pasta' })),
+      /^No memories found for query: 'pasta'$/,
+    );
     const truncated = await callTool(client, 'memory_search', { tags: ['it', 'food', 'redis'], max_response_chars: 10 });
     assert.match(textOf(truncated), /^\[!\] RESPONSE TRUNCATED: Showing 1 of \d+ results/);
     assert.match(textOf(truncated), /=== Memory 1 ===\nTimestamp: .+\nContent: .+\nHash: [0-9a-f]{64}\nTags: .*\n---/);
@@ -114,7 +124,7 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     }
   });
 
-  it('memory_list answers upstream\'s JSON: page, page_size, total, total_pages, has_more; tags, tag_match, memory_type', async () => {
+  it("memory_list answers upstream's JSON: page, page_size, total, total_pages, has_more; tags, tag_match, memory_type", async () => {
     const listed = await callTool(client, 'memory_list', { page: 1, page_size: 2 });
     const body = JSON.parse(textOf(listed)) as { memories: unknown[]; page: number; page_size: number; total: number; total_pages: number; has_more: boolean };
     assert.equal(body.page, 1);
@@ -130,7 +140,10 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
   it('memory_update replaces tags, merges metadata (other keys too), keeps timestamps, and versions content', async () => {
     const hash = hashOf(textOf(await callTool(client, 'memory_store', { content: 'The deploy freeze starts on Monday', metadata: { tags: 'release' } })));
     const before = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'release' }))).memories[0];
-    const meta = await callTool(client, 'memory_update', { content_hash: hash, updates: { metadata: { ticket: 'REL-9' }, reviewer: 'amara', content_hash: 'ignored' } });
+    const meta = await callTool(client, 'memory_update', {
+      content_hash: hash,
+      updates: { metadata: { ticket: 'REL-9' }, reviewer: 'amara', content_hash: 'ignored' },
+    });
     assert.equal(textOf(meta), 'Successfully updated memory metadata. Updated fields: metadata');
     const kept = (meta.structuredContent as { memory: { metadata: Record<string, unknown>; updated_at: number } }).memory;
     assert.deepEqual(kept.metadata, { ticket: 'REL-9', reviewer: 'amara' });
@@ -139,9 +152,15 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     assert.equal(textOf(tagged), 'Successfully updated memory metadata. Updated fields: tags, memory_type, updated_at');
     const missing = await callTool(client, 'memory_update', { content_hash: 'f'.repeat(64), updates: { tags: ['x'] } });
     assert.equal(textOf(missing), `Failed to update memory metadata: Memory with hash ${'f'.repeat(64)} not found`);
-    const versioned = await callTool(client, 'memory_update', { content_hash: hash, versioned: true, updates: { content: 'The deploy freeze starts on Tuesday', reason: 'moved' } });
+    const versioned = await callTool(client, 'memory_update', {
+      content_hash: hash,
+      versioned: true,
+      updates: { content: 'The deploy freeze starts on Tuesday', reason: 'moved' },
+    });
     assert.match(textOf(versioned), new RegExp(`^Versioned update successful\\. New hash: [0-9a-f]{64}, parent hash: ${hash}\\.`));
-    const old = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'frozen' }))).memories.find((m: { content_hash: string }) => m.content_hash === hash);
+    const old = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'frozen' }))).memories.find(
+      (m: { content_hash: string }) => m.content_hash === hash,
+    );
     assert.equal(old.metadata.evolution_reason, 'moved');
     assert.match(old.metadata.superseded_by, /^[0-9a-f]{64}$/);
   });
@@ -164,7 +183,7 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     assert.equal((await callTool(client, 'memory_store_session', { turns: [] })).isError, true);
   });
 
-  it('memory_delete by hash, by tags (any/all), by date window, with dry_run; upstream\'s messages', async () => {
+  it("memory_delete by hash, by tags (any/all), by date window, with dry_run; upstream's messages", async () => {
     const a = hashOf(textOf(await callTool(client, 'memory_store', { content: 'temporary note one', metadata: { tags: 'tmp,one' } })));
     hashOf(textOf(await callTool(client, 'memory_store', { content: 'temporary note two', metadata: { tags: 'tmp' } })));
     const dry = await callTool(client, 'memory_delete', { tags: ['tmp'], dry_run: true });
@@ -184,7 +203,7 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     assert.match(textOf(again), /not found/i);
   });
 
-  it('memory_health, memory_stats and memory_cleanup answer in upstream\'s layouts', async () => {
+  it("memory_health, memory_stats and memory_cleanup answer in upstream's layouts", async () => {
     const health = await callTool(client, 'memory_health');
     assert.match(textOf(health), /^Database Health Check Results:\n\{/);
     const report = JSON.parse(textOf(health).slice('Database Health Check Results:\n'.length));
@@ -199,20 +218,30 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
   });
 
   it("accepts upstream's deprecated names with their arguments, translated", async () => {
-    const stored = await callTool(client, 'store_memory', { content: 'Old clients still store: the printer is on floor 2', tags: ['office'], memory_type: 'note' });
+    const stored = await callTool(client, 'store_memory', {
+      content: 'Old clients still store: the printer is on floor 2',
+      tags: ['office'],
+      memory_type: 'note',
+    });
     const hash = hashOf(textOf(stored));
     assert.deepEqual((stored.structuredContent as { memory: { tags: string[] } }).memory.tags, ['office']);
     const retrieved = await callTool(client, 'retrieve_memory', { query: 'where is the printer?', n_results: 1 });
     assert.match(textOf(retrieved), /^Found 1 memories .*\n\n1\. Old clients still store/s);
     const byTag = JSON.parse(textOf(await callTool(client, 'search_by_tag', { tags: ['office', 'nothing'] })));
-    assert.deepEqual(byTag.memories.map((m: { content_hash: string }) => m.content_hash), [hash]);
+    assert.deepEqual(
+      byTag.memories.map((m: { content_hash: string }) => m.content_hash),
+      [hash],
+    );
     assert.equal(JSON.parse(textOf(await callTool(client, 'search_by_tag', { tags: ['office', 'nothing'], operation: 'AND' }))).total, 0);
     assert.match(textOf(await callTool(client, 'recall_memory', { query: 'today', semantic_query: 'printer' })), /1\. Old clients still store/);
     assert.match(textOf(await callTool(client, 'exact_match_retrieve', { content: 'printer is on floor' })), /mode: exact/);
     assert.match(textOf(await callTool(client, 'debug_retrieve', { query: 'printer' })), /Debug Info:/);
-    assert.equal(JSON.parse(textOf(await callTool(client, 'list_memories', { tag: 'office' }))).total, 1, 'list_memories\' tag is honoured');
+    assert.equal(JSON.parse(textOf(await callTool(client, 'list_memories', { tag: 'office' }))).total, 1, "list_memories' tag is honoured");
     assert.match(textOf(await callTool(client, 'check_database_health')), /^Database Health Check Results:/);
-    assert.match(textOf(await callTool(client, 'update_memory_metadata', { content_hash: hash, updates: { floor: 2 } })), /^Successfully updated memory metadata/);
+    assert.match(
+      textOf(await callTool(client, 'update_memory_metadata', { content_hash: hash, updates: { floor: 2 } })),
+      /^Successfully updated memory metadata/,
+    );
     const quality = await callTool(client, 'retrieve_with_quality_boost', { query: 'printer' });
     assert.equal(quality.isError, true);
     assert.match(textOf(quality), /quality_boost is not supported/);
@@ -238,7 +267,9 @@ describe('shared-file mode: several stdio processes on one database file', () =>
         clients.map(async (client, p) => {
           for (let i = 0; i < 300; i += 10) {
             const batch = await Promise.all(
-              Array.from({ length: 10 }, (_, j) => callTool(client, 'memory_store', { content: `process ${p} memory ${i + j} about subject ${(i + j) % 17}`, metadata: { tags: [`p${p}`] } })),
+              Array.from({ length: 10 }, (_, j) =>
+                callTool(client, 'memory_store', { content: `process ${p} memory ${i + j} about subject ${(i + j) % 17}`, metadata: { tags: [`p${p}`] } }),
+              ),
             );
             for (const result of batch) if (result.isError || !/Memory stored successfully/.test(textOf(result))) failures.push(textOf(result));
           }

@@ -5,218 +5,240 @@ import { TEST_BACKENDS } from './helpers/postgres.js';
 import { ApiClient } from './helpers/http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
-for (const backend of TEST_BACKENDS) describe(`memories API on ${backend} (real server, real HTTP)`, () => {
-  let server: TestServer;
-  let api: ApiClient;
+for (const backend of TEST_BACKENDS)
+  describe(`memories API on ${backend} (real server, real HTTP)`, () => {
+    let server: TestServer;
+    let api: ApiClient;
 
-  before(async () => {
-    server = await startTestServer({ backend, env: { MCP_API_KEY: 'test-key' } });
-    api = new ApiClient(server.url, 'test-key');
-  });
-
-  after(async () => {
-    await server.cleanup();
-  });
-
-  it('stores a memory and answers with its hash, normalized tags and timestamps', async () => {
-    const before = Date.now() / 1000;
-    const res = await api.post('/api/memories', {
-      content: 'Team lunch moved to Thursday at noon',
-      tags: [' Team', 'lunch', 'TEAM'],
-      memory_type: 'note',
-      metadata: { room: 'A1' },
+    before(async () => {
+      server = await startTestServer({ backend, env: { MCP_API_KEY: 'test-key' } });
+      api = new ApiClient(server.url, 'test-key');
     });
-    assert.equal(res.status, 200);
-    assert.equal(res.body.success, true);
-    assert.equal(res.body.message, 'Memory stored successfully');
-    assert.equal(res.body.content_hash, contentHash('Team lunch moved to Thursday at noon'));
-    const memory = res.body.memory;
-    assert.equal(memory.content, 'Team lunch moved to Thursday at noon');
-    assert.deepEqual(memory.tags, ['team', 'lunch']);
-    assert.equal(memory.memory_type, 'note');
-    assert.deepEqual(memory.metadata, { room: 'A1' });
-    assert.ok(memory.created_at >= before && memory.created_at <= Date.now() / 1000);
-    assert.match(memory.created_at_iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    assert.equal(new Date(memory.created_at_iso).getTime(), Math.round(memory.created_at * 1000));
-    assert.equal(memory.updated_at, memory.created_at);
-  });
 
-  it('answers an exact duplicate (same hash, any case or surrounding space) with success:false', async () => {
-    const first = await api.post('/api/memories', { content: 'Duplicate me please' });
-    assert.equal(first.body.success, true);
-    const again = await api.post('/api/memories', { content: '  DUPLICATE me please \n', tags: ['x'] });
-    assert.equal(again.status, 200);
-    assert.deepEqual(again.body, {
-      success: false,
-      message: 'Duplicate content detected',
-      content_hash: first.body.content_hash,
-      memory: null,
+    after(async () => {
+      await server.cleanup();
+    });
+
+    it('stores a memory and answers with its hash, normalized tags and timestamps', async () => {
+      const before = Date.now() / 1000;
+      const res = await api.post('/api/memories', {
+        content: 'Team lunch moved to Thursday at noon',
+        tags: [' Team', 'lunch', 'TEAM'],
+        memory_type: 'note',
+        metadata: { room: 'A1' },
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.success, true);
+      assert.equal(res.body.message, 'Memory stored successfully');
+      assert.equal(res.body.content_hash, contentHash('Team lunch moved to Thursday at noon'));
+      const memory = res.body.memory;
+      assert.equal(memory.content, 'Team lunch moved to Thursday at noon');
+      assert.deepEqual(memory.tags, ['team', 'lunch']);
+      assert.equal(memory.memory_type, 'note');
+      assert.deepEqual(memory.metadata, { room: 'A1' });
+      assert.ok(memory.created_at >= before && memory.created_at <= Date.now() / 1000);
+      assert.match(memory.created_at_iso, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.equal(new Date(memory.created_at_iso).getTime(), Math.round(memory.created_at * 1000));
+      assert.equal(memory.updated_at, memory.created_at);
+    });
+
+    it('answers an exact duplicate (same hash, any case or surrounding space) with success:false', async () => {
+      const first = await api.post('/api/memories', { content: 'Duplicate me please' });
+      assert.equal(first.body.success, true);
+      const again = await api.post('/api/memories', { content: '  DUPLICATE me please \n', tags: ['x'] });
+      assert.equal(again.status, 200);
+      assert.deepEqual(again.body, {
+        success: false,
+        message: 'Duplicate content detected',
+        content_hash: first.body.content_hash,
+        memory: null,
+      });
+    });
+
+    it('accepts null optional fields and the fields older clients send', async () => {
+      const res = await api.post('/api/memories', {
+        content: 'Sent by an older client',
+        tags: null,
+        memory_type: null,
+        metadata: null,
+        client_hostname: 'laptop-7',
+        conversation_id: 'conv-42',
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body.memory.tags, ['source:laptop-7']);
+      assert.equal(res.body.memory.memory_type, null);
+      assert.deepEqual(res.body.memory.metadata, { hostname: 'laptop-7', conversation_id: 'conv-42' });
+    });
+
+    it('tags a memory with agent:<id> from the X-Agent-ID header', async () => {
+      const res = await api.post('/api/memories', { content: 'Agent scoped memory', tags: ['t'] }, { headers: { 'x-agent-id': 'Planner' } });
+      assert.deepEqual(res.body.memory.tags, ['t', 'agent:planner']);
+      const listed = await api.get('/api/memories?tag=agent:planner');
+      assert.deepEqual(
+        listed.body.memories.map((m: { content: string }) => m.content),
+        ['Agent scoped memory'],
+      );
+    });
+
+    it('gets one memory by hash (any case) and 404s an unknown one', async () => {
+      const stored = await api.post('/api/memories', { content: 'Fetch me by hash' });
+      const hash: string = stored.body.content_hash;
+      const got = await api.get(`/api/memories/${hash.toUpperCase()}`);
+      assert.equal(got.status, 200);
+      assert.equal(got.body.content, 'Fetch me by hash');
+      const missing = await api.get(`/api/memories/${'0'.repeat(64)}`);
+      assert.equal(missing.status, 404);
+      assert.match(missing.body.detail, /not found/i);
+    });
+
+    it('pages newest first with total and has_more, and filters by tag (any/all) and type', async () => {
+      const hashes: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const tags = i % 2 === 0 ? ['page-test', 'even'] : ['page-test'];
+        const res = await api.post('/api/memories', { content: `Paged memory number ${i}`, tags, memory_type: i < 2 ? 'early' : 'late' });
+        hashes.push(res.body.content_hash);
+      }
+      const first = await api.get('/api/memories?tag=page-test&page=1&page_size=2');
+      assert.equal(first.status, 200);
+      assert.equal(first.body.total, 5);
+      assert.equal(first.body.page, 1);
+      assert.equal(first.body.page_size, 2);
+      assert.equal(first.body.has_more, true);
+      assert.deepEqual(
+        first.body.memories.map((m: { content_hash: string }) => m.content_hash),
+        [hashes[4], hashes[3]],
+      );
+      const last = await api.get('/api/memories?tag=page-test&page=3&page_size=2');
+      assert.deepEqual(
+        last.body.memories.map((m: { content_hash: string }) => m.content_hash),
+        [hashes[0]],
+      );
+      assert.equal(last.body.has_more, false);
+      const beyond = await api.get('/api/memories?tag=page-test&page=9&page_size=2');
+      assert.deepEqual(beyond.body.memories, []);
+
+      const all = await api.get('/api/memories?tag=page-test,even&tag_match=all');
+      assert.equal(all.body.total, 3);
+      const any = await api.get('/api/memories?tag=even,no-such-tag&tag_match=any');
+      assert.equal(any.body.total, 3);
+      const typed = await api.get('/api/memories?tag=page-test&memory_type=early');
+      assert.equal(typed.body.total, 2);
+      const defaults = await api.get('/api/memories');
+      assert.equal(defaults.body.page, 1);
+      assert.equal(defaults.body.page_size, 10);
+    });
+
+    it('updates tags, type and metadata but never content', async () => {
+      const stored = await api.post('/api/memories', { content: 'Update my tags', tags: ['old'], metadata: { a: 1 } });
+      const hash: string = stored.body.content_hash;
+      const res = await api.put(`/api/memories/${hash}`, { tags: ['New', 'new'], memory_type: 'decision', metadata: { b: 2 } });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.success, true);
+      assert.equal(res.body.content_hash, hash);
+      assert.deepEqual(res.body.memory.tags, ['new']);
+      assert.equal(res.body.memory.memory_type, 'decision');
+      assert.deepEqual(res.body.memory.metadata, { a: 1, b: 2 });
+      assert.ok(res.body.memory.updated_at >= res.body.memory.created_at);
+      const content = await api.put(`/api/memories/${hash}`, { content: 'changed' });
+      assert.equal(content.status, 400);
+      assert.equal(content.body.errors[0].field, 'content');
+      assert.equal((await api.get(`/api/memories/${hash}`)).body.content, 'Update my tags');
+      const missing = await api.put(`/api/memories/${'1'.repeat(64)}`, { tags: ['x'] });
+      assert.equal(missing.status, 404);
+      const empty = await api.put(`/api/memories/${hash}`, {});
+      assert.equal(empty.status, 400);
+    });
+
+    it('keeps metadata exactly: keys named like Object.prototype members at any depth, key order, nested arrays', async () => {
+      const raw =
+        '{"content":"metadata round trip","metadata":{"zeta":1,"toString":"a","valueOf":2.5,"hasOwnProperty":true,"isPrototypeOf":null,' +
+        '"constructor":"c","prototype":{"constructor":{"toString":[1,{"valueOf":"x"}]}},"alpha":"\\u00e9 caf\u00e9"}}';
+      const stored = await api.request('/api/memories', { method: 'POST', rawBody: raw, headers: { 'content-type': 'application/json' } });
+      assert.equal(stored.status, 200, JSON.stringify(stored.body));
+      const expected = JSON.parse(raw).metadata;
+      const got = await api.get(`/api/memories/${stored.body.content_hash}`);
+      assert.equal(JSON.stringify(got.body.metadata), JSON.stringify(expected));
+      const updated = await api.put(`/api/memories/${stored.body.content_hash}`, { metadata: { valueOf: { constructor: 'still here' } } });
+      assert.equal(updated.status, 200);
+      assert.deepEqual(updated.body.memory.metadata.valueOf, { constructor: 'still here' });
+      assert.equal((await api.get(`/api/memories/${stored.body.content_hash}`)).body.metadata.toString, 'a');
+    });
+
+    it('refuses what JSON text cannot keep exactly instead of altering it', async () => {
+      for (const raw of [
+        '{"content":"lone \\ud800 surrogate"}',
+        '{"content":"ok","tags":["\\udfff"]}',
+        '{"content":"ok","metadata":{"k":"\\ud83d"}}',
+        '{"content":"ok","metadata":{"\\ud800":1}}',
+        '{"content":"ok","metadata":{"big":12345678901234567890}}',
+        '{"content":"ok","metadata":{"inf":1e400}}',
+      ]) {
+        const res = await api.request('/api/memories', { method: 'POST', rawBody: raw, headers: { 'content-type': 'application/json' } });
+        assert.equal(res.status, 400, raw);
+        assert.ok(res.body.detail.length > 0);
+      }
+      const emoji = await api.post('/api/memories', { content: 'a whole surrogate pair is fine: \u{1F600}', tags: ['\u{1F680}'] });
+      assert.equal(emoji.status, 200);
+      assert.equal((await api.get(`/api/memories/${emoji.body.content_hash}`)).body.content, 'a whole surrogate pair is fine: \u{1F600}');
+    });
+
+    it('takes tag lists in a query string comma-separated or repeated; repeated values keep their commas', async () => {
+      const comma = await api.post('/api/memories', { content: 'a tag with a comma inside', tags: ['city:paris,france', 'geo'] });
+      const plain = await api.post('/api/memories', { content: 'tagged plainly', tags: ['geo', 'weather'] });
+      const repeated = await api.get('/api/memories?tag=weather&tag=city:paris,france&tag_match=any');
+      assert.equal(repeated.status, 200);
+      assert.deepEqual(
+        new Set(repeated.body.memories.map((m: { content_hash: string }) => m.content_hash)),
+        new Set([comma.body.content_hash, plain.body.content_hash]),
+      );
+      const bracketed = await api.get(`/api/memories?tag[]=${encodeURIComponent('city:paris,france')}`);
+      assert.equal(bracketed.body.total, 1);
+      assert.equal((await api.get('/api/memories?tag=geo,weather&tag_match=all')).body.total, 1);
+      const legacy = await api.get('/api/memories/search/tags?tags=weather&tags=city:paris,france');
+      assert.equal(legacy.body.memories.length, 2);
+      assert.equal((await api.get(`/api/memories?${Array.from({ length: 101 }, (_, i) => `tag=t${i}`).join('&')}`)).status, 400);
+    });
+
+    it('deletes a memory, then 404s it', async () => {
+      const stored = await api.post('/api/memories', { content: 'Delete me soon', tags: ['doomed'] });
+      const hash: string = stored.body.content_hash;
+      const res = await api.delete(`/api/memories/${hash}`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { success: true, message: 'Memory deleted successfully', content_hash: hash });
+      assert.equal((await api.get(`/api/memories/${hash}`)).status, 404);
+      assert.equal((await api.delete(`/api/memories/${hash}`)).status, 404);
+      const tags = await api.get('/api/tags');
+      assert.ok(!tags.body.tags.some((t: { tag: string }) => t.tag === 'doomed'));
+    });
+
+    it('lists tags with counts, most used first', async () => {
+      await api.post('/api/memories', { content: 'tag count one', tags: ['popular', 'rare'] });
+      await api.post('/api/memories', { content: 'tag count two', tags: ['popular'] });
+      await api.post('/api/memories', { content: 'tag count three', tags: ['popular'] });
+      const res = await api.get('/api/tags');
+      assert.equal(res.status, 200);
+      const tags: { tag: string; count: number }[] = res.body.tags;
+      assert.deepEqual(
+        tags.find((t) => t.tag === 'popular'),
+        { tag: 'popular', count: 3 },
+      );
+      assert.deepEqual(
+        tags.find((t) => t.tag === 'rare'),
+        { tag: 'rare', count: 1 },
+      );
+      for (let i = 1; i < tags.length; i++) assert.ok(tags[i - 1]!.count >= tags[i]!.count);
+    });
+
+    it("serves the older clients' tag search at /api/memories/search/tags", async () => {
+      await api.post('/api/memories', { content: 'legacy tag one', tags: ['legacy-a'] });
+      await api.post('/api/memories', { content: 'legacy tag both', tags: ['legacy-a', 'legacy-b'] });
+      const any = await api.get('/api/memories/search/tags?tags=legacy-a,legacy-b');
+      assert.equal(any.status, 200);
+      assert.deepEqual(any.body.memories.map((m: { content: string }) => m.content).sort(), ['legacy tag both', 'legacy tag one']);
+      const all = await api.get('/api/memories/search/tags?tags=legacy-a,legacy-b&match_all=true');
+      assert.deepEqual(
+        all.body.memories.map((m: { content: string }) => m.content),
+        ['legacy tag both'],
+      );
     });
   });
-
-  it('accepts null optional fields and the fields older clients send', async () => {
-    const res = await api.post('/api/memories', {
-      content: 'Sent by an older client',
-      tags: null,
-      memory_type: null,
-      metadata: null,
-      client_hostname: 'laptop-7',
-      conversation_id: 'conv-42',
-    });
-    assert.equal(res.status, 200, JSON.stringify(res.body));
-    assert.deepEqual(res.body.memory.tags, ['source:laptop-7']);
-    assert.equal(res.body.memory.memory_type, null);
-    assert.deepEqual(res.body.memory.metadata, { hostname: 'laptop-7', conversation_id: 'conv-42' });
-  });
-
-  it('tags a memory with agent:<id> from the X-Agent-ID header', async () => {
-    const res = await api.post('/api/memories', { content: 'Agent scoped memory', tags: ['t'] }, { headers: { 'x-agent-id': 'Planner' } });
-    assert.deepEqual(res.body.memory.tags, ['t', 'agent:planner']);
-    const listed = await api.get('/api/memories?tag=agent:planner');
-    assert.deepEqual(listed.body.memories.map((m: { content: string }) => m.content), ['Agent scoped memory']);
-  });
-
-  it('gets one memory by hash (any case) and 404s an unknown one', async () => {
-    const stored = await api.post('/api/memories', { content: 'Fetch me by hash' });
-    const hash: string = stored.body.content_hash;
-    const got = await api.get(`/api/memories/${hash.toUpperCase()}`);
-    assert.equal(got.status, 200);
-    assert.equal(got.body.content, 'Fetch me by hash');
-    const missing = await api.get(`/api/memories/${'0'.repeat(64)}`);
-    assert.equal(missing.status, 404);
-    assert.match(missing.body.detail, /not found/i);
-  });
-
-  it('pages newest first with total and has_more, and filters by tag (any/all) and type', async () => {
-    const hashes: string[] = [];
-    for (let i = 0; i < 5; i++) {
-      const tags = i % 2 === 0 ? ['page-test', 'even'] : ['page-test'];
-      const res = await api.post('/api/memories', { content: `Paged memory number ${i}`, tags, memory_type: i < 2 ? 'early' : 'late' });
-      hashes.push(res.body.content_hash);
-    }
-    const first = await api.get('/api/memories?tag=page-test&page=1&page_size=2');
-    assert.equal(first.status, 200);
-    assert.equal(first.body.total, 5);
-    assert.equal(first.body.page, 1);
-    assert.equal(first.body.page_size, 2);
-    assert.equal(first.body.has_more, true);
-    assert.deepEqual(first.body.memories.map((m: { content_hash: string }) => m.content_hash), [hashes[4], hashes[3]]);
-    const last = await api.get('/api/memories?tag=page-test&page=3&page_size=2');
-    assert.deepEqual(last.body.memories.map((m: { content_hash: string }) => m.content_hash), [hashes[0]]);
-    assert.equal(last.body.has_more, false);
-    const beyond = await api.get('/api/memories?tag=page-test&page=9&page_size=2');
-    assert.deepEqual(beyond.body.memories, []);
-
-    const all = await api.get('/api/memories?tag=page-test,even&tag_match=all');
-    assert.equal(all.body.total, 3);
-    const any = await api.get('/api/memories?tag=even,no-such-tag&tag_match=any');
-    assert.equal(any.body.total, 3);
-    const typed = await api.get('/api/memories?tag=page-test&memory_type=early');
-    assert.equal(typed.body.total, 2);
-    const defaults = await api.get('/api/memories');
-    assert.equal(defaults.body.page, 1);
-    assert.equal(defaults.body.page_size, 10);
-  });
-
-  it('updates tags, type and metadata but never content', async () => {
-    const stored = await api.post('/api/memories', { content: 'Update my tags', tags: ['old'], metadata: { a: 1 } });
-    const hash: string = stored.body.content_hash;
-    const res = await api.put(`/api/memories/${hash}`, { tags: ['New', 'new'], memory_type: 'decision', metadata: { b: 2 } });
-    assert.equal(res.status, 200);
-    assert.equal(res.body.success, true);
-    assert.equal(res.body.content_hash, hash);
-    assert.deepEqual(res.body.memory.tags, ['new']);
-    assert.equal(res.body.memory.memory_type, 'decision');
-    assert.deepEqual(res.body.memory.metadata, { a: 1, b: 2 });
-    assert.ok(res.body.memory.updated_at >= res.body.memory.created_at);
-    const content = await api.put(`/api/memories/${hash}`, { content: 'changed' });
-    assert.equal(content.status, 400);
-    assert.equal(content.body.errors[0].field, 'content');
-    assert.equal((await api.get(`/api/memories/${hash}`)).body.content, 'Update my tags');
-    const missing = await api.put(`/api/memories/${'1'.repeat(64)}`, { tags: ['x'] });
-    assert.equal(missing.status, 404);
-    const empty = await api.put(`/api/memories/${hash}`, {});
-    assert.equal(empty.status, 400);
-  });
-
-  it('keeps metadata exactly: keys named like Object.prototype members at any depth, key order, nested arrays', async () => {
-    const raw =
-      '{"content":"metadata round trip","metadata":{"zeta":1,"toString":"a","valueOf":2.5,"hasOwnProperty":true,"isPrototypeOf":null,' +
-      '"constructor":"c","prototype":{"constructor":{"toString":[1,{"valueOf":"x"}]}},"alpha":"\\u00e9 caf\u00e9"}}';
-    const stored = await api.request('/api/memories', { method: 'POST', rawBody: raw, headers: { 'content-type': 'application/json' } });
-    assert.equal(stored.status, 200, JSON.stringify(stored.body));
-    const expected = JSON.parse(raw).metadata;
-    const got = await api.get(`/api/memories/${stored.body.content_hash}`);
-    assert.equal(JSON.stringify(got.body.metadata), JSON.stringify(expected));
-    const updated = await api.put(`/api/memories/${stored.body.content_hash}`, { metadata: { valueOf: { constructor: 'still here' } } });
-    assert.equal(updated.status, 200);
-    assert.deepEqual(updated.body.memory.metadata.valueOf, { constructor: 'still here' });
-    assert.equal((await api.get(`/api/memories/${stored.body.content_hash}`)).body.metadata.toString, 'a');
-  });
-
-  it('refuses what JSON text cannot keep exactly instead of altering it', async () => {
-    for (const raw of [
-      '{"content":"lone \\ud800 surrogate"}',
-      '{"content":"ok","tags":["\\udfff"]}',
-      '{"content":"ok","metadata":{"k":"\\ud83d"}}',
-      '{"content":"ok","metadata":{"\\ud800":1}}',
-      '{"content":"ok","metadata":{"big":12345678901234567890}}',
-      '{"content":"ok","metadata":{"inf":1e400}}',
-    ]) {
-      const res = await api.request('/api/memories', { method: 'POST', rawBody: raw, headers: { 'content-type': 'application/json' } });
-      assert.equal(res.status, 400, raw);
-      assert.ok(res.body.detail.length > 0);
-    }
-    const emoji = await api.post('/api/memories', { content: 'a whole surrogate pair is fine: \u{1F600}', tags: ['\u{1F680}'] });
-    assert.equal(emoji.status, 200);
-    assert.equal((await api.get(`/api/memories/${emoji.body.content_hash}`)).body.content, 'a whole surrogate pair is fine: \u{1F600}');
-  });
-
-  it('takes tag lists in a query string comma-separated or repeated; repeated values keep their commas', async () => {
-    const comma = await api.post('/api/memories', { content: 'a tag with a comma inside', tags: ['city:paris,france', 'geo'] });
-    const plain = await api.post('/api/memories', { content: 'tagged plainly', tags: ['geo', 'weather'] });
-    const repeated = await api.get('/api/memories?tag=weather&tag=city:paris,france&tag_match=any');
-    assert.equal(repeated.status, 200);
-    assert.deepEqual(new Set(repeated.body.memories.map((m: { content_hash: string }) => m.content_hash)), new Set([comma.body.content_hash, plain.body.content_hash]));
-    const bracketed = await api.get(`/api/memories?tag[]=${encodeURIComponent('city:paris,france')}`);
-    assert.equal(bracketed.body.total, 1);
-    assert.equal((await api.get('/api/memories?tag=geo,weather&tag_match=all')).body.total, 1);
-    const legacy = await api.get('/api/memories/search/tags?tags=weather&tags=city:paris,france');
-    assert.equal(legacy.body.memories.length, 2);
-    assert.equal((await api.get(`/api/memories?${Array.from({ length: 101 }, (_, i) => `tag=t${i}`).join('&')}`)).status, 400);
-  });
-
-  it('deletes a memory, then 404s it', async () => {
-    const stored = await api.post('/api/memories', { content: 'Delete me soon', tags: ['doomed'] });
-    const hash: string = stored.body.content_hash;
-    const res = await api.delete(`/api/memories/${hash}`);
-    assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { success: true, message: 'Memory deleted successfully', content_hash: hash });
-    assert.equal((await api.get(`/api/memories/${hash}`)).status, 404);
-    assert.equal((await api.delete(`/api/memories/${hash}`)).status, 404);
-    const tags = await api.get('/api/tags');
-    assert.ok(!tags.body.tags.some((t: { tag: string }) => t.tag === 'doomed'));
-  });
-
-  it('lists tags with counts, most used first', async () => {
-    await api.post('/api/memories', { content: 'tag count one', tags: ['popular', 'rare'] });
-    await api.post('/api/memories', { content: 'tag count two', tags: ['popular'] });
-    await api.post('/api/memories', { content: 'tag count three', tags: ['popular'] });
-    const res = await api.get('/api/tags');
-    assert.equal(res.status, 200);
-    const tags: { tag: string; count: number }[] = res.body.tags;
-    assert.deepEqual(tags.find((t) => t.tag === 'popular'), { tag: 'popular', count: 3 });
-    assert.deepEqual(tags.find((t) => t.tag === 'rare'), { tag: 'rare', count: 1 });
-    for (let i = 1; i < tags.length; i++) assert.ok(tags[i - 1]!.count >= tags[i]!.count);
-  });
-
-  it('serves the older clients\' tag search at /api/memories/search/tags', async () => {
-    await api.post('/api/memories', { content: 'legacy tag one', tags: ['legacy-a'] });
-    await api.post('/api/memories', { content: 'legacy tag both', tags: ['legacy-a', 'legacy-b'] });
-    const any = await api.get('/api/memories/search/tags?tags=legacy-a,legacy-b');
-    assert.equal(any.status, 200);
-    assert.deepEqual(any.body.memories.map((m: { content: string }) => m.content).sort(), ['legacy tag both', 'legacy tag one']);
-    const all = await api.get('/api/memories/search/tags?tags=legacy-a,legacy-b&match_all=true');
-    assert.deepEqual(all.body.memories.map((m: { content: string }) => m.content), ['legacy tag both']);
-  });
-});

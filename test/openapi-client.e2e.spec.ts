@@ -74,12 +74,18 @@ describe('OpenAPI: checked-in document and a generated typed client (openapi-typ
   it('every operation has a meaningful id, public ones say security: [], and there is a server entry', () => {
     const doc = served as { paths: Record<string, Record<string, { operationId?: string; security?: unknown[] }>>; servers?: unknown[] };
     const ids = Object.values(doc.paths).flatMap((item) => Object.values(item).map((op) => op.operationId));
-    assert.ok(ids.every((id) => id !== undefined && /^[a-z][A-Za-z]+$/.test(id)), `bad operationIds: ${ids.join(', ')}`);
+    assert.ok(
+      ids.every((id) => id !== undefined && /^[a-z][A-Za-z]+$/.test(id)),
+      `bad operationIds: ${ids.join(', ')}`,
+    );
     assert.equal(new Set(ids).size, ids.length, 'duplicate operationIds');
     assert.deepEqual(doc.paths['/api/health']!.get!.security, []);
     assert.ok((doc.servers ?? []).length > 0);
     const store = doc.paths['/api/memories']!.post as unknown as { parameters: { name: string; required?: boolean }[] };
-    assert.deepEqual(store.parameters.map((p) => [p.name.toLowerCase(), p.required ?? false]), [['x-agent-id', false]]);
+    assert.deepEqual(
+      store.parameters.map((p) => [p.name.toLowerCase(), p.required ?? false]),
+      [['x-agent-id', false]],
+    );
   });
 
   it("passes Redocly's recommended lint rules without errors", async () => {
@@ -96,7 +102,10 @@ describe('OpenAPI: checked-in document and a generated typed client (openapi-typ
     const compiled = spawnSync(process.execPath, [tsc, ...args, join(dir, 'program.ts')], { cwd: dir, encoding: 'utf8' });
     assert.equal(compiled.status, 0, compiled.stdout + compiled.stderr);
     // Asynchronously: the server under test runs in this process and must keep answering.
-    const { stdout: output } = await promisify(execFile)(process.execPath, [join(dir, 'out', 'program.js'), server.url, KEY], { encoding: 'utf8', timeout: 120_000 });
+    const { stdout: output } = await promisify(execFile)(process.execPath, [join(dir, 'out', 'program.js'), server.url, KEY], {
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const result = JSON.parse(output) as { hash: string; found: string; score: number; total: number; deleted: boolean; missing: number; detail: string };
     assert.equal(result.found, result.hash);
     assert.ok(result.score > 0 && result.score <= 1);
@@ -109,7 +118,11 @@ describe('OpenAPI: checked-in document and a generated typed client (openapi-typ
   it('the same client refuses, at compile time, a string where the document says integer', () => {
     writeFileSync(join(dir, 'wrong.ts'), WRONG_PROGRAM);
     const tsc = resolve('node_modules/typescript/bin/tsc');
-    const compiled = spawnSync(process.execPath, [tsc, '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', join(dir, 'wrong.ts')], { cwd: dir, encoding: 'utf8' });
+    const compiled = spawnSync(
+      process.execPath,
+      [tsc, '--strict', '--noEmit', '--target', 'es2022', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--skipLibCheck', join(dir, 'wrong.ts')],
+      { cwd: dir, encoding: 'utf8' },
+    );
     assert.notEqual(compiled.status, 0);
     assert.match(compiled.stdout, /wrong\.ts.*error TS2322/);
   });

@@ -61,7 +61,19 @@ describe('OpenAPI document and Swagger UI', () => {
       assert.ok(operation.responses['200'] || operation.responses['201'], `${method.toUpperCase()} ${path} has no success response`);
     }
     const schemas = doc.components.schemas;
-    for (const name of ['StoreMemoryDto', 'UpdateMemoryDto', 'SemanticSearchDto', 'TagSearchDto', 'TimeSearchDto', 'MemoryResponse', 'StoreMemoryResponse', 'MemoryListResponse', 'SearchResponse', 'HealthResponse', 'ErrorResponse']) {
+    for (const name of [
+      'StoreMemoryDto',
+      'UpdateMemoryDto',
+      'SemanticSearchDto',
+      'TagSearchDto',
+      'TimeSearchDto',
+      'MemoryResponse',
+      'StoreMemoryResponse',
+      'MemoryListResponse',
+      'SearchResponse',
+      'HealthResponse',
+      'ErrorResponse',
+    ]) {
       assert.ok(schemas[name], `schema ${name} is missing`);
     }
     assert.deepEqual(schemas.StoreMemoryDto.required, ['content']);

@@ -69,7 +69,10 @@ describe('concurrent writers', () => {
       await Promise.all(
         Array.from({ length: 20 }, async (_, writer) => {
           for (let i = 0; i < 50; i++) {
-            const res = await api.post('/api/memories', { content: `writer ${writer} memory ${i}: note about topic ${(writer * 50 + i) % 37}`, tags: [`writer-${writer}`] });
+            const res = await api.post('/api/memories', {
+              content: `writer ${writer} memory ${i}: note about topic ${(writer * 50 + i) % 37}`,
+              tags: [`writer-${writer}`],
+            });
             if (res.status !== 200 || res.body.success !== true) failures.push(`${res.status} ${JSON.stringify(res.body)}`);
             else hashes.add(res.body.content_hash);
           }

@@ -71,9 +71,14 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
     const servers = await replicas(db.url);
     try {
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => new ApiClient(servers[i % 2]!.url, 'pg-key').post('/api/memories', { content: 'The same content, racing between replicas' })),
+        Array.from({ length: 10 }, (_, i) =>
+          new ApiClient(servers[i % 2]!.url, 'pg-key').post('/api/memories', { content: 'The same content, racing between replicas' }),
+        ),
       );
-      assert.ok(results.every((r) => r.status === 200), JSON.stringify(results.map((r) => r.body)));
+      assert.ok(
+        results.every((r) => r.status === 200),
+        JSON.stringify(results.map((r) => r.body)),
+      );
       assert.equal(results.filter((r) => r.body.success === true).length, 1);
       assert.equal(results.filter((r) => r.body.message === 'Duplicate content detected').length, 9);
     } finally {
@@ -163,47 +168,51 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
   });
 });
 
-describe('a PostgreSQL database from the previous release (schema v2) is upgraded on open', { skip: TEST_POSTGRES_URL === null ? POSTGRES_SKIP_REASON : false }, () => {
-  it('adds the keyword index over the existing memories and keeps their metadata', async () => {
-    const db = await createTestDatabase();
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    try {
-      await client.query(readFileSync('test/fixtures/postgres-v2.sql', 'utf8'));
-      const rows = [
-        ['The staging database is rebuilt every Monday at 6am', ['ops', 'staging'], { owner: 'ops' }],
-        ['Error ERR-4012 from billing-api means the card issuer timed out', ['billing'], { z: 1, a: 2 }],
-        ['The release train leaves every second Thursday', ['release'], {}],
-      ] as const;
-      for (const [i, [content, tags, metadata]] of rows.entries()) {
-        const vector = Array.from({ length: 512 }, (_, d) => (d === i ? 1 : 0));
-        const inserted = await client.query(
-          `INSERT INTO memories (content_hash, content, tags, metadata, created_at, updated_at, embedding) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id`,
-          [contentHash(content), content, JSON.stringify(tags), JSON.stringify(metadata), 1_790_000_000 + i, `[${vector.join(',')}]`],
-        );
-        for (const tag of tags) await client.query('INSERT INTO memory_tags (tag, memory_id) VALUES ($1, $2)', [tag, inserted.rows[0].id]);
+describe(
+  'a PostgreSQL database from the previous release (schema v2) is upgraded on open',
+  { skip: TEST_POSTGRES_URL === null ? POSTGRES_SKIP_REASON : false },
+  () => {
+    it('adds the keyword index over the existing memories and keeps their metadata', async () => {
+      const db = await createTestDatabase();
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        await client.query(readFileSync('test/fixtures/postgres-v2.sql', 'utf8'));
+        const rows = [
+          ['The staging database is rebuilt every Monday at 6am', ['ops', 'staging'], { owner: 'ops' }],
+          ['Error ERR-4012 from billing-api means the card issuer timed out', ['billing'], { z: 1, a: 2 }],
+          ['The release train leaves every second Thursday', ['release'], {}],
+        ] as const;
+        for (const [i, [content, tags, metadata]] of rows.entries()) {
+          const vector = Array.from({ length: 512 }, (_, d) => (d === i ? 1 : 0));
+          const inserted = await client.query(
+            `INSERT INTO memories (content_hash, content, tags, metadata, created_at, updated_at, embedding) VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id`,
+            [contentHash(content), content, JSON.stringify(tags), JSON.stringify(metadata), 1_790_000_000 + i, `[${vector.join(',')}]`],
+          );
+          for (const tag of tags) await client.query('INSERT INTO memory_tags (tag, memory_id) VALUES ($1, $2)', [tag, inserted.rows[0].id]);
+        }
+      } finally {
+        await client.end();
       }
-    } finally {
-      await client.end();
-    }
-    const server = await startTestServer({ env: { MCP_API_KEY: 'pg-key', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: db.url } });
-    try {
-      const api = new ApiClient(server.url, 'pg-key');
-      assert.equal((await api.get('/api/health/detailed')).body.schema_version, POSTGRES_SCHEMA_VERSION);
-      const keyword = await api.post('/api/search', { query: 'ERR-4012 billing', mode: 'keyword' });
-      assert.match(keyword.body.results[0].memory.content, /ERR-4012/);
-      assert.equal((await api.post('/api/search', { query: 'staging', mode: 'keyword' })).body.results[0].memory.tags[1], 'staging');
-      const hybrid = await api.post('/api/search', { query: 'when is staging reset?' });
-      assert.equal(hybrid.body.search_type, 'hybrid');
-      assert.match(hybrid.body.results[0].memory.content, /staging database/);
-      const stored = await api.get(`/api/memories/${contentHash('Error ERR-4012 from billing-api means the card issuer timed out')}`);
-      assert.deepEqual(stored.body.metadata, { z: 1, a: 2 });
-    } finally {
-      await server.stop();
-      await db.drop();
-    }
-  });
-});
+      const server = await startTestServer({ env: { MCP_API_KEY: 'pg-key', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: db.url } });
+      try {
+        const api = new ApiClient(server.url, 'pg-key');
+        assert.equal((await api.get('/api/health/detailed')).body.schema_version, POSTGRES_SCHEMA_VERSION);
+        const keyword = await api.post('/api/search', { query: 'ERR-4012 billing', mode: 'keyword' });
+        assert.match(keyword.body.results[0].memory.content, /ERR-4012/);
+        assert.equal((await api.post('/api/search', { query: 'staging', mode: 'keyword' })).body.results[0].memory.tags[1], 'staging');
+        const hybrid = await api.post('/api/search', { query: 'when is staging reset?' });
+        assert.equal(hybrid.body.search_type, 'hybrid');
+        assert.match(hybrid.body.results[0].memory.content, /staging database/);
+        const stored = await api.get(`/api/memories/${contentHash('Error ERR-4012 from billing-api means the card issuer timed out')}`);
+        assert.deepEqual(stored.body.metadata, { z: 1, a: 2 });
+      } finally {
+        await server.stop();
+        await db.drop();
+      }
+    });
+  },
+);
 
 describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST_POSTGRES_URL === null ? POSTGRES_SKIP_REASON : false }, () => {
   it('a store on replica process A reaches an SSE client of replica process B; a client resuming on the other replica gets exactly what it missed', async () => {
@@ -232,9 +241,15 @@ describe('events across replicas (real PostgreSQL, LISTEN/NOTIFY)', { skip: TEST
       try {
         await resumed.waitFor((r) => r.events.length >= 5);
         await new Promise((r) => setTimeout(r, 200));
-        assert.deepEqual(resumed.events.map((m) => m.data.content_hash), missed);
+        assert.deepEqual(
+          resumed.events.map((m) => m.data.content_hash),
+          missed,
+        );
         const ids = resumed.events.map((m) => Number(m.id));
-        assert.deepEqual(ids, [...ids].sort((x, y) => x - y));
+        assert.deepEqual(
+          ids,
+          [...ids].sort((x, y) => x - y),
+        );
         assert.ok(ids[0]! > Number(lastSeen));
       } finally {
         resumed.close();
@@ -255,7 +270,16 @@ describe('mcp-memory migrate between SQLite and PostgreSQL', { skip: TEST_POSTGR
       const api = new ApiClient(sqlite.url);
       const hashes: string[] = [];
       for (let i = 0; i < 30; i++) {
-        hashes.push((await api.post('/api/memories', { content: `migration memory ${i}: topic ${i % 4}`, tags: [`t${i % 3}`], memory_type: i % 2 ? 'note' : null, metadata: { i } })).body.content_hash);
+        hashes.push(
+          (
+            await api.post('/api/memories', {
+              content: `migration memory ${i}: topic ${i % 4}`,
+              tags: [`t${i % 3}`],
+              memory_type: i % 2 ? 'note' : null,
+              metadata: { i },
+            })
+          ).body.content_hash,
+        );
       }
       const target = `${sqlite.dir}/back.db`;
       await sqlite.stop();

@@ -74,7 +74,10 @@ describe('security', () => {
     assert.equal(stored.status, 200);
     const got = await api.get(`/api/memories/${stored.body.content_hash}`);
     assert.equal(got.body.content, content);
-    assert.deepEqual(got.body.tags, tags.map((t) => t.toLowerCase()));
+    assert.deepEqual(
+      got.body.tags,
+      tags.map((t) => t.toLowerCase()),
+    );
     const byTag = await api.post('/api/search/by-tag', { tags: ['%'] });
     assert.equal(byTag.body.results.length, 1, 'a % tag matches only itself, never as a wildcard');
     const underscore = await api.get(`/api/memories?tag=${encodeURIComponent('_')}`);

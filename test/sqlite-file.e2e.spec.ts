@@ -21,7 +21,7 @@ describe('the SQLite file: one server, damage, shared storage, permissions', () 
     for (const server of servers) await server.cleanup();
   });
 
-  it('a second server on the same file refuses to start and names the one holding it; a dead server\'s lock is taken over', async () => {
+  it("a second server on the same file refuses to start and names the one holding it; a dead server's lock is taken over", async () => {
     const dir = makeTempDir();
     const path = join(dir, 'memory.db');
     const first = spawnCli(['serve'], { MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: path });
@@ -69,7 +69,11 @@ describe('the SQLite file: one server, damage, shared storage, permissions', () 
 
   it('a database in a cloud-sync folder is refused with the alternative; MCP_MEMORY_ALLOW_NETWORK_FS=true runs it with a rollback journal', async () => {
     const dir = makeTempDir();
-    for (const [folder, name] of [['Dropbox', 'Dropbox'], ['OneDrive - Contoso', 'OneDrive'], ['Google Drive', 'Google Drive']]) {
+    for (const [folder, name] of [
+      ['Dropbox', 'Dropbox'],
+      ['OneDrive - Contoso', 'OneDrive'],
+      ['Google Drive', 'Google Drive'],
+    ]) {
       const path = join(dir, folder!, 'memory', 'memory.db');
       const cli = spawnCli(['serve'], { MCP_HTTP_PORT: '0', MCP_MEMORY_SQLITE_PATH: path });
       assert.equal(await cli.exited(), 1, folder);

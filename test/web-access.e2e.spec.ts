@@ -49,7 +49,12 @@ describe('a keyless loopback server cannot be used by web pages', () => {
     const mcp = await rawRequest(server.url, '/mcp', {
       method: 'POST',
       headers: { ...evil, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+      }),
     });
     assert.equal(mcp.status, 403);
     assert.equal((await rawRequest(server.url, '/api/memories', { headers: { origin: 'null' } })).status, 403);
@@ -58,7 +63,7 @@ describe('a keyless loopback server cannot be used by web pages', () => {
     assert.equal(await total(), 0);
   });
 
-  it('the server\'s own origin (the dashboard) and non-browser clients are served', async () => {
+  it("the server's own origin (the dashboard) and non-browser clients are served", async () => {
     const port = new URL(server.url).port;
     for (const origin of [`http://127.0.0.1:${port}`, `http://localhost:${port}`]) {
       const host = new URL(origin).host;
@@ -104,7 +109,10 @@ describe('a keyless loopback server cannot be used by web pages', () => {
     const deleted = await rawRequest(server.url, `/api/memories/${hash}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } });
     assert.equal(deleted.status, 200, deleted.text);
     assert.equal(deleted.json.success, true);
-    const backup = await rawRequest(server.url, '/api/admin/backup', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '0' } });
+    const backup = await rawRequest(server.url, '/api/admin/backup', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': '0' },
+    });
     assert.equal(backup.status, 200, backup.text);
     // A route that needs a body says so.
     const noBody = await rawRequest(server.url, '/api/memories', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '0' } });
@@ -126,7 +134,7 @@ describe('allowed hosts and origins can be configured', () => {
     await server.cleanup();
   });
 
-  it('serves a proxy\'s host name and a configured origin, nothing else', async () => {
+  it("serves a proxy's host name and a configured origin, nothing else", async () => {
     assert.equal((await rawRequest(server.url, '/api/memories', { headers: { host: 'memory.example.com' } })).status, 200);
     assert.equal((await rawRequest(server.url, '/api/memories', { headers: { host: 'other.example.com' } })).status, 403);
     const allowed = await rawRequest(server.url, '/api/memories', { headers: { origin: 'https://app.example.com' } });
@@ -134,7 +142,10 @@ describe('allowed hosts and origins can be configured', () => {
     assert.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com');
     // Behind a TLS-terminating proxy the dashboard's origin is https while the hop is plain http:
     // still the server's own origin.
-    assert.equal((await rawRequest(server.url, '/api/memories', { headers: { host: 'memory.example.com', origin: 'https://memory.example.com' } })).status, 200);
+    assert.equal(
+      (await rawRequest(server.url, '/api/memories', { headers: { host: 'memory.example.com', origin: 'https://memory.example.com' } })).status,
+      200,
+    );
     assert.equal((await rawRequest(server.url, '/api/memories', { headers: { host: 'memory.example.com', origin: 'https://other.example.com' } })).status, 403);
   });
 });
@@ -170,7 +181,11 @@ describe('API keys and the failure limiter', () => {
 
   it('a body from a client without a valid key is refused before it is read', async () => {
     const big = Buffer.alloc(1_500_000, 'a');
-    const res = await rawRequest(server.url, '/api/memories', { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': String(big.length + 14) }, body: Buffer.concat([Buffer.from('{"content":"'), big, Buffer.from('"}')]) }).catch((error: Error) => error);
+    const res = await rawRequest(server.url, '/api/memories', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(big.length + 14) },
+      body: Buffer.concat([Buffer.from('{"content":"'), big, Buffer.from('"}')]),
+    }).catch((error: Error) => error);
     // The answer comes before the upload ends; the connection may close while the client still writes.
     if (!(res instanceof Error)) assert.equal(res.status, 401);
     const parsed = server.logs.filter((l) => l.msg === 'request' && l.path === '/api/memories' && l.status === 401);

@@ -83,7 +83,34 @@ const SERVICES = [
   ['backup-agent', 'copies database snapshots offsite'],
   ['metrics-collector', 'gathers CPU and latency numbers from every machine'],
 ] as const;
-const PEOPLE = ['Amara', 'Bjorn', 'Chiara', 'Dmitri', 'Esther', 'Farid', 'Greta', 'Hiroshi', 'Ines', 'Jonas', 'Kalani', 'Lucia', 'Mateo', 'Nadia', 'Oskar', 'Priya', 'Quentin', 'Rosa', 'Sven', 'Tamsin', 'Umar', 'Vera', 'Wen', 'Ximena', 'Yusuf', 'Zofia'];
+const PEOPLE = [
+  'Amara',
+  'Bjorn',
+  'Chiara',
+  'Dmitri',
+  'Esther',
+  'Farid',
+  'Greta',
+  'Hiroshi',
+  'Ines',
+  'Jonas',
+  'Kalani',
+  'Lucia',
+  'Mateo',
+  'Nadia',
+  'Oskar',
+  'Priya',
+  'Quentin',
+  'Rosa',
+  'Sven',
+  'Tamsin',
+  'Umar',
+  'Vera',
+  'Wen',
+  'Ximena',
+  'Yusuf',
+  'Zofia',
+];
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const CAUSES = [
   ['an expired TLS certificate', 'renewing the certificate and adding an expiry alert'],
@@ -117,14 +144,23 @@ SERVICES.forEach(([service, purpose], i) => {
   HOSTS.push(host);
   const port = 8000 + i * 7 + int(0, 5);
   const owner = PEOPLE[i % PEOPLE.length]!;
-  const hostTag = remember(`In production, the ${service} service runs on ${host} and listens on port ${port}; ${owner} is its owner.`, ['infra', service], 'reference');
+  const hostTag = remember(
+    `In production, the ${service} service runs on ${host} and listens on port ${port}; ${owner} is its owner.`,
+    ['infra', service],
+    'reference',
+  );
   ask('identifier', `What runs on ${host}?`, [hostTag]);
   ask('identifier', `Which service listens on port ${port}?`, [hostTag]);
   ask('paraphrase', `Who looks after ${service} in production, and on which machine is it deployed?`, [hostTag]);
   const purposeTag = remember(`The ${service} component ${purpose}.`, ['architecture', service], 'reference');
   ask('no_overlap_candidate', purpose, [purposeTag]);
   // Staging twins: same sentence shape, other host and port.
-  remember(`The staging copy of ${service} runs on ${host.replace('-prod-', '-staging-')} and listens on port ${port + 1000}; ${PEOPLE[(i + 7) % PEOPLE.length]} maintains it.`, ['infra', service, 'staging'], 'reference', false);
+  remember(
+    `The staging copy of ${service} runs on ${host.replace('-prod-', '-staging-')} and listens on port ${port + 1000}; ${PEOPLE[(i + 7) % PEOPLE.length]} maintains it.`,
+    ['infra', service, 'staging'],
+    'reference',
+    false,
+  );
 });
 
 // ---- 2. incidents (identifier, time-anchored, paraphrase) ----
@@ -163,7 +199,11 @@ const WEEKDAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Satur
 ENVIRONMENTS.forEach((env, i) => {
   const weekday = WEEKDAYS[i % 7]!;
   const hour = 1 + ((i * 5) % 11);
-  const rebuilt = remember(`The ${env} database is rebuilt every ${weekday} at ${hour}am from the latest anonymised production dump.`, ['ops', env.toLowerCase()], 'note');
+  const rebuilt = remember(
+    `The ${env} database is rebuilt every ${weekday} at ${hour}am from the latest anonymised production dump.`,
+    ['ops', env.toLowerCase()],
+    'note',
+  );
   ask('near_duplicate', `When is the ${env} database reset?`, [rebuilt]);
   const wiped = remember(`The ${env} file storage is wiped every ${WEEKDAYS[(i + 3) % 7]} at ${hour + 1}pm.`, ['ops', env.toLowerCase()], 'note');
   ask('near_duplicate', `On which day does the ${env} file storage get cleared?`, [wiped]);
@@ -171,7 +211,11 @@ ENVIRONMENTS.forEach((env, i) => {
 for (let v = 1; v <= 12; v++) {
   const version = `v4.${v}.0`;
   const date = `${MONTHS[(v + 1) % 12]} ${int(1, 28)}`;
-  const tag = remember(`Release ${version} shipped on ${date} with ${pick(['the new checkout flow', 'faster search', 'dark mode', 'bulk export', 'two-factor login', 'an audit log', 'saved filters', 'offline mode'])}.`, ['release'], 'milestone');
+  const tag = remember(
+    `Release ${version} shipped on ${date} with ${pick(['the new checkout flow', 'faster search', 'dark mode', 'bulk export', 'two-factor login', 'an audit log', 'saved filters', 'offline mode'])}.`,
+    ['release'],
+    'milestone',
+  );
   ask('identifier', `When did ${version} ship?`, [tag]);
 }
 
@@ -221,20 +265,46 @@ const MEANING_ONLY: [string, string][] = [
 for (const [content, question] of MEANING_ONLY) ask('no_overlap', question, [remember(content, ['office'], 'note')]);
 
 // ---- 6. conversation: personal facts told in chats, asked later ----
-const PETS = [['dog', 'Biscuit'], ['cat', 'Pepper'], ['parrot', 'Kiwi'], ['rabbit', 'Clover'], ['tortoise', 'Atlas'], ['hamster', 'Nugget']];
-const HOBBIES = ['pottery', 'rock climbing', 'baking sourdough', 'playing the cello', 'birdwatching', 'learning Japanese', 'trail running', 'chess', 'woodworking', 'salsa dancing'];
+const PETS = [
+  ['dog', 'Biscuit'],
+  ['cat', 'Pepper'],
+  ['parrot', 'Kiwi'],
+  ['rabbit', 'Clover'],
+  ['tortoise', 'Atlas'],
+  ['hamster', 'Nugget'],
+];
+const HOBBIES = [
+  'pottery',
+  'rock climbing',
+  'baking sourdough',
+  'playing the cello',
+  'birdwatching',
+  'learning Japanese',
+  'trail running',
+  'chess',
+  'woodworking',
+  'salsa dancing',
+];
 const CITIES = ['Porto', 'Kraków', 'Valencia', 'Tallinn', 'Ljubljana', 'Bergen', 'Bologna', 'Ghent', 'Lyon', 'Galway'];
 PEOPLE.forEach((person, i) => {
   const [pet, name] = PETS[i % PETS.length]!;
   const month = MONTHS[(i * 7) % 12]!;
-  const petTag = remember(`${person}: we adopted a ${pet} called ${name} in ${month}, and it already rules the house.`, ['chat', `person:${person.toLowerCase()}`], 'conversation');
+  const petTag = remember(
+    `${person}: we adopted a ${pet} called ${name} in ${month}, and it already rules the house.`,
+    ['chat', `person:${person.toLowerCase()}`],
+    'conversation',
+  );
   ask('conversation', `What is the name of ${person}'s ${pet}?`, [petTag]);
   ask('time_anchored', `When did ${person} get a new pet?`, [petTag]);
   const hobby = HOBBIES[i % HOBBIES.length]!;
   const hobbyTag = remember(`${person} said they started ${hobby} last year to relax after work.`, ['chat', `person:${person.toLowerCase()}`], 'conversation');
   ask('conversation', `Which pastime did ${person} pick up to unwind?`, [hobbyTag]);
   const city = CITIES[i % CITIES.length]!;
-  const tripTag = remember(`${person}: my sister is getting married in ${city} next summer, so I'll be away for a week.`, ['chat', `person:${person.toLowerCase()}`], 'conversation');
+  const tripTag = remember(
+    `${person}: my sister is getting married in ${city} next summer, so I'll be away for a week.`,
+    ['chat', `person:${person.toLowerCase()}`],
+    'conversation',
+  );
   ask('conversation', `Why will ${person} be travelling next summer, and where to?`, [tripTag]);
   // Distractors: small talk by the same person.
   remember(`${person}: the weather was awful this morning, I got soaked on the way in.`, ['chat', `person:${person.toLowerCase()}`], 'conversation', false);
@@ -242,8 +312,26 @@ PEOPLE.forEach((person, i) => {
 });
 
 // ---- 7. filler: plausible notes that answer nothing asked ----
-const FILLER_SUBJECTS = ['The design review', 'Our standup', 'The retro', 'The roadmap meeting', 'The vendor call', 'The security audit', 'The onboarding session', 'The architecture forum'];
-const FILLER_PARTS = ['ran over time', 'was moved to the big room', 'needs a new facilitator', 'produced three action items', 'will be recorded from now on', 'was cancelled because of the holiday', 'got good feedback', 'should start with a short demo'];
+const FILLER_SUBJECTS = [
+  'The design review',
+  'Our standup',
+  'The retro',
+  'The roadmap meeting',
+  'The vendor call',
+  'The security audit',
+  'The onboarding session',
+  'The architecture forum',
+];
+const FILLER_PARTS = [
+  'ran over time',
+  'was moved to the big room',
+  'needs a new facilitator',
+  'produced three action items',
+  'will be recorded from now on',
+  'was cancelled because of the holiday',
+  'got good feedback',
+  'should start with a short demo',
+];
 for (let i = 0; memories.length < 1000; i++) {
   const [service] = SERVICES[i % SERVICES.length]!;
   remember(`${pick(FILLER_SUBJECTS)} ${pick(FILLER_PARTS)}; ${pick(PEOPLE)} mentioned ${service} briefly (note ${i}).`, ['meeting'], 'note', false);

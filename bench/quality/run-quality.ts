@@ -147,7 +147,9 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
           console.log(`\n[${mode}] ${query.id} "${query.question}" expects ${query.expected_tags.join(',')} (rr ${s.rr.toFixed(2)})`);
           for (const r of answer.results.slice(0, Number(process.env.QUALITY_DEBUG) || 5)) {
             const mark = labelOf(r.memory.tags, query.expected_tags) ? '*' : ' ';
-            console.log(`  ${mark} ${r.relevance_reason.padEnd(40).slice(0, 40)} fused ${Number(r.fused_score ?? 0).toFixed(4)} | ${r.memory.content.slice(0, 90)}`);
+            console.log(
+              `  ${mark} ${r.relevance_reason.padEnd(40).slice(0, 40)} fused ${Number(r.fused_score ?? 0).toFixed(4)} | ${r.memory.content.slice(0, 90)}`,
+            );
           }
         }
         for (const key of [query.category, 'overall']) {
@@ -163,13 +165,22 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
       );
       falsePositives[mode] = negativeResults === 0 ? 0 : negativeHits / negativeResults;
     }
-    printTable(corpus, categories.filter((c) => c !== 'negative'), byMode, ingestMs, latency, falsePositives);
+    printTable(
+      corpus,
+      categories.filter((c) => c !== 'negative'),
+      byMode,
+      ingestMs,
+      latency,
+      falsePositives,
+    );
     return {
       corpus: corpus.name,
       memories: corpus.memories.length,
       queries: corpus.queries.length,
       ingest_ms: Math.round(ingestMs),
-      modes: Object.fromEntries(MODES.map((m) => [m, { ...byMode[m], search_p50_ms: percentile(latency[m]!, 50), negative_false_positive_rate: falsePositives[m] }])),
+      modes: Object.fromEntries(
+        MODES.map((m) => [m, { ...byMode[m], search_p50_ms: percentile(latency[m]!, 50), negative_false_positive_rate: falsePositives[m] }]),
+      ),
     };
   } finally {
     await server.app.close();
@@ -202,7 +213,9 @@ function printTable(
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
-  console.log(MODES.map((m) => `${m}: search p50 ${percentile(latency[m]!, 50).toFixed(1)} ms, negatives' false-positive rate ${pct(falsePositives[m])}`).join('\n'));
+  console.log(
+    MODES.map((m) => `${m}: search p50 ${percentile(latency[m]!, 50).toFixed(1)} ms, negatives' false-positive rate ${pct(falsePositives[m])}`).join('\n'),
+  );
   if (corpus.published) console.log(`(published: ${corpus.published.label})`);
 }
 

@@ -52,7 +52,7 @@ export class AdminController {
   @ApiOperation({
     summary: 'Restore a backup in place',
     description:
-      'Verifies the backup, backs up the current database, then replaces its memories with the backup\'s in one transaction, without a restart. Writes arriving meanwhile wait and then apply to the restored data.',
+      "Verifies the backup, backs up the current database, then replaces its memories with the backup's in one transaction, without a restart. Writes arriving meanwhile wait and then apply to the restored data.",
   })
   @ApiOkResponse({ type: RestoreResponse })
   @ApiResponse({ status: 422, description: 'The backup failed its checksum or integrity check; nothing changed' })

@@ -19,8 +19,17 @@ describe('BackupCatalog', () => {
     const id = catalog.reserveId(new Date(at));
     writeFileSync(catalog.partialFileOf(id), 'x');
     const manifest: BackupManifest = {
-      backup_id: id, file: catalog.fileOf(id), size_bytes: 1, memories: 0, created_at: new Date(at).toISOString(), duration_ms: 1,
-      verified, sha256: '0'.repeat(64), trigger: 'manual', embedding_model: 'm', schema_version: 1,
+      backup_id: id,
+      file: catalog.fileOf(id),
+      size_bytes: 1,
+      memories: 0,
+      created_at: new Date(at).toISOString(),
+      duration_ms: 1,
+      verified,
+      sha256: '0'.repeat(64),
+      trigger: 'manual',
+      embedding_model: 'm',
+      schema_version: 1,
     };
     catalog.save(manifest);
     return manifest;
@@ -78,7 +87,10 @@ describe('BackupCatalog', () => {
     assert.equal(listed.find((m) => m.backup_id === good.backup_id)!.problem, undefined);
     assert.throws(() => catalog.get(bad.backup_id), BackupVerificationError);
     assert.equal(catalog.prune(1).length, 1, 'pruning keeps working');
-    assert.ok(catalog.list().some((m) => m.backup_id === good.backup_id), 'the newest verified backup is kept');
+    assert.ok(
+      catalog.list().some((m) => m.backup_id === good.backup_id),
+      'the newest verified backup is kept',
+    );
   });
 
   it('removes files left by killed backups once nobody has written them for a while', () => {

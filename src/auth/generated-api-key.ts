@@ -26,7 +26,9 @@ function readKeyFile(file: string): string | null {
   }
   const key = text.trim();
   if (key.length < 16 || /\s/.test(key)) {
-    throw new GeneratedApiKeyError(`The API key file ${file} does not hold a key of at least 16 characters; delete it to have a new one generated, or set MCP_API_KEY`);
+    throw new GeneratedApiKeyError(
+      `The API key file ${file} does not hold a key of at least 16 characters; delete it to have a new one generated, or set MCP_API_KEY`,
+    );
   }
   return key;
 }

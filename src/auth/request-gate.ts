@@ -52,7 +52,10 @@ export class RequestGate {
     if (hasBody(request)) {
       const type = request.headers['content-type'];
       if (type === undefined || !JSON_TYPE.test(type)) {
-        throw new RequestRefusedError(415, `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as application/json`);
+        throw new RequestRefusedError(
+          415,
+          `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as application/json`,
+        );
       }
       this.authenticator.authenticate(request as AuthenticatedRequest, false);
     }
@@ -81,10 +84,7 @@ export class RequestGate {
       return;
     }
     if (this.isAllowedOrigin(origin, request)) return;
-    throw new RequestRefusedError(
-      403,
-      `Cross-origin request refused: origin "${origin.slice(0, 200)}" is not this server; allow it with MCP_CORS_ORIGINS`,
-    );
+    throw new RequestRefusedError(403, `Cross-origin request refused: origin "${origin.slice(0, 200)}" is not this server; allow it with MCP_CORS_ORIGINS`);
   }
 
   private isAllowedOrigin(origin: string, request: FastifyRequest): boolean {

@@ -58,7 +58,9 @@ export function backupList(config: AppConfig, { json }: OutputOptions): number {
   print(json, { backups }, () =>
     backups.length === 0
       ? `No backups in ${catalog.dir}`
-      : backups.map((b) => `${b.backup_id}  ${b.created_at}  ${String(b.memories).padStart(8)} memories  ${String(b.size_bytes).padStart(12)} bytes  ${b.trigger}`).join('\n'),
+      : backups
+          .map((b) => `${b.backup_id}  ${b.created_at}  ${String(b.memories).padStart(8)} memories  ${String(b.size_bytes).padStart(12)} bytes  ${b.trigger}`)
+          .join('\n'),
   );
   return 0;
 }
@@ -66,7 +68,11 @@ export function backupList(config: AppConfig, { json }: OutputOptions): number {
 /** `mcp-memory backup verify ID`: checksum and integrity; a damaged backup throws (exit 1). */
 export async function backupVerify(config: AppConfig, id: string, { json }: OutputOptions): Promise<number> {
   const manifest = await verifyStoredBackup(new BackupCatalog(config.backups.dir), id, inspect);
-  print(json, { backup_id: id, intact: true, memories: manifest.memories }, () => `${id} is intact: checksum matches, integrity ok, ${manifest.memories} memories`);
+  print(
+    json,
+    { backup_id: id, intact: true, memories: manifest.memories },
+    () => `${id} is intact: checksum matches, integrity ok, ${manifest.memories} memories`,
+  );
   return 0;
 }
 

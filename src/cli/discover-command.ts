@@ -13,7 +13,9 @@ export async function runDiscoverCommand(config: DiscoveryConfig, { json }: { js
     console.log(JSON.stringify({ services, chosen: chosen?.apiBase ?? null }));
     return chosen ? 0 : 1;
   }
-  console.log(`Browsing for ${config.mdns.serviceType} for ${config.mdns.discoveryTimeoutSeconds} s${config.mdns.interface ? ` on ${config.mdns.interface}` : ''}...`);
+  console.log(
+    `Browsing for ${config.mdns.serviceType} for ${config.mdns.discoveryTimeoutSeconds} s${config.mdns.interface ? ` on ${config.mdns.interface}` : ''}...`,
+  );
   const services = await discoverServices(discoveryOptions(config));
   if (services.length === 0) {
     console.log('No services found.');

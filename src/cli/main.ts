@@ -61,7 +61,9 @@ function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('migrate')
-    .description('copy every memory (tags, metadata, timestamps, vectors; no re-embedding) between a SQLite file and PostgreSQL, either way; resumable, verified')
+    .description(
+      'copy every memory (tags, metadata, timestamps, vectors; no re-embedding) between a SQLite file and PostgreSQL, either way; resumable, verified',
+    )
     .requiredOption('--from <source>', 'a SQLite file or a postgres:// URL')
     .requiredOption('--to <target>', 'a SQLite file or a postgres:// URL')
     .addOption(json())

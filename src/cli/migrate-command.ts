@@ -39,10 +39,14 @@ export async function runMigrateCommand({ from, to, json }: { from: string; to: 
       return 1;
     }
     if (json) {
-      console.log(JSON.stringify({ migrated: total, copied, skipped, target_total: targetTotal, embedding_model: space.model, embedding_dimension: space.dimension }));
+      console.log(
+        JSON.stringify({ migrated: total, copied, skipped, target_total: targetTotal, embedding_model: space.model, embedding_dimension: space.dimension }),
+      );
       return 0;
     }
-    console.log(`Migrated ${total} memories (${copied} copied, ${skipped} already there); the target now holds ${targetTotal}; model ${space.model} (${space.dimension}-d), vectors copied`);
+    console.log(
+      `Migrated ${total} memories (${copied} copied, ${skipped} already there); the target now holds ${targetTotal}; model ${space.model} (${space.dimension}-d), vectors copied`,
+    );
     return 0;
   } finally {
     await source.close();

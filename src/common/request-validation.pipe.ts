@@ -81,8 +81,10 @@ export class RequestValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && depthOf(value) > MAX_BODY_DEPTH) {
       throw InvalidInputError.field('body', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
     }
-    if (metadata.type === 'query' && isPlainObject(value)) return this.reportIgnored(normalizeQuery(value), await super.transform(normalizeQuery(value), metadata), metadata);
-    if (metadata.type === 'body' && isDto && isPlainObject(value)) return this.reportIgnored(value, await this.transformKeepingFreeForm(value, metadata), metadata);
+    if (metadata.type === 'query' && isPlainObject(value))
+      return this.reportIgnored(normalizeQuery(value), await super.transform(normalizeQuery(value), metadata), metadata);
+    if (metadata.type === 'body' && isDto && isPlainObject(value))
+      return this.reportIgnored(value, await this.transformKeepingFreeForm(value, metadata), metadata);
     return super.transform(value, metadata);
   }
 

@@ -90,9 +90,6 @@ describe('loadConfig', () => {
 
   it('parses CORS origins: "*" or a list', () => {
     assert.equal(loadConfig({ MCP_CORS_ORIGINS: '*' }).corsOrigins, '*');
-    assert.deepEqual(loadConfig({ MCP_CORS_ORIGINS: 'https://a.example, http://b.example:8080/' }).corsOrigins, [
-      'https://a.example',
-      'http://b.example:8080',
-    ]);
+    assert.deepEqual(loadConfig({ MCP_CORS_ORIGINS: 'https://a.example, http://b.example:8080/' }).corsOrigins, ['https://a.example', 'http://b.example:8080']);
   });
 });

@@ -265,7 +265,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     }),
     events: Object.freeze({
       // MCP_SSE_HEARTBEAT is upstream's name for the same setting.
-      heartbeatSeconds: readInt(env, read(env, 'MCP_SSE_HEARTBEAT_SECONDS') === undefined && read(env, 'MCP_SSE_HEARTBEAT') !== undefined ? 'MCP_SSE_HEARTBEAT' : 'MCP_SSE_HEARTBEAT_SECONDS', 15, 1, 3600),
+      heartbeatSeconds: readInt(
+        env,
+        read(env, 'MCP_SSE_HEARTBEAT_SECONDS') === undefined && read(env, 'MCP_SSE_HEARTBEAT') !== undefined
+          ? 'MCP_SSE_HEARTBEAT'
+          : 'MCP_SSE_HEARTBEAT_SECONDS',
+        15,
+        1,
+        3600,
+      ),
       replayBufferSize: readInt(env, 'MCP_SSE_REPLAY_BUFFER', 1000, 0, 1_000_000),
       replayBufferBytes: readInt(env, 'MCP_SSE_REPLAY_BUFFER_BYTES', 8 * 1_048_576, 0, 1_073_741_824),
       clientQueueBytes: readInt(env, 'MCP_SSE_CLIENT_QUEUE_BYTES', 4 * 1_048_576, 65_536, 1_073_741_824),

@@ -41,7 +41,6 @@ export function readList(env: Env, name: string): string[] {
     .filter((s) => s !== '');
 }
 
-
 export function readChoice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
   const raw = read(env, name);
   if (raw === undefined) return fallback;

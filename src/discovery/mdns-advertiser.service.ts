@@ -86,7 +86,13 @@ export class MdnsAdvertiser implements OnModuleDestroy {
         this.service.advertise(),
         new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer from the network')), ADVERTISE_TIMEOUT_MS))),
       ]).finally(() => clearTimeout(timer));
-      this.logger.log({ msg: 'mDNS service advertisement started', service: mdns.serviceName, type: mdns.serviceType, port, interface: mdns.interface ?? 'all' });
+      this.logger.log({
+        msg: 'mDNS service advertisement started',
+        service: mdns.serviceName,
+        type: mdns.serviceType,
+        port,
+        interface: mdns.interface ?? 'all',
+      });
       return true;
     } catch (error) {
       this.logger.warn(`mDNS advertisement unavailable (${(error as Error).message}); the server runs without it`);

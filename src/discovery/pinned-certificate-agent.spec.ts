@@ -71,7 +71,10 @@ describe('PinnedCertificateAgent (trusting the certificate a server advertised)'
       assert.deepEqual(await pinned.call('GET', '/health'), { status: 'healthy' });
       assert.match(requests.at(-1)!, /^GET \/api\/health Bearer secret-key$/);
       const before = requests.length;
-      await assert.rejects(impostor.call('GET', '/health'), (error: Error) => error instanceof RemoteCallError && /Refused to talk to .*not the one it advertised/.test(error.message));
+      await assert.rejects(
+        impostor.call('GET', '/health'),
+        (error: Error) => error instanceof RemoteCallError && /Refused to talk to .*not the one it advertised/.test(error.message),
+      );
       assert.equal(requests.length, before);
     } finally {
       pinned.close();

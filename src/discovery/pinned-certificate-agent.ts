@@ -33,7 +33,11 @@ export class PinnedCertificateAgent extends HttpsAgent {
       socket.off('error', fail);
       const presented = normalize(socket.getPeerCertificate().fingerprint256 ?? '');
       if (presented !== this.fingerprint) {
-        fail(new CertificateMismatchError(`the server's certificate (SHA-256 ${presented.slice(0, 16)}...) is not the one it advertised (${this.fingerprint.slice(0, 16)}...)`));
+        fail(
+          new CertificateMismatchError(
+            `the server's certificate (SHA-256 ${presented.slice(0, 16)}...) is not the one it advertised (${this.fingerprint.slice(0, 16)}...)`,
+          ),
+        );
         return;
       }
       callback?.(null, socket);

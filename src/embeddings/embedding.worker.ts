@@ -21,7 +21,11 @@ load().then(
     // Requests arrive one at a time: the provider sends the next batch only after this one answers.
     port.on('message', (request: EmbedRequest) => {
       runner.embed(request.texts).then(
-        (vectors) => post({ type: 'result', id: request.id, vectors }, vectors.map((v) => v.buffer as ArrayBuffer)),
+        (vectors) =>
+          post(
+            { type: 'result', id: request.id, vectors },
+            vectors.map((v) => v.buffer as ArrayBuffer),
+          ),
         (error: unknown) => post({ type: 'error', id: request.id, message: String((error as Error)?.message ?? error) }),
       );
     });

@@ -15,9 +15,7 @@ import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
         const provider = await WorkerEmbeddingProvider.start(config.embeddings.model, config.embeddings.modelsDir, (batch) =>
           logger.debug({ msg: 'Embedded batch', ...batch }),
         );
-        logger.log(
-          `Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms`,
-        );
+        logger.log(`Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms`);
         return provider;
       },
     },

@@ -110,7 +110,11 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     const batch = this.inFlight;
     if (batch === null || (message.type !== 'result' && message.type !== 'error') || message.id !== batch.id) return;
     this.inFlight = null;
-    this.onBatch({ texts: batch.items.reduce((n, item) => n + item.texts.length, 0), requests: batch.items.length, ms: Math.round((performance.now() - batch.started) * 10) / 10 });
+    this.onBatch({
+      texts: batch.items.reduce((n, item) => n + item.texts.length, 0),
+      requests: batch.items.length,
+      ms: Math.round((performance.now() - batch.started) * 10) / 10,
+    });
     if (message.type === 'error') {
       for (const item of batch.items) item.reject(new EmbeddingUnavailableError(message.message));
     } else {

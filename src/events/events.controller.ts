@@ -76,6 +76,10 @@ export class EventsController {
     });
     reply.raw.socket?.setNoDelay(true);
     const userAgent = reply.request.headers['user-agent'];
-    await this.hub.open(reply.raw, { named, lastEventId, client: { ip: reply.request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : 'unknown' } });
+    await this.hub.open(reply.raw, {
+      named,
+      lastEventId,
+      client: { ip: reply.request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : 'unknown' },
+    });
   }
 }

@@ -101,11 +101,13 @@ export class McpSessionsService implements OnModuleDestroy {
   private async capacityProblem(owner: string): Promise<{ message: string; retryAfterSeconds: number } | null> {
     const now = Date.now();
     await this.closeIdleSessions(now - this.idleMs);
-    const retryAfter = (sessions: Session[]): number =>
-      Math.max(1, Math.ceil((Math.min(...sessions.map((s) => s.lastSeen)) + this.idleMs - now) / 1000));
+    const retryAfter = (sessions: Session[]): number => Math.max(1, Math.ceil((Math.min(...sessions.map((s) => s.lastSeen)) + this.idleMs - now) / 1000));
     const all = [...this.sessions.values()];
     if (all.length >= this.config.mcp.maxSessions) {
-      return { message: `The server has its maximum of ${this.config.mcp.maxSessions} MCP sessions open; retry later or end unused sessions (DELETE /mcp)`, retryAfterSeconds: retryAfter(all) };
+      return {
+        message: `The server has its maximum of ${this.config.mcp.maxSessions} MCP sessions open; retry later or end unused sessions (DELETE /mcp)`,
+        retryAfterSeconds: retryAfter(all),
+      };
     }
     const own = all.filter((s) => s.owner === owner);
     if (own.length >= this.config.mcp.maxSessionsPerKey) {

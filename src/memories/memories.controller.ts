@@ -93,11 +93,7 @@ export class MemoriesController {
   @ApiOkResponse({ type: LegacyTagSearchResponse })
   @ApiOperation({ summary: 'Memories with any of the tags (older clients)' })
   async legacyTagSearch(@Query() query: LegacyTagSearchQuery): Promise<LegacyTagSearchResponse> {
-    const memories = await this.memories.findByTags(
-      normalizeTags(query.tags),
-      query.match_all === 'true' ? 'all' : 'any',
-      LEGACY_TAG_SEARCH_LIMIT,
-    );
+    const memories = await this.memories.findByTags(normalizeTags(query.tags), query.match_all === 'true' ? 'all' : 'any', LEGACY_TAG_SEARCH_LIMIT);
     return { memories: memories.map(toMemoryResponse) };
   }
 

@@ -67,7 +67,6 @@ export interface BulkDeleteOptions {
 /** Most memories one bulk delete touches; narrow the filter for more. */
 export const MAX_BULK_DELETE = 10_000;
 
-
 @Injectable()
 export class MemoriesService {
   constructor(

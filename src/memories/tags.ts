@@ -12,4 +12,3 @@ export function normalizeTags(tags: readonly string[] | null | undefined): strin
 export function parseTagList(raw: string | null | undefined): string[] {
   return normalizeTags((raw ?? '').split(','));
 }
-

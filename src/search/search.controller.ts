@@ -15,7 +15,6 @@ const SEARCH_DESCRIPTION =
   'relative to the best keyword hit; fused_score orders hybrid results; relevance_reason says which legs matched.';
 const DEFAULT_TAG_RESULTS = 100;
 
-
 @ApiTags('search')
 @ApiAuthenticated()
 @Controller('api/search')

@@ -5,13 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { SearchMode } from '../config/search-config.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
-import {
-  MEMORY_REPOSITORY,
-  type Memory,
-  type MemoryFilter,
-  type MemoryRepository,
-  type TagMatch,
-} from '../storage/memory-repository.js';
+import { MEMORY_REPOSITORY, type Memory, type MemoryFilter, type MemoryRepository, type TagMatch } from '../storage/memory-repository.js';
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
@@ -113,7 +107,6 @@ export class SearchService {
     return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: 'exact match' }));
   }
 
-
   queryCacheStats(): QueryCacheStats {
     return this.queryEmbeddings.stats();
   }
@@ -140,7 +133,9 @@ export class SearchService {
     const filter = timeWindow({ phrase: options.phrase, phraseField: 'query' });
     if (options.semanticQuery) {
       const mode = this.config.search.defaultMode;
-      return mode === 'hybrid' ? this.hybridHits(options.semanticQuery, filter, options.limit) : this.semanticHits(options.semanticQuery, filter, options.limit);
+      return mode === 'hybrid'
+        ? this.hybridHits(options.semanticQuery, filter, options.limit)
+        : this.semanticHits(options.semanticQuery, filter, options.limit);
     }
     const page = await this.repository.list(filter, 0, options.limit);
     return page.memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: `Time: ${options.phrase}` }));
@@ -193,7 +188,13 @@ export class SearchService {
       const known = candidates.get(memory.contentHash);
       const keywordPart = { keywordRank: i + 1, keywordScore: relativeScore(score, best) };
       if (known) Object.assign(known, keywordPart);
-      else candidates.set(memory.contentHash, { memory, similarity: distance === null ? null : similarityFromDistance(distance), semanticRank: null, ...keywordPart });
+      else
+        candidates.set(memory.contentHash, {
+          memory,
+          similarity: distance === null ? null : similarityFromDistance(distance),
+          semanticRank: null,
+          ...keywordPart,
+        });
     });
     // Identifiers in the question (a port, host, error code, version, CONSTANT_NAME) are decisive:
     // memories that contain them whole get a boost worth a first place in the keyword leg.
@@ -220,8 +221,6 @@ export class SearchService {
       return { memory: c.memory, similarity, keywordScore: c.keywordScore, fusedScore: c.fusedScore, reason: parts.join('; ') };
     });
   }
-
-
 }
 
 function semanticHit(memory: Memory, similarity: number): SearchHit {

@@ -21,7 +21,9 @@ export async function embeddingSpaceOf(location: string): Promise<EmbeddingSpace
     const client = new pg.Client({ connectionString: location });
     await client.connect();
     try {
-      const rows = await client.query<{ key: string; value: string }>("SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')");
+      const rows = await client.query<{ key: string; value: string }>(
+        "SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')",
+      );
       const meta = new Map(rows.rows.map((r) => [r.key, r.value]));
       if (!meta.has('embedding_model')) throw new Error('the source database has no memories schema');
       return { model: meta.get('embedding_model')!, dimension: Number(meta.get('embedding_dimension')) };

@@ -27,7 +27,10 @@ function phraseRange(phrase: string | null | undefined, field: string): TimeWind
   }
   const range = parseTimeRange(phrase);
   if (!range) {
-    throw InvalidInputError.field(field, `could not understand the time expression "${echo(phrase)}" (try "yesterday", "last week", "3 days ago", "since March")`);
+    throw InvalidInputError.field(
+      field,
+      `could not understand the time expression "${echo(phrase)}" (try "yesterday", "last week", "3 days ago", "since March")`,
+    );
   }
   return { createdFrom: range.start.getTime() / 1000, createdBefore: range.end.getTime() / 1000 };
 }

@@ -106,7 +106,13 @@ function bodyArbitrary(fields: string[]): fc.Arbitrary<{ body: string | Buffer; 
     { arbitrary: withKnownFields.map((v) => ({ body: json(v), contentType: 'application/json' })), weight: 6 },
     { arbitrary: hostileValue.map((v) => ({ body: json(v), contentType: 'application/json' })), weight: 2 },
     { arbitrary: fc.constantFrom(...RAW_BODIES).map((body) => ({ body, contentType: 'application/json' })), weight: 2 },
-    { arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => ({ body: Buffer.concat([Buffer.from('{"content":"'), Buffer.from([0xff, 0xfe, ...bytes]), Buffer.from('"}')]), contentType: 'application/json' })), weight: 1 },
+    {
+      arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes) => ({
+        body: Buffer.concat([Buffer.from('{"content":"'), Buffer.from([0xff, 0xfe, ...bytes]), Buffer.from('"}')]),
+        contentType: 'application/json',
+      })),
+      weight: 1,
+    },
     { arbitrary: fc.constant({ body: JSON.stringify({ content: 'x'.repeat(1_050_000) }), contentType: 'application/json' }), weight: 1 },
     { arbitrary: nastyString.map((s) => ({ body: s, contentType: 'text/plain' })), weight: 1 },
     { arbitrary: fc.constant({ body: '<a>1</a>', contentType: 'application/xml' }), weight: 1 },

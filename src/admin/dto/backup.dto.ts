@@ -43,13 +43,13 @@ export class BackupResponse {
   @ApiPropertyOptional({ description: 'Set when this backup cannot be used (e.g. its manifest is unreadable)' })
   problem?: string;
 
-  @ApiProperty({ example: 'backup-20261125-150600.db', description: 'upstream\'s name: the file name' })
+  @ApiProperty({ example: 'backup-20261125-150600.db', description: "upstream's name: the file name" })
   filename!: string;
 
-  @ApiProperty({ description: 'upstream\'s name: whole days since the backup was made' })
+  @ApiProperty({ description: "upstream's name: whole days since the backup was made" })
   age_days!: number;
 
-  @ApiProperty({ description: 'upstream\'s name: duration_ms in seconds' })
+  @ApiProperty({ description: "upstream's name: duration_ms in seconds" })
   duration_seconds!: number;
 }
 
@@ -65,7 +65,7 @@ export class BackupListResponse {
   @ApiProperty()
   total!: number;
 
-  @ApiProperty({ description: 'upstream\'s name for total' })
+  @ApiProperty({ description: "upstream's name for total" })
   total_count!: number;
 
   @ApiProperty()
@@ -135,31 +135,31 @@ export class BackupStatusResponse {
   @ApiProperty({ type: BackupFailureResponse, nullable: true })
   last_failure!: BackupFailureResponse | null;
 
-  @ApiProperty({ description: 'upstream\'s name: a schedule is set' })
+  @ApiProperty({ description: "upstream's name: a schedule is set" })
   enabled!: boolean;
 
   @ApiProperty({ description: 'upstream\'s name: hourly, daily, weekly, the cron expression, or "disabled"' })
   interval!: string;
 
-  @ApiProperty({ description: 'upstream\'s name: the retention count (this server keeps N backups, not N days)' })
+  @ApiProperty({ description: "upstream's name: the retention count (this server keeps N backups, not N days)" })
   max_count!: number;
 
-  @ApiProperty({ description: 'upstream\'s name for total_backups' })
+  @ApiProperty({ description: "upstream's name for total_backups" })
   backup_count!: number;
 
   @ApiProperty()
   total_size_bytes!: number;
 
-  @ApiProperty({ type: Number, nullable: true, description: 'upstream\'s name: epoch seconds of the last successful backup' })
+  @ApiProperty({ type: Number, nullable: true, description: "upstream's name: epoch seconds of the last successful backup" })
   last_backup_time!: number | null;
 
   @ApiProperty({ type: Number, nullable: true })
   time_since_last_seconds!: number | null;
 
-  @ApiProperty({ type: String, nullable: true, description: 'upstream\'s name for next_run' })
+  @ApiProperty({ type: String, nullable: true, description: "upstream's name for next_run" })
   next_backup_at!: string | null;
 
-  @ApiProperty({ description: 'upstream\'s name: the schedule is active in this process' })
+  @ApiProperty({ description: "upstream's name: the schedule is active in this process" })
   scheduler_running!: boolean;
 }
 

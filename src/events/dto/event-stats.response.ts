@@ -45,12 +45,12 @@ export class EventStatsResponse {
   @ApiProperty({ description: 'Most bytes the replay buffer keeps (MCP_SSE_REPLAY_BUFFER_BYTES)' })
   replay_buffer_max_bytes!: number;
 
-  @ApiProperty({ description: 'The same as connected_clients (upstream\'s name)' })
+  @ApiProperty({ description: "The same as connected_clients (upstream's name)" })
   total_connections!: number;
 
-  @ApiProperty({ description: 'Seconds between heartbeats (upstream\'s name)' })
+  @ApiProperty({ description: "Seconds between heartbeats (upstream's name)" })
   heartbeat_interval!: number;
 
-  @ApiProperty({ type: [ConnectionInfoResponse], description: 'One entry per open stream (upstream\'s fields)' })
+  @ApiProperty({ type: [ConnectionInfoResponse], description: "One entry per open stream (upstream's fields)" })
   connections!: ConnectionInfoResponse[];
 }

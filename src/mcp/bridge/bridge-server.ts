@@ -27,9 +27,7 @@ async function resolveEndpoint(config: BridgeConfig): Promise<ResolvedEndpoint> 
   };
   if (!config.autoDiscover) return fallback();
   say('Attempting to discover MCP Memory Service via mDNS...');
-  const chosen = chooseService(
-    await discoverServices(discoveryOptions(config)),
-  );
+  const chosen = chooseService(await discoverServices(discoveryOptions(config)));
   if (!chosen) {
     say('No MCP Memory Services discovered');
     return fallback();

@@ -97,7 +97,8 @@ export class RestClient {
       // A non-JSON answer (a proxy's error page) is described below by its status.
     }
     if (response.status >= 200 && response.status < 300) return parsed as T;
-    const detail = typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? String((parsed as { detail: unknown }).detail) : response.body.slice(0, 200);
+    const detail =
+      typeof parsed === 'object' && parsed !== null && 'detail' in parsed ? String((parsed as { detail: unknown }).detail) : response.body.slice(0, 200);
     const server = this.endpoint.href;
     const status = response.status;
     if (status === 401) throw new RemoteCallError(`The memory server at ${server} requires an API key: set MCP_MEMORY_API_KEY (${detail})`, status);

@@ -21,7 +21,8 @@ export const DEPRECATED_ALIASES: readonly ToolAlias[] = [
   {
     name: 'search_by_tag',
     target: 'memory_list',
-    translate: (a) => defined({ tags: a.tags ?? listOf(a.tag), tag_match: a.tag_match, operation: a.operation, match_all: a.match_all, page_size: a.limit ?? a.n_results }),
+    translate: (a) =>
+      defined({ tags: a.tags ?? listOf(a.tag), tag_match: a.tag_match, operation: a.operation, match_all: a.match_all, page_size: a.limit ?? a.n_results }),
   },
   { name: 'delete_memory', target: 'memory_delete', translate: (a) => ({ content_hash: a.content_hash }) },
   { name: 'delete_by_tag', target: 'memory_delete', translate: (a) => defined({ tags: a.tags ?? listOf(a.tag), tag_match: 'any' }) },
@@ -36,7 +37,14 @@ export const DEPRECATED_ALIASES: readonly ToolAlias[] = [
   {
     name: 'retrieve_memory',
     target: 'memory_search',
-    translate: (a) => defined({ query: a.query, limit: a.limit ?? a.n_results ?? 5, similarity_threshold: a.similarity_threshold, mode: a.mode, max_response_chars: a.max_response_chars }),
+    translate: (a) =>
+      defined({
+        query: a.query,
+        limit: a.limit ?? a.n_results ?? 5,
+        similarity_threshold: a.similarity_threshold,
+        mode: a.mode,
+        max_response_chars: a.max_response_chars,
+      }),
   },
   {
     // upstream used the phrase both as the time and as the query; a semantic_query ranks the memories of that time.
@@ -52,7 +60,8 @@ export const DEPRECATED_ALIASES: readonly ToolAlias[] = [
   {
     name: 'retrieve_with_quality_boost',
     target: 'memory_search',
-    translate: (a) => defined({ query: a.query, quality_boost: a.quality_weight ?? 0.3, limit: a.n_results ?? 10, mode: 'hybrid', max_response_chars: a.max_response_chars }),
+    translate: (a) =>
+      defined({ query: a.query, quality_boost: a.quality_weight ?? 0.3, limit: a.n_results ?? 10, mode: 'hybrid', max_response_chars: a.max_response_chars }),
   },
   { name: 'exact_match_retrieve', target: 'memory_search', translate: (a) => defined({ query: a.content, mode: 'exact', limit: a.limit ?? a.n_results }) },
   {

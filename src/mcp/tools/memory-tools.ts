@@ -53,7 +53,14 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args) {
-      const a = args as { content: string; metadata?: Record<string, unknown> | null; tags?: string | string[] | null; memory_type?: string | null; conversation_id?: string | null; client_hostname?: string | null };
+      const a = args as {
+        content: string;
+        metadata?: Record<string, unknown> | null;
+        tags?: string | string[] | null;
+        memory_type?: string | null;
+        conversation_id?: string | null;
+        client_hostname?: string | null;
+      };
       const { tags, memoryType, metadata } = storeArguments(a);
       const outcome = await backend.store({
         content: a.content,
@@ -82,7 +89,12 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     }),
     annotations: { readOnlyHint: false, destructiveHint: false },
     async run(args) {
-      const a = args as { turns: { role: string; content: string }[]; session_id?: string | null; tags?: string | string[] | null; metadata?: Record<string, unknown> | null };
+      const a = args as {
+        turns: { role: string; content: string }[];
+        session_id?: string | null;
+        tags?: string | string[] | null;
+        metadata?: Record<string, unknown> | null;
+      };
       const lines = a.turns.filter((t) => t.content.trim() !== '').map((t) => `[${t.role}] ${t.content}`);
       if (lines.length === 0) return toolError('Error: all turns have empty content');
       const sessionId = a.session_id || randomUUID();
@@ -137,12 +149,26 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     annotations: { readOnlyHint: true },
     async run(args) {
       const a = args as {
-        query?: string | null; mode?: 'semantic' | 'exact' | 'hybrid' | 'keyword' | null; time_expr?: string | null; after?: string | null; before?: string | null;
-        tags?: string | string[] | null; tag_match?: 'any' | 'all' | null; operation?: string | null; match_all?: boolean | null; limit?: number | null; n_results?: number | null;
-        similarity_threshold?: number | null; quality_boost?: number | null; include_debug?: boolean | null; max_response_chars?: number | null; entity?: string | null; fallback?: boolean | null;
+        query?: string | null;
+        mode?: 'semantic' | 'exact' | 'hybrid' | 'keyword' | null;
+        time_expr?: string | null;
+        after?: string | null;
+        before?: string | null;
+        tags?: string | string[] | null;
+        tag_match?: 'any' | 'all' | null;
+        operation?: string | null;
+        match_all?: boolean | null;
+        limit?: number | null;
+        n_results?: number | null;
+        similarity_threshold?: number | null;
+        quality_boost?: number | null;
+        include_debug?: boolean | null;
+        max_response_chars?: number | null;
+        entity?: string | null;
+        fallback?: boolean | null;
       };
       if (a.quality_boost) return toolError('Error: quality_boost is not supported by this server (it keeps no quality scores); leave it out or set it to 0');
-      if (a.entity) return toolError('Error: entity filters need upstream\'s knowledge graph, which this server does not have');
+      if (a.entity) return toolError("Error: entity filters need upstream's knowledge graph, which this server does not have");
       const window = a.time_expr ? timeExpressionWindow(a.time_expr) : null;
       const after = tighter(window?.after, a.after, 'later');
       const before = tighter(window?.before, a.before, 'earlier');
@@ -160,7 +186,16 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
         found = page.memories.map((memory) => ({ memory, similarity_score: 1, relevance_reason: 'filters' }));
         mode = a.mode ?? 'filter';
       } else {
-        const answer = await backend.search({ query, mode: a.mode ?? undefined, n_results: limit, similarity_threshold: a.similarity_threshold ?? null, tags, tag_match: tagMatch, after, before });
+        const answer = await backend.search({
+          query,
+          mode: a.mode ?? undefined,
+          n_results: limit,
+          similarity_threshold: a.similarity_threshold ?? null,
+          tags,
+          tag_match: tagMatch,
+          after,
+          before,
+        });
         found = answer.results.map((r) => ({ memory: r.memory, similarity_score: r.similarity_score, relevance_reason: r.relevance_reason }));
         mode = answer.search_type;
       }
@@ -169,11 +204,30 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
         usedFallback = true;
         const seen = new Set(found.map((f) => f.memory.content_hash));
         const add = (hits: FoundMemory[]): void => {
-          for (const hit of hits) if (!seen.has(hit.memory.content_hash) && found.length < limit) (seen.add(hit.memory.content_hash), found.push(hit));
+          for (const hit of hits) {
+            if (seen.has(hit.memory.content_hash) || found.length >= limit) continue;
+            seen.add(hit.memory.content_hash);
+            found.push(hit);
+          }
         };
         const exact = await backend.search({ query, mode: 'exact', n_results: limit, tags, tag_match: tagMatch, after, before });
-        add(exact.results.map((r) => ({ memory: r.memory, similarity_score: r.similarity_score, relevance_reason: 'exact match', match_method: 'exact_fallback' })));
-        const words = [...new Set(query.toLowerCase().split(/\s+/u).map((w) => w.replace(/[^\p{L}\p{N}_-]/gu, '')).filter((w) => w.length > 2))];
+        add(
+          exact.results.map((r) => ({
+            memory: r.memory,
+            similarity_score: r.similarity_score,
+            relevance_reason: 'exact match',
+            match_method: 'exact_fallback',
+          })),
+        );
+        const words = [
+          ...new Set(
+            query
+              .toLowerCase()
+              .split(/\s+/u)
+              .map((w) => w.replace(/[^\p{L}\p{N}_-]/gu, ''))
+              .filter((w) => w.length > 2),
+          ),
+        ];
         if (words.length > 0) {
           const tagged = await backend.list({ page: 1, page_size: limit, tags: words.slice(0, INPUT_LIMITS.tags), tag_match: 'any', after, before });
           add(tagged.memories.map((memory) => ({ memory, similarity_score: 0, relevance_reason: 'tag match', match_method: 'tag_fallback' })));
@@ -203,13 +257,37 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     }),
     annotations: { readOnlyHint: true },
     async run(args) {
-      const a = args as { page?: number | null; page_size?: number | null; tags?: string | string[] | null; tag?: string | string[] | null; tag_match?: 'any' | 'all' | null; operation?: string | null; match_all?: boolean | null; memory_type?: string | null; stale_days?: number | null };
+      const a = args as {
+        page?: number | null;
+        page_size?: number | null;
+        tags?: string | string[] | null;
+        tag?: string | string[] | null;
+        tag_match?: 'any' | 'all' | null;
+        operation?: string | null;
+        match_all?: boolean | null;
+        memory_type?: string | null;
+        stale_days?: number | null;
+      };
       const page = a.page ?? 1;
       const pageSize = a.page_size ?? 20;
       const tags = [...new Set([...tagList(a.tags), ...tagList(a.tag)])];
       const before = a.stale_days ? new Date(Date.now() - a.stale_days * 86_400_000).toISOString() : null;
-      const result = await backend.list({ page, page_size: pageSize, tags, tag_match: tagMatchOf(a), ...(a.memory_type ? { memory_type: a.memory_type } : {}), before });
-      const report = { memories: result.memories, page, page_size: pageSize, total: result.total, total_pages: Math.ceil(result.total / pageSize), has_more: result.has_more };
+      const result = await backend.list({
+        page,
+        page_size: pageSize,
+        tags,
+        tag_match: tagMatchOf(a),
+        ...(a.memory_type ? { memory_type: a.memory_type } : {}),
+        before,
+      });
+      const report = {
+        memories: result.memories,
+        page,
+        page_size: pageSize,
+        total: result.total,
+        total_pages: Math.ceil(result.total / pageSize),
+        has_more: result.has_more,
+      };
       return toolText(JSON.stringify(report, null, 2), report);
     },
   };
@@ -217,9 +295,13 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
   const remove: ToolDefinition = {
     name: 'memory_delete',
     title: 'Delete Memories (Unified)',
-    description: 'Delete one memory by content_hash, or every memory matching tags (any/all) and/or a date window (after/before, YYYY-MM-DD). dry_run previews.',
+    description:
+      'Delete one memory by content_hash, or every memory matching tags (any/all) and/or a date window (after/before, YYYY-MM-DD). dry_run previews.',
     input: z.object({
-      content_hash: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a content_hash is 64 hexadecimal characters').optional(),
+      content_hash: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'a content_hash is 64 hexadecimal characters')
+        .optional(),
       tags: tagsArgument,
       ...tagMatchArguments,
       after: dateArgument.optional(),
@@ -228,25 +310,45 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     }),
     annotations: { readOnlyHint: false, destructiveHint: true },
     async run(args) {
-      const a = args as { content_hash?: string | null; tags?: string | string[] | null; tag_match?: 'any' | 'all' | null; operation?: string | null; match_all?: boolean | null; after?: string | null; before?: string | null; dry_run?: boolean | null };
+      const a = args as {
+        content_hash?: string | null;
+        tags?: string | string[] | null;
+        tag_match?: 'any' | 'all' | null;
+        operation?: string | null;
+        match_all?: boolean | null;
+        after?: string | null;
+        before?: string | null;
+        dry_run?: boolean | null;
+      };
       if (a.content_hash) {
         const hash = a.content_hash.toLowerCase();
         if (a.dry_run) {
           const exists = (await backend.get(hash)) !== null;
-          return toolText(`Would delete ${exists ? 1 : 0} memories\n\nWould delete ${exists ? 1 : 0} memories\nHashes: ${exists ? hash : ''}`, { count: exists ? 1 : 0, content_hashes: exists ? [hash] : [], dry_run: true });
+          return toolText(`Would delete ${exists ? 1 : 0} memories\n\nWould delete ${exists ? 1 : 0} memories\nHashes: ${exists ? hash : ''}`, {
+            count: exists ? 1 : 0,
+            content_hashes: exists ? [hash] : [],
+            dry_run: true,
+          });
         }
         await backend.delete(hash);
         return toolText(`Successfully deleted memory ${hash}\n\nDeleted 1 memories`, { success: true, count: 1, content_hashes: [hash], dry_run: false });
       }
       const tags = tagList(a.tags);
       if (tags.length === 0 && !a.after && !a.before) return toolError('Error: At least one filter required (content_hash, tags, before, or after)');
-      const result = await backend.bulkDelete({ tags, tag_match: tagMatchOf(a), after: a.after ?? null, before: a.before ?? null, dry_run: a.dry_run === true });
+      const result = await backend.bulkDelete({
+        tags,
+        tag_match: tagMatchOf(a),
+        after: a.after ?? null,
+        before: a.before ?? null,
+        dry_run: a.dry_run === true,
+      });
       const hashes = result.content_hashes;
       if (result.dry_run) {
         const listed = `${hashes.slice(0, 5).join(', ')}${hashes.length > 5 ? ` ... and ${hashes.length - 5} more` : ''}`;
         return toolText(`Would delete ${result.count} memories\n\nWould delete ${result.count} memories\nHashes: ${listed}`, { ...result });
       }
-      const message = tags.length > 0 ? `Successfully deleted ${result.count} memories matching ${tags.length} tag(s)` : `Successfully deleted ${result.count} memories`;
+      const message =
+        tags.length > 0 ? `Successfully deleted ${result.count} memories matching ${tags.length} tag(s)` : `Successfully deleted ${result.count} memories`;
       return toolText(`${message}\n\nDeleted ${result.count} memories`, { ...result });
     },
   };
@@ -255,7 +357,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     name: 'memory_update',
     title: 'Update Memory Metadata',
     description:
-      'Change a memory\'s tags (replaced), memory_type or metadata (merged; other keys in updates become metadata keys). versioned=true with updates.content stores a new memory that supersedes this one.',
+      "Change a memory's tags (replaced), memory_type or metadata (merged; other keys in updates become metadata keys). versioned=true with updates.content stores a new memory that supersedes this one.",
     input: z.object({
       content_hash: z.string().regex(/^[0-9a-fA-F]{64}$/, 'a content_hash is 64 hexadecimal characters'),
       updates: z.record(z.string(), z.unknown()),
@@ -280,13 +382,14 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
         });
       }
       if (memoryType !== undefined && memoryType !== null && typeof memoryType !== 'string') throw new ToolInputError('updates.memory_type must be a string');
-      if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) throw new ToolInputError('updates.metadata must be an object');
+      if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata)))
+        throw new ToolInputError('updates.metadata must be an object');
       const extra = Object.fromEntries(Object.entries(rest).filter(([key]) => !PROTECTED_KEYS.has(key)));
       const mergedMetadata = { ...((metadata as Record<string, unknown> | null | undefined) ?? {}), ...extra };
       const fields = [
         ...(tags !== undefined ? ['tags'] : []),
         ...(memoryType ? ['memory_type'] : []),
-        ...Object.keys(mergedMetadata).length > 0 ? ['metadata'] : [],
+        ...(Object.keys(mergedMetadata).length > 0 ? ['metadata'] : []),
       ];
       if (fields.length === 0) throw new ToolInputError('updates has nothing to change (tags, memory_type, metadata or other metadata keys)');
       const updated = await backend.update(hash, {

@@ -54,7 +54,10 @@ export const resultCountArgument = countArgument(INPUT_LIMITS.results);
 export function timeExpressionWindow(expression: string): { after: string; before: string } {
   if (expression.trim() === '') throw new ToolInputError('time_expr is empty; give a time expression such as "last week"');
   const range = parseTimeRange(expression);
-  if (!range) throw new ToolInputError(`could not understand the time expression "${expression.slice(0, 80)}" (try "yesterday", "last week", "3 days ago", "since March")`);
+  if (!range)
+    throw new ToolInputError(
+      `could not understand the time expression "${expression.slice(0, 80)}" (try "yesterday", "last week", "3 days ago", "since March")`,
+    );
   return { after: range.start.toISOString(), before: range.end.toISOString() };
 }
 

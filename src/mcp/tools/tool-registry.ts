@@ -59,15 +59,13 @@ export interface ToolSurface {
 export function serveTools(server: Server, surface: ToolSurface): void {
   const byName = new Map(surface.tools.map((tool) => [tool.name, tool]));
   const aliases = new Map(surface.aliases.map((alias) => [alias.name, alias]));
-  const listed = surface.tools.map(
-    (tool): Tool => ({
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: inputSchemaOf(tool.input),
-      ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
-    }),
-  );
+  const listed = surface.tools.map((tool): Tool => ({
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: inputSchemaOf(tool.input),
+    ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
+  }));
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
     let name = request.params.name;

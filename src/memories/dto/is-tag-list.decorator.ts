@@ -3,6 +3,7 @@ import { ArrayMaxSize, IsArray, IsString, Matches, MaxLength } from 'class-valid
 import { MAX_TAG_LENGTH, MAX_TAGS } from '../../common/input-limits.js';
 
 /** Text without NUL characters, which PostgreSQL text cannot hold (refused on every backend alike). */
+// eslint-disable-next-line no-control-regex -- matching NUL is the point
 export const NO_NUL = /^[^\u0000]*$/u;
 export const NO_NUL_MESSAGE = '$property must not contain NUL characters';
 

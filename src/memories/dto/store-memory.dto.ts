@@ -5,7 +5,10 @@ import { IsTagList } from './is-tag-list.decorator.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
 
 export class StoreMemoryDto {
-  @ApiProperty({ description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)', example: 'The staging database is rebuilt every Monday at 6am' })
+  @ApiProperty({
+    description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)',
+    example: 'The staging database is rebuilt every Monday at 6am',
+  })
   @IsString()
   @IsNotEmpty()
   content!: string;

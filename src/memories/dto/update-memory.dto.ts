@@ -28,7 +28,11 @@ export class UpdateMemoryDto {
   @KeepAsSent()
   metadata?: Record<string, unknown> | null;
 
-  @ApiPropertyOptional({ type: 'boolean', nullable: true, description: 'Keep updated_at when only metadata changes (tags and type changes always move it) (default false)' })
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    description: 'Keep updated_at when only metadata changes (tags and type changes always move it) (default false)',
+  })
   @IsOptional()
   @IsBoolean()
   preserve_timestamps?: boolean | null;

@@ -1,24 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNotEmpty,
-  IsNumber,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { SearchMode } from '../../config/search-config.js';
 import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
 import { QueryTagList } from '../../memories/dto/query-tag-list.decorator.js';
 
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword', 'exact'];
 import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
-
 
 const MODE_DESCRIPTION =
   'hybrid (keywords + meaning), semantic (meaning only), keyword (words only) or exact (the text as a substring, newest first); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
@@ -79,13 +67,23 @@ export class SemanticSearchDto {
   @IsIn(['any', 'all'])
   tag_match?: 'any' | 'all' | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: '2026-11-01', description: 'Only memories created at or after (YYYY-MM-DD = local midnight, or ISO 8601)' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '2026-11-01',
+    description: 'Only memories created at or after (YYYY-MM-DD = local midnight, or ISO 8601)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(40)
   after?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: '2026-11-25', description: 'Only memories created before (YYYY-MM-DD = local midnight, or ISO 8601)' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: '2026-11-25',
+    description: 'Only memories created before (YYYY-MM-DD = local midnight, or ISO 8601)',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(40)
@@ -184,4 +182,3 @@ export class SimilarQuery {
   @Max(INPUT_LIMITS.results)
   n_results?: number;
 }
-

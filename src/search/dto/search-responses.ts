@@ -12,10 +12,20 @@ export class SearchResultResponse {
   @ApiPropertyOptional({ description: 'GET /api/search only: fused_score in hybrid mode, keyword_score in keyword mode, else similarity_score' })
   relevance_score?: number;
 
-  @ApiProperty({ type: Number, nullable: true, minimum: 0, maximum: 1, description: 'Keyword relevance relative to the best keyword hit; null when the keywords did not match' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    minimum: 0,
+    maximum: 1,
+    description: 'Keyword relevance relative to the best keyword hit; null when the keywords did not match',
+  })
   keyword_score!: number | null;
 
-  @ApiProperty({ type: Number, nullable: true, description: 'The fused score that orders hybrid results (reciprocal rank fusion by default); null in other modes' })
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'The fused score that orders hybrid results (reciprocal rank fusion by default); null in other modes',
+  })
   fused_score!: number | null;
 
   @ApiProperty({ example: 'semantic 0.61; keywords: staging' })

@@ -16,10 +16,10 @@ const PRUNE_EVERY = 100;
  */
 export async function appendEvent(client: pg.PoolClient, type: string, payload: ChangePayload): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-  await client.query(
-    `WITH e AS (INSERT INTO events (type, payload) VALUES ($1, $2) RETURNING id) SELECT pg_notify('${CHANNEL}', id::text) FROM e`,
-    [type, JSON.stringify(payload)],
-  );
+  await client.query(`WITH e AS (INSERT INTO events (type, payload) VALUES ($1, $2) RETURNING id) SELECT pg_notify('${CHANNEL}', id::text) FROM e`, [
+    type,
+    JSON.stringify(payload),
+  ]);
 }
 
 /**
@@ -137,7 +137,10 @@ export class PostgresEventLog implements EventLog {
       do {
         this.fetchAgain = false;
         try {
-          const rows = await this.pool.query<{ id: string; type: string; payload: ChangePayload }>('SELECT id, type, payload FROM events WHERE id > $1 ORDER BY id', [this.lastSeen]);
+          const rows = await this.pool.query<{ id: string; type: string; payload: ChangePayload }>(
+            'SELECT id, type, payload FROM events WHERE id > $1 ORDER BY id',
+            [this.lastSeen],
+          );
           for (const row of rows.rows) {
             this.lastSeen = Number(row.id);
             const change: Change = { id: this.lastSeen, type: row.type, payload: row.payload };

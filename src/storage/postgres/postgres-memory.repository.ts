@@ -140,7 +140,16 @@ export class PostgresMemoryRepository implements MemoryRepository {
       const inserted = await client.query<{ id: string }>(
         `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (content_hash) DO NOTHING RETURNING id`,
-        [memory.contentHash, memory.content, JSON.stringify(memory.tags), memory.memoryType, JSON.stringify(memory.metadata), memory.createdAt, memory.updatedAt, pgvector.toSql(Array.from(embedding))],
+        [
+          memory.contentHash,
+          memory.content,
+          JSON.stringify(memory.tags),
+          memory.memoryType,
+          JSON.stringify(memory.metadata),
+          memory.createdAt,
+          memory.updatedAt,
+          pgvector.toSql(Array.from(embedding)),
+        ],
       );
       const id = inserted.rows[0]?.id;
       if (id === undefined) {
@@ -164,10 +173,11 @@ export class PostgresMemoryRepository implements MemoryRepository {
     const where = this.whereClause(filter);
     const n = where.params.length;
     const [rows, counts] = await Promise.all([
-      this.query<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-        [...where.params, limit, offset],
-      ),
+      this.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`, [
+        ...where.params,
+        limit,
+        offset,
+      ]),
       this.query<{ total: string }>(`SELECT COUNT(*) AS total FROM memories m ${where.sql}`, where.params),
     ]);
     return { memories: rows.map(toMemory), total: Number(counts[0]!.total) };
@@ -188,7 +198,8 @@ export class PostgresMemoryRepository implements MemoryRepository {
       ]);
       if (patch.tags) {
         await client.query('DELETE FROM memory_tags WHERE memory_id = $1', [row.id]);
-        if (updated.tags.length > 0) await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [updated.tags, row.id]);
+        if (updated.tags.length > 0)
+          await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [updated.tags, row.id]);
       }
       await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(updated));
       return updated;
@@ -253,7 +264,9 @@ export class PostgresMemoryRepository implements MemoryRepository {
   }
 
   async tagCounts(): Promise<TagCount[]> {
-    const rows = await this.query<{ tag: string; count: string }>('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag ASC');
+    const rows = await this.query<{ tag: string; count: string }>(
+      'SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag ASC',
+    );
     return rows.map((r) => ({ tag: r.tag, count: Number(r.count) }));
   }
 

@@ -74,7 +74,9 @@ export async function applyPostgresMigrations(pool: pg.Pool, modelId: string, di
         await client.query('INSERT INTO schema_migrations (version) VALUES ($1)', [version + 1]);
         await client.query('COMMIT');
       }
-      const meta = await client.query<{ key: string; value: string }>("SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')");
+      const meta = await client.query<{ key: string; value: string }>(
+        "SELECT key, value FROM service_meta WHERE key IN ('embedding_model', 'embedding_dimension')",
+      );
       const stored = new Map(meta.rows.map((r) => [r.key, r.value]));
       const storedModel = stored.get('embedding_model');
       if (storedModel !== undefined) {

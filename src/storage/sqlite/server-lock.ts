@@ -51,10 +51,13 @@ export class ServerLock {
       try {
         fd = openSync(path, 'wx', PRIVATE_FILE_MODE);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new DatabaseOpenError(`Cannot create the server lock ${path}: ${(error as Error).message}`);
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST')
+          throw new DatabaseOpenError(`Cannot create the server lock ${path}: ${(error as Error).message}`);
         const owner = readOwner(path);
         if (owner !== null && owner.host !== hostname()) {
-          throw new DatabaseOpenError(`The database ${databasePath} is used by a server on another machine (${owner.host}, pid ${owner.pid}, since ${owner.started_at}); one server per file.`);
+          throw new DatabaseOpenError(
+            `The database ${databasePath} is used by a server on another machine (${owner.host}, pid ${owner.pid}, since ${owner.started_at}); one server per file.`,
+          );
         }
         if (owner !== null && owner.pid !== process.pid && isRunningNode(owner.pid)) {
           throw new DatabaseOpenError(

@@ -29,7 +29,8 @@ const SYNC_MARKERS: [string | RegExp, string][] = [
 ];
 
 /** Filesystem types on which SQLite's WAL mode (shared memory, byte-range locks) cannot work. */
-const NETWORK_FS = /^(nfs|nfs4|cifs|smb|smb2|smb3|smbfs|afs|ncpfs|9p|ceph|glusterfs|lustre|gpfs|davfs|webdav|fuse\.(sshfs|rclone|s3fs|gcsfuse|goofys|davfs2|glusterfs|cephfs|juicefs|mountpoint-s3|smbnetfs|curlftpfs|onedriver|google-drive-ocamlfuse))$/i;
+const NETWORK_FS =
+  /^(nfs|nfs4|cifs|smb|smb2|smb3|smbfs|afs|ncpfs|9p|ceph|glusterfs|lustre|gpfs|davfs|webdav|fuse\.(sshfs|rclone|s3fs|gcsfuse|goofys|davfs2|glusterfs|cephfs|juicefs|mountpoint-s3|smbnetfs|curlftpfs|onedriver|google-drive-ocamlfuse))$/i;
 
 export interface MountEntry {
   mountPoint: string;

@@ -44,13 +44,17 @@ function journalModeFor(path: string, options: SqliteOpenOptions): 'WAL' | 'DELE
   if (!options.allowSharedStorage) {
     throw new DatabaseOpenError(
       `The database ${path} is in ${where}. SQLite's WAL mode cannot work there: ${
-        problem.kind === 'cloud-sync' ? 'the sync client copies half-written files between machines' : 'there is no shared memory or reliable locking across machines'
+        problem.kind === 'cloud-sync'
+          ? 'the sync client copies half-written files between machines'
+          : 'there is no shared memory or reliable locking across machines'
       }, and the file can be corrupted. Keep the database on a local disk and let other machines use the central server ` +
         '(mcp-memory serve, then the REST API, /mcp or mcp-memory bridge). To run here anyway (one machine at a time), set ' +
         'MCP_MEMORY_ALLOW_NETWORK_FS=true: the server then uses a rollback journal instead of WAL.',
     );
   }
-  options.warn(`The database ${path} is in ${where}; MCP_MEMORY_ALLOW_NETWORK_FS=true: using a rollback journal instead of WAL. Only one machine may use this file at a time.`);
+  options.warn(
+    `The database ${path} is in ${where}; MCP_MEMORY_ALLOW_NETWORK_FS=true: using a rollback journal instead of WAL. Only one machine may use this file at a time.`,
+  );
   return 'DELETE';
 }
 
@@ -77,7 +81,9 @@ function checkIntegrity(db: Database.Database, path: string, check: IntegrityChe
   if (check === 'off') return;
   const problems = integrityProblems(db, check === 'full');
   if (problems.length > 0) {
-    throw new DatabaseOpenError(`The database file ${path} is damaged (${check === 'full' ? 'integrity_check' : 'quick_check'}: ${problems.slice(0, 3).join('; ')}). ${RECOVERY_STEPS}`);
+    throw new DatabaseOpenError(
+      `The database file ${path} is damaged (${check === 'full' ? 'integrity_check' : 'quick_check'}: ${problems.slice(0, 3).join('; ')}). ${RECOVERY_STEPS}`,
+    );
   }
 }
 

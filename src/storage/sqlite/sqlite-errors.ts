@@ -1,11 +1,6 @@
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  DomainError,
-  StorageBusyError,
-  StorageFullError,
-  StorageUnavailableError,
-} from '../../common/domain-errors.js';
+import { DomainError, StorageBusyError, StorageFullError, StorageUnavailableError } from '../../common/domain-errors.js';
 
 function sqliteCode(error: unknown): string | null {
   return error instanceof Database.SqliteError ? error.code : null;

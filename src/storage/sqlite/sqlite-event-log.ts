@@ -81,7 +81,7 @@ export class SqliteEventLog implements EventLog {
     if (id === newest) return [];
     if (oldest === null || id < oldest - 1) return null;
     const changes: Change[] = [];
-    for (let after = id; ; ) {
+    for (let after = id; ;) {
       const batch = await this.repository.changesAfter(after, BATCH);
       changes.push(...batch.filter((c) => c.id <= this.delivered));
       if (batch.length < BATCH || batch.at(-1)!.id >= this.delivered) break;

@@ -58,7 +58,8 @@ export function runSqliteJob(job: SqliteJob): Promise<SqliteJobResult> {
       if (reply.ok) resolve(reply.result);
       else if (reply.code === 'BACKUP_UNUSABLE') reject(new BackupVerificationError(`The backup cannot be restored: ${reply.message}`));
       else if (reply.code !== null && /^SQLITE_(BUSY|LOCKED)/.test(reply.code)) reject(new StorageBusyError());
-      else if (reply.code !== null && /^SQLITE_(IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|PERM|FULL)/.test(reply.code)) reject(new StorageUnavailableError(reply.message));
+      else if (reply.code !== null && /^SQLITE_(IOERR|CORRUPT|NOTADB|READONLY|CANTOPEN|PERM|FULL)/.test(reply.code))
+        reject(new StorageUnavailableError(reply.message));
       else reject(new Error(reply.message));
     });
     worker.once('error', (error) => {

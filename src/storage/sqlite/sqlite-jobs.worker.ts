@@ -11,7 +11,6 @@ function faultPoint(configured: string | null, name: string): void {
   if (configured === name) process.kill(process.pid, 'SIGKILL');
 }
 
-
 /** A backup of an older schema is migrated on a private copy first; a newer one is refused. */
 function sourceAtCurrentSchema(job: Extract<SqliteJob, { kind: 'restore' }>): { file: string; temporary: boolean } {
   const probe = new Database(job.source, { readonly: true, fileMustExist: true });
@@ -22,7 +21,9 @@ function sourceAtCurrentSchema(job: Extract<SqliteJob, { kind: 'restore' }>): { 
     probe.close();
   }
   if (version > SCHEMA_VERSION) {
-    throw Object.assign(new Error(`the backup has schema version ${version}, newer than this server understands (${SCHEMA_VERSION})`), { code: 'BACKUP_UNUSABLE' });
+    throw Object.assign(new Error(`the backup has schema version ${version}, newer than this server understands (${SCHEMA_VERSION})`), {
+      code: 'BACKUP_UNUSABLE',
+    });
   }
   if (version === SCHEMA_VERSION) return { file: job.source, temporary: false };
   const copy = restoreSourcePath(job.path, process.pid);
@@ -62,7 +63,11 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
         db.exec('INSERT INTO memory_tags (tag, memory_id) SELECT tag, memory_id FROM restore_source.memory_tags');
         db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT rowid, embedding FROM restore_source.memory_embeddings');
         faultPoint(job.faultPoint, 'restore:before-commit');
-        db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (?, NULL, ?, ?)').run(job.change.kind, job.change.payload, Date.now() / 1000);
+        db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (?, NULL, ?, ?)').run(
+          job.change.kind,
+          job.change.payload,
+          Date.now() / 1000,
+        );
       }).immediate();
     } finally {
       db.exec('DETACH DATABASE restore_source');

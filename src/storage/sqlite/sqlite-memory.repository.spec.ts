@@ -93,25 +93,40 @@ describe('SqliteMemoryRepository', () => {
     const z = memory({ tags: ['list-y'], memoryType: 'decision' });
     for (const m of [x, y, z]) await repo.insertWithEmbedding(m, axis(3));
     const any = await repo.list({ tags: { tags: ['list-x', 'list-y'], match: 'any' } }, 0, 10);
-    assert.deepEqual(any.memories.map((m) => m.contentHash), [z, y, x].map((m) => m.contentHash));
+    assert.deepEqual(
+      any.memories.map((m) => m.contentHash),
+      [z, y, x].map((m) => m.contentHash),
+    );
     assert.equal(any.total, 3);
     const all = await repo.list({ tags: { tags: ['list-x', 'list-y'], match: 'all' } }, 0, 10);
-    assert.deepEqual(all.memories.map((m) => m.contentHash), [x.contentHash]);
+    assert.deepEqual(
+      all.memories.map((m) => m.contentHash),
+      [x.contentHash],
+    );
     const typed = await repo.list({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 0, 1);
     assert.equal(typed.total, 2);
-    assert.deepEqual(typed.memories.map((m) => m.contentHash), [z.contentHash]);
+    assert.deepEqual(
+      typed.memories.map((m) => m.contentHash),
+      [z.contentHash],
+    );
     const second = await repo.list({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 1, 1);
-    assert.deepEqual(second.memories.map((m) => m.contentHash), [x.contentHash]);
+    assert.deepEqual(
+      second.memories.map((m) => m.contentHash),
+      [x.contentHash],
+    );
   });
 
   it('uses the tag index for tag search, not a scan of memories', async () => {
     const db = new Database(options.path, { readonly: true });
     sqliteVec.load(db);
-    const plan = db
-      .prepare("EXPLAIN QUERY PLAN SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each('[\"a\"]'))")
-      .all() as { detail: string }[];
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(\'["a"]\'))').all() as {
+      detail: string;
+    }[];
     db.close();
-    assert.ok(plan.some((row) => /USING (COVERING |PRIMARY )?(INDEX|KEY)/.test(row.detail)), JSON.stringify(plan));
+    assert.ok(
+      plan.some((row) => /USING (COVERING |PRIMARY )?(INDEX|KEY)/.test(row.detail)),
+      JSON.stringify(plan),
+    );
   });
 
   it('finds nearest vectors first, with and without filters, and can exclude one hash', async () => {
@@ -122,14 +137,26 @@ describe('SqliteMemoryRepository', () => {
     await repo.insertWithEmbedding(mid, axis(5, 1));
     await repo.insertWithEmbedding(far, axis(6));
     const unfiltered = await repo.searchByVector(axis(5), {}, 2);
-    assert.deepEqual(unfiltered.map((h) => h.memory.contentHash), [near.contentHash, mid.contentHash]);
+    assert.deepEqual(
+      unfiltered.map((h) => h.memory.contentHash),
+      [near.contentHash, mid.contentHash],
+    );
     assert.ok(unfiltered[0]!.distance < unfiltered[1]!.distance);
     const filtered = await repo.searchByVector(axis(5), { tags: { tags: ['knn'], match: 'any' } }, 10);
-    assert.deepEqual(filtered.map((h) => h.memory.contentHash), [near.contentHash, mid.contentHash, far.contentHash]);
+    assert.deepEqual(
+      filtered.map((h) => h.memory.contentHash),
+      [near.contentHash, mid.contentHash, far.contentHash],
+    );
     const excluded = await repo.searchByVector(axis(5), { excludeHash: near.contentHash }, 1);
-    assert.deepEqual(excluded.map((h) => h.memory.contentHash), [mid.contentHash]);
+    assert.deepEqual(
+      excluded.map((h) => h.memory.contentHash),
+      [mid.contentHash],
+    );
     const timed = await repo.searchByVector(axis(5), { createdFrom: mid.createdAt, createdBefore: far.createdAt + 1 }, 10);
-    assert.deepEqual(timed.map((h) => h.memory.contentHash), [mid.contentHash, far.contentHash]);
+    assert.deepEqual(
+      timed.map((h) => h.memory.contentHash),
+      [mid.contentHash, far.contentHash],
+    );
   });
 
   it('updates tags, type and merges metadata; deletes memory, tags and vector together', async () => {
@@ -179,7 +206,10 @@ describe('SqliteMemoryRepository', () => {
     const path = join(dir, 'garbage.db');
     const garbage = Buffer.from('this is not a sqlite database, just some text '.repeat(200));
     writeFileSync(path, garbage);
-    assert.throws(() => SqliteMemoryRepository.open({ ...options, path }), (error: Error) => error instanceof DatabaseOpenError && error.message.includes(path));
+    assert.throws(
+      () => SqliteMemoryRepository.open({ ...options, path }),
+      (error: Error) => error instanceof DatabaseOpenError && error.message.includes(path),
+    );
     assert.deepEqual(readFileSync(path), garbage);
   });
 

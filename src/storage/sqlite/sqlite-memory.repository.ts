@@ -103,9 +103,7 @@ function prepareStatements(db: Database.Database) {
     deleteMemory: db.prepare('DELETE FROM memories WHERE id = ?'),
     knn: db.prepare('SELECT rowid AS id, distance FROM memory_embeddings WHERE embedding MATCH ? AND k = ? ORDER BY distance'),
     tagCounts: db.prepare('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC'),
-    statistics: db.prepare(
-      'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags',
-    ),
+    statistics: db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags'),
     ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
     appendChange: db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (@kind, @contentHash, @payload, @createdAt)'),
     changesAfter: db.prepare('SELECT id, kind, payload FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
@@ -281,9 +279,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
     const where = this.whereClause(filter);
     return this.run(() => {
-      const select = this.filteredStatement(
-        `SELECT m.* FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT @limit OFFSET @offset`,
-      );
+      const select = this.filteredStatement(`SELECT m.* FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT @limit OFFSET @offset`);
       const count = this.filteredStatement(`SELECT COUNT(*) FROM memories m ${where.sql}`).pluck();
       return this.db.transaction((): MemoryPage => {
         const rows = select.all({ ...where.params, limit, offset }) as MemoryRow[];
