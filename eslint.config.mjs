@@ -1,6 +1,7 @@
 // ESLint (flat config): typescript-eslint's recommended rules, with formatting left to Prettier.
 // Folder boundaries (environment in config/, drivers and SQL in storage/, no folder cycles) are
-// checked by test/architecture.spec.ts, which names the offending file and import.
+// checked by test/architecture.spec.ts, which names the offending file and import; the driver and
+// storage-implementation imports are ESLint rules too (below), so editors show them.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
@@ -17,6 +18,30 @@ export default tseslint.config(
       // Nest and test code legitimately build objects of `any` shape from JSON in a few places.
       '@typescript-eslint/no-explicit-any': 'off',
     },
+  },
+  {
+    // Import boundaries, reported in the editor as well as by test/architecture.spec.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/storage/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['better-sqlite3', 'pg', 'pgvector', 'sqlite-vec'].map((name) => ({ name, message: 'Database drivers belong in src/storage/.' })),
+          patterns: [
+            {
+              group: ['**/storage/sqlite/*', '**/storage/postgres/*'],
+              message: 'Depend on the storage interfaces; only storage/ and cli/ pick an implementation.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The CLI starts servers and runs storage-level tools (migrate, backups) directly.
+    files: ['src/cli/**/*.ts', 'src/**/*.spec.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     files: ['**/*.mjs', '**/*.js'],

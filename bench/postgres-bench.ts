@@ -13,7 +13,7 @@ import { rmSync } from 'node:fs';
 import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
-import { startServer } from '../src/main.js';
+import { startServer } from '../src/cli/server.js';
 import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
 import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memory.repository.js';
 import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';

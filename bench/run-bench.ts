@@ -6,7 +6,7 @@ import { rmSync } from 'node:fs';
 import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
-import { startServer } from '../src/main.js';
+import { startServer } from '../src/cli/server.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { runFanoutBench } from './fanout-bench.js';

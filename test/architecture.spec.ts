@@ -89,4 +89,23 @@ describe('architecture (the rules the code is organised by)', () => {
     );
     assert.deepEqual(offenders, []);
   });
+
+  it('starts and stops the process only in cli/ (signals, exit), the log file SIGHUP aside', () => {
+    const PROCESS_CONTROL = /\bprocess\.(exit|once|on)\s*\(/;
+    const offenders = FILES.filter((f) => folderOf(f.path) !== 'cli' && f.path !== 'src/common/logger.ts' && PROCESS_CONTROL.test(f.text)).map((f) => f.path);
+    assert.deepEqual(offenders, []);
+  });
+
+  it('wires modules explicitly: a module exports its own providers, never another module', () => {
+    const offenders = FILES.filter((f) => f.path.endsWith('.module.ts')).flatMap((f) =>
+      [...f.text.matchAll(/exports:\s*\[([^\]]*)\]/g)].flatMap((m) => (/\w+Module\b/.test(m[1]!) ? [`${f.path} re-exports ${m[1]!.trim()}`] : [])),
+    );
+    assert.deepEqual(offenders, []);
+  });
+
+  it('builds no HTTP part into the stdio MCP server (no controllers, no /mcp sessions)', () => {
+    const stdio = FILES.find((f) => f.path === 'src/mcp/stdio-app.module.ts')!;
+    const tools = FILES.find((f) => f.path === 'src/mcp/mcp-tools.module.ts')!;
+    assert.doesNotMatch(stdio.text + tools.text, /McpModule\b|McpSessionsService|controllers:/);
+  });
 });

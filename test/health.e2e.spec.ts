@@ -1,7 +1,10 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
 import { ApiClient } from './helpers/http.js';
+import { callTool, textOf } from './helpers/mcp-client.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 describe('health endpoints', () => {
@@ -48,13 +51,24 @@ describe('health endpoints', () => {
     assert.equal(res.body.pragmas.foreign_keys, 1);
   });
 
-  it('answers 503 unhealthy when the database is unusable, and keeps serving', async () => {
+  it('answers 503 unhealthy when the database is unusable, and keeps serving; the MCP health tool says the same', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: 'Bearer k' } } });
+    const client = new Client({ name: 'health-tests', version: '1.0.0' });
+    await client.connect(transport);
     const repository = server.app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
     await repository.close();
     const res = await api.get('/api/health');
     assert.equal(res.status, 503);
     assert.equal(res.body.status, 'unhealthy');
-    assert.equal(typeof res.body.error, 'string');
+    assert.equal(res.body.detail, 'Database unavailable');
+    assert.match(res.body.error, /closed/);
+    const detailed = await api.get('/api/health/detailed');
+    assert.deepEqual([detailed.status, detailed.body], [503, res.body]);
+    // One error policy: the tool reports what the REST route reports, as a tool error.
+    const tool = await callTool(client, 'memory_health');
+    await client.close();
+    assert.equal(tool.isError, true);
+    assert.equal(textOf(tool), `Error: ${res.body.detail}: ${res.body.error}`);
     const store = await api.post('/api/memories', { content: 'cannot be written now' });
     assert.equal(store.status, 503);
     assert.match(store.body.detail, /unavailable/);

@@ -16,7 +16,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/app-config.js';
-import { startServer } from '../../src/main.js';
+import { startServer } from '../../src/cli/server.js';
 import { makeTempDir } from '../../test/helpers/test-server.js';
 import { percentile } from '../stats.js';
 

@@ -7,9 +7,8 @@ import { loadBridgeConfig, loadDiscoveryConfig } from '../config/bridge-config.j
 import { backupCreate, backupList, backupRestore, backupVerify } from './backup-command.js';
 import { runDiscoverCommand } from './discover-command.js';
 import { runMigrateCommand } from './migrate-command.js';
-import { runBridge } from '../mcp/bridge/bridge-server.js';
-import { runStdioMcpServer } from '../mcp/stdio-server.js';
 import { serve } from './serve-command.js';
+import { bridgeCommand, mcpCommand } from './stdio-commands.js';
 
 /** Exit codes, as the README documents them. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -46,12 +45,12 @@ function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command('mcp')
     .description('MCP server on stdin/stdout using the local database file (MCP_MEMORY_SQLITE_PATH)')
-    .action(() => runStdioMcpServer(loadConfig()));
+    .action(() => mcpCommand(loadConfig()));
 
   program
     .command('bridge')
     .description('MCP server on stdin/stdout forwarding every tool call to a remote server (MCP_MEMORY_HTTP_ENDPOINT)')
-    .action(() => runBridge(loadBridgeConfig()));
+    .action(() => bridgeCommand(loadBridgeConfig()));
 
   program
     .command('discover')

@@ -1,6 +1,6 @@
 import { createLogger } from '../common/logger.js';
 import type { AppConfig } from '../config/app-config.js';
-import { printBanner, type RunningServer, startServer } from '../main.js';
+import { printBanner, type RunningServer, startServer } from './server.js';
 
 /** How long a stuck shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;

@@ -47,6 +47,13 @@ export class StorageUnavailableError extends DomainError {
   }
 }
 
+/** A health probe found the database unusable; `reason` is already safe to show. */
+export class UnhealthyError extends DomainError {
+  constructor(readonly reason: string) {
+    super(`Database unavailable: ${reason}`);
+  }
+}
+
 export class EmbeddingUnavailableError extends DomainError {
   constructor(reason: string) {
     super(`The embedding model is unavailable: ${reason}`);

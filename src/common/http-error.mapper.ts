@@ -13,6 +13,7 @@ import {
   StorageFullError,
   StorageUnavailableError,
   TooManyAuthFailuresError,
+  UnhealthyError,
 } from './domain-errors.js';
 
 export interface HttpErrorBody {
@@ -25,7 +26,12 @@ export interface HttpError {
   status: number;
   body: HttpErrorBody;
   headers: Record<string, string>;
+  /** An error nobody anticipated: its message is withheld from the caller and belongs in the log. */
+  internal: boolean;
 }
+
+/** What callers are told about an error nobody anticipated (REST, MCP tools and health alike). */
+export const INTERNAL_ERROR_DETAIL = 'Internal server error; the server log has the details';
 
 interface FastifyLikeError {
   statusCode?: number;
@@ -57,15 +63,29 @@ export function clientErrorResponse(code: string | undefined): string | null {
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`;
 }
 
-/** The single mapping from any thrown error to an HTTP status and a {detail} JSON body. */
+const plain = (status: number, detail: string, headers: Record<string, string> = {}): HttpError => ({
+  status,
+  body: { detail },
+  headers,
+  internal: false,
+});
+
+/**
+ * The single error policy: every thrown error becomes a status and a {detail} body. REST routes,
+ * MCP tools and the health probe all go through it, so a caller is told the same thing whichever
+ * way it came in, and an unanticipated error's message never leaves the server.
+ */
 export function toHttpError(error: unknown): HttpError {
-  const plain = (status: number, detail: string, headers: Record<string, string> = {}): HttpError => ({
-    status,
-    body: { detail },
-    headers,
-  });
   if (error instanceof InvalidInputError) {
-    return { status: 400, body: { detail: `Invalid request: ${error.message}`, errors: error.errors }, headers: {} };
+    return { status: 400, body: { detail: `Invalid request: ${error.message}`, errors: error.errors }, headers: {}, internal: false };
+  }
+  if (error instanceof UnhealthyError) {
+    return {
+      status: 503,
+      body: { status: 'unhealthy', detail: 'Database unavailable', error: error.reason },
+      headers: { 'retry-after': '5' },
+      internal: false,
+    };
   }
   if (error instanceof MemoryNotFoundError) return plain(404, `Memory not found: ${error.contentHash}`);
   if (error instanceof RequestRefusedError) {
@@ -93,7 +113,7 @@ export function toHttpError(error: unknown): HttpError {
         ? (response as HttpErrorBody)
         : // Router messages echo the URL ("Cannot GET /x?api_key=..."): never echo a query string.
           { detail: error.message.replace(/\?\S*/, '') };
-    return { status, body, headers: status === HttpStatus.UNAUTHORIZED ? { 'www-authenticate': 'Bearer' } : {} };
+    return { status, body, headers: status === HttpStatus.UNAUTHORIZED ? { 'www-authenticate': 'Bearer' } : {}, internal: false };
   }
   const fastifyError = error as FastifyLikeError;
   if (typeof fastifyError?.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
@@ -102,5 +122,5 @@ export function toHttpError(error: unknown): HttpError {
     if (error instanceof SyntaxError) return plain(400, `Malformed JSON body: ${fastifyError.message}`);
     return plain(fastifyError.statusCode, fastifyError.message);
   }
-  return plain(500, 'Internal server error');
+  return { ...plain(500, INTERNAL_ERROR_DETAIL), internal: true };
 }

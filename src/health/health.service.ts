@@ -1,4 +1,6 @@
-import { Inject, Injectable, ServiceUnavailableException } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnhealthyError } from '../common/domain-errors.js';
+import { toHttpError } from '../common/http-error.mapper.js';
 import { SERVICE_VERSION } from '../common/package-info.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -9,6 +11,7 @@ import type { DetailedHealthResponse, HealthResponse } from './dto/health.respon
 @Injectable()
 export class HealthService {
   private readonly startedAt = Date.now();
+  private readonly logger = new Logger('Health');
 
   constructor(
     @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
@@ -62,11 +65,14 @@ export class HealthService {
     };
   }
 
+  /** A failed probe is reported as unhealthy, with what the error policy lets callers see of its cause. */
   private async checked<T>(probe: () => Promise<T>): Promise<T> {
     try {
       return await probe();
     } catch (error) {
-      throw new ServiceUnavailableException({ status: 'unhealthy', detail: 'Database unavailable', error: (error as Error).message });
+      const { body, internal } = toHttpError(error);
+      if (internal) this.logger.error({ msg: 'Health probe failed', err: error });
+      throw new UnhealthyError(body.detail);
     }
   }
 }

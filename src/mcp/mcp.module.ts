@@ -1,16 +1,13 @@
 import { Module } from '@nestjs/common';
-import { HealthModule } from '../health/health.module.js';
-import { MemoriesModule } from '../memories/memories.module.js';
-import { SearchModule } from '../search/search.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { McpSessionsService } from './mcp-sessions.service.js';
+import { McpToolsModule } from './mcp-tools.module.js';
 import { McpController } from './mcp.controller.js';
-import { ServiceToolBackend } from './service-tool-backend.js';
 
+/** MCP over Streamable HTTP at /mcp: sessions, and store changes (from the event log) pushed to them. */
 @Module({
-  imports: [MemoriesModule, SearchModule, HealthModule, StorageModule],
+  imports: [McpToolsModule, StorageModule],
   controllers: [McpController],
-  providers: [ServiceToolBackend, McpSessionsService],
-  exports: [ServiceToolBackend],
+  providers: [McpSessionsService],
 })
 export class McpModule {}

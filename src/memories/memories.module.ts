@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { MemoriesController } from './memories.controller.js';
 import { MemoriesService } from './memories.service.js';
 import { TagsController } from './tags.controller.js';
 
 @Module({
-  imports: [StorageModule],
+  imports: [StorageModule, EmbeddingsModule],
   controllers: [MemoriesController, TagsController],
   providers: [MemoriesService],
   exports: [MemoriesService],

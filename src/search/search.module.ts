@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { SearchController } from './search.controller.js';
 import { SearchService } from './search.service.js';
 
 @Module({
-  imports: [StorageModule],
+  imports: [StorageModule, EmbeddingsModule],
   controllers: [SearchController],
   providers: [SearchService],
   exports: [SearchService],

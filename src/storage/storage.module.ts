@@ -61,7 +61,7 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
       useFactory: (repository: MemoryRepository): DatabaseBackups | null => (repository instanceof SqliteMemoryRepository ? repository : null),
     },
   ],
-  exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EVENT_LOG, EmbeddingsModule],
+  exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EVENT_LOG],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(

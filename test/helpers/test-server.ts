@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createLogger } from '../../src/common/logger.js';
 import { loadConfig } from '../../src/config/app-config.js';
-import { type RunningServer, startServer } from '../../src/main.js';
+import { type RunningServer, startServer } from '../../src/cli/server.js';
 import { createTestDatabase } from './postgres.js';
 
 export interface TestServer extends RunningServer {

@@ -48,7 +48,7 @@ function tlsPolicy(config: BridgeConfig, pinned: string | null): string {
  * `mcp-memory bridge`: a stdio MCP server whose tools call a remote memory server's REST API.
  * Start-up lines go to stderr (stdout is the protocol) and never show the key.
  */
-export async function runBridge(config: BridgeConfig): Promise<void> {
+export async function startBridge(config: BridgeConfig): Promise<{ close(): Promise<void> }> {
   say('MCP HTTP Bridge starting...');
   const { endpoint, pinnedCertSha256, discovered } = await resolveEndpoint(config);
   // A CA file or "insecure" set by the operator wins; otherwise a discovered server's advertised
@@ -62,16 +62,11 @@ export async function runBridge(config: BridgeConfig): Promise<void> {
   say(`Prefer HTTPS: ${config.preferHttps ? 'YES' : 'NO'}`);
   if (discovered) say('Service discovered automatically via mDNS');
   if (endpoint.protocol === 'https:') say(`TLS: ${tlsPolicy(config, pin)}`);
-  let closing = false;
-  const shutdown = async (): Promise<void> => {
-    if (closing) return;
-    closing = true;
-    await server.close().catch(() => undefined);
-    client.close();
-    process.exit(0);
-  };
-  process.stdin.once('end', () => void shutdown());
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
   await server.connect(new StdioServerTransport());
+  return {
+    close: async () => {
+      await server.close().catch(() => undefined);
+      client.close();
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { DomainError, InvalidInputError } from '../../common/domain-errors.js';
+import { toHttpError } from '../../common/http-error.mapper.js';
 import { RemoteCallError } from '../bridge/rest-client.js';
 
 /** Arguments that make sense to the schema but not to the tool (a filter missing, a bad date). */
@@ -8,13 +8,13 @@ export class ToolInputError extends Error {}
 const logger = new Logger('MCP');
 
 /**
- * The one error policy for tools, the same as REST's: what the caller can act on is said (domain
- * errors, the remote server's answer, bad arguments); anything else is logged here and reported
- * as an internal error without its message.
+ * A tool's error text. The remote server's answer (bridge) and bad arguments are said as they are;
+ * everything else goes through REST's error policy, so a tool says what the same REST call's
+ * `detail` would, and an unanticipated error is logged here and reported without its message.
  */
 export function toolErrorMessage(error: unknown): string {
-  if (error instanceof InvalidInputError) return `Invalid request: ${error.message}`;
-  if (error instanceof DomainError || error instanceof RemoteCallError || error instanceof ToolInputError) return error.message;
-  logger.error({ msg: 'A tool failed', err: error });
-  return 'Internal error; the server log has the details';
+  if (error instanceof RemoteCallError || error instanceof ToolInputError) return error.message;
+  const { body, internal } = toHttpError(error);
+  if (internal) logger.error({ msg: 'A tool failed', err: error });
+  return typeof body.error === 'string' ? `${body.detail}: ${body.error}` : body.detail;
 }

@@ -1,14 +1,14 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
-import { createApp } from './app.factory.js';
-import { type GeneratedApiKey, withGeneratedApiKey } from './auth/generated-api-key.js';
-import { createLogger } from './common/logger.js';
-import { type AppConfig, isLoopbackHost } from './config/app-config.js';
-import { MdnsAdvertiser } from './discovery/mdns-advertiser.service.js';
-import { EMBEDDING_PROVIDER, type EmbeddingProvider } from './embeddings/embedding-provider.js';
+import { createApp } from '../app.factory.js';
+import { type GeneratedApiKey, withGeneratedApiKey } from '../auth/generated-api-key.js';
+import { createLogger } from '../common/logger.js';
+import { type AppConfig, isLoopbackHost } from '../config/app-config.js';
+import { MdnsAdvertiser } from '../discovery/mdns-advertiser.service.js';
+import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { statSync } from 'node:fs';
-import { ServerLock } from './storage/sqlite/server-lock.js';
-import { certificateSha256, type HttpsCredentials, loadHttpsCredentials } from './https/https-credentials.js';
+import { ServerLock } from '../storage/sqlite/server-lock.js';
+import { certificateSha256, type HttpsCredentials, loadHttpsCredentials } from '../https/https-credentials.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;

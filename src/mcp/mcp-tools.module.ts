@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { HealthModule } from '../health/health.module.js';
+import { MemoriesModule } from '../memories/memories.module.js';
+import { SearchModule } from '../search/search.module.js';
+import { ServiceToolBackend } from './service-tool-backend.js';
+
+/** The services behind the MCP tools, without any transport: shared by /mcp (HTTP) and `mcp-memory mcp` (stdio). */
+@Module({
+  imports: [MemoriesModule, SearchModule, HealthModule],
+  providers: [ServiceToolBackend],
+  exports: [ServiceToolBackend],
+})
+export class McpToolsModule {}

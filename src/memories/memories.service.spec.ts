@@ -1,0 +1,131 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
+import { type AppConfig, loadConfig } from '../config/app-config.js';
+import { USE_LITE_MODEL_ID } from '../embeddings/embedding-provider.js';
+import { WorkerEmbeddingProvider } from '../embeddings/worker-embedding.provider.js';
+import { SearchService } from '../search/search.service.js';
+import { SqliteMemoryRepository } from '../storage/sqlite/sqlite-memory.repository.js';
+import { MemoriesService } from './memories.service.js';
+import { MemoryEvents } from './memory-events.js';
+
+/**
+ * The services' rules without HTTP in front: a real SQLite file and the real model, wired by hand
+ * as Nest would. Fast enough to run on every change; the end-to-end suites cover the transports.
+ */
+describe('MemoriesService and SearchService (service level)', () => {
+  let dir: string;
+  let config: AppConfig;
+  let embeddings: WorkerEmbeddingProvider;
+  let repository: SqliteMemoryRepository;
+  let events: EventEmitter2;
+  let memories: MemoriesService;
+  let search: SearchService;
+  let emitted: { event: string; payload: unknown }[];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'services-'));
+    config = loadConfig({ MCP_MEMORY_SQLITE_PATH: join(dir, 'memory.db'), MCP_MEMORY_MAX_CONTENT_BYTES: '200', MCP_MDNS_ENABLED: 'false' });
+    embeddings = await WorkerEmbeddingProvider.start(USE_LITE_MODEL_ID, null);
+    repository = SqliteMemoryRepository.open({
+      path: config.storage.sqlitePath,
+      pragmas: config.storage.pragmas,
+      busyBudgetMs: config.storage.busyBudgetMs,
+      embeddingModel: embeddings.modelId,
+      embeddingDimension: embeddings.dimension,
+    });
+    events = new EventEmitter2();
+    events.onAny((event, payload) => emitted.push({ event: String(event), payload }));
+    memories = new MemoriesService(repository, embeddings, config, events);
+    search = new SearchService(repository, embeddings, config);
+  });
+
+  beforeEach(() => {
+    emitted = [];
+  });
+
+  after(async () => {
+    await repository.close();
+    await embeddings.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores once and emits memory.stored; a duplicate costs no model call and emits nothing', async () => {
+    const first = await memories.store({ content: 'The VPN certificate expires in March', tags: ['Ops', ' vpn '], agentId: 'alpha' });
+    assert.equal(first.stored, true);
+    assert.deepEqual(first.stored && first.memory.tags, ['ops', 'vpn', 'agent:alpha']);
+    assert.deepEqual(
+      emitted.map((e) => e.event),
+      [MemoryEvents.stored],
+    );
+    const calls = embeddings.modelCalls;
+    const again = await memories.store({ content: '  the vpn certificate EXPIRES in march ' });
+    assert.equal(again.stored, false);
+    assert.equal(embeddings.modelCalls, calls);
+    assert.equal(emitted.length, 1);
+  });
+
+  it('refuses empty, malformed and oversized input with the field named, writing nothing', async () => {
+    const before = (await repository.statistics()).totalMemories;
+    const refused = async (input: Parameters<MemoriesService['store']>[0], field: string): Promise<void> => {
+      await assert.rejects(memories.store(input), (error: Error) => error instanceof InvalidInputError && error.errors[0]!.field === field);
+    };
+    await refused({ content: '   \n' }, 'content');
+    await refused({ content: 'lone surrogate \ud800' }, 'content');
+    await refused({ content: 'x'.repeat(201) }, 'content');
+    await refused({ content: 'fine', tags: ['ok', 'bad\ud800'] }, 'tags[1]');
+    assert.equal((await repository.statistics()).totalMemories, before);
+    assert.equal(emitted.length, 0);
+  });
+
+  it('updates (emitting memory.updated) and deletes (memory.deleted); unknown hashes are MemoryNotFoundError', async () => {
+    const stored = await memories.store({ content: 'Standup moved to 9:30', tags: ['team'] });
+    assert.ok(stored.stored);
+    const hash = stored.memory.contentHash;
+    await assert.rejects(memories.update(hash, {}), InvalidInputError);
+    const updated = await memories.update(hash, { tags: ['team', 'schedule'], metadata: { room: 'B' } });
+    assert.deepEqual([updated.tags, updated.metadata], [['team', 'schedule'], { room: 'B' }]);
+    await memories.delete(hash);
+    assert.deepEqual(
+      emitted.map((e) => e.event),
+      [MemoryEvents.stored, MemoryEvents.updated, MemoryEvents.deleted],
+    );
+    await assert.rejects(memories.delete(hash), MemoryNotFoundError);
+    await assert.rejects(memories.get(hash), MemoryNotFoundError);
+    await assert.rejects(memories.update(hash, { tags: ['x'] }), MemoryNotFoundError);
+  });
+
+  it('bulk delete needs a filter, reports in a dry run, then deletes each with its own event', async () => {
+    for (const content of ['scratch one', 'scratch two']) await memories.store({ content, tags: ['scratch'] });
+    emitted = [];
+    await assert.rejects(memories.deleteMatching({}), InvalidInputError);
+    const dry = await memories.deleteMatching({ tags: ['scratch'], dryRun: true });
+    assert.deepEqual([dry.contentHashes.length, emitted.length], [2, 0]);
+    const done = await memories.deleteMatching({ tags: ['scratch'] });
+    assert.equal(done.contentHashes.length, 2);
+    assert.equal(emitted.filter((e) => e.event === MemoryEvents.deleted).length, 2);
+  });
+
+  it('finds by meaning and by keyword, honours tag filters, and answers a repeated query from the cache', async () => {
+    await memories.store({ content: 'Our database backups run nightly at 02:00 UTC', tags: ['backup'] });
+    await memories.store({ content: 'Lunch order: two pizzas for Friday', tags: ['food'] });
+    const semantic = await search.search({ query: 'when are the database backups taken?', limit: 1, mode: 'semantic' });
+    assert.match(semantic.hits[0]!.memory.content, /backups run nightly/);
+    const keyword = await search.search({ query: 'pizzas', limit: 5, mode: 'keyword' });
+    assert.deepEqual(
+      keyword.hits.map((h) => h.memory.content),
+      ['Lunch order: two pizzas for Friday'],
+    );
+    const filtered = await search.search({ query: 'database backups', limit: 5, tags: ['food'] });
+    assert.ok(filtered.hits.every((h) => h.memory.tags.includes('food')));
+    const hitsBefore = search.queryCacheStats().hits;
+    const calls = embeddings.modelCalls;
+    await search.search({ query: 'when are the database backups taken?', limit: 1, mode: 'semantic' });
+    assert.equal(search.queryCacheStats().hits, hitsBefore + 1);
+    assert.equal(embeddings.modelCalls, calls);
+  });
+});

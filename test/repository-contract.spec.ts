@@ -1,0 +1,252 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { StorageUnavailableError } from '../src/common/domain-errors.js';
+import { EmbeddingSpaceMismatchError } from '../src/storage/embedding-space-mismatch.error.js';
+import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
+import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memory.repository.js';
+import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { createTestDatabase, TEST_BACKENDS } from './helpers/postgres.js';
+
+/**
+ * The storage contract (src/storage/memory-repository.ts), run against every backend: the services
+ * above may rely on exactly this and nothing backend-specific. Vectors are small, hand-made unit
+ * vectors so that the expected order of every search is known.
+ */
+const DIM = 8;
+const MODEL = 'contract-model';
+
+function unit(values: number[]): Float32Array {
+  const v = Float32Array.from(values);
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+/** A unit vector along axis i, tilted towards the next axis. */
+function axis(i: number, tilt = 0): Float32Array {
+  const values = new Array<number>(DIM).fill(0);
+  values[i] = 1;
+  values[(i + 1) % DIM] = tilt;
+  return unit(values);
+}
+
+const cosineDistance = (a: Float32Array, b: Float32Array): number => 1 - a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+
+interface Backend {
+  open(model?: string, dimension?: number): Promise<MemoryRepository>;
+  cleanup(): Promise<void>;
+}
+
+async function sqliteBackend(): Promise<Backend> {
+  const dir = mkdtempSync(join(tmpdir(), 'contract-'));
+  const path = join(dir, 'memory.db');
+  return {
+    open: async (model = MODEL, dimension = DIM) =>
+      SqliteMemoryRepository.open({ path, pragmas: [], busyBudgetMs: 5000, embeddingModel: model, embeddingDimension: dimension }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresBackend(): Promise<Backend> {
+  const database = await createTestDatabase();
+  return {
+    open: (model = MODEL, dimension = DIM) =>
+      PostgresMemoryRepository.open({ url: database.url, poolSize: 4, efSearch: 100, embeddingModel: model, embeddingDimension: dimension }),
+    cleanup: () => database.drop(),
+  };
+}
+
+for (const kind of TEST_BACKENDS) {
+  describe(`MemoryRepository contract: ${kind}`, () => {
+    let backend: Backend;
+    let repo: MemoryRepository;
+    const run = randomBytes(4).toString('hex');
+    let seq = 0;
+    const memory = (overrides: Partial<Memory> = {}): Memory => {
+      seq += 1;
+      const at = 1_700_000_000 + seq * 10 + 0.25;
+      return {
+        contentHash: `${run}${seq.toString(16).padStart(56, '0')}`,
+        content: `memory ${seq}`,
+        tags: [],
+        memoryType: null,
+        metadata: {},
+        createdAt: at,
+        updatedAt: at,
+        ...overrides,
+      };
+    };
+    const hashes = (list: { contentHash: string }[]): string[] => list.map((m) => m.contentHash);
+
+    before(async () => {
+      backend = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
+      repo = await backend.open();
+    });
+
+    after(async () => {
+      await repo.close();
+      await backend.cleanup();
+    });
+
+    it('stores a memory with its vector and reads both back exactly (tags, type, metadata, fractional times)', async () => {
+      const m = memory({ tags: ['a', 'b'], memoryType: 'note', metadata: { source: 'test', n: 1, nested: { ok: true } }, content: 'Ünïcødé 🚀 text' });
+      const outcome = await repo.insertWithEmbedding(m, axis(0));
+      assert.deepEqual(outcome, { inserted: true, memory: m });
+      assert.deepEqual(await repo.findByHash(m.contentHash), m);
+      const vector = await repo.findEmbedding(m.contentHash);
+      assert.ok(vector);
+      for (let i = 0; i < DIM; i++) assert.ok(Math.abs(vector[i]! - axis(0)[i]!) < 1e-6);
+      assert.equal(await repo.findByHash('0'.repeat(64)), null);
+      assert.equal(await repo.findEmbedding('0'.repeat(64)), null);
+    });
+
+    it('reports an existing hash instead of overwriting it', async () => {
+      const m = memory({ content: 'original' });
+      await repo.insertWithEmbedding(m, axis(1));
+      const again = await repo.insertWithEmbedding({ ...m, content: 'other' }, axis(2));
+      assert.equal(again.inserted, false);
+      assert.equal(again.inserted === false && again.existing.content, 'original');
+      assert.equal((await repo.findByHash(m.contentHash))?.content, 'original');
+    });
+
+    it('refuses a vector of the wrong dimension and writes nothing', async () => {
+      const m = memory();
+      await assert.rejects(repo.insertWithEmbedding(m, new Float32Array(DIM + 3).fill(0.1)));
+      assert.equal(await repo.findByHash(m.contentHash), null);
+    });
+
+    it('lists newest first with tag any/all, type and time filters; counts the total; pages', async () => {
+      const x = memory({ tags: ['list-x', 'list-y'], memoryType: 'decision' });
+      const y = memory({ tags: ['list-x'] });
+      const z = memory({ tags: ['list-y'], memoryType: 'decision' });
+      for (const m of [x, y, z]) await repo.insertWithEmbedding(m, axis(3));
+      const any = await repo.list({ tags: { tags: ['list-x', 'list-y'], match: 'any' } }, 0, 10);
+      assert.deepEqual(hashes(any.memories), hashes([z, y, x]));
+      assert.equal(any.total, 3);
+      const all = await repo.list({ tags: { tags: ['list-x', 'list-y'], match: 'all' } }, 0, 10);
+      assert.deepEqual(hashes(all.memories), hashes([x]));
+      const typed = await repo.list({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 0, 1);
+      assert.deepEqual([typed.total, hashes(typed.memories)], [2, hashes([z])]);
+      const second = await repo.list({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 1, 1);
+      assert.deepEqual(hashes(second.memories), hashes([x]));
+      // createdFrom is inclusive, createdBefore exclusive.
+      const window = await repo.list({ tags: { tags: ['list-x', 'list-y'], match: 'any' }, createdFrom: y.createdAt, createdBefore: z.createdAt }, 0, 10);
+      assert.deepEqual(hashes(window.memories), hashes([y]));
+      const beyond = await repo.list({ tags: { tags: ['list-x'], match: 'any' } }, 50, 10);
+      assert.deepEqual([beyond.total, beyond.memories.length], [2, 0]);
+    });
+
+    it('finds nearest vectors first, with the true cosine distance, under tag, time and exclusion filters', async () => {
+      const near = memory({ tags: ['knn'] });
+      const mid = memory({ tags: ['knn', 'other'] });
+      const far = memory({ tags: ['knn'] });
+      await repo.insertWithEmbedding(near, axis(5, 0.1));
+      await repo.insertWithEmbedding(mid, axis(5, 1));
+      await repo.insertWithEmbedding(far, axis(6));
+      const unfiltered = await repo.searchByVector(axis(5), {}, 2);
+      assert.deepEqual(hashes(unfiltered.map((h) => h.memory)), hashes([near, mid]));
+      assert.ok(Math.abs(unfiltered[0]!.distance - cosineDistance(axis(5), axis(5, 0.1))) < 1e-4);
+      assert.ok(Math.abs(unfiltered[1]!.distance - cosineDistance(axis(5), axis(5, 1))) < 1e-4);
+      const filtered = await repo.searchByVector(axis(5), { tags: { tags: ['knn'], match: 'any' } }, 10);
+      assert.deepEqual(hashes(filtered.map((h) => h.memory)), hashes([near, mid, far]));
+      const both = await repo.searchByVector(axis(5), { tags: { tags: ['knn', 'other'], match: 'all' } }, 10);
+      assert.deepEqual(hashes(both.map((h) => h.memory)), hashes([mid]));
+      const excluded = await repo.searchByVector(axis(5), { excludeHash: near.contentHash }, 1);
+      assert.deepEqual(hashes(excluded.map((h) => h.memory)), hashes([mid]));
+      const timed = await repo.searchByVector(axis(5), { createdFrom: mid.createdAt, createdBefore: far.createdAt + 1 }, 10);
+      assert.deepEqual(hashes(timed.map((h) => h.memory)), hashes([mid, far]));
+      assert.deepEqual(await repo.searchByVector(axis(5), { memoryType: 'no-such-type' }, 10), []);
+    });
+
+    it('searches keywords in content and tags, literally (query syntax is just text), with distances when given a vector', async () => {
+      const giraffe = memory({ content: 'The giraffe enclosure opens at nine', tags: ['zoo'] });
+      const tagged = memory({ content: 'Feeding schedule for the afternoon', tags: ['giraffe'] });
+      const other = memory({ content: 'Quarterly budget review notes' });
+      await repo.insertWithEmbedding(giraffe, axis(2));
+      await repo.insertWithEmbedding(tagged, axis(3));
+      await repo.insertWithEmbedding(other, axis(4));
+      const hits = await repo.searchByKeywords(['giraffe'], {}, 10);
+      assert.deepEqual(new Set(hashes(hits.map((h) => h.memory))), new Set(hashes([giraffe, tagged])));
+      assert.ok(hits.every((h) => Number.isFinite(h.score) && h.distance === null));
+      const withVector = await repo.searchByKeywords(['giraffe'], {}, 10, axis(2));
+      const giraffeHit = withVector.find((h) => h.memory.contentHash === giraffe.contentHash);
+      assert.ok(giraffeHit && giraffeHit.distance !== null && Math.abs(giraffeHit.distance) < 1e-4);
+      const filtered = await repo.searchByKeywords(['giraffe'], { tags: { tags: ['zoo'], match: 'any' } }, 10);
+      assert.deepEqual(hashes(filtered.map((h) => h.memory)), hashes([giraffe]));
+      for (const hostile of ['"', 'giraffe OR budget', 'NEAR(', '*', "'; DROP TABLE memories; --", '\\', ':']) {
+        const result = await repo.searchByKeywords([hostile], {}, 10);
+        assert.ok(Array.isArray(result), hostile);
+      }
+      assert.ok(!hashes((await repo.searchByKeywords(['giraffe OR budget'], {}, 10)).map((h) => h.memory)).includes(other.contentHash));
+    });
+
+    it('finds memories containing a text, case-insensitively, newest first', async () => {
+      const a = memory({ content: 'Deploy window is Tuesday NIGHT' });
+      const b = memory({ content: 'the deploy window moved' });
+      await repo.insertWithEmbedding(a, axis(1));
+      await repo.insertWithEmbedding(b, axis(1));
+      assert.deepEqual(hashes(await repo.findContaining('DEPLOY WINDOW', {}, 10)), hashes([b, a]));
+      assert.deepEqual(hashes(await repo.findContaining('deploy window', {}, 1)), hashes([b]));
+      assert.deepEqual(await repo.findContaining('100%_literal', {}, 10), []);
+    });
+
+    it('updates tags and type and merges metadata; deletes the memory, its tags and its vector together', async () => {
+      const m = memory({ tags: ['before'], metadata: { keep: 1, change: 'old' } });
+      await repo.insertWithEmbedding(m, axis(7));
+      const updated = await repo.update(m.contentHash, { tags: ['after'], memoryType: 'todo', metadata: { change: 'new' }, updatedAt: m.updatedAt + 5 });
+      assert.deepEqual(updated, { ...m, tags: ['after'], memoryType: 'todo', metadata: { keep: 1, change: 'new' }, updatedAt: m.updatedAt + 5 });
+      assert.deepEqual(await repo.findByHash(m.contentHash), updated);
+      assert.equal((await repo.list({ tags: { tags: ['before'], match: 'any' } }, 0, 10)).total, 0);
+      assert.equal((await repo.list({ tags: { tags: ['after'], match: 'any' } }, 0, 10)).total, 1);
+      assert.equal(await repo.update('f'.repeat(64), { updatedAt: 1 }), null);
+
+      assert.equal(await repo.delete(m.contentHash), true);
+      assert.equal(await repo.delete(m.contentHash), false);
+      assert.equal(await repo.findByHash(m.contentHash), null);
+      assert.equal(await repo.findEmbedding(m.contentHash), null);
+      assert.equal((await repo.list({ tags: { tags: ['after'], match: 'any' } }, 0, 10)).total, 0);
+      assert.ok(!hashes((await repo.searchByVector(axis(7), {}, 50)).map((h) => h.memory)).includes(m.contentHash));
+    });
+
+    it('counts tags (most used first) and reports statistics and details that agree', async () => {
+      const counts = await repo.tagCounts();
+      assert.ok(counts.length > 0);
+      for (let i = 1; i < counts.length; i++) assert.ok(counts[i - 1]!.count >= counts[i]!.count);
+      assert.equal(counts.find((c) => c.tag === 'knn')?.count, 3);
+      const stats = await repo.statistics();
+      assert.equal(stats.totalTags, counts.length);
+      assert.equal(stats.totalMemories, (await repo.list({}, 0, 1)).total);
+      const details = await repo.details();
+      assert.deepEqual([details.embeddingModel, details.embeddingDimension], [MODEL, DIM]);
+      assert.ok(details.databaseSizeBytes > 0 && details.schemaVersion > 0);
+      await repo.ping();
+      assert.equal(repo.lastWriteFailure(), null);
+    });
+
+    it('refuses to open a database built with another embedding model, naming both', async () => {
+      await assert.rejects(
+        async () => backend.open('other-model', 16),
+        (error: Error) => error instanceof EmbeddingSpaceMismatchError && error.message.includes(MODEL) && error.message.includes('other-model'),
+      );
+    });
+
+    it('keeps what it stored across a reopen', async () => {
+      const m = memory({ tags: ['durable'] });
+      await repo.insertWithEmbedding(m, axis(0));
+      await repo.close();
+      repo = await backend.open();
+      assert.deepEqual(await repo.findByHash(m.contentHash), m);
+    });
+
+    it('reports a closed database as unavailable, on reads and writes', async () => {
+      const closed = await backend.open();
+      await closed.close();
+      await assert.rejects(closed.ping(), StorageUnavailableError);
+      await assert.rejects(closed.findByHash('0'.repeat(64)), StorageUnavailableError);
+      await assert.rejects(closed.insertWithEmbedding(memory(), axis(0)), StorageUnavailableError);
+    });
+  });
+}
