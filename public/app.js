@@ -2,6 +2,9 @@
 // textContent (memories may contain markup). The key lives in sessionStorage for this tab only.
 const KEY_STORAGE = 'mcp-memory-api-key';
 const PAGE_SIZE = 20;
+const OVERVIEW_DAYS = 30;
+const ACTIVITY_LIMIT = 30;
+const VIEWS = ['memories', 'overview', 'admin'];
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -12,6 +15,11 @@ const state = {
   mode: 'list',
   events: null,
   reconnects: 0,
+  /** 'memories' | 'overview' | 'admin' */
+  view: 'memories',
+  /** The live activity feed, newest first (changes seen on the event stream since the page opened). */
+  activity: [],
+  overviewTimer: null,
 };
 
 class ApiError extends Error {
@@ -32,10 +40,24 @@ function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  for (const child of children.flat()) if (child !== null && child !== undefined) element.append(child);
+  return element;
+}
+
+/** "1 memory", "2 memories", "1,234 memories". */
+function plural(count, one, many) {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
 function showNotice(message, kind = 'error') {
   const notice = $('notice');
   notice.textContent = message;
-  notice.className = `notice ${kind === 'info' ? 'info' : ''}`;
+  notice.className = `notice ${kind === 'info' ? 'info' : 'error'}`;
   notice.hidden = false;
 }
 
@@ -68,6 +90,8 @@ async function api(path, options = {}) {
 async function guarded(work) {
   try {
     const result = await work();
+    // The server answers again: an earlier error no longer holds (information notices stay).
+    if ($('notice').classList.contains('error')) clearNotice();
     return result;
   } catch (error) {
     showNotice(explain(error));
@@ -99,6 +123,7 @@ async function connect(key) {
   clearNotice();
   openEventStream();
   await Promise.all([loadMemories(), loadTags(), loadHealth()]);
+  renderActivity();
   return true;
 }
 
@@ -186,12 +211,20 @@ function removeCard(hash) {
   document.querySelector(`.memory[data-hash="${hash}"]`)?.remove();
 }
 
-function showResults(title, items) {
+function pageInfo() {
+  const pages = Math.max(1, Math.ceil(state.total / PAGE_SIZE));
+  return `Page ${state.page} of ${pages} (${plural(state.total, 'memory', 'memories')})`;
+}
+
+/** The results, or what an empty list means and what to do next. */
+function showResults(title, items, emptyMessage) {
   $('results-title').textContent = title;
-  $('results').replaceChildren(...items.map(({ memory, score, reason }) => memoryCard(memory, score, reason)));
+  $('results').replaceChildren(
+    ...(items.length > 0 ? items.map(({ memory, score, reason }) => memoryCard(memory, score, reason)) : [h('li', { className: 'empty' }, emptyMessage)]),
+  );
   const pages = Math.max(1, Math.ceil(state.total / PAGE_SIZE));
   const paged = state.mode === 'list';
-  $('page-info').textContent = paged ? `Page ${state.page} of ${pages} (${state.total} memories)` : `${items.length} found`;
+  $('page-info').textContent = paged ? pageInfo() : `${items.length} found`;
   $('prev-page').disabled = !paged || state.page <= 1;
   $('next-page').disabled = !paged || state.page >= pages;
 }
@@ -209,6 +242,7 @@ async function loadMemories() {
   showResults(
     tag || type ? `Memories${tag ? ` tagged ${tag}` : ''}${type ? ` of type ${type}` : ''}` : 'Recent memories',
     page.memories.map((memory) => ({ memory })),
+    tag || type ? 'No memories match these filters. "Show all" clears them.' : 'No memories yet. Store the first one above, or from any MCP client.',
   );
 }
 
@@ -229,6 +263,7 @@ async function search(event) {
   showResults(
     `Best matches for "${query}"`,
     hits.map((r) => ({ memory: r.memory, score: scored ? r.similarity_score : undefined, reason: r.relevance_reason })),
+    `Nothing found for "${query}". Try other words, or "Meaning only" for a paraphrase.`,
   );
 }
 
@@ -244,6 +279,7 @@ async function recall() {
   showResults(
     `Memories from ${phrase}`,
     result.results.map((r) => ({ memory: r.memory, score: semantic ? r.similarity_score : undefined })),
+    `No memories from ${phrase}.`,
   );
 }
 
@@ -252,6 +288,7 @@ async function store(event) {
   const content = $('store-content').value;
   if (!content.trim()) return;
   const type = $('store-type').value.trim();
+  clearNotice();
   const result = await guarded(() =>
     api('/memories', { method: 'POST', body: { content, tags: tagList($('store-tags').value), ...(type ? { memory_type: type } : {}) } }),
   );
@@ -263,6 +300,10 @@ async function store(event) {
 async function loadTags() {
   const result = await guarded(() => api('/tags'));
   if (!result) return;
+  if (result.tags.length === 0) {
+    $('tags').replaceChildren(h('li', { className: 'empty' }, 'No tags yet.'));
+    return;
+  }
   $('tags').replaceChildren(
     ...result.tags.map(({ tag, count }) =>
       h(
@@ -320,6 +361,8 @@ async function fetchMemory(hash) {
 }
 
 async function onServerEvent(event) {
+  recordActivity(event);
+  if (state.view === 'overview' && event.type !== 'heartbeat') scheduleOverviewRefresh();
   switch (event.type) {
     case 'memory_stored': {
       loadTags();
@@ -330,6 +373,7 @@ async function onServerEvent(event) {
         if (!memory || !showsNewest() || document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) break;
         const card = memoryCard(memory);
         card.classList.add('fresh');
+        $('results').querySelector('.empty')?.remove();
         $('results').prepend(card);
       }
       break;
@@ -344,17 +388,18 @@ async function onServerEvent(event) {
     }
     case 'memory_deleted':
       removeCard(event.content_hash);
+      if (state.mode === 'list' && $('results').children.length === 0) loadMemories();
       bumpCount(-1);
       loadTags();
       break;
     case 'backup_completed':
-      if (!$('admin-view').hidden) loadAdmin();
+      if (state.view === 'admin') loadAdmin();
       break;
     case 'backup_restored':
       showNotice(`The database was restored from ${event.backup_id}; showing the restored data.`, 'info');
       loadMemories();
       loadTags();
-      if (!$('admin-view').hidden) loadAdmin();
+      if (state.view === 'admin') loadAdmin();
       break;
     case 'resync_required':
       loadMemories();
@@ -365,7 +410,185 @@ async function onServerEvent(event) {
 
 function bumpCount(delta) {
   state.total = Math.max(0, state.total + delta);
-  if (state.mode === 'list') $('page-info').textContent = `Page ${state.page} of ${Math.max(1, Math.ceil(state.total / PAGE_SIZE))} (${state.total} memories)`;
+  if (state.mode === 'list') $('page-info').textContent = pageInfo();
+}
+
+// ---- live activity ----
+
+function describeEvent(event) {
+  const preview = (text) => (text.length > 80 ? `${text.slice(0, 80)}…` : text);
+  switch (event.type) {
+    case 'memory_stored':
+      return { kind: 'stored', text: `Stored: ${preview(event.content_preview ?? '')}` };
+    case 'memory_updated':
+      return { kind: 'updated', text: `Updated (tags: ${(event.tags ?? []).join(', ') || 'none'}): ${preview(event.content_preview ?? '')}` };
+    case 'memory_deleted': {
+      const shown = document.querySelector(`.memory[data-hash="${event.content_hash}"] p`)?.textContent;
+      return { kind: 'deleted', text: shown ? `Deleted: ${preview(shown)}` : `Deleted memory ${event.content_hash.slice(0, 12)}…` };
+    }
+    case 'backup_completed':
+      return { kind: 'backup', text: `Backup ${event.backup_id} completed (${plural(event.memories ?? 0, 'memory', 'memories')})` };
+    case 'backup_restored':
+      return { kind: 'backup', text: `Restored from ${event.backup_id}` };
+    default:
+      return null;
+  }
+}
+
+function recordActivity(event) {
+  const described = describeEvent(event);
+  if (!described) return;
+  state.activity.unshift({ ...described, at: event.timestamp ?? new Date().toISOString() });
+  state.activity.length = Math.min(state.activity.length, ACTIVITY_LIMIT);
+  renderActivity();
+}
+
+function renderActivity() {
+  $('activity').replaceChildren(
+    ...(state.activity.length > 0
+      ? state.activity.map(({ kind, text, at }) =>
+          h('li', { className: `activity-${kind}` }, h('time', { datetime: at }, new Date(at).toLocaleTimeString()), h('span', {}, text)),
+        )
+      : [h('li', { className: 'empty' }, 'Nothing yet. Stores, updates and deletions by any client appear here as they happen.')]),
+  );
+}
+
+// ---- overview ----
+
+function scheduleOverviewRefresh() {
+  clearTimeout(state.overviewTimer);
+  state.overviewTimer = setTimeout(loadOverview, 500);
+}
+
+async function loadOverview() {
+  const offset = -new Date().getTimezoneOffset();
+  const data = await guarded(() => api(`/stats/overview?days=${OVERVIEW_DAYS}&utc_offset_minutes=${offset}`));
+  if (!data) return;
+  const ms = (value) => (value === null ? '–' : `${value} ms`);
+  const size = data.database_size.at(-1);
+  const tiles = [
+    ['Memories', data.total_memories.toLocaleString('en-US')],
+    ['Tags', data.total_tags.toLocaleString('en-US')],
+    ['Database', size ? formatBytes(size.bytes) : '–'],
+    ['Store p50', ms(data.latency.store.p50_ms), `${plural(data.latency.store.count, 'store', 'stores')} since start; p95 ${ms(data.latency.store.p95_ms)}`],
+    [
+      'Search p50',
+      ms(data.latency.search.p50_ms),
+      `${plural(data.latency.search.count, 'search', 'searches')} since start; p95 ${ms(data.latency.search.p95_ms)}`,
+    ],
+  ];
+  $('overview-tiles').replaceChildren(
+    ...tiles.map(([name, value, detail]) =>
+      h(
+        'li',
+        { className: 'tile', ...(detail ? { title: detail } : {}) },
+        h('span', { className: 'tile-value' }, value),
+        h('span', { className: 'tile-name' }, name),
+      ),
+    ),
+  );
+  drawPerDay(data.memories_per_day);
+  drawTopTags(data.top_tags);
+  drawSize(data.database_size);
+}
+
+/** Memories per day as bars (plain SVG, drawn here: no library, no CDN). */
+function drawPerDay(days) {
+  const total = days.reduce((sum, d) => sum + d.count, 0);
+  $('per-day-title').textContent = `Memories stored per day (last ${days.length} days: ${plural(total, 'memory', 'memories')})`;
+  if (total === 0) {
+    $('per-day-chart').replaceChildren(h('p', { className: 'empty' }, `No memories stored in the last ${days.length} days.`));
+    return;
+  }
+  const [W, H, TOP, BOTTOM] = [600, 190, 18, 22];
+  const max = Math.max(...days.map((d) => d.count));
+  const busiest = days.reduce((best, d) => (d.count > best.count ? d : best), days[0]);
+  const step = W / days.length;
+  const height = (count) => (count / max) * (H - TOP - BOTTOM);
+  const bars = days.map((d, i) =>
+    svg(
+      'rect',
+      {
+        class: 'bar',
+        x: i * step + 1,
+        y: H - BOTTOM - height(d.count),
+        width: Math.max(1, step - 2),
+        height: height(d.count),
+        'data-day': d.day,
+        'data-count': d.count,
+      },
+      svg('title', {}, `${d.day}: ${plural(d.count, 'memory', 'memories')}`),
+    ),
+  );
+  $('per-day-chart').replaceChildren(
+    svg(
+      'svg',
+      {
+        viewBox: `0 0 ${W} ${H}`,
+        role: 'img',
+        'aria-label': `${plural(total, 'memory', 'memories')} stored in the last ${days.length} days; most on ${busiest.day} (${busiest.count})`,
+      },
+      svg('line', { class: 'axis', x1: 0, x2: W, y1: H - BOTTOM, y2: H - BOTTOM }),
+      svg('text', { x: 0, y: 12 }, `max ${max} a day`),
+      ...bars,
+      svg('text', { x: 0, y: H - 4 }, days[0].day),
+      svg('text', { x: W, y: H - 4, 'text-anchor': 'end' }, days.at(-1).day),
+    ),
+  );
+}
+
+function drawTopTags(tags) {
+  if (tags.length === 0) {
+    $('top-tags').replaceChildren(h('li', { className: 'empty' }, 'No tags yet. Tag memories to see what they are about.'));
+    return;
+  }
+  const max = tags[0].count;
+  $('top-tags').replaceChildren(
+    ...tags.map(({ tag, count }) => {
+      const bar = h('span', { className: 'bar-fill' });
+      bar.style.width = `${Math.max(2, (count / max) * 100)}%`;
+      return h(
+        'li',
+        {},
+        h('span', { className: 'bar-label' }, tag),
+        h('span', { className: 'bar-track' }, bar),
+        h('span', { className: 'count' }, String(count)),
+      );
+    }),
+  );
+}
+
+/** Database size samples as a line (the server samples since it started; the last point is now). */
+function drawSize(samples) {
+  const now = samples.at(-1);
+  if (samples.length < 2 || !now) {
+    $('size-chart').replaceChildren(
+      h('p', { className: 'empty' }, `${now ? formatBytes(now.bytes) : 'Unknown'} now; the history fills in while the server runs.`),
+    );
+    return;
+  }
+  const [W, H, TOP, BOTTOM] = [600, 160, 18, 22];
+  const times = samples.map((s) => Date.parse(s.at));
+  const [t0, t1] = [times[0], Math.max(times.at(-1), times[0] + 1)];
+  const low = Math.min(...samples.map((s) => s.bytes));
+  const high = Math.max(...samples.map((s) => s.bytes), low + 1);
+  const point = (s, i) =>
+    `${(((times[i] - t0) / (t1 - t0)) * W).toFixed(1)},${(H - BOTTOM - ((s.bytes - low) / (high - low)) * (H - TOP - BOTTOM)).toFixed(1)}`;
+  $('size-chart').replaceChildren(
+    svg(
+      'svg',
+      {
+        viewBox: `0 0 ${W} ${H}`,
+        role: 'img',
+        'aria-label': `Database size from ${formatBytes(samples[0].bytes)} to ${formatBytes(now.bytes)} since ${new Date(t0).toLocaleString()}`,
+      },
+      svg('line', { class: 'axis', x1: 0, x2: W, y1: H - BOTTOM, y2: H - BOTTOM }),
+      svg('polyline', { class: 'line', points: samples.map(point).join(' ') }),
+      svg('text', { x: 0, y: 12 }, formatBytes(high)),
+      svg('text', { x: 0, y: H - 4 }, new Date(t0).toLocaleString()),
+      svg('text', { x: W, y: H - 4, 'text-anchor': 'end' }, `now: ${formatBytes(now.bytes)}`),
+    ),
+  );
 }
 
 // ---- admin ----
@@ -399,6 +622,12 @@ async function loadAdmin() {
     if (status.last_failure) $('backup-schedule').textContent += ` Last failure: ${status.last_failure.error}`;
   }
   if (!list) return;
+  if (list.backups.length === 0) {
+    $('backups')
+      .querySelector('tbody')
+      .replaceChildren(h('tr', {}, h('td', { colspan: '6', className: 'empty' }, 'No backups yet. "Back up now" makes the first one.')));
+    return;
+  }
   $('backups')
     .querySelector('tbody')
     .replaceChildren(
@@ -406,14 +635,14 @@ async function loadAdmin() {
         h(
           'tr',
           { 'data-backup': b.backup_id },
-          h('td', {}, b.backup_id),
-          h('td', {}, new Date(b.created_at).toLocaleString()),
-          h('td', {}, String(b.memories)),
-          h('td', {}, formatBytes(b.size_bytes)),
-          h('td', {}, b.verified ? 'yes' : 'no'),
+          h('td', { 'data-label': 'Backup' }, b.backup_id),
+          h('td', { 'data-label': 'Created' }, new Date(b.created_at).toLocaleString()),
+          h('td', { 'data-label': 'Memories' }, String(b.memories)),
+          h('td', { 'data-label': 'Size' }, formatBytes(b.size_bytes)),
+          h('td', { 'data-label': 'Verified' }, b.verified ? 'yes' : 'no'),
           h(
             'td',
-            {},
+            { className: 'row-actions' },
             h('button', { type: 'button', className: 'danger', 'aria-label': `Restore ${b.backup_id}`, onclick: () => restore(b.backup_id) }, 'Restore'),
           ),
         ),
@@ -424,7 +653,7 @@ async function loadAdmin() {
 async function backupNow() {
   $('backup-status').textContent = 'Backing up…';
   const result = await guarded(() => api('/admin/backup', { method: 'POST' }));
-  $('backup-status').textContent = result ? `Created ${result.backup_id} (${result.memories} memories, verified).` : '';
+  $('backup-status').textContent = result ? `Created ${result.backup_id} (${plural(result.memories, 'memory', 'memories')}, verified).` : '';
   await loadAdmin();
 }
 
@@ -439,14 +668,18 @@ async function restore(backupId) {
 // ---- navigation ----
 
 function show(view) {
-  const admin = view === 'admin';
-  $('memories-view').hidden = admin;
-  $('admin-view').hidden = !admin;
-  $('nav-memories').toggleAttribute('aria-current', !admin);
-  $('nav-admin').toggleAttribute('aria-current', admin);
-  if (admin) $('nav-admin').setAttribute('aria-current', 'page');
-  else $('nav-memories').setAttribute('aria-current', 'page');
-  if (admin) loadAdmin();
+  state.view = view;
+  for (const name of VIEWS) {
+    $(`${name}-view`).hidden = name !== view;
+    if (name === view) $(`nav-${name}`).setAttribute('aria-current', 'page');
+    else $(`nav-${name}`).removeAttribute('aria-current');
+  }
+  // Notices and status lines belong to the moment and view they were shown in.
+  clearNotice();
+  $('store-status').textContent = '';
+  $('backup-status').textContent = '';
+  if (view === 'admin') loadAdmin();
+  if (view === 'overview') loadOverview();
   $('main').focus();
 }
 
@@ -477,6 +710,9 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   $('nav-memories').addEventListener('click', () => show('memories'));
   $('nav-admin').addEventListener('click', () => show('admin'));
+  $('nav-overview').addEventListener('click', () => show('overview'));
+  // A status line answers the last action only: typing something new clears it.
+  $('store-content').addEventListener('input', () => ($('store-status').textContent = ''));
   $('backup-now').addEventListener('click', backupNow);
   // A stored key (or an open server) connects at once; otherwise connect() asks, saying why.
   connect(state.key ?? '');

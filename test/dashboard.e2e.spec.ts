@@ -48,9 +48,94 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     return page;
   }
 
+  /** Whether the page is wider than its screen, in pixels (> 0 means a horizontal scrollbar). */
+  const overflowOf = async (page: Page): Promise<number> =>
+    (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+
+  // First, while the database is still empty.
+  it('says what an empty store means in every view, and counts in words ("1 memory")', async () => {
+    const page = await openWithKey(KEY);
+    await page.locator('#connection.live').waitFor();
+    await page.getByText('No memories yet. Store the first one above').waitFor();
+    await page.locator('#tags .empty', { hasText: 'No tags yet.' }).waitFor();
+    assert.match(await page.locator('#page-info').innerText(), /\(0 memories\)/);
+    await page.getByRole('button', { name: 'Overview', exact: true }).click();
+    await page.getByText('No memories stored in the last 30 days.').waitFor();
+    await page.getByText('No tags yet. Tag memories').waitFor();
+    await page.locator('#activity .empty', { hasText: 'Nothing yet.' }).waitFor();
+    await page.getByRole('button', { name: 'Admin', exact: true }).click();
+    await page.getByText('No backups yet.').waitFor();
+    await page.getByRole('button', { name: 'Memories', exact: true }).click();
+    const stored = await api.post('/api/memories', { content: 'The first memory of an empty store' });
+    await page.locator('#results .memory', { hasText: 'The first memory of an empty store' }).waitFor();
+    assert.equal(await page.locator('#results .empty').count(), 0);
+    await page.getByText('(1 memory)').waitFor();
+    await api.delete(`/api/memories/${stored.body.content_hash}`);
+    await page.getByText('No memories yet.').waitFor();
+    await page.close();
+  });
+
+  it('keeps notices with the moment they belong to: they do not follow the user to other views', async () => {
+    const page = await openWithKey(KEY);
+    await page.locator('#connection.live').waitFor();
+    await page.getByLabel('Content').fill('A memory with a tag that is far too long');
+    await page.getByLabel('Tags (comma separated)').fill('x'.repeat(300));
+    await page.getByRole('button', { name: 'Store' }).click();
+    const notice = page.locator('#notice');
+    await notice.getByText('Invalid request', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Admin', exact: true }).click();
+    await notice.waitFor({ state: 'hidden' });
+    await page.getByRole('button', { name: 'Memories', exact: true }).click();
+    await page.getByLabel('Content').fill('A short-lived memory for the notice test');
+    await page.getByLabel('Tags (comma separated)').fill('notice-test');
+    await page.getByRole('button', { name: 'Store' }).click();
+    await page.getByText('Stored.').waitFor();
+    await page.getByRole('button', { name: 'Overview', exact: true }).click();
+    await page.getByRole('button', { name: 'Memories', exact: true }).click();
+    assert.equal(await page.locator('#store-status').innerText(), '');
+    const listed = (await api.get('/api/memories?tag=notice-test')).body;
+    await api.delete(`/api/memories/${listed.memories[0].content_hash}`);
+    await page.close();
+  });
+
+  it('overview: memories per day, top tags, database size, latency from the server, and a live activity feed', async () => {
+    for (const [content, tags] of [
+      ['Overview: the on-call rotation changes every Monday', ['oncall', 'team']],
+      ['Overview: the staging database is rebuilt nightly', ['infra', 'team']],
+      ['Overview: retro notes live in the team wiki', ['team']],
+    ] as const) {
+      await api.post('/api/memories', { content, tags });
+    }
+    await api.post('/api/search', { query: 'who is on call?', n_results: 3 });
+    const page = await openWithKey(KEY);
+    await page.locator('#connection.live').waitFor();
+    await page.getByRole('button', { name: 'Overview', exact: true }).click();
+    const stats = (await api.get('/api/stats/overview?days=30')).body;
+    const today = stats.memories_per_day.at(-1);
+    assert.ok(today.count >= 3, JSON.stringify(stats.memories_per_day.slice(-2)));
+    // Drawn from the same numbers: one bar per day, the last one (today) as tall as the count says.
+    await page.locator('#per-day-chart svg[role="img"]').waitFor();
+    assert.equal(await page.locator('#per-day-chart rect.bar').count(), 30);
+    assert.equal(await page.locator('#per-day-chart rect.bar').last().getAttribute('data-count'), String(today.count));
+    assert.match((await page.locator('#per-day-chart svg').getAttribute('aria-label'))!, /memories stored in the last 30 days/);
+    assert.match(await page.locator('#top-tags li').first().innerText(), /^team\s+3$/m);
+    await page.locator('#size-chart').getByText(/KB|MB/).first().waitFor();
+    const tiles = await page.locator('#overview-tiles').innerText();
+    assert.match(tiles, /\d+(\.\d)? ms\s+Store p50/);
+    assert.match(tiles, /\d+(\.\d)? ms\s+Search p50/);
+    assert.ok(stats.latency.store.count >= 3 && stats.latency.search.count >= 1);
+
+    // Another client's store shows up in the activity feed and in today's bar without a reload.
+    await api.post('/api/memories', { content: 'Overview: pushed live while the overview is open', tags: ['team'] });
+    await page.locator('#activity li', { hasText: 'Stored: Overview: pushed live while the overview is open' }).waitFor();
+    await page.locator(`#per-day-chart rect.bar[data-count="${today.count + 1}"]`).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-overview.png`, fullPage: true });
+    await page.close();
+  });
+
   it('asks for the key, stores a memory, finds it by a paraphrase, and deletes it', async () => {
     const page = await openWithKey(KEY);
-    await page.getByText('Live', { exact: false }).waitFor();
+    await page.locator('#connection.live').waitFor();
     await page.getByLabel('Content').fill('The quarterly planning offsite is in Lisbon on the 14th of March');
     await page.getByLabel('Tags (comma separated)').fill('planning, travel');
     await page.getByLabel('Type', { exact: true }).first().fill('event');
@@ -84,7 +169,7 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
 
   it('shows memories stored and deleted by another client without a reload', async () => {
     const page = await openWithKey(KEY);
-    await page.getByText('Live', { exact: false }).waitFor();
+    await page.locator('#connection.live').waitFor();
     const stored = await api.post('/api/memories', { content: 'Pushed live from another client: the build server moved to rack 7', tags: ['infra'] });
     const card = page.locator('#results .memory', { hasText: 'build server moved to rack 7' });
     await card.waitFor();
@@ -106,8 +191,8 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
 
   it('admin: back up now, the backup appears in the list; health shows the model', async () => {
     const page = await openWithKey(KEY);
-    await page.getByText('Live', { exact: false }).waitFor();
-    await page.getByRole('button', { name: 'Admin' }).click();
+    await page.locator('#connection.live').waitFor();
+    await page.getByRole('button', { name: 'Admin', exact: true }).click();
     await page.getByText('use-lite (512-d)').waitFor();
     await page.getByRole('button', { name: 'Back up now' }).click();
     await page.getByText(/Created backup-\d{8}-\d{6}/).waitFor();
@@ -120,12 +205,23 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     await page.close();
   });
 
-  it('fits a phone screen', async () => {
+  it('fits a phone screen (390 px) in every view, with data in it', async () => {
+    assert.ok((await api.get('/api/admin/backups')).body.total >= 1, 'the admin test made a backup to show');
     const page = await openWithKey(KEY, 390);
-    await page.getByText('Live', { exact: false }).waitFor();
-    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-    assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
-    await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
+    await page.locator('#connection.live').waitFor();
+    await page.locator('#results .memory').first().waitFor();
+    const views = [
+      ['Memories', '#results .memory'],
+      ['Overview', '#per-day-chart svg'],
+      ['Admin', '#backups tbody tr[data-backup]'],
+    ] as const;
+    for (const [view, content] of views) {
+      await page.getByRole('button', { name: view, exact: true }).click();
+      await page.locator(content).first().waitFor();
+      const overflow = await overflowOf(page);
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone-${view.toLowerCase()}.png`, fullPage: true });
+      assert.ok(overflow <= 0, `${view} is ${overflow}px wider than the screen`);
+    }
     await page.close();
   });
 });
@@ -142,7 +238,7 @@ describe('dashboard when the server goes away', { skip: NO_BROWSER }, () => {
       await page.goto(server.url);
       await page.getByLabel('API key').fill(KEY);
       await page.getByRole('button', { name: 'Connect' }).click();
-      await page.getByText('Live', { exact: false }).waitFor();
+      await page.locator('#connection.live').waitFor();
       await server.stop();
       await page.getByText(/Reconnecting|Offline/).waitFor();
       await page.getByLabel('Search', { exact: true }).fill('anything');

@@ -226,6 +226,24 @@ for (const kind of TEST_BACKENDS) {
       assert.equal(repo.lastWriteFailure(), null);
     });
 
+    it("counts memories per calendar day of the viewer's time zone, from a given instant", async () => {
+      const at = (iso: string): number => Date.parse(iso) / 1000;
+      for (const iso of ['2024-03-10T23:30:00Z', '2024-03-11T00:30:00Z', '2024-03-11T10:00:00Z']) {
+        await repo.insertWithEmbedding(memory({ createdAt: at(iso), updatedAt: at(iso) }), axis(0));
+      }
+      const from = at('2024-03-01T00:00:00Z');
+      assert.deepEqual(await repo.createdPerDay(from, 0), [
+        { day: '2024-03-10', count: 1 },
+        { day: '2024-03-11', count: 2 },
+      ]);
+      assert.deepEqual(await repo.createdPerDay(from, 3600), [{ day: '2024-03-11', count: 3 }]);
+      assert.deepEqual(await repo.createdPerDay(from, -3600), [
+        { day: '2024-03-10', count: 2 },
+        { day: '2024-03-11', count: 1 },
+      ]);
+      assert.deepEqual(await repo.createdPerDay(at('2024-03-11T00:00:00Z'), 0), [{ day: '2024-03-11', count: 2 }]);
+    });
+
     it('refuses to open a database built with another embedding model, naming both', async () => {
       await assert.rejects(
         async () => backend.open('other-model', 16),

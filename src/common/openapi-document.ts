@@ -24,6 +24,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /api/events/stream': 'streamEvents',
   'GET /api/events': 'streamNamedEvents',
   'GET /api/events/stats': 'getEventStats',
+  'GET /api/stats/overview': 'getStatsOverview',
   'POST /api/admin/backup': 'createBackup',
   'GET /api/admin/backups': 'listBackups',
   'GET /api/admin/backups/status': 'getBackupStatus',

@@ -51,6 +51,8 @@ export interface AppConfig {
   readonly embeddings: { readonly model: string; readonly modelsDir: string | null };
   readonly search: SearchConfig;
   readonly limits: { readonly maxContentBytes: number };
+  /** The dashboard's Overview: how often the database size is sampled (kept in memory, 48 hours at the default). */
+  readonly stats: { readonly sizeSampleSeconds: number };
   readonly events: {
     readonly heartbeatSeconds: number;
     /** Events kept in memory for clients that resume with Last-Event-ID: at most this many... */
@@ -263,6 +265,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     limits: Object.freeze({
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
     }),
+    stats: Object.freeze({ sizeSampleSeconds: readInt(env, 'MCP_STATS_SIZE_SAMPLE_SECONDS', 300, 1, 86_400) }),
     events: Object.freeze({
       // MCP_SSE_HEARTBEAT is upstream's name for the same setting.
       heartbeatSeconds: readInt(

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
+import { TimingsModule } from '../stats/timings.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { MemoriesController } from './memories.controller.js';
 import { MemoriesService } from './memories.service.js';
 import { TagsController } from './tags.controller.js';
 
 @Module({
-  imports: [StorageModule, EmbeddingsModule],
+  imports: [StorageModule, EmbeddingsModule, TimingsModule],
   controllers: [MemoriesController, TagsController],
   providers: [MemoriesService],
   exports: [MemoriesService],

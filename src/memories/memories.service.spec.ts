@@ -9,6 +9,7 @@ import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { USE_LITE_MODEL_ID } from '../embeddings/embedding-provider.js';
 import { WorkerEmbeddingProvider } from '../embeddings/worker-embedding.provider.js';
 import { SearchService } from '../search/search.service.js';
+import { OperationTimings } from '../stats/operation-timings.js';
 import { SqliteMemoryRepository } from '../storage/sqlite/sqlite-memory.repository.js';
 import { MemoriesService } from './memories.service.js';
 import { MemoryEvents } from './memory-events.js';
@@ -26,6 +27,7 @@ describe('MemoriesService and SearchService (service level)', () => {
   let memories: MemoriesService;
   let search: SearchService;
   let emitted: { event: string; payload: unknown }[];
+  let timings: OperationTimings;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'services-'));
@@ -40,8 +42,9 @@ describe('MemoriesService and SearchService (service level)', () => {
     });
     events = new EventEmitter2();
     events.onAny((event, payload) => emitted.push({ event: String(event), payload }));
-    memories = new MemoriesService(repository, embeddings, config, events);
-    search = new SearchService(repository, embeddings, config);
+    timings = new OperationTimings();
+    memories = new MemoriesService(repository, embeddings, config, events, timings);
+    search = new SearchService(repository, embeddings, config, timings);
   });
 
   beforeEach(() => {
@@ -127,5 +130,10 @@ describe('MemoriesService and SearchService (service level)', () => {
     await search.search({ query: 'when are the database backups taken?', limit: 1, mode: 'semantic' });
     assert.equal(search.queryCacheStats().hits, hitsBefore + 1);
     assert.equal(embeddings.modelCalls, calls);
+    // Every completed search and store is timed for the stats (the refused stores are not).
+    const searches = timings.summary('search');
+    assert.equal(searches.count, 4);
+    assert.ok(searches.p50Ms !== null && searches.p50Ms >= 0 && searches.p95Ms! >= searches.p50Ms);
+    assert.ok(timings.summary('store').count >= 7);
   });
 });

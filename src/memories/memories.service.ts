@@ -3,6 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
+import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import {
   MEMORY_REPOSITORY,
@@ -74,9 +75,15 @@ export class MemoriesService {
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: EventEmitter2,
+    private readonly timings: OperationTimings,
   ) {}
 
-  async store(input: NewMemoryInput): Promise<StoreResult> {
+  /** Validates, embeds and stores a memory (a duplicate is reported, not stored); timed for the stats. */
+  store(input: NewMemoryInput): Promise<StoreResult> {
+    return this.timings.time('store', () => this.storeUntimed(input));
+  }
+
+  private async storeUntimed(input: NewMemoryInput): Promise<StoreResult> {
     const { content } = input;
     if (content.trim() === '') throw InvalidInputError.field('content', 'content must not be empty or only whitespace');
     assertWellFormed(content, 'content');

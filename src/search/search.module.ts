@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
+import { TimingsModule } from '../stats/timings.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { SearchController } from './search.controller.js';
 import { SearchService } from './search.service.js';
 
 @Module({
-  imports: [StorageModule, EmbeddingsModule],
+  imports: [StorageModule, EmbeddingsModule, TimingsModule],
   controllers: [SearchController],
   providers: [SearchService],
   exports: [SearchService],

@@ -3,6 +3,7 @@ import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SearchMode } from '../config/search-config.js';
+import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import { MEMORY_REPOSITORY, type Memory, type MemoryFilter, type MemoryRepository, type TagMatch } from '../storage/memory-repository.js';
@@ -72,12 +73,17 @@ export class SearchService {
     @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
     @Inject(EMBEDDING_PROVIDER) embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly timings: OperationTimings,
   ) {
     this.queryEmbeddings = new QueryEmbeddingCache(embeddings, config.search.queryCacheSize);
   }
 
-  /** Search by text in the requested mode: meaning, keywords, or both fused. */
-  async search(options: SemanticSearchOptions): Promise<SearchOutcome> {
+  /** Search by text in the requested mode: meaning, keywords, or both fused; timed for the stats. */
+  search(options: SemanticSearchOptions): Promise<SearchOutcome> {
+    return this.timings.time('search', () => this.searchUntimed(options));
+  }
+
+  private async searchUntimed(options: SemanticSearchOptions): Promise<SearchOutcome> {
     const mode = options.mode ?? this.config.search.defaultMode;
     const filter = this.filterOf(options);
     const hits =

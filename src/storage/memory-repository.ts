@@ -78,6 +78,12 @@ export interface TagCount {
   count: number;
 }
 
+/** Memories created on one calendar day (YYYY-MM-DD in the caller's time zone). */
+export interface DayCount {
+  day: string;
+  count: number;
+}
+
 export interface StorageStatistics {
   totalMemories: number;
   totalTags: number;
@@ -119,6 +125,11 @@ export interface MemoryRepository {
   findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]>;
   findEmbedding(contentHash: string): Promise<Float32Array | null>;
   tagCounts(): Promise<TagCount[]>;
+  /**
+   * Memories created at or after `from` (epoch seconds), counted per calendar day of a zone
+   * `offsetSeconds` east of UTC; days without memories are left out. Oldest day first.
+   */
+  createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]>;
   statistics(): Promise<StorageStatistics>;
   details(): Promise<StorageDetails>;
   /** Throws if the database cannot answer a trivial query. */

@@ -15,6 +15,7 @@ import {
   type ScoredMemory,
   type StorageDetails,
   type StorageStatistics,
+  type DayCount,
   type TagCount,
 } from '../memory-repository.js';
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
@@ -268,6 +269,15 @@ export class PostgresMemoryRepository implements MemoryRepository {
       'SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag ASC',
     );
     return rows.map((r) => ({ tag: r.tag, count: Number(r.count) }));
+  }
+
+  async createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]> {
+    const rows = await this.query<{ day: string; count: string }>(
+      `SELECT to_char(to_timestamp(created_at + $2) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, COUNT(*) AS count
+         FROM memories WHERE created_at >= $1 GROUP BY day ORDER BY day`,
+      [from, offsetSeconds],
+    );
+    return rows.map((r) => ({ day: r.day, count: Number(r.count) }));
   }
 
   async statistics(): Promise<StorageStatistics> {

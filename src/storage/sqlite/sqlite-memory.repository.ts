@@ -17,6 +17,7 @@ import {
   type ScoredMemory,
   type StorageDetails,
   type StorageStatistics,
+  type DayCount,
   type TagCount,
 } from '../memory-repository.js';
 import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
@@ -103,6 +104,9 @@ function prepareStatements(db: Database.Database) {
     deleteMemory: db.prepare('DELETE FROM memories WHERE id = ?'),
     knn: db.prepare('SELECT rowid AS id, distance FROM memory_embeddings WHERE embedding MATCH ? AND k = ? ORDER BY distance'),
     tagCounts: db.prepare('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC'),
+    createdPerDay: db.prepare(
+      "SELECT date(created_at + @offset, 'unixepoch') AS day, COUNT(*) AS count FROM memories WHERE created_at >= @from GROUP BY day ORDER BY day",
+    ),
     statistics: db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags'),
     ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
     appendChange: db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (@kind, @contentHash, @payload, @createdAt)'),
@@ -409,6 +413,10 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
 
   tagCounts(): Promise<TagCount[]> {
     return this.run(() => this.sql.tagCounts.all() as TagCount[]);
+  }
+
+  createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]> {
+    return this.run(() => this.sql.createdPerDay.all({ from, offset: offsetSeconds }) as DayCount[]);
   }
 
   statistics(): Promise<StorageStatistics> {
