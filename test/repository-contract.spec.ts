@@ -112,6 +112,18 @@ for (const kind of TEST_BACKENDS) {
       assert.equal((await repo.findByHash(m.contentHash))?.content, 'original');
     });
 
+    it('writes a batch in one transaction: new ones counted, existing hashes skipped, all searchable', async () => {
+      const existing = memory({ content: 'already here' });
+      await repo.insertWithEmbedding(existing, axis(1));
+      const batch = [existing, memory({ tags: ['batch'] }), memory({ tags: ['batch'] }), memory({ tags: ['batch'], memoryType: 'note' })];
+      assert.equal(await repo.insertBatch(batch.map((m, i) => ({ memory: m, embedding: axis(i % DIM) }))), 3);
+      for (const m of batch.slice(1)) assert.deepEqual(await repo.findByHash(m.contentHash), m);
+      assert.equal((await repo.list({ tags: { tags: ['batch'], match: 'any' } }, 0, 10)).total, 3);
+      const nearest = await repo.searchByVector(axis(3), { tags: { tags: ['batch'], match: 'any' } }, 1);
+      assert.deepEqual(hashes(nearest.map((h) => h.memory)), hashes([batch[3]!]));
+      assert.equal(await repo.insertBatch([]), 0);
+    });
+
     it('refuses a vector of the wrong dimension and writes nothing', async () => {
       const m = memory();
       await assert.rejects(repo.insertWithEmbedding(m, new Float32Array(DIM + 3).fill(0.1)));

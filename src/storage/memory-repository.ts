@@ -108,6 +108,12 @@ export interface MemoryRepository {
    * hash is reported, not overwritten. update and delete append to the change log likewise.
    */
   insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome>;
+  /**
+   * Writes many memories in one transaction, as insertWithEmbedding writes one (existing hashes
+   * are skipped); returns how many were new. For imports and generated data: keep batches to a
+   * few hundred, so one transaction never holds the writer lock (or the event loop) for long.
+   */
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number>;
   findByHash(contentHash: string): Promise<Memory | null>;
   /** Newest first. */
   list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage>;

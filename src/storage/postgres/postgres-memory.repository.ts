@@ -82,6 +82,34 @@ interface WhereClause {
 }
 
 /** PostgreSQL + pgvector: the second MemoryRepository, for several stateless replicas on one database. */
+/** The memory, its tags and its change, inside the caller's transaction; an existing hash is reported. */
+async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+  const inserted = await client.query<{ id: string }>(
+    `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (content_hash) DO NOTHING RETURNING id`,
+    [
+      memory.contentHash,
+      memory.content,
+      JSON.stringify(memory.tags),
+      memory.memoryType,
+      JSON.stringify(memory.metadata),
+      memory.createdAt,
+      memory.updatedAt,
+      pgvector.toSql(Array.from(embedding)),
+    ],
+  );
+  const id = inserted.rows[0]?.id;
+  if (id === undefined) {
+    const existing = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [memory.contentHash]);
+    return { inserted: false, existing: toMemory(existing.rows[0]!) };
+  }
+  if (memory.tags.length > 0) {
+    await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [memory.tags, id]);
+  }
+  await appendEvent(client, MemoryChangeTypes.stored, memoryStoredChange(memory));
+  return { inserted: true, memory };
+}
+
 export class PostgresMemoryRepository implements MemoryRepository {
   private writeFailure: string | null = null;
 
@@ -137,31 +165,14 @@ export class PostgresMemoryRepository implements MemoryRepository {
   }
 
   async insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+    return this.transaction((client) => insertIn(client, memory, embedding));
+  }
+
+  async insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number> {
     return this.transaction(async (client) => {
-      const inserted = await client.query<{ id: string }>(
-        `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (content_hash) DO NOTHING RETURNING id`,
-        [
-          memory.contentHash,
-          memory.content,
-          JSON.stringify(memory.tags),
-          memory.memoryType,
-          JSON.stringify(memory.metadata),
-          memory.createdAt,
-          memory.updatedAt,
-          pgvector.toSql(Array.from(embedding)),
-        ],
-      );
-      const id = inserted.rows[0]?.id;
-      if (id === undefined) {
-        const existing = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [memory.contentHash]);
-        return { inserted: false, existing: toMemory(existing.rows[0]!) };
-      }
-      if (memory.tags.length > 0) {
-        await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [memory.tags, id]);
-      }
-      await appendEvent(client, MemoryChangeTypes.stored, memoryStoredChange(memory));
-      return { inserted: true, memory };
+      let inserted = 0;
+      for (const { memory, embedding } of entries) if ((await insertIn(client, memory, embedding)).inserted) inserted += 1;
+      return inserted;
     });
   }
 

@@ -111,7 +111,9 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
     db.pragma('foreign_keys = ON');
     // synchronous stays FULL (SQLite's default): an acknowledged write survives power loss too.
     db.pragma('synchronous = FULL');
-    // Values are validated by parseSqlitePragmas against a fixed grammar per pragma name.
+    // Values are validated by parseSqlitePragmas against a fixed grammar per pragma name; the
+    // server's read defaults come first, so the operator's own values win.
+    for (const { name, value } of readPragmas(options.pragmas, journalMode)) db.pragma(`${name} = ${value}`);
     for (const { name, value } of options.pragmas) db.pragma(`${name} = ${value}`);
     checkIntegrity(db, path, options.integrityCheck);
     return db;
@@ -120,6 +122,24 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
     if (error instanceof DatabaseOpenError) throw error;
     throw new DatabaseOpenError(`Cannot use database file ${path}: ${(error as Error).message}. ${RECOVERY_STEPS}`);
   }
+}
+
+/**
+ * What a long-running server reads with: a 64 MiB page cache instead of SQLite's 2 MiB, and the
+ * file memory-mapped (256 MiB) so scans read pages without copying them (not on a network or
+ * synced filesystem, where memory-mapping is unsafe). MCP_MEMORY_SQLITE_PRAGMAS overrides either.
+ */
+const SERVER_READ_PRAGMAS: SqlitePragma[] = [
+  { name: 'cache_size', value: '-65536' },
+  { name: 'mmap_size', value: '268435456' },
+];
+
+/** The pragmas that shape reads (the server's defaults, then the operator's): for every connection, the read workers' too. */
+export function readPragmas(configured: readonly SqlitePragma[], journalMode: 'WAL' | 'DELETE' = 'WAL'): SqlitePragma[] {
+  const defaults = journalMode === 'WAL' ? SERVER_READ_PRAGMAS : SERVER_READ_PRAGMAS.filter((p) => p.name !== 'mmap_size');
+  const chosen = new Map(defaults.map((p) => [p.name, p]));
+  for (const p of configured) if (['cache_size', 'mmap_size', 'temp_store'].includes(p.name)) chosen.set(p.name, p);
+  return [...chosen.values()];
 }
 
 /** Makes a file the service wrote private (0600), e.g. a backup written by SQLite's backup API. */

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { DomainError, StorageBusyError, StorageUnavailableError } from '../../common/domain-errors.js';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
 import { type Change, type ChangePayload, memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
@@ -21,10 +22,12 @@ import {
   type TagCount,
 } from '../memory-repository.js';
 import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
-import { type IntegrityCheck, makePrivate, openSqliteDatabase } from './sqlite-connection.js';
+import { type IntegrityCheck, makePrivate, openSqliteDatabase, readPragmas } from './sqlite-connection.js';
 import { withBusyRetry } from './sqlite-errors.js';
 import { applyMigrations, ensureEmbeddingSpace, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { removeStaleRestoreSources, runSqliteJob } from './sqlite-jobs.js';
+import { SqliteReadPool } from './sqlite-read-pool.js';
+import type { ReadStatement } from './sqlite-read.protocol.js';
 
 interface MemoryRow {
   id: number;
@@ -63,6 +66,8 @@ export interface SqliteRepositoryOptions {
   faultPoint?: string | null;
   /** Retention of the change log (defaults: 10,000 changes, 16 MiB of payload). */
   changeLog?: { maxRows: number; maxBytes: number };
+  /** Worker threads that run searches and scans off the event loop (default: the cores, 1 to 4). */
+  readWorkers?: number;
 }
 
 /** Every process on the file prunes the change log after this many of its own appends. */
@@ -87,7 +92,6 @@ function prepareStatements(db: Database.Database) {
   return {
     findByHash: db.prepare('SELECT * FROM memories WHERE content_hash = ?'),
     findIdByHash: db.prepare('SELECT id FROM memories WHERE content_hash = ?').pluck(),
-    findByIds: db.prepare('SELECT * FROM memories WHERE id IN (SELECT value FROM json_each(?))'),
     insertMemory: db.prepare(
       `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at)
        VALUES (@contentHash, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt)`,
@@ -102,12 +106,6 @@ function prepareStatements(db: Database.Database) {
        WHERE id = @id`,
     ),
     deleteMemory: db.prepare('DELETE FROM memories WHERE id = ?'),
-    knn: db.prepare('SELECT rowid AS id, distance FROM memory_embeddings WHERE embedding MATCH ? AND k = ? ORDER BY distance'),
-    tagCounts: db.prepare('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC'),
-    createdPerDay: db.prepare(
-      "SELECT date(created_at + @offset, 'unixepoch') AS day, COUNT(*) AS count FROM memories WHERE created_at >= @from GROUP BY day ORDER BY day",
-    ),
-    statistics: db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags'),
     ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
     appendChange: db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (@kind, @contentHash, @payload, @createdAt)'),
     changesAfter: db.prepare('SELECT id, kind, payload FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
@@ -123,8 +121,9 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+/** The vector's bytes in a buffer of their own (small to send to a read worker). */
 function toVectorBlob(vector: Float32Array): Buffer {
-  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+  return Buffer.from(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength));
 }
 
 function toMemory(row: MemoryRow): Memory {
@@ -162,11 +161,11 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   private db!: Database.Database;
   private sql!: Statements;
   private identity: FileIdentity | null = null;
-  private readonly filteredStatements = new Map<string, Database.Statement>();
   /** Set while a restore owns the database: every other operation waits for it. */
   private pause: Promise<void> | null = null;
   private writeFailure: string | null = null;
   private appendsSincePrune = PRUNE_EVERY_APPENDS - 1;
+  private pool: SqliteReadPool | null = null;
 
   private constructor(private readonly options: SqliteRepositoryOptions) {
     this.connect();
@@ -199,7 +198,24 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     }
     this.db = db;
     this.identity = identityOf(this.options.path);
-    this.filteredStatements.clear();
+    if (this.pool) this.pool.reopen();
+    else {
+      const journal = String(db.pragma('journal_mode', { simple: true })).toUpperCase() === 'WAL' ? 'WAL' : 'DELETE';
+      this.pool = new SqliteReadPool(
+        { path: this.options.path, busyTimeoutMs: Math.min(this.options.busyBudgetMs, 5000), pragmas: readPragmas(this.options.pragmas, journal) },
+        this.options.readWorkers ?? Math.max(1, Math.min(4, availableParallelism())),
+      );
+    }
+  }
+
+  /**
+   * Runs read statements on a read worker (one snapshot for all of them), after any restore in
+   * progress and on the file that is the database now.
+   */
+  private async read(statements: ReadStatement[]): Promise<unknown[]> {
+    for (let paused = this.pause; paused !== null; paused = this.pause) await paused;
+    if (this.db.open) this.followReplacedFile();
+    return this.pool!.read(statements);
   }
 
   /**
@@ -253,24 +269,31 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   }
 
   insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
-    return this.write((): InsertOutcome => {
-      const existing = this.sql.findByHash.get(memory.contentHash) as MemoryRow | undefined;
-      if (existing) return { inserted: false, existing: toMemory(existing) };
-      const info = this.sql.insertMemory.run({
-        contentHash: memory.contentHash,
-        content: memory.content,
-        tags: JSON.stringify(memory.tags),
-        memoryType: memory.memoryType,
-        metadata: JSON.stringify(memory.metadata),
-        createdAt: memory.createdAt,
-        updatedAt: memory.updatedAt,
-      });
-      const id = BigInt(info.lastInsertRowid);
-      for (const tag of memory.tags) this.sql.insertTag.run(tag, id);
-      this.sql.insertEmbedding.run(id, toVectorBlob(embedding));
-      this.appendChange(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory));
-      return { inserted: true, memory };
+    return this.write(() => this.insertInTransaction(memory, embedding));
+  }
+
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number> {
+    return this.write(() => entries.filter(({ memory, embedding }) => this.insertInTransaction(memory, embedding).inserted).length);
+  }
+
+  /** The memory, its tags, its vector and its change, inside the caller's write transaction. */
+  private insertInTransaction(memory: Memory, embedding: Float32Array): InsertOutcome {
+    const existing = this.sql.findByHash.get(memory.contentHash) as MemoryRow | undefined;
+    if (existing) return { inserted: false, existing: toMemory(existing) };
+    const info = this.sql.insertMemory.run({
+      contentHash: memory.contentHash,
+      content: memory.content,
+      tags: JSON.stringify(memory.tags),
+      memoryType: memory.memoryType,
+      metadata: JSON.stringify(memory.metadata),
+      createdAt: memory.createdAt,
+      updatedAt: memory.updatedAt,
     });
+    const id = BigInt(info.lastInsertRowid);
+    for (const tag of memory.tags) this.sql.insertTag.run(tag, id);
+    this.sql.insertEmbedding.run(id, toVectorBlob(embedding));
+    this.appendChange(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory));
+    return { inserted: true, memory };
   }
 
   findByHash(contentHash: string): Promise<Memory | null> {
@@ -280,16 +303,17 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     });
   }
 
-  list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
+  async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
     const where = this.whereClause(filter);
-    return this.run(() => {
-      const select = this.filteredStatement(`SELECT m.* FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT @limit OFFSET @offset`);
-      const count = this.filteredStatement(`SELECT COUNT(*) FROM memories m ${where.sql}`).pluck();
-      return this.db.transaction((): MemoryPage => {
-        const rows = select.all({ ...where.params, limit, offset }) as MemoryRow[];
-        return { memories: rows.map(toMemory), total: count.get(where.params) as number };
-      })();
-    });
+    const [rows, total] = await this.read([
+      {
+        sql: `SELECT m.* FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT @limit OFFSET @offset`,
+        params: { ...where.params, limit, offset },
+        mode: 'all',
+      },
+      { sql: `SELECT COUNT(*) FROM memories m ${where.sql}`, params: where.params, mode: 'pluck' },
+    ]);
+    return { memories: (rows as MemoryRow[]).map(toMemory), total: total as number };
   }
 
   update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
@@ -324,38 +348,37 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     });
   }
 
-  searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
-    const blob = toVectorBlob(embedding);
+  async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
+    const vector = toVectorBlob(embedding);
     const { excludeHash, ...rest } = filter;
     const where = this.whereClause(rest);
     if (where.sql !== '') {
       // Filtered search computes exact distances over the matching rows only, which stays correct
       // however selective the filter is (a KNN-then-filter pass could return too few results).
-      return this.run(() => {
-        const statement = this.filteredStatement(
-          `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
-           FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
-           ${where.sql} ${excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash'}
-           ORDER BY distance LIMIT @limit`,
-        );
-        const params = { ...where.params, vector: blob, limit, ...(excludeHash === undefined ? {} : { excludeHash }) };
-        const rows = statement.all(params) as (MemoryRow & { distance: number })[];
-        return rows.map((row) => ({ memory: toMemory(row), distance: row.distance }));
-      });
+      const [rows] = await this.read([
+        {
+          sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
+                FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+                ${where.sql} ${excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash'}
+                ORDER BY distance LIMIT @limit`,
+          params: { ...where.params, vector, limit, ...(excludeHash === undefined ? {} : { excludeHash }) },
+          mode: 'all',
+        },
+      ]);
+      return (rows as (MemoryRow & { distance: number })[]).map((row) => ({ memory: toMemory(row), distance: row.distance }));
     }
-    return this.run(() =>
-      this.db.transaction((): ScoredMemory[] => {
-        const k = excludeHash === undefined ? limit : limit + 1;
-        const hits = this.sql.knn.all(blob, k) as { id: number; distance: number }[];
-        const rows = this.sql.findByIds.all(JSON.stringify(hits.map((h) => h.id))) as MemoryRow[];
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        return hits
-          .map((hit) => ({ row: byId.get(hit.id), distance: hit.distance }))
-          .filter((hit): hit is { row: MemoryRow; distance: number } => hit.row !== undefined && hit.row.content_hash !== excludeHash)
-          .slice(0, limit)
-          .map((hit) => ({ memory: toMemory(hit.row), distance: hit.distance }));
-      })(),
-    );
+    const [rows] = await this.read([
+      {
+        sql: `WITH hits AS (SELECT rowid AS id, distance FROM memory_embeddings WHERE embedding MATCH @vector AND k = @k)
+              SELECT m.*, hits.distance AS distance FROM hits JOIN memories m ON m.id = hits.id ORDER BY hits.distance, m.id`,
+        params: { vector, k: excludeHash === undefined ? limit : limit + 1 },
+        mode: 'all',
+      },
+    ]);
+    return (rows as (MemoryRow & { distance: number })[])
+      .filter((row) => row.content_hash !== excludeHash)
+      .slice(0, limit)
+      .map((row) => ({ memory: toMemory(row), distance: row.distance }));
   }
 
   searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]> {
@@ -364,11 +387,10 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
     const where = this.whereClause(filter);
     const conditions = where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`;
-    return this.run(() => {
+    return (async () => {
       // The best `limit` matches first (content weighs twice what tags do in BM25), then their
       // rows and, only for those, the distance to the query vector.
-      const statement = this.filteredStatement(
-        `WITH best AS (
+      const sql = `WITH best AS (
            ${
              conditions === ''
                ? // Without a filter the index alone ranks: no row lookups for matches that lose.
@@ -381,24 +403,28 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
          SELECT m.*, best.score AS score, ${embedding === undefined ? 'NULL' : 'vec_distance_cosine(e.embedding, @vector)'} AS distance
          FROM best JOIN memories m ON m.id = best.id
          ${embedding === undefined ? '' : 'JOIN memory_embeddings e ON e.rowid = m.id'}
-         ORDER BY best.score DESC, m.created_at DESC`,
-      );
+         ORDER BY best.score DESC, m.created_at DESC`;
       const params = { ...where.params, match, limit, ...(embedding === undefined ? {} : { vector: toVectorBlob(embedding) }) };
-      const rows = statement.all(params) as (MemoryRow & { score: number; distance: number | null })[];
-      return rows.map((row) => ({ memory: toMemory(row), score: row.score, distance: row.distance }));
-    });
+      const [rows] = await this.read([{ sql, params, mode: 'all' }]);
+      return (rows as (MemoryRow & { score: number; distance: number | null })[]).map((row) => ({
+        memory: toMemory(row),
+        score: row.score,
+        distance: row.distance,
+      }));
+    })();
   }
 
   findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
     const where = this.whereClause(filter);
     const conditions = where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`;
-    return this.run(() => {
-      const statement = this.filteredStatement(
-        `SELECT m.* FROM memories m WHERE instr(lower(m.content), lower(@text)) > 0 ${conditions}
-         ORDER BY m.created_at DESC, m.id DESC LIMIT @limit`,
-      );
-      return (statement.all({ ...where.params, text, limit }) as MemoryRow[]).map(toMemory);
-    });
+    return this.read([
+      {
+        sql: `SELECT m.* FROM memories m WHERE instr(lower(m.content), lower(@text)) > 0 ${conditions}
+              ORDER BY m.created_at DESC, m.id DESC LIMIT @limit`,
+        params: { ...where.params, text, limit },
+        mode: 'all',
+      },
+    ]).then(([rows]) => (rows as MemoryRow[]).map(toMemory));
   }
 
   findEmbedding(contentHash: string): Promise<Float32Array | null> {
@@ -411,16 +437,29 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     });
   }
 
-  tagCounts(): Promise<TagCount[]> {
-    return this.run(() => this.sql.tagCounts.all() as TagCount[]);
+  async tagCounts(): Promise<TagCount[]> {
+    const [rows] = await this.read([
+      { sql: 'SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC', params: {}, mode: 'all' },
+    ]);
+    return rows as TagCount[];
   }
 
-  createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]> {
-    return this.run(() => this.sql.createdPerDay.all({ from, offset: offsetSeconds }) as DayCount[]);
+  async createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]> {
+    const [rows] = await this.read([
+      {
+        sql: "SELECT date(created_at + @offset, 'unixepoch') AS day, COUNT(*) AS count FROM memories WHERE created_at >= @from GROUP BY day ORDER BY day",
+        params: { from, offset: offsetSeconds },
+        mode: 'all',
+      },
+    ]);
+    return rows as DayCount[];
   }
 
-  statistics(): Promise<StorageStatistics> {
-    return this.run(() => this.sql.statistics.get() as StorageStatistics);
+  async statistics(): Promise<StorageStatistics> {
+    const [row] = await this.read([
+      { sql: 'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags', params: {}, mode: 'get' },
+    ]);
+    return row as StorageStatistics;
   }
 
   details(): Promise<StorageDetails> {
@@ -449,6 +488,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   }
 
   async close(): Promise<void> {
+    await this.pool?.close();
     if (!this.db.open) return;
     try {
       // Folds the WAL back into the main file so the database is one self-contained file at rest.
@@ -569,15 +609,6 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       params.excludeHash = filter.excludeHash;
     }
     return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
-  }
-
-  private filteredStatement(sql: string): Database.Statement {
-    let statement = this.filteredStatements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.filteredStatements.set(sql, statement);
-    }
-    return statement;
   }
 }
 
