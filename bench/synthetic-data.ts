@@ -1,0 +1,96 @@
+import { contentHash } from '../src/memories/content-hash.js';
+import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
+
+/**
+ * Large, realistic databases without a model call per row: a few real sentences are embedded by
+ * the real model once, and every generated memory is one of them, reworded by a suffix, with its
+ * vector perturbed by seeded Gaussian noise and renormalized. Neighbourhoods are therefore real
+ * (clusters around real embeddings), which is what recall needs; random vectors would not do.
+ */
+export interface SyntheticOptions {
+  /** How many memories to write. */
+  count: number;
+  /** Real sentences and their real embeddings (same order). */
+  sentences: readonly string[];
+  vectors: readonly Float32Array[];
+  /** Standard deviation of the per-dimension noise (default 0.02: cosine to the base about 0.9 at 512-d). */
+  noise?: number;
+  seed?: number;
+  /** Rows written per transaction. */
+  batchSize?: number;
+  /** The first row number (to grow a database in steps). */
+  start?: number;
+  onProgress?: (written: number) => void;
+}
+
+/** Tags with known selectivity, for filtered-search measurements. */
+export const SYNTHETIC_TAGS = {
+  /** On 40% of the memories. */
+  common: 'common',
+  /** On 1% of the memories. */
+  rare: 'rare',
+} as const;
+
+/** mulberry32: a small, fast, seeded PRNG (same data on every run). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function perturbed(base: Float32Array, noise: number, random: () => number): Float32Array {
+  const v = new Float32Array(base.length);
+  let norm = 0;
+  for (let i = 0; i < base.length; i++) {
+    // Box-Muller: one Gaussian sample per dimension.
+    const g = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+    v[i] = base[i]! + noise * g;
+    norm += v[i]! * v[i]!;
+  }
+  norm = Math.sqrt(norm);
+  for (let i = 0; i < v.length; i++) v[i]! /= norm;
+  return v;
+}
+
+/** The i-th synthetic memory (deterministic) and its vector. */
+export function syntheticMemory(i: number, options: SyntheticOptions, random: () => number): { memory: Memory; embedding: Float32Array } {
+  const base = i % options.sentences.length;
+  const content = `${options.sentences[base]} (record ${i})`;
+  const tags = [`topic-${base % 20}`];
+  if (i % 5 < 2) tags.push(SYNTHETIC_TAGS.common);
+  if (i % 100 === 7) tags.push(SYNTHETIC_TAGS.rare);
+  // Spread over the year before a fixed instant, one memory every few minutes.
+  const createdAt = 1_767_225_600 - (365 * 86_400 * (options.count - i)) / Math.max(1, options.count);
+  return {
+    memory: {
+      contentHash: contentHash(content),
+      content,
+      tags,
+      memoryType: i % 3 === 0 ? 'decision' : 'note',
+      metadata: { source: 'synthetic' },
+      createdAt,
+      updatedAt: createdAt,
+    },
+    embedding: perturbed(options.vectors[base]!, options.noise ?? 0.02, random),
+  };
+}
+
+/** Writes `count` synthetic memories through the repository, in batches; returns how many were new. */
+export async function fillWithSyntheticMemories(repository: MemoryRepository, options: SyntheticOptions): Promise<number> {
+  const random = prng(options.seed ?? 42);
+  const batchSize = options.batchSize ?? 500;
+  const start = options.start ?? 0;
+  let written = 0;
+  for (let from = start; from < start + options.count; from += batchSize) {
+    const batch = [];
+    for (let i = from; i < Math.min(start + options.count, from + batchSize); i++) batch.push(syntheticMemory(i, options, random));
+    written += await repository.insertBatch(batch);
+    options.onProgress?.(from + batch.length - start);
+  }
+  return written;
+}

@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { fillWithSyntheticMemories, SYNTHETIC_TAGS } from '../bench/synthetic-data.js';
+import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
+import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
+import { ApiClient } from './helpers/http.js';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+
+/** 100,000 memories by default (the size the scale goals name); MCP_TEST_SCALE_N for a quick run. */
+const N = Number(process.env.MCP_TEST_SCALE_N ?? 100_000);
+const KEY = 'scale-key';
+
+const quantile = (values: number[], q: number): number => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))]!;
+
+describe(`a ${N.toLocaleString('en-US')}-memory database under concurrent searches`, () => {
+  let server: TestServer;
+  let api: ApiClient;
+  let sentences: string[];
+
+  before(async () => {
+    server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_QUERY_CACHE_SIZE: '0', LOG_LEVEL: 'warn' } });
+    api = new ApiClient(server.url, KEY);
+    const embeddings = server.app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
+    const repository = server.app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+    // Real sentences, embedded once by the real model; the rest is generated around them.
+    const corpus = JSON.parse(readFileSync('bench/quality/corpus.json', 'utf8')) as { memories: { content: string }[] };
+    sentences = corpus.memories.slice(0, 120).map((m) => m.content);
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < sentences.length; i += 32) vectors.push(...(await embeddings.embed(sentences.slice(i, i + 32))));
+    assert.equal(await fillWithSyntheticMemories(repository, { count: N, sentences, vectors }), N);
+  });
+
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  it('finds the right cluster first, and a 1% tag filter returns only tagged memories', async () => {
+    const found = await api.post('/api/search', { query: sentences[3], n_results: 5, mode: 'semantic' });
+    assert.equal(found.status, 200);
+    assert.ok(found.body.results[0].memory.content.startsWith(sentences[3]), found.body.results[0].memory.content);
+    const rare = await api.post('/api/search', { query: sentences[3], n_results: 10, mode: 'semantic', tags: [SYNTHETIC_TAGS.rare] });
+    assert.equal(rare.body.results.length, 10);
+    assert.ok(rare.body.results.every((r: { memory: { tags: string[] } }) => r.memory.tags.includes(SYNTHETIC_TAGS.rare)));
+    const page = await api.get(`/api/memories?tag=${SYNTHETIC_TAGS.common}&page_size=5`);
+    assert.equal(page.body.total, Math.ceil((N * 2) / 5));
+  });
+
+  it('keeps /api/health under 50 ms while 8 clients search (searches run off the event loop)', async () => {
+    let searching = true;
+    let searches = 0;
+    const clients = Array.from({ length: 8 }, async (_, c) => {
+      for (let i = 0; searching; i++) {
+        // Distinct queries: every search runs the model and a full vector scan.
+        const res = await api.post('/api/search', { query: `${sentences[(c * 13 + i) % sentences.length]} ${c}-${i}`, n_results: 10, mode: 'semantic' });
+        assert.equal(res.status, 200);
+        searches += 1;
+      }
+    });
+    const health: number[] = [];
+    try {
+      // Probe until enough searches have completed under the probes (a condition, not a duration).
+      while (searches < 24 || health.length < 40) {
+        const started = performance.now();
+        const res = await fetch(`${server.url}/api/health`);
+        await res.arrayBuffer();
+        assert.equal(res.status, 200);
+        health.push(performance.now() - started);
+      }
+    } finally {
+      searching = false;
+      await Promise.all(clients);
+    }
+    const p50 = quantile(health, 0.5);
+    const p90 = quantile(health, 0.9);
+    const summary = `health p50 ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms over ${health.length} probes during ${searches} searches`;
+    console.log(`# ${summary}`);
+    assert.ok(p50 < 50 && p90 < 50, summary);
+  });
+});
