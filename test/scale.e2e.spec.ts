@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { fillWithSyntheticMemories, SYNTHETIC_TAGS } from '../bench/synthetic-data.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
+import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
 import { ApiClient } from './helpers/http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -76,5 +77,43 @@ describe(`a ${N.toLocaleString('en-US')}-memory database under concurrent search
     const summary = `health p50 ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, max ${Math.max(...health).toFixed(1)} ms over ${health.length} probes during ${searches} searches`;
     console.log(`# ${summary}`);
     assert.ok(p50 < 50 && p90 < 50, summary);
+  });
+
+  it('builds the vector index in the background, then answers through it with recall@10 >= 0.98 against exact search', async () => {
+    // The build started with the first search; wait for it (a condition, with no fixed time).
+    const repository = server.app.get<SqliteMemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+    for (;;) {
+      await api.post('/api/search', { query: sentences[0], n_results: 1, mode: 'semantic' });
+      const health = await api.get('/api/health/detailed');
+      if (health.body.vector_index.state === 'ready') break;
+      assert.equal(health.body.vector_index.last_error, null);
+      await repository.vectorIndexSettled();
+    }
+    const health = await api.get('/api/health/detailed');
+    assert.equal(health.body.vector_index.indexed + health.body.vector_index.pending, N);
+    // Exact answers from a second connection on the same file with the index off.
+    const exact = SqliteMemoryRepository.open({
+      path: server.dbPath,
+      pragmas: [],
+      busyBudgetMs: 10_000,
+      embeddingModel: 'use-lite',
+      embeddingDimension: 512,
+      readWorkers: 1,
+    });
+    const embeddings = server.app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
+    try {
+      let found = 0;
+      for (let q = 0; q < 30; q++) {
+        const [vector] = await embeddings.embed([`${sentences[(q * 11) % sentences.length]} again ${q}`]);
+        const truth = (await exact.searchByVector(vector!, {}, 10)).map((h) => h.memory.contentHash);
+        const got = (await repository.searchByVector(vector!, {}, 10)).map((h) => h.memory.contentHash);
+        found += got.filter((h) => truth.includes(h)).length;
+      }
+      const recall = found / 300;
+      console.log(`# recall@10 through the index at ${N}: ${recall.toFixed(3)}`);
+      assert.ok(recall >= 0.98, `recall@10 ${recall}`);
+    } finally {
+      await exact.close();
+    }
   });
 });

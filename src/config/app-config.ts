@@ -1,4 +1,5 @@
 import { validateCronExpression } from 'cron';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } from './env-readers.js';
 import { type LogFormat, type LogLevel, readLogFile, readLogFormat, readLogLevel } from './log-level.js';
@@ -47,6 +48,11 @@ export interface AppConfig {
     readonly integrityCheck: 'quick' | 'full' | 'off';
     /** Retention of the change log that feeds events and resume. */
     readonly changeLog: { readonly maxRows: number; readonly maxBytes: number };
+    /** The approximate-nearest-neighbour index beside the file: auto (from `annThreshold` memories), on, off. */
+    readonly ann: 'auto' | 'on' | 'off';
+    readonly annThreshold: number;
+    /** Threads running searches and scans off the event loop. */
+    readonly readWorkers: number;
   };
   readonly embeddings: { readonly model: string; readonly modelsDir: string | null };
   readonly search: SearchConfig;
@@ -252,6 +258,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       busyBudgetMs: readInt(env, 'MCP_MEMORY_SQLITE_BUSY_BUDGET_MS', 30_000, 100, 600_000),
       allowSharedStorage: readBool(env, 'MCP_MEMORY_ALLOW_NETWORK_FS', false),
       integrityCheck: readChoice(env, 'MCP_MEMORY_STARTUP_CHECK', ['quick', 'full', 'off'] as const, 'quick'),
+      ann: readChoice(env, 'MCP_MEMORY_ANN', ['auto', 'on', 'off'] as const, 'auto'),
+      annThreshold: readInt(env, 'MCP_MEMORY_ANN_THRESHOLD', 10_000, 0, 1_000_000_000),
+      readWorkers: readInt(env, 'MCP_MEMORY_READ_WORKERS', Math.max(1, Math.min(4, availableParallelism())), 1, 64),
       changeLog: Object.freeze({
         maxRows: readInt(env, 'MCP_CHANGE_LOG_MAX_ROWS', 10_000, 100, 10_000_000),
         maxBytes: readInt(env, 'MCP_CHANGE_LOG_MAX_BYTES', 16 * 1_048_576, 65_536, 4 * 1_073_741_824),

@@ -47,6 +47,17 @@ export class HealthService {
       embedding_model: details.embeddingModel,
       embedding_dimension: details.embeddingDimension,
       pragmas: details.pragmas,
+      vector_index:
+        details.vectorIndex === null
+          ? null
+          : (({ mode, state, indexed, pending, lastBuildMs, lastError }) => ({
+              mode,
+              state,
+              indexed,
+              pending,
+              last_build_ms: lastBuildMs,
+              last_error: lastError,
+            }))(details.vectorIndex),
       query_cache: (({ size, capacity, hits, misses, hitRatio }) => ({ size, capacity, hits, misses, hit_ratio: Math.round(hitRatio * 1e4) / 1e4 }))(
         this.search.queryCacheStats(),
       ),

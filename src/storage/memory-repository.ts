@@ -98,6 +98,19 @@ export interface StorageDetails {
   embeddingDimension: number;
   schemaVersion: number;
   pragmas: Record<string, string | number>;
+  /** The approximate-nearest-neighbour index beside a SQLite file (null: none, e.g. PostgreSQL's is inside the database). */
+  vectorIndex: VectorIndexStatus | null;
+}
+
+export interface VectorIndexStatus {
+  mode: 'auto' | 'on' | 'off';
+  state: 'off' | 'below_threshold' | 'building' | 'catching_up' | 'ready' | 'behind';
+  /** Vectors in the built index. */
+  indexed: number;
+  /** Vectors written since the build, searched exactly beside the index. */
+  pending: number;
+  lastBuildMs: number | null;
+  lastError: string | null;
 }
 
 export type InsertOutcome = { inserted: true; memory: Memory } | { inserted: false; existing: Memory };

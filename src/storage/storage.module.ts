@@ -36,8 +36,11 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
             allowSharedStorage: config.storage.allowSharedStorage,
             integrityCheck: config.storage.integrityCheck,
             changeLog: config.storage.changeLog,
+            readWorkers: config.storage.readWorkers,
+            ann: { mode: config.storage.ann, threshold: config.storage.annThreshold },
             faultPoint: config.faultPoint,
             warn: (message) => logger.warn(message),
+            log: (message) => logger.log(message),
           });
         } catch (error) {
           // Start-up stops here, and Nest shuts down no provider it already built: free the model.

@@ -48,6 +48,29 @@ export class QueryCacheResponse {
   hit_ratio!: number;
 }
 
+export class VectorIndexResponse {
+  @ApiProperty({ enum: ['auto', 'on', 'off'], description: 'MCP_MEMORY_ANN' })
+  mode!: string;
+
+  @ApiProperty({
+    enum: ['off', 'below_threshold', 'building', 'catching_up', 'ready', 'behind'],
+    description: 'ready: searches use the index; otherwise exact search serves',
+  })
+  state!: string;
+
+  @ApiProperty({ description: 'Vectors in the built index' })
+  indexed!: number;
+
+  @ApiProperty({ description: 'Vectors written since the build, searched exactly beside the index until the next rebuild' })
+  pending!: number;
+
+  @ApiProperty({ type: Number, nullable: true })
+  last_build_ms!: number | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  last_error!: string | null;
+}
+
 export class DetailedHealthResponse extends HealthResponse {
   @ApiProperty()
   database_path!: string;
@@ -72,4 +95,11 @@ export class DetailedHealthResponse extends HealthResponse {
 
   @ApiProperty({ type: QueryCacheResponse, description: 'The query-embedding cache: a repeated query costs no model call' })
   query_cache!: QueryCacheResponse;
+
+  @ApiProperty({
+    type: VectorIndexResponse,
+    nullable: true,
+    description: 'The approximate-nearest-neighbour index beside a SQLite file; null on PostgreSQL (pgvector HNSW inside the database)',
+  })
+  vector_index!: VectorIndexResponse | null;
 }

@@ -309,6 +309,7 @@ export class PostgresMemoryRepository implements MemoryRepository {
       embeddingDimension: this.options.embeddingDimension,
       schemaVersion: POSTGRES_SCHEMA_VERSION,
       pragmas: { server_version: rows[0]!.version, 'hnsw.ef_search': rows[0]!.ef, pool_size: this.options.poolSize },
+      vectorIndex: null,
     };
   }
 

@@ -24,9 +24,10 @@ import {
 import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
 import { type IntegrityCheck, makePrivate, openSqliteDatabase, readPragmas } from './sqlite-connection.js';
 import { withBusyRetry } from './sqlite-errors.js';
-import { applyMigrations, ensureEmbeddingSpace, SCHEMA_VERSION } from './sqlite-migrations.js';
+import { applyMigrations, ensureDatabaseId, ensureEmbeddingSpace, SCHEMA_VERSION } from './sqlite-migrations.js';
 import { removeStaleRestoreSources, runSqliteJob } from './sqlite-jobs.js';
 import { SqliteReadPool } from './sqlite-read-pool.js';
+import { AnnIndex, type AnnSource, type AnnStatus } from './ann-index.js';
 import type { ReadStatement } from './sqlite-read.protocol.js';
 
 interface MemoryRow {
@@ -68,7 +69,16 @@ export interface SqliteRepositoryOptions {
   changeLog?: { maxRows: number; maxBytes: number };
   /** Worker threads that run searches and scans off the event loop (default: the cores, 1 to 4). */
   readWorkers?: number;
+  /** The approximate-nearest-neighbour index beside the file (default off: servers turn it on). */
+  ann?: { mode: 'auto' | 'on' | 'off'; threshold: number };
+  log?: (message: string) => void;
 }
+
+/** A filter matching at most this many memories is searched exactly (bounded cost); a broader one through the index. */
+const EXACT_FILTERED_MAX = 5_000;
+/** Candidates asked of the index per result wanted (re-scored exactly, then cut). */
+const ANN_OVERSAMPLING = 8;
+const ANN_MAX_CANDIDATES = 4_096;
 
 /** Every process on the file prunes the change log after this many of its own appends. */
 const PRUNE_EVERY_APPENDS = 100;
@@ -109,6 +119,10 @@ function prepareStatements(db: Database.Database) {
     ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
     appendChange: db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (@kind, @contentHash, @payload, @createdAt)'),
     changesAfter: db.prepare('SELECT id, kind, payload FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
+    changeKindsAfter: db.prepare('SELECT id, kind, content_hash AS contentHash FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
+    vectorOf: db.prepare('SELECT m.id AS id, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.content_hash = ?'),
+    memoryCount: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
+    databaseId: db.prepare("SELECT value FROM service_meta WHERE key = 'database_id'").pluck(),
     changeBounds: db.prepare("SELECT (SELECT MIN(id) FROM changes) AS oldest, (SELECT seq FROM sqlite_sequence WHERE name = 'changes') AS newest"),
     pruneChangesByCount: db.prepare('DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?'),
     pruneChangesByBytes: db.prepare(
@@ -166,6 +180,8 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   private writeFailure: string | null = null;
   private appendsSincePrune = PRUNE_EVERY_APPENDS - 1;
   private pool: SqliteReadPool | null = null;
+  private ann: AnnIndex | null = null;
+  private databaseId = '';
 
   private constructor(private readonly options: SqliteRepositoryOptions) {
     this.connect();
@@ -191,6 +207,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     try {
       applyMigrations(db, this.options.path);
       ensureEmbeddingSpace(db, this.options.path, this.options.embeddingModel, this.options.embeddingDimension);
+      this.databaseId = ensureDatabaseId(db);
       this.sql = prepareStatements(db);
     } catch (error) {
       db.close();
@@ -206,6 +223,53 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
         this.options.readWorkers ?? Math.max(1, Math.min(4, availableParallelism())),
       );
     }
+    void this.ann?.close();
+    this.ann = null;
+    const ann = this.options.ann;
+    if (ann && ann.mode !== 'off') {
+      this.ann = new AnnIndex(
+        {
+          dbPath: this.options.path,
+          dimension: this.options.embeddingDimension,
+          model: this.options.embeddingModel,
+          mode: ann.mode,
+          threshold: ann.threshold,
+          log: this.options.log ?? (() => undefined),
+          warn: this.options.warn ?? (() => undefined),
+        },
+        this.annSource(),
+      );
+      this.ann.start();
+    }
+  }
+
+  /** The index's view of the database: the change log and stored vectors, through this connection. */
+  private annSource(): AnnSource {
+    return {
+      changesAfter: (id, limit) => this.sql.changeKindsAfter.all(id, limit) as { id: number; kind: string; contentHash: string | null }[],
+      changeBounds: () => {
+        const row = this.sql.changeBounds.get() as { oldest: number | null; newest: number | null };
+        return { oldest: row.oldest, newest: row.newest ?? 0 };
+      },
+      vectorOf: (contentHash) => {
+        const row = this.sql.vectorOf.get(contentHash) as { id: number; embedding: Buffer } | undefined;
+        return row
+          ? { id: row.id, vector: new Float32Array(row.embedding.buffer.slice(row.embedding.byteOffset, row.embedding.byteOffset + row.embedding.byteLength)) }
+          : null;
+      },
+      memoryCount: () => this.sql.memoryCount.get() as number,
+      databaseId: () => this.databaseId,
+    };
+  }
+
+  /** The vector index's state (null when it is off), for health details and benchmarks. */
+  vectorIndexStatus(): AnnStatus | null {
+    return this.ann?.status() ?? null;
+  }
+
+  /** Resolves when no index build is running (tests and benchmarks wait for the index with it). */
+  async vectorIndexSettled(): Promise<void> {
+    await this.ann?.settled();
   }
 
   /**
@@ -352,16 +416,44 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     const vector = toVectorBlob(embedding);
     const { excludeHash, ...rest } = filter;
     const where = this.whereClause(rest);
+    const exclusion = excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash';
+    const excluded = excludeHash === undefined ? {} : { excludeHash };
+    const ann = (await this.run(() => this.ann?.ready() ?? false)) ? this.ann! : null;
+    if (ann !== null) {
+      // How many memories the filter keeps decides the way: few are scanned exactly (cheap), many
+      // are found through the index with enough candidates that the filter leaves `limit`.
+      const matching =
+        where.sql === ''
+          ? ann.size
+          : ((await this.read([{ sql: `SELECT COUNT(*) FROM memories m ${where.sql}`, params: where.params, mode: 'pluck' }]))[0] as number);
+      if (where.sql === '' || matching > EXACT_FILTERED_MAX) {
+        const wanted = (limit + (excludeHash === undefined ? 0 : 1)) * ANN_OVERSAMPLING * Math.max(1, ann.size / Math.max(1, matching));
+        const candidates = ann.candidates(embedding, Math.min(ANN_MAX_CANDIDATES, Math.ceil(Math.max(wanted, 40))));
+        const [rows] = await this.read([
+          {
+            sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
+                  FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+                  WHERE m.id IN (SELECT value FROM json_each(@candidates)) ${where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`} ${exclusion}
+                  ORDER BY distance, m.id LIMIT @limit`,
+            params: { ...where.params, ...excluded, vector, limit, candidates: JSON.stringify(candidates) },
+            mode: 'all',
+          },
+        ]);
+        // Too few candidates survived a filter: the exact scan below is the answer.
+        if ((rows as unknown[]).length >= Math.min(limit, matching - (excludeHash === undefined ? 0 : 1)) || where.sql === '') {
+          return (rows as (MemoryRow & { distance: number })[]).map((row) => ({ memory: toMemory(row), distance: row.distance }));
+        }
+      }
+    }
     if (where.sql !== '') {
-      // Filtered search computes exact distances over the matching rows only, which stays correct
-      // however selective the filter is (a KNN-then-filter pass could return too few results).
+      // Exact distances over the matching rows only: correct however selective the filter is.
       const [rows] = await this.read([
         {
           sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
                 FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
-                ${where.sql} ${excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash'}
+                ${where.sql} ${exclusion}
                 ORDER BY distance LIMIT @limit`,
-          params: { ...where.params, vector, limit, ...(excludeHash === undefined ? {} : { excludeHash }) },
+          params: { ...where.params, ...excluded, vector, limit },
           mode: 'all',
         },
       ]);
@@ -475,6 +567,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
         embeddingDimension: this.options.embeddingDimension,
         schemaVersion: SCHEMA_VERSION,
         pragmas,
+        vectorIndex: this.ann?.status() ?? null,
       };
     });
   }
@@ -488,6 +581,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   }
 
   async close(): Promise<void> {
+    await this.ann?.close();
     await this.pool?.close();
     if (!this.db.open) return;
     try {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
 
@@ -115,4 +116,16 @@ export function ensureEmbeddingSpace(db: Database.Database, path: string, modelI
     insert.run('embedding_model', modelId);
     insert.run('embedding_dimension', String(dimension));
   }).immediate();
+}
+
+/**
+ * A random id recorded once per database file: what the vector index beside the file checks it
+ * was built from (a different file moved to the same path gets its own index).
+ */
+export function ensureDatabaseId(db: Database.Database): string {
+  const read = (): string | undefined => db.prepare("SELECT value FROM service_meta WHERE key = 'database_id'").pluck().get() as string | undefined;
+  const existing = read();
+  if (existing !== undefined) return existing;
+  db.prepare("INSERT OR IGNORE INTO service_meta (key, value) VALUES ('database_id', ?)").run(randomUUID());
+  return read()!;
 }

@@ -1,0 +1,323 @@
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Index } from 'usearch';
+import type { VectorIndexStatus } from '../memory-repository.js';
+import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply, DEEP_EXPANSION_SEARCH, SHALLOW_MAX_CANDIDATES } from './ann-index.protocol.js';
+import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
+import { isRunningNode } from './server-lock.js';
+
+const BUILD_WORKER = new URL('./ann-build.worker.js', import.meta.url);
+
+/** New vectors searched exactly beside the index, at most (a few ms on the event loop); beyond, exact search serves until a rebuild. */
+const MAX_DELTA = 5_000;
+/** Changes read from the log per catch-up step. */
+const CATCH_UP_BATCH = 1_000;
+/** How often (in changes) the memory count is looked at while below the auto threshold. */
+const THRESHOLD_CHECK_EVERY = 200;
+
+/** What the index needs from the database (the repository's connection; all cheap, indexed reads). */
+export interface AnnSource {
+  /** Changes after `id`, oldest first. */
+  changesAfter(id: number, limit: number): { id: number; kind: string; contentHash: string | null }[];
+  changeBounds(): { oldest: number | null; newest: number };
+  /** A memory's row id and stored vector, or null when it is gone. */
+  vectorOf(contentHash: string): { id: number; vector: Float32Array } | null;
+  memoryCount(): number;
+  databaseId(): string;
+}
+
+export interface AnnOptions {
+  dbPath: string;
+  dimension: number;
+  model: string;
+  mode: 'auto' | 'on' | 'off';
+  threshold: number;
+  log: (message: string) => void;
+  warn: (message: string) => void;
+}
+
+interface AnnMeta {
+  version: 1;
+  databaseId: string;
+  model: string;
+  dimension: number;
+  lastChangeId: number;
+  count: number;
+  buildMs: number;
+}
+
+export type AnnStatus = VectorIndexStatus;
+
+/**
+ * An HNSW index (usearch) over the vectors, in a file beside the database; SQLite stays the source
+ * of truth. It is built on a worker thread (exact search serves meanwhile), memory-mapped when
+ * ready, and caught up from the change log before every search: memories written since the build
+ * (by this process or any other on the file) are kept in a small exact "delta" beside it, and a
+ * rebuild folds them in once they grow. A restore, or a change log that no longer reaches back to
+ * the build, means a rebuild. Searches return candidates; the repository re-scores them with the
+ * stored vectors, so the similarities reported are exact.
+ */
+export class AnnIndex {
+  private view: Index | null = null;
+  /** The same file viewed with a wide search expansion, for deep candidate lists. */
+  private deepView: Index | null = null;
+  private indexed = 0;
+  private lastChangeId = 0;
+  private readonly delta = new Map<number, Float32Array>();
+  private readonly deltaIds = new Map<string, number>();
+  private staleEntries = 0;
+  private builder: Worker | null = null;
+  private readonly stopBuild = new Int32Array(new SharedArrayBuffer(4));
+  private behind = false;
+  /** False from adopting a built index until the first catch-up with the change log. */
+  private caughtUp = false;
+  private lastBuildMs: number | null = null;
+  private lastError: string | null = null;
+  private thresholdCheckedAt = Number.NEGATIVE_INFINITY;
+  private closed = false;
+
+  constructor(
+    private readonly options: AnnOptions,
+    private readonly source: AnnSource,
+  ) {}
+
+  get indexFile(): string {
+    return `${this.options.dbPath}.ann`;
+  }
+
+  private get metaFile(): string {
+    return `${this.options.dbPath}.ann.json`;
+  }
+
+  /** At open: adopts the index on disk when it belongs to this database and the change log reaches back to it; else builds one when wanted. */
+  start(): void {
+    if (this.options.mode === 'off') return;
+    removeAbandonedBuilds(this.indexFile);
+    const meta = this.readMeta();
+    if (meta !== null && existsSync(this.indexFile)) {
+      const bounds = this.source.changeBounds();
+      const reachable =
+        meta.lastChangeId <= bounds.newest && (bounds.oldest === null ? meta.lastChangeId === bounds.newest : bounds.oldest <= meta.lastChangeId + 1);
+      if (reachable) {
+        try {
+          this.adopt(meta.lastChangeId, meta.buildMs);
+          return;
+        } catch (error) {
+          this.options.warn(`The vector index ${this.indexFile} could not be read (${(error as Error).message}); rebuilding it`);
+        }
+      }
+    }
+    this.considerBuilding();
+  }
+
+  /** Before a search: catches up with the change log; true when the index can answer now. */
+  ready(): boolean {
+    if (this.closed || this.options.mode === 'off') return false;
+    if (this.view === null) {
+      this.considerBuilding();
+      return false;
+    }
+    this.catchUp();
+    return this.view !== null && !this.behind && this.delta.size <= MAX_DELTA;
+  }
+
+  /** Row ids of the nearest candidates: from the index and from the vectors written since it was built. */
+  candidates(vector: Float32Array, k: number): number[] {
+    const ids = new Set<number>();
+    if (this.view !== null && this.indexed > 0) {
+      const view = k > SHALLOW_MAX_CANDIDATES && this.deepView !== null ? this.deepView : this.view;
+      const found = view.search(vector, Math.min(k, this.indexed), 1);
+      for (const key of found.keys) ids.add(Number(key));
+    }
+    if (this.delta.size > 0) {
+      const scored: { id: number; score: number }[] = [];
+      for (const [id, v] of this.delta) {
+        let dot = 0;
+        for (let i = 0; i < v.length; i++) dot += v[i]! * vector[i]!;
+        scored.push({ id, score: dot });
+      }
+      scored.sort((a, b) => b.score - a.score);
+      for (const { id } of scored.slice(0, k)) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  /** Vectors the index answers for (built plus written since), for sizing oversampled searches. */
+  get size(): number {
+    return this.indexed + this.delta.size;
+  }
+
+  status(): AnnStatus {
+    const state: AnnStatus['state'] =
+      this.options.mode === 'off'
+        ? 'off'
+        : this.view !== null && !this.behind
+          ? this.caughtUp
+            ? 'ready'
+            : 'catching_up'
+          : this.builder !== null
+            ? 'building'
+            : this.view !== null
+              ? 'behind'
+              : 'below_threshold';
+    return { mode: this.options.mode, state, indexed: this.indexed, pending: this.delta.size, lastBuildMs: this.lastBuildMs, lastError: this.lastError };
+  }
+
+  /** Resolves when no build is running (for tests and benchmarks). */
+  async settled(): Promise<void> {
+    while (this.builder !== null) await new Promise((resolve) => this.builder!.once('exit', resolve));
+  }
+
+  /** Stops a running build at its next chunk and waits for it (never terminated mid-call: native code). */
+  async close(): Promise<void> {
+    this.closed = true;
+    Atomics.store(this.stopBuild, 0, 1);
+    await this.settled();
+    this.view = null;
+    this.deepView = null;
+  }
+
+  private catchUp(): void {
+    const bounds = this.source.changeBounds();
+    if (bounds.newest === this.lastChangeId) {
+      this.caughtUp = true;
+      return;
+    }
+    if (bounds.newest < this.lastChangeId || (bounds.oldest !== null && bounds.oldest > this.lastChangeId + 1)) {
+      return this.fallBehind('the change log no longer reaches back to the index');
+    }
+    if (bounds.newest - this.lastChangeId > MAX_DELTA) return this.fallBehind(`${bounds.newest - this.lastChangeId} changes since it was built`);
+    for (;;) {
+      const changes = this.source.changesAfter(this.lastChangeId, CATCH_UP_BATCH);
+      if (changes.length === 0) break;
+      for (const change of changes) {
+        if (change.kind === 'backup_restored') return this.fallBehind('the database was restored');
+        if (change.kind === 'memory_stored' && change.contentHash !== null) {
+          const row = this.source.vectorOf(change.contentHash);
+          if (row !== null) {
+            this.delta.set(row.id, row.vector);
+            this.deltaIds.set(change.contentHash, row.id);
+          }
+        } else if (change.kind === 'memory_deleted' && change.contentHash !== null) {
+          const id = this.deltaIds.get(change.contentHash);
+          if (id === undefined) this.staleEntries += 1;
+          else {
+            this.delta.delete(id);
+            this.deltaIds.delete(change.contentHash);
+          }
+        }
+        this.lastChangeId = change.id;
+      }
+      if (changes.length < CATCH_UP_BATCH) break;
+    }
+    this.caughtUp = true;
+    // Fold the new vectors in (and drop deleted ones) once they are a tenth of the index.
+    if (this.delta.size + this.staleEntries > Math.max(1_000, this.indexed / 10)) this.build('new and deleted memories');
+  }
+
+  private fallBehind(reason: string): void {
+    this.behind = true;
+    this.build(reason);
+  }
+
+  private considerBuilding(): void {
+    if (this.builder !== null || this.closed || this.options.mode === 'off') return;
+    if (this.options.mode === 'auto') {
+      const newest = this.source.changeBounds().newest;
+      if (newest - this.thresholdCheckedAt < THRESHOLD_CHECK_EVERY) return;
+      this.thresholdCheckedAt = newest;
+      if (this.source.memoryCount() < this.options.threshold) return;
+    }
+    this.build(this.view === null ? 'no index yet' : 'refresh');
+  }
+
+  /** Builds a new index file on a worker thread; the current one (if any) keeps serving until it is ready. */
+  private build(reason: string): void {
+    if (this.builder !== null || this.closed) return;
+    this.options.log(`Building the vector index (${reason}); exact search serves until it is ready`);
+    const job: AnnBuildJob = {
+      dbPath: this.options.dbPath,
+      indexFile: this.indexFile,
+      dimension: this.options.dimension,
+      stop: this.stopBuild.buffer as SharedArrayBuffer,
+    };
+    const worker = new Worker(BUILD_WORKER, { workerData: job });
+    this.builder = worker;
+    let replied = false;
+    worker.once('message', (reply: AnnBuildReply) => {
+      replied = true;
+      if (this.closed) return;
+      if (!reply.ok) {
+        if (reply.stopped) return;
+        this.lastError = reply.message;
+        this.options.warn(`The vector index could not be built: ${reply.message}; exact search serves`);
+        return;
+      }
+      try {
+        this.writeMeta({ lastChangeId: reply.lastChangeId, count: reply.count, buildMs: reply.buildMs });
+        this.adopt(reply.lastChangeId, reply.buildMs);
+        this.lastError = null;
+        this.options.log(`Vector index ready: ${reply.count} vectors in ${reply.buildMs} ms`);
+      } catch (error) {
+        this.lastError = (error as Error).message;
+        this.options.warn(`The vector index could not be opened: ${this.lastError}`);
+      }
+    });
+    worker.once('error', (error) => {
+      this.lastError = error.message;
+      if (!this.closed) this.options.warn(`The vector index build failed: ${error.message}`);
+    });
+    worker.once('exit', () => {
+      this.builder = null;
+      if (!replied && !this.closed) this.lastError ??= 'the build stopped';
+    });
+  }
+
+  private adopt(lastChangeId: number, buildMs: number): void {
+    const index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS });
+    index.view(this.indexFile);
+    const deep = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS, expansion_search: DEEP_EXPANSION_SEARCH });
+    deep.view(this.indexFile);
+    this.view = index;
+    this.deepView = deep;
+    this.indexed = Number(index.size());
+    this.lastChangeId = lastChangeId;
+    this.lastBuildMs = buildMs;
+    this.delta.clear();
+    this.deltaIds.clear();
+    this.staleEntries = 0;
+    this.behind = false;
+    this.caughtUp = false;
+  }
+
+  private readMeta(): AnnMeta | null {
+    try {
+      const meta = JSON.parse(readFileSync(this.metaFile, 'utf8')) as AnnMeta;
+      const { model, dimension } = this.options;
+      return meta.version === 1 && meta.databaseId === this.source.databaseId() && meta.model === model && meta.dimension === dimension ? meta : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private writeMeta(built: { lastChangeId: number; count: number; buildMs: number }): void {
+    const meta: AnnMeta = { version: 1, databaseId: this.source.databaseId(), model: this.options.model, dimension: this.options.dimension, ...built };
+    const temporary = `${this.metaFile}.tmp-${process.pid}`;
+    writeFileSync(temporary, JSON.stringify(meta), { mode: PRIVATE_FILE_MODE });
+    renameSync(temporary, this.metaFile);
+  }
+}
+
+/** Partial index files of builds whose process died (other live processes on the file may be building). */
+function removeAbandonedBuilds(indexFile: string): void {
+  const prefix = `${basename(indexFile)}.building-`;
+  try {
+    for (const name of readdirSync(dirname(indexFile))) {
+      const pid = Number(name.slice(prefix.length));
+      if (name.startsWith(prefix) && Number.isInteger(pid) && !isRunningNode(pid)) rmSync(join(dirname(indexFile), name), { force: true });
+    }
+  } catch {
+    // The directory is the database's: if it cannot be listed, the database open reports it.
+  }
+}

@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Memory, MemoryFilter } from '../src/storage/memory-repository.js';
+import { SqliteMemoryRepository, type SqliteRepositoryOptions } from '../src/storage/sqlite/sqlite-memory.repository.js';
+
+/**
+ * The approximate-nearest-neighbour index against exact search on the same file: clustered
+ * vectors (neighbourhoods like real embeddings have), recall, filters of every selectivity, writes
+ * after the build (this process and another), deletes, restore, reopen.
+ */
+const DIM = 96;
+const N = 20_000;
+const CLUSTERS = 200;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const random = prng(7);
+const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const normalize = (v: Float32Array): Float32Array => {
+  const n = Math.hypot(...v);
+  return v.map((x) => x / n);
+};
+const centers = Array.from({ length: CLUSTERS }, () => normalize(Float32Array.from({ length: DIM }, gaussian)));
+const near = (c: number, spread = 0.08): Float32Array => normalize(centers[c % CLUSTERS]!.map((x) => x + spread * gaussian()));
+
+const hash = (i: number): string => `ab${i.toString(16).padStart(62, '0')}`;
+function memory(i: number, overrides: Partial<Memory> = {}): Memory {
+  const tags = [`c${i % CLUSTERS}`];
+  if (i % 5 < 2) tags.push('common');
+  if (i % 100 === 3) tags.push('rare');
+  return {
+    contentHash: hash(i),
+    content: `memory ${i}`,
+    tags,
+    memoryType: null,
+    metadata: {},
+    createdAt: 1_700_000_000 + i,
+    updatedAt: 1_700_000_000 + i,
+    ...overrides,
+  };
+}
+
+const ids = (hits: { memory: Memory }[]): string[] => hits.map((h) => h.memory.contentHash);
+
+describe('the vector index (usearch HNSW beside the SQLite file)', () => {
+  let dir: string;
+  let base: SqliteRepositoryOptions;
+  let ann: SqliteMemoryRepository;
+  let exact: SqliteMemoryRepository;
+  const logs: string[] = [];
+
+  /** Searches until the index serves (a build runs on its own thread meanwhile). */
+  async function untilReady(repo: SqliteMemoryRepository): Promise<void> {
+    for (;;) {
+      await repo.searchByVector(centers[0]!, {}, 1);
+      if (repo.vectorIndexStatus()?.state === 'ready') return;
+      await repo.vectorIndexSettled();
+      await repo.searchByVector(centers[0]!, {}, 1);
+      if (repo.vectorIndexStatus()?.state === 'ready') return;
+      // A build that started before the last writes is followed by another: wait for that one.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async function recall(filter: MemoryFilter, queries = 40): Promise<number> {
+    let found = 0;
+    let wanted = 0;
+    for (let q = 0; q < queries; q++) {
+      const query = near(q * 7, 0.12);
+      const truth = ids(await exact.searchByVector(query, filter, 10));
+      const got = await ann.searchByVector(query, filter, 10);
+      wanted += truth.length;
+      found += ids(got).filter((h) => truth.includes(h)).length;
+      // Whatever the index found carries the exact distance (re-scored with the stored vectors).
+      const truthHits = await exact.searchByVector(query, filter, 50);
+      for (const hit of got) {
+        const same = truthHits.find((t) => t.memory.contentHash === hit.memory.contentHash);
+        if (same) assert.ok(Math.abs(same.distance - hit.distance) < 1e-5);
+      }
+    }
+    return found / wanted;
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'ann-'));
+    base = { path: join(dir, 'memory.db'), pragmas: [], busyBudgetMs: 10_000, embeddingModel: 'ann-test', embeddingDimension: DIM, readWorkers: 1 };
+    ann = SqliteMemoryRepository.open({ ...base, ann: { mode: 'on', threshold: 0 }, log: (m) => logs.push(m), warn: (m) => logs.push(m) });
+    exact = SqliteMemoryRepository.open({ ...base, ann: { mode: 'off', threshold: 0 } });
+    for (let from = 0; from < N; from += 1000) {
+      const batch = [];
+      for (let i = from; i < from + 1000; i++) batch.push({ memory: memory(i), embedding: near(i) });
+      await ann.insertBatch(batch);
+    }
+    await untilReady(ann);
+  });
+
+  after(async () => {
+    await ann?.close();
+    await exact?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds what exact search finds: recall@10 >= 0.98, with exact distances', async () => {
+    assert.equal(ann.vectorIndexStatus()?.indexed, N);
+    const r = await recall({});
+    assert.ok(r >= 0.98, `recall@10 ${r}`);
+  });
+
+  it('stays correct under filters of any selectivity (1% exact, 40% through the index)', async () => {
+    for (const tag of ['rare', 'common']) {
+      const filter: MemoryFilter = { tags: { tags: [tag], match: 'any' } };
+      const hits = await ann.searchByVector(near(3), filter, 10);
+      assert.equal(hits.length, 10);
+      assert.ok(hits.every((h) => h.memory.tags.includes(tag)));
+      const r = await recall(filter, 20);
+      assert.ok(r >= 0.98, `${tag}: recall@10 ${r}`);
+    }
+    // A time window plus exclusion of one memory.
+    const window: MemoryFilter = { createdFrom: 1_700_000_000 + 5_000, createdBefore: 1_700_000_000 + 15_000, excludeHash: hash(5_003) };
+    const query = near(3);
+    const hits = await ann.searchByVector(query, window, 10);
+    assert.ok(hits.every((h) => h.memory.createdAt >= 1_700_005_000 && h.memory.createdAt < 1_700_015_000 && h.memory.contentHash !== hash(5_003)));
+    const truth = ids(await exact.searchByVector(query, window, 10));
+    assert.ok(ids(hits).filter((h) => truth.includes(h)).length >= 9, 'a time window through the index');
+  });
+
+  it('finds memories written after the build, by this process and by another on the file; forgets deleted ones', async () => {
+    const mine = memory(N + 1, { content: 'written here after the build' });
+    const mineVector = normalize(Float32Array.from({ length: DIM }, gaussian));
+    await ann.insertWithEmbedding(mine, mineVector);
+    const theirs = memory(N + 2, { content: 'written by another process' });
+    const theirVector = normalize(Float32Array.from({ length: DIM }, gaussian));
+    await exact.insertWithEmbedding(theirs, theirVector);
+    assert.equal((await ann.searchByVector(mineVector, {}, 1))[0]?.memory.content, mine.content);
+    assert.equal((await ann.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
+    assert.equal(ann.vectorIndexStatus()?.state, 'ready');
+    assert.equal(ann.vectorIndexStatus()?.pending, 2);
+    await exact.delete(theirs.contentHash);
+    await ann.delete(hash(10));
+    assert.notEqual((await ann.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
+    assert.ok(!ids(await ann.searchByVector(near(10), {}, 20)).includes(hash(10)));
+  });
+
+  it('reopens with the index on disk (no rebuild) and catches up; an index of another database is not used', async () => {
+    await ann.close();
+    logs.length = 0;
+    ann = SqliteMemoryRepository.open({ ...base, ann: { mode: 'on', threshold: 0 }, log: (m) => logs.push(m), warn: (m) => logs.push(m) });
+    await ann.searchByVector(near(1), {}, 10);
+    assert.equal(ann.vectorIndexStatus()?.state, 'ready');
+    assert.deepEqual(logs, []);
+    assert.ok((await recall({}, 10)) >= 0.98);
+
+    // Another database moved to a path beside this index: its id differs, so it builds its own.
+    const otherDir = mkdtempSync(join(tmpdir(), 'ann-other-'));
+    const otherPath = join(otherDir, 'memory.db');
+    const other = SqliteMemoryRepository.open({ ...base, path: otherPath, ann: { mode: 'on', threshold: 0 } });
+    await other.insertWithEmbedding(memory(1), near(1));
+    await other.vectorIndexSettled();
+    await other.close();
+    writeFileSync(`${otherPath}.ann`, readFileSync(`${base.path}.ann`));
+    writeFileSync(`${otherPath}.ann.json`, readFileSync(`${base.path}.ann.json`));
+    const reopened = SqliteMemoryRepository.open({ ...base, path: otherPath, ann: { mode: 'on', threshold: 0 } });
+    await reopened.searchByVector(near(1), {}, 1);
+    assert.notEqual(reopened.vectorIndexStatus()?.indexed, N + 1);
+    await reopened.close();
+    rmSync(otherDir, { recursive: true, force: true });
+  });
+
+  it('never answers from a stale index after a restore: exact search serves until it is rebuilt', async () => {
+    const backup = join(dir, 'backup.db');
+    await exact.backupTo(backup);
+    // Memories written after the backup, then the restore takes them away.
+    const late = memory(N + 3, { content: 'gone after the restore' });
+    const lateVector = normalize(Float32Array.from({ length: DIM }, gaussian));
+    await ann.insertWithEmbedding(late, lateVector);
+    await exact.withOperationsPaused(() => exact.restoreFrom(backup, { backup_id: 'test' }));
+    const hits = await ann.searchByVector(lateVector, {}, 1);
+    assert.notEqual(hits[0]?.memory.content, late.content);
+    assert.notEqual(ann.vectorIndexStatus()?.state, 'ready');
+    await untilReady(ann);
+    assert.ok((await recall({}, 10)) >= 0.98);
+    assert.ok(existsSync(`${base.path}.ann`));
+  });
+});
