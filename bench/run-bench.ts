@@ -11,9 +11,14 @@ import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runPostgresBench } from './postgres-bench.js';
+import { runScaleBench } from './scale-bench.js';
 import { percentile } from './stats.js';
 
-const SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+const ALL_SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
+/** Sizes up to this are stored through HTTP (store throughput); larger ones are generated (bench/scale-bench.ts). */
+const HTTP_STORE_MAX = 20_000;
+const SIZES = ALL_SIZES.filter((n) => n <= HTTP_STORE_MAX);
+const LARGE_SIZES = ALL_SIZES.filter((n) => n > HTTP_STORE_MAX);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 16);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 200);
 
@@ -67,6 +72,7 @@ async function post(url: string, body: unknown): Promise<unknown> {
 }
 
 async function main(): Promise<void> {
+  if (SIZES.length === 0) return;
   const dir = makeTempDir('mcp-memory-bench-');
   const config = loadConfig({
     MCP_HTTP_HOST: '127.0.0.1',
@@ -142,7 +148,8 @@ async function main(): Promise<void> {
 }
 
 main()
-  .then(() => runFanoutBench())
+  .then(() => runScaleBench(LARGE_SIZES))
+  .then(() => (LARGE_SIZES.length > 0 && SIZES.length === 0 ? undefined : runFanoutBench()))
   .then(() => runPostgresBench())
   .catch((error: unknown) => {
     console.error(error);

@@ -2,10 +2,11 @@ import { contentHash } from '../src/memories/content-hash.js';
 import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
 
 /**
- * Large, realistic databases without a model call per row: a few real sentences are embedded by
- * the real model once, and every generated memory is one of them, reworded by a suffix, with its
- * vector perturbed by seeded Gaussian noise and renormalized. Neighbourhoods are therefore real
- * (clusters around real embeddings), which is what recall needs; random vectors would not do.
+ * Large, realistic databases without a model call per row: a few thousand real sentences are
+ * embedded by the real model once, and every generated memory is one of them, reworded by a
+ * suffix, with a vector mixed from its sentence's and two other real embeddings plus seeded
+ * Gaussian noise, renormalized. Neighbourhoods therefore live in the real embedding space, which
+ * is what recall needs; random vectors would not do.
  */
 export interface SyntheticOptions {
   /** How many memories to write. */
@@ -13,8 +14,10 @@ export interface SyntheticOptions {
   /** Real sentences and their real embeddings (same order). */
   sentences: readonly string[];
   vectors: readonly Float32Array[];
-  /** Standard deviation of the per-dimension noise (default 0.02: cosine to the base about 0.9 at 512-d). */
+  /** Standard deviation of the per-dimension noise (default 0.02: about 0.45 in norm at 512-d). */
   noise?: number;
+  /** Largest weight of each of the two other real vectors mixed in (default 0.6). */
+  mix?: number;
   seed?: number;
   /** Rows written per transaction. */
   batchSize?: number;
@@ -31,6 +34,12 @@ export const SYNTHETIC_TAGS = {
   rare: 'rare',
 } as const;
 
+/** The row's tags of known selectivity, by a hash of the row: independent of its sentence (so of its neighbourhood). */
+export function selectivityTags(i: number): string[] {
+  const spread = Math.imul(i + 1, 2654435761) >>> 0;
+  return [...(spread % 5 < 2 ? [SYNTHETIC_TAGS.common] : []), ...(spread % 100 === 7 ? [SYNTHETIC_TAGS.rare] : [])];
+}
+
 /** mulberry32: a small, fast, seeded PRNG (same data on every run). */
 function prng(seed: number): () => number {
   let a = seed >>> 0;
@@ -43,13 +52,22 @@ function prng(seed: number): () => number {
   };
 }
 
-export function perturbed(base: Float32Array, noise: number, random: () => number): Float32Array {
+/**
+ * A new vector in the space the real ones span: a random mix of the base vector and two other
+ * real ones (weights 1, u, v with u, v uniform in [0, mix)), plus Gaussian noise, renormalized.
+ * Mixing gives a continuum of neighbours at every distance, as a real collection has, rather
+ * than tight clusters of near-copies whose order no search can tell apart.
+ */
+export function perturbed(base: Float32Array, others: readonly [Float32Array, Float32Array], noise: number, mix: number, random: () => number): Float32Array {
+  const [a, b] = others;
+  const u = mix * random();
+  const w = mix * random();
   const v = new Float32Array(base.length);
   let norm = 0;
   for (let i = 0; i < base.length; i++) {
     // Box-Muller: one Gaussian sample per dimension.
     const g = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    v[i] = base[i]! + noise * g;
+    v[i] = base[i]! + u * a[i]! + w * b[i]! + noise * g;
     norm += v[i]! * v[i]!;
   }
   norm = Math.sqrt(norm);
@@ -61,9 +79,7 @@ export function perturbed(base: Float32Array, noise: number, random: () => numbe
 export function syntheticMemory(i: number, options: SyntheticOptions, random: () => number): { memory: Memory; embedding: Float32Array } {
   const base = i % options.sentences.length;
   const content = `${options.sentences[base]} (record ${i})`;
-  const tags = [`topic-${base % 20}`];
-  if (i % 5 < 2) tags.push(SYNTHETIC_TAGS.common);
-  if (i % 100 === 7) tags.push(SYNTHETIC_TAGS.rare);
+  const tags = [`topic-${base % 20}`, ...selectivityTags(i)];
   // Spread over the year before a fixed instant, one memory every few minutes.
   const createdAt = 1_767_225_600 - (365 * 86_400 * (options.count - i)) / Math.max(1, options.count);
   return {
@@ -76,7 +92,13 @@ export function syntheticMemory(i: number, options: SyntheticOptions, random: ()
       createdAt,
       updatedAt: createdAt,
     },
-    embedding: perturbed(options.vectors[base]!, options.noise ?? 0.02, random),
+    embedding: perturbed(
+      options.vectors[base]!,
+      [options.vectors[Math.floor(random() * options.vectors.length)]!, options.vectors[Math.floor(random() * options.vectors.length)]!],
+      options.noise ?? 0.02,
+      options.mix ?? 0.6,
+      random,
+    ),
   };
 }
 

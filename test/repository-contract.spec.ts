@@ -147,6 +147,9 @@ for (const kind of TEST_BACKENDS) {
       // createdFrom is inclusive, createdBefore exclusive.
       const window = await repo.list({ tags: { tags: ['list-x', 'list-y'], match: 'any' }, createdFrom: y.createdAt, createdBefore: z.createdAt }, 0, 10);
       assert.deepEqual(hashes(window.memories), hashes([y]));
+      // find: the same page without the count.
+      assert.deepEqual(hashes(await repo.find({ tags: { tags: ['list-x', 'list-y'], match: 'any' } }, 1, 2)), hashes([y, x]));
+      assert.deepEqual(hashes(await repo.find({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 0, 10)), hashes([z, x]));
       const beyond = await repo.list({ tags: { tags: ['list-x'], match: 'any' } }, 50, 10);
       assert.deepEqual([beyond.total, beyond.memories.length], [2, 0]);
     });

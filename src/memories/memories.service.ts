@@ -150,8 +150,7 @@ export class MemoriesService {
       throw InvalidInputError.field('body', 'give at least one filter: tags, after or before');
     }
     const filter: MemoryFilter = { ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}), ...window };
-    const page = await this.repository.list(filter, 0, MAX_BULK_DELETE);
-    const contentHashes = page.memories.map((m) => m.contentHash);
+    const contentHashes = (await this.repository.find(filter, 0, MAX_BULK_DELETE)).map((m) => m.contentHash);
     if (options.dryRun) return { contentHashes, dryRun: true };
     const deleted: string[] = [];
     for (const hash of contentHashes) {
@@ -165,8 +164,7 @@ export class MemoriesService {
 
   async findByTags(tags: string[], match: TagMatch, limit: number): Promise<Memory[]> {
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one tag');
-    const page = await this.repository.list({ tags: { tags, match } }, 0, limit);
-    return page.memories;
+    return this.repository.find({ tags: { tags, match } }, 0, limit);
   }
 
   async update(hash: string, changes: MemoryChanges): Promise<Memory> {

@@ -128,9 +128,9 @@ export class SearchService {
     const tags = normalizeTags(options.tags);
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one non-empty tag');
     const filter: MemoryFilter = { tags: { tags, match: options.match }, ...timeWindow({ phrase: options.timeFilter }) };
-    const page = await this.repository.list(filter, 0, options.limit);
+    const memories = await this.repository.find(filter, 0, options.limit);
     const reason = `Tags (${options.match}): ${tags.join(', ')}`;
-    return page.memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason }));
+    return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason }));
   }
 
   /** Memories from a time phrase; with a semantic query, ranked by it (hybrid by default). */
@@ -143,8 +143,8 @@ export class SearchService {
         ? this.hybridHits(options.semanticQuery, filter, options.limit)
         : this.semanticHits(options.semanticQuery, filter, options.limit);
     }
-    const page = await this.repository.list(filter, 0, options.limit);
-    return page.memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: `Time: ${options.phrase}` }));
+    const memories = await this.repository.find(filter, 0, options.limit);
+    return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: `Time: ${options.phrase}` }));
   }
 
   private async semanticHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {

@@ -128,8 +128,10 @@ export interface MemoryRepository {
    */
   insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number>;
   findByHash(contentHash: string): Promise<Memory | null>;
-  /** Newest first. */
+  /** Newest first, with the number of memories the filter matches. */
   list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage>;
+  /** Newest first, without counting (for callers that need no total). */
+  find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]>;
   update(contentHash: string, patch: MemoryPatch): Promise<Memory | null>;
   delete(contentHash: string): Promise<boolean>;
   /** Nearest first, limited to memories matching the filter. */

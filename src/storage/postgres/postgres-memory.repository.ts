@@ -181,6 +181,16 @@ export class PostgresMemoryRepository implements MemoryRepository {
     return rows[0] ? toMemory(rows[0]) : null;
   }
 
+  async find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]> {
+    const where = this.whereClause(filter);
+    const n = where.params.length;
+    const rows = await this.query<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...where.params, limit, offset],
+    );
+    return rows.map(toMemory);
+  }
+
   async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
     const where = this.whereClause(filter);
     const n = where.params.length;

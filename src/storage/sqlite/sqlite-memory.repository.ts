@@ -369,15 +369,34 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
 
   async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
     const where = this.whereClause(filter);
-    const [rows, total] = await this.read([
-      {
-        sql: `SELECT m.* FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT @limit OFFSET @offset`,
-        params: { ...where.params, limit, offset },
-        mode: 'all',
-      },
-      { sql: `SELECT COUNT(*) FROM memories m ${where.sql}`, params: where.params, mode: 'pluck' },
-    ]);
+    const [rows, total] = await this.read([this.pageStatement(where, offset, limit), this.countStatement(filter, where)]);
     return { memories: (rows as MemoryRow[]).map(toMemory), total: total as number };
+  }
+
+  async find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]> {
+    const [rows] = await this.read([this.pageStatement(this.whereClause(filter), offset, limit)]);
+    return (rows as MemoryRow[]).map(toMemory);
+  }
+
+  private pageStatement(where: WhereClause, offset: number, limit: number): ReadStatement {
+    return {
+      sql: `SELECT m.* FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT @limit OFFSET @offset`,
+      params: { ...where.params, limit, offset },
+      mode: 'all',
+    };
+  }
+
+  /** How many memories match: from the tag index alone when only tags filter (any of them), else over the rows. */
+  private countStatement(filter: MemoryFilter, where: WhereClause): ReadStatement {
+    const onlyAnyTags =
+      filter.tags !== undefined && filter.tags.match === 'any' && Object.entries(filter).every(([key, value]) => key === 'tags' || value === undefined);
+    return onlyAnyTags
+      ? {
+          sql: 'SELECT COUNT(DISTINCT memory_id) FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags))',
+          params: { tags: where.params.tags! },
+          mode: 'pluck',
+        }
+      : { sql: `SELECT COUNT(*) FROM memories m ${where.sql}`, params: where.params, mode: 'pluck' };
   }
 
   update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
@@ -422,26 +441,29 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     if (ann !== null) {
       // How many memories the filter keeps decides the way: few are scanned exactly (cheap), many
       // are found through the index with enough candidates that the filter leaves `limit`.
-      const matching =
-        where.sql === ''
-          ? ann.size
-          : ((await this.read([{ sql: `SELECT COUNT(*) FROM memories m ${where.sql}`, params: where.params, mode: 'pluck' }]))[0] as number);
+      const matching = where.sql === '' ? ann.size : ((await this.read([this.countStatement(rest, where)]))[0] as number);
       if (where.sql === '' || matching > EXACT_FILTERED_MAX) {
-        const wanted = (limit + (excludeHash === undefined ? 0 : 1)) * ANN_OVERSAMPLING * Math.max(1, ann.size / Math.max(1, matching));
-        const candidates = ann.candidates(embedding, Math.min(ANN_MAX_CANDIDATES, Math.ceil(Math.max(wanted, 40))));
-        const [rows] = await this.read([
-          {
-            sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
-                  FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
-                  WHERE m.id IN (SELECT value FROM json_each(@candidates)) ${where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`} ${exclusion}
-                  ORDER BY distance, m.id LIMIT @limit`,
-            params: { ...where.params, ...excluded, vector, limit, candidates: JSON.stringify(candidates) },
-            mode: 'all',
-          },
-        ]);
-        // Too few candidates survived a filter: the exact scan below is the answer.
-        if ((rows as unknown[]).length >= Math.min(limit, matching - (excludeHash === undefined ? 0 : 1)) || where.sql === '') {
-          return (rows as (MemoryRow & { distance: number })[]).map((row) => ({ memory: toMemory(row), distance: row.distance }));
+        const perRow = this.whereClause(rest, true);
+        const wantedHits = Math.min(limit, matching - (excludeHash === undefined ? 0 : 1));
+        // Candidates scaled by how selective the filter is; deepened while too few pass it (a
+        // filter that disagrees with the query's neighbourhood), then the exact scan answers.
+        let depth = Math.ceil(Math.max(40, (limit + 1) * ANN_OVERSAMPLING * Math.max(1, ann.size / Math.max(1, matching))));
+        for (;;) {
+          const candidates = ann.candidates(embedding, Math.min(ANN_MAX_CANDIDATES, depth));
+          const [rows] = await this.read([
+            {
+              sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
+                    FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+                    WHERE m.id IN (SELECT value FROM json_each(@candidates)) ${perRow.sql === '' ? '' : `AND ${perRow.sql.slice('WHERE '.length)}`} ${exclusion}
+                    ORDER BY distance, m.id LIMIT @limit`,
+              params: { ...perRow.params, ...excluded, vector, limit, candidates: JSON.stringify(candidates) },
+              mode: 'all',
+            },
+          ]);
+          const hits = rows as (MemoryRow & { distance: number })[];
+          if (where.sql === '' || hits.length >= wantedHits) return hits.map((row) => ({ memory: toMemory(row), distance: row.distance }));
+          if (depth >= ANN_MAX_CANDIDATES) break;
+          depth *= 4;
         }
       }
     }
@@ -671,7 +693,12 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   }
 
   /** Builds a WHERE clause from fixed fragments; every user value is a bound parameter. */
-  private whereClause(filter: MemoryFilter): WhereClause {
+  /**
+   * `perRow`: the tag conditions as per-row lookups (EXISTS on the memory's own tags) instead of
+   * a set of matching ids: for checking a few hundred candidates, where building the set of every
+   * memory with a broad tag would cost more than the search.
+   */
+  private whereClause(filter: MemoryFilter, perRow = false): WhereClause {
     const conditions: string[] = [];
     const params: Record<string, string | number> = {};
     if (filter.memoryType !== undefined) {
@@ -680,7 +707,14 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     }
     if (filter.tags && filter.tags.tags.length > 0) {
       params.tags = JSON.stringify(filter.tags.tags);
-      if (filter.tags.match === 'all') {
+      if (perRow) {
+        conditions.push(
+          filter.tags.match === 'all'
+            ? '(SELECT COUNT(*) FROM memory_tags t WHERE t.memory_id = m.id AND t.tag IN (SELECT value FROM json_each(@tags))) = @tagCount'
+            : 'EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag IN (SELECT value FROM json_each(@tags)))',
+        );
+        if (filter.tags.match === 'all') params.tagCount = new Set(filter.tags.tags).size;
+      } else if (filter.tags.match === 'all') {
         conditions.push(
           `m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags))
                     GROUP BY memory_id HAVING COUNT(*) = @tagCount)`,

@@ -1,0 +1,223 @@
+/**
+ * The large sizes of `npm run bench` (100,000 and beyond, SQLite): a database generated around
+ * real embeddings (bench/synthetic-data.ts, no model call per row), then, against a real server on
+ * 127.0.0.1, HTTP search latency with 1 and 8 clients, raw embedding, ANN and exact KNN measured
+ * in the same run, recall@10 of the index against exact search, tag-filtered search, a repeated
+ * query, /api/health under load, start-up time, RSS and sizes on disk.
+ */
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createLogger } from '../src/common/logger.js';
+import { loadConfig } from '../src/config/app-config.js';
+import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
+import { startServer, type RunningServer } from '../src/cli/server.js';
+import { MEMORY_REPOSITORY } from '../src/storage/memory-repository.js';
+import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { makeTempDir } from '../test/helpers/test-server.js';
+import { percentile } from './stats.js';
+import { fillWithSyntheticMemories, SYNTHETIC_TAGS } from './synthetic-data.js';
+
+export interface ScaleFigures {
+  n: number;
+  search_p50_ms: number;
+  search_p95_ms: number;
+  embed_p50_ms: number;
+  ann_p50_ms: number | null;
+  exact_knn_p50_ms: number;
+  recall_at_10: number | null;
+  filtered_p50_ms: number;
+  qps_1_client: number;
+  qps_8_clients: number;
+  health_max_ms_under_load: number;
+  repeat_query_p50_ms: number;
+  startup_ms: number;
+  index_build_ms: number | null;
+  rss_mb: number;
+  database_mb: number;
+  index_mb: number | null;
+}
+
+const KEY = 'bench';
+const BASE_SENTENCES = Number(process.env.BENCH_BASE_SENTENCES ?? 2000);
+
+const timed = async (work: () => Promise<unknown>): Promise<number> => {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+};
+
+async function post(url: string, body: unknown): Promise<void> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body) });
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  await res.arrayBuffer();
+}
+
+const mb = (path: string): number => {
+  try {
+    return statSync(path).size / 1_048_576;
+  } catch {
+    return 0;
+  }
+};
+
+/** Real sentences: the quality corpus, then variations of it, up to BASE_SENTENCES. */
+function baseSentences(): string[] {
+  const corpus = (JSON.parse(readFileSync('bench/quality/corpus.json', 'utf8')) as { memories: { content: string }[] }).memories.map((m) => m.content);
+  const out = [...corpus];
+  for (let i = 0; out.length < BASE_SENTENCES; i++) out.push(`Follow-up ${i}: ${corpus[(i * 7) % corpus.length]}`);
+  return out.slice(0, BASE_SENTENCES);
+}
+
+export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
+  if (sizes.length === 0) return [];
+  const dir = makeTempDir('mcp-memory-scale-bench-');
+  const env = {
+    MCP_HTTP_HOST: '127.0.0.1',
+    MCP_HTTP_PORT: '0',
+    MCP_API_KEY: KEY,
+    MCP_MDNS_ENABLED: 'false',
+    MCP_MEMORY_SQLITE_PATH: `${dir}/memory.db`,
+    LOG_LEVEL: 'warn',
+  };
+  const logger = createLogger({ logLevel: 'warn', logFile: null }, 2);
+  let server: RunningServer = await startServer(loadConfig(env), logger);
+  const figures: ScaleFigures[] = [];
+  console.log('\nLarge databases (SQLite; generated around real embeddings; goals from the scale issue)');
+  console.log(
+    'n          search p50  p95      embed p50  ann p50  exact knn  recall@10  filtered p50  qps 1/8 clients  health max  repeat p50  start-up  build     RSS      db / index',
+  );
+  try {
+    const sentences = baseSentences();
+    const embeddings = server.app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
+    const vectors: Float32Array[] = [];
+    for (let i = 0; i < sentences.length; i += 64) vectors.push(...(await embeddings.embed(sentences.slice(i, i + 64))));
+    let stored = 0;
+    for (const n of sizes) {
+      let repository = server.app.get<SqliteMemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+      await fillWithSyntheticMemories(repository, { count: n - stored, start: stored, sentences, vectors });
+      stored = n;
+      // The index is built in the background from the first search on: wait for it.
+      let buildMs: number | null = null;
+      for (;;) {
+        await repository.searchByVector(vectors[0]!, {}, 1);
+        const status = repository.vectorIndexStatus();
+        if (status === null || status.state === 'ready' || status.state === 'below_threshold') {
+          buildMs = status?.lastBuildMs ?? null;
+          break;
+        }
+        await repository.vectorIndexSettled();
+      }
+      // Start-up on a database this size (the index on disk is adopted, not rebuilt).
+      await server.app.close();
+      const startup = await timed(async () => (server = await startServer(loadConfig(env), logger)));
+      repository = server.app.get<SqliteMemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+      const model = server.app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
+      const queries = Array.from({ length: 100 }, (_, i) => `what do we know about ${sentences[(i * 37) % sentences.length]!.slice(0, 60)} (${i})`);
+      // Raw figures in the same run: the model alone, the index alone, exact search alone.
+      const embedMs: number[] = [];
+      const queryVectors: Float32Array[] = [];
+      for (const q of queries) embedMs.push(await timed(async () => queryVectors.push(...(await model.embed([q])))));
+      const rssMb = Math.round(process.memoryUsage().rss / 1_048_576);
+      const exact = SqliteMemoryRepository.open({
+        path: `${dir}/memory.db`,
+        pragmas: [],
+        busyBudgetMs: 30_000,
+        embeddingModel: model.modelId,
+        embeddingDimension: model.dimension,
+        readWorkers: 1,
+      });
+      const annMs: number[] = [];
+      const exactMs: number[] = [];
+      let found = 0;
+      for (const v of queryVectors.slice(0, 50)) {
+        let viaIndex: string[] = [];
+        annMs.push(await timed(async () => (viaIndex = (await repository.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
+        let truth: string[] = [];
+        exactMs.push(await timed(async () => (truth = (await exact.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
+        found += viaIndex.filter((h) => truth.includes(h)).length;
+      }
+      await exact.close();
+      const indexOn = repository.vectorIndexStatus()?.state === 'ready';
+      // HTTP, one client: distinct queries (each runs the model).
+      const url = `${server.url}/api/search`;
+      const oneClient: number[] = [];
+      const started1 = performance.now();
+      for (const q of queries) oneClient.push(await timed(() => post(url, { query: q, n_results: 10, mode: 'semantic' })));
+      const qps1 = queries.length / ((performance.now() - started1) / 1000);
+      const filtered: number[] = [];
+      for (const q of queries.slice(0, 50))
+        filtered.push(await timed(() => post(url, { query: `${q} f`, n_results: 10, mode: 'semantic', tags: [SYNTHETIC_TAGS.common] })));
+      const repeat: number[] = [];
+      for (let i = 0; i < 50; i++) repeat.push(await timed(() => post(url, { query: queries[0], n_results: 10, mode: 'semantic' })));
+      // Eight clients, with /api/health probed throughout.
+      let next = 0;
+      let loading = true;
+      const health: number[] = [];
+      const probe = (async () => {
+        while (loading) health.push(await timed(async () => (await fetch(`${server.url}/api/health`)).arrayBuffer()));
+      })();
+      const started8 = performance.now();
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          while (next < 200) await post(url, { query: `${queries[next % queries.length]} c${next++}`, n_results: 10, mode: 'semantic' });
+        }),
+      );
+      const qps8 = 200 / ((performance.now() - started8) / 1000);
+      loading = false;
+      await probe;
+      const row: ScaleFigures = {
+        n,
+        search_p50_ms: round(percentile(oneClient, 50)),
+        search_p95_ms: round(percentile(oneClient, 95)),
+        embed_p50_ms: round(percentile(embedMs, 50)),
+        ann_p50_ms: indexOn ? round(percentile(annMs, 50)) : null,
+        exact_knn_p50_ms: round(percentile(exactMs, 50)),
+        recall_at_10: indexOn ? round(found / 500, 3) : null,
+        filtered_p50_ms: round(percentile(filtered, 50)),
+        qps_1_client: round(qps1),
+        qps_8_clients: round(qps8),
+        health_max_ms_under_load: round(Math.max(...health)),
+        repeat_query_p50_ms: round(percentile(repeat, 50)),
+        startup_ms: Math.round(startup),
+        index_build_ms: buildMs,
+        rss_mb: rssMb,
+        database_mb: Math.round(mb(`${dir}/memory.db`) + mb(`${dir}/memory.db-wal`)),
+        index_mb: indexOn ? Math.round(mb(`${dir}/memory.db.ann`)) : null,
+      };
+      figures.push(row);
+      const f = (v: number | null, unit = ' ms'): string => (v === null ? '—' : `${v}${unit}`);
+      console.log(
+        [
+          String(n).padEnd(10),
+          f(row.search_p50_ms).padStart(10),
+          f(row.search_p95_ms).padStart(9),
+          f(row.embed_p50_ms).padStart(10),
+          f(row.ann_p50_ms).padStart(8),
+          f(row.exact_knn_p50_ms).padStart(10),
+          f(row.recall_at_10, '').padStart(10),
+          f(row.filtered_p50_ms).padStart(13),
+          `${row.qps_1_client} / ${row.qps_8_clients}`.padStart(16),
+          f(row.health_max_ms_under_load).padStart(11),
+          f(row.repeat_query_p50_ms).padStart(11),
+          f(row.startup_ms).padStart(9),
+          f(row.index_build_ms).padStart(9),
+          `${row.rss_mb} MB`.padStart(8),
+          `${row.database_mb} / ${row.index_mb ?? '—'} MB`.padStart(14),
+        ].join(' '),
+      );
+      console.log(
+        `  goals: search p50 <= embed p50 + 3 ms (${row.search_p50_ms} vs ${round(row.embed_p50_ms + 3)}); filtered <= 2x search p50 (${round(row.filtered_p50_ms / row.search_p50_ms, 2)}x); ` +
+          `8 clients >= 1.6x one (${round(row.qps_8_clients / row.qps_1_client, 2)}x); recall >= 0.98; repeat <= 2 ms; health < 50 ms`,
+      );
+    }
+  } finally {
+    await server.app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ sizes: figures }, null, 2)}\n`);
+  return figures;
+}
+
+function round(value: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
