@@ -117,4 +117,26 @@ describe('SqliteMemoryRepository', () => {
     blocker.close();
     await impatient.close();
   });
+
+  it('answers a repeated search from its cache, until any process on the file writes', async () => {
+    const other = SqliteMemoryRepository.open(options);
+    try {
+      const query = axis(2, 0.05);
+      const first = await repo.searchByVector(query, {}, 3);
+      assert.equal(await repo.searchByVector(query, {}, 3), first, 'the same answer, not searched again');
+      assert.notEqual(await repo.searchByVector(query, {}, 2), first, 'another limit is another search');
+      const closer = memory({ content: 'written by another process' });
+      await other.insertWithEmbedding(closer, axis(2, 0.01));
+      const after = await repo.searchByVector(query, {}, 3);
+      assert.notEqual(after, first);
+      assert.equal(after[0]!.memory.contentHash, closer.contentHash);
+      // The same numbers in a new vector object are another query (the cache is per query vector).
+      assert.deepEqual(
+        (await repo.searchByVector(Float32Array.from(query), {}, 3)).map((h) => h.memory.contentHash),
+        after.map((h) => h.memory.contentHash),
+      );
+    } finally {
+      await other.close();
+    }
+  });
 });

@@ -181,6 +181,13 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   private appendsSincePrune = PRUNE_EVERY_APPENDS - 1;
   private pool: SqliteReadPool | null = null;
   private ann: AnnIndex | null = null;
+  /**
+   * Results of recent vector searches, per query vector (the query cache hands out the same
+   * vector for the same text) and filter, valid while no change has been logged since: any write
+   * by any process on the file moves the change log on, so a repeated query is answered without
+   * searching and never stale.
+   */
+  private resultCache = new WeakMap<Float32Array, Map<string, { changeId: number; hits: ScoredMemory[] }>>();
   private databaseId = '';
 
   private constructor(private readonly options: SqliteRepositoryOptions) {
@@ -208,6 +215,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       applyMigrations(db, this.options.path);
       ensureEmbeddingSpace(db, this.options.path, this.options.embeddingModel, this.options.embeddingDimension);
       this.databaseId = ensureDatabaseId(db);
+      this.resultCache = new WeakMap();
       this.sql = prepareStatements(db);
     } catch (error) {
       db.close();
@@ -433,11 +441,34 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
 
   async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
     const vector = toVectorBlob(embedding);
-    const { excludeHash, ...rest } = filter;
+    const { excludeHash: _excluded, ...rest } = filter;
     const where = this.whereClause(rest);
+    const { useIndex, changeId } = await this.run(() => ({
+      useIndex: this.ann?.ready() ?? false,
+      changeId: (this.sql.changeBounds.get() as { newest: number | null }).newest ?? 0,
+    }));
+    const cacheKey = `${limit}:${JSON.stringify(filter)}`;
+    const cached = this.resultCache.get(embedding)?.get(cacheKey);
+    if (cached && cached.changeId === changeId) return cached.hits;
+    const hits = await this.searchByVectorUncached(embedding, vector, filter, where, limit, useIndex ? this.ann : null);
+    const perVector = this.resultCache.get(embedding) ?? new Map<string, { changeId: number; hits: ScoredMemory[] }>();
+    if (perVector.size >= 8) perVector.delete(perVector.keys().next().value!);
+    perVector.set(cacheKey, { changeId, hits });
+    this.resultCache.set(embedding, perVector);
+    return hits;
+  }
+
+  private async searchByVectorUncached(
+    embedding: Float32Array,
+    vector: Buffer,
+    filter: MemoryFilter,
+    where: WhereClause,
+    limit: number,
+    ann: AnnIndex | null,
+  ): Promise<ScoredMemory[]> {
+    const { excludeHash, ...rest } = filter;
     const exclusion = excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash';
     const excluded = excludeHash === undefined ? {} : { excludeHash };
-    const ann = (await this.run(() => this.ann?.ready() ?? false)) ? this.ann! : null;
     if (ann !== null) {
       // How many memories the filter keeps decides the way: few are scanned exactly (cheap), many
       // are found through the index with enough candidates that the filter leaves `limit`.
