@@ -1,5 +1,6 @@
 import { contentHash } from '../src/memories/content-hash.js';
 import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
+import { gaussian, seededRandom } from './random.js';
 
 /**
  * Large, realistic databases without a model call per row: a few thousand real sentences are
@@ -40,18 +41,6 @@ export function selectivityTags(i: number): string[] {
   return [...(spread % 5 < 2 ? [SYNTHETIC_TAGS.common] : []), ...(spread % 100 === 7 ? [SYNTHETIC_TAGS.rare] : [])];
 }
 
-/** mulberry32: a small, fast, seeded PRNG (same data on every run). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * A new vector in the space the real ones span: a random mix of the base vector and two other
  * real ones (weights 1, u, v with u, v uniform in [0, mix)), plus Gaussian noise, renormalized.
@@ -65,9 +54,7 @@ export function perturbed(base: Float32Array, others: readonly [Float32Array, Fl
   const v = new Float32Array(base.length);
   let norm = 0;
   for (let i = 0; i < base.length; i++) {
-    // Box-Muller: one Gaussian sample per dimension.
-    const g = Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-    v[i] = base[i]! + u * a[i]! + w * b[i]! + noise * g;
+    v[i] = base[i]! + u * a[i]! + w * b[i]! + noise * gaussian(random);
     norm += v[i]! * v[i]!;
   }
   norm = Math.sqrt(norm);
@@ -104,7 +91,7 @@ export function syntheticMemory(i: number, options: SyntheticOptions, random: ()
 
 /** Writes `count` synthetic memories through the repository, in batches; returns how many were new. */
 export async function fillWithSyntheticMemories(repository: MemoryRepository, options: SyntheticOptions): Promise<number> {
-  const random = prng(options.seed ?? 42);
+  const random = seededRandom(options.seed ?? 42);
   const batchSize = options.batchSize ?? 500;
   const start = options.start ?? 0;
   let written = 0;

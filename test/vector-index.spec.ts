@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { gaussian as normal, seededRandom } from '../bench/random.js';
 import type { Memory, MemoryFilter } from '../src/storage/memory-repository.js';
 import { SqliteMemoryRepository, type SqliteRepositoryOptions } from '../src/storage/sqlite/sqlite-memory.repository.js';
 
@@ -15,17 +16,8 @@ const DIM = 96;
 const N = 20_000;
 const CLUSTERS = 200;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(7);
-const gaussian = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+const random = seededRandom(7);
+const gaussian = (): number => normal(random);
 const normalize = (v: Float32Array): Float32Array => {
   const n = Math.hypot(...v);
   return v.map((x) => x / n);

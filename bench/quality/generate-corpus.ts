@@ -16,6 +16,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../random.js';
 
 interface Memory {
   content: string;
@@ -30,19 +31,7 @@ interface Query {
   expected_tags: string[];
 }
 
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = rng(20261125);
+const random = seededRandom(20261125);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 

@@ -116,6 +116,8 @@ export class PostgresMemoryRepository implements MemoryRepository {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly options: PostgresRepositoryOptions,
+    /** pgvector 0.8+: a filtered search keeps scanning the index until enough rows pass the filter. */
+    private readonly iterativeScan: boolean,
   ) {}
 
   static async open(options: PostgresRepositoryOptions): Promise<PostgresMemoryRepository> {
@@ -123,14 +125,17 @@ export class PostgresMemoryRepository implements MemoryRepository {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, options: `-c hnsw.ef_search=${Math.trunc(options.efSearch)}` });
     // An idle client that loses its connection must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
+    let version: string;
     try {
       await applyPostgresMigrations(pool, options.embeddingModel, options.embeddingDimension);
+      version = ((await pool.query<{ v: string }>("SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'")).rows[0]?.v ?? '0') as string;
     } catch (error) {
       await pool.end();
       if (error instanceof EmbeddingSpaceMismatchError) throw error;
       throw new StorageUnavailableError(`cannot prepare the PostgreSQL database at ${redacted(options.url)}: ${(error as Error).message}`);
     }
-    return new PostgresMemoryRepository(pool, options);
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    return new PostgresMemoryRepository(pool, options, major > 0 || minor >= 8);
   }
 
   private async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -141,7 +146,8 @@ export class PostgresMemoryRepository implements MemoryRepository {
     }
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** A pooled client for `work`, released afterwards; a failure to connect is a domain error. */
+  private async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -149,19 +155,27 @@ export class PostgresMemoryRepository implements MemoryRepository {
       throw translate(error);
     }
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      this.writeFailure = null;
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      const translated = translate(error);
-      if (translated instanceof StorageUnavailableError) this.writeFailure = translated.message;
-      throw translated;
+      return await work(client);
     } finally {
       client.release();
     }
+  }
+
+  private transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        this.writeFailure = null;
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        const translated = translate(error);
+        if (translated instanceof StorageUnavailableError) this.writeFailure = translated.message;
+        throw translated;
+      }
+    });
   }
 
   async insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
@@ -237,14 +251,47 @@ export class PostgresMemoryRepository implements MemoryRepository {
     });
   }
 
+  /**
+   * The HNSW index is asked for more candidates than wanted (4 per result, at least 40; they
+   * come with exact distances) and the best are kept: the index's own order near the cut is
+   * approximate, so this raises recall for little cost. A filtered search uses pgvector's iterative
+   * index scan (0.8+), which keeps scanning until enough rows pass the filter; a list deeper than
+   * ef_search raises it for that search.
+   */
   async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
     const where = this.whereClause(filter);
     const n = where.params.length;
-    const rows = await this.query<MemoryRow & { distance: number }>(
-      `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`,
-      [...where.params, pgvector.toSql(Array.from(embedding)), limit],
-    );
+    const depth = Math.max(limit, 40, Math.min(limit * 4, 1000));
+    const sql = `WITH candidates AS MATERIALIZED (
+                   SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql}
+                   ORDER BY m.embedding <=> $${n + 1} LIMIT $${n + 2})
+                 SELECT * FROM candidates ORDER BY distance, id LIMIT $${n + 3}`;
+    const params = [...where.params, pgvector.toSql(Array.from(embedding)), depth, limit];
+    const settings = [
+      ...(depth > this.options.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(depth)}`] : []),
+      ...(where.sql !== '' && this.iterativeScan ? ['SET LOCAL hnsw.iterative_scan = relaxed_order'] : []),
+    ];
+    const rows =
+      settings.length === 0
+        ? await this.query<MemoryRow & { distance: number }>(sql, params)
+        : await this.readWith<MemoryRow & { distance: number }>(settings, sql, params);
     return rows.map((row) => ({ memory: toMemory(row), distance: Number(row.distance) }));
+  }
+
+  /** One read with session settings local to its transaction. */
+  private readWith<R extends pg.QueryResultRow>(settings: string[], sql: string, params: unknown[]): Promise<R[]> {
+    return this.withClient(async (client) => {
+      try {
+        await client.query('BEGIN READ ONLY');
+        for (const setting of settings) await client.query(setting);
+        const rows = (await client.query<R>(sql, params)).rows;
+        await client.query('COMMIT');
+        return rows;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw translate(error);
+      }
+    });
   }
 
   async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]> {

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { renameSync, rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
-import { Index } from 'usearch';
+import { Index } from './usearch.js';
 import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply } from './ann-index.protocol.js';
 
 /**

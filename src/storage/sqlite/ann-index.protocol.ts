@@ -1,4 +1,4 @@
-import { MetricKind, ScalarKind } from 'usearch';
+import { MetricKind, ScalarKind } from './usearch.js';
 
 /**
  * HNSW settings: cosine on 8-bit quantized vectors (a quarter of the memory of floats); the

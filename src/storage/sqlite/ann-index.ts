@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Index } from 'usearch';
+import { Index } from './usearch.js';
 import type { VectorIndexStatus } from '../memory-repository.js';
 import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply, DEEP_EXPANSION_SEARCH, SHALLOW_MAX_CANDIDATES } from './ann-index.protocol.js';
 import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
