@@ -176,6 +176,16 @@ for (const kind of TEST_BACKENDS) {
       assert.deepEqual(await repo.searchByVector(axis(5), { memoryType: 'no-such-type' }, 10), []);
     });
 
+    it('returns `limit` results, nearest first, under a filter that keeps 1% of the memories', async () => {
+      const random = (i: number): Float32Array => unit(Array.from({ length: DIM }, (_, d) => Math.sin(i * 12.9898 + d * 78.233) + 0.01));
+      const batch = Array.from({ length: 3000 }, (_, i) => ({ memory: memory({ tags: i % 100 === 0 ? ['selective'] : ['bulk'] }), embedding: random(i) }));
+      for (let i = 0; i < batch.length; i += 500) await repo.insertBatch(batch.slice(i, i + 500));
+      const hits = await repo.searchByVector(random(7), { tags: { tags: ['selective'], match: 'any' } }, 10);
+      assert.equal(hits.length, 10);
+      assert.ok(hits.every((h) => h.memory.tags.includes('selective')));
+      for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.distance <= hits[i]!.distance);
+    });
+
     it('searches keywords in content and tags, literally (query syntax is just text), with distances when given a vector', async () => {
       const giraffe = memory({ content: 'The giraffe enclosure opens at nine', tags: ['zoo'] });
       const tagged = memory({ content: 'Feeding schedule for the afternoon', tags: ['giraffe'] });

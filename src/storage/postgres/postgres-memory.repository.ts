@@ -252,30 +252,25 @@ export class PostgresMemoryRepository implements MemoryRepository {
   }
 
   /**
-   * The HNSW index is asked for more candidates than wanted (4 per result, at least 40; they
-   * come with exact distances) and the best are kept: the index's own order near the cut is
-   * approximate, so this raises recall for little cost. A filtered search uses pgvector's iterative
-   * index scan (0.8+), which keeps scanning until enough rows pass the filter; a list deeper than
-   * ef_search raises it for that search.
+   * Nearest first through the HNSW index. A filtered search uses pgvector's iterative index scan
+   * (0.8+), which keeps scanning until enough rows pass the filter instead of returning too few;
+   * a limit above ef_search raises it for that search (the index returns at most ef_search rows).
    */
   async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
     const where = this.whereClause(filter);
     const n = where.params.length;
-    const depth = Math.max(limit, 40, Math.min(limit * 4, 1000));
-    const sql = `WITH candidates AS MATERIALIZED (
-                   SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql}
-                   ORDER BY m.embedding <=> $${n + 1} LIMIT $${n + 2})
-                 SELECT * FROM candidates ORDER BY distance, id LIMIT $${n + 3}`;
-    const params = [...where.params, pgvector.toSql(Array.from(embedding)), depth, limit];
+    const sql = `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`;
+    const params = [...where.params, pgvector.toSql(Array.from(embedding)), limit];
     const settings = [
-      ...(depth > this.options.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(depth)}`] : []),
+      ...(limit > this.options.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(limit)}`] : []),
       ...(where.sql !== '' && this.iterativeScan ? ['SET LOCAL hnsw.iterative_scan = relaxed_order'] : []),
     ];
     const rows =
       settings.length === 0
         ? await this.query<MemoryRow & { distance: number }>(sql, params)
         : await this.readWith<MemoryRow & { distance: number }>(settings, sql, params);
-    return rows.map((row) => ({ memory: toMemory(row), distance: Number(row.distance) }));
+    // relaxed_order may return rows slightly out of order: the exact distances put them right.
+    return rows.sort((a, b) => Number(a.distance) - Number(b.distance)).map((row) => ({ memory: toMemory(row), distance: Number(row.distance) }));
   }
 
   /** One read with session settings local to its transaction. */
