@@ -51,7 +51,8 @@ describe('backups (real server, real files)', () => {
         acked += 1;
       }
     });
-    await new Promise((r) => setTimeout(r, 500));
+    // The backup starts while the writers are in full flow: after each has been acknowledged a few times.
+    await waitUntil(() => acked >= 30);
     const ackedBefore = acked;
     const res = await api.post('/api/admin/backup', undefined);
     stop = true;

@@ -153,14 +153,17 @@ describe('event feed (real server, real SSE clients)', () => {
     const byHeader = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}`, { 'last-event-id': lastSeen });
     const byQuery = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}&last_event_id=${lastSeen}`);
     try {
+      for (const reader of [byHeader, byQuery]) await reader.waitFor((r) => r.events.length >= 5);
+      // A marker stored now arrives after anything else the streams would send (delivery is in
+      // order): once it is there, nothing was repeated or left out before it.
+      const marker = (await api.post('/api/memories', { content: 'replay marker' })).body.content_hash;
       for (const reader of [byHeader, byQuery]) {
-        await reader.waitFor((r) => r.events.length >= 5);
-        await new Promise((r) => setTimeout(r, 100));
+        await reader.waitFor((r) => r.events.some((m) => m.data.content_hash === marker));
         assert.deepEqual(
           reader.events.map((m) => m.data.content_hash),
-          missed,
+          [...missed, marker],
         );
-        const ids = reader.events.map((m) => Number(m.id));
+        const ids = reader.events.slice(0, -1).map((m) => Number(m.id));
         assert.deepEqual(
           ids,
           ids.map((_, i) => Number(lastSeen) + 1 + i),
@@ -239,11 +242,13 @@ describe('event feed (real server, real SSE clients)', () => {
       const hashes: string[] = [];
       for (let i = 0; i < 50; i++) hashes.push((await api.post('/api/memories', { content: `fan-out memory ${i}` })).body.content_hash);
       await Promise.all(readers.map((r) => r.waitFor((x) => x.events.length >= 50, 30_000)));
-      await new Promise((r) => setTimeout(r, 200));
+      // A last store arrives after any repeat of the 50 would have (delivery is in order).
+      const marker = (await api.post('/api/memories', { content: 'fan-out marker' })).body.content_hash;
+      await Promise.all(readers.map((r) => r.waitFor((x) => x.events.some((m) => m.data.content_hash === marker), 30_000)));
       for (const reader of readers)
         assert.deepEqual(
           reader.events.map((m) => m.data.content_hash),
-          hashes,
+          [...hashes, marker],
         );
     } finally {
       for (const reader of readers) reader.close();
@@ -309,7 +314,10 @@ describe('slow event clients', () => {
     stalled.pause();
     const reader = await SseReader.open(`${server.url}/api/events/stream?api_key=${KEY}`);
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      // Both streams are open on the server before anything is stored.
+      for (let deadline = Date.now() + 30_000; (await api.get('/api/events/stats')).body.connected_clients < 2;) {
+        assert.ok(Date.now() < deadline, 'the stalled stream never connected');
+      }
       // Events carry a bounded preview, not the content: large tag sets make each one ~20 KB.
       const tags = (i: number) => Array.from({ length: 100 }, (_, t) => `${i}-${t}-${'t'.repeat(190)}`);
       const hashes: string[] = [];

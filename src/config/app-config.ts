@@ -104,6 +104,11 @@ export interface AppConfig {
   readonly faultPoint: string | null;
 }
 
+/** Read worker threads when MCP_MEMORY_READ_WORKERS is unset: one per core, 1 to 4. */
+export function defaultReadWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
 export const DEFAULT_MDNS_SERVICE_TYPE = '_mcp-memory._tcp.local.';
 
 export function readMdnsSettings(env: Env): AppConfig['mdns'] {
@@ -260,7 +265,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       integrityCheck: readChoice(env, 'MCP_MEMORY_STARTUP_CHECK', ['quick', 'full', 'off'] as const, 'quick'),
       ann: readChoice(env, 'MCP_MEMORY_ANN', ['auto', 'on', 'off'] as const, 'auto'),
       annThreshold: readInt(env, 'MCP_MEMORY_ANN_THRESHOLD', 10_000, 0, 1_000_000_000),
-      readWorkers: readInt(env, 'MCP_MEMORY_READ_WORKERS', Math.max(1, Math.min(4, availableParallelism())), 1, 64),
+      readWorkers: readInt(env, 'MCP_MEMORY_READ_WORKERS', defaultReadWorkers(), 1, 64),
       changeLog: Object.freeze({
         maxRows: readInt(env, 'MCP_CHANGE_LOG_MAX_ROWS', 10_000, 100, 10_000_000),
         maxBytes: readInt(env, 'MCP_CHANGE_LOG_MAX_BYTES', 16 * 1_048_576, 65_536, 4 * 1_073_741_824),

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { DomainError, StorageBusyError, StorageUnavailableError } from '../../common/domain-errors.js';
+import { defaultReadWorkers } from '../../config/app-config.js';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
 import { type Change, type ChangePayload, memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
@@ -228,7 +228,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       const journal = String(db.pragma('journal_mode', { simple: true })).toUpperCase() === 'WAL' ? 'WAL' : 'DELETE';
       this.pool = new SqliteReadPool(
         { path: this.options.path, busyTimeoutMs: Math.min(this.options.busyBudgetMs, 5000), pragmas: readPragmas(this.options.pragmas, journal) },
-        this.options.readWorkers ?? Math.max(1, Math.min(4, availableParallelism())),
+        this.options.readWorkers ?? defaultReadWorkers(),
       );
     }
     void this.ann?.close();
