@@ -186,7 +186,7 @@ for (const kind of TEST_BACKENDS) {
       for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.distance <= hits[i]!.distance);
     });
 
-    it('searches keywords in content and tags, literally (query syntax is just text), with distances when given a vector', async () => {
+    it('searches keywords in content and tags, literally (query syntax is just text), and the cosine distances of named memories', async () => {
       const giraffe = memory({ content: 'The giraffe enclosure opens at nine', tags: ['zoo'] });
       const tagged = memory({ content: 'Feeding schedule for the afternoon', tags: ['giraffe'] });
       const other = memory({ content: 'Quarterly budget review notes' });
@@ -195,10 +195,11 @@ for (const kind of TEST_BACKENDS) {
       await repo.insertWithEmbedding(other, axis(4));
       const hits = await repo.searchByKeywords(['giraffe'], {}, 10);
       assert.deepEqual(new Set(hashes(hits.map((h) => h.memory))), new Set(hashes([giraffe, tagged])));
-      assert.ok(hits.every((h) => Number.isFinite(h.score) && h.distance === null));
-      const withVector = await repo.searchByKeywords(['giraffe'], {}, 10, axis(2));
-      const giraffeHit = withVector.find((h) => h.memory.contentHash === giraffe.contentHash);
-      assert.ok(giraffeHit && giraffeHit.distance !== null && Math.abs(giraffeHit.distance) < 1e-4);
+      assert.ok(hits.every((h) => Number.isFinite(h.score)));
+      const distances = await repo.distances(axis(2), [giraffe.contentHash, tagged.contentHash, 'absent']);
+      assert.equal(distances.size, 2);
+      assert.ok(Math.abs(distances.get(giraffe.contentHash)!) < 1e-4);
+      assert.ok(Math.abs(distances.get(tagged.contentHash)! - 1) < 1e-4, 'orthogonal vectors are at distance 1');
       const filtered = await repo.searchByKeywords(['giraffe'], { tags: { tags: ['zoo'], match: 'any' } }, 10);
       assert.deepEqual(hashes(filtered.map((h) => h.memory)), hashes([giraffe]));
       for (const hostile of ['"', 'giraffe OR budget', 'NEAR(', '*', "'; DROP TABLE memories; --", '\\', ':']) {

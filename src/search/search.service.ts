@@ -170,34 +170,44 @@ export class SearchService {
   }
 
   /**
-   * Both legs over the same filter, top `candidates` each, fused. Keyword hits that the semantic
-   * leg did not return still get their true cosine (the keyword query computes it), so
-   * similarity_score means the same in every mode.
+   * Both legs over the same filter, top `candidates` each, fused. The keyword leg needs no vector:
+   * it runs while the query is embedded. Keyword hits then get their true cosine (looked up beside
+   * the semantic leg), so similarity_score means the same in every mode.
    */
   private async hybridHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
     const started = performance.now();
     const terms = keywordTerms(query);
-    const vector = await this.queryEmbeddings.embed(query);
-    const embedded = performance.now();
     const n = Math.max(this.config.search.candidates, limit);
-    const semanticStarted = performance.now();
-    const semantic = await this.repository.searchByVector(vector, filter, n);
-    const keywordStarted = performance.now();
-    const keyword = await this.repository.searchByKeywords(terms, filter, n, vector);
-    const keywordDone = performance.now();
+    const keywordLeg = this.repository.searchByKeywords(terms, filter, n);
+    const vectorLeg = this.queryEmbeddings.embed(query);
+    const [semantic, [keyword, distances]] = await Promise.all([
+      vectorLeg.then((vector) => this.repository.searchByVector(vector, filter, n)),
+      Promise.all([keywordLeg, vectorLeg]).then(
+        async ([hits, vector]) =>
+          [
+            hits,
+            await this.repository.distances(
+              vector,
+              hits.map((hit) => hit.memory.contentHash),
+            ),
+          ] as const,
+      ),
+    ]);
+    const searched = performance.now();
     const candidates = new Map<string, Candidate>();
     semantic.forEach(({ memory, distance }, i) => {
       candidates.set(memory.contentHash, { memory, similarity: similarityFromDistance(distance), semanticRank: i + 1, keywordRank: null, keywordScore: null });
     });
     const best = keyword[0]?.score ?? 0;
-    keyword.forEach(({ memory, score, distance }, i) => {
+    keyword.forEach(({ memory, score }, i) => {
       const known = candidates.get(memory.contentHash);
       const keywordPart = { keywordRank: i + 1, keywordScore: relativeScore(score, best) };
+      const distance = distances.get(memory.contentHash);
       if (known) Object.assign(known, keywordPart);
       else
         candidates.set(memory.contentHash, {
           memory,
-          similarity: distance === null ? null : similarityFromDistance(distance),
+          similarity: distance === undefined ? null : similarityFromDistance(distance),
           semanticRank: null,
           ...keywordPart,
         });
@@ -211,10 +221,8 @@ export class SearchService {
     const fused = fuse(candidates.values(), this.config.search.fusion).slice(0, limit);
     this.logger.debug({
       msg: 'hybrid search',
-      embed_ms: Math.round((embedded - started) * 10) / 10,
-      semantic_ms: Math.round((keywordStarted - semanticStarted) * 10) / 10,
-      keyword_ms: Math.round((keywordDone - keywordStarted) * 10) / 10,
-      fusion_ms: Math.round((performance.now() - keywordDone) * 10) / 10,
+      search_ms: Math.round((searched - started) * 10) / 10,
+      fusion_ms: Math.round((performance.now() - searched) * 10) / 10,
       semantic_candidates: semantic.length,
       keyword_candidates: keyword.length,
       terms: terms.length,

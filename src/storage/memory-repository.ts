@@ -50,8 +50,6 @@ export interface KeywordHit {
   memory: Memory;
   /** The backend's relevance (SQLite: -bm25; PostgreSQL: ts_rank_cd), higher is better; compare within one result list only. */
   score: number;
-  /** Cosine distance to the query vector given, when one was given. */
-  distance: number | null;
 }
 
 export interface MemoryPatch {
@@ -138,10 +136,11 @@ export interface MemoryRepository {
   searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
   /**
    * Full-text search: memories matching any of `terms` (words or phrases, taken literally, never
-   * as query syntax) in content or tags, best first, limited to the filter. With `embedding`,
-   * each hit also carries its cosine distance to it.
+   * as query syntax) in content or tags, best first, limited to the filter.
    */
-  searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]>;
+  searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]>;
+  /** Cosine distances from `embedding` to the memories named (absent hashes are left out). */
+  distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>>;
   /** Memories whose content contains `text` (case-insensitive; ASCII case folding on SQLite), newest first. */
   findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]>;
   findEmbedding(contentHash: string): Promise<Float32Array | null>;

@@ -289,7 +289,7 @@ export class PostgresMemoryRepository implements MemoryRepository {
     });
   }
 
-  async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]> {
+  async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
     if (terms.length === 0) return [];
     const where = this.whereClause(filter);
     const params: unknown[] = [...where.params];
@@ -299,15 +299,23 @@ export class PostgresMemoryRepository implements MemoryRepository {
     };
     // Each term is a bound parameter turned into a phrase query: never tsquery syntax.
     const query = terms.map((term) => `phraseto_tsquery('english', ${param(term)})`).join(' || ');
-    const distance = embedding === undefined ? 'NULL' : `m.embedding <=> ${param(pgvector.toSql(Array.from(embedding)))}`;
-    const rows = await this.query<MemoryRow & { score: number; distance: number | null }>(
-      `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score, ${distance} AS distance
+    const rows = await this.query<MemoryRow & { score: number }>(
+      `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score
        FROM memories m, (SELECT ${query} AS query) q
        WHERE m.search_vector @@ q.query ${where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`}
        ORDER BY score DESC, m.created_at DESC LIMIT ${param(limit)}`,
       params,
     );
-    return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score), distance: row.distance === null ? null : Number(row.distance) }));
+    return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score) }));
+  }
+
+  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>> {
+    if (contentHashes.length === 0) return new Map();
+    const rows = await this.query<{ hash: string; distance: number }>(
+      'SELECT content_hash AS hash, embedding <=> $1 AS distance FROM memories WHERE content_hash = ANY($2)',
+      [pgvector.toSql(Array.from(embedding)), contentHashes],
+    );
+    return new Map(rows.map((row) => [row.hash, Number(row.distance)]));
   }
 
   async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {

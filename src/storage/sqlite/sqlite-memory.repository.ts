@@ -526,15 +526,14 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       .map((row) => ({ memory: toMemory(row), distance: row.distance }));
   }
 
-  searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number, embedding?: Float32Array): Promise<KeywordHit[]> {
+  searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
     if (terms.length === 0) return Promise.resolve([]);
     // Every term is an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax.
     const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
     const where = this.whereClause(filter);
     const conditions = where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`;
     return (async () => {
-      // The best `limit` matches first (content weighs twice what tags do in BM25), then their
-      // rows and, only for those, the distance to the query vector.
+      // The best `limit` matches first (content weighs twice what tags do in BM25), then their rows.
       const sql = `WITH best AS (
            ${
              conditions === ''
@@ -545,18 +544,25 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
                   WHERE memory_fts MATCH @match ${conditions}
                   ORDER BY score DESC, m.created_at DESC LIMIT @limit`
            })
-         SELECT m.*, best.score AS score, ${embedding === undefined ? 'NULL' : 'vec_distance_cosine(e.embedding, @vector)'} AS distance
-         FROM best JOIN memories m ON m.id = best.id
-         ${embedding === undefined ? '' : 'JOIN memory_embeddings e ON e.rowid = m.id'}
+         SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id
          ORDER BY best.score DESC, m.created_at DESC`;
-      const params = { ...where.params, match, limit, ...(embedding === undefined ? {} : { vector: toVectorBlob(embedding) }) };
-      const [rows] = await this.read([{ sql, params, mode: 'all' }]);
-      return (rows as (MemoryRow & { score: number; distance: number | null })[]).map((row) => ({
-        memory: toMemory(row),
-        score: row.score,
-        distance: row.distance,
-      }));
+      const [rows] = await this.read([{ sql, params: { ...where.params, match, limit }, mode: 'all' }]);
+      return (rows as (MemoryRow & { score: number })[]).map((row) => ({ memory: toMemory(row), score: row.score }));
     })();
+  }
+
+  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>> {
+    if (contentHashes.length === 0) return new Map();
+    const [rows] = await this.read([
+      {
+        sql: `SELECT m.content_hash AS hash, vec_distance_cosine(e.embedding, @vector) AS distance
+              FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+              WHERE m.content_hash IN (SELECT value FROM json_each(@hashes))`,
+        params: { vector: toVectorBlob(embedding), hashes: JSON.stringify(contentHashes) },
+        mode: 'all',
+      },
+    ]);
+    return new Map((rows as { hash: string; distance: number }[]).map((row) => [row.hash, row.distance]));
   }
 
   findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
