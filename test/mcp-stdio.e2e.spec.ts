@@ -67,6 +67,12 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     const bad = await callTool(client, 'memory_store', { content: 'x', metadata: { tags: 42 } });
     assert.equal(bad.isError, true);
     assert.match(textOf(bad), /^Error: metadata\.tags/);
+    const twoDaysAgo = new Date(Math.floor(Date.now() / 1000 - 2 * 86_400) * 1000).toISOString();
+    const replayed = await callTool(client, 'memory_store', { content: 'A memory replayed from two days ago', created_at: twoDaysAgo });
+    assert.equal((replayed.structuredContent as { memory: { created_at: number } }).memory.created_at, Date.parse(twoDaysAgo) / 1000);
+    const future = await callTool(client, 'memory_store', { content: 'A memory from the future', created_at: Date.now() / 1000 + 86_400 });
+    assert.equal(future.isError, true);
+    assert.match(textOf(future), /created_at lies in the future/);
   });
 
   it('memory_search: modes, limit or n_results, tags any/all (tag_match, operation, match_all), time_expr and after/before, upstream layout', async () => {

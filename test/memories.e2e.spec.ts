@@ -42,6 +42,28 @@ for (const backend of TEST_BACKENDS)
       assert.equal(memory.updated_at, memory.created_at);
     });
 
+    it('keeps a given created_at (epoch seconds or ISO 8601), finds it by time, and refuses one in the future', async () => {
+      const iso = await api.post('/api/memories', { content: 'Kickoff meeting for the replay project', created_at: '2024-02-03T04:05:06Z' });
+      assert.equal(iso.status, 200, JSON.stringify(iso.body));
+      assert.equal(iso.body.memory.created_at, Date.parse('2024-02-03T04:05:06Z') / 1000);
+      assert.equal(iso.body.memory.updated_at, iso.body.memory.created_at);
+      const epoch = await api.post('/api/memories', { content: 'Second replayed memory from history', created_at: 1_600_000_000.25 });
+      assert.equal(epoch.body.memory.created_at, 1_600_000_000.25);
+      assert.equal(epoch.body.memory.created_at_iso, '2020-09-13T12:26:40.250Z');
+      const inWindow = await api.get('/api/memories?after=2024-02-01&before=2024-02-05');
+      assert.deepEqual(
+        inWindow.body.memories.map((m: { content_hash: string }) => m.content_hash),
+        [iso.body.content_hash],
+      );
+      for (const bad of [Date.now() / 1000 + 3600, Date.now(), 'next tuesday', -5, '2999-01-01T00:00:00Z', true]) {
+        const res = await api.post('/api/memories', { content: `refused time ${String(bad)}`, created_at: bad });
+        assert.equal(res.status, 400, `${String(bad)}: ${JSON.stringify(res.body)}`);
+        assert.match(res.body.detail, /created_at/);
+      }
+      const listed = await api.get('/api/memories?page_size=100');
+      assert.ok(!listed.body.memories.some((m: { content: string }) => m.content.startsWith('refused time')), 'nothing refused was stored');
+    });
+
     it('answers an exact duplicate (same hash, any case or surrounding space) with success:false', async () => {
       const first = await api.post('/api/memories', { content: 'Duplicate me please' });
       assert.equal(first.body.success, true);

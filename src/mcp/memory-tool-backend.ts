@@ -17,6 +17,7 @@ export interface StoreRequest {
   metadata?: Record<string, unknown>;
   client_hostname?: string | null;
   conversation_id?: string | null;
+  created_at?: number | string | null;
 }
 
 export interface SearchRequest {

@@ -28,6 +28,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
         metadata: request.metadata,
         clientHostname: request.client_hostname,
         conversationId: request.conversation_id,
+        createdAt: request.created_at,
       }),
     );
   }

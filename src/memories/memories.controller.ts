@@ -51,6 +51,7 @@ export class MemoriesController {
       metadata: dto.metadata,
       clientHostname: dto.client_hostname,
       conversationId: dto.conversation_id,
+      createdAt: dto.created_at,
       agentId: agentIdFrom(agentHeader),
     });
     return toStoreResponse(result);

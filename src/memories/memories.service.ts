@@ -16,6 +16,7 @@ import {
   type TagMatch,
 } from '../storage/memory-repository.js';
 import { contentHash } from './content-hash.js';
+import { parseCreatedAt } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
 import { assertWellFormed, checkMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
@@ -30,6 +31,8 @@ export interface NewMemoryInput {
   conversationId?: string | null;
   /** From the X-Agent-ID header: scopes the memory to an agent with tag agent:<id>. */
   agentId?: string | null;
+  /** When it really happened (epoch seconds or ISO 8601; see parseCreatedAt); default now. */
+  createdAt?: number | string | null;
 }
 
 export type StoreResult = { stored: true; memory: Memory } | { stored: false; contentHash: string };
@@ -103,20 +106,21 @@ export class MemoriesService {
     tags.forEach((tag, i) => assertWellFormed(tag, `tags[${i}]`));
     if (input.memoryType) assertWellFormed(input.memoryType, 'memory_type');
 
+    const now = Date.now() / 1000;
+    const createdAt = input.createdAt === undefined || input.createdAt === null ? now : parseCreatedAt(input.createdAt, now);
     const hash = contentHash(content);
     // Cheap check first, so a duplicate costs no model call; the insert re-checks under the lock.
     if (await this.repository.findByHash(hash)) return { stored: false, contentHash: hash };
 
     const [embedding] = await this.embeddings.embed([content]);
-    const now = Date.now() / 1000;
     const memory: Memory = {
       contentHash: hash,
       content,
       tags: normalizeTags(tags),
       memoryType: input.memoryType || null,
       metadata,
-      createdAt: now,
-      updatedAt: now,
+      createdAt,
+      updatedAt: createdAt,
     };
     const outcome = await this.repository.insertWithEmbedding(memory, embedding!);
     if (!outcome.inserted) return { stored: false, contentHash: hash };

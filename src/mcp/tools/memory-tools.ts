@@ -50,10 +50,15 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
       memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional(),
       conversation_id: z.string().max(INPUT_LIMITS.clientFieldLength).optional(),
       client_hostname: z.string().max(INPUT_LIMITS.clientFieldLength).optional(),
+      created_at: z
+        .union([z.number(), z.string().max(64)])
+        .optional()
+        .describe('When it really happened (epoch seconds or ISO 8601), for replayed history; default now'),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args) {
       const a = args as {
+        created_at?: number | string;
         content: string;
         metadata?: Record<string, unknown> | null;
         tags?: string | string[] | null;
@@ -69,6 +74,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
         metadata,
         conversation_id: a.conversation_id ?? null,
         client_hostname: a.client_hostname ?? null,
+        ...(a.created_at === undefined ? {} : { created_at: a.created_at }),
       });
       const text = outcome.success
         ? `Memory stored successfully (hash: ${outcome.content_hash})`

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
 import { INPUT_LIMITS, MAX_TAGS } from '../../common/input-limits.js';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
@@ -45,4 +45,21 @@ export class StoreMemoryDto {
   @IsString()
   @MaxLength(INPUT_LIMITS.clientFieldLength)
   conversation_id?: string | null;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'number' }, { type: 'string' }],
+    nullable: true,
+    description:
+      'When it really happened, for imports and replayed history: epoch seconds or ISO 8601 (without an offset: server local time); not in the future beyond 5 minutes. Also sets updated_at. Omitted: now.',
+    example: '2025-03-04T10:30:00Z',
+  })
+  @IsOptional()
+  @ValidateBy({
+    name: 'isTimestamp',
+    validator: {
+      validate: (value: unknown) => (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 64),
+      defaultMessage: () => 'created_at must be epoch seconds (a number) or an ISO 8601 string',
+    },
+  })
+  created_at?: number | string | null;
 }

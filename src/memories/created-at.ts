@@ -1,0 +1,24 @@
+import { InvalidInputError } from '../common/domain-errors.js';
+import { parseDateBound } from '../time/time-range.parser.js';
+
+/** How far in the future a given created_at may lie (clock skew between client and server). */
+export const CREATED_AT_MAX_SKEW_SECONDS = 300;
+
+/**
+ * A client's own creation time for a memory (imports, replayed history): epoch seconds (a number
+ * or a numeric string) or ISO 8601 (`YYYY-MM-DD` or a date-time; without an offset it is server
+ * local time). Not before 1970, not in the future beyond a small skew. Returns epoch seconds.
+ */
+export function parseCreatedAt(value: number | string, now: number, field = 'created_at'): number {
+  const text = typeof value === 'string' ? value.trim() : null;
+  const seconds = text === null ? value : /^\d+(\.\d+)?$/.test(text) ? Number(text) : parseDateBound(text);
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds)) {
+    throw InvalidInputError.field(field, `${field} must be epoch seconds or an ISO 8601 date-time such as 2025-03-04T10:30:00Z`);
+  }
+  if (seconds < 0) throw InvalidInputError.field(field, `${field} must not be before 1970`);
+  if (seconds > now + CREATED_AT_MAX_SKEW_SECONDS) {
+    const hint = seconds > 1e11 ? ' (epoch seconds, not milliseconds)' : '';
+    throw InvalidInputError.field(field, `${field} lies in the future${hint}; at most ${CREATED_AT_MAX_SKEW_SECONDS} s ahead of the server clock is accepted`);
+  }
+  return seconds;
+}
