@@ -48,7 +48,6 @@ export class StoreMemoryDto {
 
   @ApiPropertyOptional({
     oneOf: [{ type: 'number' }, { type: 'string' }],
-    nullable: true,
     description:
       'When it really happened, for imports and replayed history: epoch seconds or ISO 8601 (without an offset: server local time); not in the future beyond 5 minutes. Also sets updated_at. Omitted: now.',
     example: '2025-03-04T10:30:00Z',
