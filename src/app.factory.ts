@@ -29,7 +29,8 @@ function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: s
 }
 
 /**
- * The only body parser: JSON, with Fastify's prototype-poisoning protection. An empty body is
+ * The body parsers: JSON, with Fastify's prototype-poisoning protection (and the raw stream of
+ * JSON Lines for streamed imports). An empty body is
  * "no body" whatever its Content-Type says (clients such as upstream's bridge send
  * `Content-Type: application/json` on every request, DELETE included); a route that needs a
  * body says so in its 400. Other media types never get this far (RequestGate answers 415).
@@ -41,6 +42,8 @@ function installJsonParser(fastify: FastifyInstance, limit: number): void {
     if (typeof body === 'string' && body.trim() === '') return done(null, undefined);
     parseJson(request, body as string, done);
   });
+  // Streamed imports read JSON Lines themselves, line by line (RequestGate admits this type only there).
+  fastify.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
 }
 
 function installRequestLogging(app: NestFastifyApplication, logger: Logger): void {

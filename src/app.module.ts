@@ -11,6 +11,7 @@ import { McpModule } from './mcp/mcp.module.js';
 import { MemoriesModule } from './memories/memories.module.js';
 import { SearchModule } from './search/search.module.js';
 import { StatsModule } from './stats/stats.module.js';
+import { TransferModule } from './transfer/transfer.module.js';
 
 @Module({})
 export class AppModule {
@@ -28,6 +29,7 @@ export class AppModule {
         McpModule,
         AdminModule,
         StatsModule,
+        TransferModule,
         DiscoveryModule,
       ],
     };

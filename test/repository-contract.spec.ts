@@ -124,6 +124,34 @@ for (const kind of TEST_BACKENDS) {
       assert.equal(await repo.insertBatch([]), 0);
     });
 
+    it('tells which hashes exist and scans every memory in stored order, a page at a time, with or without vectors', async () => {
+      const a = memory({ content: 'scan a' });
+      const b = memory({ content: 'scan b' });
+      await repo.insertBatch([
+        { memory: a, embedding: axis(1) },
+        { memory: b, embedding: axis(2) },
+      ]);
+      assert.deepEqual(await repo.existingHashes([a.contentHash, 'f'.repeat(64), b.contentHash]), new Set([a.contentHash, b.contentHash]));
+      assert.deepEqual(await repo.existingHashes([]), new Set());
+      const seen: { memory: Memory; embedding: Float32Array | null }[] = [];
+      let pages = 0;
+      for (let after: number | null = 0; after !== null; pages++) {
+        const page = await repo.scan(after, 3, true);
+        assert.ok(page.entries.length <= 3);
+        seen.push(...page.entries);
+        after = page.next;
+      }
+      const total = (await repo.statistics()).totalMemories;
+      assert.equal(seen.length, total);
+      assert.ok(pages >= Math.ceil(total / 3));
+      const at = seen.findIndex((e) => e.memory.contentHash === a.contentHash);
+      assert.deepEqual(seen[at]!.memory, a);
+      assert.equal(seen[at + 1]!.memory.contentHash, b.contentHash, 'stored order');
+      assert.ok(Math.abs(seen[at + 1]!.embedding![2]! - 1) < 1e-6);
+      const bare = await repo.scan(0, 1000, false);
+      assert.ok(bare.entries.every((e) => e.embedding === null));
+    });
+
     it('refuses a vector of the wrong dimension and writes nothing', async () => {
       const m = memory();
       await assert.rejects(repo.insertWithEmbedding(m, new Float32Array(DIM + 3).fill(0.1)));

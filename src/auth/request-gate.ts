@@ -8,6 +8,9 @@ import type { ApiKeyAuthenticator, AuthenticatedRequest } from './api-key-authen
 
 /** Body media types the API reads; everything else is refused before parsing (415). */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
+/** Routes that read a streamed JSON Lines body instead (not a CORS-safelisted type either). */
+const JSON_LINES_TYPE = /^application\/x-ndjson\s*(;|$)/i;
+const JSON_LINES_ROUTES = new Set(['/api/admin/import/jsonl']);
 
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
@@ -51,10 +54,11 @@ export class RequestGate {
     this.checkOrigin(request);
     if (hasBody(request)) {
       const type = request.headers['content-type'];
-      if (type === undefined || !JSON_TYPE.test(type)) {
+      const jsonLines = JSON_LINES_ROUTES.has(request.url.split('?')[0]!);
+      if (type === undefined || !(jsonLines ? JSON_LINES_TYPE : JSON_TYPE).test(type)) {
         throw new RequestRefusedError(
           415,
-          `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as application/json`,
+          `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as ${jsonLines ? 'application/x-ndjson' : 'application/json'}`,
         );
       }
       this.authenticator.authenticate(request as AuthenticatedRequest, false);

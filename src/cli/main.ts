@@ -9,6 +9,7 @@ import { runDiscoverCommand } from './discover-command.js';
 import { runMigrateCommand } from './migrate-command.js';
 import { serve } from './serve-command.js';
 import { bridgeCommand, mcpCommand } from './stdio-commands.js';
+import { runExport, runImport } from './transfer-commands.js';
 
 /** Exit codes, as the README documents them. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -68,6 +69,35 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(json())
     .action(async (options: { from: string; to: string; json?: boolean }) =>
       setExitCode(await runMigrateCommand({ from: options.from, to: options.to, json: options.json === true })),
+    );
+
+  program
+    .command('export')
+    .description('write every memory as JSON Lines (one per line, oldest first) to stdout or a file; safe while the server runs')
+    .option('--with-vectors', 'add each vector and its model (an import into the same model then skips re-embedding)')
+    .option('-o, --output <file>', 'write to this file instead of stdout')
+    .action(async (options: { withVectors?: boolean; output?: string }) =>
+      setExitCode(await runExport(loadConfig(), { withVectors: options.withVectors === true, output: options.output ?? null })),
+    );
+
+  program
+    .command('import')
+    .description('import JSON Lines (an export, or one memory per line written by hand); idempotent by content hash, resumable')
+    .argument('<file>', 'the JSON Lines file, or - for stdin')
+    .addOption(json())
+    .action(async (file: string, options: { json?: boolean }) =>
+      setExitCode(await runImport(loadConfig(), { file, upstream: false, json: options.json === true })),
+    );
+
+  program
+    .command('import-upstream')
+    .description(
+      "import the upstream Python service's SQLite-vec database (e.g. ~/.local/share/mcp-memory/sqlite_vec.db), re-embedding with this model; resumable",
+    )
+    .argument('<file>', 'the upstream database file (read-only; it may stay in use)')
+    .addOption(json())
+    .action(async (file: string, options: { json?: boolean }) =>
+      setExitCode(await runImport(loadConfig(), { file, upstream: true, json: options.json === true })),
     );
 
   const backup = program

@@ -18,7 +18,7 @@ import {
 import { contentHash } from './content-hash.js';
 import { parseCreatedAt } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
-import { assertWellFormed, checkMetadata } from './memory-input.js';
+import { assertWellFormed, checkContent, checkMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
 import { timeWindow } from '../time/time-window.js';
 
@@ -88,12 +88,7 @@ export class MemoriesService {
 
   private async storeUntimed(input: NewMemoryInput): Promise<StoreResult> {
     const { content } = input;
-    if (content.trim() === '') throw InvalidInputError.field('content', 'content must not be empty or only whitespace');
-    assertWellFormed(content, 'content');
-    const bytes = Buffer.byteLength(content, 'utf8');
-    if (bytes > this.config.limits.maxContentBytes) {
-      throw InvalidInputError.field('content', `content is ${bytes} bytes; the limit is ${this.config.limits.maxContentBytes} bytes`);
-    }
+    checkContent(content, this.config.limits.maxContentBytes);
     const tags = [...(input.tags ?? [])];
     const metadata: JsonObject = { ...(input.metadata ?? {}) };
     if (input.agentId) tags.push(`agent:${input.agentId}`);

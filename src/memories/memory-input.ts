@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../common/domain-errors.js';
-import { MAX_METADATA_BYTES } from '../common/input-limits.js';
+import { INPUT_LIMITS, MAX_METADATA_BYTES, MAX_TAG_LENGTH, MAX_TAGS } from '../common/input-limits.js';
 import type { JsonObject } from '../storage/memory-repository.js';
 
 /**
@@ -58,5 +58,28 @@ export function checkMetadata(metadata: JsonObject, field = 'metadata'): void {
   const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
   if (bytes > MAX_METADATA_BYTES) {
     throw InvalidInputError.field(field, `metadata is ${bytes} bytes as JSON; the limit is ${MAX_METADATA_BYTES} bytes`);
+  }
+}
+
+/** The content rules every way in shares (REST, MCP, imports): not blank, valid text, within the size limit. */
+export function checkContent(content: string, maxContentBytes: number): void {
+  if (content.trim() === '') throw InvalidInputError.field('content', 'content must not be empty or only whitespace');
+  assertWellFormed(content, 'content');
+  const bytes = Buffer.byteLength(content, 'utf8');
+  if (bytes > maxContentBytes) throw InvalidInputError.field('content', `content is ${bytes} bytes; the limit is ${maxContentBytes} bytes`);
+}
+
+/** Tags (already normalized) and type within the input limits, as valid text. */
+export function checkTagsAndType(tags: readonly string[], memoryType: string | null | undefined): void {
+  if (tags.length > MAX_TAGS) throw InvalidInputError.field('tags', `${tags.length} tags; at most ${MAX_TAGS} are allowed`);
+  tags.forEach((tag, i) => {
+    assertWellFormed(tag, `tags[${i}]`);
+    if (tag.length > MAX_TAG_LENGTH) throw InvalidInputError.field(`tags[${i}]`, `a tag has at most ${MAX_TAG_LENGTH} characters`);
+  });
+  if (memoryType) {
+    assertWellFormed(memoryType, 'memory_type');
+    if (memoryType.length > INPUT_LIMITS.memoryTypeLength) {
+      throw InvalidInputError.field('memory_type', `memory_type has at most ${INPUT_LIMITS.memoryTypeLength} characters`);
+    }
   }
 }

@@ -45,6 +45,11 @@ export interface ScoredMemory {
   distance: number;
 }
 
+export interface ScanPage {
+  entries: { memory: Memory; embedding: Float32Array | null }[];
+  next: number | null;
+}
+
 /** A keyword (full-text) hit. */
 export interface KeywordHit {
   memory: Memory;
@@ -144,6 +149,13 @@ export interface MemoryRepository {
   /** Memories whose content contains `text` (case-insensitive; ASCII case folding on SQLite), newest first. */
   findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]>;
   findEmbedding(contentHash: string): Promise<Float32Array | null>;
+  /** Which of the given hashes are stored. */
+  existingHashes(contentHashes: readonly string[]): Promise<Set<string>>;
+  /**
+   * Every memory in the order it was stored, a page at a time after a cursor (start with 0; the
+   * page's `next` continues, null at the end): stable while others write. For exports.
+   */
+  scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage>;
   tagCounts(): Promise<TagCount[]>;
   /**
    * Memories created at or after `from` (epoch seconds), counted per calendar day of a zone

@@ -16,6 +16,7 @@ import {
   type StorageDetails,
   type StorageStatistics,
   type DayCount,
+  type ScanPage,
   type TagCount,
 } from '../memory-repository.js';
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
@@ -333,6 +334,26 @@ export class PostgresMemoryRepository implements MemoryRepository {
   async findEmbedding(contentHash: string): Promise<Float32Array | null> {
     const rows = await this.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM memories WHERE content_hash = $1', [contentHash]);
     return rows[0] ? Float32Array.from(pgvector.fromSql(rows[0].embedding) as number[]) : null;
+  }
+
+  async existingHashes(contentHashes: readonly string[]): Promise<Set<string>> {
+    if (contentHashes.length === 0) return new Set();
+    const rows = await this.query<{ hash: string }>('SELECT content_hash AS hash FROM memories WHERE content_hash = ANY($1)', [contentHashes]);
+    return new Set(rows.map((row) => row.hash));
+  }
+
+  async scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage> {
+    const rows = await this.query<MemoryRow & { id: string; embedding?: string }>(
+      `SELECT ${MEMORY_COLUMNS}${withEmbeddings ? ', m.embedding::text AS embedding' : ''} FROM memories m WHERE m.id > $1 ORDER BY m.id LIMIT $2`,
+      [after, limit],
+    );
+    return {
+      entries: rows.map((row) => ({
+        memory: toMemory(row),
+        embedding: row.embedding === undefined ? null : Float32Array.from(pgvector.fromSql(row.embedding) as number[]),
+      })),
+      next: rows.length < limit ? null : Number(rows[rows.length - 1]!.id),
+    };
   }
 
   async tagCounts(): Promise<TagCount[]> {

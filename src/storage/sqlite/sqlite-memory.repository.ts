@@ -19,6 +19,7 @@ import {
   type StorageDetails,
   type StorageStatistics,
   type DayCount,
+  type ScanPage,
   type TagCount,
 } from '../memory-repository.js';
 import { inspectDatabaseFile, onlineBackup } from './sqlite-backup.js';
@@ -586,6 +587,41 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       if (!blob) return null;
       return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
     });
+  }
+
+  async existingHashes(contentHashes: readonly string[]): Promise<Set<string>> {
+    if (contentHashes.length === 0) return new Set();
+    const [rows] = await this.read([
+      {
+        sql: 'SELECT content_hash AS hash FROM memories WHERE content_hash IN (SELECT value FROM json_each(@hashes))',
+        params: { hashes: JSON.stringify(contentHashes) },
+        mode: 'all',
+      },
+    ]);
+    return new Set((rows as { hash: string }[]).map((row) => row.hash));
+  }
+
+  async scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage> {
+    const [rows] = await this.read([
+      {
+        sql: withEmbeddings
+          ? 'SELECT m.*, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.id > @after ORDER BY m.id LIMIT @limit'
+          : 'SELECT m.* FROM memories m WHERE m.id > @after ORDER BY m.id LIMIT @limit',
+        params: { after, limit },
+        mode: 'all',
+      },
+    ]);
+    const page = rows as (MemoryRow & { embedding?: Uint8Array })[];
+    return {
+      entries: page.map((row) => ({
+        memory: toMemory(row),
+        embedding:
+          row.embedding === undefined
+            ? null
+            : new Float32Array(row.embedding.buffer.slice(row.embedding.byteOffset, row.embedding.byteOffset + row.embedding.byteLength)),
+      })),
+      next: page.length < limit ? null : page[page.length - 1]!.id,
+    };
   }
 
   async tagCounts(): Promise<TagCount[]> {
