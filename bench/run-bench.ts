@@ -10,6 +10,7 @@ import { startServer } from '../src/cli/server.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { runFanoutBench } from './fanout-bench.js';
+import { runImportBench } from './import-bench.js';
 import { runPostgresBench } from './postgres-bench.js';
 import { runScaleBench } from './scale-bench.js';
 import { percentile } from './stats.js';
@@ -139,6 +140,7 @@ async function main(): Promise<void> {
         ].join(' '),
       );
     }
+    await runImportBench(url, embeddings, dir);
   } finally {
     await app.close();
     rmSync(dir, { recursive: true, force: true });
