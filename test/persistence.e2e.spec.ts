@@ -50,6 +50,7 @@ describe('persistence across restarts', () => {
         (error: Error) => {
           assert.match(error.message, /"use-lite" \(512-d\)/);
           assert.match(error.message, /"fixtures\/minilm-arch-random" \(384-d\)/);
+          assert.match(error.message, /MCP_EMBEDDING_MODEL=use-lite mcp-memory reembed --model fixtures\/minilm-arch-random/, 'says which command moves it');
           return true;
         },
       );

@@ -4,26 +4,14 @@ import { makeVerifiedBackup, verifyStoredBackup } from '../admin/verified-backup
 import type { AppConfig } from '../config/app-config.js';
 import { inspectDatabaseFile, onlineBackupOfFile, restoreDatabaseFile } from '../storage/sqlite/sqlite-backup.js';
 import { progressReporter } from './progress.js';
+import { postToRunningServer } from './running-server.js';
 
 const inspect = async (file: string) => inspectDatabaseFile(file);
 
 async function restoreThroughServer(config: AppConfig, backupId: string): Promise<boolean> {
-  const host = ['0.0.0.0', '::'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
-  const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.http.port}/api`;
-  try {
-    await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
-  } catch {
-    return false;
-  }
-  const key = config.auth.apiKeys[0];
-  const response = await fetch(`${base}/admin/restore`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    body: JSON.stringify({ backup_id: backupId }),
-  });
-  const body = (await response.json()) as Record<string, unknown>;
-  if (!response.ok) throw new Error(`the server refused the restore (${response.status}): ${String(body.detail)}`);
-  console.log(`Restored ${backupId} through the running server at ${base}; safety backup ${String(body.safety_backup_id)}`);
+  const answer = await postToRunningServer(config, '/admin/restore', { backup_id: backupId });
+  if (answer === null) return false;
+  console.log(`Restored ${backupId} through the running server at ${answer.base}; safety backup ${String(answer.body.safety_backup_id)}`);
   return true;
 }
 

@@ -9,7 +9,7 @@ import { runDiscoverCommand } from './discover-command.js';
 import { runMigrateCommand } from './migrate-command.js';
 import { serve } from './serve-command.js';
 import { bridgeCommand, mcpCommand } from './stdio-commands.js';
-import { runExport, runImport } from './transfer-commands.js';
+import { runExport, runImport, runReembed } from './transfer-commands.js';
 
 /** Exit codes, as the README documents them. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -98,6 +98,15 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(json())
     .action(async (file: string, options: { json?: boolean }) =>
       setExitCode(await runImport(loadConfig(), { file, upstream: true, json: options.json === true })),
+    );
+
+  program
+    .command('reembed')
+    .description('move the database to another embedding model without downtime (through the running server when it answers); resumable')
+    .requiredOption('--model <model>', 'the new model (as MCP_EMBEDDING_MODEL names it); run with MCP_EMBEDDING_MODEL set to the current one')
+    .addOption(json())
+    .action(async (options: { model: string; json?: boolean }) =>
+      setExitCode(await runReembed(loadConfig(), { model: options.model, json: options.json === true })),
     );
 
   const backup = program

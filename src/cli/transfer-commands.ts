@@ -8,8 +8,10 @@ import { createLogger, PinoNestLogger } from '../common/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { ExportService } from '../transfer/export.service.js';
 import { type ImportProgress, type ImportReport, ImportService } from '../transfer/import.service.js';
+import { type ReembedReport, ReembedService } from '../transfer/reembed.service.js';
 import { TransferAppModule } from '../transfer/transfer-app.module.js';
 import { progressReporter } from './progress.js';
+import { postToRunningServer } from './running-server.js';
 
 async function withTransferServices<T>(config: AppConfig, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(TransferAppModule.forRoot(config), {
@@ -71,4 +73,23 @@ function reportText(report: ImportReport): string {
   ];
   if (report.refused > 20) lines.push(`  ... and ${report.refused - 20} more (--json lists the first 1,000)`);
   return lines.join('\n');
+}
+
+/**
+ * `mcp-memory reembed --model X`: through the running server when it answers (it keeps serving
+ * and switches models itself), else on the database directly (configured with its current model).
+ */
+export async function runReembed(config: AppConfig, options: { model: string; json: boolean }): Promise<number> {
+  const remote = await postToRunningServer(config, '/admin/reembed', { model: options.model });
+  const report =
+    (remote?.body as ReembedReport | undefined) ??
+    (await withTransferServices(config, (app) => app.get(ReembedService).reembed(options.model, progressReporter('re-embedded', 'memories'))));
+  console.log(
+    options.json
+      ? JSON.stringify(report)
+      : `Re-embedded ${report.memories} memories (${report.embedded} by this run) in ${report.seconds} s${remote ? ` through the server at ${remote.base}` : ''}: ` +
+          `the database now uses ${report.model} (${report.dimension}-d), was ${report.from_model} (${report.from_dimension}-d). ` +
+          `Set MCP_EMBEDDING_MODEL=${report.model} for every process that opens it.`,
+  );
+  return 0;
 }

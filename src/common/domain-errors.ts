@@ -88,6 +88,9 @@ export class BackupsUnsupportedError extends DomainError {
   }
 }
 
+/** The operation cannot run now because of another one in progress (409). */
+export class ConflictError extends DomainError {}
+
 /** A request refused by a protocol-level rule (origin, host, media type, capacity), with its status. */
 export class RequestRefusedError extends DomainError {
   constructor(

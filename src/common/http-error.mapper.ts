@@ -3,6 +3,7 @@ import {
   BackupFailedError,
   BackupNotFoundError,
   BackupsUnsupportedError,
+  ConflictError,
   BackupVerificationError,
   EmbeddingUnavailableError,
   type FieldError,
@@ -92,7 +93,7 @@ export function toHttpError(error: unknown): HttpError {
     return plain(error.status, error.message, error.retryAfterSeconds === null ? {} : { 'retry-after': String(error.retryAfterSeconds) });
   }
   if (error instanceof BackupNotFoundError) return plain(404, error.message);
-  if (error instanceof BackupsUnsupportedError) return plain(409, error.message);
+  if (error instanceof BackupsUnsupportedError || error instanceof ConflictError) return plain(409, error.message);
   if (error instanceof TooManyAuthFailuresError) return plain(429, error.message, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof BackupVerificationError) return plain(422, error.message);
   if (error instanceof BackupFailedError) return plain(500, error.message);

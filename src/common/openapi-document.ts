@@ -34,6 +34,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /api/admin/export': 'exportMemories',
   'POST /api/admin/import': 'importFile',
   'POST /api/admin/import/jsonl': 'importJsonLines',
+  'POST /api/admin/reembed': 'reembedMemories',
   'POST /api/backup/now': 'createBackupUpstream',
   'GET /api/backup/list': 'listBackupsUpstream',
   'GET /api/backup/status': 'getBackupStatusUpstream',

@@ -6,6 +6,8 @@ export interface EmbeddingProvider {
   readonly dimension: number;
   /** L2-normalized vectors, one per text, in order. */
   embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Runs work that embeds and then uses the vectors against the database, with no model change in between. */
+  consistently<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import { Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/comm
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from './embedding-provider.js';
+import { SwitchableEmbeddingProvider } from './switchable-embedding.provider.js';
 import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
 
 @Module({
@@ -16,11 +17,13 @@ import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
           logger.debug({ msg: 'Embedded batch', ...batch }),
         );
         logger.log(`Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms`);
-        return provider;
+        return new SwitchableEmbeddingProvider(provider);
       },
     },
+    // The same instance by its class, for what switches the model (a re-embed).
+    { provide: SwitchableEmbeddingProvider, useExisting: EMBEDDING_PROVIDER },
   ],
-  exports: [EMBEDDING_PROVIDER],
+  exports: [EMBEDDING_PROVIDER, SwitchableEmbeddingProvider],
 })
 export class EmbeddingsModule implements OnApplicationShutdown {
   constructor(@Inject(EMBEDDING_PROVIDER) private readonly provider: EmbeddingProvider) {}

@@ -55,6 +55,11 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     return new WorkerEmbeddingProvider(worker, modelId, dimension, loadMs, data, onBatch);
   }
 
+  /** One model for its whole life: nothing to hold still. */
+  consistently<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
   /** How many batches went to the model: fewer than requests when micro-batching merges them. */
   get modelCalls(): number {
     return this.calls;

@@ -107,7 +107,6 @@ export class MemoriesService {
     // Cheap check first, so a duplicate costs no model call; the insert re-checks under the lock.
     if (await this.repository.findByHash(hash)) return { stored: false, contentHash: hash };
 
-    const [embedding] = await this.embeddings.embed([content]);
     const memory: Memory = {
       contentHash: hash,
       content,
@@ -117,7 +116,10 @@ export class MemoriesService {
       createdAt,
       updatedAt: createdAt,
     };
-    const outcome = await this.repository.insertWithEmbedding(memory, embedding!);
+    const outcome = await this.embeddings.consistently(async () => {
+      const [embedding] = await this.embeddings.embed([content]);
+      return this.repository.insertWithEmbedding(memory, embedding!);
+    });
     if (!outcome.inserted) return { stored: false, contentHash: hash };
     this.events.emit(MemoryEvents.stored, { memory } satisfies MemoryStoredEvent);
     return { stored: true, memory };

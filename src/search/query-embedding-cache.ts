@@ -24,7 +24,9 @@ export class QueryEmbeddingCache {
   ) {}
 
   embed(query: string): Promise<Float32Array> {
-    const key = query.trim().replace(/\s+/gu, ' ');
+    const text = query.trim().replace(/\s+/gu, ' ');
+    // Per model: after a re-embed moves the database to another model, old vectors never return.
+    const key = `${this.provider.modelId}\n${text}`;
     const cached = this.entries.get(key);
     if (cached !== undefined) {
       this.hits += 1;
@@ -33,7 +35,7 @@ export class QueryEmbeddingCache {
       return cached;
     }
     this.misses += 1;
-    const pending = this.provider.embed([key]).then(([vector]) => vector!);
+    const pending = this.provider.embed([text]).then(([vector]) => vector!);
     if (this.capacity === 0) return pending;
     this.entries.set(key, pending);
     // A failed call is not remembered.

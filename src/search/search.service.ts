@@ -71,7 +71,7 @@ export class SearchService {
 
   constructor(
     @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
-    @Inject(EMBEDDING_PROVIDER) embeddings: EmbeddingProvider,
+    @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly timings: OperationTimings,
   ) {
@@ -80,7 +80,7 @@ export class SearchService {
 
   /** Search by text in the requested mode: meaning, keywords, or both fused; timed for the stats. */
   search(options: SemanticSearchOptions): Promise<SearchOutcome> {
-    return this.timings.time('search', () => this.searchUntimed(options));
+    return this.timings.time('search', () => this.embeddings.consistently(() => this.searchUntimed(options)));
   }
 
   private async searchUntimed(options: SemanticSearchOptions): Promise<SearchOutcome> {
@@ -117,7 +117,11 @@ export class SearchService {
     return this.queryEmbeddings.stats();
   }
 
-  async similarTo(contentHash: string, limit: number): Promise<SearchHit[]> {
+  similarTo(contentHash: string, limit: number): Promise<SearchHit[]> {
+    return this.embeddings.consistently(() => this.similarToUnguarded(contentHash, limit));
+  }
+
+  private async similarToUnguarded(contentHash: string, limit: number): Promise<SearchHit[]> {
     const vector = await this.repository.findEmbedding(contentHash);
     if (!vector) throw new MemoryNotFoundError(contentHash);
     const scored = await this.repository.searchByVector(vector, { excludeHash: contentHash }, limit);
@@ -138,10 +142,11 @@ export class SearchService {
     if (options.phrase.trim() === '') throw InvalidInputError.field('query', 'give a time expression such as "yesterday" or "last week"');
     const filter = timeWindow({ phrase: options.phrase, phraseField: 'query' });
     if (options.semanticQuery) {
+      const query = options.semanticQuery;
       const mode = this.config.search.defaultMode;
-      return mode === 'hybrid'
-        ? this.hybridHits(options.semanticQuery, filter, options.limit)
-        : this.semanticHits(options.semanticQuery, filter, options.limit);
+      return this.embeddings.consistently(() =>
+        mode === 'hybrid' ? this.hybridHits(query, filter, options.limit) : this.semanticHits(query, filter, options.limit),
+      );
     }
     const memories = await this.repository.find(filter, 0, options.limit);
     return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: `Time: ${options.phrase}` }));

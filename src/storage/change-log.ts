@@ -37,6 +37,9 @@ export interface EventLog {
   close(): Promise<void>;
 }
 
+/** The change a completed re-embed appends: the database now holds another model's vectors. */
+export const EMBEDDING_MODEL_CHANGED = 'embedding_model_changed';
+
 /** How much of a memory's content a change carries: enough for a notification, bounded in size. */
 export const CONTENT_PREVIEW_CHARS = 200;
 

@@ -156,6 +156,23 @@ export interface MemoryRepository {
    * page's `next` continues, null at the end): stable while others write. For exports.
    */
   scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage>;
+  /**
+   * Re-embedding (moving the database to another model while this one serves): new vectors are
+   * kept beside the current ones until completeReembed swaps them in, in one transaction.
+   * beginReembed keeps what an interrupted run built for the same target, and starts over for
+   * another one.
+   */
+  beginReembed(model: string, dimension: number): Promise<void>;
+  /** Memories without a vector of the target yet, in stored order after `after` (their `ref`). */
+  reembedPending(after: number, limit: number): Promise<{ ref: number; content: string }[]>;
+  reembedProgress(): Promise<{ done: number; total: number }>;
+  /** Keeps new vectors (for memories deleted meanwhile, nothing). */
+  storeReembedded(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void>;
+  /**
+   * Swaps the new vectors in and records the model, in one transaction (with a change, type
+   * embedding_model_changed); false, changing nothing, while some memory still lacks a new vector.
+   */
+  completeReembed(model: string, dimension: number): Promise<boolean>;
   tagCounts(): Promise<TagCount[]>;
   /**
    * Memories created at or after `from` (epoch seconds), counted per calendar day of a zone

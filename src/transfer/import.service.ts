@@ -158,13 +158,15 @@ export class ImportService {
     const entries = [...fresh.values()];
     const reusable = ({ item }: { item: ImportItem }): boolean =>
       item.vector !== null && item.vector.model === this.embeddings.modelId && item.vector.embedding.length === this.embeddings.dimension;
-    const toEmbed = entries.filter((entry) => !reusable(entry));
-    const vectors = toEmbed.length === 0 ? [] : await this.embeddings.embed(toEmbed.map(({ memory }) => memory.content));
-    const embedded = new Map(toEmbed.map(({ memory }, i) => [memory.contentHash, vectors[i]!]));
-    const imported = await this.repository.insertBatch(
-      entries.map(({ memory, item }) => ({ memory, embedding: embedded.get(memory.contentHash) ?? normalized(item.vector!.embedding) })),
-    );
-    return { imported, duplicates: batch.length - imported, vectorsReused: entries.length - toEmbed.length };
+    return this.embeddings.consistently(async () => {
+      const toEmbed = entries.filter((entry) => !reusable(entry));
+      const vectors = toEmbed.length === 0 ? [] : await this.embeddings.embed(toEmbed.map(({ memory }) => memory.content));
+      const embedded = new Map(toEmbed.map(({ memory }, i) => [memory.contentHash, vectors[i]!]));
+      const imported = await this.repository.insertBatch(
+        entries.map(({ memory, item }) => ({ memory, embedding: embedded.get(memory.contentHash) ?? normalized(item.vector!.embedding) })),
+      );
+      return { imported, duplicates: batch.length - imported, vectorsReused: entries.length - toEmbed.length };
+    });
   }
 }
 

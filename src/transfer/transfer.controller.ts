@@ -4,9 +4,10 @@ import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { InvalidInputError } from '../common/domain-errors.js';
-import { ImportFileDto, ImportReportResponse } from './dto/import.dto.js';
+import { ImportFileDto, ImportReportResponse, ReembedDto, ReembedReportResponse } from './dto/import.dto.js';
 import { ExportService } from './export.service.js';
 import { ImportService } from './import.service.js';
+import { ReembedService } from './reembed.service.js';
 
 /** The media type of JSON Lines bodies (export and streamed import). */
 export const JSON_LINES_TYPE = 'application/x-ndjson';
@@ -18,6 +19,7 @@ export class TransferController {
   constructor(
     private readonly imports: ImportService,
     private readonly exports: ExportService,
+    private readonly reembeds: ReembedService,
   ) {}
 
   @Get('export')
@@ -57,5 +59,17 @@ export class TransferController {
   importJsonLines(@Req() request: FastifyRequest): Promise<ImportReportResponse> {
     if (!(request.body instanceof Readable)) throw InvalidInputError.field('body', `send the memories as ${JSON_LINES_TYPE}, one per line`);
     return this.imports.importJsonLines(request.body);
+  }
+
+  @Post('reembed')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Move the database to another embedding model without downtime',
+    description:
+      'Embeds every memory with the new model beside the current vectors while searches and stores go on, then swaps them in one transaction and serves with the new model. Answers when done; an interrupted run resumes. 409 while one is running.',
+  })
+  @ApiOkResponse({ type: ReembedReportResponse })
+  reembed(@Body() dto: ReembedDto): Promise<ReembedReportResponse> {
+    return this.reembeds.reembed(dto.model);
   }
 }

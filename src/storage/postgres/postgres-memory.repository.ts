@@ -19,7 +19,7 @@ import {
   type ScanPage,
   type TagCount,
 } from '../memory-repository.js';
-import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import { EMBEDDING_MODEL_CHANGED, memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { appendEvent } from './postgres-event-log.js';
 import { applyPostgresMigrations, POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
 
@@ -116,7 +116,7 @@ export class PostgresMemoryRepository implements MemoryRepository {
 
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly options: PostgresRepositoryOptions,
+    private options: PostgresRepositoryOptions,
     /** pgvector 0.8+: a filtered search keeps scanning the index until enough rows pass the filter. */
     private readonly iterativeScan: boolean,
   ) {}
@@ -354,6 +354,79 @@ export class PostgresMemoryRepository implements MemoryRepository {
       })),
       next: rows.length < limit ? null : Number(rows[rows.length - 1]!.id),
     };
+  }
+
+  // --- Re-embedding into another model: a side column with its own HNSW index, swapped in by renames ---
+
+  async beginReembed(model: string, dimension: number): Promise<void> {
+    await this.transaction(async (client) => {
+      await client.query('LOCK TABLE service_meta IN EXCLUSIVE MODE');
+      const meta = await client.query<{ key: string; value: string }>(
+        "SELECT key, value FROM service_meta WHERE key IN ('reembed_model', 'reembed_dimension')",
+      );
+      const stored = new Map(meta.rows.map((row) => [row.key, row.value]));
+      if (stored.get('reembed_model') !== model || stored.get('reembed_dimension') !== String(dimension)) {
+        await client.query('ALTER TABLE memories DROP COLUMN IF EXISTS embedding_next');
+      }
+      await client.query(`ALTER TABLE memories ADD COLUMN IF NOT EXISTS embedding_next vector(${Math.trunc(dimension)})`);
+      await client.query(
+        "INSERT INTO service_meta (key, value) VALUES ('reembed_model', $1), ('reembed_dimension', $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+        [model, String(dimension)],
+      );
+    });
+  }
+
+  async reembedPending(after: number, limit: number): Promise<{ ref: number; content: string }[]> {
+    const rows = await this.query<{ ref: string; content: string }>(
+      'SELECT id AS ref, content FROM memories WHERE embedding_next IS NULL AND id > $1 ORDER BY id LIMIT $2',
+      [after, limit],
+    );
+    return rows.map((row) => ({ ref: Number(row.ref), content: row.content }));
+  }
+
+  async reembedProgress(): Promise<{ done: number; total: number }> {
+    const rows = await this.query<{ done: string; total: string }>('SELECT COUNT(embedding_next) AS done, COUNT(*) AS total FROM memories');
+    return { done: Number(rows[0]!.done), total: Number(rows[0]!.total) };
+  }
+
+  async storeReembedded(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.query('UPDATE memories m SET embedding_next = v.embedding::vector FROM unnest($1::bigint[], $2::text[]) AS v(id, embedding) WHERE m.id = v.id', [
+      entries.map((e) => e.ref),
+      entries.map((e) => pgvector.toSql(Array.from(e.embedding))),
+    ]);
+  }
+
+  /**
+   * The new column gets its HNSW index first (built concurrently: reads and writes go on), then
+   * one short transaction swaps the columns and indexes by renames and records the model.
+   */
+  async completeReembed(model: string, dimension: number): Promise<boolean> {
+    const progress = await this.reembedProgress();
+    if (progress.done < progress.total) return false;
+    await this.query('DROP INDEX IF EXISTS memories_embedding_next_hnsw');
+    await this.query('CREATE INDEX CONCURRENTLY memories_embedding_next_hnsw ON memories USING hnsw (embedding_next vector_cosine_ops)');
+    const switched = await this.transaction(async (client) => {
+      await client.query('LOCK TABLE memories IN SHARE ROW EXCLUSIVE MODE');
+      const missing = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM memories WHERE embedding_next IS NULL');
+      if (Number(missing.rows[0]!.n) > 0) return false;
+      await client.query('ALTER TABLE memories DROP COLUMN embedding');
+      await client.query('ALTER TABLE memories RENAME COLUMN embedding_next TO embedding');
+      await client.query('ALTER TABLE memories ALTER COLUMN embedding SET NOT NULL');
+      await client.query('ALTER INDEX memories_embedding_next_hnsw RENAME TO memories_embedding_hnsw');
+      await client.query("UPDATE service_meta SET value = $1 WHERE key = 'embedding_model'", [model]);
+      await client.query("UPDATE service_meta SET value = $1 WHERE key = 'embedding_dimension'", [String(dimension)]);
+      await client.query("DELETE FROM service_meta WHERE key IN ('reembed_model', 'reembed_dimension')");
+      await appendEvent(client, EMBEDDING_MODEL_CHANGED, {
+        timestamp: new Date().toISOString(),
+        model,
+        dimension,
+        message: `The memories were re-embedded with ${model}`,
+      });
+      return true;
+    });
+    if (switched) this.options = { ...this.options, embeddingModel: model, embeddingDimension: dimension };
+    return switched;
   }
 
   async tagCounts(): Promise<TagCount[]> {

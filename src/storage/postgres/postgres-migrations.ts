@@ -83,7 +83,7 @@ export async function applyPostgresMigrations(pool: pg.Pool, modelId: string, di
         const storedDimension = Number(stored.get('embedding_dimension'));
         if (storedModel !== modelId || storedDimension !== dimension) {
           throw new EmbeddingSpaceMismatchError(
-            `The PostgreSQL database was built with embedding model "${storedModel}" (${storedDimension}-d), but the server is configured with "${modelId}" (${dimension}-d). Set MCP_EMBEDDING_MODEL=${storedModel}, or use another database for the new model.`,
+            `The PostgreSQL database was built with embedding model "${storedModel}" (${storedDimension}-d), but the server is configured with "${modelId}" (${dimension}-d). Set MCP_EMBEDDING_MODEL=${storedModel}, or move the database to the new model (it keeps serving meanwhile): MCP_EMBEDDING_MODEL=${storedModel} mcp-memory reembed --model ${modelId}`,
           );
         }
         return;

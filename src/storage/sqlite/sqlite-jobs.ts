@@ -17,11 +17,22 @@ export type SqliteJob =
       change: { kind: string; payload: string };
       faultPoint: string | null;
     }
-  | { kind: 'integrity'; path: string; full: boolean };
+  | { kind: 'integrity'; path: string; full: boolean }
+  | {
+      kind: 'switch-model';
+      path: string;
+      model: string;
+      dimension: number;
+      busyBudgetMs: number;
+      /** The change appended in the switch's transaction. */
+      change: { kind: string; payload: string };
+    };
 
 export interface SqliteJobResult {
   /** integrity_check / quick_check findings other than "ok" (empty when intact). */
   problems: string[];
+  /** switch-model: memories still without a new vector (nothing was changed when > 0). */
+  pending?: number;
 }
 
 export type SqliteJobReply = { ok: true; result: SqliteJobResult } | { ok: false; message: string; code: string | null };

@@ -62,6 +62,9 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
         );
         db.exec('INSERT INTO memory_tags (tag, memory_id) SELECT tag, memory_id FROM restore_source.memory_tags');
         db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT rowid, embedding FROM restore_source.memory_embeddings');
+        // An unfinished re-embed's vectors belonged to the memories replaced here.
+        db.exec('DROP TABLE IF EXISTS reembed_vectors');
+        db.exec("DELETE FROM service_meta WHERE key IN ('reembed_model', 'reembed_dimension')");
         faultPoint(job.faultPoint, 'restore:before-commit');
         db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (?, NULL, ?, ?)').run(
           job.change.kind,
@@ -80,6 +83,46 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
   }
 }
 
+/**
+ * Moves the database to the re-embedded vectors in ONE transaction: the vector table is rebuilt
+ * from the side table at the new dimension and the model recorded, or (when a memory still lacks
+ * its new vector) nothing changes.
+ */
+function switchModel(job: Extract<SqliteJob, { kind: 'switch-model' }>): SqliteJobResult {
+  const db = new Database(job.path, { fileMustExist: true });
+  try {
+    sqliteVec.load(db);
+    db.pragma(`busy_timeout = ${Math.trunc(job.busyBudgetMs)}`);
+    db.pragma('synchronous = FULL');
+    return db
+      .transaction((): SqliteJobResult => {
+        db.exec('DELETE FROM reembed_vectors WHERE memory_id NOT IN (SELECT id FROM memories)');
+        const pending = db
+          .prepare('SELECT COUNT(*) FROM memories m WHERE NOT EXISTS (SELECT 1 FROM reembed_vectors r WHERE r.memory_id = m.id)')
+          .pluck()
+          .get() as number;
+        if (pending > 0) return { problems: [], pending };
+        db.exec('DROP TABLE memory_embeddings');
+        db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${Math.trunc(job.dimension)}] distance_metric=cosine)`);
+        db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT memory_id, embedding FROM reembed_vectors');
+        db.exec('DROP TABLE reembed_vectors');
+        const meta = db.prepare('INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)');
+        meta.run('embedding_model', job.model);
+        meta.run('embedding_dimension', String(job.dimension));
+        db.exec("DELETE FROM service_meta WHERE key IN ('reembed_model', 'reembed_dimension')");
+        db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (?, NULL, ?, ?)').run(
+          job.change.kind,
+          job.change.payload,
+          Date.now() / 1000,
+        );
+        return { problems: [], pending: 0 };
+      })
+      .immediate();
+  } finally {
+    db.close();
+  }
+}
+
 function integrity(job: Extract<SqliteJob, { kind: 'integrity' }>): SqliteJobResult {
   // Writable for the keyword index's check, which writes nothing.
   const db = new Database(job.path, { fileMustExist: true });
@@ -95,7 +138,7 @@ function integrity(job: Extract<SqliteJob, { kind: 'integrity' }>): SqliteJobRes
 const job = workerData as SqliteJob;
 let reply: SqliteJobReply;
 try {
-  reply = { ok: true, result: job.kind === 'restore' ? restore(job) : integrity(job) };
+  reply = { ok: true, result: job.kind === 'restore' ? restore(job) : job.kind === 'switch-model' ? switchModel(job) : integrity(job) };
 } catch (error) {
   reply = { ok: false, message: (error as Error).message, code: (error as { code?: string }).code ?? null };
 }

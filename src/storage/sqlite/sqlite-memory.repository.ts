@@ -3,7 +3,15 @@ import { statSync } from 'node:fs';
 import { DomainError, StorageBusyError, StorageUnavailableError } from '../../common/domain-errors.js';
 import { defaultReadWorkers } from '../../config/app-config.js';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
-import { type Change, type ChangePayload, memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import {
+  type Change,
+  type ChangePayload,
+  EMBEDDING_MODEL_CHANGED,
+  memoryDeletedChange,
+  MemoryChangeTypes,
+  memoryStoredChange,
+  memoryUpdatedChange,
+} from '../change-log.js';
 import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
 import {
   applyPatch,
@@ -191,7 +199,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   private resultCache = new WeakMap<Float32Array, Map<string, { changeId: number; hits: ScoredMemory[] }>>();
   private databaseId = '';
 
-  private constructor(private readonly options: SqliteRepositoryOptions) {
+  private constructor(private options: SqliteRepositoryOptions) {
     this.connect();
   }
 
@@ -622,6 +630,79 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       })),
       next: page.length < limit ? null : page[page.length - 1]!.id,
     };
+  }
+
+  // --- Re-embedding into another model ---
+
+  beginReembed(model: string, dimension: number): Promise<void> {
+    return this.write(() => {
+      const meta = new Map(
+        (
+          this.db.prepare("SELECT key, value FROM service_meta WHERE key IN ('reembed_model', 'reembed_dimension')").all() as { key: string; value: string }[]
+        ).map((row) => [row.key, row.value]),
+      );
+      if (meta.get('reembed_model') !== model || meta.get('reembed_dimension') !== String(dimension)) this.db.exec('DROP TABLE IF EXISTS reembed_vectors');
+      this.db.exec('CREATE TABLE IF NOT EXISTS reembed_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)');
+      const set = this.db.prepare('INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)');
+      set.run('reembed_model', model);
+      set.run('reembed_dimension', String(dimension));
+    });
+  }
+
+  async reembedPending(after: number, limit: number): Promise<{ ref: number; content: string }[]> {
+    const [rows] = await this.read([
+      {
+        sql: `SELECT m.id AS ref, m.content AS content FROM memories m
+              WHERE m.id > @after AND NOT EXISTS (SELECT 1 FROM reembed_vectors r WHERE r.memory_id = m.id)
+              ORDER BY m.id LIMIT @limit`,
+        params: { after, limit },
+        mode: 'all',
+      },
+    ]);
+    return rows as { ref: number; content: string }[];
+  }
+
+  async reembedProgress(): Promise<{ done: number; total: number }> {
+    const [row] = await this.read([
+      {
+        sql: 'SELECT (SELECT COUNT(*) FROM reembed_vectors r JOIN memories m ON m.id = r.memory_id) AS done, (SELECT COUNT(*) FROM memories) AS total',
+        params: {},
+        mode: 'get',
+      },
+    ]);
+    return row as { done: number; total: number };
+  }
+
+  storeReembedded(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void> {
+    return this.write(() => {
+      const insert = this.db.prepare(
+        'INSERT OR REPLACE INTO reembed_vectors (memory_id, embedding) SELECT @ref, @embedding WHERE EXISTS (SELECT 1 FROM memories WHERE id = @ref)',
+      );
+      for (const { ref, embedding } of entries) insert.run({ ref, embedding: toVectorBlob(embedding) });
+    });
+  }
+
+  /** On a worker thread (the vector table is rebuilt), other work in this process paused; then reopened as the new model's. */
+  completeReembed(model: string, dimension: number): Promise<boolean> {
+    return this.withOperationsPaused(async () => {
+      this.followReplacedFile();
+      const { pending } = await runSqliteJob({
+        kind: 'switch-model',
+        path: this.options.path,
+        model,
+        dimension,
+        busyBudgetMs: this.options.busyBudgetMs,
+        change: {
+          kind: EMBEDDING_MODEL_CHANGED,
+          payload: JSON.stringify({ timestamp: new Date().toISOString(), model, dimension, message: `The memories were re-embedded with ${model}` }),
+        },
+      });
+      if (pending !== 0) return false;
+      this.options = { ...this.options, embeddingModel: model, embeddingDimension: dimension };
+      this.db.close();
+      this.connect();
+      return true;
+    });
   }
 
   async tagCounts(): Promise<TagCount[]> {

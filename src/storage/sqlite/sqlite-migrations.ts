@@ -103,7 +103,7 @@ export function ensureEmbeddingSpace(db: Database.Database, path: string, modelI
         throw new EmbeddingSpaceMismatchError(
           `Database file ${path} was built with embedding model "${storedModel}" (${storedDimension}-d), ` +
             `but the server is configured with "${modelId}" (${dimension}-d). Set MCP_EMBEDDING_MODEL=${storedModel}, ` +
-            'or use another MCP_MEMORY_SQLITE_PATH for the new model.',
+            `or move the database to the new model (it keeps serving meanwhile): MCP_EMBEDDING_MODEL=${storedModel} mcp-memory reembed --model ${modelId}`,
         );
       }
       return;

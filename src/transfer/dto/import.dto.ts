@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import type { ImportReport } from '../import.service.js';
+import type { ReembedReport } from '../reembed.service.js';
 
 export class ImportFileDto {
   @ApiProperty({
@@ -53,4 +54,35 @@ export class ImportReportResponse implements ImportReport {
 
   @ApiProperty({ description: 'Entries read per second' })
   per_second!: number;
+}
+
+export class ReembedDto {
+  @ApiProperty({ description: 'The model to move the database to (as MCP_EMBEDDING_MODEL names models)', example: 'Xenova/all-MiniLM-L6-v2' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  model!: string;
+}
+
+export class ReembedReportResponse implements ReembedReport {
+  @ApiProperty()
+  from_model!: string;
+
+  @ApiProperty()
+  from_dimension!: number;
+
+  @ApiProperty({ description: 'The model the database (and this server) uses now' })
+  model!: string;
+
+  @ApiProperty()
+  dimension!: number;
+
+  @ApiProperty({ description: 'Memories in the database after the switch' })
+  memories!: number;
+
+  @ApiProperty({ description: "Embedded by this run (an interrupted run's vectors are kept)" })
+  embedded!: number;
+
+  @ApiProperty()
+  seconds!: number;
 }
