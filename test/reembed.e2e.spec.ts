@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { spawnCli } from './helpers/cli-process.js';
+import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
 import { ApiClient } from './helpers/http.js';
 import { TEST_BACKENDS } from './helpers/postgres.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -25,6 +26,8 @@ for (const backend of TEST_BACKENDS)
       const api = new ApiClient(server.url, KEY);
       for (let i = 0; i < 120; i++) assert.equal((await api.post('/api/memories', { content: note(i), tags: ['before'] })).status, 200);
 
+      // Another process on the same file, still on the old model: after the switch it must stop, saying why.
+      const stale = backend === 'sqlite_vec' ? await connectStdio('mcp', { MCP_MEMORY_SQLITE_PATH: server.dbPath, ...MODELS }) : null;
       const failures: string[] = [];
       const storedDuring: string[] = [];
       let switched = false;
@@ -73,6 +76,14 @@ for (const backend of TEST_BACKENDS)
       assert.equal(unknown.status, 400);
       assert.match(unknown.body.detail, /cannot load model no\/such-model/);
 
+      if (stale !== null) {
+        const refused = await callTool(stale, 'memory_store', { content: 'Written by a process still on the old model' });
+        assert.equal(refused.isError, true);
+        assert.match(textOf(refused), /moved to embedding model "fixtures\/minilm-arch-random".*MCP_EMBEDDING_MODEL=fixtures\/minilm-arch-random/);
+        const search = await callTool(stale, 'memory_search', { query: note(3), mode: 'semantic' });
+        assert.equal(search.isError, true);
+        await stale.close();
+      }
       if (backend === 'sqlite_vec') {
         // The file remembers its new model: a restart with the old one says how to move it back.
         await server.stop();

@@ -180,11 +180,15 @@ export class PostgresMemoryRepository implements MemoryRepository {
   }
 
   async insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
-    return this.transaction((client) => insertIn(client, memory, embedding));
+    return this.transaction(async (client) => {
+      await this.assertModelUnchanged(client);
+      return insertIn(client, memory, embedding);
+    });
   }
 
   async insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number> {
     return this.transaction(async (client) => {
+      await this.assertModelUnchanged(client);
       let inserted = 0;
       for (const { memory, embedding } of entries) if ((await insertIn(client, memory, embedding)).inserted) inserted += 1;
       return inserted;
@@ -354,6 +358,20 @@ export class PostgresMemoryRepository implements MemoryRepository {
       })),
       next: rows.length < limit ? null : Number(rows[rows.length - 1]!.id),
     };
+  }
+
+  /**
+   * Another replica may have moved the database to another model (a re-embed): vectors from this
+   * one's model must not be written. The row lock orders this against the switch.
+   */
+  private async assertModelUnchanged(client: pg.PoolClient): Promise<void> {
+    const rows = await client.query<{ value: string }>("SELECT value FROM service_meta WHERE key = 'embedding_model' FOR SHARE");
+    const stored = rows.rows[0]?.value;
+    if (stored !== undefined && stored !== this.options.embeddingModel) {
+      throw new StorageUnavailableError(
+        `The database was moved to embedding model "${stored}" by a re-embed; restart this replica with MCP_EMBEDDING_MODEL=${stored}`,
+      );
+    }
   }
 
   // --- Re-embedding into another model: a side column with its own HNSW index, swapped in by renames ---

@@ -131,6 +131,7 @@ function prepareStatements(db: Database.Database) {
     changeKindsAfter: db.prepare('SELECT id, kind, content_hash AS contentHash FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
     vectorOf: db.prepare('SELECT m.id AS id, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.content_hash = ?'),
     memoryCount: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
+    storedModel: db.prepare("SELECT value FROM service_meta WHERE key = 'embedding_model'").pluck(),
     databaseId: db.prepare("SELECT value FROM service_meta WHERE key = 'database_id'").pluck(),
     changeBounds: db.prepare("SELECT (SELECT MIN(id) FROM changes) AS oldest, (SELECT seq FROM sqlite_sequence WHERE name = 'changes') AS newest"),
     pruneChangesByCount: db.prepare('DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?'),
@@ -359,6 +360,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
 
   /** The memory, its tags, its vector and its change, inside the caller's write transaction. */
   private insertInTransaction(memory: Memory, embedding: Float32Array): InsertOutcome {
+    this.assertModelUnchanged();
     const existing = this.sql.findByHash.get(memory.contentHash) as MemoryRow | undefined;
     if (existing) return { inserted: false, existing: toMemory(existing) };
     const info = this.sql.insertMemory.run({
@@ -452,10 +454,13 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     const vector = toVectorBlob(embedding);
     const { excludeHash: _excluded, ...rest } = filter;
     const where = this.whereClause(rest);
-    const { useIndex, changeId } = await this.run(() => ({
-      useIndex: this.ann?.ready() ?? false,
-      changeId: (this.sql.changeBounds.get() as { newest: number | null }).newest ?? 0,
-    }));
+    const { useIndex, changeId } = await this.run(() => {
+      this.assertModelUnchanged();
+      return {
+        useIndex: this.ann?.ready() ?? false,
+        changeId: (this.sql.changeBounds.get() as { newest: number | null }).newest ?? 0,
+      };
+    });
     const cacheKey = `${limit}:${JSON.stringify(filter)}`;
     const cached = this.resultCache.get(embedding)?.get(cacheKey);
     if (cached && cached.changeId === changeId) return cached.hits;
@@ -633,6 +638,19 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   }
 
   // --- Re-embedding into another model ---
+
+  /**
+   * Another process may have moved the file to another model (mcp-memory reembed): this one's
+   * vectors would then be of the wrong model, so its writes and searches stop with the remedy.
+   */
+  private assertModelUnchanged(): void {
+    const stored = this.sql.storedModel.get() as string | undefined;
+    if (stored !== undefined && stored !== this.options.embeddingModel) {
+      throw new StorageUnavailableError(
+        `The database was moved to embedding model "${stored}" by a re-embed; restart this process with MCP_EMBEDDING_MODEL=${stored}`,
+      );
+    }
+  }
 
   beginReembed(model: string, dimension: number): Promise<void> {
     return this.write(() => {
