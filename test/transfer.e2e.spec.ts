@@ -134,6 +134,11 @@ describe('import-upstream: an upstream-schema database (CLI and admin route)', (
       assert.match(res.body.detail, pattern);
     }
     assert.equal((await api.post('/api/admin/import', { path: baselinePath }, { apiKey: null })).status, 401);
+    // Any other file is read as JSON Lines: its lines are refused without being echoed back.
+    writeFileSync(join(dir, 'not-memories.txt'), 'root:x:0:0:topsecret\nsecond line\n');
+    const other = await api.post('/api/admin/import', { path: join(dir, 'not-memories.txt') });
+    assert.deepEqual([other.status, other.body.imported, other.body.refused], [200, 0, 2]);
+    assert.ok(!JSON.stringify(other.body).includes('topsecret'));
   });
 });
 

@@ -55,8 +55,9 @@ export function fromRecordLine(line: string, lineNumber: number): ImportEntry {
   let value: unknown;
   try {
     value = JSON.parse(line);
-  } catch (error) {
-    return { source, contentHash: null, kind: 'refuse', reason: `not JSON (${(error as Error).message.slice(0, 80)})` };
+  } catch {
+    // No parser message: it would echo the line, and a path given to the import may name any file.
+    return { source, contentHash: null, kind: 'refuse', reason: 'not a JSON object (one memory per line)' };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { source, contentHash: null, kind: 'refuse', reason: 'not a JSON object' };
   const r = value as Record<string, unknown>;
