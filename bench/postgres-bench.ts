@@ -3,10 +3,10 @@
  * MCP_TEST_POSTGRES_URL): a server where it may create and drop a database.
  *
  * - Search latency (repository KNN, p50/p95) at BENCH_PG_SIZES memories (default 10000,100000) on
- *   both backends. The first BENCH_PG_REAL (default 3000) vectors are real embeddings of synthetic
- *   notes; the rest are real embeddings mixed pairwise with noise (re-normalized), so the space
- *   keeps real neighbourhoods without embedding 100k texts.
- * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries.
+ *   both backends, over the generated data of bench/synthetic-data.ts (BENCH_PG_REAL, default
+ *   3000, real embeddings of notes, every memory a mix of three of them plus noise).
+ * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries,
+ *   at several hnsw.ef_search values (BENCH_PG_EF, default 40,100,200; the server's default is 100).
  * - Store throughput over HTTP with 1 and with 2 replicas on one database.
  */
 import { rmSync } from 'node:fs';
@@ -14,17 +14,18 @@ import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
 import { startServer } from '../src/cli/server.js';
-import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
 import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memory.repository.js';
 import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { percentile } from './stats.js';
+import { fillWithSyntheticMemories } from './synthetic-data.js';
 
 const ADMIN_URL = process.env.MCP_BENCH_POSTGRES_URL ?? process.env.MCP_TEST_POSTGRES_URL;
 const SIZES = (process.env.BENCH_PG_SIZES ?? '10000,100000').split(',').map(Number);
 const REAL = Number(process.env.BENCH_PG_REAL ?? 3000);
 const QUERIES = 100;
+const EF_VALUES = (process.env.BENCH_PG_EF ?? '40,100,200').split(',').map(Number);
 
 function note(i: number): string {
   const topics = ['release', 'database', 'hiring', 'budget', 'incident', 'roadmap', 'office', 'customer', 'security', 'design'];
@@ -32,38 +33,10 @@ function note(i: number): string {
   return `The ${topics[i % 10]} item ${i} ${verbs[(i >> 3) % 6]} in week ${i % 52} with team ${(i >> 5) % 13}`;
 }
 
-function mix(a: Float32Array, b: Float32Array, seed: number): Float32Array {
-  const v = new Float32Array(a.length);
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    const noise = Math.sin(seed * 12.9898 + i * 78.233) * 0.05;
-    v[i] = 0.7 * a[i]! + 0.3 * b[i]! + noise;
-    norm += v[i]! * v[i]!;
-  }
-  norm = Math.sqrt(norm);
-  for (let i = 0; i < v.length; i++) v[i] = v[i]! / norm;
-  return v;
-}
-
 async function timed<T>(fn: () => Promise<T>): Promise<number> {
   const start = performance.now();
   await fn();
   return performance.now() - start;
-}
-
-async function fill(repo: MemoryRepository, vectors: Float32Array[], from: number, to: number): Promise<void> {
-  for (let i = from; i < to; i++) {
-    const memory: Memory = {
-      contentHash: i.toString(16).padStart(64, '0'),
-      content: note(i),
-      tags: [],
-      memoryType: null,
-      metadata: {},
-      createdAt: 1_700_000_000 + i,
-      updatedAt: 1_700_000_000 + i,
-    };
-    await repo.insertWithEmbedding(memory, vectors[i]!);
-  }
 }
 
 async function storeThroughput(url: string, replicas: number, perReplicaClients: number, stores: number): Promise<number> {
@@ -108,46 +81,50 @@ export async function runPostgresBench(): Promise<void> {
   const queries = await embeddings.embed(
     Array.from({ length: QUERIES }, (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`),
   );
-  const max = Math.max(...SIZES);
-  const vectors = Array.from({ length: max }, (_, i) => (i < REAL ? real[i]! : mix(real[i % REAL]!, real[(i * 7919) % REAL]!, i)));
-
   const dir = makeTempDir('mcp-memory-pgbench-');
   const db = await createTestDatabase(ADMIN_URL!);
   const identity = { embeddingModel: 'use-lite', embeddingDimension: 512 };
   const sqlite = SqliteMemoryRepository.open({ path: `${dir}/bench.db`, pragmas: [], busyBudgetMs: 30_000, ...identity });
-  const postgres = await PostgresMemoryRepository.open({ url: db.url, poolSize: 4, efSearch: 100, ...identity });
-  console.log(`\nPostgreSQL vs SQLite (${REAL} real USE-lite vectors, the rest mixed from them; ${QUERIES} real queries)`);
-  console.log('size      sqlite p50  sqlite p95  postgres p50  postgres p95  HNSW recall@10');
+  const byEf = new Map<number, PostgresMemoryRepository>();
+  for (const ef of EF_VALUES) byEf.set(ef, await PostgresMemoryRepository.open({ url: db.url, poolSize: 2, efSearch: ef, ...identity }));
+  const postgres = byEf.values().next().value!;
+  console.log(`\nPostgreSQL (HNSW) vs SQLite (exact): generated data from ${REAL} real USE-lite vectors; ${QUERIES} real queries`);
+  console.log('size      sqlite p50  sqlite p95  ef_search  postgres p50  postgres p95  HNSW recall@10');
   try {
     let filled = 0;
     for (const size of SIZES) {
-      await fill(sqlite, vectors, filled, size);
-      await fill(postgres, vectors, filled, size);
+      // The same rows on both: one generator, one seed, the same steps.
+      const data = { count: size - filled, start: filled, sentences: realTexts, vectors: real, seed: 42 + filled };
+      await fillWithSyntheticMemories(sqlite, data);
+      await fillWithSyntheticMemories(postgres, data);
       filled = size;
+      const exact: string[][] = [];
       const sqliteMs: number[] = [];
-      const postgresMs: number[] = [];
-      let hits = 0;
-      for (const query of queries) {
-        let exact: string[] = [];
-        sqliteMs.push(await timed(async () => (exact = (await sqlite.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
-        let approx: string[] = [];
-        postgresMs.push(await timed(async () => (approx = (await postgres.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
-        hits += approx.filter((h) => exact.includes(h)).length;
+      for (const query of queries) sqliteMs.push(await timed(async () => exact.push((await sqlite.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
+      for (const [ef, repo] of byEf) {
+        const postgresMs: number[] = [];
+        let hits = 0;
+        for (const [q, query] of queries.entries()) {
+          let approx: string[] = [];
+          postgresMs.push(await timed(async () => (approx = (await repo.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
+          hits += approx.filter((h) => exact[q]!.includes(h)).length;
+        }
+        console.log(
+          [
+            String(size).padEnd(8),
+            `${percentile(sqliteMs, 50).toFixed(1)} ms`.padStart(11),
+            `${percentile(sqliteMs, 95).toFixed(1)} ms`.padStart(11),
+            String(ef).padStart(10),
+            `${percentile(postgresMs, 50).toFixed(1)} ms`.padStart(13),
+            `${percentile(postgresMs, 95).toFixed(1)} ms`.padStart(13),
+            (hits / (QUERIES * 10)).toFixed(3).padStart(15),
+          ].join(' '),
+        );
       }
-      console.log(
-        [
-          String(size).padEnd(8),
-          `${percentile(sqliteMs, 50).toFixed(1)} ms`.padStart(11),
-          `${percentile(sqliteMs, 95).toFixed(1)} ms`.padStart(11),
-          `${percentile(postgresMs, 50).toFixed(1)} ms`.padStart(13),
-          `${percentile(postgresMs, 95).toFixed(1)} ms`.padStart(13),
-          (hits / (QUERIES * 10)).toFixed(3).padStart(15),
-        ].join(' '),
-      );
     }
   } finally {
     await sqlite.close();
-    await postgres.close();
+    for (const repo of byEf.values()) await repo.close();
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -102,7 +102,7 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
       const text = await lines(logFile, /"msg":"Auth decision".*"key":"invalid"/);
       assert.ok(text.startsWith('a line from an earlier run\n'), 'the file was not appended to');
       assert.match(text, /"msg":"Embedded batch","texts":1,"requests":1,"ms":/);
-      assert.match(text, /"msg":"hybrid search".*"semantic_ms".*"keyword_ms"/);
+      assert.match(text, /"msg":"hybrid search".*"search_ms".*"fusion_ms"/);
       assert.match(text, /"msg":"Auth decision","key":"valid"/);
       assert.ok(!text.includes('log-file-key-123456') && !text.includes('wrong-key'), 'a key reached the log file');
 

@@ -53,6 +53,8 @@ export class RequestGate {
     this.checkHost(request);
     this.checkOrigin(request);
     if (hasBody(request)) {
+      // Who may send a body at all comes first: without a valid key, 401 whatever the body.
+      this.authenticator.authenticate(request as AuthenticatedRequest, false);
       const type = request.headers['content-type'];
       const jsonLines = JSON_LINES_ROUTES.has(request.url.split('?')[0]!);
       if (type === undefined || !(jsonLines ? JSON_LINES_TYPE : JSON_TYPE).test(type)) {
@@ -61,7 +63,6 @@ export class RequestGate {
           `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as ${jsonLines ? 'application/x-ndjson' : 'application/json'}`,
         );
       }
-      this.authenticator.authenticate(request as AuthenticatedRequest, false);
     }
   }
 
