@@ -100,7 +100,8 @@ export async function runPostgresBench(): Promise<void> {
       filled = size;
       const exact: string[][] = [];
       const sqliteMs: number[] = [];
-      for (const query of queries) sqliteMs.push(await timed(async () => exact.push((await sqlite.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
+      for (const query of queries)
+        sqliteMs.push(await timed(async () => exact.push((await sqlite.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
       for (const [ef, repo] of byEf) {
         const postgresMs: number[] = [];
         let hits = 0;

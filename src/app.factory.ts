@@ -16,6 +16,7 @@ import { SERVICE_VERSION } from './common/package-info.js';
 import { RequestValidationPipe } from './common/request-validation.pipe.js';
 import { recordRoutes } from './common/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import type { TrustProxy } from './config/web-access.js';
 
 /** Room for JSON escaping of a maximum-size content plus tags and metadata. */
@@ -44,6 +45,18 @@ function installJsonParser(fastify: FastifyInstance, limit: number): void {
   });
   // Streamed imports read JSON Lines themselves, line by line (RequestGate admits this type only there).
   fastify.addContentTypeParser('application/x-ndjson', (_request, payload, done) => done(null, payload));
+}
+
+/** Every answered request counted and timed by its route template (never the raw URL: it may carry ?api_key=). */
+function installRequestMetrics(app: NestFastifyApplication): void {
+  const metrics = app.get(MetricsService);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', (request, reply, done) => {
+      metrics.recordRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
 }
 
 function installRequestLogging(app: NestFastifyApplication, logger: Logger): void {
@@ -163,6 +176,7 @@ export async function createApp(
     });
   }
   installRequestLogging(app, logger);
+  if (config.metrics.enabled) installRequestMetrics(app);
   installGracefulClose(app);
   installDashboard(app);
   installOpenApi(app);

@@ -8,6 +8,7 @@ import { DiscoveryModule } from './discovery/discovery.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { McpModule } from './mcp/mcp.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { MemoriesModule } from './memories/memories.module.js';
 import { SearchModule } from './search/search.module.js';
 import { StatsModule } from './stats/stats.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         AdminModule,
         StatsModule,
         TransferModule,
+        ...(config.metrics.enabled ? [MetricsModule] : []),
         DiscoveryModule,
       ],
     };

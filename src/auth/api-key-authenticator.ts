@@ -20,6 +20,8 @@ export class ApiKeyAuthenticator {
   private readonly logger = new Logger('Auth');
   private readonly matcher: ApiKeyMatcher;
   private readonly limiter: AuthFailureLimiter;
+  /** Refused requests since start, by reason (for the metrics; never the key). */
+  readonly failures = { missing_key: 0, invalid_key: 0, rate_limited: 0 };
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.matcher = new ApiKeyMatcher(config.auth.apiKeys);
@@ -48,7 +50,11 @@ export class ApiKeyAuthenticator {
     const blockedFor = result === 'invalid' ? this.limiter.blockedFor(request.ip) : 0;
     if (result === 'invalid' && blockedFor === 0) this.limiter.recordFailure(request.ip);
     if (isPublic) return;
-    if (blockedFor > 0) throw new TooManyAuthFailuresError(blockedFor);
+    if (blockedFor > 0) {
+      this.failures.rate_limited += 1;
+      throw new TooManyAuthFailuresError(blockedFor);
+    }
+    this.failures[result === 'missing' ? 'missing_key' : 'invalid_key'] += 1;
     this.logger.warn({
       msg: result === 'missing' ? 'Missing API key' : 'Invalid API key',
       ip: request.ip,

@@ -59,6 +59,8 @@ export interface AppConfig {
   readonly limits: { readonly maxContentBytes: number };
   /** The dashboard's Overview: how often the database size is sampled (kept in memory, 48 hours at the default). */
   readonly stats: { readonly sizeSampleSeconds: number };
+  /** Prometheus metrics at /metrics (with a key), and without a key on a port of their own when given. */
+  readonly metrics: { readonly enabled: boolean; readonly port: number | null; readonly host: string };
   readonly events: {
     readonly heartbeatSeconds: number;
     /** Events kept in memory for clients that resume with Last-Event-ID: at most this many... */
@@ -280,6 +282,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
     }),
     stats: Object.freeze({ sizeSampleSeconds: readInt(env, 'MCP_STATS_SIZE_SAMPLE_SECONDS', 300, 1, 86_400) }),
+    metrics: Object.freeze({
+      enabled: readBool(env, 'MCP_METRICS_ENABLED', false),
+      port: env.MCP_METRICS_PORT === undefined || env.MCP_METRICS_PORT.trim() === '' ? null : readInt(env, 'MCP_METRICS_PORT', 0, 0, 65_535),
+      host: env.MCP_METRICS_HOST?.trim() || host,
+    }),
     events: Object.freeze({
       // MCP_SSE_HEARTBEAT is upstream's name for the same setting.
       heartbeatSeconds: readInt(

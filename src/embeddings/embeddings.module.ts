@@ -13,11 +13,14 @@ import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
       // Loaded before the server listens, so the first request is as fast as any other.
       useFactory: async (config: AppConfig): Promise<EmbeddingProvider> => {
         const logger = new Logger('Embeddings');
-        const provider = await WorkerEmbeddingProvider.start(config.embeddings.model, config.embeddings.modelsDir, (batch) =>
-          logger.debug({ msg: 'Embedded batch', ...batch }),
-        );
+        let switchable: SwitchableEmbeddingProvider | null = null;
+        const provider = await WorkerEmbeddingProvider.start(config.embeddings.model, config.embeddings.modelsDir, (batch) => {
+          logger.debug({ msg: 'Embedded batch', ...batch });
+          switchable?.batchEmbedded(batch);
+        });
         logger.log(`Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms`);
-        return new SwitchableEmbeddingProvider(provider);
+        switchable = new SwitchableEmbeddingProvider(provider);
+        return switchable;
       },
     },
     // The same instance by its class, for what switches the model (a re-embed).

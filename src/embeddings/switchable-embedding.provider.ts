@@ -1,4 +1,5 @@
 import type { EmbeddingProvider } from './embedding-provider.js';
+import type { EmbeddedBatch } from './worker-embedding.provider.js';
 
 /**
  * The model the service embeds with, replaceable at run time (a re-embed moves the database to
@@ -10,8 +11,18 @@ export class SwitchableEmbeddingProvider implements EmbeddingProvider {
   private active = 0;
   private idle: (() => void) | null = null;
   private switching: Promise<void> | null = null;
+  private readonly batchListeners: ((batch: EmbeddedBatch) => void)[] = [];
 
   constructor(private current: EmbeddingProvider) {}
+
+  /** Every model call from now on (the metrics); fed by the provider's batch reports. */
+  observeBatches(listener: (batch: EmbeddedBatch) => void): void {
+    this.batchListeners.push(listener);
+  }
+
+  batchEmbedded(batch: EmbeddedBatch): void {
+    for (const listener of this.batchListeners) listener(batch);
+  }
 
   get modelId(): string {
     return this.current.modelId;

@@ -9,5 +9,6 @@ import { McpController } from './mcp.controller.js';
   imports: [McpToolsModule, StorageModule],
   controllers: [McpController],
   providers: [McpSessionsService],
+  exports: [McpSessionsService],
 })
 export class McpModule {}

@@ -154,13 +154,21 @@ export class SearchService {
 
   private async semanticHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
     const vector = await this.queryEmbeddings.embed(query);
-    const scored = await this.repository.searchByVector(vector, filter, limit);
+    const scored = await this.vectorSearch(vector, filter, limit);
     return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
+  }
+
+  private vectorSearch(vector: Float32Array, filter: MemoryFilter, limit: number) {
+    return this.timings.time('vector_search', () => this.repository.searchByVector(vector, filter, limit));
+  }
+
+  private keywordSearch(terms: readonly string[], filter: MemoryFilter, limit: number) {
+    return this.timings.time('keyword_search', () => this.repository.searchByKeywords(terms, filter, limit));
   }
 
   private async keywordHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
     const terms = keywordTerms(query);
-    const hits = await this.repository.searchByKeywords(terms, filter, limit);
+    const hits = await this.keywordSearch(terms, filter, limit);
     const best = hits[0]?.score ?? 0;
     return hits.map(({ memory, score }) => {
       const matched = matchedTerms(terms, memory.content, memory.tags);
@@ -183,10 +191,10 @@ export class SearchService {
     const started = performance.now();
     const terms = keywordTerms(query);
     const n = Math.max(this.config.search.candidates, limit);
-    const keywordLeg = this.repository.searchByKeywords(terms, filter, n);
+    const keywordLeg = this.keywordSearch(terms, filter, n);
     const vectorLeg = this.queryEmbeddings.embed(query);
     const [semantic, [keyword, distances]] = await Promise.all([
-      vectorLeg.then((vector) => this.repository.searchByVector(vector, filter, n)),
+      vectorLeg.then((vector) => this.vectorSearch(vector, filter, n)),
       Promise.all([keywordLeg, vectorLeg]).then(
         async ([hits, vector]) =>
           [

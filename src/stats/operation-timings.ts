@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 
-export type TimedOperation = 'store' | 'search';
+/** store and search whole (as REST and MCP see them); the searches' vector and keyword legs apart. */
+export type TimedOperation = 'store' | 'search' | 'vector_search' | 'keyword_search';
 
 export interface TimingSummary {
   /** Operations completed since the server started. */
@@ -39,14 +40,27 @@ class Window {
  */
 @Injectable()
 export class OperationTimings {
-  private readonly windows: Record<TimedOperation, Window> = { store: new Window(), search: new Window() };
+  private readonly windows: Record<TimedOperation, Window> = {
+    store: new Window(),
+    search: new Window(),
+    vector_search: new Window(),
+    keyword_search: new Window(),
+  };
+  private readonly listeners: ((operation: TimedOperation, ms: number) => void)[] = [];
 
   /** Runs `work` and records its duration when it succeeds. */
   async time<T>(operation: TimedOperation, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const result = await work();
-    this.windows[operation].add(performance.now() - started);
+    const ms = performance.now() - started;
+    this.windows[operation].add(ms);
+    for (const listener of this.listeners) listener(operation, ms);
     return result;
+  }
+
+  /** Every duration recorded from now on (the metrics' histograms). */
+  observe(listener: (operation: TimedOperation, ms: number) => void): void {
+    this.listeners.push(listener);
   }
 
   summary(operation: TimedOperation): TimingSummary {

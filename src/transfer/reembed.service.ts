@@ -51,7 +51,7 @@ export class ReembedService {
     let adopted = false;
     try {
       try {
-        next = await WorkerEmbeddingProvider.start(model, this.config.embeddings.modelsDir);
+        next = await WorkerEmbeddingProvider.start(model, this.config.embeddings.modelsDir, (batch) => this.models.batchEmbedded(batch));
       } catch (error) {
         throw InvalidInputError.field('model', `cannot load model ${model}: ${(error as Error).message}`);
       }
