@@ -10,6 +10,7 @@ import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPol
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Pod } from 'kubernetes-models/v1/Pod';
 import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../src/config/app-config.js';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -38,6 +39,7 @@ const VALIDATORS: Record<string, (doc: Manifest) => { validate(): void }> = {
   Pod: (d) => new Pod(d as never),
   ServiceAccount: (d) => new ServiceAccount(d as never),
   CronJob: (d) => new CronJob(d as never),
+  ServiceMonitor: (d) => new ServiceMonitor(d as never),
 };
 
 describe('Helm chart (real helm binary, manifests validated against the Kubernetes schemas)', () => {
@@ -121,11 +123,24 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
       'PodDisruptionBudget',
       'Service',
       'ServiceAccount',
+      'ServiceMonitor',
       'StatefulSet',
     ]);
+    const monitor = manifests.find((m) => m.kind === 'ServiceMonitor') as unknown as {
+      metadata: { labels: Record<string, string> };
+      spec: { endpoints: { port: string; path: string }[] };
+    };
+    assert.deepEqual(monitor.spec.endpoints[0], { port: 'metrics', path: '/metrics', interval: '15s' });
+    assert.equal(monitor.metadata.labels.release, 'kube-prometheus-stack');
+    const service = manifests.find((m) => m.kind === 'Service') as unknown as { spec: { ports: { name: string; port: number }[] } };
+    assert.deepEqual(
+      service.spec.ports.map((p) => p.name),
+      ['http', 'metrics'],
+    );
     const policy = manifests.find((m) => m.kind === 'NetworkPolicy') as unknown as { spec: { ingress: { ports: { port: string }[]; from: unknown[] }[] } };
     assert.equal(policy.spec.ingress[0]!.ports[0]!.port, 'http');
     assert.equal(policy.spec.ingress[0]!.from.length, 1);
+    assert.equal(policy.spec.ingress[1]!.ports[0]!.port, 'metrics', 'the metrics port is open to the same peers');
     const sts = new StatefulSet(manifests.find((m) => m.kind === 'StatefulSet') as never);
     const container = sts.spec!.template.spec!.containers[0]!;
     assert.equal(container.livenessProbe!.httpGet!.scheme, 'HTTPS');
@@ -137,6 +152,8 @@ describe('Helm chart (real helm binary, manifests validated against the Kubernet
     assert.equal((ingress as unknown as { spec: { tls: { secretName: string }[] } }).spec.tls[0]!.secretName, 'memory-tls');
     const configMap = manifests.find((m) => m.kind === 'ConfigMap') as unknown as { data: Record<string, string> };
     assert.equal(configMap.data.MCP_TRUST_PROXY, 'loopback,uniquelocal', 'behind the Ingress the client address comes from X-Forwarded-For');
+    assert.deepEqual([configMap.data.MCP_METRICS_ENABLED, configMap.data.MCP_METRICS_PORT], ['true', '9464']);
+    assert.ok(sts.spec!.template.spec!.containers[0]!.ports!.some((p) => p.name === 'metrics' && p.containerPort === 9464));
     assert.doesNotThrow(() => loadConfig({ ...configMap.data, MCP_API_KEY: 'k' }));
     const cron = JSON.stringify(manifests.find((m) => m.kind === 'CronJob'));
     assert.match(cron, /POST/);

@@ -83,6 +83,11 @@ spec:
         - name: http
           containerPort: {{ index .Values.config "MCP_HTTP_PORT" | int }}
           protocol: TCP
+        {{- if .Values.metrics.enabled }}
+        - name: metrics
+          containerPort: {{ .Values.metrics.port | int }}
+          protocol: TCP
+        {{- end }}
       envFrom:
         - configMapRef:
             name: {{ include "mcp-memory.fullname" . }}
