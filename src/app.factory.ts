@@ -6,7 +6,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
-import { ApiKeyAuthenticator } from './auth/api-key-authenticator.js';
+import { ApiKeyAuthenticator, type AuthenticatedRequest, IDENTITY } from './auth/api-key-authenticator.js';
 import { RequestGate } from './auth/request-gate.js';
 import { clientErrorResponse } from './common/http-error.mapper.js';
 import { HttpExceptionFilter, sendHttpError } from './common/http-exception.filter.js';
@@ -70,6 +70,8 @@ function installRequestLogging(app: NestFastifyApplication, logger: Logger): voi
         status: reply.statusCode,
         latency_ms: Math.round(reply.elapsedTime * 100) / 100,
         ip: request.ip,
+        // Whose key (its label, never the key), when the request carried a labelled one.
+        ...((request as AuthenticatedRequest)[IDENTITY]?.labelled ? { key: (request as AuthenticatedRequest)[IDENTITY]!.label } : {}),
       },
       'request',
     );

@@ -17,10 +17,12 @@ import {
   toRestoreResponse,
   toStatusResponse,
 } from './dto/backup.dto.js';
+import { RequireScope } from '../auth/scopes.js';
 
 /** Backup administration; the upstream service's /api/backup/* routes answer the same data. */
 @ApiTags('admin')
 @ApiAuthenticated()
+@RequireScope('admin')
 @Controller('api')
 export class AdminController {
   constructor(private readonly backups: BackupService) {}

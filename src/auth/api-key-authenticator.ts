@@ -1,67 +1,124 @@
-import { ForbiddenException, Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, Inject, Injectable, Logger, type OnModuleDestroy, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { unwatchFile, watchFile } from 'node:fs';
 import { TooManyAuthFailuresError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ApiKeyMatcher, presentedApiKeys } from './api-key-matcher.js';
+import { ApiKeyMatcher, digestOf, type KnownKey, presentedApiKeys } from './api-key-matcher.js';
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { readKeysFile } from './keys-file.js';
+import { FULL_ACCESS, type KeyIdentity, type Scope } from './scopes.js';
 
 /** Set on every request once checked: whether the caller proved a valid key (or no key is configured). */
 export const AUTHENTICATED = Symbol('authenticated');
-export type AuthenticatedRequest = FastifyRequest & { [AUTHENTICATED]?: boolean };
+/** Set with AUTHENTICATED when it is true: who the request acts as. */
+export const IDENTITY = Symbol('identity');
+export type AuthenticatedRequest = FastifyRequest & { [AUTHENTICATED]?: boolean; [IDENTITY]?: KeyIdentity };
+
+const ANONYMOUS: KeyIdentity = { label: 'anonymous', scopes: FULL_ACCESS, labelled: false };
+const MCP_API_KEY: KeyIdentity = { label: 'MCP_API_KEY', scopes: FULL_ACCESS, labelled: false };
 
 /**
  * The one API-key check, used by the global guard and by the hook that refuses bodies from
- * unauthenticated clients before they are read. A valid key always passes; wrong keys are counted
- * per client address and, past the limit, answered 429 instead of 403.
+ * unauthenticated clients before they are read. Keys come from MCP_API_KEY (every scope) and
+ * MCP_API_KEYS_FILE (labelled, scoped, maybe expiring; re-read when the file changes or on
+ * SIGHUP). Wrong keys are counted per client address and, past the limit, answered 429.
  */
 @Injectable()
-export class ApiKeyAuthenticator {
+export class ApiKeyAuthenticator implements OnModuleDestroy {
   private readonly logger = new Logger('Auth');
-  private readonly matcher: ApiKeyMatcher;
+  private matcher: ApiKeyMatcher;
   private readonly limiter: AuthFailureLimiter;
   /** Refused requests since start, by reason (for the metrics; never the key). */
-  readonly failures = { missing_key: 0, invalid_key: 0, rate_limited: 0 };
+  readonly failures = { missing_key: 0, invalid_key: 0, expired_key: 0, insufficient_scope: 0, rate_limited: 0 };
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.matcher = new ApiKeyMatcher(config.auth.apiKeys);
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.limiter = new AuthFailureLimiter(config.auth.maxFailures, config.auth.failureWindowSeconds * 1000);
+    // A bad keys file stops start-up (the error names the entry); later, a bad edit keeps the last good keys.
+    this.matcher = new ApiKeyMatcher(this.knownKeys());
+    const file = config.auth.keysFile;
+    if (file !== null) watchFile(file, { interval: 1000, persistent: false }, () => this.reloadKeysFile());
+  }
+
+  onModuleDestroy(): void {
+    if (this.config.auth.keysFile !== null) unwatchFile(this.config.auth.keysFile);
+  }
+
+  private knownKeys(): KnownKey[] {
+    const fromEnv = this.config.auth.apiKeys.map((key) => ({ digest: digestOf(key), identity: MCP_API_KEY, expiresAt: null }));
+    const file = this.config.auth.keysFile;
+    const fromFile =
+      file === null
+        ? []
+        : readKeysFile(file).map((entry) => ({
+            digest: Buffer.from(entry.sha256, 'hex'),
+            identity: { label: entry.label, scopes: new Set(entry.scopes), labelled: true },
+            expiresAt: entry.expires === null ? null : Date.parse(entry.expires),
+          }));
+    return [...fromEnv, ...fromFile];
+  }
+
+  /** Re-reads MCP_API_KEYS_FILE (on change and on SIGHUP); a file that does not parse keeps the keys in force. */
+  reloadKeysFile(): void {
+    try {
+      this.matcher = new ApiKeyMatcher(this.knownKeys());
+      this.logger.log({ msg: 'API keys loaded', file: this.config.auth.keysFile });
+    } catch (error) {
+      this.logger.error({ msg: 'The keys file was not reloaded; the previous keys stay in force', error: (error as Error).message });
+    }
   }
 
   get enabled(): boolean {
-    return this.matcher.enabled;
+    return this.matcher.enabled || this.config.auth.keysFile !== null;
   }
 
   /**
-   * Records on the request whether it carries a valid key. For a route that needs one, a missing
-   * key throws 401, a wrong one 403 (429 once the address has sent too many).
+   * Records on the request whether it carries a valid key, and whose. For a route that needs one,
+   * a missing key throws 401, a wrong or expired one 403 (429 once the address has sent too many).
    */
   authenticate(request: AuthenticatedRequest, isPublic: boolean): void {
     if (request[AUTHENTICATED] !== undefined) return;
-    if (!this.matcher.enabled) {
+    if (!this.enabled) {
       request[AUTHENTICATED] = true;
+      request[IDENTITY] = ANONYMOUS;
       return;
     }
-    const result = this.matcher.check(presentedApiKeys(request));
-    request[AUTHENTICATED] = result === 'valid';
-    // The decision, never the key: which route, from where, and whether a valid key came with it.
-    this.logger.debug({ msg: 'Auth decision', key: result, public: isPublic, ip: request.ip, method: request.method, route: request.url.split('?')[0] });
-    if (result === 'valid') return;
-    const blockedFor = result === 'invalid' ? this.limiter.blockedFor(request.ip) : 0;
-    if (result === 'invalid' && blockedFor === 0) this.limiter.recordFailure(request.ip);
+    const check = this.matcher.check(presentedApiKeys(request));
+    request[AUTHENTICATED] = check.result === 'valid';
+    if (check.result === 'valid') request[IDENTITY] = check.identity;
+    // The decision, never the key: which route, from where, and whose valid key came with it.
+    this.logger.debug({
+      msg: 'Auth decision',
+      key: check.result,
+      label: check.result === 'valid' ? check.identity.label : undefined,
+      public: isPublic,
+      ip: request.ip,
+      method: request.method,
+      route: request.url.split('?')[0],
+    });
+    if (check.result === 'valid') return;
+    const wrong = check.result !== 'missing';
+    const blockedFor = wrong ? this.limiter.blockedFor(request.ip) : 0;
+    if (wrong && blockedFor === 0) this.limiter.recordFailure(request.ip);
     if (isPublic) return;
     if (blockedFor > 0) {
       this.failures.rate_limited += 1;
       throw new TooManyAuthFailuresError(blockedFor);
     }
-    this.failures[result === 'missing' ? 'missing_key' : 'invalid_key'] += 1;
-    this.logger.warn({
-      msg: result === 'missing' ? 'Missing API key' : 'Invalid API key',
-      ip: request.ip,
-      method: request.method,
-      route: request.url.split('?')[0],
-    });
-    if (result === 'missing') throw new UnauthorizedException({ detail: 'Missing API key' });
-    throw new ForbiddenException({ detail: 'Invalid API key' });
+    this.failures[check.result === 'missing' ? 'missing_key' : check.result === 'expired' ? 'expired_key' : 'invalid_key'] += 1;
+    const message = check.result === 'missing' ? 'Missing API key' : check.result === 'expired' ? 'Expired API key' : 'Invalid API key';
+    this.logger.warn({ msg: message, ip: request.ip, method: request.method, route: request.url.split('?')[0] });
+    if (check.result === 'missing') throw new UnauthorizedException({ detail: message });
+    throw new ForbiddenException({ detail: message });
+  }
+
+  /** After authenticate: the request's key must carry `scope` (403 naming it otherwise). */
+  authorize(request: AuthenticatedRequest, scope: Scope): void {
+    const identity = request[IDENTITY];
+    if (identity === undefined || identity.scopes.has(scope)) return;
+    this.failures.insufficient_scope += 1;
+    const route = `${request.method} ${request.url.split('?')[0]}`;
+    this.logger.warn({ msg: 'Missing scope', label: identity.label, scope, ip: request.ip, route });
+    throw new ForbiddenException({ detail: `The key "${identity.label}" lacks the ${scope} scope that ${route} needs` });
   }
 }

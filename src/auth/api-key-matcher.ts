@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-
-export type KeyCheck = 'valid' | 'missing' | 'invalid';
+import type { KeyIdentity } from './scopes.js';
 
 interface CredentialSource {
   headers: Record<string, string | string[] | undefined>;
@@ -64,28 +63,38 @@ export function credentialOwner(source: CredentialSource): string {
   return key === undefined ? 'anonymous' : `key:${digest(key).toString('hex').slice(0, 16)}`;
 }
 
+/** A key the server accepts: the digest of the key, who it is, until when. */
+export interface KnownKey {
+  digest: Buffer;
+  identity: KeyIdentity;
+  /** Epoch milliseconds; null = never expires. */
+  expiresAt: number | null;
+}
+
+export type KeyCheck = { result: 'valid'; identity: KeyIdentity } | { result: 'missing' | 'invalid' | 'expired' };
+
+export const digestOf = digest;
+
 /**
- * Compares presented keys with every configured key in constant time: both sides are hashed to
- * equal-length digests and every configured key is always compared.
+ * Compares presented keys with every known key in constant time: both sides are hashed to
+ * equal-length digests and every known key is always compared.
  */
 export class ApiKeyMatcher {
-  private readonly digests: Buffer[];
-
-  constructor(keys: readonly string[]) {
-    this.digests = keys.map(digest);
-  }
+  constructor(private readonly keys: readonly KnownKey[]) {}
 
   get enabled(): boolean {
-    return this.digests.length > 0;
+    return this.keys.length > 0;
   }
 
   check(presented: readonly string[]): KeyCheck {
-    if (presented.length === 0) return 'missing';
-    let matched = false;
+    if (presented.length === 0) return { result: 'missing' };
+    let found: KnownKey | null = null;
     for (const key of presented) {
       const candidate = digest(key);
-      for (const known of this.digests) matched = timingSafeEqual(candidate, known) || matched;
+      for (const known of this.keys) if (timingSafeEqual(candidate, known.digest) && found === null) found = known;
     }
-    return matched ? 'valid' : 'invalid';
+    if (found === null) return { result: 'invalid' };
+    if (found.expiresAt !== null && Date.now() >= found.expiresAt) return { result: 'expired' };
+    return { result: 'valid', identity: found.identity };
   }
 }

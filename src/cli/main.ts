@@ -6,6 +6,7 @@ import { loadConfig } from '../config/app-config.js';
 import { loadBridgeConfig, loadDiscoveryConfig } from '../config/bridge-config.js';
 import { backupCreate, backupList, backupRestore, backupVerify } from './backup-command.js';
 import { runDiscoverCommand } from './discover-command.js';
+import { keysAdd, keysList, keysRevoke } from './keys-command.js';
 import { runMigrateCommand } from './migrate-command.js';
 import { serve } from './serve-command.js';
 import { bridgeCommand, mcpCommand } from './stdio-commands.js';
@@ -108,6 +109,28 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options: { model: string; json?: boolean }) =>
       setExitCode(await runReembed(loadConfig(), { model: options.model, json: options.json === true })),
     );
+
+  const keys = program.command('keys').description('scoped API keys in MCP_API_KEYS_FILE (read, write, admin)').addHelpCommand(true);
+  keys
+    .command('add')
+    .description('make a new key, print it once, keep only its SHA-256 in the file')
+    .requiredOption('--label <label>', 'who or what uses it (shown in logs and as stored_by, never the key)')
+    .requiredOption('--scopes <scopes>', 'comma-separated: read, write, admin')
+    .option('--expires <date>', 'ISO 8601 date or date-time after which it is refused')
+    .addOption(json())
+    .action((options: { label: string; scopes: string; expires?: string; json?: boolean }) =>
+      setExitCode(keysAdd(loadConfig(), { label: options.label, scopes: options.scopes, expires: options.expires ?? null, json: options.json === true })),
+    );
+  keys
+    .command('list')
+    .description('labels, scopes and expiry of the keys (never the keys)')
+    .addOption(json())
+    .action((options: { json?: boolean }) => setExitCode(keysList(loadConfig(), { json: options.json === true })));
+  keys
+    .command('revoke')
+    .description('remove a key; a running server refuses it within seconds')
+    .argument('<label>', 'the label of the key')
+    .action((label: string) => setExitCode(keysRevoke(loadConfig(), label)));
 
   const backup = program
     .command('backup')

@@ -1,3 +1,4 @@
+import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
 import { createLogger } from '../common/logger.js';
 import type { AppConfig } from '../config/app-config.js';
 import { printBanner, type RunningServer, startServer } from './server.js';
@@ -32,6 +33,9 @@ export async function serve(config: AppConfig): Promise<void> {
   process.on('SIGINT', () => onSignal('SIGINT'));
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   server = await startServer(config, logger);
+  // SIGHUP re-reads MCP_API_KEYS_FILE (as it reopens MCP_LOG_FILE); the file is also watched.
+  const running = server;
+  if (config.auth.keysFile !== null) process.on('SIGHUP', () => running.app.get(ApiKeyAuthenticator).reloadKeysFile());
   printBanner(server, config);
   stop();
 }

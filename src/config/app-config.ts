@@ -20,6 +20,8 @@ export interface AppConfig {
   };
   readonly auth: {
     readonly apiKeys: readonly string[];
+    /** MCP_API_KEYS_FILE: labelled keys with scopes (read, write, admin); re-read on change and SIGHUP. */
+    readonly keysFile: string | null;
     /**
      * Where the key generated for a non-loopback bind without MCP_API_KEY is kept (beside the
      * database; created once, then reused); null when keys are given or none is needed.
@@ -206,8 +208,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? read(env, 'MCP_MEMORY_SQLITEVEC_PATH') ?? DEFAULT_SQLITE_PATH);
 
   const apiKeys = readList(env, 'MCP_API_KEY');
+  const keysFileSetting = read(env, 'MCP_API_KEYS_FILE');
+  const keysFile = keysFileSetting === undefined ? null : resolve(keysFileSetting);
   const allowAnonymous = readBool(env, 'MCP_ALLOW_ANONYMOUS_ACCESS', false);
-  const needsKey = apiKeys.length === 0 && !allowAnonymous && !isLoopbackHost(host);
+  const needsKey = apiKeys.length === 0 && keysFile === null && !allowAnonymous && !isLoopbackHost(host);
   if (needsKey && backend === 'postgres') {
     // Replicas share no directory to keep a generated key in, and must all accept the same one.
     throw new ConfigError(
@@ -239,10 +243,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       host,
       port,
       trustProxy: readTrustProxy(env),
-      allowedHosts: readAllowedHosts(env, host, apiKeys.length > 0 || generatedKeyFile !== null),
+      allowedHosts: readAllowedHosts(env, host, apiKeys.length > 0 || keysFile !== null || generatedKeyFile !== null),
     }),
     auth: Object.freeze({
       apiKeys: Object.freeze(apiKeys),
+      keysFile,
       generatedKeyFile,
       allowAnonymous,
       maxFailures: readInt(env, 'MCP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),

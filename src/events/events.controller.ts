@@ -5,6 +5,7 @@ import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { EventStatsResponse } from './dto/event-stats.response.js';
 import { EventStreamQuery } from './dto/event-stream.query.js';
 import { EventHubService } from './event-hub.service.js';
+import { RequireScope } from '../auth/scopes.js';
 
 /** An id the client sent that cannot be ours: it gets resync_required. */
 const UNKNOWN_EVENT_ID = -1;
@@ -21,6 +22,7 @@ const STREAM_DESCRIPTION =
 
 @ApiTags('events')
 @ApiAuthenticated()
+@RequireScope('read')
 @Controller('api/events')
 export class EventsController {
   constructor(private readonly hub: EventHubService) {}

@@ -5,9 +5,11 @@ import { Public } from '../auth/public.decorator.js';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
 import { HealthService } from './health.service.js';
+import { RequireScope } from '../auth/scopes.js';
 
 @ApiTags('health')
 // /health too: the deployment guide's troubleshooting line (curl http://server:8000/health).
+@RequireScope('read')
 @Controller(['api/health', 'health'])
 export class HealthController {
   constructor(private readonly health: HealthService) {}

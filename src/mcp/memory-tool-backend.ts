@@ -57,7 +57,8 @@ export interface BulkDeleteRequest {
 }
 
 export interface MemoryToolBackend {
-  store(request: StoreRequest): Promise<StoreMemoryResponse>;
+  /** `actor`: the labelled key the tool was called with (recorded as stored_by; a remote server knows its own). */
+  store(request: StoreRequest, actor?: string | null): Promise<StoreMemoryResponse>;
   search(request: SearchRequest): Promise<SearchResponse>;
   list(request: ListRequest): Promise<MemoryListResponse>;
   /** The memory, or null when there is none with that hash. */

@@ -19,7 +19,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
     private readonly healthService: HealthService,
   ) {}
 
-  async store(request: StoreRequest): Promise<StoreMemoryResponse> {
+  async store(request: StoreRequest, actor: string | null = null): Promise<StoreMemoryResponse> {
     return toStoreResponse(
       await this.memories.store({
         content: request.content,
@@ -29,6 +29,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
         clientHostname: request.client_hostname,
         conversationId: request.conversation_id,
         createdAt: request.created_at,
+        actor,
       }),
     );
   }

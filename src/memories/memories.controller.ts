@@ -20,6 +20,8 @@ import { UpdateMemoryDto } from './dto/update-memory.dto.js';
 import { AgentId } from './agent-id.decorator.js';
 import { MemoriesService } from './memories.service.js';
 import { normalizeTags } from './tags.js';
+import { Actor } from '../auth/actor.decorator.js';
+import { RequireScope } from '../auth/scopes.js';
 
 const LEGACY_TAG_SEARCH_LIMIT = 1000;
 
@@ -34,16 +36,18 @@ function agentIdFrom(header: string | undefined): string | null {
 
 @ApiTags('memories')
 @ApiAuthenticated()
+@RequireScope('read')
 @Controller('api/memories')
 export class MemoriesController {
   constructor(private readonly memories: MemoriesService) {}
 
   @Post()
+  @RequireScope('write')
   @HttpCode(200)
   @ApiOkResponse({ type: StoreMemoryResponse })
   @ApiOperation({ summary: 'Store a memory', description: 'An exact duplicate (same content hash) answers success:false.' })
   @ApiHeader({ name: 'X-Agent-ID', required: false, description: 'Adds the tag agent:<id>' })
-  async store(@Body() dto: StoreMemoryDto, @AgentId() agentHeader?: string): Promise<StoreMemoryResponse> {
+  async store(@Body() dto: StoreMemoryDto, @Actor() actor: string | null, @AgentId() agentHeader?: string): Promise<StoreMemoryResponse> {
     const result = await this.memories.store({
       content: dto.content,
       tags: dto.tags,
@@ -53,6 +57,7 @@ export class MemoriesController {
       conversationId: dto.conversation_id,
       createdAt: dto.created_at,
       agentId: agentIdFrom(agentHeader),
+      actor,
     });
     return toStoreResponse(result);
   }
@@ -76,6 +81,7 @@ export class MemoriesController {
   }
 
   @Post('bulk-delete')
+  @RequireScope('write')
   @HttpCode(200)
   @ApiOkResponse({ type: BulkDeleteResponse })
   @ApiOperation({ summary: 'Delete every memory matching tags and/or a created-at window (dry_run to preview)' })
@@ -106,6 +112,7 @@ export class MemoriesController {
   }
 
   @Put(':content_hash')
+  @RequireScope('write')
   @ApiOkResponse({ type: UpdateMemoryResponse })
   @ApiOperation({ summary: 'Update tags, type or metadata (content is immutable)' })
   async update(@Param('content_hash', ContentHashPipe) hash: string, @Body() dto: UpdateMemoryDto): Promise<UpdateMemoryResponse> {
@@ -119,6 +126,7 @@ export class MemoriesController {
   }
 
   @Delete(':content_hash')
+  @RequireScope('write')
   @ApiOkResponse({ type: DeleteMemoryResponse })
   @ApiOperation({ summary: 'Delete a memory' })
   async delete(@Param('content_hash', ContentHashPipe) hash: string): Promise<DeleteMemoryResponse> {

@@ -33,6 +33,8 @@ export interface NewMemoryInput {
   agentId?: string | null;
   /** When it really happened (epoch seconds or ISO 8601; see parseCreatedAt); default now. */
   createdAt?: number | string | null;
+  /** The label of the labelled key that stores it: recorded as metadata.stored_by. */
+  actor?: string | null;
 }
 
 export type StoreResult = { stored: true; memory: Memory } | { stored: false; contentHash: string };
@@ -97,6 +99,7 @@ export class MemoriesService {
       metadata.hostname = input.clientHostname;
     }
     if (input.conversationId) metadata.conversation_id = input.conversationId;
+    if (input.actor) metadata.stored_by = input.actor;
     checkMetadata(metadata);
     tags.forEach((tag, i) => assertWellFormed(tag, `tags[${i}]`));
     if (input.memoryType) assertWellFormed(input.memoryType, 'memory_type');

@@ -5,6 +5,7 @@ import { ContentHashPipe } from '../memories/content-hash.pipe.js';
 import { SemanticSearchDto, SemanticSearchQuery, SimilarQuery, TagSearchDto, TimeSearchDto } from './dto/search-requests.js';
 import { SearchResponse, toSearchResponse } from './dto/search-responses.js';
 import { SearchService } from './search.service.js';
+import { RequireScope } from '../auth/scopes.js';
 
 const DEFAULT_RESULTS = 10;
 
@@ -17,6 +18,7 @@ const DEFAULT_TAG_RESULTS = 100;
 
 @ApiTags('search')
 @ApiAuthenticated()
+@RequireScope('read')
 @Controller('api/search')
 export class SearchController {
   constructor(private readonly search: SearchService) {}

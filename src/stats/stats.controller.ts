@@ -3,9 +3,11 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { OverviewQuery, OverviewResponse } from './dto/overview.dto.js';
 import { StatsService } from './stats.service.js';
+import { RequireScope } from '../auth/scopes.js';
 
 @ApiTags('stats')
 @ApiAuthenticated()
+@RequireScope('read')
 @Controller('api/stats')
 export class StatsController {
   constructor(private readonly stats: StatsService) {}

@@ -8,12 +8,14 @@ import { ImportFileDto, ImportReportResponse, ReembedDto, ReembedReportResponse 
 import { ExportService } from './export.service.js';
 import { ImportService } from './import.service.js';
 import { ReembedService } from './reembed.service.js';
+import { RequireScope } from '../auth/scopes.js';
 
 /** The media type of JSON Lines bodies (export and streamed import). */
 export const JSON_LINES_TYPE = 'application/x-ndjson';
 
 @ApiTags('admin')
 @ApiAuthenticated()
+@RequireScope('admin')
 @Controller('api/admin')
 export class TransferController {
   constructor(

@@ -56,7 +56,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
         .describe('When it really happened (epoch seconds or ISO 8601), for replayed history; default now'),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-    async run(args) {
+    async run(args, { actor }) {
       const a = args as {
         created_at?: number | string;
         content: string;
@@ -67,15 +67,18 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
         client_hostname?: string | null;
       };
       const { tags, memoryType, metadata } = storeArguments(a);
-      const outcome = await backend.store({
-        content: a.content,
-        tags,
-        memory_type: memoryType,
-        metadata,
-        conversation_id: a.conversation_id ?? null,
-        client_hostname: a.client_hostname ?? null,
-        ...(a.created_at === undefined ? {} : { created_at: a.created_at }),
-      });
+      const outcome = await backend.store(
+        {
+          content: a.content,
+          tags,
+          memory_type: memoryType,
+          metadata,
+          conversation_id: a.conversation_id ?? null,
+          client_hostname: a.client_hostname ?? null,
+          ...(a.created_at === undefined ? {} : { created_at: a.created_at }),
+        },
+        actor,
+      );
       const text = outcome.success
         ? `Memory stored successfully (hash: ${outcome.content_hash})`
         : `Duplicate content detected (exact match): already stored (hash: ${outcome.content_hash})`;
@@ -94,7 +97,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
       metadata: z.record(z.string(), z.unknown()).optional(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false },
-    async run(args) {
+    async run(args, { actor }) {
       const a = args as {
         turns: { role: string; content: string }[];
         session_id?: string | null;
@@ -112,12 +115,15 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
       }
       const hashes: string[] = [];
       for (const [i, chunk] of chunks.entries()) {
-        const outcome = await backend.store({
-          content: chunk.join('\n'),
-          tags: [`session:${sessionId}`, ...tagList(a.tags), ...(chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [])],
-          memory_type: 'session',
-          metadata: { ...(a.metadata ?? {}), session_id: sessionId },
-        });
+        const outcome = await backend.store(
+          {
+            content: chunk.join('\n'),
+            tags: [`session:${sessionId}`, ...tagList(a.tags), ...(chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [])],
+            memory_type: 'session',
+            metadata: { ...(a.metadata ?? {}), session_id: sessionId },
+          },
+          actor,
+        );
         hashes.push(outcome.content_hash);
       }
       const text =
@@ -371,7 +377,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
       versioned: z.boolean().optional(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: true },
-    async run(args) {
+    async run(args, { actor }) {
       const a = args as { content_hash: string; updates: Record<string, unknown>; preserve_timestamps?: boolean | null; versioned?: boolean | null };
       const hash = a.content_hash.toLowerCase();
       const current = await backend.get(hash);
@@ -379,7 +385,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
       const { tags, memory_type: memoryType, metadata, content, reason, ...rest } = a.updates;
       if (a.versioned) {
         if (typeof content !== 'string' || content.trim() === '') throw new ToolInputError('versioned=true needs updates.content, the new text');
-        const stored = await backend.store({ content, tags: current.tags, memory_type: current.memory_type, metadata: { parent_hash: hash } });
+        const stored = await backend.store({ content, tags: current.tags, memory_type: current.memory_type, metadata: { parent_hash: hash } }, actor);
         await backend.update(hash, { metadata: { superseded_by: stored.content_hash, ...(typeof reason === 'string' ? { evolution_reason: reason } : {}) } });
         return toolText(`Versioned update successful. New hash: ${stored.content_hash}, parent hash: ${hash}. Memory versioned successfully`, {
           success: true,

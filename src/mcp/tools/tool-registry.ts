@@ -10,7 +10,12 @@ export interface ToolDefinition {
   description: string;
   input: z.ZodObject;
   annotations?: Tool['annotations'];
-  run(args: Record<string, unknown>): Promise<CallToolResult>;
+  run(args: Record<string, unknown>, caller: ToolCaller): Promise<CallToolResult>;
+}
+
+/** Who calls a tool: the label of a labelled (keys-file) key, recorded as stored_by; else null. */
+export interface ToolCaller {
+  actor: string | null;
 }
 
 /** An old tool name, accepted (not listed): its arguments are translated for the tool that replaced it. */
@@ -66,8 +71,14 @@ export function serveTools(server: Server, surface: ToolSurface): void {
     inputSchema: inputSchemaOf(tool.input),
     ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
   }));
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: listed }));
-  server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
+  // Over HTTP the key's scopes come with each request: a read-only tool needs read, any other write.
+  // Without them (stdio: the local user's own file) every tool is offered.
+  const needs = (tool: ToolDefinition): string => (tool.annotations?.readOnlyHint === true ? 'read' : 'write');
+  const allowed = (tool: ToolDefinition, scopes: readonly string[] | undefined): boolean => scopes === undefined || scopes.includes(needs(tool));
+  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
+    tools: listed.filter((_tool, i) => allowed(surface.tools[i]!, extra.authInfo?.scopes)),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     let name = request.params.name;
     // A null argument means "not given", as upstream's tools read it.
     let args: Record<string, unknown> = Object.fromEntries(Object.entries(request.params.arguments ?? {}).filter(([, v]) => v !== null));
@@ -82,9 +93,12 @@ export function serveTools(server: Server, surface: ToolSurface): void {
       if (reason !== undefined) return toolError(reason);
       const tool = byName.get(name);
       if (!tool) return toolError(`Unknown tool "${name.slice(0, 64)}"; see tools/list`);
+      if (!allowed(tool, extra.authInfo?.scopes))
+        return toolError(`The key "${extra.authInfo!.clientId}" lacks the ${needs(tool)} scope that ${tool.name} needs`);
       const parsed = tool.input.safeParse(args);
       if (!parsed.success) return toolError(`Invalid arguments for ${alias ? `${alias.name} (${tool.name})` : tool.name}: ${describeIssues(parsed.error)}`);
-      return await tool.run(parsed.data as Record<string, unknown>);
+      const auth = extra.authInfo;
+      return await tool.run(parsed.data as Record<string, unknown>, { actor: auth?.extra?.labelled === true ? auth.clientId : null });
     } catch (error) {
       return toolError(toolErrorMessage(error));
     }

@@ -422,8 +422,14 @@ export class PostgresMemoryRepository implements MemoryRepository {
   async completeReembed(model: string, dimension: number): Promise<boolean> {
     const progress = await this.reembedProgress();
     if (progress.done < progress.total) return false;
-    await this.query('DROP INDEX IF EXISTS memories_embedding_next_hnsw');
-    await this.query('CREATE INDEX CONCURRENTLY memories_embedding_next_hnsw ON memories USING hnsw (embedding_next vector_cosine_ops)');
+    // Built once (a valid index from an earlier attempt is kept; an interrupted concurrent build leaves an invalid one).
+    const existing = await this.query<{ valid: boolean }>(
+      "SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'memories_embedding_next_hnsw'",
+    );
+    if (existing[0]?.valid !== true) {
+      await this.query('DROP INDEX IF EXISTS memories_embedding_next_hnsw');
+      await this.query('CREATE INDEX CONCURRENTLY memories_embedding_next_hnsw ON memories USING hnsw (embedding_next vector_cosine_ops)');
+    }
     const switched = await this.transaction(async (client) => {
       await client.query('LOCK TABLE memories IN SHARE ROW EXCLUSIVE MODE');
       const missing = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM memories WHERE embedding_next IS NULL');

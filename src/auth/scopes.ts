@@ -1,0 +1,20 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** What a key may do: read (list, get, search, events), write (store, update, delete), admin (backups, restore, imports, metrics). */
+export const SCOPES = ['read', 'write', 'admin'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const REQUIRED_SCOPE = 'auth:requiredScope';
+
+/** The scope a route needs (on a controller: its routes' default; on a method: that route's). */
+export const RequireScope = (scope: Scope): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPE, scope);
+
+/** Who a request acts as: the key's label and scopes (never the key). */
+export interface KeyIdentity {
+  label: string;
+  scopes: ReadonlySet<Scope>;
+  /** A labelled key of MCP_API_KEYS_FILE (its label is recorded as stored_by); false for MCP_API_KEY and keyless access. */
+  labelled: boolean;
+}
+
+export const FULL_ACCESS: ReadonlySet<Scope> = new Set(SCOPES);

@@ -1,0 +1,186 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { keyDigest, writeKeysFile } from '../src/auth/keys-file.js';
+import type { Scope } from '../src/auth/scopes.js';
+import { registeredRoutes } from '../src/common/route-registry.js';
+import { spawnCli } from './helpers/cli-process.js';
+import { ApiClient } from './helpers/http.js';
+import { callTool, textOf } from './helpers/mcp-client.js';
+import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
+
+const KEYS = {
+  reader: 'reader-key-0123456789abcdef',
+  writer: 'writer-key-0123456789abcdef',
+  admin: 'admin-key-0123456789abcdefgh',
+  both: 'read-write-key-0123456789abc',
+  expired: 'expired-key-0123456789abcdef',
+};
+const SCOPES_OF: Record<'reader' | 'writer' | 'admin', Scope> = { reader: 'read', writer: 'write', admin: 'admin' };
+
+/** What each route should need, by rule (not read from the code): admin surfaces, reads, writes. */
+function expectedScope(method: string, url: string): Scope {
+  if (url.startsWith('/api/admin') || url.startsWith('/api/backup') || url === '/metrics') return 'admin';
+  if (url === '/mcp' || method === 'GET' || url.startsWith('/api/search')) return 'read';
+  return 'write';
+}
+const PUBLIC = new Set([
+  'GET /api/health',
+  'GET /health',
+  'GET /openapi.json',
+  'GET /api/docs-json',
+  'GET /api/docs-yaml',
+  'GET /',
+  'GET /index.html',
+  'GET /app.js',
+  'GET /styles.css',
+]);
+const concrete = (url: string): string =>
+  url
+    .replace(':content_hash', 'a'.repeat(64))
+    .replace(':backup_id', 'backup-20000101-000000')
+    .replace(/:[A-Za-z_]+/g, 'x');
+
+/** Status (and detail of a refusal) without reading a stream to its end. */
+async function probe(base: string, method: string, path: string, key: string): Promise<{ status: number; detail: string | null }> {
+  const controller = new AbortController();
+  const body = ['POST', 'PUT', 'PATCH'].includes(method) ? '{}' : undefined;
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      accept: 'application/json, text/event-stream',
+      ...(body ? { 'content-type': path.endsWith('/jsonl') ? 'application/x-ndjson' : 'application/json' } : {}),
+    },
+    body,
+    signal: controller.signal,
+  });
+  let detail: string | null = null;
+  if (res.status === 401 || res.status === 403) detail = ((await res.json()) as { detail: string }).detail;
+  controller.abort();
+  return { status: res.status, detail };
+}
+
+async function mcpClient(url: string, key: string): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
+  const client = new Client({ name: 'scopes-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+describe('scoped keys (MCP_API_KEYS_FILE)', () => {
+  const dir = makeTempDir();
+  const keysFile = join(dir, 'keys.yaml');
+  let server: TestServer;
+
+  before(async () => {
+    writeKeysFile(keysFile, [
+      { label: 'reader', sha256: keyDigest(KEYS.reader), scopes: ['read'], expires: null, created: null },
+      { label: 'writer', sha256: keyDigest(KEYS.writer), scopes: ['write'], expires: null, created: null },
+      { label: 'admin', sha256: keyDigest(KEYS.admin), scopes: ['admin'], expires: null, created: null },
+      { label: 'both', sha256: keyDigest(KEYS.both), scopes: ['read', 'write'], expires: '2999-01-01T00:00:00Z', created: null },
+      { label: 'expired', sha256: keyDigest(KEYS.expired), scopes: ['read'], expires: '2020-01-01T00:00:00Z', created: null },
+    ]);
+    server = await startTestServer({ env: { MCP_API_KEYS_FILE: keysFile, MCP_METRICS_ENABLED: 'true', MCP_AUTH_MAX_FAILURES: '100000' } });
+  });
+  after(async () => {
+    await server.cleanup();
+  });
+
+  it('every route needs its scope: a key without it gets 403 naming the scope, with it never 401/403 (routes from the route table)', async () => {
+    const routes = registeredRoutes(server.app.getHttpAdapter().getInstance()).filter(
+      (r) => !['HEAD', 'OPTIONS'].includes(r.method) && !PUBLIC.has(`${r.method} ${r.url}`) && r.url !== '/api/docs' && !r.url.startsWith('/api/docs/'),
+    );
+    assert.ok(routes.length >= 30, `only ${routes.length} routes`);
+    for (const route of routes) {
+      const needed = expectedScope(route.method, route.url);
+      for (const [name, scope] of Object.entries(SCOPES_OF) as ['reader' | 'writer' | 'admin', Scope][]) {
+        const { status, detail } = await probe(server.url, route.method, concrete(route.url), KEYS[name]);
+        const what = `${route.method} ${route.url} with the ${scope} key`;
+        if (scope === needed) assert.ok(status !== 401 && status !== 403, `${what}: ${status} ${detail}`);
+        else {
+          assert.equal(status, 403, what);
+          assert.match(detail ?? '', new RegExp(`"${name}" lacks the ${needed} scope`), what);
+        }
+      }
+    }
+  });
+
+  it('no anonymous access with a keys file; an expired key is refused; stored_by and logs carry the label, never the key', async () => {
+    assert.equal((await new ApiClient(server.url).get('/api/memories')).status, 401);
+    const expired = await new ApiClient(server.url, KEYS.expired).get('/api/memories');
+    assert.equal(expired.status, 403);
+    assert.equal(expired.body.detail, 'Expired API key');
+    const stored = await new ApiClient(server.url, KEYS.writer).post('/api/memories', { content: 'Stored by the writer key', metadata: { n: 1 } });
+    assert.equal(stored.status, 200);
+    const read = await new ApiClient(server.url, KEYS.reader).get(`/api/memories/${stored.body.content_hash}`);
+    assert.deepEqual(read.body.metadata, { n: 1, stored_by: 'writer' });
+    assert.ok(server.logs.some((line) => line.msg === 'request' && line.key === 'writer' && line.path === '/api/memories'));
+    for (const key of Object.values(KEYS)) assert.ok(!server.rawLogs().includes(key), 'no key in the logs');
+  });
+
+  it('MCP: a read key lists only the read-only tools and is refused the others, naming the scope; tools come from the full list', async () => {
+    const full = await mcpClient(server.url, KEYS.both);
+    const reader = await mcpClient(server.url, KEYS.reader);
+    try {
+      const all = (await full.listTools()).tools;
+      const readOnly = all.filter((t) => t.annotations?.readOnlyHint === true).map((t) => t.name);
+      assert.ok(readOnly.length >= 3 && readOnly.length < all.length);
+      assert.deepEqual(
+        (await reader.listTools()).tools.map((t) => t.name),
+        readOnly,
+      );
+      for (const tool of all.filter((t) => !readOnly.includes(t.name))) {
+        const refused = await callTool(reader, tool.name, { content: 'x', content_hash: 'a'.repeat(64), turns: [{ role: 'user', content: 'x' }] });
+        assert.equal(refused.isError, true, tool.name);
+        assert.match(textOf(refused), new RegExp(`"reader" lacks the write scope that ${tool.name} needs`));
+      }
+      const stored = await callTool(full, 'memory_store', { content: 'Stored over MCP by the read-write key' });
+      assert.equal(stored.isError, undefined, textOf(stored));
+      assert.equal((stored.structuredContent as { memory: { metadata: Record<string, unknown> } }).memory.metadata.stored_by, 'both');
+      assert.equal((await callTool(reader, 'memory_search', { query: 'read-write key' })).isError, undefined);
+    } finally {
+      await full.close();
+      await reader.close();
+    }
+    const writerOnly = await probe(server.url, 'POST', '/mcp', KEYS.writer);
+    assert.equal(writerOnly.status, 403, 'MCP needs read');
+  });
+
+  it('mcp-memory keys add prints a key once (the file keeps its SHA-256), the server takes it; list; revoke, the server refuses it', async () => {
+    const env = { MCP_API_KEYS_FILE: keysFile, LOG_LEVEL: 'warn' };
+    const add = spawnCli(['keys', 'add', '--label', 'ci-bot', '--scopes', 'read,write', '--json'], env);
+    assert.equal(await add.exited(), 0, add.stderr());
+    const { key } = JSON.parse(add.stdout()) as { key: string };
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(keysFile, 'utf8');
+    assert.ok(!text.includes(key) && text.includes(keyDigest(key)), 'only the digest is kept');
+    const api = new ApiClient(server.url, key);
+    const until = async (status: number): Promise<void> => {
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const res = await api.get('/api/memories');
+        if (res.status === status) return;
+        assert.ok(Date.now() < deadline, `still ${res.status}, waiting for ${status}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    await until(200);
+    const list = spawnCli(['keys', 'list', '--json'], env);
+    assert.equal(await list.exited(), 0);
+    const listed = JSON.parse(list.stdout()) as { keys: { label: string; scopes: string[]; expired: boolean }[] };
+    assert.deepEqual(listed.keys.find((k) => k.label === 'ci-bot')?.scopes, ['read', 'write']);
+    assert.equal(listed.keys.find((k) => k.label === 'expired')?.expired, true);
+    assert.ok(!list.stdout().includes(keyDigest(KEYS.reader)), 'no digests listed');
+    const duplicate = spawnCli(['keys', 'add', '--label', 'ci-bot', '--scopes', 'read'], env);
+    assert.equal(await duplicate.exited(), 1);
+    const badScope = spawnCli(['keys', 'add', '--label', 'x', '--scopes', 'root'], env);
+    assert.equal(await badScope.exited(), 1);
+    assert.match(badScope.stderr(), /--scopes takes read, write, admin/);
+    const revoke = spawnCli(['keys', 'revoke', 'ci-bot'], env);
+    assert.equal(await revoke.exited(), 0, revoke.stderr());
+    await until(403);
+  });
+});
