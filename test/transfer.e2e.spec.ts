@@ -128,6 +128,8 @@ describe('import-upstream: an upstream-schema database (CLI and admin route)', (
     for (const [path, pattern] of [
       [join(dir, 'missing.db'), /cannot read .*ENOENT/],
       [database, /looks like a database of this service/],
+      ['/dev/zero', /not a regular file/],
+      [dir, /not a regular file/],
     ] as const) {
       const res = await api.post('/api/admin/import', { path });
       assert.equal(res.status, 400, JSON.stringify(res.body));

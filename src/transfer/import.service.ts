@@ -11,7 +11,7 @@ import { MEMORY_REPOSITORY, type Memory, type MemoryRepository } from '../storag
 import { isSqliteFile, UpstreamDatabase } from '../storage/upstream/upstream-database.js';
 import { jsonLinesEntries, upstreamEntries } from './import-sources.js';
 import { type ImportEntry, type ImportItem, isPassedOver } from './memory-record.js';
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 /** Memories embedded and written per transaction: small enough to keep the writer lock short. */
@@ -83,8 +83,11 @@ export class ImportService {
   importFile(path: string, onProgress?: (progress: ImportProgress) => void): Promise<ImportReport> {
     let sqlite: boolean;
     try {
+      // A regular file only: a device or FIFO (/dev/zero) would be read forever.
+      if (!statSync(path).isFile()) throw InvalidInputError.field('path', `${path} is not a regular file`);
       sqlite = isSqliteFile(path);
     } catch (error) {
+      if (error instanceof InvalidInputError) throw error;
       throw InvalidInputError.field('path', `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
     }
     return sqlite ? this.importUpstream(path, onProgress) : this.importJsonLines(createReadStream(path), onProgress);
