@@ -160,7 +160,8 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
 function spawnWorker(data: EmbeddingWorkerData): Promise<{ worker: Worker; dimension: number; loadMs: number }> {
   // Model libraries may print; stdout can be a protocol channel (MCP stdio), so it goes to stderr.
   const worker = new Worker(new URL('./embedding.worker.js', import.meta.url), { workerData: data, stdout: true });
-  worker.stdout.pipe(process.stderr, { end: false });
+  // Forwarded chunk by chunk: a pipe would add listeners to process.stderr for every worker.
+  worker.stdout.on('data', (chunk: Buffer) => process.stderr.write(chunk));
   // An idle model must not keep a process alive on its own (e.g. after a failed start-up).
   worker.unref();
   return new Promise((resolve, reject) => {
