@@ -5,6 +5,8 @@ import { translateSqliteError } from './sqlite-errors.js';
 import type { ReadReply, ReadRequest, ReadStatement, ReadWorkerData } from './sqlite-read.protocol.js';
 
 const WORKER = new URL('./sqlite-read.worker.js', import.meta.url);
+/** How long a closing worker may take to finish its read and end before it is terminated. */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 interface Pending {
   resolve: (results: unknown[]) => void;
@@ -90,8 +92,23 @@ export class SqliteReadPool {
     for (const w of this.workers) if (w.usable) w.send({ type: 'reopen' });
   }
 
+  /**
+   * Each worker is asked to close and ends once its current read is done. Terminating a thread
+   * that is still loading the native driver (a server stopped right after it started) aborts the
+   * whole process, so termination is only the fallback for a worker that does not end.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(
+      this.workers.map(async (w) => {
+        if (!w.usable) return;
+        const exited = new Promise<void>((resolve) => w.worker.once('exit', () => resolve()));
+        w.worker.ref();
+        w.send({ type: 'close' });
+        const timer = setTimeout(() => void w.worker.terminate(), CLOSE_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 }

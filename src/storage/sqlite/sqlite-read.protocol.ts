@@ -15,6 +15,7 @@ export interface ReadWorkerData {
   pragmas: { name: string; value: string }[];
 }
 
-export type ReadRequest = { type: 'read'; id: number; statements: ReadStatement[] } | { type: 'reopen' };
+/** close: the worker closes its connection and ends by itself (terminating a thread while it loads the native driver aborts the process). */
+export type ReadRequest = { type: 'read'; id: number; statements: ReadStatement[] } | { type: 'reopen' } | { type: 'close' };
 
 export type ReadReply = { id: number; ok: true; results: unknown[] } | { id: number; ok: false; message: string; code: string | null };

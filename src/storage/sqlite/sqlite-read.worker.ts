@@ -44,6 +44,12 @@ function execute({ sql, params, mode }: ReadStatement): unknown {
 }
 
 port.on('message', (request: ReadRequest) => {
+  if (request.type === 'close') {
+    statements.clear();
+    db.close();
+    port.close();
+    return;
+  }
   if (request.type === 'reopen') {
     statements.clear();
     db.close();
