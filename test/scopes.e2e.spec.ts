@@ -17,14 +17,16 @@ const KEYS = {
   admin: 'admin-key-0123456789abcdefgh',
   both: 'read-write-key-0123456789abc',
   expired: 'expired-key-0123456789abcdef',
+  scraper: 'scraper-key-0123456789abcdef',
 };
-const SCOPES_OF: Record<'reader' | 'writer' | 'admin', Scope> = { reader: 'read', writer: 'write', admin: 'admin' };
+const SCOPES_OF: Record<'reader' | 'writer' | 'admin' | 'scraper', Scope> = { reader: 'read', writer: 'write', admin: 'admin', scraper: 'metrics' };
 
-/** What each route should need, by rule (not read from the code): admin surfaces, reads, writes. */
-function expectedScope(method: string, url: string): Scope {
-  if (url.startsWith('/api/admin') || url.startsWith('/api/backup') || url === '/metrics') return 'admin';
-  if (url === '/mcp' || method === 'GET' || url.startsWith('/api/search')) return 'read';
-  return 'write';
+/** What each route should need, by rule (not read from the code): admin surfaces, reads, writes; /metrics also takes a metrics key. */
+function expectedScopes(method: string, url: string): Scope[] {
+  if (url === '/metrics') return ['admin', 'metrics'];
+  if (url.startsWith('/api/admin') || url.startsWith('/api/backup')) return ['admin'];
+  if (url === '/mcp' || method === 'GET' || url.startsWith('/api/search')) return ['read'];
+  return ['write'];
 }
 const PUBLIC = new Set([
   'GET /api/health',
@@ -82,6 +84,7 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
       { label: 'admin', sha256: keyDigest(KEYS.admin), scopes: ['admin'], expires: null, created: null },
       { label: 'both', sha256: keyDigest(KEYS.both), scopes: ['read', 'write'], expires: '2999-01-01T00:00:00Z', created: null },
       { label: 'expired', sha256: keyDigest(KEYS.expired), scopes: ['read'], expires: '2020-01-01T00:00:00Z', created: null },
+      { label: 'scraper', sha256: keyDigest(KEYS.scraper), scopes: ['metrics'], expires: null, created: null },
     ]);
     server = await startTestServer({ env: { MCP_API_KEYS_FILE: keysFile, MCP_METRICS_ENABLED: 'true', MCP_AUTH_MAX_FAILURES: '100000' } });
   });
@@ -95,14 +98,14 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
     );
     assert.ok(routes.length >= 30, `only ${routes.length} routes`);
     for (const route of routes) {
-      const needed = expectedScope(route.method, route.url);
-      for (const [name, scope] of Object.entries(SCOPES_OF) as ['reader' | 'writer' | 'admin', Scope][]) {
+      const needed = expectedScopes(route.method, route.url);
+      for (const [name, scope] of Object.entries(SCOPES_OF) as ['reader' | 'writer' | 'admin' | 'scraper', Scope][]) {
         const { status, detail } = await probe(server.url, route.method, concrete(route.url), KEYS[name]);
         const what = `${route.method} ${route.url} with the ${scope} key`;
-        if (scope === needed) assert.ok(status !== 401 && status !== 403, `${what}: ${status} ${detail}`);
+        if (needed.includes(scope)) assert.ok(status !== 401 && status !== 403, `${what}: ${status} ${detail}`);
         else {
           assert.equal(status, 403, what);
-          assert.match(detail ?? '', new RegExp(`"${name}" lacks the ${needed} scope`), what);
+          assert.match(detail ?? '', new RegExp(`"${name}" lacks the ${needed.join(' or ')} scope`), what);
         }
       }
     }
@@ -178,7 +181,7 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
     assert.equal(await duplicate.exited(), 1);
     const badScope = spawnCli(['keys', 'add', '--label', 'x', '--scopes', 'root'], env);
     assert.equal(await badScope.exited(), 1);
-    assert.match(badScope.stderr(), /--scopes takes read, write, admin/);
+    assert.match(badScope.stderr(), /--scopes takes read, write, admin, metrics/);
     const revoke = spawnCli(['keys', 'revoke', 'ci-bot'], env);
     assert.equal(await revoke.exited(), 0, revoke.stderr());
     await until(403);

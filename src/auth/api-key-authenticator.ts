@@ -112,13 +112,14 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
     throw new ForbiddenException({ detail: message });
   }
 
-  /** After authenticate: the request's key must carry `scope` (403 naming it otherwise). */
-  authorize(request: AuthenticatedRequest, scope: Scope): void {
+  /** After authenticate: the request's key must carry one of `scopes` (403 naming them otherwise). */
+  authorize(request: AuthenticatedRequest, scopes: readonly Scope[]): void {
     const identity = request[IDENTITY];
-    if (identity === undefined || identity.scopes.has(scope)) return;
+    if (identity === undefined || scopes.some((scope) => identity.scopes.has(scope))) return;
     this.failures.insufficient_scope += 1;
     const route = `${request.method} ${request.url.split('?')[0]}`;
-    this.logger.warn({ msg: 'Missing scope', label: identity.label, scope, ip: request.ip, route });
-    throw new ForbiddenException({ detail: `The key "${identity.label}" lacks the ${scope} scope that ${route} needs` });
+    const needed = scopes.join(' or ');
+    this.logger.warn({ msg: 'Missing scope', label: identity.label, scope: needed, ip: request.ip, route });
+    throw new ForbiddenException({ detail: `The key "${identity.label}" lacks the ${needed} scope that ${route} needs` });
   }
 }

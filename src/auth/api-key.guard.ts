@@ -21,7 +21,7 @@ export class ApiKeyGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false;
     this.authenticator.authenticate(request, isPublic);
-    if (!isPublic) this.authenticator.authorize(request, this.reflector.getAllAndOverride<Scope>(REQUIRED_SCOPE, targets) ?? 'admin');
+    if (!isPublic) this.authenticator.authorize(request, this.reflector.getAllAndOverride<Scope[]>(REQUIRED_SCOPE, targets) ?? ['admin']);
     return true;
   }
 }

@@ -1,13 +1,16 @@
 import { SetMetadata } from '@nestjs/common';
 
-/** What a key may do: read (list, get, search, events), write (store, update, delete), admin (backups, restore, imports, metrics). */
-export const SCOPES = ['read', 'write', 'admin'] as const;
+/**
+ * What a key may do: read (list, get, search, events), write (store, update, delete), admin
+ * (backups, restore, imports, keys, metrics), metrics (only /metrics, for a scraper).
+ */
+export const SCOPES = ['read', 'write', 'admin', 'metrics'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const REQUIRED_SCOPE = 'auth:requiredScope';
 
-/** The scope a route needs (on a controller: its routes' default; on a method: that route's). */
-export const RequireScope = (scope: Scope): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPE, scope);
+/** The scope a route needs, or any one of several (on a controller: its routes' default; on a method: that route's). */
+export const RequireScope = (...scopes: [Scope, ...Scope[]]): MethodDecorator & ClassDecorator => SetMetadata(REQUIRED_SCOPE, scopes);
 
 /** Who a request acts as: the key's label and scopes (never the key). */
 export interface KeyIdentity {

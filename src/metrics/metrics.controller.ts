@@ -4,9 +4,9 @@ import type { FastifyReply } from 'fastify';
 import { MetricsService } from './metrics.service.js';
 import { RequireScope } from '../auth/scopes.js';
 
-/** GET /metrics in the Prometheus text format; behind the API key like every other route. */
+/** GET /metrics in the Prometheus text format; for a key with the admin or the metrics scope. */
 @ApiExcludeController()
-@RequireScope('admin')
+@RequireScope('admin', 'metrics')
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
