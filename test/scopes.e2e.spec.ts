@@ -9,6 +9,7 @@ import { registeredRoutes } from '../src/common/route-registry.js';
 import { spawnCli } from './helpers/cli-process.js';
 import { ApiClient } from './helpers/http.js';
 import { callTool, textOf } from './helpers/mcp-client.js';
+import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEYS = {
@@ -122,6 +123,28 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
     assert.deepEqual(read.body.metadata, { n: 1, stored_by: 'writer' });
     assert.ok(server.logs.some((line) => line.msg === 'request' && line.key === 'writer' && line.path === '/api/memories'));
     for (const key of Object.values(KEYS)) assert.ok(!server.rawLogs().includes(key), 'no key in the logs');
+  });
+
+  it('events carry the label of the labelled key behind each change as actor (a reader may follow them)', async () => {
+    const events = await SseReader.open(`${server.url}/api/events/stream`, { authorization: `Bearer ${KEYS.reader}` });
+    try {
+      const writer = new ApiClient(server.url, KEYS.writer);
+      const stored = await writer.post('/api/memories', { content: 'A memory whose events name their actor' });
+      assert.equal((await new ApiClient(server.url, KEYS.both).put(`/api/memories/${stored.body.content_hash}`, { tags: ['x'] })).status, 200);
+      assert.equal((await writer.delete(`/api/memories/${stored.body.content_hash}`)).status, 200);
+      const hash = stored.body.content_hash as string;
+      await events.waitFor((r) => r.events.filter((e) => e.data.content_hash === hash).length === 3, 30_000);
+      assert.deepEqual(
+        events.events.filter((e) => e.data.content_hash === hash).map((e) => [e.data.type, e.data.actor]),
+        [
+          ['memory_stored', 'writer'],
+          ['memory_updated', 'both'],
+          ['memory_deleted', 'writer'],
+        ],
+      );
+    } finally {
+      events.close();
+    }
   });
 
   it('MCP: a read key lists only the read-only tools and is refused the others, naming the scope; tools come from the full list', async () => {

@@ -63,8 +63,8 @@ export interface MemoryToolBackend {
   list(request: ListRequest): Promise<MemoryListResponse>;
   /** The memory, or null when there is none with that hash. */
   get(contentHash: string): Promise<MemoryResponse | null>;
-  update(contentHash: string, request: UpdateRequest): Promise<MemoryResponse>;
-  delete(contentHash: string): Promise<void>;
-  bulkDelete(request: BulkDeleteRequest): Promise<BulkDeleteResponse>;
+  update(contentHash: string, request: UpdateRequest, actor?: string | null): Promise<MemoryResponse>;
+  delete(contentHash: string, actor?: string | null): Promise<void>;
+  bulkDelete(request: BulkDeleteRequest, actor?: string | null): Promise<BulkDeleteResponse>;
   health(): Promise<DetailedHealthResponse>;
 }

@@ -71,28 +71,30 @@ export class ServiceToolBackend implements MemoryToolBackend {
     }
   }
 
-  async update(contentHash: string, request: UpdateRequest): Promise<MemoryResponse> {
+  async update(contentHash: string, request: UpdateRequest, actor: string | null = null): Promise<MemoryResponse> {
     return toMemoryResponse(
       await this.memories.update(contentHash, {
         tags: request.tags,
         memoryType: request.memory_type,
         metadata: request.metadata,
         preserveTimestamps: request.preserve_timestamps,
+        actor,
       }),
     );
   }
 
-  async delete(contentHash: string): Promise<void> {
-    await this.memories.delete(contentHash);
+  async delete(contentHash: string, actor: string | null = null): Promise<void> {
+    await this.memories.delete(contentHash, actor);
   }
 
-  async bulkDelete(request: BulkDeleteRequest): Promise<BulkDeleteResponse> {
+  async bulkDelete(request: BulkDeleteRequest, actor: string | null = null): Promise<BulkDeleteResponse> {
     const { contentHashes, dryRun } = await this.memories.deleteMatching({
       tags: request.tags,
       tagMatch: request.tag_match,
       after: request.after,
       before: request.before,
       dryRun: request.dry_run,
+      actor,
     });
     return toBulkDeleteResponse(contentHashes, dryRun);
   }

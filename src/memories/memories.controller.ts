@@ -85,13 +85,14 @@ export class MemoriesController {
   @HttpCode(200)
   @ApiOkResponse({ type: BulkDeleteResponse })
   @ApiOperation({ summary: 'Delete every memory matching tags and/or a created-at window (dry_run to preview)' })
-  async bulkDelete(@Body() dto: BulkDeleteDto): Promise<BulkDeleteResponse> {
+  async bulkDelete(@Body() dto: BulkDeleteDto, @Actor() actor: string | null): Promise<BulkDeleteResponse> {
     const { contentHashes, dryRun } = await this.memories.deleteMatching({
       tags: dto.tags,
       tagMatch: dto.tag_match ?? 'any',
       after: dto.after,
       before: dto.before,
       dryRun: dto.dry_run === true,
+      actor,
     });
     return toBulkDeleteResponse(contentHashes, dryRun);
   }
@@ -115,12 +116,17 @@ export class MemoriesController {
   @RequireScope('write')
   @ApiOkResponse({ type: UpdateMemoryResponse })
   @ApiOperation({ summary: 'Update tags, type or metadata (content is immutable)' })
-  async update(@Param('content_hash', ContentHashPipe) hash: string, @Body() dto: UpdateMemoryDto): Promise<UpdateMemoryResponse> {
+  async update(
+    @Param('content_hash', ContentHashPipe) hash: string,
+    @Body() dto: UpdateMemoryDto,
+    @Actor() actor: string | null,
+  ): Promise<UpdateMemoryResponse> {
     const memory = await this.memories.update(hash, {
       tags: dto.tags,
       memoryType: dto.memory_type,
       metadata: dto.metadata,
       preserveTimestamps: dto.preserve_timestamps === true,
+      actor,
     });
     return { success: true, message: 'Memory updated successfully', content_hash: hash, memory: toMemoryResponse(memory) };
   }
@@ -129,8 +135,8 @@ export class MemoriesController {
   @RequireScope('write')
   @ApiOkResponse({ type: DeleteMemoryResponse })
   @ApiOperation({ summary: 'Delete a memory' })
-  async delete(@Param('content_hash', ContentHashPipe) hash: string): Promise<DeleteMemoryResponse> {
-    await this.memories.delete(hash);
+  async delete(@Param('content_hash', ContentHashPipe) hash: string, @Actor() actor: string | null): Promise<DeleteMemoryResponse> {
+    await this.memories.delete(hash, actor);
     return { success: true, message: 'Memory deleted successfully', content_hash: hash };
   }
 }

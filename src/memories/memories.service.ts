@@ -48,6 +48,8 @@ export interface MemoryChanges {
    * changes always move it. Default false: every update moves it.
    */
   preserveTimestamps?: boolean;
+  /** Who changes it (a labelled key), for the change's actor. */
+  actor?: string | null;
 }
 
 export interface ListOptions {
@@ -68,6 +70,8 @@ export interface BulkDeleteOptions {
   before?: string | null;
   /** Only report what would be deleted. */
   dryRun?: boolean;
+  /** Who deletes (a labelled key), for the changes' actor. */
+  actor?: string | null;
 }
 
 /** Most memories one bulk delete touches; narrow the filter for more. */
@@ -158,7 +162,7 @@ export class MemoriesService {
     if (options.dryRun) return { contentHashes, dryRun: true };
     const deleted: string[] = [];
     for (const hash of contentHashes) {
-      if (await this.repository.delete(hash)) {
+      if (await this.repository.delete(hash, options.actor ?? null)) {
         deleted.push(hash);
         this.events.emit(MemoryEvents.deleted, { contentHash: hash } satisfies MemoryDeletedEvent);
       }
@@ -186,14 +190,15 @@ export class MemoriesService {
       ...(changes.memoryType ? { memoryType: changes.memoryType } : {}),
       ...(changes.metadata ? { metadata: changes.metadata } : {}),
       updatedAt: current?.updatedAt ?? Date.now() / 1000,
+      actor: changes.actor ?? null,
     });
     if (!updated) throw new MemoryNotFoundError(hash);
     this.events.emit(MemoryEvents.updated, { memory: updated } satisfies MemoryUpdatedEvent);
     return updated;
   }
 
-  async delete(hash: string): Promise<void> {
-    if (!(await this.repository.delete(hash))) throw new MemoryNotFoundError(hash);
+  async delete(hash: string, actor: string | null = null): Promise<void> {
+    if (!(await this.repository.delete(hash, actor))) throw new MemoryNotFoundError(hash);
     this.events.emit(MemoryEvents.deleted, { contentHash: hash } satisfies MemoryDeletedEvent);
   }
 

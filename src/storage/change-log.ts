@@ -76,14 +76,19 @@ function previewOf(content: string): string {
   return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
 }
 
+/** The label of the labelled key behind a change (never a key), when there was one. */
+const actorOf = (actor: string | null | undefined): ChangePayload => (actor ? { actor } : {});
+
+/** A stored memory's actor is the label it records as stored_by. */
 export function memoryStoredChange(memory: Memory): ChangePayload {
-  return memoryChangePayload(memory, 'New memory stored successfully');
+  const storedBy = memory.metadata.stored_by;
+  return { ...memoryChangePayload(memory, 'New memory stored successfully'), ...actorOf(typeof storedBy === 'string' ? storedBy : null) };
 }
 
-export function memoryUpdatedChange(memory: Memory): ChangePayload {
-  return memoryChangePayload(memory, 'Memory updated successfully');
+export function memoryUpdatedChange(memory: Memory, actor: string | null = null): ChangePayload {
+  return { ...memoryChangePayload(memory, 'Memory updated successfully'), ...actorOf(actor) };
 }
 
-export function memoryDeletedChange(contentHash: string): ChangePayload {
-  return { timestamp: new Date().toISOString(), content_hash: contentHash, success: true, message: 'Memory deleted successfully' };
+export function memoryDeletedChange(contentHash: string, actor: string | null = null): ChangePayload {
+  return { timestamp: new Date().toISOString(), content_hash: contentHash, success: true, message: 'Memory deleted successfully', ...actorOf(actor) };
 }

@@ -63,6 +63,8 @@ export interface MemoryPatch {
   /** Keys merged (shallowly) into the stored metadata, inside the write transaction. */
   metadata?: JsonObject;
   updatedAt: number;
+  /** Who changes it (a labelled key), for the change's actor; not stored. */
+  actor?: string | null;
 }
 
 /** What a memory becomes under a patch; both backends apply it inside their write transaction. */
@@ -136,7 +138,8 @@ export interface MemoryRepository {
   /** Newest first, without counting (for callers that need no total). */
   find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]>;
   update(contentHash: string, patch: MemoryPatch): Promise<Memory | null>;
-  delete(contentHash: string): Promise<boolean>;
+  /** `actor`: who deletes it (a labelled key), for the change's actor. */
+  delete(contentHash: string, actor?: string | null): Promise<boolean>;
   /** Nearest first, limited to memories matching the filter. */
   searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
   /**

@@ -321,7 +321,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
       dry_run: z.boolean().optional(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: true },
-    async run(args) {
+    async run(args, { actor }) {
       const a = args as {
         content_hash?: string | null;
         tags?: string | string[] | null;
@@ -342,18 +342,21 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
             dry_run: true,
           });
         }
-        await backend.delete(hash);
+        await backend.delete(hash, actor);
         return toolText(`Successfully deleted memory ${hash}\n\nDeleted 1 memories`, { success: true, count: 1, content_hashes: [hash], dry_run: false });
       }
       const tags = tagList(a.tags);
       if (tags.length === 0 && !a.after && !a.before) return toolError('Error: At least one filter required (content_hash, tags, before, or after)');
-      const result = await backend.bulkDelete({
-        tags,
-        tag_match: tagMatchOf(a),
-        after: a.after ?? null,
-        before: a.before ?? null,
-        dry_run: a.dry_run === true,
-      });
+      const result = await backend.bulkDelete(
+        {
+          tags,
+          tag_match: tagMatchOf(a),
+          after: a.after ?? null,
+          before: a.before ?? null,
+          dry_run: a.dry_run === true,
+        },
+        actor,
+      );
       const hashes = result.content_hashes;
       if (result.dry_run) {
         const listed = `${hashes.slice(0, 5).join(', ')}${hashes.length > 5 ? ` ... and ${hashes.length - 5} more` : ''}`;
@@ -386,7 +389,11 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
       if (a.versioned) {
         if (typeof content !== 'string' || content.trim() === '') throw new ToolInputError('versioned=true needs updates.content, the new text');
         const stored = await backend.store({ content, tags: current.tags, memory_type: current.memory_type, metadata: { parent_hash: hash } }, actor);
-        await backend.update(hash, { metadata: { superseded_by: stored.content_hash, ...(typeof reason === 'string' ? { evolution_reason: reason } : {}) } });
+        await backend.update(
+          hash,
+          { metadata: { superseded_by: stored.content_hash, ...(typeof reason === 'string' ? { evolution_reason: reason } : {}) } },
+          actor,
+        );
         return toolText(`Versioned update successful. New hash: ${stored.content_hash}, parent hash: ${hash}. Memory versioned successfully`, {
           success: true,
           content_hash: stored.content_hash,
@@ -404,12 +411,16 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
         ...(Object.keys(mergedMetadata).length > 0 ? ['metadata'] : []),
       ];
       if (fields.length === 0) throw new ToolInputError('updates has nothing to change (tags, memory_type, metadata or other metadata keys)');
-      const updated = await backend.update(hash, {
-        ...(tags !== undefined ? { tags: tagList(tags as string | string[] | null) } : {}),
-        ...(memoryType ? { memory_type: memoryType as string } : {}),
-        ...(Object.keys(mergedMetadata).length > 0 ? { metadata: mergedMetadata } : {}),
-        preserve_timestamps: a.preserve_timestamps !== false,
-      });
+      const updated = await backend.update(
+        hash,
+        {
+          ...(tags !== undefined ? { tags: tagList(tags as string | string[] | null) } : {}),
+          ...(memoryType ? { memory_type: memoryType as string } : {}),
+          ...(Object.keys(mergedMetadata).length > 0 ? { metadata: mergedMetadata } : {}),
+          preserve_timestamps: a.preserve_timestamps !== false,
+        },
+        actor,
+      );
       const moved = updated.updated_at !== current.updated_at;
       return toolText(`Successfully updated memory metadata. Updated fields: ${[...fields, ...(moved ? ['updated_at'] : [])].join(', ')}`, {
         success: true,

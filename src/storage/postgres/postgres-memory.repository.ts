@@ -242,16 +242,16 @@ export class PostgresMemoryRepository implements MemoryRepository {
         if (updated.tags.length > 0)
           await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [updated.tags, row.id]);
       }
-      await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(updated));
+      await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(updated, patch.actor ?? null));
       return updated;
     });
   }
 
-  async delete(contentHash: string): Promise<boolean> {
+  async delete(contentHash: string, actor: string | null = null): Promise<boolean> {
     return this.transaction(async (client) => {
       const deleted = await client.query('DELETE FROM memories WHERE content_hash = $1 RETURNING id', [contentHash]);
       if (deleted.rows.length === 0) return false;
-      await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(contentHash));
+      await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(contentHash, actor));
       return true;
     });
   }

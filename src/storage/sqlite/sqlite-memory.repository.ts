@@ -434,18 +434,18 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
         this.sql.deleteTags.run(row.id);
         for (const tag of updated.tags) this.sql.insertTag.run(tag, row.id);
       }
-      this.appendChange(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(updated));
+      this.appendChange(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(updated, patch.actor ?? null));
       return updated;
     });
   }
 
-  delete(contentHash: string): Promise<boolean> {
+  delete(contentHash: string, actor: string | null = null): Promise<boolean> {
     return this.write(() => {
       const id = this.sql.findIdByHash.get(contentHash) as number | undefined;
       if (id === undefined) return false;
       this.sql.deleteEmbedding.run(BigInt(id));
       this.sql.deleteMemory.run(id);
-      this.appendChange(MemoryChangeTypes.deleted, contentHash, memoryDeletedChange(contentHash));
+      this.appendChange(MemoryChangeTypes.deleted, contentHash, memoryDeletedChange(contentHash, actor));
       return true;
     });
   }
