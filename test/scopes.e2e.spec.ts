@@ -125,6 +125,20 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
     for (const key of Object.values(KEYS)) assert.ok(!server.rawLogs().includes(key), 'no key in the logs');
   });
 
+  it('GET /api/admin/keys lists the keys in force with their use, never a key or digest', async () => {
+    await new ApiClient(server.url, KEYS.reader).get('/api/tags');
+    const res = await new ApiClient(server.url, KEYS.admin).get('/api/admin/keys');
+    assert.equal(res.status, 200);
+    const reader = res.body.keys.find((k: { label: string }) => k.label === 'reader');
+    assert.deepEqual(
+      { ...reader, requests: 0, last_used_at: null },
+      { label: 'reader', scopes: ['read'], source: 'keys_file', expires_at: null, expired: false, requests: 0, last_used_at: null },
+    );
+    assert.ok(reader.requests >= 1 && Date.parse(reader.last_used_at) > 0);
+    assert.equal(res.body.keys.find((k: { label: string }) => k.label === 'expired').expired, true);
+    for (const key of Object.values(KEYS)) assert.ok(!JSON.stringify(res.body).includes(key) && !JSON.stringify(res.body).includes(keyDigest(key)));
+  });
+
   it('events carry the label of the labelled key behind each change as actor (a reader may follow them)', async () => {
     const events = await SseReader.open(`${server.url}/api/events/stream`, { authorization: `Bearer ${KEYS.reader}` });
     try {

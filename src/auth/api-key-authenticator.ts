@@ -15,6 +15,17 @@ export const AUTHENTICATED = Symbol('authenticated');
 export const IDENTITY = Symbol('identity');
 export type AuthenticatedRequest = FastifyRequest & { [AUTHENTICATED]?: boolean; [IDENTITY]?: KeyIdentity };
 
+export interface KeyStatistics {
+  label: string;
+  scopes: Scope[];
+  source: 'MCP_API_KEY' | 'keys_file';
+  expires_at: string | null;
+  expired: boolean;
+  /** Authenticated requests since the server started. */
+  requests: number;
+  last_used_at: string | null;
+}
+
 const ANONYMOUS: KeyIdentity = { label: 'anonymous', scopes: FULL_ACCESS, labelled: false };
 const MCP_API_KEY: KeyIdentity = { label: 'MCP_API_KEY', scopes: FULL_ACCESS, labelled: false };
 
@@ -29,6 +40,8 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
   private readonly logger = new Logger('Auth');
   private matcher: ApiKeyMatcher;
   private readonly limiter: AuthFailureLimiter;
+  /** Requests per key label since start, and when each was last used (for GET /api/admin/keys). */
+  private readonly usage = new Map<string, { requests: number; lastUsedAt: number }>();
   /** Refused requests since start, by reason (for the metrics; never the key). */
   readonly failures = { missing_key: 0, invalid_key: 0, expired_key: 0, insufficient_scope: 0, rate_limited: 0 };
 
@@ -85,7 +98,13 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
     }
     const check = this.matcher.check(presentedApiKeys(request));
     request[AUTHENTICATED] = check.result === 'valid';
-    if (check.result === 'valid') request[IDENTITY] = check.identity;
+    if (check.result === 'valid') {
+      request[IDENTITY] = check.identity;
+      const used = this.usage.get(check.identity.label) ?? { requests: 0, lastUsedAt: 0 };
+      used.requests += 1;
+      used.lastUsedAt = Date.now();
+      this.usage.set(check.identity.label, used);
+    }
     // The decision, never the key: which route, from where, and whose valid key came with it.
     this.logger.debug({
       msg: 'Auth decision',
@@ -110,6 +129,26 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
     this.logger.warn({ msg: message, ip: request.ip, method: request.method, route: request.url.split('?')[0] });
     if (check.result === 'missing') throw new UnauthorizedException({ detail: message });
     throw new ForbiddenException({ detail: message });
+  }
+
+  /** The keys in force (MCP_API_KEY as one entry), with their use since the server started; never keys or digests. */
+  keyStatistics(): KeyStatistics[] {
+    const now = Date.now();
+    const seen = new Set<string>();
+    return this.matcher.known
+      .filter(({ identity }) => !seen.has(identity.label) && seen.add(identity.label))
+      .map(({ identity, expiresAt }) => {
+        const used = this.usage.get(identity.label);
+        return {
+          label: identity.label,
+          scopes: [...identity.scopes],
+          source: identity.labelled ? ('keys_file' as const) : ('MCP_API_KEY' as const),
+          expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
+          expired: expiresAt !== null && now >= expiresAt,
+          requests: used?.requests ?? 0,
+          last_used_at: used ? new Date(used.lastUsedAt).toISOString() : null,
+        };
+      });
   }
 
   /** After authenticate: the request's key must carry one of `scopes` (403 naming them otherwise). */

@@ -82,6 +82,10 @@ export const digestOf = digest;
 export class ApiKeyMatcher {
   constructor(private readonly keys: readonly KnownKey[]) {}
 
+  get known(): readonly KnownKey[] {
+    return this.keys;
+  }
+
   get enabled(): boolean {
     return this.keys.length > 0;
   }

@@ -35,6 +35,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/admin/import': 'importFile',
   'POST /api/admin/import/jsonl': 'importJsonLines',
   'POST /api/admin/reembed': 'reembedMemories',
+  'GET /api/admin/keys': 'listKeys',
   'POST /api/backup/now': 'createBackupUpstream',
   'GET /api/backup/list': 'listBackupsUpstream',
   'GET /api/backup/status': 'getBackupStatusUpstream',
