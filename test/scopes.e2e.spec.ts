@@ -8,6 +8,7 @@ import type { Scope } from '../src/auth/scopes.js';
 import { registeredRoutes } from '../src/common/route-registry.js';
 import { spawnCli } from './helpers/cli-process.js';
 import { ApiClient } from './helpers/http.js';
+import { concrete, isDocsAsset, PUBLIC_ROUTES } from './helpers/routes.js';
 import { callTool, textOf } from './helpers/mcp-client.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
@@ -29,23 +30,6 @@ function expectedScopes(method: string, url: string): Scope[] {
   if (url === '/mcp' || method === 'GET' || url.startsWith('/api/search')) return ['read'];
   return ['write'];
 }
-const PUBLIC = new Set([
-  'GET /api/health',
-  'GET /health',
-  'GET /openapi.json',
-  'GET /api/docs-json',
-  'GET /api/docs-yaml',
-  'GET /',
-  'GET /index.html',
-  'GET /app.js',
-  'GET /styles.css',
-]);
-const concrete = (url: string): string =>
-  url
-    .replace(':content_hash', 'a'.repeat(64))
-    .replace(':backup_id', 'backup-20000101-000000')
-    .replace(/:[A-Za-z_]+/g, 'x');
-
 /** Status (and detail of a refusal) without reading a stream to its end. */
 async function probe(base: string, method: string, path: string, key: string): Promise<{ status: number; detail: string | null }> {
   const controller = new AbortController();
@@ -95,7 +79,7 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
 
   it('every route needs its scope: a key without it gets 403 naming the scope, with it never 401/403 (routes from the route table)', async () => {
     const routes = registeredRoutes(server.app.getHttpAdapter().getInstance()).filter(
-      (r) => !['HEAD', 'OPTIONS'].includes(r.method) && !PUBLIC.has(`${r.method} ${r.url}`) && r.url !== '/api/docs' && !r.url.startsWith('/api/docs/'),
+      (r) => !['HEAD', 'OPTIONS'].includes(r.method) && !PUBLIC_ROUTES.has(`${r.method} ${r.url}`) && !isDocsAsset(r.url),
     );
     assert.ok(routes.length >= 30, `only ${routes.length} routes`);
     for (const route of routes) {

@@ -2,32 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { registeredRoutes } from '../src/common/route-registry.js';
 import { ApiClient } from './helpers/http.js';
+import { concrete, isDocsAsset, PUBLIC_ROUTES } from './helpers/routes.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEY = 'security-key';
-
-/** Routes anyone may call. Everything else must demand a key: a new route without auth fails here. */
-const PUBLIC = new Set([
-  'GET /api/health',
-  'GET /health',
-  'GET /openapi.json',
-  'GET /api/docs-json',
-  'GET /api/docs-yaml',
-  // The dashboard's static files: the page asks for the key and sends it with every API call.
-  'GET /',
-  'GET /index.html',
-  'GET /app.js',
-  'GET /styles.css',
-]);
-const isDocsAsset = (url: string): boolean => url === '/api/docs' || url.startsWith('/api/docs/');
-
-function concrete(url: string): string {
-  return url
-    .replace(':content_hash', 'a'.repeat(64))
-    .replace(':backup_id', 'backup-20000101-000000')
-    .replace(/:[A-Za-z_]+/g, 'x')
-    .replace('*', 'x');
-}
 
 describe('security', () => {
   let server: TestServer;
@@ -42,7 +20,7 @@ describe('security', () => {
 
   it('every registered route outside the public list answers 401 without a key and 403 with a wrong one', async () => {
     const routes = registeredRoutes(server.app.getHttpAdapter().getInstance()).filter(
-      (r) => !['HEAD', 'OPTIONS'].includes(r.method) && !PUBLIC.has(`${r.method} ${r.url}`) && !isDocsAsset(r.url),
+      (r) => !['HEAD', 'OPTIONS'].includes(r.method) && !PUBLIC_ROUTES.has(`${r.method} ${r.url}`) && !isDocsAsset(r.url),
     );
     assert.ok(routes.length >= 25, `only ${routes.length} routes found`);
     const anonymous = new ApiClient(server.url);

@@ -1,0 +1,24 @@
+/** Routes anyone may call. Everything else must demand a key: a new route without auth fails the tests that use this. */
+export const PUBLIC_ROUTES = new Set([
+  'GET /api/health',
+  'GET /health',
+  'GET /openapi.json',
+  'GET /api/docs-json',
+  'GET /api/docs-yaml',
+  // The dashboard's static files: the page asks for the key and sends it with every API call.
+  'GET /',
+  'GET /index.html',
+  'GET /app.js',
+  'GET /styles.css',
+]);
+
+export const isDocsAsset = (url: string): boolean => url === '/api/docs' || url.startsWith('/api/docs/');
+
+/** A route template made callable: parameters get well-formed values. */
+export function concrete(url: string): string {
+  return url
+    .replace(':content_hash', 'a'.repeat(64))
+    .replace(':backup_id', 'backup-20000101-000000')
+    .replace(/:[A-Za-z_]+/g, 'x')
+    .replace('*', 'x');
+}
