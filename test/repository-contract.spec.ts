@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { StorageUnavailableError } from '../src/common/domain-errors.js';
 import { EmbeddingSpaceMismatchError } from '../src/storage/embedding-space-mismatch.error.js';
-import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
+import type { Memory, MemoryRepository, TagFilter } from '../src/storage/memory-repository.js';
 import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memory.repository.js';
 import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
 import { createTestDatabase, TEST_BACKENDS } from './helpers/postgres.js';
@@ -180,6 +180,30 @@ for (const kind of TEST_BACKENDS) {
       assert.deepEqual(hashes(await repo.find({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 0, 10)), hashes([z, x]));
       const beyond = await repo.list({ tags: { tags: ['list-x'], match: 'any' } }, 50, 10);
       assert.deepEqual([beyond.total, beyond.memories.length], [2, 0]);
+    });
+
+    it('pages a common tag and a rare one alike: newest first at every offset, any and all (both ways a page can be read)', async () => {
+      const batch = Array.from({ length: 80 }, (_, i) => memory({ tags: [...(i % 8 !== 0 ? ['page-wide'] : []), ...(i % 40 === 3 ? ['page-narrow'] : [])] }));
+      await repo.insertBatch(batch.map((m) => ({ memory: m, embedding: axis(1) })));
+      const newestFirst = (list: Memory[]) => [...list].sort((a, b) => b.createdAt - a.createdAt);
+      const expect = (predicate: (m: Memory) => boolean) => hashes(newestFirst(batch.filter(predicate)));
+      const cases: [TagFilter, string[]][] = [
+        [{ tags: ['page-wide'], match: 'any' }, expect((m) => m.tags.includes('page-wide'))],
+        [{ tags: ['page-narrow'], match: 'any' }, expect((m) => m.tags.includes('page-narrow'))],
+        [{ tags: ['page-wide', 'page-narrow'], match: 'all' }, expect((m) => m.tags.includes('page-wide') && m.tags.includes('page-narrow'))],
+        [{ tags: ['page-wide', 'page-none'], match: 'all' }, []],
+      ];
+      for (const [tags, expected] of cases) {
+        for (const [offset, limit] of [
+          [0, 5],
+          [3, 10],
+          [60, 20],
+        ] as const) {
+          assert.deepEqual(hashes(await repo.find({ tags }, offset, limit)), expected.slice(offset, offset + limit), `${JSON.stringify(tags)} ${offset}`);
+          const page = await repo.list({ tags }, offset, limit);
+          assert.deepEqual([page.total, hashes(page.memories)], [expected.length, expected.slice(offset, offset + limit)]);
+        }
+      }
     });
 
     it('finds nearest vectors first, with the true cosine distance, under tag, time and exclusion filters', async () => {
