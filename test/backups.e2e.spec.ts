@@ -8,25 +8,10 @@ import { databaseFacts } from './helpers/database-facts.js';
 import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
 import { ApiClient } from './helpers/http.js';
 import { SseReader } from './helpers/sse-reader.js';
+import { waitUntil } from './helpers/wait.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEY = 'backup-key';
-
-async function waitUntilAsync(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function waitUntil(check: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('backups (real server, real files)', () => {
   let server: TestServer;
@@ -52,7 +37,7 @@ describe('backups (real server, real files)', () => {
       }
     });
     // The backup starts while the writers are in full flow: after each has been acknowledged a few times.
-    await waitUntil(() => acked >= 30);
+    await waitUntil(() => acked >= 30, { timeoutMs: 60_000, what: '30 acknowledged writes' });
     const ackedBefore = acked;
     const res = await api.post('/api/admin/backup', undefined);
     stop = true;
@@ -134,10 +119,10 @@ describe('backups (real server, real files)', () => {
           if (performance.now() > restoreAnsweredAt) ackedAfterRestore.push(res.body.content_hash);
         }
       });
-      await waitUntil(() => acked >= 4);
+      await waitUntil(() => acked >= 4, { timeoutMs: 60_000, what: '4 acknowledged writes' });
       const restored = await api.post('/api/admin/restore', { backup_id: backup.backup_id });
       restoreAnsweredAt = performance.now();
-      await waitUntil(() => ackedAfterRestore.length >= 4);
+      await waitUntil(() => ackedAfterRestore.length >= 4, { timeoutMs: 60_000, what: '4 writes acknowledged after the restore' });
       stop = true;
       await Promise.all(writers);
 
@@ -241,11 +226,14 @@ describe('scheduled backups', () => {
       assert.equal(status.body.retention, 2);
       // Three scheduled backups have run once the newest is the third distinct success.
       const successes = new Set<string>();
-      await waitUntilAsync(async () => {
-        const now = (await api.get('/api/admin/backups/status')).body.last_success;
-        if (now) successes.add(now.backup_id);
-        return successes.size >= 3;
-      });
+      await waitUntil(
+        async () => {
+          const now = (await api.get('/api/admin/backups/status')).body.last_success;
+          if (now) successes.add(now.backup_id);
+          return successes.size >= 3;
+        },
+        { timeoutMs: 60_000, what: 'three scheduled backups' },
+      );
       const list = await api.get('/api/admin/backups');
       assert.equal(list.body.total, 2);
       assert.ok(list.body.backups.every((b: { trigger: string; verified: boolean }) => b.trigger === 'scheduled' && b.verified));
@@ -261,7 +249,10 @@ describe('scheduled backups', () => {
     const server = await startTestServer({ dir, env: { MCP_API_KEY: KEY, MCP_BACKUP_SCHEDULE: '*/1 * * * * *', MCP_BACKUP_DIR: notADirectory } });
     try {
       const api = new ApiClient(server.url, KEY);
-      await waitUntilAsync(async () => (await api.get('/api/admin/backups/status')).body.last_failure !== null);
+      await waitUntil(async () => (await api.get('/api/admin/backups/status')).body.last_failure !== null, {
+        timeoutMs: 60_000,
+        what: 'the failed backup in the status',
+      });
       const status = await api.get('/api/admin/backups/status');
       assert.ok(status.body.last_failure, JSON.stringify(status.body));
       assert.equal(typeof status.body.last_failure.error, 'string');

@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { CLI_PATH, spawnCli } from './helpers/cli-process.js';
+import { waitUntil } from './helpers/wait.js';
 import { ApiClient } from './helpers/http.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir } from './helpers/test-server.js';
@@ -92,12 +93,9 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
       assert.equal((await api.post('/api/search', { query: 'staging database port' })).status, 200);
       assert.equal((await api.withKey('wrong-key').get('/api/memories')).status, 403);
       const lines = async (file: string, pattern: RegExp): Promise<string> => {
-        for (let i = 0; i < 600; i++) {
-          const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-          if (pattern.test(text)) return text;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error(`${file} never matched ${pattern}`);
+        let text = '';
+        await waitUntil(() => pattern.test((text = existsSync(file) ? readFileSync(file, 'utf8') : '')), { what: `${file} to match ${pattern}` });
+        return text;
       };
       const text = await lines(logFile, /"msg":"Auth decision".*"key":"invalid"/);
       assert.ok(text.startsWith('a line from an earlier run\n'), 'the file was not appended to');
@@ -111,13 +109,13 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
       cli.child.kill('SIGHUP');
       await lines(`${logFile}.1`, /./);
       // The signal arrives at some point: keep making requests until one is logged in the new file.
-      let reopened = false;
-      for (let i = 0; i < 600 && !reopened; i++) {
-        await api.get('/api/health');
-        reopened = existsSync(logFile) && /"path":"\/api\/health".*"msg":"request"/.test(readFileSync(logFile, 'utf8'));
-        if (!reopened) await new Promise((r) => setTimeout(r, 50));
-      }
-      assert.ok(reopened, 'nothing was logged to a new file after SIGHUP');
+      await waitUntil(
+        async () => {
+          await api.get('/api/health');
+          return existsSync(logFile) && /"path":"\/api\/health".*"msg":"request"/.test(readFileSync(logFile, 'utf8'));
+        },
+        { what: 'a request logged to a new file after SIGHUP' },
+      );
       assert.equal(statSync(logFile).mode & 0o777, 0o600, 'a log file the server creates is private');
       assert.equal((await api.get('/api/health')).status, 200, 'SIGHUP must not stop the server');
     } finally {

@@ -8,6 +8,7 @@ import { databaseFacts as inspect } from './helpers/database-facts.js';
 import { callTool, connectStdio, textOf } from './helpers/mcp-client.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir } from './helpers/test-server.js';
+import { waitUntil } from './helpers/wait.js';
 
 async function store(url: string, content: string): Promise<string | null> {
   try {
@@ -44,8 +45,10 @@ describe('crash safety (real processes, real files)', () => {
           }
         });
         const before = acknowledged.size;
-        const deadline = Date.now() + 120_000;
-        while (acknowledged.size - before < killAfterAcknowledged && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        await waitUntil(() => acknowledged.size - before >= killAfterAcknowledged, {
+          timeoutMs: 120_000,
+          what: `${killAfterAcknowledged} acknowledged writes`,
+        });
         cli.child.kill('SIGKILL');
         assert.equal(await cli.exited(), 'SIGKILL');
         stopped = true;

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from './helpers/http.js';
 import { SseReader } from './helpers/sse-reader.js';
+import { waitUntil } from './helpers/wait.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEY = 'events-key';
@@ -16,14 +17,6 @@ function guideClient(apiBase: string, apiKey: string): { source: EventSource; up
   const eventSource = new EventSource(`${apiBase}/events/stream?api_key=${apiKey}`);
   eventSource.onmessage = (e) => updates.push(JSON.parse(e.data) as Record<string, unknown>);
   return { source: eventSource, updates };
-}
-
-async function until(check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 /** Polls the stats until no stream is open (disconnects are noticed asynchronously), or 10 s pass. */
@@ -55,14 +48,14 @@ describe('event feed (real server, real SSE clients)', () => {
     const b = guideClient(apiBase, KEY);
     const c = guideClient(apiBase, KEY);
     try {
-      await until(() => b.updates.length > 0 && c.updates.length > 0);
+      await waitUntil(() => b.updates.length > 0 && c.updates.length > 0);
       assert.equal(b.updates[0]!.type, 'connection_established');
       const stored = await api.post('/api/memories', { content: 'Event feed: the release is frozen until Monday', tags: ['release'], memory_type: 'decision' });
       const hash = stored.body.content_hash as string;
       await api.put(`/api/memories/${hash}`, { tags: ['release', 'frozen'] });
       await api.delete(`/api/memories/${hash}`);
       for (const client of [b, c]) {
-        await until(() => client.updates.some((u) => u.type === 'memory_deleted'));
+        await waitUntil(() => client.updates.some((u) => u.type === 'memory_deleted'));
         const [storedEvent, updatedEvent, deletedEvent] = client.updates.slice(1);
         assert.equal(storedEvent!.type, 'memory_stored');
         assert.equal(storedEvent!.content_hash, hash);
@@ -92,9 +85,9 @@ describe('event feed (real server, real SSE clients)', () => {
     source.addEventListener('memory_stored', (e) => received.push(`memory_stored:${(JSON.parse(e.data) as { content_hash: string }).content_hash}`));
     source.onmessage = () => (unnamed += 1);
     try {
-      await until(() => received.includes('connection_established'));
+      await waitUntil(() => received.includes('connection_established'));
       const stored = await api.post('/api/memories', { content: 'Named event feed memory' });
-      await until(() => received.length === 2);
+      await waitUntil(() => received.length === 2);
       assert.deepEqual(received, ['connection_established', `memory_stored:${stored.body.content_hash}`]);
       assert.equal(unnamed, 0);
     } finally {

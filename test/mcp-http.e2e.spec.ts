@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { McpSessionsService } from '../src/mcp/mcp-sessions.service.js';
 import { ApiClient } from './helpers/http.js';
 import { callTool, textOf } from './helpers/mcp-client.js';
+import { waitUntil } from './helpers/wait.js';
 import { CURRENT_TOOLS } from './helpers/mcp-tools.js';
 import { SseReader } from './helpers/sse-reader.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
@@ -101,11 +102,13 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
       // The client opens its notification stream in the background: store until one is announced.
       const rest = new ApiClient(server.url, KEY);
       const storedHashes: string[] = [];
-      const deadline = Date.now() + 30_000;
-      while (!notifications.some((n) => storedHashes.includes(n.content_hash as string)) && Date.now() < deadline) {
-        storedHashes.push((await rest.post('/api/memories', { content: `Stored over REST, announced over MCP #${storedHashes.length}` })).body.content_hash);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitUntil(
+        async () => {
+          storedHashes.push((await rest.post('/api/memories', { content: `Stored over REST, announced over MCP #${storedHashes.length}` })).body.content_hash);
+          return notifications.some((n) => storedHashes.includes(n.content_hash as string));
+        },
+        { what: 'a store announced over MCP' },
+      );
       assert.ok(
         notifications.some((n) => n.type === 'memory_stored' && storedHashes.includes(n.content_hash as string)),
         JSON.stringify(notifications),

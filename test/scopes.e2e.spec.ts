@@ -11,6 +11,7 @@ import { ApiClient } from './helpers/http.js';
 import { concrete, isDocsAsset, PUBLIC_ROUTES } from './helpers/routes.js';
 import { callTool, textOf } from './helpers/mcp-client.js';
 import { SseReader } from './helpers/sse-reader.js';
+import { waitUntil } from './helpers/wait.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEYS = {
@@ -182,15 +183,8 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
     const text = readFileSync(keysFile, 'utf8');
     assert.ok(!text.includes(key) && text.includes(keyDigest(key)), 'only the digest is kept');
     const api = new ApiClient(server.url, key);
-    const until = async (status: number): Promise<void> => {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const res = await api.get('/api/memories');
-        if (res.status === status) return;
-        assert.ok(Date.now() < deadline, `still ${res.status}, waiting for ${status}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    };
+    const until = (status: number): Promise<void> =>
+      waitUntil(async () => (await api.get('/api/memories')).status === status, { what: `the key to be answered ${status}` });
     await until(200);
     const list = spawnCli(['keys', 'list', '--json'], env);
     assert.equal(await list.exited(), 0);
