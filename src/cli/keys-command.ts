@@ -20,9 +20,7 @@ export function keysAdd(config: AppConfig, options: { label: string; scopes: str
   if (entries.some((e) => e.label === options.label)) throw new Error(`a key labelled "${options.label}" exists; revoke it first or choose another label`);
   const key = randomBytes(32).toString('base64url');
   entries.push({ label: options.label, sha256: keyDigest(key), scopes: scopes as Scope[], expires: options.expires, created: new Date().toISOString() });
-  // Validated by the same reader the server uses before it replaces the file.
   writeKeysFile(file, entries);
-  readKeysFile(file);
   console.log(
     options.json
       ? JSON.stringify({ label: options.label, key, scopes, expires: options.expires })

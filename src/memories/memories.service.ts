@@ -18,7 +18,7 @@ import {
 import { contentHash } from './content-hash.js';
 import { parseCreatedAt } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
-import { assertWellFormed, checkContent, checkMetadata } from './memory-input.js';
+import { checkContent, checkMetadata, checkTagsAndType } from './memory-input.js';
 import { normalizeTags } from './tags.js';
 import { timeWindow } from '../time/time-window.js';
 
@@ -105,8 +105,8 @@ export class MemoriesService {
     if (input.conversationId) metadata.conversation_id = input.conversationId;
     if (input.actor) metadata.stored_by = input.actor;
     checkMetadata(metadata);
-    tags.forEach((tag, i) => assertWellFormed(tag, `tags[${i}]`));
-    if (input.memoryType) assertWellFormed(input.memoryType, 'memory_type');
+    // The agent and source tags come from checked headers and metadata; the client's own are checked here.
+    checkTagsAndType(normalizeTags(input.tags), input.memoryType);
 
     const now = Date.now() / 1000;
     const createdAt = input.createdAt === undefined || input.createdAt === null ? now : parseCreatedAt(input.createdAt, now);
@@ -181,8 +181,7 @@ export class MemoriesService {
       throw InvalidInputError.field('body', 'give at least one of tags, memory_type, metadata to update');
     }
     if (changes.metadata) checkMetadata(changes.metadata);
-    (changes.tags ?? []).forEach((tag, i) => assertWellFormed(tag, `tags[${i}]`));
-    if (changes.memoryType) assertWellFormed(changes.memoryType, 'memory_type');
+    checkTagsAndType(normalizeTags(changes.tags), changes.memoryType);
     const keepTime = changes.preserveTimestamps === true && !changes.tags && !changes.memoryType;
     const current = keepTime ? await this.repository.findByHash(hash) : null;
     const updated = await this.repository.update(hash, {

@@ -59,6 +59,8 @@ export class ReembedService {
       this.logger.log(`Re-embedding with ${target.modelId} (${target.dimension}-d); searches and stores go on with ${from.model}`);
       await this.repository.beginReembed(target.modelId, target.dimension);
       let embedded = 0;
+      // Counted once: progress is what an interrupted run left plus what this one embeds.
+      const start = onProgress ? await this.repository.reembedProgress() : { done: 0, total: 0 };
       const fill = async (): Promise<void> => {
         for (let after = 0; ;) {
           const pending = await this.repository.reembedPending(after, BATCH);
@@ -67,10 +69,7 @@ export class ReembedService {
           await this.repository.storeReembedded(pending.map((p, i) => ({ ref: p.ref, embedding: vectors[i]! })));
           embedded += pending.length;
           after = pending[pending.length - 1]!.ref;
-          if (onProgress) {
-            const { done, total } = await this.repository.reembedProgress();
-            onProgress(done, total);
-          }
+          onProgress?.(Math.min(start.done + embedded, start.total), start.total);
         }
       };
       await fill();
