@@ -132,7 +132,7 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
       }
       await assert.rejects(
         startTestServer({ env: { ...env, MCP_EMBEDDING_MODEL: 'fixtures/minilm-arch-random', MCP_MEMORY_MODELS_DIR: resolve('../shared/models') } }),
-        /"use-lite" \(512-d\).*"fixtures\/minilm-arch-random" \(384-d\)/,
+        /"use-lite" \(512-d\).*"fixtures\/minilm-arch-random" \(384-d\).*MCP_EMBEDDING_MODEL=use-lite mcp-memory reembed --model fixtures\/minilm-arch-random/,
       );
     } finally {
       await db.drop();
