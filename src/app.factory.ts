@@ -17,6 +17,9 @@ import { RequestValidationPipe } from './common/request-validation.pipe.js';
 import { recordRoutes } from './common/route-registry.js';
 import type { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
+import { installOAuthRoutes } from './oauth/oauth-routes.js';
+import { OAuthService } from './oauth/oauth.service.js';
+import type { AddressInfo } from 'node:net';
 import type { TrustProxy } from './config/web-access.js';
 
 /** Room for JSON escaping of a maximum-size content plus tags and metadata. */
@@ -126,6 +129,26 @@ function installOpenApi(app: NestFastifyApplication): void {
     .get('/openapi.json', (_request, reply) => reply.send(document));
 }
 
+/**
+ * OAuth 2.1 for /mcp: the SDK's endpoints, the issuer (this server's address unless configured),
+ * and every 401 pointing to the protected-resource metadata (how MCP clients discover OAuth).
+ */
+async function installOAuth(app: NestFastifyApplication, config: AppConfig, oauth: OAuthService): Promise<void> {
+  const fastify = app.getHttpAdapter().getInstance();
+  oauth.useAddressWhenUnconfigured(() => {
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    return `${config.https.enabled ? 'https' : 'http'}://${config.http.host === '127.0.0.1' ? '127.0.0.1' : 'localhost'}:${port}`;
+  });
+  await installOAuthRoutes(fastify, oauth);
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    const challenge = reply.getHeader('www-authenticate');
+    if (reply.statusCode === 401 && typeof challenge === 'string' && /^Bearer\b/.test(challenge) && !challenge.includes('resource_metadata=')) {
+      void reply.header('www-authenticate', `${challenge}${challenge === 'Bearer' ? ' ' : ', '}resource_metadata="${oauth.resourceMetadataUrl}"`);
+    }
+    done(null, payload);
+  });
+}
+
 /** Builds the configured application without listening, so tests and the CLI share one setup. */
 export async function createApp(
   config: AppConfig,
@@ -152,7 +175,9 @@ export async function createApp(
     abortOnError: false,
     bodyParser: false,
   });
-  new RequestGate(config, app.get(ApiKeyAuthenticator)).install(app.getHttpAdapter().getInstance(), logger);
+  const oauth = config.oauth.enabled ? app.get(OAuthService) : null;
+  new RequestGate(config, app.get(ApiKeyAuthenticator), oauth).install(app.getHttpAdapter().getInstance(), logger);
+  if (oauth !== null) await installOAuth(app, config, oauth);
   // Security headers on every response; the CSP still lets Swagger UI run its own files. Plain
   // HTTP on a LAN is a supported deployment, so no HSTS and no upgrade-insecure-requests.
   await app.register(helmet, {

@@ -9,6 +9,7 @@ import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { OAuthModule } from './oauth/oauth.module.js';
 import { MemoriesModule } from './memories/memories.module.js';
 import { SearchModule } from './search/search.module.js';
 import { StatsModule } from './stats/stats.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         StatsModule,
         TransferModule,
         ...(config.metrics.enabled ? [MetricsModule] : []),
+        ...(config.oauth.enabled ? [OAuthModule] : []),
         DiscoveryModule,
       ],
     };

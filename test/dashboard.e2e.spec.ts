@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -244,6 +245,75 @@ describe('dashboard when the server goes away', { skip: NO_BROWSER }, () => {
       await page.getByLabel('Search', { exact: true }).fill('anything');
       await page.getByRole('button', { name: 'Search' }).click();
       await page.getByText('The server is not reachable').waitFor();
+    } finally {
+      await browser.close();
+      await server.cleanup();
+    }
+  });
+});
+
+describe('OAuth consent page in headless Chromium', { skip: NO_BROWSER }, () => {
+  it('the operator enters an admin key, sees the client and its scopes, grants read only, and the browser returns to the client with a code', async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_OAUTH_ENABLED: 'true' } });
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const redirect = 'http://127.0.0.1:9/callback';
+      const anonymous = new ApiClient(server.url);
+      const client = await anonymous.post('/register', {
+        client_name: 'Consent <b>test</b> client',
+        redirect_uris: [redirect],
+        token_endpoint_auth_method: 'none',
+      });
+      const verifier = randomBytes(32).toString('base64url');
+      const authorize = new URL(`${server.url}/authorize`);
+      for (const [name, value] of Object.entries({
+        client_id: client.body.client_id,
+        response_type: 'code',
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+        redirect_uri: redirect,
+        scope: 'read write',
+        state: 'page-state',
+      }))
+        authorize.searchParams.set(name, value);
+      const page = await browser.newPage();
+      // The client's redirect URI is not served here: the browser's arrival there is caught instead.
+      let returned: URL | null = null;
+      await page.route(`${redirect}**`, async (route) => {
+        returned = new URL(route.request().url());
+        await route.fulfill({ status: 200, body: 'back at the client' });
+      });
+      await page.goto(authorize.href);
+      assert.equal(new URL(page.url()).pathname, '/oauth-consent.html');
+      await page.getByLabel('Admin API key').fill('wrong-key');
+      await page.getByRole('button', { name: 'Show the request' }).click();
+      await page.getByText('Invalid API key').waitFor();
+      await page.getByLabel('Admin API key').fill(KEY);
+      await page.getByRole('button', { name: 'Show the request' }).click();
+      await page.locator('#client-name', { hasText: 'Consent <b>test</b> client' }).waitFor();
+      assert.equal(await page.locator('#client-name b').count(), 0, 'the client name is text, never markup');
+      assert.equal(await page.locator('#redirect-uri').innerText(), redirect);
+      await page.getByLabel(/write: store/).uncheck();
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.getByText('back at the client').waitFor();
+      const back = returned as URL | null;
+      assert.ok(back !== null);
+      assert.equal(back.searchParams.get('state'), 'page-state');
+      const tokens = await fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: client.body.client_id,
+          code: back.searchParams.get('code')!,
+          code_verifier: verifier,
+          redirect_uri: redirect,
+        }),
+      });
+      assert.equal(((await tokens.json()) as { scope: string }).scope, 'read');
     } finally {
       await browser.close();
       await server.cleanup();

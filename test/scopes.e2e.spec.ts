@@ -27,7 +27,7 @@ const SCOPES_OF: Record<'reader' | 'writer' | 'admin' | 'scraper', Scope> = { re
 /** What each route should need, by rule (not read from the code): admin surfaces, reads, writes; /metrics also takes a metrics key. */
 function expectedScopes(method: string, url: string): Scope[] {
   if (url === '/metrics') return ['admin', 'metrics'];
-  if (url.startsWith('/api/admin') || url.startsWith('/api/backup')) return ['admin'];
+  if (url.startsWith('/api/admin') || url.startsWith('/api/backup') || url.startsWith('/api/oauth')) return ['admin'];
   if (url === '/mcp' || method === 'GET' || url.startsWith('/api/search')) return ['read'];
   return ['write'];
 }
@@ -72,7 +72,9 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
       { label: 'expired', sha256: keyDigest(KEYS.expired), scopes: ['read'], expires: '2020-01-01T00:00:00Z', created: null },
       { label: 'scraper', sha256: keyDigest(KEYS.scraper), scopes: ['metrics'], expires: null, created: null },
     ]);
-    server = await startTestServer({ env: { MCP_API_KEYS_FILE: keysFile, MCP_METRICS_ENABLED: 'true', MCP_AUTH_MAX_FAILURES: '100000' } });
+    server = await startTestServer({
+      env: { MCP_API_KEYS_FILE: keysFile, MCP_METRICS_ENABLED: 'true', MCP_OAUTH_ENABLED: 'true', MCP_AUTH_MAX_FAILURES: '100000' },
+    });
   });
   after(async () => {
     await server.cleanup();

@@ -12,7 +12,7 @@ describe('security', () => {
   let server: TestServer;
 
   before(async () => {
-    server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_AUTH_MAX_FAILURES: '1000' } });
+    server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_AUTH_MAX_FAILURES: '1000', MCP_OAUTH_ENABLED: 'true' } });
   });
 
   after(async () => {

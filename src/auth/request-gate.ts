@@ -4,13 +4,22 @@ import { sendHttpError } from '../common/http-exception.filter.js';
 import { RequestRefusedError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { normalizeHostName } from '../config/web-access.js';
-import type { ApiKeyAuthenticator, AuthenticatedRequest } from './api-key-authenticator.js';
+import { type ApiKeyAuthenticator, AUTHENTICATED, type AuthenticatedRequest, IDENTITY } from './api-key-authenticator.js';
+import type { KeyIdentity } from './scopes.js';
 
 /** Body media types the API reads; everything else is refused before parsing (415). */
 const JSON_TYPE = /^application\/json\s*(;|$)/i;
 /** Routes that read a streamed JSON Lines body instead (not a CORS-safelisted type either). */
 const JSON_LINES_TYPE = /^application\/x-ndjson\s*(;|$)/i;
 const JSON_LINES_ROUTES = new Set(['/api/admin/import/jsonl']);
+
+/** Bearer tokens that are not API keys (OAuth access tokens for /mcp). */
+export interface AccessTokenVerifier {
+  /** Whether a token has this verifier's form (no lookup): other bearer values are API keys. */
+  recognizes(token: string): boolean;
+  /** Who the token acts as; throws (401) for an unknown, expired, revoked or foreign token. */
+  identify(token: string): Promise<KeyIdentity>;
+}
 
 function hasBody(request: FastifyRequest): boolean {
   const length = request.headers['content-length'];
@@ -30,28 +39,52 @@ function defaultPort(protocol: string): string {
  *   (a page on any site could otherwise write into a keyless loopback server);
  * - a body must be JSON (a cross-site HTML form cannot send one without a CORS preflight);
  * - a request that carries a body must carry a valid key too, so unauthenticated clients never
- *   make the server read and parse large bodies.
+ *   make the server read and parse large bodies;
+ * - with OAuth on, an access token presented to /mcp is verified (401 invalid_token otherwise).
  */
 export class RequestGate {
   constructor(
     private readonly config: AppConfig,
     private readonly authenticator: ApiKeyAuthenticator,
+    /** Set when OAuth is on: access tokens presented to /mcp are checked here, before the body. */
+    private readonly tokens: AccessTokenVerifier | null = null,
   ) {}
 
   install(fastify: FastifyInstance, logger: Logger): void {
     fastify.addHook('onRequest', (request, reply, done) => {
+      const refuse = (error: unknown): void => sendHttpError(reply as FastifyReply, error, logger);
       try {
-        this.check(request);
-        done();
+        this.checkHost(request);
+        // The OAuth endpoints take form and JSON bodies from clients that have no key yet, from any
+        // origin (browser-based MCP clients); the SDK's handlers check their input themselves.
+        if ((request.routeOptions.config as { oauthEndpoint?: boolean }).oauthEndpoint === true) return done();
+        this.checkOrigin(request);
+        const token = this.oauthAccessToken(request);
+        if (token === null) {
+          this.checkBody(request);
+          return done();
+        }
+        this.tokens!.identify(token).then((identity) => {
+          const authenticated = request as AuthenticatedRequest;
+          authenticated[AUTHENTICATED] = true;
+          authenticated[IDENTITY] = identity;
+          this.checkBody(request);
+          done();
+        }, refuse);
       } catch (error) {
-        sendHttpError(reply as FastifyReply, error, logger);
+        refuse(error);
       }
     });
   }
 
-  check(request: FastifyRequest): void {
-    this.checkHost(request);
-    this.checkOrigin(request);
+  /** An OAuth access token presented to /mcp (the only resource tokens are issued for), or null. */
+  private oauthAccessToken(request: FastifyRequest): string | null {
+    if (this.tokens === null || request.routeOptions.url !== '/mcp') return null;
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+    return match !== null && this.tokens.recognizes(match[1]!) ? match[1]! : null;
+  }
+
+  private checkBody(request: FastifyRequest): void {
     if (hasBody(request)) {
       // Who may send a body at all comes first: without a valid key, 401 whatever the body.
       this.authenticator.authenticate(request as AuthenticatedRequest, false);

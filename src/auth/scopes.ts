@@ -18,6 +18,8 @@ export interface KeyIdentity {
   scopes: ReadonlySet<Scope>;
   /** A labelled key of MCP_API_KEYS_FILE (its label is recorded as stored_by); false for MCP_API_KEY and keyless access. */
   labelled: boolean;
+  /** Set for an OAuth access token: the grant it belongs to (stable across refreshes; owns MCP sessions). */
+  grantId?: string;
 }
 
 export const FULL_ACCESS: ReadonlySet<Scope> = new Set(SCOPES);

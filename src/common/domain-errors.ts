@@ -88,6 +88,12 @@ export class BackupsUnsupportedError extends DomainError {
   }
 }
 
+/** A thing other than a memory or a backup that does not exist (any more), named in the message (404). */
+export class NotFoundError extends DomainError {}
+
+/** An OAuth access token that is unknown, expired, revoked or for another resource (401 invalid_token, RFC 6750). */
+export class InvalidAccessTokenError extends DomainError {}
+
 /** The operation cannot run now because of another one in progress (409). */
 export class ConflictError extends DomainError {}
 

@@ -7,8 +7,10 @@ import {
   BackupVerificationError,
   EmbeddingUnavailableError,
   type FieldError,
+  InvalidAccessTokenError,
   InvalidInputError,
   MemoryNotFoundError,
+  NotFoundError,
   RequestRefusedError,
   StorageBusyError,
   StorageFullError,
@@ -92,7 +94,10 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof RequestRefusedError) {
     return plain(error.status, error.message, error.retryAfterSeconds === null ? {} : { 'retry-after': String(error.retryAfterSeconds) });
   }
-  if (error instanceof BackupNotFoundError) return plain(404, error.message);
+  if (error instanceof BackupNotFoundError || error instanceof NotFoundError) return plain(404, error.message);
+  if (error instanceof InvalidAccessTokenError) {
+    return plain(401, error.message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${error.message.replaceAll('"', "'")}"` });
+  }
   if (error instanceof BackupsUnsupportedError || error instanceof ConflictError) return plain(409, error.message);
   if (error instanceof TooManyAuthFailuresError) return plain(429, error.message, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof BackupVerificationError) return plain(422, error.message);

@@ -5,6 +5,7 @@ import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } 
 import { type LogFormat, type LogLevel, readLogFile, readLogFormat, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
 import { readSearchConfig, type SearchConfig } from './search-config.js';
+import { type OAuthConfig, readOAuthConfig } from './oauth-config.js';
 import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
 
 export { LOG_LEVELS, type LogLevel } from './log-level.js';
@@ -32,6 +33,8 @@ export interface AppConfig {
     readonly maxFailures: number;
     readonly failureWindowSeconds: number;
   };
+  /** OAuth 2.1 authorization for /mcp (remote connectors). */
+  readonly oauth: OAuthConfig;
   /** null = CORS disabled; '*' = any origin. */
   readonly corsOrigins: '*' | readonly string[] | null;
   readonly storage: {
@@ -253,6 +256,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxFailures: readInt(env, 'MCP_AUTH_MAX_FAILURES', 10, 1, 1_000_000),
       failureWindowSeconds: readInt(env, 'MCP_AUTH_FAILURE_WINDOW_SECONDS', 60, 1, 86_400),
     }),
+    oauth: readOAuthConfig(env, host, apiKeys.length > 0 || keysFile !== null || generatedKeyFile !== null),
     corsOrigins: readCors(env),
     storage: Object.freeze({
       backend,

@@ -45,6 +45,8 @@ export class McpController {
         extra: { labelled: identity.labelled },
       };
     reply.hijack();
-    await this.sessions.handle(request.raw, reply.raw, body, credentialOwner(request));
+    // An OAuth client's sessions belong to its grant (its access token changes at every refresh).
+    const owner = identity?.grantId !== undefined ? `grant:${identity.grantId}` : credentialOwner(request);
+    await this.sessions.handle(request.raw, reply.raw, body, owner);
   }
 }

@@ -6,6 +6,8 @@ import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
 import { EVENT_LOG, type EventLog } from './change-log.js';
 import { DATABASE_BACKUPS, type DatabaseBackups } from './database-backups.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from './memory-repository.js';
+import { OAUTH_STORE, type OAuthStore } from './oauth-store.js';
+import { SqlOAuthStore } from './sql-oauth-store.js';
 import { PostgresEventLog } from './postgres/postgres-event-log.js';
 import { PostgresMemoryRepository } from './postgres/postgres-memory.repository.js';
 import { SqliteEventLog } from './sqlite/sqlite-event-log.js';
@@ -63,8 +65,15 @@ import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
       inject: [MEMORY_REPOSITORY],
       useFactory: (repository: MemoryRepository): DatabaseBackups | null => (repository instanceof SqliteMemoryRepository ? repository : null),
     },
+    // OAuth's tables live in the memory database (the SQLite file and its backups, or PostgreSQL for every replica).
+    {
+      provide: OAUTH_STORE,
+      inject: [MEMORY_REPOSITORY],
+      useFactory: (repository: MemoryRepository): OAuthStore =>
+        new SqlOAuthStore((repository as SqliteMemoryRepository | PostgresMemoryRepository).sideTables()),
+    },
   ],
-  exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EVENT_LOG],
+  exports: [MEMORY_REPOSITORY, DATABASE_BACKUPS, EVENT_LOG, OAUTH_STORE],
 })
 export class StorageModule implements OnApplicationShutdown {
   constructor(

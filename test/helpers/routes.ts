@@ -10,6 +10,19 @@ export const PUBLIC_ROUTES = new Set([
   'GET /index.html',
   'GET /app.js',
   'GET /styles.css',
+  'GET /oauth-consent.html',
+  'GET /oauth-consent.js',
+  // OAuth (MCP_OAUTH_ENABLED): metadata, registration, authorize, token and revocation are for
+  // clients without a key (the MCP SDK's handlers check their input; approval needs an admin key).
+  ...[
+    '/.well-known/oauth-authorization-server',
+    '/.well-known/oauth-protected-resource',
+    '/.well-known/oauth-protected-resource/mcp',
+    '/authorize',
+    '/token',
+    '/register',
+    '/revoke',
+  ].flatMap((path) => [`GET ${path}`, `POST ${path}`]),
 ]);
 
 export const isDocsAsset = (url: string): boolean => url === '/api/docs' || url.startsWith('/api/docs/');

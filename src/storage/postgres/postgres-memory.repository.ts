@@ -22,6 +22,7 @@ import {
 import { EMBEDDING_MODEL_CHANGED, memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { appendEvent } from './postgres-event-log.js';
 import { applyPostgresMigrations, POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
+import { ROLLED_BACK, type SqlRunner } from '../oauth-store.js';
 
 export interface PostgresRepositoryOptions {
   url: string;
@@ -177,6 +178,30 @@ export class PostgresMemoryRepository implements MemoryRepository {
         throw translated;
       }
     });
+  }
+
+  /** For the other stores in this database (OAuth): SqlRunner on this pool (`?` placeholders become $n). */
+  sideTables(): SqlRunner {
+    const numbered = (sql: string): string => {
+      let n = 0;
+      return sql.replace(/\?/g, () => `$${++n}`);
+    };
+    return {
+      query: (sql, params) => this.query<Record<string, unknown>>(numbered(sql), params),
+      transaction: async (statements) => {
+        try {
+          return await this.transaction(async (client) => {
+            for (const { sql, params, mustChange } of statements) {
+              if ((await client.query(numbered(sql), params)).rowCount === 0 && mustChange) throw ROLLED_BACK;
+            }
+            return true;
+          });
+        } catch (error) {
+          if (error === ROLLED_BACK) return false;
+          throw error;
+        }
+      },
+    };
   }
 
   async insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {

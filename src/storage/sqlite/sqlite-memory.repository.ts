@@ -13,6 +13,7 @@ import {
   memoryUpdatedChange,
 } from '../change-log.js';
 import type { BackupInspection, DatabaseBackups } from '../database-backups.js';
+import { ROLLED_BACK, type SqlRunner } from '../oauth-store.js';
 import {
   applyPatch,
   type InsertOutcome,
@@ -830,6 +831,26 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
       const row = this.sql.changeBounds.get() as { oldest: number | null; newest: number | null };
       return { oldest: row.oldest, newest: row.newest ?? 0 };
     });
+  }
+
+  /** For the other stores on this file (OAuth): SqlRunner with this connection's locking, busy retries and file-following. */
+  sideTables(): SqlRunner {
+    return {
+      query: (sql, params) => this.run(() => this.db.prepare(sql).all(...params) as Record<string, unknown>[]),
+      transaction: async (statements) => {
+        try {
+          return await this.write(() => {
+            for (const { sql, params, mustChange } of statements) {
+              if (this.db.prepare(sql).run(...params).changes === 0 && mustChange) throw ROLLED_BACK;
+            }
+            return true;
+          });
+        } catch (error) {
+          if (error === ROLLED_BACK) return false;
+          throw error;
+        }
+      },
+    };
   }
 
   /** PRAGMA data_version: changes when another connection (another process) commits. */
