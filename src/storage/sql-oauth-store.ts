@@ -2,6 +2,53 @@ import type { OAuthAuthorization, OAuthGrant, OAuthStore, OAuthToken, SqlRunner,
 
 type Row = Record<string, unknown>;
 
+/**
+ * The OAuth tables: one migration, the same text on both backends (SQLite reads bigint as an
+ * integer). Times are epoch ms; codes and tokens are SHA-256 digests. Frozen once released: a
+ * change is a new migration.
+ */
+export const OAUTH_TABLES = `
+  CREATE TABLE oauth_clients (
+    client_id   text PRIMARY KEY,
+    information text NOT NULL,
+    created_at  bigint NOT NULL
+  );
+  CREATE TABLE oauth_authorizations (
+    id             text PRIMARY KEY,
+    client_id      text NOT NULL REFERENCES oauth_clients (client_id) ON DELETE CASCADE,
+    scopes         text NOT NULL,
+    redirect_uri   text NOT NULL,
+    code_challenge text NOT NULL,
+    state          text,
+    resource       text NOT NULL,
+    status         text NOT NULL,
+    code_digest    text UNIQUE,
+    grant_id       text,
+    approved_by    text,
+    created_at     bigint NOT NULL,
+    expires_at     bigint NOT NULL
+  );
+  CREATE INDEX oauth_authorizations_client ON oauth_authorizations (client_id);
+  CREATE TABLE oauth_grants (
+    id          text PRIMARY KEY,
+    client_id   text NOT NULL REFERENCES oauth_clients (client_id) ON DELETE CASCADE,
+    scopes      text NOT NULL,
+    resource    text NOT NULL,
+    approved_by text NOT NULL,
+    created_at  bigint NOT NULL,
+    revoked_at  bigint
+  );
+  CREATE INDEX oauth_grants_client ON oauth_grants (client_id);
+  CREATE TABLE oauth_tokens (
+    digest     text PRIMARY KEY,
+    grant_id   text NOT NULL REFERENCES oauth_grants (id) ON DELETE CASCADE,
+    kind       text NOT NULL,
+    expires_at bigint NOT NULL,
+    revoked_at bigint
+  );
+  CREATE INDEX oauth_tokens_grant ON oauth_tokens (grant_id);
+  `;
+
 /** bigint columns arrive as strings from PostgreSQL, as numbers from SQLite. */
 const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
+import { OAUTH_TABLES } from '../sql-oauth-store.js';
 
 /** Versioned migrations, applied in order; schema_migrations records each one. */
 const MIGRATIONS: readonly string[] = [
@@ -45,49 +46,8 @@ const MIGRATIONS: readonly string[] = [
   ) STORED;
   CREATE INDEX memories_search_vector ON memories USING gin (search_vector);
   `,
-  // The OAuth authorization server's state, shared by every replica (times in epoch ms; codes and
-  // tokens as SHA-256 digests).
-  `
-  CREATE TABLE oauth_clients (
-    client_id   text PRIMARY KEY,
-    information text NOT NULL,
-    created_at  bigint NOT NULL
-  );
-  CREATE TABLE oauth_authorizations (
-    id             text PRIMARY KEY,
-    client_id      text NOT NULL REFERENCES oauth_clients (client_id) ON DELETE CASCADE,
-    scopes         text NOT NULL,
-    redirect_uri   text NOT NULL,
-    code_challenge text NOT NULL,
-    state          text,
-    resource       text NOT NULL,
-    status         text NOT NULL,
-    code_digest    text UNIQUE,
-    grant_id       text,
-    approved_by    text,
-    created_at     bigint NOT NULL,
-    expires_at     bigint NOT NULL
-  );
-  CREATE INDEX oauth_authorizations_client ON oauth_authorizations (client_id);
-  CREATE TABLE oauth_grants (
-    id          text PRIMARY KEY,
-    client_id   text NOT NULL REFERENCES oauth_clients (client_id) ON DELETE CASCADE,
-    scopes      text NOT NULL,
-    resource    text NOT NULL,
-    approved_by text NOT NULL,
-    created_at  bigint NOT NULL,
-    revoked_at  bigint
-  );
-  CREATE INDEX oauth_grants_client ON oauth_grants (client_id);
-  CREATE TABLE oauth_tokens (
-    digest     text PRIMARY KEY,
-    grant_id   text NOT NULL REFERENCES oauth_grants (id) ON DELETE CASCADE,
-    kind       text NOT NULL,
-    expires_at bigint NOT NULL,
-    revoked_at bigint
-  );
-  CREATE INDEX oauth_tokens_grant ON oauth_tokens (grant_id);
-  `,
+  // The OAuth authorization server's state, shared by every replica.
+  OAUTH_TABLES,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
+import { OAUTH_TABLES } from '../sql-oauth-store.js';
 
 /**
  * Schema migrations, applied in order on start; PRAGMA user_version records the last one applied.
@@ -62,48 +63,8 @@ const MIGRATIONS: readonly string[] = [
   END;
   INSERT INTO memory_fts (memory_fts) VALUES ('rebuild');
   `,
-  // v4: the OAuth authorization server's state (times in epoch ms; codes and tokens as SHA-256 digests).
-  `
-  CREATE TABLE oauth_clients (
-    client_id   TEXT PRIMARY KEY,
-    information TEXT NOT NULL,
-    created_at  INTEGER NOT NULL
-  );
-  CREATE TABLE oauth_authorizations (
-    id             TEXT PRIMARY KEY,
-    client_id      TEXT NOT NULL REFERENCES oauth_clients (client_id) ON DELETE CASCADE,
-    scopes         TEXT NOT NULL,
-    redirect_uri   TEXT NOT NULL,
-    code_challenge TEXT NOT NULL,
-    state          TEXT,
-    resource       TEXT NOT NULL,
-    status         TEXT NOT NULL,
-    code_digest    TEXT UNIQUE,
-    grant_id       TEXT,
-    approved_by    TEXT,
-    created_at     INTEGER NOT NULL,
-    expires_at     INTEGER NOT NULL
-  );
-  CREATE INDEX oauth_authorizations_client ON oauth_authorizations (client_id);
-  CREATE TABLE oauth_grants (
-    id          TEXT PRIMARY KEY,
-    client_id   TEXT NOT NULL REFERENCES oauth_clients (client_id) ON DELETE CASCADE,
-    scopes      TEXT NOT NULL,
-    resource    TEXT NOT NULL,
-    approved_by TEXT NOT NULL,
-    created_at  INTEGER NOT NULL,
-    revoked_at  INTEGER
-  );
-  CREATE INDEX oauth_grants_client ON oauth_grants (client_id);
-  CREATE TABLE oauth_tokens (
-    digest     TEXT PRIMARY KEY,
-    grant_id   TEXT NOT NULL REFERENCES oauth_grants (id) ON DELETE CASCADE,
-    kind       TEXT NOT NULL,
-    expires_at INTEGER NOT NULL,
-    revoked_at INTEGER
-  );
-  CREATE INDEX oauth_tokens_grant ON oauth_tokens (grant_id);
-  `,
+  // v4: the OAuth authorization server's state.
+  OAUTH_TABLES,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
