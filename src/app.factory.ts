@@ -69,7 +69,8 @@ function installRequestLogging(app: NestFastifyApplication, logger: Logger): voi
     logger.info(
       {
         method: request.method,
-        path: request.url.split('?')[0],
+        // originalUrl: the OAuth endpoints' Express router rewrites the raw URL while it routes.
+        path: request.originalUrl.split('?')[0],
         status: reply.statusCode,
         latency_ms: Math.round(reply.elapsedTime * 100) / 100,
         ip: request.ip,

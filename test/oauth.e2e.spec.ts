@@ -157,7 +157,13 @@ for (const backend of TEST_BACKENDS) {
       server = await startTestServer({
         backend,
         // Access tokens live 6 s here, so expiry and refresh happen within the test.
-        env: { MCP_API_KEY: ADMIN_KEY, MCP_OAUTH_ENABLED: 'true', MCP_OAUTH_ACCESS_TOKEN_EXPIRE_MINUTES: '0.1', MCP_AUTH_MAX_FAILURES: '100000' },
+        env: {
+          MCP_API_KEY: ADMIN_KEY,
+          MCP_OAUTH_ENABLED: 'true',
+          MCP_OAUTH_ACCESS_TOKEN_EXPIRE_MINUTES: '0.1',
+          MCP_AUTH_MAX_FAILURES: '100000',
+          MCP_METRICS_ENABLED: 'true',
+        },
       });
     });
     after(async () => {
@@ -246,6 +252,12 @@ for (const backend of TEST_BACKENDS) {
       const afterRevoke = await mcpStatus(server, again.saved!.access_token);
       assert.equal(afterRevoke.status, 401);
       assert.equal(afterRevoke.detail, 'The access token was revoked');
+
+      // The endpoints are in the request log under their own paths; no token or code ever is.
+      assert.ok(server.logs.some((line) => line.msg === 'request' && line.path === '/token' && line.status === 200));
+      for (const secret of [first.access_token, first.refresh_token!, second.access_token, second.refresh_token!, again.saved!.refresh_token!]) {
+        assert.ok(!server.rawLogs().includes(secret), 'no token in the logs');
+      }
     });
 
     it('a read-only grant sees read tools only; the operator can narrow scopes and revoke a grant', async () => {
@@ -368,6 +380,8 @@ for (const backend of TEST_BACKENDS) {
       const forged = await mcpStatus(server, `mmo_at_${randomBytes(32).toString('base64url')}`);
       assert.equal(forged.status, 401);
       assert.match(forged.challenge ?? '', /error="invalid_token"/);
+      const metrics = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } })).text();
+      assert.match(metrics, /^mcp_memory_auth_failures_total\{reason="invalid_oauth_token"\} [1-9]/m);
       assert.equal((await token(server, { grant_type: 'password', client_id: clientId })).body.error, 'unsupported_grant_type');
       assert.equal((await token(server, { grant_type: 'refresh_token', client_id: clientId, refresh_token: 'mmo_rt_nope' })).body.error, 'invalid_grant');
       assert.equal(

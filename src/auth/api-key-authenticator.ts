@@ -43,7 +43,7 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
   /** Requests per key label since start, and when each was last used (for GET /api/admin/keys). */
   private readonly usage = new Map<string, { requests: number; lastUsedAt: number }>();
   /** Refused requests since start, by reason (for the metrics; never the key). */
-  readonly failures = { missing_key: 0, invalid_key: 0, expired_key: 0, insufficient_scope: 0, rate_limited: 0 };
+  readonly failures = { missing_key: 0, invalid_key: 0, expired_key: 0, insufficient_scope: 0, rate_limited: 0, invalid_oauth_token: 0 };
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.limiter = new AuthFailureLimiter(config.auth.maxFailures, config.auth.failureWindowSeconds * 1000);

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { sendHttpError } from '../common/http-exception.filter.js';
-import { RequestRefusedError } from '../common/domain-errors.js';
+import { InvalidAccessTokenError, RequestRefusedError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { normalizeHostName } from '../config/web-access.js';
 import { type ApiKeyAuthenticator, AUTHENTICATED, type AuthenticatedRequest, IDENTITY } from './api-key-authenticator.js';
@@ -64,13 +64,23 @@ export class RequestGate {
           this.checkBody(request);
           return done();
         }
-        this.tokens!.identify(token).then((identity) => {
-          const authenticated = request as AuthenticatedRequest;
-          authenticated[AUTHENTICATED] = true;
-          authenticated[IDENTITY] = identity;
-          this.checkBody(request);
-          done();
-        }, refuse);
+        this.tokens!.identify(token).then(
+          (identity) => {
+            const authenticated = request as AuthenticatedRequest;
+            authenticated[AUTHENTICATED] = true;
+            authenticated[IDENTITY] = identity;
+            try {
+              this.checkBody(request);
+            } catch (error) {
+              return refuse(error);
+            }
+            done();
+          },
+          (error: unknown) => {
+            if (error instanceof InvalidAccessTokenError) this.authenticator.failures.invalid_oauth_token += 1;
+            refuse(error);
+          },
+        );
       } catch (error) {
         refuse(error);
       }
