@@ -1,17 +1,17 @@
 /**
  * The large sizes of `npm run bench` (100,000 and beyond, SQLite): a database generated around
- * real embeddings (bench/synthetic-data.ts, no model call per row), then, against a real server on
- * 127.0.0.1, HTTP search latency with 1 and 8 clients, raw embedding, ANN and exact KNN measured
+ * real embeddings (bench/synthetic-data.ts, no model call per row), then, against a real server
+ * process (`mcp-memory serve`) on 127.0.0.1, HTTP search latency with 1 and 8 clients, raw embedding, ANN and exact KNN measured
  * in the same run, recall@10 of the index against exact search, tag-filtered search, a repeated
  * query, /api/health under load, start-up time, RSS and sizes on disk.
  */
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createLogger } from '../src/common/logger.js';
+import { type AddressInfo, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfig } from '../src/config/app-config.js';
-import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
-import { startServer, type RunningServer } from '../src/cli/server.js';
-import { MEMORY_REPOSITORY } from '../src/storage/memory-repository.js';
+import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
 import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { percentile } from './stats.js';
 import { fillWithSyntheticMemories, SYNTHETIC_TAGS } from './synthetic-data.js';
@@ -67,78 +67,128 @@ function baseSentences(): string[] {
   return out.slice(0, BASE_SENTENCES);
 }
 
+/** A loopback port nothing listens on now (the server child is started on it). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolveListen) => probe.listen(0, '127.0.0.1', resolveListen));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolveClose) => probe.close(resolveClose));
+  return port;
+}
+
+/** Peak resident memory of a process (VmHWM), in MB. */
+function peakRssMb(pid: number): number {
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Math.round(Number(match[1]) / 1024) : NaN;
+}
+
+interface ServerChild {
+  url: string;
+  process: CliProcess;
+  stop(): Promise<void>;
+}
+
+/**
+ * The server as it runs in production: its own process (`mcp-memory serve`), so the benchmark's
+ * clients, generator and raw measurements share no event loop and no heap with it. Resolves once
+ * /api/health answers.
+ */
+async function startServerProcess(env: Record<string, string>): Promise<ServerChild> {
+  const port = await freePort();
+  const cli = spawnCli(['serve'], { ...env, MCP_HTTP_PORT: String(port) });
+  const url = `http://127.0.0.1:${port}`;
+  for (const deadline = Date.now() + 600_000; ;) {
+    const up = await fetch(`${url}/api/health`).then(
+      (res) => res.ok,
+      () => false,
+    );
+    if (up) break;
+    if (cli.child.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not start: ${cli.stderr()}${cli.stdout()}`);
+    await sleep(20);
+  }
+  return {
+    url,
+    process: cli,
+    stop: async () => {
+      cli.child.kill('SIGTERM');
+      await cli.exited();
+    },
+  };
+}
+
+async function detailedHealth(url: string): Promise<{ vector_index: { state: string; last_build_ms: number | null } | null }> {
+  const res = await fetch(`${url}/api/health/detailed`, { headers: { authorization: `Bearer ${KEY}` } });
+  return (await res.json()) as { vector_index: { state: string; last_build_ms: number | null } | null };
+}
+
 export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
   if (sizes.length === 0) return [];
   const dir = makeTempDir('mcp-memory-scale-bench-');
-  const env = {
-    MCP_HTTP_HOST: '127.0.0.1',
-    MCP_HTTP_PORT: '0',
-    MCP_API_KEY: KEY,
-    MCP_MDNS_ENABLED: 'false',
-    MCP_MEMORY_SQLITE_PATH: `${dir}/memory.db`,
-    LOG_LEVEL: 'warn',
-  };
-  const logger = createLogger({ logLevel: 'warn', logFile: null }, 2);
-  let server: RunningServer = await startServer(loadConfig(env), logger);
+  const dbPath = `${dir}/memory.db`;
+  const env = { MCP_HTTP_HOST: '127.0.0.1', MCP_API_KEY: KEY, MCP_MEMORY_SQLITE_PATH: dbPath, LOG_LEVEL: 'warn' };
+  const model = await WorkerEmbeddingProvider.start(loadConfig(env).embeddings.model, null);
+  const openRepository = (ann: 'on' | 'off', readWorkers?: number): SqliteMemoryRepository =>
+    SqliteMemoryRepository.open({
+      path: dbPath,
+      pragmas: [],
+      busyBudgetMs: 30_000,
+      embeddingModel: model.modelId,
+      embeddingDimension: model.dimension,
+      ann: { mode: ann, threshold: 0 },
+      ...(readWorkers === undefined ? {} : { readWorkers }),
+    });
+  let server: ServerChild | null = null;
   const figures: ScaleFigures[] = [];
-  console.log('\nLarge databases (SQLite; generated around real embeddings; goals from the scale issue)');
+  console.log('\nLarge databases (SQLite; generated around real embeddings; the server in its own process; goals from the scale issue)');
   console.log(
     'n          search p50  p95      embed p50  ann p50  exact knn  recall@10  filtered p50  qps 1/8 clients  health max  repeat p50  start-up  build     RSS      db / index',
   );
   try {
     const sentences = baseSentences();
-    const embeddings = server.app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
     const vectors: Float32Array[] = [];
-    for (let i = 0; i < sentences.length; i += 64) vectors.push(...(await embeddings.embed(sentences.slice(i, i + 64))));
+    for (let i = 0; i < sentences.length; i += 64) vectors.push(...(await model.embed(sentences.slice(i, i + 64))));
     let stored = 0;
     for (const n of sizes) {
-      let repository = server.app.get<SqliteMemoryRepository>(MEMORY_REPOSITORY, { strict: false });
-      await fillWithSyntheticMemories(repository, { count: n - stored, start: stored, sentences, vectors });
+      const writer = openRepository('off');
+      await fillWithSyntheticMemories(writer, { count: n - stored, start: stored, sentences, vectors });
+      await writer.close();
       stored = n;
-      // The index is built in the background from the first search on: wait for it.
-      let buildMs: number | null = null;
+      // The server builds the index in the background from the first search on: wait for it.
+      server = await startServerProcess(env);
       for (;;) {
-        await repository.searchByVector(vectors[0]!, {}, 1);
-        const status = repository.vectorIndexStatus();
-        if (status === null || status.state === 'ready' || status.state === 'below_threshold') {
-          buildMs = status?.lastBuildMs ?? null;
-          break;
-        }
-        await repository.vectorIndexSettled();
+        await post(`${server.url}/api/search`, { query: 'warm up', n_results: 1, mode: 'semantic' });
+        const index = (await detailedHealth(server.url)).vector_index;
+        if (index === null || index.state === 'ready' || index.state === 'below_threshold') break;
+        await sleep(500);
       }
-      // Start-up on a database this size (the index on disk is adopted, not rebuilt).
-      await server.app.close();
-      const startup = await timed(async () => (server = await startServer(loadConfig(env), logger)));
-      repository = server.app.get<SqliteMemoryRepository>(MEMORY_REPOSITORY, { strict: false });
-      const model = server.app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
+      const buildMs = (await detailedHealth(server.url)).vector_index?.last_build_ms ?? null;
+      // Start-up on a database this size, as a process (the index on disk is adopted, not rebuilt).
+      await server.stop();
+      const startup = await timed(async () => (server = await startServerProcess(env)));
+      const url = `${server!.url}/api/search`;
       const queries = Array.from({ length: 100 }, (_, i) => `what do we know about ${sentences[(i * 37) % sentences.length]!.slice(0, 60)} (${i})`);
-      // Raw figures in the same run: the model alone, the index alone, exact search alone.
+      // Raw figures in the same run, in this process: the model alone, the index alone, exact search alone.
       const embedMs: number[] = [];
       const queryVectors: Float32Array[] = [];
       for (const q of queries) embedMs.push(await timed(async () => queryVectors.push(...(await model.embed([q])))));
-      const rssMb = Math.round(process.memoryUsage().rss / 1_048_576);
-      const exact = SqliteMemoryRepository.open({
-        path: `${dir}/memory.db`,
-        pragmas: [],
-        busyBudgetMs: 30_000,
-        embeddingModel: model.modelId,
-        embeddingDimension: model.dimension,
-        readWorkers: 1,
-      });
+      const indexed = openRepository('on');
+      await indexed.searchByVector(vectors[0]!, {}, 1);
+      await indexed.vectorIndexSettled();
+      const exact = openRepository('off', 1);
       const annMs: number[] = [];
       const exactMs: number[] = [];
       let found = 0;
       for (const v of queryVectors.slice(0, 50)) {
         let viaIndex: string[] = [];
-        annMs.push(await timed(async () => (viaIndex = (await repository.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
+        annMs.push(await timed(async () => (viaIndex = (await indexed.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
         let truth: string[] = [];
         exactMs.push(await timed(async () => (truth = (await exact.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
         found += viaIndex.filter((h) => truth.includes(h)).length;
       }
+      const indexOn = indexed.vectorIndexStatus()?.state === 'ready';
       await exact.close();
-      const indexOn = repository.vectorIndexStatus()?.state === 'ready';
+      await indexed.close();
       // HTTP, one client: distinct queries (each runs the model).
-      const url = `${server.url}/api/search`;
       const oneClient: number[] = [];
       const started1 = performance.now();
       for (const q of queries) oneClient.push(await timed(() => post(url, { query: q, n_results: 10, mode: 'semantic' })));
@@ -153,7 +203,7 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       let loading = true;
       const health: number[] = [];
       const probe = (async () => {
-        while (loading) health.push(await timed(async () => (await fetch(`${server.url}/api/health`)).arrayBuffer()));
+        while (loading) health.push(await timed(async () => (await fetch(`${server!.url}/api/health`)).arrayBuffer()));
       })();
       const started8 = performance.now();
       await Promise.all(
@@ -164,6 +214,9 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       const qps8 = 200 / ((performance.now() - started8) / 1000);
       loading = false;
       await probe;
+      const rssMb = peakRssMb(server!.process.child.pid!);
+      await server!.stop();
+      server = null;
       const row: ScaleFigures = {
         n,
         search_p50_ms: round(percentile(oneClient, 50)),
@@ -210,7 +263,8 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       );
     }
   } finally {
-    await server.app.close();
+    await (server as ServerChild | null)?.stop();
+    await model.close();
     rmSync(dir, { recursive: true, force: true });
   }
   if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ sizes: figures }, null, 2)}\n`);

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { OAUTH_SCOPES, type OAuthService } from './oauth.service.js';
 
 /** Set on the routes below: RequestGate lets them take form and JSON bodies without a key, from any origin. */
-export const OAUTH_ROUTE_CONFIG = { oauthEndpoint: true };
+const OAUTH_ROUTE_CONFIG = { oauthEndpoint: true };
 
 /** The endpoints the MCP SDK's auth router answers (RFC 8414 and 9728 metadata, RFC 7591 registration, authorize, token, RFC 7009 revocation). */
 const OAUTH_PATHS = [

@@ -86,8 +86,14 @@ export interface SqliteRepositoryOptions {
 
 /** A filter matching at most this many memories is searched exactly (bounded cost); a broader one through the index. */
 const EXACT_FILTERED_MAX = 5_000;
-/** Candidates asked of the index per result wanted (re-scored exactly, then cut). */
-const ANN_OVERSAMPLING = 8;
+/**
+ * Candidates asked of the index per result wanted (re-scored exactly, then cut), and at least
+ * ANN_MIN_CANDIDATES. Measured at 100k (generated around real embeddings): recall@10 after
+ * re-scoring is 0.998 with 20 candidates, 0.999 with 30 and the same with 88; each candidate
+ * costs a vector lookup (~20 us), so 88 cost ~1 ms more per search for nothing.
+ */
+const ANN_OVERSAMPLING = 3;
+const ANN_MIN_CANDIDATES = 30;
 const ANN_MAX_CANDIDATES = 4_096;
 
 /** Every process on the file prunes the change log after this many of its own appends. */
@@ -524,7 +530,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
         const wantedHits = Math.min(limit, matching - (excludeHash === undefined ? 0 : 1));
         // Candidates scaled by how selective the filter is; deepened while too few pass it (a
         // filter that disagrees with the query's neighbourhood), then the exact scan answers.
-        let depth = Math.ceil(Math.max(40, (limit + 1) * ANN_OVERSAMPLING * Math.max(1, ann.size / Math.max(1, matching))));
+        let depth = Math.ceil(Math.max(ANN_MIN_CANDIDATES, (limit + 1) * ANN_OVERSAMPLING * Math.max(1, ann.size / Math.max(1, matching))));
         for (;;) {
           const candidates = ann.candidates(embedding, Math.min(ANN_MAX_CANDIDATES, depth));
           const [rows] = await this.read([
