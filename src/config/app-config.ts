@@ -59,7 +59,8 @@ export interface AppConfig {
     /** Threads running searches and scans off the event loop. */
     readonly readWorkers: number;
   };
-  readonly embeddings: { readonly model: string; readonly modelsDir: string | null };
+  /** `workers`: model worker threads (concurrent queries are embedded in parallel). */
+  readonly embeddings: { readonly model: string; readonly modelsDir: string | null; readonly workers: number };
   readonly search: SearchConfig;
   readonly limits: { readonly maxContentBytes: number };
   /** The dashboard's Overview: how often the database size is sampled (kept in memory, 48 hours at the default). */
@@ -285,6 +286,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     embeddings: Object.freeze({
       model: read(env, 'MCP_EMBEDDING_MODEL') ?? DEFAULT_EMBEDDING_MODEL,
       modelsDir: modelsDir === undefined ? null : resolve(modelsDir),
+      workers: readInt(env, 'MCP_EMBEDDING_WORKERS', 1, 1, 16),
     }),
     search: readSearchConfig(env),
     limits: Object.freeze({

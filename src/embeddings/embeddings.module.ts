@@ -3,7 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from './embedding-provider.js';
 import { SwitchableEmbeddingProvider } from './switchable-embedding.provider.js';
-import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
+import { EmbeddingWorkerPool } from './embedding-worker-pool.js';
 
 @Module({
   providers: [
@@ -14,11 +14,13 @@ import { WorkerEmbeddingProvider } from './worker-embedding.provider.js';
       useFactory: async (config: AppConfig): Promise<EmbeddingProvider> => {
         const logger = new Logger('Embeddings');
         let switchable: SwitchableEmbeddingProvider | null = null;
-        const provider = await WorkerEmbeddingProvider.start(config.embeddings.model, config.embeddings.modelsDir, (batch) => {
+        const provider = await EmbeddingWorkerPool.start(config.embeddings.model, config.embeddings.modelsDir, config.embeddings.workers, (batch) => {
           logger.debug({ msg: 'Embedded batch', ...batch });
           switchable?.batchEmbedded(batch);
         });
-        logger.log(`Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms`);
+        logger.log(
+          `Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms${config.embeddings.workers > 1 ? ` on ${config.embeddings.workers} worker threads` : ''}`,
+        );
         switchable = new SwitchableEmbeddingProvider(provider);
         return switchable;
       },

@@ -60,6 +60,11 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
     return work();
   }
 
+  /** Texts waiting or being embedded: how busy this worker is (a pool sends new work to the least busy). */
+  get backlog(): number {
+    return this.queue.reduce((n, item) => n + item.texts.length, 0) + (this.inFlight?.items.reduce((n, item) => n + item.texts.length, 0) ?? 0);
+  }
+
   /** How many batches went to the model: fewer than requests when micro-batching merges them. */
   get modelCalls(): number {
     return this.calls;

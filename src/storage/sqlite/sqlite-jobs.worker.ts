@@ -4,7 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
 import { integrityProblems, makePrivate } from './sqlite-connection.js';
 import { restoreSourcePath, type SqliteJob, type SqliteJobReply, type SqliteJobResult } from './sqlite-jobs.js';
-import { applyMigrations, SCHEMA_VERSION } from './sqlite-migrations.js';
+import { applyMigrations, SCHEMA_VERSION, vectorTableSql } from './sqlite-migrations.js';
 
 /** Test-only: dies at the named step, as a power cut or kill -9 would. */
 function faultPoint(configured: string | null, name: string): void {
@@ -53,7 +53,7 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
       db.transaction(() => {
         db.exec('DELETE FROM memory_tags');
         db.exec('DROP TABLE memory_embeddings');
-        db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${Math.trunc(job.dimension)}] distance_metric=cosine)`);
+        db.exec(vectorTableSql(job.dimension));
         db.exec('DELETE FROM memories');
         faultPoint(job.faultPoint, 'restore:after-delete');
         db.exec(
@@ -103,7 +103,7 @@ function switchModel(job: Extract<SqliteJob, { kind: 'switch-model' }>): SqliteJ
           .get() as number;
         if (pending > 0) return { problems: [], pending };
         db.exec('DROP TABLE memory_embeddings');
-        db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${Math.trunc(job.dimension)}] distance_metric=cosine)`);
+        db.exec(vectorTableSql(job.dimension));
         db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT memory_id, embedding FROM reembed_vectors');
         db.exec('DROP TABLE reembed_vectors');
         const meta = db.prepare('INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)');

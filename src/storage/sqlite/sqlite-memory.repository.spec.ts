@@ -140,3 +140,50 @@ describe('SqliteMemoryRepository', () => {
     }
   });
 });
+
+describe('SqliteMemoryRepository vector table layout', () => {
+  it('rebuilds an older file’s vector table with small chunks once, keeping every vector and search result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repo-rechunk-'));
+    const options: SqliteRepositoryOptions = {
+      path: join(dir, 'memory.db'),
+      pragmas: [],
+      busyBudgetMs: 2000,
+      embeddingModel: 'test-model',
+      embeddingDimension: DIM,
+    };
+    try {
+      let repo = SqliteMemoryRepository.open(options);
+      for (let i = 0; i < 200; i++) await repo.insertWithEmbedding(memory({ content: `vector ${i}` }), axis(i % DIM, (i % 13) / 13));
+      const query = axis(3, 0.3);
+      const before = (await repo.searchByVector(query, {}, 10)).map((h) => [h.memory.contentHash, h.distance.toFixed(6)]);
+      await repo.close();
+      // The layout of files made before: sqlite-vec's default chunks.
+      const db = new Database(options.path);
+      sqliteVec.load(db);
+      db.exec('CREATE TABLE keep (id INTEGER PRIMARY KEY, embedding BLOB)');
+      db.exec('INSERT INTO keep SELECT rowid, embedding FROM memory_embeddings');
+      db.exec('DROP TABLE memory_embeddings');
+      db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${DIM}] distance_metric=cosine)`);
+      db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT id, embedding FROM keep');
+      db.exec('DROP TABLE keep');
+      db.close();
+      const logs: string[] = [];
+      repo = SqliteMemoryRepository.open({ ...options, log: (message) => logs.push(message) });
+      const after = (await repo.searchByVector(query, {}, 10)).map((h) => [h.memory.contentHash, h.distance.toFixed(6)]);
+      await repo.close();
+      assert.deepEqual(after, before);
+      assert.ok(logs.some((line) => line.startsWith('Rebuilt the vector table with chunks of 64 vectors')));
+      const check = new Database(options.path, { readonly: true });
+      sqliteVec.load(check);
+      assert.match(check.prepare("SELECT sql FROM sqlite_master WHERE name = 'memory_embeddings'").pluck().get() as string, /chunk_size=64/);
+      assert.equal(check.prepare('SELECT COUNT(*) FROM memory_embeddings').pluck().get(), 200);
+      check.close();
+      // Once: the next open leaves it alone.
+      const again: string[] = [];
+      await SqliteMemoryRepository.open({ ...options, log: (message) => again.push(message) }).close();
+      assert.ok(!again.some((line) => line.startsWith('Rebuilt the vector table')));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

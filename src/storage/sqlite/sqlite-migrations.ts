@@ -89,6 +89,37 @@ export function applyMigrations(db: Database.Database, path: string): void {
 export { EmbeddingSpaceMismatchError };
 
 /**
+ * Vectors per sqlite-vec chunk. A chunk is one blob, and reading one vector of it walks the blob's
+ * overflow pages up to that vector: with sqlite-vec's default of 1024 (2 MB chunks at 512-d) a
+ * lookup outside the memory-mapped part of the file costs ~0.5 ms, with 64 ~25 us (measured on
+ * 100k x 512; the exact scan is ~10% slower). The index's candidates are re-scored by such lookups.
+ */
+export const VECTOR_CHUNK_SIZE = 64;
+
+export function vectorTableSql(dimension: number): string {
+  return `CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${Math.trunc(dimension)}] distance_metric=cosine, chunk_size=${VECTOR_CHUNK_SIZE})`;
+}
+
+/**
+ * A file made before VECTOR_CHUNK_SIZE gets its vector table rebuilt once, in one transaction
+ * (same rowids, same vectors; staged in a plain table since sqlite-vec tables cannot be renamed).
+ * Returns whether it did.
+ */
+export function rechunkVectorTable(db: Database.Database, dimension: number): boolean {
+  const current = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'memory_embeddings'").pluck().get() as string | undefined;
+  if (current === undefined || current.includes(`chunk_size=${VECTOR_CHUNK_SIZE}`)) return false;
+  db.transaction(() => {
+    db.exec('CREATE TABLE memory_embeddings_rechunk (id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)');
+    db.exec('INSERT INTO memory_embeddings_rechunk (id, embedding) SELECT rowid, embedding FROM memory_embeddings');
+    db.exec('DROP TABLE memory_embeddings');
+    db.exec(vectorTableSql(dimension));
+    db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT id, embedding FROM memory_embeddings_rechunk ORDER BY id');
+    db.exec('DROP TABLE memory_embeddings_rechunk');
+  }).immediate();
+  return true;
+}
+
+/**
  * Records the model that fills the vector table, creating the vec0 table with its dimension on
  * first use, and refuses a file built with another model.
  */
@@ -114,7 +145,7 @@ export function ensureEmbeddingSpace(db: Database.Database, path: string, modelI
     if (!Number.isInteger(dimension) || dimension <= 0 || dimension > 8192) {
       throw new EmbeddingSpaceMismatchError(`Embedding dimension ${dimension} is not usable`);
     }
-    db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${dimension}] distance_metric=cosine)`);
+    db.exec(vectorTableSql(dimension));
     const insert = db.prepare('INSERT INTO service_meta (key, value) VALUES (?, ?)');
     insert.run('embedding_model', modelId);
     insert.run('embedding_dimension', String(dimension));
