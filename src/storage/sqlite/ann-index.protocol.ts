@@ -15,6 +15,13 @@ export const ANN_INDEX_SETTINGS = {
 } as const;
 
 /**
+ * Large indexes are searched with a wider expansion: at 1M memories recall@10 after re-scoring is
+ * 0.975 with 128 and 0.988 with 256 (0.5 vs 0.8 ms per search); at 100k 128 already gives 0.999.
+ */
+export const LARGE_INDEX_FROM = 250_000;
+export const LARGE_INDEX_EXPANSION_SEARCH = 256;
+
+/**
  * The search expansion of the view used for deep candidate lists (filtered searches ask for
  * hundreds of candidates; HNSW finds a list that deep accurately only with an expansion beyond it).
  */

@@ -3,7 +3,15 @@ import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Index } from './usearch.js';
 import type { VectorIndexStatus } from '../memory-repository.js';
-import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply, DEEP_EXPANSION_SEARCH, SHALLOW_MAX_CANDIDATES } from './ann-index.protocol.js';
+import {
+  ANN_INDEX_SETTINGS,
+  type AnnBuildJob,
+  type AnnBuildReply,
+  DEEP_EXPANSION_SEARCH,
+  LARGE_INDEX_EXPANSION_SEARCH,
+  LARGE_INDEX_FROM,
+  SHALLOW_MAX_CANDIDATES,
+} from './ann-index.protocol.js';
 import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
 import { isRunningNode } from './server-lock.js';
 
@@ -275,8 +283,12 @@ export class AnnIndex {
   }
 
   private adopt(lastChangeId: number, buildMs: number): void {
-    const index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS });
+    let index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS });
     index.view(this.indexFile);
+    if (Number(index.size()) >= LARGE_INDEX_FROM) {
+      index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS, expansion_search: LARGE_INDEX_EXPANSION_SEARCH });
+      index.view(this.indexFile);
+    }
     const deep = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS, expansion_search: DEEP_EXPANSION_SEARCH });
     deep.view(this.indexFile);
     this.view = index;

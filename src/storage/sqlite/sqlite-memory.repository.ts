@@ -95,6 +95,8 @@ const EXACT_FILTERED_MAX = 5_000;
 const ANN_OVERSAMPLING = 3;
 const ANN_MIN_CANDIDATES = 30;
 const ANN_MAX_CANDIDATES = 4_096;
+/** Filtered vector searches count the filter's memories up to this many (enough to choose the way and the depth). */
+const FILTER_COUNT_CAP = 20_000;
 
 /** Every process on the file prunes the change log after this many of its own appends. */
 const PRUNE_EVERY_APPENDS = 100;
@@ -459,16 +461,16 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   }
 
   /** How many memories match: from the tag index alone when only tags filter (any of them), else over the rows. */
-  private countStatement(filter: MemoryFilter, where: WhereClause): ReadStatement {
+  /** The memories a filter keeps, or with `cap`, how many up to the cap (no more rows are visited). */
+  private countStatement(filter: MemoryFilter, where: WhereClause, cap?: number): ReadStatement {
     const onlyAnyTags =
       filter.tags !== undefined && filter.tags.match === 'any' && Object.entries(filter).every(([key, value]) => key === 'tags' || value === undefined);
-    return onlyAnyTags
-      ? {
-          sql: 'SELECT COUNT(DISTINCT memory_id) FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags))',
-          params: { tags: where.params.tags! },
-          mode: 'pluck',
-        }
-      : { sql: `SELECT COUNT(*) FROM memories m ${where.sql}`, params: where.params, mode: 'pluck' };
+    const [sql, params] = onlyAnyTags
+      ? ['SELECT DISTINCT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags))', { tags: where.params.tags! }]
+      : [`SELECT 1 FROM memories m ${where.sql}`, where.params];
+    return cap === undefined
+      ? { sql: `SELECT COUNT(*) FROM (${sql})`, params, mode: 'pluck' }
+      : { sql: `SELECT COUNT(*) FROM (${sql} LIMIT @cap)`, params: { ...params, cap }, mode: 'pluck' };
   }
 
   update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
@@ -539,13 +541,16 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     if (ann !== null) {
       // How many memories the filter keeps decides the way: few are scanned exactly (cheap), many
       // are found through the index with enough candidates that the filter leaves `limit`.
-      const matching = where.sql === '' ? ann.size : ((await this.read([this.countStatement(rest, where)]))[0] as number);
+      // Counted only up to FILTER_COUNT_CAP: a common tag is never counted whole (400k rows at 1M).
+      const matching = where.sql === '' ? ann.size : ((await this.read([this.countStatement(rest, where, FILTER_COUNT_CAP)]))[0] as number);
       if (where.sql === '' || matching > EXACT_FILTERED_MAX) {
         const perRow = this.whereClause(rest, true);
         const wantedHits = Math.min(limit, matching - (excludeHash === undefined ? 0 : 1));
-        // Candidates scaled by how selective the filter is; deepened while too few pass it (a
-        // filter that disagrees with the query's neighbourhood), then the exact scan answers.
-        let depth = Math.ceil(Math.max(ANN_MIN_CANDIDATES, (limit + 1) * ANN_OVERSAMPLING * Math.max(1, ann.size / Math.max(1, matching))));
+        // Candidates scaled by how selective the filter is (a filter past the cap is taken to keep
+        // most memories); deepened while too few pass it (a filter that disagrees with the query's
+        // neighbourhood), then the exact scan answers.
+        const selectivity = matching >= FILTER_COUNT_CAP ? 1 : Math.max(1, ann.size / Math.max(1, matching));
+        let depth = Math.ceil(Math.max(ANN_MIN_CANDIDATES, (limit + 1) * ANN_OVERSAMPLING * selectivity));
         for (;;) {
           const candidates = ann.candidates(embedding, Math.min(ANN_MAX_CANDIDATES, depth));
           const [rows] = await this.read([
