@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
+import { newSecret } from './keys-file.js';
 
 /** Keys generated here: 32 random bytes, URL-safe (no `+`, `/` or `=` to escape in `?api_key=`). */
 const GENERATED_KEY_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -41,7 +41,7 @@ function readKeyFile(file: string): string | null {
 export function loadOrCreateApiKey(file: string): GeneratedApiKey {
   const existing = readKeyFile(file);
   if (existing !== null) return { key: existing, file, created: false };
-  const key = randomBytes(32).toString('base64url');
+  const key = newSecret();
   if (!GENERATED_KEY_PATTERN.test(key)) throw new Error('unexpected key encoding');
   const temporary = `${file}.${process.pid}.tmp`;
   try {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { SCOPES, type Scope } from './scopes.js';
@@ -16,6 +16,9 @@ export interface KeyEntry {
 export class KeysFileError extends Error {}
 
 export const keyDigest = (key: string): string => createHash('sha256').update(key, 'utf8').digest('hex');
+
+/** A new secret: 256 random bits, URL-safe (API keys, OAuth tokens and codes). */
+export const newSecret = (): string => randomBytes(32).toString('base64url');
 
 /**
  * Reads a keys file (YAML or JSON: `keys: [{label, key | sha256, scopes: [read|write|admin], expires?}]`,

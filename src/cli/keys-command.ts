@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { keyDigest, readKeysFile, writeKeysFile } from '../auth/keys-file.js';
+import { keyDigest, newSecret, readKeysFile, writeKeysFile } from '../auth/keys-file.js';
 import { SCOPES, type Scope } from '../auth/scopes.js';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -18,7 +17,7 @@ export function keysAdd(config: AppConfig, options: { label: string; scopes: str
     throw new Error(`--expires must be an ISO 8601 date or date-time; got ${options.expires}`);
   const entries = readKeysFile(file);
   if (entries.some((e) => e.label === options.label)) throw new Error(`a key labelled "${options.label}" exists; revoke it first or choose another label`);
-  const key = randomBytes(32).toString('base64url');
+  const key = newSecret();
   entries.push({ label: options.label, sha256: keyDigest(key), scopes: scopes as Scope[], expires: options.expires, created: new Date().toISOString() });
   writeKeysFile(file, entries);
   console.log(

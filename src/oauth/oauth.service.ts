@@ -11,10 +11,11 @@ import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprot
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { OAuthClientInformationFull, OAuthTokenRevocationRequest, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { Response } from 'express';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ConflictError, InvalidAccessTokenError, InvalidInputError, NotFoundError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { keyDigest as digest, newSecret } from '../auth/keys-file.js';
 import type { AccessTokenVerifier } from '../auth/request-gate.js';
 import type { KeyIdentity, Scope } from '../auth/scopes.js';
 import { OAUTH_STORE, type OAuthAuthorization, type OAuthGrant, type OAuthStore, type OAuthToken } from '../storage/oauth-store.js';
@@ -37,8 +38,6 @@ const PURGE_EVERY_MS = 3_600_000;
 const ACCESS_TOKEN_PREFIX = 'mmo_at_';
 const REFRESH_TOKEN_PREFIX = 'mmo_rt_';
 
-const digest = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
-const newSecret = (prefix = ''): string => prefix + randomBytes(32).toString('base64url');
 /** Resource indicators compare without a trailing slash (clients differ on it). */
 const sameResource = (a: string, b: string): boolean => a.replace(/\/$/, '') === b.replace(/\/$/, '');
 
@@ -283,8 +282,8 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
 
   private tokenPair(grant: OAuthGrant): { records: OAuthToken[]; response: OAuthTokens } {
     const now = Date.now();
-    const access = newSecret(ACCESS_TOKEN_PREFIX);
-    const refresh = newSecret(REFRESH_TOKEN_PREFIX);
+    const access = ACCESS_TOKEN_PREFIX + newSecret();
+    const refresh = REFRESH_TOKEN_PREFIX + newSecret();
     const { accessTokenSeconds, refreshTokenSeconds } = this.config.oauth;
     return {
       records: [

@@ -861,13 +861,22 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
 
   /** For the other stores on this file (OAuth): SqlRunner with this connection's locking, busy retries and file-following. */
   sideTables(): SqlRunner {
+    // Prepared once per connection (a token is looked up on every OAuth-authenticated MCP request).
+    const prepared = new WeakMap<Database.Database, Map<string, Database.Statement>>();
+    const statement = (sql: string): Database.Statement => {
+      const cache = prepared.get(this.db) ?? new Map<string, Database.Statement>();
+      prepared.set(this.db, cache);
+      let found = cache.get(sql);
+      if (found === undefined) cache.set(sql, (found = this.db.prepare(sql)));
+      return found;
+    };
     return {
-      query: (sql, params) => this.run(() => this.db.prepare(sql).all(...params) as Record<string, unknown>[]),
+      query: (sql, params) => this.run(() => statement(sql).all(...params) as Record<string, unknown>[]),
       transaction: async (statements) => {
         try {
           return await this.write(() => {
             for (const { sql, params, mustChange } of statements) {
-              if (this.db.prepare(sql).run(...params).changes === 0 && mustChange) throw ROLLED_BACK;
+              if (statement(sql).run(...params).changes === 0 && mustChange) throw ROLLED_BACK;
             }
             return true;
           });
