@@ -117,14 +117,6 @@ export function defaultReadWorkers(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
 }
 
-/**
- * Model worker threads when MCP_EMBEDDING_WORKERS is unset: two on a machine with two cores or
- * more (eight concurrent searches at 100k: 80 -> 105-120 queries/s on two cores), else one.
- */
-export function defaultEmbeddingWorkers(): number {
-  return Math.min(2, availableParallelism());
-}
-
 export const DEFAULT_MDNS_SERVICE_TYPE = '_mcp-memory._tcp.local.';
 
 export function readMdnsSettings(env: Env): AppConfig['mdns'] {
@@ -294,7 +286,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     embeddings: Object.freeze({
       model: read(env, 'MCP_EMBEDDING_MODEL') ?? DEFAULT_EMBEDDING_MODEL,
       modelsDir: modelsDir === undefined ? null : resolve(modelsDir),
-      workers: readInt(env, 'MCP_EMBEDDING_WORKERS', defaultEmbeddingWorkers(), 1, 16),
+      workers: readInt(env, 'MCP_EMBEDDING_WORKERS', 1, 1, 16),
     }),
     search: readSearchConfig(env),
     limits: Object.freeze({

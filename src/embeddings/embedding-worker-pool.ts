@@ -9,7 +9,7 @@ import { type EmbeddedBatch, WorkerEmbeddingProvider } from './worker-embedding.
 export class EmbeddingWorkerPool implements EmbeddingProvider {
   private constructor(private readonly workers: readonly WorkerEmbeddingProvider[]) {}
 
-  /** One worker is returned as is; more are started together (a failure stops those already up). */
+  /** One worker is returned as is; more are started in turn (a failure stops those already up). */
   static async start(
     modelId: string,
     modelsDir: string | null,
@@ -17,12 +17,13 @@ export class EmbeddingWorkerPool implements EmbeddingProvider {
     onBatch: (batch: EmbeddedBatch) => void = () => undefined,
   ): Promise<WorkerEmbeddingProvider | EmbeddingWorkerPool> {
     if (size <= 1) return WorkerEmbeddingProvider.start(modelId, modelsDir, onBatch);
-    const started = await Promise.allSettled(Array.from({ length: size }, () => WorkerEmbeddingProvider.start(modelId, modelsDir, onBatch)));
-    const workers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-    const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
-    if (failed !== undefined) {
+    // One after another: model runtimes initialising side by side on a loaded machine have failed.
+    const workers: WorkerEmbeddingProvider[] = [];
+    try {
+      while (workers.length < size) workers.push(await WorkerEmbeddingProvider.start(modelId, modelsDir, onBatch));
+    } catch (error) {
       await Promise.all(workers.map((worker) => worker.close()));
-      throw failed.reason;
+      throw error;
     }
     return new EmbeddingWorkerPool(workers);
   }
