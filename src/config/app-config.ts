@@ -1,5 +1,4 @@
 import { validateCronExpression } from 'cron';
-import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } from './env-readers.js';
 import { type LogFormat, type LogLevel, readLogFile, readLogFormat, readLogLevel } from './log-level.js';
@@ -7,6 +6,7 @@ import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlit
 import { readSearchConfig, type SearchConfig } from './search-config.js';
 import { type OAuthConfig, readOAuthConfig } from './oauth-config.js';
 import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
+import { usableCpus } from './cpus.js';
 
 export { LOG_LEVELS, type LogLevel } from './log-level.js';
 
@@ -114,7 +114,12 @@ export interface AppConfig {
 
 /** Read worker threads when MCP_MEMORY_READ_WORKERS is unset: one per core, 1 to 4. */
 export function defaultReadWorkers(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.min(4, usableCpus());
+}
+
+/** Two model threads where two CPUs are usable: concurrent queries are embedded in parallel (~110 MB each). */
+export function defaultEmbeddingWorkers(): number {
+  return Math.min(2, usableCpus());
 }
 
 export const DEFAULT_MDNS_SERVICE_TYPE = '_mcp-memory._tcp.local.';
@@ -286,7 +291,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     embeddings: Object.freeze({
       model: read(env, 'MCP_EMBEDDING_MODEL') ?? DEFAULT_EMBEDDING_MODEL,
       modelsDir: modelsDir === undefined ? null : resolve(modelsDir),
-      workers: readInt(env, 'MCP_EMBEDDING_WORKERS', 1, 1, 16),
+      workers: readInt(env, 'MCP_EMBEDDING_WORKERS', defaultEmbeddingWorkers(), 1, 16),
     }),
     search: readSearchConfig(env),
     limits: Object.freeze({

@@ -1,31 +1,50 @@
 import type { EmbeddingProvider } from './embedding-provider.js';
 import { type EmbeddedBatch, WorkerEmbeddingProvider } from './worker-embedding.provider.js';
 
+export interface PoolEvents {
+  /** What one model call did (for debug logs). */
+  onBatch?: (batch: EmbeddedBatch) => void;
+  /** A worker after the first joined the pool (its model loaded in the background). */
+  onWorkerReady?: (workers: number) => void;
+  /** A worker after the first could not load its model: the pool serves with those it has. */
+  onWorkerFailed?: (error: Error, workers: number) => void;
+}
+
 /**
  * Several model worker threads (MCP_EMBEDDING_WORKERS) behind one provider: each request goes to
  * the worker with the fewest texts queued, and each worker micro-batches its own queue. One
  * query's latency is that of one worker; concurrent queries are embedded in parallel.
+ *
+ * Start-up waits for the first worker only (a model that cannot load stops start-up); the others
+ * load one after another in the background and join as they become ready. A failure there
+ * leaves the pool smaller, not the service down.
  */
 export class EmbeddingWorkerPool implements EmbeddingProvider {
-  private constructor(private readonly workers: readonly WorkerEmbeddingProvider[]) {}
+  private readonly workers: WorkerEmbeddingProvider[];
+  private closed = false;
+  private readonly joining: Promise<void>;
 
-  /** One worker is returned as is; more are started in turn (a failure stops those already up). */
-  static async start(
-    modelId: string,
-    modelsDir: string | null,
-    size: number,
-    onBatch: (batch: EmbeddedBatch) => void = () => undefined,
-  ): Promise<WorkerEmbeddingProvider | EmbeddingWorkerPool> {
-    if (size <= 1) return WorkerEmbeddingProvider.start(modelId, modelsDir, onBatch);
-    // One after another: model runtimes initialising side by side on a loaded machine have failed.
-    const workers: WorkerEmbeddingProvider[] = [];
-    try {
-      while (workers.length < size) workers.push(await WorkerEmbeddingProvider.start(modelId, modelsDir, onBatch));
-    } catch (error) {
-      await Promise.all(workers.map((worker) => worker.close()));
-      throw error;
-    }
-    return new EmbeddingWorkerPool(workers);
+  private constructor(first: WorkerEmbeddingProvider, size: number, start: () => Promise<WorkerEmbeddingProvider>, events: PoolEvents) {
+    this.workers = [first];
+    this.joining = this.grow(size, start, events);
+  }
+
+  static start(modelId: string, modelsDir: string | null, size: number, events: PoolEvents = {}): Promise<EmbeddingWorkerPool> {
+    return EmbeddingWorkerPool.startWith(() => WorkerEmbeddingProvider.start(modelId, modelsDir, events.onBatch), size, events);
+  }
+
+  /** A pool of `size` workers, each made by `start` (tests inject a failure through it). */
+  static async startWith(start: () => Promise<WorkerEmbeddingProvider>, size: number, events: PoolEvents = {}): Promise<EmbeddingWorkerPool> {
+    return new EmbeddingWorkerPool(await start(), size, start, events);
+  }
+
+  /** Resolves once every worker has joined or failed (tests, benchmarks). */
+  whenComplete(): Promise<void> {
+    return this.joining;
+  }
+
+  get size(): number {
+    return this.workers.length;
   }
 
   get modelId(): string {
@@ -36,9 +55,9 @@ export class EmbeddingWorkerPool implements EmbeddingProvider {
     return this.workers[0]!.dimension;
   }
 
-  /** The slowest worker's model load. */
+  /** The first worker's model load (what start-up waited for). */
   get loadMs(): number {
-    return Math.max(...this.workers.map((worker) => worker.loadMs));
+    return this.workers[0]!.loadMs;
   }
 
   embed(texts: readonly string[]): Promise<Float32Array[]> {
@@ -57,6 +76,24 @@ export class EmbeddingWorkerPool implements EmbeddingProvider {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await this.joining;
     await Promise.all(this.workers.map((worker) => worker.close()));
+  }
+
+  // One after another: two model runtimes initialising side by side on a loaded machine have failed.
+  private async grow(size: number, start: () => Promise<WorkerEmbeddingProvider>, events: PoolEvents): Promise<void> {
+    while (!this.closed && this.workers.length < size) {
+      let worker: WorkerEmbeddingProvider;
+      try {
+        worker = await start();
+      } catch (error) {
+        events.onWorkerFailed?.(error as Error, this.workers.length);
+        return;
+      }
+      if (this.closed) return void (await worker.close());
+      this.workers.push(worker);
+      events.onWorkerReady?.(this.workers.length);
+    }
   }
 }

@@ -14,12 +14,18 @@ import { EmbeddingWorkerPool } from './embedding-worker-pool.js';
       useFactory: async (config: AppConfig): Promise<EmbeddingProvider> => {
         const logger = new Logger('Embeddings');
         let switchable: SwitchableEmbeddingProvider | null = null;
-        const provider = await EmbeddingWorkerPool.start(config.embeddings.model, config.embeddings.modelsDir, config.embeddings.workers, (batch) => {
-          logger.debug({ msg: 'Embedded batch', ...batch });
-          switchable?.batchEmbedded(batch);
+        const workers = config.embeddings.workers;
+        const provider = await EmbeddingWorkerPool.start(config.embeddings.model, config.embeddings.modelsDir, workers, {
+          onBatch: (batch) => {
+            logger.debug({ msg: 'Embedded batch', ...batch });
+            switchable?.batchEmbedded(batch);
+          },
+          onWorkerReady: (ready) => logger.log(`Embedding model worker ${ready} of ${workers} ready`),
+          onWorkerFailed: (error, ready) =>
+            logger.warn(`Embedding model worker ${ready + 1} of ${workers} could not start (${error.message}); serving with ${ready}`),
         });
         logger.log(
-          `Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms${config.embeddings.workers > 1 ? ` on ${config.embeddings.workers} worker threads` : ''}`,
+          `Loaded embedding model ${provider.modelId} (${provider.dimension}-d) in ${provider.loadMs} ms${workers > 1 ? `; ${workers - 1} more worker thread(s) loading in the background` : ''}`,
         );
         switchable = new SwitchableEmbeddingProvider(provider);
         return switchable;

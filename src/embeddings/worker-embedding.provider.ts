@@ -51,7 +51,10 @@ export class WorkerEmbeddingProvider implements EmbeddingProvider {
 
   static async start(modelId: string, modelsDir: string | null, onBatch: (batch: EmbeddedBatch) => void = () => undefined): Promise<WorkerEmbeddingProvider> {
     const data: EmbeddingWorkerData = { modelId, modelsDir };
-    const { worker, dimension, loadMs } = await spawnWorker(data);
+    // One retry in a fresh worker: the TF.js WASM runtime has failed to initialise once on a loaded
+    // machine ("Backend 'wasm' has not yet been initialized") and not again; a model that really
+    // cannot load fails twice, with the second error.
+    const { worker, dimension, loadMs } = await spawnWorker(data).catch(() => spawnWorker(data));
     return new WorkerEmbeddingProvider(worker, modelId, dimension, loadMs, data, onBatch);
   }
 

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { SwitchableEmbeddingProvider } from '../embeddings/switchable-embedding.provider.js';
-import { WorkerEmbeddingProvider } from '../embeddings/worker-embedding.provider.js';
+import { EmbeddingWorkerPool } from '../embeddings/embedding-worker-pool.js';
 import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
 
 const BATCH = 64;
@@ -51,7 +51,10 @@ export class ReembedService {
     let adopted = false;
     try {
       try {
-        next = await WorkerEmbeddingProvider.start(model, this.config.embeddings.modelsDir, (batch) => this.models.batchEmbedded(batch));
+        next = await EmbeddingWorkerPool.start(model, this.config.embeddings.modelsDir, this.config.embeddings.workers, {
+          onBatch: (batch) => this.models.batchEmbedded(batch),
+          onWorkerFailed: (error, ready) => this.logger.warn(`A model worker for ${model} could not start (${error.message}); using ${ready}`),
+        });
       } catch (error) {
         throw InvalidInputError.field('model', `cannot load model ${model}: ${(error as Error).message}`);
       }
