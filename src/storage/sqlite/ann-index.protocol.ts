@@ -22,12 +22,23 @@ export const LARGE_INDEX_FROM = 250_000;
 export const LARGE_INDEX_EXPANSION_SEARCH = 256;
 
 /**
- * The search expansion of the view used for deep candidate lists (filtered searches ask for
- * hundreds of candidates; HNSW finds a list that deep accurately only with an expansion beyond it).
+ * The search expansion for deep candidate lists (filtered searches ask for hundreds of
+ * candidates; HNSW finds a list that deep accurately only with an expansion beyond it).
  */
 export const DEEP_EXPANSION_SEARCH = 1024;
-/** Candidate lists longer than this use the deep view. */
+/** Candidate lists longer than this are searched with the deep expansion. */
 export const SHALLOW_MAX_CANDIDATES = 100;
+
+/**
+ * How many results to ask of the index for `k` candidates. usearch searches with an expansion of
+ * max(its configured expansion, results wanted), so asking for more results is how one memory
+ * mapping of the file serves every expansion (a second view of the file would be a second
+ * mapping, counted again in the process's RSS as searches touch it). The first `k` are kept.
+ */
+export function searchWidth(k: number, indexed: number): number {
+  const expansion = k > SHALLOW_MAX_CANDIDATES ? DEEP_EXPANSION_SEARCH : indexed >= LARGE_INDEX_FROM ? LARGE_INDEX_EXPANSION_SEARCH : 0;
+  return Math.min(Math.max(k, expansion), indexed);
+}
 
 export interface AnnBuildJob {
   dbPath: string;

@@ -7,10 +7,7 @@ import {
   ANN_INDEX_SETTINGS,
   type AnnBuildJob,
   type AnnBuildReply,
-  DEEP_EXPANSION_SEARCH,
-  LARGE_INDEX_EXPANSION_SEARCH,
-  LARGE_INDEX_FROM,
-  SHALLOW_MAX_CANDIDATES,
+  searchWidth,
 } from './ann-index.protocol.js';
 import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
 import { isRunningNode } from './server-lock.js';
@@ -67,9 +64,8 @@ export type AnnStatus = VectorIndexStatus;
  * stored vectors, so the similarities reported are exact.
  */
 export class AnnIndex {
+  /** The one memory mapping of the index file (every search expansion is served from it: searchWidth). */
   private view: Index | null = null;
-  /** The same file viewed with a wide search expansion, for deep candidate lists. */
-  private deepView: Index | null = null;
   private indexed = 0;
   private lastChangeId = 0;
   private readonly delta = new Map<number, Float32Array>();
@@ -134,9 +130,8 @@ export class AnnIndex {
   candidates(vector: Float32Array, k: number): number[] {
     const ids = new Set<number>();
     if (this.view !== null && this.indexed > 0) {
-      const view = k > SHALLOW_MAX_CANDIDATES && this.deepView !== null ? this.deepView : this.view;
-      const found = view.search(vector, Math.min(k, this.indexed), 1);
-      for (const key of found.keys) ids.add(Number(key));
+      const { keys } = this.view.search(vector, searchWidth(k, this.indexed), 1);
+      for (let i = 0; i < Math.min(k, keys.length); i++) ids.add(Number(keys[i]));
     }
     if (this.delta.size > 0) {
       const scored: { id: number; score: number }[] = [];
@@ -183,7 +178,6 @@ export class AnnIndex {
     Atomics.store(this.stopBuild, 0, 1);
     await this.settled();
     this.view = null;
-    this.deepView = null;
   }
 
   private catchUp(): void {
@@ -283,16 +277,9 @@ export class AnnIndex {
   }
 
   private adopt(lastChangeId: number, buildMs: number): void {
-    let index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS });
+    const index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS });
     index.view(this.indexFile);
-    if (Number(index.size()) >= LARGE_INDEX_FROM) {
-      index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS, expansion_search: LARGE_INDEX_EXPANSION_SEARCH });
-      index.view(this.indexFile);
-    }
-    const deep = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS, expansion_search: DEEP_EXPANSION_SEARCH });
-    deep.view(this.indexFile);
     this.view = index;
-    this.deepView = deep;
     this.indexed = Number(index.size());
     this.lastChangeId = lastChangeId;
     this.lastBuildMs = buildMs;
