@@ -3,12 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Index } from './usearch.js';
 import type { VectorIndexStatus } from '../memory-repository.js';
-import {
-  ANN_INDEX_SETTINGS,
-  type AnnBuildJob,
-  type AnnBuildReply,
-  searchWidth,
-} from './ann-index.protocol.js';
+import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply, searchWidth } from './ann-index.protocol.js';
 import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
 import { isRunningNode } from './server-lock.js';
 

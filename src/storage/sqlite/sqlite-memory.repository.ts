@@ -250,7 +250,11 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     else {
       const journal = String(db.pragma('journal_mode', { simple: true })).toUpperCase() === 'WAL' ? 'WAL' : 'DELETE';
       this.pool = new SqliteReadPool(
-        { path: this.options.path, busyTimeoutMs: Math.min(this.options.busyBudgetMs, 5000), pragmas: readPragmas(this.options.pragmas, journal) },
+        {
+          path: this.options.path,
+          busyTimeoutMs: Math.min(this.options.busyBudgetMs, 5000),
+          pragmas: readPragmas(this.options.pragmas, journal, fileSize(this.options.path)),
+        },
         this.options.readWorkers ?? defaultReadWorkers(),
       );
     }
