@@ -5,14 +5,18 @@
  * in the same run, recall@10 of the index against exact search, tag-filtered search, a repeated
  * query, /api/health under load, start-up time, RSS and sizes on disk.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
 import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
 import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
+import type { HttpClientsJob, HttpClientsResult } from './http-clients.js';
 import { percentile } from './stats.js';
 import { fillWithSyntheticMemories, SYNTHETIC_TAGS } from './synthetic-data.js';
 
@@ -37,6 +41,7 @@ export interface ScaleFigures {
 }
 
 const KEY = 'bench';
+const run = promisify(execFile);
 const BASE_SENTENCES = Number(process.env.BENCH_BASE_SENTENCES ?? 2000);
 
 const timed = async (work: () => Promise<unknown>): Promise<number> => {
@@ -49,6 +54,14 @@ async function post(url: string, body: unknown): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body) });
   if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
   await res.arrayBuffer();
+}
+
+/** The HTTP measurements, from a client process of their own (bench/http-clients.ts). */
+async function httpClients(job: HttpClientsJob): Promise<HttpClientsResult> {
+  const { stdout } = await run(process.execPath, [fileURLToPath(new URL('./http-clients.js', import.meta.url)), JSON.stringify(job)], {
+    maxBuffer: 64 * 1_048_576,
+  });
+  return JSON.parse(stdout) as HttpClientsResult;
 }
 
 const mb = (path: string): number => {
@@ -165,12 +178,10 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       // Start-up on a database this size, as a process (the index on disk is adopted, not rebuilt).
       await server.stop();
       const startup = await timed(async () => (server = await startServerProcess(env)));
-      const url = `${server!.url}/api/search`;
       const queries = Array.from({ length: 100 }, (_, i) => `what do we know about ${sentences[(i * 37) % sentences.length]!.slice(0, 60)} (${i})`);
-      // Raw figures in the same run, in this process: the model alone, the index alone, exact search alone.
-      const embedMs: number[] = [];
-      const queryVectors: Float32Array[] = [];
-      for (const q of queries) embedMs.push(await timed(async () => queryVectors.push(...(await model.embed([q])))));
+      // Raw figures in the same run, in this process: the index alone, exact search alone (the
+      // model alone is timed by the client process, beside the searches).
+      const queryVectors = await model.embed(queries);
       const indexed = openRepository('on');
       await indexed.searchByVector(vectors[0]!, {}, 1);
       await indexed.vectorIndexSettled();
@@ -191,49 +202,24 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       const indexOn = indexed.vectorIndexStatus()?.state === 'ready';
       await exact.close();
       await indexed.close();
-      // HTTP, one client: distinct queries (each runs the model), after 20 that warm the server up.
-      for (let i = 0; i < 20; i++) await post(url, { query: `warm-up question ${i} about ${sentences[i]!.slice(0, 40)}`, n_results: 10, mode: 'semantic' });
-      const oneClient: number[] = [];
-      const started1 = performance.now();
-      for (const q of queries) oneClient.push(await timed(() => post(url, { query: q, n_results: 10, mode: 'semantic' })));
-      const qps1 = queries.length / ((performance.now() - started1) / 1000);
-      const filtered: number[] = [];
-      for (const q of queries.slice(0, 50))
-        filtered.push(await timed(() => post(url, { query: `${q} f`, n_results: 10, mode: 'semantic', tags: [SYNTHETIC_TAGS.common] })));
-      const repeat: number[] = [];
-      for (let i = 0; i < 50; i++) repeat.push(await timed(() => post(url, { query: queries[0], n_results: 10, mode: 'semantic' })));
-      // Eight clients, with /api/health probed throughout.
-      let next = 0;
-      let loading = true;
-      const health: number[] = [];
-      const probe = (async () => {
-        while (loading) health.push(await timed(async () => (await fetch(`${server!.url}/api/health`)).arrayBuffer()));
-      })();
-      const started8 = performance.now();
-      await Promise.all(
-        Array.from({ length: 8 }, async () => {
-          while (next < 200) await post(url, { query: `${queries[next % queries.length]} c${next++}`, n_results: 10, mode: 'semantic' });
-        }),
-      );
-      const qps8 = 200 / ((performance.now() - started8) / 1000);
-      loading = false;
-      await probe;
+      // HTTP: one client, filtered, repeated, eight clients with /api/health probed throughout.
+      const http = await httpClients({ url: server!.url, key: KEY, model: model.modelId, queries, tag: SYNTHETIC_TAGS.common });
       const rssMb = peakRssMb(server!.process.child.pid!);
       await server!.stop();
       server = null;
       const row: ScaleFigures = {
         n,
-        search_p50_ms: round(percentile(oneClient, 50)),
-        search_p95_ms: round(percentile(oneClient, 95)),
-        embed_p50_ms: round(percentile(embedMs, 50)),
+        search_p50_ms: round(percentile(http.one_client_ms, 50)),
+        search_p95_ms: round(percentile(http.one_client_ms, 95)),
+        embed_p50_ms: round(percentile(http.embed_ms, 50)),
         ann_p50_ms: indexOn ? round(percentile(annMs, 50)) : null,
         exact_knn_p50_ms: round(percentile(exactMs, 50)),
         recall_at_10: indexOn ? round(found / 500, 3) : null,
-        filtered_p50_ms: round(percentile(filtered, 50)),
-        qps_1_client: round(qps1),
-        qps_8_clients: round(qps8),
-        health_max_ms_under_load: round(Math.max(...health)),
-        repeat_query_p50_ms: round(percentile(repeat, 50)),
+        filtered_p50_ms: round(percentile(http.filtered_ms, 50)),
+        qps_1_client: round(http.qps_1_client),
+        qps_8_clients: round(http.qps_8_clients),
+        health_max_ms_under_load: round(Math.max(...http.health_ms)),
+        repeat_query_p50_ms: round(percentile(http.repeat_ms, 50)),
         startup_ms: Math.round(startup),
         index_build_ms: buildMs,
         rss_mb: rssMb,

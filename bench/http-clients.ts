@@ -1,0 +1,97 @@
+/**
+ * The scale benchmark's HTTP clients, in a process of their own (as real clients are): the
+ * benchmark process itself holds a generated database's worth of work and its own model, and
+ * timing requests from there measured its garbage collection as much as the server. The model
+ * alone (raw embed) is timed here too, alternating with the one-client searches, so both see the
+ * machine in the same state: on a shared 2-core machine speed drifts by 10-30% over minutes.
+ * Input: one JSON argument (HttpClientsJob); output: one JSON line (HttpClientsResult).
+ */
+import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
+export interface HttpClientsJob {
+  url: string;
+  key: string;
+  model: string;
+  queries: string[];
+  /** Tag for the filtered searches. */
+  tag: string;
+}
+
+export interface HttpClientsResult {
+  one_client_ms: number[];
+  /** The model alone on the same kind of query, each timed right before a search. */
+  embed_ms: number[];
+  qps_1_client: number;
+  filtered_ms: number[];
+  repeat_ms: number[];
+  qps_8_clients: number;
+  health_ms: number[];
+}
+
+const timed = async (work: () => Promise<unknown>): Promise<number> => {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+};
+
+/** `total` calls of `work`, `clients` at a time. */
+async function concurrently(clients: number, total: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < total) await work(next++);
+    }),
+  );
+}
+
+async function run(job: HttpClientsJob): Promise<HttpClientsResult> {
+  const search = `${job.url}/api/search`;
+  const post = async (body: unknown): Promise<void> => {
+    const res = await fetch(search, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${job.key}` },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) throw new Error(`${search} answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const { queries } = job;
+  // Warm-up, as a server that has run a while is: its code compiled by V8 and every model thread
+  // used (one client alone keeps using the first). Round 0 of a few hundred queries measured
+  // 10-30% slower than the rounds after it.
+  const warmUp = (i: number): Promise<void> => post({ query: `warm-up question ${i} about ${queries[i % queries.length]}`, n_results: 10, mode: 'semantic' });
+  for (let i = 0; i < 100; i++) await warmUp(i);
+  await concurrently(8, 160, (i) => warmUp(100 + i));
+  // One client: distinct queries (each runs the model), each after the model alone on its twin.
+  const model = await WorkerEmbeddingProvider.start(job.model, null);
+  for (const q of queries.slice(0, 20)) await model.embed([`${q} w`]);
+  const oneClient: number[] = [];
+  const embed: number[] = [];
+  let searching = 0;
+  for (const q of queries) {
+    embed.push(await timed(() => model.embed([`${q} e`])));
+    const ms = await timed(() => post({ query: q, n_results: 10, mode: 'semantic' }));
+    oneClient.push(ms);
+    searching += ms;
+  }
+  await model.close();
+  const qps1 = queries.length / (searching / 1000);
+  const filtered: number[] = [];
+  for (const q of queries.slice(0, 50)) filtered.push(await timed(() => post({ query: `${q} f`, n_results: 10, mode: 'semantic', tags: [job.tag] })));
+  const repeat: number[] = [];
+  for (let i = 0; i < 50; i++) repeat.push(await timed(() => post({ query: queries[0], n_results: 10, mode: 'semantic' })));
+  // Eight clients, with /api/health probed throughout.
+  let loading = true;
+  const health: number[] = [];
+  const probe = (async () => {
+    while (loading) health.push(await timed(async () => (await fetch(`${job.url}/api/health`)).arrayBuffer()));
+  })();
+  const started8 = performance.now();
+  await concurrently(8, 200, (i) => post({ query: `${queries[i % queries.length]} c${i}`, n_results: 10, mode: 'semantic' }));
+  const qps8 = 200 / ((performance.now() - started8) / 1000);
+  loading = false;
+  await probe;
+  return { one_client_ms: oneClient, embed_ms: embed, qps_1_client: qps1, filtered_ms: filtered, repeat_ms: repeat, qps_8_clients: qps8, health_ms: health };
+}
+
+const result = await run(JSON.parse(process.argv[2]!) as HttpClientsJob);
+process.stdout.write(`${JSON.stringify(result)}\n`);
