@@ -23,10 +23,10 @@ async function load(): Promise<EmbeddingRunner> {
 const MAX_CHARS_PER_CALL = 16_384;
 
 async function embedInSlices(runner: EmbeddingRunner, texts: string[]): Promise<Float32Array[]> {
+  const size = (i: number): number => Math.min(texts[i]!.length, MAX_EMBEDDED_CHARS);
   const vectors: Float32Array[] = [];
   for (let start = 0; start < texts.length;) {
     let end = start + 1;
-    const size = (i: number): number => Math.min(texts[i]!.length, MAX_EMBEDDED_CHARS);
     for (let chars = size(start); end < texts.length && chars + size(end) <= MAX_CHARS_PER_CALL; end++) chars += size(end);
     vectors.push(...(await runner.embed(texts.slice(start, end))));
     start = end;

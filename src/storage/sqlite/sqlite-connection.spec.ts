@@ -5,11 +5,8 @@ import { readPragmas } from './sqlite-connection.js';
 describe('readPragmas: what each connection reads with', () => {
   const names = (pragmas: { name: string; value: string }[]): Record<string, string> => Object.fromEntries(pragmas.map((p) => [p.name, p.value]));
 
-  it("the server's own connection: a 64 MiB page cache, never memory-mapped", () => {
-    assert.deepEqual(names(readPragmas([], 'WAL')), { cache_size: '-65536' });
-  });
-
-  it('read workers map a file up to 512 MB (256 MiB of it), not a larger one, and never outside WAL mode', () => {
+  it('a file up to 512 MB is memory-mapped (256 MiB of it), a larger one is not, and never outside WAL mode; the page cache is 64 MiB', () => {
+    assert.deepEqual(names(readPragmas([], 'WAL', 0)), { cache_size: '-65536', mmap_size: '268435456' });
     assert.deepEqual(names(readPragmas([], 'WAL', 266_000_000)), { cache_size: '-65536', mmap_size: '268435456' });
     assert.deepEqual(names(readPragmas([], 'WAL', 2_500_000_000)), { cache_size: '-65536' });
     assert.deepEqual(names(readPragmas([], 'DELETE', 1_000)), { cache_size: '-65536' });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as sqliteVec from 'sqlite-vec';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
@@ -111,12 +111,12 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
     db.pragma('foreign_keys = ON');
     // synchronous stays FULL (SQLite's default): an acknowledged write survives power loss too.
     db.pragma('synchronous = FULL');
+    // Checked before the read pragmas, with SQLite's small default cache: a check reads the whole
+    // file, which would otherwise stay in this connection's page cache for the life of the process.
+    checkIntegrity(db, path, options.integrityCheck);
     // Values are validated by parseSqlitePragmas against a fixed grammar per pragma name; the
     // server's read defaults come first, so the operator's own values win.
-    // Checked first, with SQLite's small default cache: a check reads the whole file, which would
-    // otherwise stay in this connection's page cache (or map) for the life of the process.
-    checkIntegrity(db, path, options.integrityCheck);
-    for (const { name, value } of readPragmas(options.pragmas, journalMode)) db.pragma(`${name} = ${value}`);
+    for (const { name, value } of readPragmas(options.pragmas, journalMode, statSync(path).size)) db.pragma(`${name} = ${value}`);
     for (const { name, value } of options.pragmas) db.pragma(`${name} = ${value}`);
     return db;
   } catch (error) {
@@ -127,28 +127,22 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
 }
 
 /**
- * What a long-running server reads with: a 64 MiB page cache instead of SQLite's 2 MiB on every
- * connection; on the read workers' connections (searches, scans) also the file memory-mapped,
- * 256 MiB, when the file is at most twice that (not on a network or synced filesystem, where
- * memory-mapping is unsafe). Measured at 100,000 memories (266 MB file): through the map an index
- * search re-scores its candidates in 1.1 ms instead of 2.1 and an exact scan of a 1% tag takes 5
- * instead of 33 ms. At 1,000,000 (2.5 GB) the map covers a tenth of the file and gains nothing
- * measurable, while every connection's mapped pages count again in the process's RSS (up to 256
- * MB each), so larger files are read through the page cache only. The size is judged when the
- * workers start (a restart re-judges). MCP_MEMORY_SQLITE_PRAGMAS overrides either, for every
- * connection.
+ * What a long-running server reads with: a 64 MiB page cache instead of SQLite's 2 MiB, and the
+ * file memory-mapped (256 MiB) while it is at most twice that (not on a network or synced
+ * filesystem, where memory-mapping is unsafe). Measured at 100,000 memories (266 MB file): through
+ * the map re-scoring an index search's candidates takes 0.3 ms instead of 1.2 and an exact scan of
+ * a 1% tag 5 instead of 33 ms. At 1,000,000 (2.5 GB) the map covers a tenth of the file and gains
+ * nothing measurable, while every connection's mapped pages count again in the process's RSS (up
+ * to 256 MB each), so larger files are read through the page cache only. The size is judged when
+ * a connection opens (a restart re-judges). MCP_MEMORY_SQLITE_PRAGMAS overrides either.
  */
 const PAGE_CACHE: SqlitePragma = { name: 'cache_size', value: '-65536' };
 const MEMORY_MAP_BYTES = 268_435_456;
-const MEMORY_MAP_MAX_FILE_BYTES = 2 * MEMORY_MAP_BYTES;
+export const MEMORY_MAP_MAX_FILE_BYTES = 2 * MEMORY_MAP_BYTES;
 
-/**
- * The pragmas that shape reads (the server's defaults, then the operator's): for the server's own
- * connection (`fileBytes` omitted: never mapped, it writes and looks up by key) and for the read
- * workers' (`fileBytes`: the file's size, which decides the memory map).
- */
-export function readPragmas(configured: readonly SqlitePragma[], journalMode: 'WAL' | 'DELETE' = 'WAL', fileBytes?: number): SqlitePragma[] {
-  const mapped = journalMode === 'WAL' && fileBytes !== undefined && fileBytes <= MEMORY_MAP_MAX_FILE_BYTES;
+/** The pragmas that shape reads (the server's defaults, then the operator's), for a file of `fileBytes`: every connection, the read workers' too. */
+export function readPragmas(configured: readonly SqlitePragma[], journalMode: 'WAL' | 'DELETE', fileBytes: number): SqlitePragma[] {
+  const mapped = journalMode === 'WAL' && fileBytes <= MEMORY_MAP_MAX_FILE_BYTES;
   const chosen = new Map([PAGE_CACHE, ...(mapped ? [{ name: 'mmap_size', value: String(MEMORY_MAP_BYTES) }] : [])].map((p) => [p.name, p]));
   for (const p of configured) if (['cache_size', 'mmap_size', 'temp_store'].includes(p.name)) chosen.set(p.name, p);
   return [...chosen.values()];

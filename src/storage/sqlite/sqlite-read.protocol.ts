@@ -1,4 +1,5 @@
-/** Messages between the repository and its read workers (sqlite-read.worker.ts). */
+/** Messages between the repository and its read workers (sqlite-read.worker.ts), and how a read statement runs on either side. */
+import type Database from 'better-sqlite3';
 
 export type ReadMode = 'all' | 'get' | 'pluck';
 
@@ -19,3 +20,24 @@ export interface ReadWorkerData {
 export type ReadRequest = { type: 'read'; id: number; statements: ReadStatement[] } | { type: 'reopen' } | { type: 'close' };
 
 export type ReadReply = { id: number; ok: true; results: unknown[] } | { id: number; ok: false; message: string; code: string | null };
+
+/** Blobs arrive as Uint8Array after a message copy; the driver binds Buffers. */
+function bindable(params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(params)) {
+    out[key] = value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
+  }
+  return out;
+}
+
+/** Runs one read statement, prepared once per connection (`prepared` is that connection's cache, by SQL text). */
+export function executeRead(db: Database.Database, prepared: Map<string, Database.Statement>, { sql, params, mode }: ReadStatement): unknown {
+  let statement = prepared.get(sql);
+  if (!statement) {
+    statement = db.prepare(sql);
+    prepared.set(sql, statement);
+  }
+  const bound = bindable(params);
+  statement.pluck(mode === 'pluck');
+  return mode === 'all' ? statement.all(bound) : statement.get(bound);
+}

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
-import type { ReadReply, ReadRequest, ReadStatement, ReadWorkerData } from './sqlite-read.protocol.js';
+import { executeRead, type ReadReply, type ReadRequest, type ReadWorkerData } from './sqlite-read.protocol.js';
 
 /**
  * A read-only connection on its own thread: searches and scans run here, so the event loop keeps
@@ -23,26 +23,6 @@ function open(): Database.Database {
 let db = open();
 const statements = new Map<string, Database.Statement>();
 
-/** Blobs arrive as Uint8Array after the message copy; the driver binds Buffers. */
-function bindable(params: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(params)) {
-    out[key] = value instanceof Uint8Array && !Buffer.isBuffer(value) ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : value;
-  }
-  return out;
-}
-
-function execute({ sql, params, mode }: ReadStatement): unknown {
-  let statement = statements.get(sql);
-  if (!statement) {
-    statement = db.prepare(sql);
-    statements.set(sql, statement);
-  }
-  const bound = bindable(params);
-  statement.pluck(mode === 'pluck');
-  return mode === 'all' ? statement.all(bound) : statement.get(bound);
-}
-
 port.on('message', (request: ReadRequest) => {
   if (request.type === 'close') {
     statements.clear();
@@ -58,7 +38,7 @@ port.on('message', (request: ReadRequest) => {
   }
   let reply: ReadReply;
   try {
-    const results = db.transaction(() => request.statements.map(execute))();
+    const results = db.transaction(() => request.statements.map((statement) => executeRead(db, statements, statement)))();
     reply = { id: request.id, ok: true, results };
   } catch (error) {
     const code = error instanceof Database.SqliteError ? error.code : null;
