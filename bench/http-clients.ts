@@ -7,6 +7,8 @@
  * Input: one JSON argument (HttpClientsJob); output: one JSON line (HttpClientsResult).
  */
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
+import { timed } from './stats.js';
+
 export interface HttpClientsJob {
   url: string;
   key: string;
@@ -26,12 +28,6 @@ export interface HttpClientsResult {
   qps_8_clients: number;
   health_ms: number[];
 }
-
-const timed = async (work: () => Promise<unknown>): Promise<number> => {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-};
 
 /** `total` calls of `work`, `clients` at a time. */
 async function concurrently(clients: number, total: number, work: (i: number) => Promise<void>): Promise<void> {

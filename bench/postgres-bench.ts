@@ -18,7 +18,7 @@ import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memor
 import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
-import { percentile } from './stats.js';
+import { percentile, timed } from './stats.js';
 import { fillWithSyntheticMemories } from './synthetic-data.js';
 
 const ADMIN_URL = process.env.MCP_BENCH_POSTGRES_URL ?? process.env.MCP_TEST_POSTGRES_URL;
@@ -31,12 +31,6 @@ function note(i: number): string {
   const topics = ['release', 'database', 'hiring', 'budget', 'incident', 'roadmap', 'office', 'customer', 'security', 'design'];
   const verbs = ['was discussed', 'was postponed', 'needs review', 'got approved', 'caused trouble', 'was mentioned'];
   return `The ${topics[i % 10]} item ${i} ${verbs[(i >> 3) % 6]} in week ${i % 52} with team ${(i >> 5) % 13}`;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 async function storeThroughput(url: string, replicas: number, perReplicaClients: number, stores: number): Promise<number> {

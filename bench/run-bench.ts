@@ -13,7 +13,7 @@ import { runFanoutBench } from './fanout-bench.js';
 import { runImportBench } from './import-bench.js';
 import { runPostgresBench } from './postgres-bench.js';
 import { runScaleBench } from './scale-bench.js';
-import { percentile } from './stats.js';
+import { percentile, timed } from './stats.js';
 
 const ALL_SIZES = (process.env.BENCH_SIZES ?? '1000,10000').split(',').map(Number);
 /** Sizes up to this are stored through HTTP (store throughput); larger ones are generated (bench/scale-bench.ts). */
@@ -58,12 +58,6 @@ const OBJECTS = [
 
 function sentence(i: number): string {
   return `${SUBJECTS[i % SUBJECTS.length]} ${VERBS[(i >> 3) % VERBS.length]} ${OBJECTS[(i >> 6) % OBJECTS.length]} (note ${i}, week ${i % 52})`;
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<number> {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
 }
 
 async function post(url: string, body: unknown): Promise<unknown> {

@@ -17,7 +17,7 @@ import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repo
 import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import type { HttpClientsJob, HttpClientsResult } from './http-clients.js';
-import { percentile } from './stats.js';
+import { percentile, timed } from './stats.js';
 import { fillWithSyntheticMemories, SYNTHETIC_TAGS } from './synthetic-data.js';
 
 export interface ScaleFigures {
@@ -43,12 +43,6 @@ export interface ScaleFigures {
 const KEY = 'bench';
 const run = promisify(execFile);
 const BASE_SENTENCES = Number(process.env.BENCH_BASE_SENTENCES ?? 2000);
-
-const timed = async (work: () => Promise<unknown>): Promise<number> => {
-  const started = performance.now();
-  await work();
-  return performance.now() - started;
-};
 
 async function post(url: string, body: unknown): Promise<void> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body) });
