@@ -112,12 +112,12 @@ export interface AppConfig {
   readonly faultPoint: string | null;
 }
 
-/** Read worker threads when MCP_MEMORY_READ_WORKERS is unset: one per core, 1 to 4. */
+/** Read worker threads when MCP_MEMORY_READ_WORKERS is unset: one per usable CPU, 1 to 4. */
 export function defaultReadWorkers(): number {
   return Math.min(4, usableCpus());
 }
 
-/** Two model threads where two CPUs are usable: concurrent queries are embedded in parallel (~110 MB each). */
+/** Two model threads where two CPUs are usable: concurrent queries are embedded in parallel (~120-300 MB of RSS each). */
 export function defaultEmbeddingWorkers(): number {
   return Math.min(2, usableCpus());
 }

@@ -138,7 +138,7 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
  */
 const PAGE_CACHE: SqlitePragma = { name: 'cache_size', value: '-65536' };
 const MEMORY_MAP_BYTES = 268_435_456;
-export const MEMORY_MAP_MAX_FILE_BYTES = 2 * MEMORY_MAP_BYTES;
+const MEMORY_MAP_MAX_FILE_BYTES = 2 * MEMORY_MAP_BYTES;
 
 /** The pragmas that shape reads (the server's defaults, then the operator's), for a file of `fileBytes`: every connection, the read workers' too. */
 export function readPragmas(configured: readonly SqlitePragma[], journalMode: 'WAL' | 'DELETE', fileBytes: number): SqlitePragma[] {
