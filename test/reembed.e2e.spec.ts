@@ -16,7 +16,10 @@ const note = (i: number): string => `Reembed note ${i}: the ${['deploy', 'budget
 for (const backend of TEST_BACKENDS)
   describe(`re-embed into another model on ${backend}, under load`, () => {
     let server: TestServer;
+    // Closed here too, so a failed assertion does not leave the process (and the test file) running.
+    let stale: Awaited<ReturnType<typeof connectStdio>> | null = null;
     after(async () => {
+      await stale?.close();
       await server?.cleanup();
     });
 
@@ -27,7 +30,7 @@ for (const backend of TEST_BACKENDS)
       for (let i = 0; i < 120; i++) assert.equal((await api.post('/api/memories', { content: note(i), tags: ['before'] })).status, 200);
 
       // Another process on the same file, still on the old model: after the switch it must stop, saying why.
-      const stale = backend === 'sqlite_vec' ? await connectStdio('mcp', { MCP_MEMORY_SQLITE_PATH: server.dbPath, ...MODELS }) : null;
+      stale = backend === 'sqlite_vec' ? await connectStdio('mcp', { MCP_MEMORY_SQLITE_PATH: server.dbPath, ...MODELS }) : null;
       const failures: string[] = [];
       const storedDuring: string[] = [];
       let switched = false;
@@ -83,6 +86,7 @@ for (const backend of TEST_BACKENDS)
         const search = await callTool(stale, 'memory_search', { query: note(3), mode: 'semantic' });
         assert.equal(search.isError, true);
         await stale.close();
+        stale = null;
       }
       if (backend === 'sqlite_vec') {
         // The file remembers its new model: a restart with the old one says how to move it back.

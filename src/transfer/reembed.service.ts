@@ -16,7 +16,7 @@ export interface ReembedReport {
   from_dimension: number;
   model: string;
   dimension: number;
-  /** Memories in the database after the switch. */
+  /** Memories in the database at the switch (all of them moved to the new model). */
   memories: number;
   /** Embedded by this run (an interrupted run's work is kept and not redone). */
   embedded: number;
@@ -76,17 +76,19 @@ export class ReembedService {
         }
       };
       await fill();
+      let total = 0;
       await this.models.exclusively(async () => {
         for (let attempt = 0; attempt < SWITCH_ATTEMPTS; attempt++) {
           await fill();
           if (await this.repository.completeReembed(target.modelId, target.dimension)) {
             adopted = true;
+            // Counted while this process's stores are still held back: the memories that were moved.
+            total = (await this.repository.statistics()).totalMemories;
             return target;
           }
         }
         throw new StorageBusyError();
       });
-      const total = (await this.repository.statistics()).totalMemories;
       const report = {
         from_model: from.model,
         from_dimension: from.dimension,
