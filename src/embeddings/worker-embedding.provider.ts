@@ -26,14 +26,15 @@ export interface EmbeddedBatch {
 const MAX_BATCH_TEXTS = 64;
 
 /**
- * The model thread's JavaScript heap ceiling. The tensors live in WASM or native memory; the heap
+ * The model thread's JavaScript heap ceilings. The tensors live in WASM or native memory; the heap
  * holds bookkeeping, and with no ceiling V8 lets it grow to ~150 MB, mostly garbage, per thread.
- * With this one V8 collects sooner and sizes the young generation down with it: the thread's RSS
- * measured 440 -> 230-310 MB (use-lite, 600 queries then batches), for model calls ~5% slower
- * (p50 11.6-12.4 -> 12.2-13.0 ms). The model's largest input (64 texts of 4,096 characters)
- * still fits.
+ * Both generations are capped: the old one alone (128 MB) left V8 running a full mark-compact
+ * every ~35 ms (a call every other call), model calls at 17-23 ms p50 instead of ~12 and twice the
+ * CPU (GC helper threads on the second core). With both: p50 ~12 ms against 11.8 with none, the
+ * thread's process RSS ~220 MB against ~350 (use-lite, 400 queries through this worker's messages).
+ * The model's largest input (64 texts of 4,096 characters) still fits.
  */
-const MODEL_WORKER_LIMITS = { maxOldGenerationSizeMb: 128 };
+const MODEL_WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 
 export class EmbeddingModelLoadError extends Error {}
 
