@@ -173,9 +173,10 @@ export interface MemoryRepository {
   storeReembedded(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void>;
   /**
    * Swaps the new vectors in and records the model, in one transaction (with a change, type
-   * embedding_model_changed); false, changing nothing, while some memory still lacks a new vector.
+   * embedding_model_changed): how many memories it moved; null, changing nothing, while some
+   * memory still lacks a new vector.
    */
-  completeReembed(model: string, dimension: number): Promise<boolean>;
+  completeReembed(model: string, dimension: number): Promise<number | null>;
   tagCounts(): Promise<TagCount[]>;
   /**
    * Memories created at or after `from` (epoch seconds), counted per calendar day of a zone

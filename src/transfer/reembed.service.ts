@@ -16,7 +16,7 @@ export interface ReembedReport {
   from_dimension: number;
   model: string;
   dimension: number;
-  /** Memories in the database at the switch (all of them moved to the new model). */
+  /** Memories moved to the new model (every memory in the database at the switch). */
   memories: number;
   /** Embedded by this run (an interrupted run's work is kept and not redone). */
   embedded: number;
@@ -80,10 +80,11 @@ export class ReembedService {
       await this.models.exclusively(async () => {
         for (let attempt = 0; attempt < SWITCH_ATTEMPTS; attempt++) {
           await fill();
-          if (await this.repository.completeReembed(target.modelId, target.dimension)) {
+          // Counted by the switching transaction itself: stores after it are not in the report.
+          const moved = await this.repository.completeReembed(target.modelId, target.dimension);
+          if (moved !== null) {
             adopted = true;
-            // Counted while this process's stores are still held back: the memories that were moved.
-            total = (await this.repository.statistics()).totalMemories;
+            total = moved;
             return target;
           }
         }

@@ -444,9 +444,9 @@ export class PostgresMemoryRepository implements MemoryRepository {
    * The new column gets its HNSW index first (built concurrently: reads and writes go on), then
    * one short transaction swaps the columns and indexes by renames and records the model.
    */
-  async completeReembed(model: string, dimension: number): Promise<boolean> {
+  async completeReembed(model: string, dimension: number): Promise<number | null> {
     const progress = await this.reembedProgress();
-    if (progress.done < progress.total) return false;
+    if (progress.done < progress.total) return null;
     // Built once (a valid index from an earlier attempt is kept; an interrupted concurrent build leaves an invalid one).
     const existing = await this.query<{ valid: boolean }>(
       "SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'memories_embedding_next_hnsw'",
@@ -455,10 +455,12 @@ export class PostgresMemoryRepository implements MemoryRepository {
       await this.query('DROP INDEX IF EXISTS memories_embedding_next_hnsw');
       await this.query('CREATE INDEX CONCURRENTLY memories_embedding_next_hnsw ON memories USING hnsw (embedding_next vector_cosine_ops)');
     }
-    const switched = await this.transaction(async (client) => {
+    const moved = await this.transaction(async (client) => {
       await client.query('LOCK TABLE memories IN SHARE ROW EXCLUSIVE MODE');
-      const missing = await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM memories WHERE embedding_next IS NULL');
-      if (Number(missing.rows[0]!.n) > 0) return false;
+      const counts = await client.query<{ total: string; missing: string }>(
+        'SELECT COUNT(*) AS total, COUNT(*) FILTER (WHERE embedding_next IS NULL) AS missing FROM memories',
+      );
+      if (Number(counts.rows[0]!.missing) > 0) return null;
       await client.query('ALTER TABLE memories DROP COLUMN embedding');
       await client.query('ALTER TABLE memories RENAME COLUMN embedding_next TO embedding');
       await client.query('ALTER TABLE memories ALTER COLUMN embedding SET NOT NULL');
@@ -472,10 +474,10 @@ export class PostgresMemoryRepository implements MemoryRepository {
         dimension,
         message: `The memories were re-embedded with ${model}`,
       });
-      return true;
+      return Number(counts.rows[0]!.total);
     });
-    if (switched) this.options = { ...this.options, embeddingModel: model, embeddingDimension: dimension };
-    return switched;
+    if (moved !== null) this.options = { ...this.options, embeddingModel: model, embeddingDimension: dimension };
+    return moved;
   }
 
   async tagCounts(): Promise<TagCount[]> {

@@ -33,6 +33,8 @@ export interface SqliteJobResult {
   problems: string[];
   /** switch-model: memories still without a new vector (nothing was changed when > 0). */
   pending?: number;
+  /** switch-model: memories moved to the new model's vectors. */
+  moved?: number;
 }
 
 export type SqliteJobReply = { ok: true; result: SqliteJobResult } | { ok: false; message: string; code: string | null };

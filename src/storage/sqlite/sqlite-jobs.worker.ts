@@ -104,6 +104,7 @@ function switchModel(job: Extract<SqliteJob, { kind: 'switch-model' }>): SqliteJ
         if (pending > 0) return { problems: [], pending };
         db.exec('DROP TABLE memory_embeddings');
         db.exec(vectorTableSql(job.dimension));
+        const moved = db.prepare('SELECT COUNT(*) FROM reembed_vectors').pluck().get() as number;
         db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT memory_id, embedding FROM reembed_vectors');
         db.exec('DROP TABLE reembed_vectors');
         const meta = db.prepare('INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)');
@@ -115,7 +116,7 @@ function switchModel(job: Extract<SqliteJob, { kind: 'switch-model' }>): SqliteJ
           job.change.payload,
           Date.now() / 1000,
         );
-        return { problems: [], pending: 0 };
+        return { problems: [], pending: 0, moved };
       })
       .immediate();
   } finally {

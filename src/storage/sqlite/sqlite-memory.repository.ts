@@ -38,7 +38,7 @@ import { applyMigrations, ensureDatabaseId, ensureEmbeddingSpace, rechunkVectorT
 import { removeStaleRestoreSources, runSqliteJob } from './sqlite-jobs.js';
 import { SqliteReadPool } from './sqlite-read-pool.js';
 import { AnnIndex, type AnnSource, type AnnStatus } from './ann-index.js';
-import { executeRead, type ReadStatement } from './sqlite-read.protocol.js';
+import { executeRead, preparedStatement, type ReadStatement } from './sqlite-read.protocol.js';
 
 interface MemoryRow {
   id: number;
@@ -790,10 +790,10 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   }
 
   /** On a worker thread (the vector table is rebuilt), other work in this process paused; then reopened as the new model's. */
-  completeReembed(model: string, dimension: number): Promise<boolean> {
+  completeReembed(model: string, dimension: number): Promise<number | null> {
     return this.withOperationsPaused(async () => {
       this.followReplacedFile();
-      const { pending } = await runSqliteJob({
+      const { pending, moved } = await runSqliteJob({
         kind: 'switch-model',
         path: this.options.path,
         model,
@@ -804,11 +804,11 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
           payload: JSON.stringify({ timestamp: new Date().toISOString(), model, dimension, message: `The memories were re-embedded with ${model}` }),
         },
       });
-      if (pending !== 0) return false;
+      if (pending !== 0) return null;
       this.options = { ...this.options, embeddingModel: model, embeddingDimension: dimension };
       this.db.close();
       this.connect();
-      return true;
+      return moved!;
     });
   }
 
@@ -893,11 +893,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
   /** For the other stores on this file (OAuth): SqlRunner with this connection's locking, busy retries and file-following. */
   sideTables(): SqlRunner {
     // Prepared once per connection (a token is looked up on every OAuth-authenticated MCP request).
-    const statement = (sql: string): Database.Statement => {
-      let found = this.prepared.get(sql);
-      if (found === undefined) this.prepared.set(sql, (found = this.db.prepare(sql)));
-      return found;
-    };
+    const statement = (sql: string): Database.Statement => preparedStatement(this.db, this.prepared, sql);
     return {
       query: (sql, params) => this.run(() => statement(sql).all(...params) as Record<string, unknown>[]),
       transaction: async (statements) => {

@@ -30,13 +30,16 @@ function bindable(params: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** Runs one read statement, prepared once per connection (`prepared` is that connection's cache, by SQL text). */
-export function executeRead(db: Database.Database, prepared: Map<string, Database.Statement>, { sql, params, mode }: ReadStatement): unknown {
+/** The statement for `sql`, prepared once per connection (`prepared` is that connection's cache, by SQL text). */
+export function preparedStatement(db: Database.Database, prepared: Map<string, Database.Statement>, sql: string): Database.Statement {
   let statement = prepared.get(sql);
-  if (!statement) {
-    statement = db.prepare(sql);
-    prepared.set(sql, statement);
-  }
+  if (statement === undefined) prepared.set(sql, (statement = db.prepare(sql)));
+  return statement;
+}
+
+/** Runs one read statement, prepared once per connection. */
+export function executeRead(db: Database.Database, prepared: Map<string, Database.Statement>, { sql, params, mode }: ReadStatement): unknown {
+  const statement = preparedStatement(db, prepared, sql);
   const bound = bindable(params);
   statement.pluck(mode === 'pluck');
   return mode === 'all' ? statement.all(bound) : statement.get(bound);
