@@ -142,7 +142,33 @@ describe('SqliteMemoryRepository', () => {
 });
 
 describe('SqliteMemoryRepository vector table layout', () => {
-  it('rebuilds an older file’s vector table with small chunks once, keeping every vector and search result', async () => {
+  /** Gives the file's vector table another declared layout (same rowids and vectors), as an earlier release made it. */
+  function relayout(path: string, chunkClause: string): void {
+    const db = new Database(path);
+    sqliteVec.load(db);
+    db.exec('CREATE TABLE keep (id INTEGER PRIMARY KEY, embedding BLOB)');
+    db.exec('INSERT INTO keep SELECT rowid, embedding FROM memory_embeddings');
+    db.exec('DROP TABLE memory_embeddings');
+    db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${DIM}] distance_metric=cosine${chunkClause})`);
+    db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT id, embedding FROM keep');
+    db.exec('DROP TABLE keep');
+    db.close();
+  }
+
+  function declaredLayout(path: string): { sql: string; vectors: number } {
+    const check = new Database(path, { readonly: true });
+    sqliteVec.load(check);
+    try {
+      return {
+        sql: check.prepare("SELECT sql FROM sqlite_master WHERE name = 'memory_embeddings'").pluck().get() as string,
+        vectors: check.prepare('SELECT COUNT(*) FROM memory_embeddings').pluck().get() as number,
+      };
+    } finally {
+      check.close();
+    }
+  }
+
+  it('rebuilds a file with sqlite-vec’s default chunks once with small ones, keeps chunks of 64, and every vector and search result', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'repo-rechunk-'));
     const options: SqliteRepositoryOptions = {
       path: join(dir, 'memory.db'),
@@ -151,37 +177,40 @@ describe('SqliteMemoryRepository vector table layout', () => {
       embeddingModel: 'test-model',
       embeddingDimension: DIM,
     };
-    try {
-      let repo = SqliteMemoryRepository.open(options);
-      for (let i = 0; i < 200; i++) await repo.insertWithEmbedding(memory({ content: `vector ${i}` }), axis(i % DIM, (i % 13) / 13));
-      const query = axis(3, 0.3);
-      const before = (await repo.searchByVector(query, {}, 10)).map((h) => [h.memory.contentHash, h.distance.toFixed(6)]);
-      await repo.close();
-      // The layout of files made before: sqlite-vec's default chunks.
-      const db = new Database(options.path);
-      sqliteVec.load(db);
-      db.exec('CREATE TABLE keep (id INTEGER PRIMARY KEY, embedding BLOB)');
-      db.exec('INSERT INTO keep SELECT rowid, embedding FROM memory_embeddings');
-      db.exec('DROP TABLE memory_embeddings');
-      db.exec(`CREATE VIRTUAL TABLE memory_embeddings USING vec0(embedding float[${DIM}] distance_metric=cosine)`);
-      db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT id, embedding FROM keep');
-      db.exec('DROP TABLE keep');
-      db.close();
+    const query = axis(3, 0.3);
+    const openAndSearch = async (): Promise<{ logs: string[]; hits: string[][] }> => {
       const logs: string[] = [];
-      repo = SqliteMemoryRepository.open({ ...options, log: (message) => logs.push(message) });
-      const after = (await repo.searchByVector(query, {}, 10)).map((h) => [h.memory.contentHash, h.distance.toFixed(6)]);
+      const repo = SqliteMemoryRepository.open({ ...options, log: (message) => logs.push(message) });
+      try {
+        return { logs, hits: (await repo.searchByVector(query, {}, 10)).map((h) => [h.memory.contentHash, h.distance.toFixed(6)]) };
+      } finally {
+        await repo.close();
+      }
+    };
+    try {
+      const repo = SqliteMemoryRepository.open(options);
+      for (let i = 0; i < 200; i++) await repo.insertWithEmbedding(memory({ content: `vector ${i}` }), axis(i % DIM, (i % 13) / 13));
       await repo.close();
-      assert.deepEqual(after, before);
-      assert.ok(logs.some((line) => line.startsWith('Rebuilt the vector table with chunks of 64 vectors')));
-      const check = new Database(options.path, { readonly: true });
-      sqliteVec.load(check);
-      assert.match(check.prepare("SELECT sql FROM sqlite_master WHERE name = 'memory_embeddings'").pluck().get() as string, /chunk_size=64/);
-      assert.equal(check.prepare('SELECT COUNT(*) FROM memory_embeddings').pluck().get(), 200);
-      check.close();
+      assert.match(declaredLayout(options.path).sql, /chunk_size=16\b/, 'a new file gets chunks of 16');
+      const before = (await openAndSearch()).hits;
+      assert.equal(before.length, 10);
+
+      relayout(options.path, '');
+      const rebuilt = await openAndSearch();
+      assert.deepEqual(rebuilt.hits, before);
+      assert.ok(rebuilt.logs.some((line) => line.startsWith('Rebuilt the vector table with chunks of 16 vectors')));
+      const layout = declaredLayout(options.path);
+      assert.match(layout.sql, /chunk_size=16\b/);
+      assert.equal(layout.vectors, 200);
       // Once: the next open leaves it alone.
-      const again: string[] = [];
-      await SqliteMemoryRepository.open({ ...options, log: (message) => again.push(message) }).close();
-      assert.ok(!again.some((line) => line.startsWith('Rebuilt the vector table')));
+      assert.ok(!(await openAndSearch()).logs.some((line) => line.startsWith('Rebuilt the vector table')));
+
+      // Chunks of 64 (an earlier release's layout) are kept as they are, and searched the same.
+      relayout(options.path, ', chunk_size=64');
+      const kept = await openAndSearch();
+      assert.deepEqual(kept.hits, before);
+      assert.ok(!kept.logs.some((line) => line.startsWith('Rebuilt the vector table')));
+      assert.match(declaredLayout(options.path).sql, /chunk_size=64\b/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

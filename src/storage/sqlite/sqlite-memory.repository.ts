@@ -585,14 +585,28 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
         let depth = Math.ceil(Math.max(ANN_MIN_CANDIDATES, (limit + 1) * ANN_OVERSAMPLING * selectivity));
         for (;;) {
           const candidates = ann.candidates(embedding, Math.min(ANN_MAX_CANDIDATES, depth));
-          const rescore: ReadStatement = {
-            sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
-                  FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
-                  WHERE m.id IN (SELECT value FROM json_each(@candidates)) ${perRow.sql === '' ? '' : `AND ${perRow.sql.slice('WHERE '.length)}`} ${exclusion}
-                  ORDER BY distance, m.id LIMIT @limit`,
-            params: { ...perRow.params, ...excluded, vector, limit, candidates: JSON.stringify(candidates) },
-            mode: 'all',
-          };
+          // Unfiltered, only the nearest candidates' rows are read (at 1M, unmapped: 1.9 -> 1.6 ms
+          // for 33 candidates); a filter needs every candidate's row.
+          const rescore: ReadStatement =
+            perRow.sql === ''
+              ? {
+                  sql: `WITH nearest AS (
+                          SELECT e.rowid AS id, vec_distance_cosine(e.embedding, @vector) AS distance
+                          FROM json_each(@candidates) c JOIN memory_embeddings e ON e.rowid = c.value
+                          ORDER BY distance, id LIMIT @nearest)
+                        SELECT m.*, nearest.distance AS distance FROM nearest JOIN memories m ON m.id = nearest.id
+                        WHERE 1 ${exclusion} ORDER BY nearest.distance, m.id LIMIT @limit`,
+                  params: { ...excluded, vector, limit, nearest: limit + (excludeHash === undefined ? 0 : 1), candidates: JSON.stringify(candidates) },
+                  mode: 'all',
+                }
+              : {
+                  sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
+                        FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+                        WHERE m.id IN (SELECT value FROM json_each(@candidates)) AND ${perRow.sql.slice('WHERE '.length)} ${exclusion}
+                        ORDER BY distance, m.id LIMIT @limit`,
+                  params: { ...perRow.params, ...excluded, vector, limit, candidates: JSON.stringify(candidates) },
+                  mode: 'all',
+                };
           const [rows] = await (candidates.length <= LOCAL_RESCORE_MAX ? this.readSmall([rescore]) : this.read([rescore]));
           const hits = rows as (MemoryRow & { distance: number })[];
           if (where.sql === '' || hits.length >= wantedHits) return hits.map((row) => ({ memory: toMemory(row), distance: row.distance }));
