@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { lowerThisThreadPriority } from '../common/thread-priority.js';
 import type { EmbedRequest, EmbeddingWorkerData, WorkerMessage } from './embedding-worker.protocol.js';
 import { USE_LITE_MODEL_ID } from './embedding-provider.js';
 import { type EmbeddingRunner, MAX_EMBEDDED_CHARS } from './runners/embedding-runner.js';
@@ -7,6 +8,7 @@ import { loadUseLiteRunner } from './runners/use-lite.runner.js';
 
 // Inference blocks its thread for the whole batch, so the model lives here, off the event loop.
 const { modelId, modelsDir } = workerData as EmbeddingWorkerData;
+lowerThisThreadPriority();
 const port = parentPort!;
 const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 

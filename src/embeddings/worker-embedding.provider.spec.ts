@@ -1,12 +1,27 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { COMPUTE_THREAD_NICE } from '../common/thread-priority.js';
 import { USE_LITE_MODEL_ID } from './embedding-provider.js';
 import { EmbeddingModelLoadError, WorkerEmbeddingProvider } from './worker-embedding.provider.js';
 
 function norm(v: Float32Array): number {
   return Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
+}
+
+/** Nice value of each thread of this process (Linux /proc): field 19 of its stat line, after the parenthesized name. */
+function threadNiceValues(): Map<number, number> {
+  const nice = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      nice.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return nice;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {
@@ -27,6 +42,14 @@ describe('WorkerEmbeddingProvider with the bundled Universal Sentence Encoder li
   it('loads offline and reports 512 dimensions', () => {
     assert.equal(provider.modelId, 'use-lite');
     assert.equal(provider.dimension, 512);
+  });
+
+  it('runs the model at a lower scheduling priority than the event loop (Linux: per-thread nice values)', { skip: process.platform !== 'linux' }, () => {
+    const nice = threadNiceValues();
+    const main = nice.get(process.pid)!;
+    // The test process is started below nice 10 (CI and a shell alike), so the event loop must still be below it.
+    assert.ok(main < COMPUTE_THREAD_NICE, `the event loop runs at nice ${main}`);
+    assert.ok([...nice.values()].includes(COMPUTE_THREAD_NICE), `no thread at nice ${COMPUTE_THREAD_NICE}: ${JSON.stringify([...nice])}`);
   });
 
   it('returns one unit-length vector per text, in order', async () => {

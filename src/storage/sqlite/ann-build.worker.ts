@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
 import { Index } from './usearch.js';
 import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply } from './ann-index.protocol.js';
+import { lowerThisThreadPriority } from '../../common/thread-priority.js';
 
 /**
  * Builds the approximate-nearest-neighbour index from the vectors in the database, on its own
@@ -11,6 +12,7 @@ import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply } from './ann-
  * correspond to, so the index can be caught up from the change log afterwards.
  */
 const job = workerData as AnnBuildJob;
+lowerThisThreadPriority();
 const CHUNK = 2048;
 const stop = new Int32Array(job.stop);
 

@@ -136,7 +136,8 @@ function prepareStatements(db: Database.Database) {
        WHERE id = @id`,
     ),
     deleteMemory: db.prepare('DELETE FROM memories WHERE id = ?'),
-    ping: db.prepare('SELECT COUNT(*) FROM memories').pluck(),
+    // The memories table answers (one page from its first leaf): a COUNT(*) read every page, ~0.3 ms at 1M per health probe.
+    ping: db.prepare('SELECT 1 FROM memories LIMIT 1').pluck(),
     appendChange: db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (@kind, @contentHash, @payload, @createdAt)'),
     changesAfter: db.prepare('SELECT id, kind, payload FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
     changeKindsAfter: db.prepare('SELECT id, kind, content_hash AS contentHash FROM changes WHERE id > ? ORDER BY id LIMIT ?'),
