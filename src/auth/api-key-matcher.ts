@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { KeyIdentity } from './scopes.js';
 
 interface CredentialSource {
@@ -7,8 +7,9 @@ interface CredentialSource {
   url: string;
 }
 
+/** SHA-256 in one call (no Hash object per request). */
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
+  return hash('sha256', value, 'buffer');
 }
 
 function decodeOrNull(value: string): string | null {
