@@ -5,7 +5,7 @@ import { getPriority, setPriority } from 'node:os';
  * nice steps: on a saturated machine the event loop (HTTP, health, SSE) gets the CPU first, the
  * compute threads the rest. With one request at a time there is a free core and nothing changes.
  */
-export const COMPUTE_THREAD_NICE_STEPS = 10;
+const COMPUTE_THREAD_NICE_STEPS = 10;
 const LOWEST_PRIORITY = 19;
 
 /** The nice value a compute thread started by a thread at `parentNice` runs at. */
