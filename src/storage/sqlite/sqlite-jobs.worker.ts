@@ -104,8 +104,8 @@ function switchModel(job: Extract<SqliteJob, { kind: 'switch-model' }>): SqliteJ
         if (pending > 0) return { problems: [], pending };
         db.exec('DROP TABLE memory_embeddings');
         db.exec(vectorTableSql(job.dimension));
-        const moved = db.prepare('SELECT COUNT(*) FROM reembed_vectors').pluck().get() as number;
-        db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT memory_id, embedding FROM reembed_vectors');
+        // Counted by the copy itself (vec0 inserts count as changes), not by a second pass over the table.
+        const moved = db.prepare('INSERT INTO memory_embeddings (rowid, embedding) SELECT memory_id, embedding FROM reembed_vectors').run().changes;
         db.exec('DROP TABLE reembed_vectors');
         const meta = db.prepare('INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)');
         meta.run('embedding_model', job.model);
