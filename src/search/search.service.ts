@@ -153,13 +153,26 @@ export class SearchService {
   }
 
   private async semanticHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
-    const vector = await this.queryEmbeddings.embed(query);
-    const scored = await this.vectorSearch(vector, filter, limit);
+    const scored = await this.vectorSearch(this.queryEmbeddings.embed(query), filter, limit);
     return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
   }
 
-  private vectorSearch(vector: Float32Array, filter: MemoryFilter, limit: number) {
-    return this.timings.time('vector_search', () => this.repository.searchByVector(vector, filter, limit));
+  /**
+   * The repository gets the vector while the model is still computing it (it reads its search
+   * state meanwhile); the search is timed from the vector's arrival.
+   */
+  private async vectorSearch(vector: Promise<Float32Array>, filter: MemoryFilter, limit: number) {
+    let arrived = 0;
+    const scored = await this.repository.searchByVector(
+      vector.then((ready) => {
+        arrived = performance.now();
+        return ready;
+      }),
+      filter,
+      limit,
+    );
+    this.timings.record('vector_search', performance.now() - arrived);
+    return scored;
   }
 
   private keywordSearch(terms: readonly string[], filter: MemoryFilter, limit: number) {
@@ -194,7 +207,7 @@ export class SearchService {
     const keywordLeg = this.keywordSearch(terms, filter, n);
     const vectorLeg = this.queryEmbeddings.embed(query);
     const [semantic, [keyword, distances]] = await Promise.all([
-      vectorLeg.then((vector) => this.vectorSearch(vector, filter, n)),
+      this.vectorSearch(vectorLeg, filter, n),
       Promise.all([keywordLeg, vectorLeg]).then(
         async ([hits, vector]) =>
           [

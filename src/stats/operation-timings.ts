@@ -52,10 +52,14 @@ export class OperationTimings {
   async time<T>(operation: TimedOperation, work: () => Promise<T>): Promise<T> {
     const started = performance.now();
     const result = await work();
-    const ms = performance.now() - started;
+    this.record(operation, performance.now() - started);
+    return result;
+  }
+
+  /** A duration measured by the caller. */
+  record(operation: TimedOperation, ms: number): void {
     this.windows[operation].add(ms);
     for (const listener of this.listeners) listener(operation, ms);
-    return result;
   }
 
   /** Every duration recorded from now on (the metrics' histograms). */

@@ -140,8 +140,11 @@ export interface MemoryRepository {
   update(contentHash: string, patch: MemoryPatch): Promise<Memory | null>;
   /** `actor`: who deletes it (a labelled key), for the change's actor. */
   delete(contentHash: string, actor?: string | null): Promise<boolean>;
-  /** Nearest first, limited to memories matching the filter. */
-  searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
+  /**
+   * Nearest first, limited to memories matching the filter. The query's vector may still be on
+   * its way (the model computing it): what the search needs besides it is read meanwhile.
+   */
+  searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
   /**
    * Full-text search: memories matching any of `terms` (words or phrases, taken literally, never
    * as query syntax) in content or tags, best first, limited to the filter.

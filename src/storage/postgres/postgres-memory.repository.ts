@@ -286,7 +286,8 @@ export class PostgresMemoryRepository implements MemoryRepository {
    * (0.8+), which keeps scanning until enough rows pass the filter instead of returning too few;
    * a limit above ef_search raises it for that search (the index returns at most ef_search rows).
    */
-  async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
+  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
+    const embedding = await query;
     const where = this.whereClause(filter);
     const n = where.params.length;
     const sql = `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`;

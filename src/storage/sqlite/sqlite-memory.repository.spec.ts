@@ -118,6 +118,22 @@ describe('SqliteMemoryRepository', () => {
     await impatient.close();
   });
 
+  it('takes a query vector still being computed: reads its search state meanwhile, answers as with the vector itself', async () => {
+    const query = axis(3, 0.05);
+    const hashes = (hits: { memory: Memory }[]): string[] => hits.map((hit) => hit.memory.contentHash);
+    const direct = hashes(await repo.searchByVector(Float32Array.from(query), {}, 3));
+    assert.deepEqual(hashes(await repo.searchByVector(Promise.resolve(query), {}, 3)), direct);
+    // Another process moved the file to another model: refused without waiting for the vector.
+    const other = new Database(options.path);
+    other.prepare("UPDATE service_meta SET value = 'another-model' WHERE key = 'embedding_model'").run();
+    try {
+      await assert.rejects(repo.searchByVector(new Promise<Float32Array>(() => undefined), {}, 3), /moved to embedding model "another-model"/);
+    } finally {
+      other.prepare("UPDATE service_meta SET value = 'test-model' WHERE key = 'embedding_model'").run();
+      other.close();
+    }
+  });
+
   it('answers a repeated search from its cache, until any process on the file writes', async () => {
     const other = SqliteMemoryRepository.open(options);
     try {

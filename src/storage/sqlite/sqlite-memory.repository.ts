@@ -538,17 +538,22 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
     });
   }
 
-  async searchByVector(embedding: Float32Array, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
-    const vector = toVectorBlob(embedding);
+  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
     const { excludeHash: _excluded, ...rest } = filter;
     const where = this.whereClause(rest);
-    const { useIndex, changeId } = await this.run(() => {
-      this.assertModelUnchanged();
-      return {
-        useIndex: this.ann?.ready() ?? false,
-        changeId: (this.sql.changeBounds.get() as { newest: number | null }).newest ?? 0,
-      };
-    });
+    // The model check and the newest change (the result cache's key) are read while the model
+    // runs, if it still does: ~0.2 ms less after it, when the caches are cold.
+    const [embedding, { useIndex, changeId }] = await Promise.all([
+      query,
+      this.run(() => {
+        this.assertModelUnchanged();
+        return {
+          useIndex: this.ann?.ready() ?? false,
+          changeId: (this.sql.changeBounds.get() as { newest: number | null }).newest ?? 0,
+        };
+      }),
+    ]);
+    const vector = toVectorBlob(embedding);
     const cacheKey = `${limit}:${JSON.stringify(filter)}`;
     const cached = this.resultCache.get(embedding)?.get(cacheKey);
     if (cached && cached.changeId === changeId) return cached.hits;
