@@ -38,6 +38,7 @@ import { applyMigrations, ensureDatabaseId, ensureEmbeddingSpace, rechunkVectorT
 import { removeStaleRestoreSources, runSqliteJob } from './sqlite-jobs.js';
 import { SqliteReadPool } from './sqlite-read-pool.js';
 import { AnnIndex, type AnnSource, type AnnStatus } from './ann-index.js';
+import { LARGE_INDEX_FROM } from './ann-index.protocol.js';
 import { executeRead, preparedStatement, type ReadStatement } from './sqlite-read.protocol.js';
 
 interface MemoryRow {
@@ -87,13 +88,16 @@ export interface SqliteRepositoryOptions {
 /** A filter matching at most this many memories is searched exactly (bounded cost); a broader one through the index. */
 const EXACT_FILTERED_MAX = 5_000;
 /**
- * Candidates asked of the index per result wanted (re-scored exactly, then cut), and at least
- * ANN_MIN_CANDIDATES. Measured at 100k (generated around real embeddings): recall@10 after
- * re-scoring is 0.998 with 20 candidates, 0.999 with 30 and the same with 88; each candidate
- * costs a vector lookup (~20 us), so 88 cost ~1 ms more per search for nothing.
+ * Candidates asked of the index per result wanted (re-scored exactly, then cut), and at least a
+ * minimum; more for large indexes. Measured on generated data around real embeddings: at 100k,
+ * recall@10 after re-scoring is 0.992 with 16 candidates, 0.999 with 22 and 1.000 with 33; 1M
+ * needs 3 per result for 0.98. Each candidate costs a vector lookup (~20 us, more right after a
+ * model call), so 88 cost ~1 ms more per search for nothing.
  */
-const ANN_OVERSAMPLING = 3;
-const ANN_MIN_CANDIDATES = 30;
+function annCandidates(limit: number, indexed: number, selectivity: number): number {
+  const [perResult, least] = indexed >= LARGE_INDEX_FROM ? [3, 30] : [2, 20];
+  return Math.ceil(Math.max(least, (limit + 1) * perResult * selectivity));
+}
 const ANN_MAX_CANDIDATES = 4_096;
 /** Candidate lists up to this long are re-scored on the server's own connection when it maps the file (readSmall). */
 const LOCAL_RESCORE_MAX = 100;
@@ -588,7 +592,7 @@ export class SqliteMemoryRepository implements MemoryRepository, DatabaseBackups
         // most memories); deepened while too few pass it (a filter that disagrees with the query's
         // neighbourhood), then the exact scan answers.
         const selectivity = matching >= FILTER_COUNT_CAP ? 1 : Math.max(1, ann.size / Math.max(1, matching));
-        let depth = Math.ceil(Math.max(ANN_MIN_CANDIDATES, (limit + 1) * ANN_OVERSAMPLING * selectivity));
+        let depth = annCandidates(limit, ann.size, selectivity);
         for (;;) {
           const candidates = ann.candidates(embedding, Math.min(ANN_MAX_CANDIDATES, depth));
           // Unfiltered, only the nearest candidates' rows are read (at 1M, unmapped: 1.9 -> 1.6 ms
