@@ -48,9 +48,10 @@ async function concurrently(clients: number, total: number, work: (i: number) =>
 
 /**
  * One request on a keep-alive connection with node:http, the whole answer read: the timed client.
- * fetch (undici) took ~1 ms longer per request on the same kind of keep-alive connection (2 cores,
- * answers from the query cache: 2.1 against 0.8 ms p50), time spent in this process, neither the
- * server's nor the network's; fetch is still timed and printed beside it.
+ * fetch (undici) took ~1 ms longer per request on the same kind of keep-alive connection for
+ * answers from the query cache (2 cores: 2.1 against 0.8 ms p50), time spent in this process,
+ * neither the server's nor the network's. For searches that run the model the two measured within
+ * 0.4 ms of each other; fetch is still timed and printed beside it.
  */
 function send(agent: Agent, url: string, method: 'GET' | 'POST', headers: Record<string, string>, body?: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
