@@ -2,7 +2,7 @@
  * Part of `npm run bench`: the PostgreSQL backend against SQLite. Needs MCP_BENCH_POSTGRES_URL (or
  * MCP_TEST_POSTGRES_URL): a server where it may create and drop a database.
  *
- * - Search latency (repository KNN, p50/p95) at BENCH_PG_SIZES memories (default 10000,100000) on
+ * - Search latency (storage-level KNN, p50/p95) at BENCH_PG_SIZES memories (default 10000,100000) on
  *   both backends, over the generated data of bench/synthetic-data.ts (BENCH_PG_REAL, default
  *   3000, real embeddings of notes, every memory a mix of three of them plus noise).
  * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries,
@@ -14,8 +14,8 @@ import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
 import { startServer } from '../src/cli/server.js';
-import { PostgresMemoryRepository } from '../src/storage/postgres/postgres-memory.repository.js';
-import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { PostgresBackend } from '../src/storage/postgres/postgres-backend.js';
+import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { percentile, timed } from './stats.js';
@@ -78,9 +78,9 @@ export async function runPostgresBench(): Promise<void> {
   const dir = makeTempDir('mcp-memory-pgbench-');
   const db = await createTestDatabase(ADMIN_URL!);
   const identity = { embeddingModel: 'use-lite', embeddingDimension: 512 };
-  const sqlite = SqliteMemoryRepository.open({ path: `${dir}/bench.db`, pragmas: [], busyBudgetMs: 30_000, ...identity });
-  const byEf = new Map<number, PostgresMemoryRepository>();
-  for (const ef of EF_VALUES) byEf.set(ef, await PostgresMemoryRepository.open({ url: db.url, poolSize: 2, efSearch: ef, ...identity }));
+  const sqlite = SqliteBackend.open({ path: `${dir}/bench.db`, pragmas: [], busyBudgetMs: 30_000, ...identity });
+  const byEf = new Map<number, PostgresBackend>();
+  for (const ef of EF_VALUES) byEf.set(ef, await PostgresBackend.open({ url: db.url, poolSize: 2, efSearch: ef, ...identity }));
   const postgres = byEf.values().next().value!;
   console.log(`\nPostgreSQL (HNSW) vs SQLite (exact): generated data from ${REAL} real USE-lite vectors; ${QUERIES} real queries`);
   console.log('size      sqlite p50  sqlite p95  ef_search  postgres p50  postgres p95  HNSW recall@10');
@@ -89,19 +89,19 @@ export async function runPostgresBench(): Promise<void> {
     for (const size of SIZES) {
       // The same rows on both: one generator, one seed, the same steps.
       const data = { count: size - filled, start: filled, sentences: realTexts, vectors: real, seed: 42 + filled };
-      await fillWithSyntheticMemories(sqlite, data);
-      await fillWithSyntheticMemories(postgres, data);
+      await fillWithSyntheticMemories(sqlite.store, data);
+      await fillWithSyntheticMemories(postgres.store, data);
       filled = size;
       const exact: string[][] = [];
       const sqliteMs: number[] = [];
       for (const query of queries)
-        sqliteMs.push(await timed(async () => exact.push((await sqlite.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
+        sqliteMs.push(await timed(async () => exact.push((await sqlite.vectors.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
       for (const [ef, repo] of byEf) {
         const postgresMs: number[] = [];
         let hits = 0;
         for (const [q, query] of queries.entries()) {
           let approx: string[] = [];
-          postgresMs.push(await timed(async () => (approx = (await repo.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
+          postgresMs.push(await timed(async () => (approx = (await repo.vectors.searchByVector(query, {}, 10)).map((r) => r.memory.contentHash))));
           hits += approx.filter((h) => exact[q]!.includes(h)).length;
         }
         console.log(

@@ -7,7 +7,7 @@ import { createLogger } from '../src/common/logger.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
 import { startServer } from '../src/cli/server.js';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
+import { STORAGE_BACKEND, type StorageBackend } from '../src/storage/storage-backend.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runImportBench } from './import-bench.js';
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   });
   const { app, url } = await startServer(config, createLogger({ logLevel: process.env.BENCH_LOG_LEVEL === 'debug' ? 'debug' : 'warn', logFile: null }, 2));
   const embeddings = app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
-  const repository = app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+  const backend = app.get<StorageBackend>(STORAGE_BACKEND, { strict: false });
   console.log(
     `mcp-memory-service benchmark: model ${embeddings.modelId} (${embeddings.dimension}-d), ${CLIENTS} concurrent store clients, ${QUERIES} queries per size`,
   );
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       const vectors: Float32Array[] = [];
       for (const query of queries) embedMs.push(await timed(async () => vectors.push(...(await embeddings.embed([query])))));
       const knnMs: number[] = [];
-      for (const vector of vectors) knnMs.push(await timed(() => repository.searchByVector(vector, {}, 10)));
+      for (const vector of vectors) knnMs.push(await timed(() => backend.vectors.searchByVector(vector, {}, 10)));
 
       const p50 = percentile(searchMs, 50);
       const raw = percentile(embedMs, 50) + percentile(knnMs, 50);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
-import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import type { HttpClientsJob, HttpClientsResult } from './http-clients.js';
@@ -136,8 +136,8 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
   const dbPath = `${dir}/memory.db`;
   const env = { MCP_HTTP_HOST: '127.0.0.1', MCP_API_KEY: KEY, MCP_MEMORY_SQLITE_PATH: dbPath, LOG_LEVEL: 'warn' };
   const model = await WorkerEmbeddingProvider.start(loadConfig(env).embeddings.model, null);
-  const openRepository = (ann: 'on' | 'off', readWorkers?: number): SqliteMemoryRepository =>
-    SqliteMemoryRepository.open({
+  const openBackend = (ann: 'on' | 'off', readWorkers?: number): SqliteBackend =>
+    SqliteBackend.open({
       path: dbPath,
       pragmas: [],
       busyBudgetMs: 30_000,
@@ -158,8 +158,8 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
     for (let i = 0; i < sentences.length; i += 64) vectors.push(...(await model.embed(sentences.slice(i, i + 64))));
     let stored = 0;
     for (const n of sizes) {
-      const writer = openRepository('off');
-      await fillWithSyntheticMemories(writer, { count: n - stored, start: stored, sentences, vectors });
+      const writer = openBackend('off');
+      await fillWithSyntheticMemories(writer.store, { count: n - stored, start: stored, sentences, vectors });
       await writer.close();
       stored = n;
       // The server builds the index in the background from the first search on: wait for it.
@@ -178,24 +178,24 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       // Raw figures in the same run, in this process: the index alone, exact search alone (the
       // model alone is timed by the client process, beside the searches).
       const queryVectors = await model.embed(queries);
-      const indexed = openRepository('on');
-      await indexed.searchByVector(vectors[0]!, {}, 1);
-      await indexed.vectorIndexSettled();
-      const exact = openRepository('off', 1);
+      const indexed = openBackend('on');
+      await indexed.vectors.searchByVector(vectors[0]!, {}, 1);
+      await indexed.vectors.vectorIndexSettled();
+      const exact = openBackend('off', 1);
       // Steady state, not a cold start: the index file and the vector pages are read in first
       // (by the other half of the queries, so the measured ones are still distinct).
-      for (const v of queryVectors.slice(50)) await indexed.searchByVector(v, {}, 10);
+      for (const v of queryVectors.slice(50)) await indexed.vectors.searchByVector(v, {}, 10);
       const annMs: number[] = [];
       const exactMs: number[] = [];
       let found = 0;
       for (const v of queryVectors.slice(0, 50)) {
         let viaIndex: string[] = [];
-        annMs.push(await timed(async () => (viaIndex = (await indexed.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
+        annMs.push(await timed(async () => (viaIndex = (await indexed.vectors.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
         let truth: string[] = [];
-        exactMs.push(await timed(async () => (truth = (await exact.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
+        exactMs.push(await timed(async () => (truth = (await exact.vectors.searchByVector(v, {}, 10)).map((h) => h.memory.contentHash))));
         found += viaIndex.filter((h) => truth.includes(h)).length;
       }
-      const indexOn = indexed.vectorIndexStatus()?.state === 'ready';
+      const indexOn = indexed.vectors.vectorIndexStatus()?.state === 'ready';
       await exact.close();
       await indexed.close();
       // HTTP: one client, filtered, repeated, eight clients with /api/health probed throughout.

@@ -1,5 +1,6 @@
 import { contentHash } from '../src/memories/content-hash.js';
-import type { Memory, MemoryRepository } from '../src/storage/memory-repository.js';
+import type { Memory } from '../src/storage/memory.js';
+import type { MemoryStore } from '../src/storage/roles.js';
 import { gaussian, seededRandom } from './random.js';
 
 /**
@@ -89,8 +90,8 @@ export function syntheticMemory(i: number, options: SyntheticOptions, random: ()
   };
 }
 
-/** Writes `count` synthetic memories through the repository, in batches; returns how many were new. */
-export async function fillWithSyntheticMemories(repository: MemoryRepository, options: SyntheticOptions): Promise<number> {
+/** Writes `count` synthetic memories through the store, in batches; returns how many were new. */
+export async function fillWithSyntheticMemories(store: MemoryStore, options: SyntheticOptions): Promise<number> {
   const random = seededRandom(options.seed ?? 42);
   const batchSize = options.batchSize ?? 500;
   const start = options.start ?? 0;
@@ -98,7 +99,7 @@ export async function fillWithSyntheticMemories(repository: MemoryRepository, op
   for (let from = start; from < start + options.count; from += batchSize) {
     const batch = [];
     for (let i = from; i < Math.min(start + options.count, from + batchSize); i++) batch.push(syntheticMemory(i, options, random));
-    written += await repository.insertBatch(batch);
+    written += await store.insertBatch(batch);
     options.onProgress?.(from + batch.length - start);
   }
   return written;

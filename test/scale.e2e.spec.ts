@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fillWithSyntheticMemories, selectivityTags, SYNTHETIC_TAGS } from '../bench/synthetic-data.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../src/embeddings/embedding-provider.js';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../src/storage/memory-repository.js';
-import { SqliteMemoryRepository } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
+import { STORAGE_BACKEND, type StorageBackend } from '../src/storage/storage-backend.js';
 import { ApiClient } from './helpers/http.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
@@ -23,13 +23,13 @@ describe(`a ${N.toLocaleString('en-US')}-memory database under concurrent search
     server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_QUERY_CACHE_SIZE: '0', LOG_LEVEL: 'warn' } });
     api = new ApiClient(server.url, KEY);
     const embeddings = server.app.get<EmbeddingProvider>(EMBEDDING_PROVIDER, { strict: false });
-    const repository = server.app.get<MemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+    const backend = server.app.get<StorageBackend>(STORAGE_BACKEND, { strict: false });
     // Real sentences, embedded once by the real model; the rest is generated around them.
     const corpus = JSON.parse(readFileSync('bench/quality/corpus.json', 'utf8')) as { memories: { content: string }[] };
     sentences = corpus.memories.slice(0, 400).map((m) => m.content);
     const vectors: Float32Array[] = [];
     for (let i = 0; i < sentences.length; i += 32) vectors.push(...(await embeddings.embed(sentences.slice(i, i + 32))));
-    assert.equal(await fillWithSyntheticMemories(repository, { count: N, sentences, vectors }), N);
+    assert.equal(await fillWithSyntheticMemories(backend.store, { count: N, sentences, vectors }), N);
   });
 
   after(async () => {
@@ -83,18 +83,18 @@ describe(`a ${N.toLocaleString('en-US')}-memory database under concurrent search
 
   it('builds the vector index in the background, then answers through it with recall@10 >= 0.98 against exact search', async () => {
     // The build started with the first search; wait for it (a condition, with no fixed time).
-    const repository = server.app.get<SqliteMemoryRepository>(MEMORY_REPOSITORY, { strict: false });
+    const backend = server.app.get<SqliteBackend>(STORAGE_BACKEND, { strict: false });
     for (;;) {
       await api.post('/api/search', { query: sentences[0], n_results: 1, mode: 'semantic' });
       const health = await api.get('/api/health/detailed');
       if (health.body.vector_index.state === 'ready') break;
       assert.equal(health.body.vector_index.last_error, null);
-      await repository.vectorIndexSettled();
+      await backend.vectors.vectorIndexSettled();
     }
     const health = await api.get('/api/health/detailed');
     assert.equal(health.body.vector_index.indexed + health.body.vector_index.pending, N);
     // Exact answers from a second connection on the same file with the index off.
-    const exact = SqliteMemoryRepository.open({
+    const exact = SqliteBackend.open({
       path: server.dbPath,
       pragmas: [],
       busyBudgetMs: 10_000,
@@ -107,8 +107,8 @@ describe(`a ${N.toLocaleString('en-US')}-memory database under concurrent search
       let found = 0;
       for (let q = 0; q < 30; q++) {
         const [vector] = await embeddings.embed([`${sentences[(q * 11) % sentences.length]} again ${q}`]);
-        const truth = (await exact.searchByVector(vector!, {}, 10)).map((h) => h.memory.contentHash);
-        const got = (await repository.searchByVector(vector!, {}, 10)).map((h) => h.memory.contentHash);
+        const truth = (await exact.vectors.searchByVector(vector!, {}, 10)).map((h) => h.memory.contentHash);
+        const got = (await backend.vectors.searchByVector(vector!, {}, 10)).map((h) => h.memory.contentHash);
         found += got.filter((h) => truth.includes(h)).length;
       }
       const recall = found / 300;

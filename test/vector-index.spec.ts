@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gaussian as normal, seededRandom } from '../bench/random.js';
-import type { Memory, MemoryFilter } from '../src/storage/memory-repository.js';
-import { SqliteMemoryRepository, type SqliteRepositoryOptions } from '../src/storage/sqlite/sqlite-memory.repository.js';
+import type { Memory, MemoryFilter } from '../src/storage/memory.js';
+import { SqliteBackend, type SqliteBackendOptions } from '../src/storage/sqlite/sqlite-backend.js';
 
 /**
  * The approximate-nearest-neighbour index against exact search on the same file: clustered
@@ -46,19 +46,19 @@ const ids = (hits: { memory: Memory }[]): string[] => hits.map((h) => h.memory.c
 
 describe('the vector index (usearch HNSW beside the SQLite file)', () => {
   let dir: string;
-  let base: SqliteRepositoryOptions;
-  let ann: SqliteMemoryRepository;
-  let exact: SqliteMemoryRepository;
+  let base: SqliteBackendOptions;
+  let ann: SqliteBackend;
+  let exact: SqliteBackend;
   const logs: string[] = [];
 
   /** Searches until the index serves (a build runs on its own thread meanwhile). */
-  async function untilReady(repo: SqliteMemoryRepository): Promise<void> {
+  async function untilReady(repo: SqliteBackend): Promise<void> {
     for (;;) {
-      await repo.searchByVector(centers[0]!, {}, 1);
-      if (repo.vectorIndexStatus()?.state === 'ready') return;
-      await repo.vectorIndexSettled();
-      await repo.searchByVector(centers[0]!, {}, 1);
-      if (repo.vectorIndexStatus()?.state === 'ready') return;
+      await repo.vectors.searchByVector(centers[0]!, {}, 1);
+      if (repo.vectors.vectorIndexStatus()?.state === 'ready') return;
+      await repo.vectors.vectorIndexSettled();
+      await repo.vectors.searchByVector(centers[0]!, {}, 1);
+      if (repo.vectors.vectorIndexStatus()?.state === 'ready') return;
       // A build that started before the last writes is followed by another: wait for that one.
       await new Promise((resolve) => setImmediate(resolve));
     }
@@ -69,12 +69,12 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
     let wanted = 0;
     for (let q = 0; q < queries; q++) {
       const query = near(q * 7, 0.12);
-      const truth = ids(await exact.searchByVector(query, filter, 10));
-      const got = await ann.searchByVector(query, filter, 10);
+      const truth = ids(await exact.vectors.searchByVector(query, filter, 10));
+      const got = await ann.vectors.searchByVector(query, filter, 10);
       wanted += truth.length;
       found += ids(got).filter((h) => truth.includes(h)).length;
       // Whatever the index found carries the exact distance (re-scored with the stored vectors).
-      const truthHits = await exact.searchByVector(query, filter, 50);
+      const truthHits = await exact.vectors.searchByVector(query, filter, 50);
       for (const hit of got) {
         const same = truthHits.find((t) => t.memory.contentHash === hit.memory.contentHash);
         if (same) assert.ok(Math.abs(same.distance - hit.distance) < 1e-5);
@@ -86,12 +86,12 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'ann-'));
     base = { path: join(dir, 'memory.db'), pragmas: [], busyBudgetMs: 10_000, embeddingModel: 'ann-test', embeddingDimension: DIM, readWorkers: 1 };
-    ann = SqliteMemoryRepository.open({ ...base, ann: { mode: 'on', threshold: 0 }, log: (m) => logs.push(m), warn: (m) => logs.push(m) });
-    exact = SqliteMemoryRepository.open({ ...base, ann: { mode: 'off', threshold: 0 } });
+    ann = SqliteBackend.open({ ...base, ann: { mode: 'on', threshold: 0 }, log: (m) => logs.push(m), warn: (m) => logs.push(m) });
+    exact = SqliteBackend.open({ ...base, ann: { mode: 'off', threshold: 0 } });
     for (let from = 0; from < N; from += 1000) {
       const batch = [];
       for (let i = from; i < from + 1000; i++) batch.push({ memory: memory(i), embedding: near(i) });
-      await ann.insertBatch(batch);
+      await ann.store.insertBatch(batch);
     }
     await untilReady(ann);
   });
@@ -103,7 +103,7 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
   });
 
   it('finds what exact search finds: recall@10 >= 0.98, with exact distances', async () => {
-    assert.equal(ann.vectorIndexStatus()?.indexed, N);
+    assert.equal(ann.vectors.vectorIndexStatus()?.indexed, N);
     const r = await recall({});
     assert.ok(r >= 0.98, `recall@10 ${r}`);
   });
@@ -111,7 +111,7 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
   it('stays correct under filters of any selectivity (1% exact, 40% through the index)', async () => {
     for (const tag of ['rare', 'common']) {
       const filter: MemoryFilter = { tags: { tags: [tag], match: 'any' } };
-      const hits = await ann.searchByVector(near(3), filter, 10);
+      const hits = await ann.vectors.searchByVector(near(3), filter, 10);
       assert.equal(hits.length, 10);
       assert.ok(hits.every((h) => h.memory.tags.includes(tag)));
       const r = await recall(filter, 20);
@@ -120,65 +120,65 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
     // A time window plus exclusion of one memory.
     const window: MemoryFilter = { createdFrom: 1_700_000_000 + 5_000, createdBefore: 1_700_000_000 + 15_000, excludeHash: hash(5_003) };
     const query = near(3);
-    const hits = await ann.searchByVector(query, window, 10);
+    const hits = await ann.vectors.searchByVector(query, window, 10);
     assert.ok(hits.every((h) => h.memory.createdAt >= 1_700_005_000 && h.memory.createdAt < 1_700_015_000 && h.memory.contentHash !== hash(5_003)));
-    const truth = ids(await exact.searchByVector(query, window, 10));
+    const truth = ids(await exact.vectors.searchByVector(query, window, 10));
     assert.ok(ids(hits).filter((h) => truth.includes(h)).length >= 9, 'a time window through the index');
   });
 
   it('finds memories written after the build, by this process and by another on the file; forgets deleted ones', async () => {
     const mine = memory(N + 1, { content: 'written here after the build' });
     const mineVector = normalize(Float32Array.from({ length: DIM }, gaussian));
-    await ann.insertWithEmbedding(mine, mineVector);
+    await ann.store.insertWithEmbedding(mine, mineVector);
     const theirs = memory(N + 2, { content: 'written by another process' });
     const theirVector = normalize(Float32Array.from({ length: DIM }, gaussian));
-    await exact.insertWithEmbedding(theirs, theirVector);
-    assert.equal((await ann.searchByVector(mineVector, {}, 1))[0]?.memory.content, mine.content);
-    assert.equal((await ann.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
-    assert.equal(ann.vectorIndexStatus()?.state, 'ready');
-    assert.equal(ann.vectorIndexStatus()?.pending, 2);
-    await exact.delete(theirs.contentHash);
-    await ann.delete(hash(10));
-    assert.notEqual((await ann.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
-    assert.ok(!ids(await ann.searchByVector(near(10), {}, 20)).includes(hash(10)));
+    await exact.store.insertWithEmbedding(theirs, theirVector);
+    assert.equal((await ann.vectors.searchByVector(mineVector, {}, 1))[0]?.memory.content, mine.content);
+    assert.equal((await ann.vectors.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
+    assert.equal(ann.vectors.vectorIndexStatus()?.state, 'ready');
+    assert.equal(ann.vectors.vectorIndexStatus()?.pending, 2);
+    await exact.store.delete(theirs.contentHash);
+    await ann.store.delete(hash(10));
+    assert.notEqual((await ann.vectors.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
+    assert.ok(!ids(await ann.vectors.searchByVector(near(10), {}, 20)).includes(hash(10)));
   });
 
   it('reopens with the index on disk (no rebuild) and catches up; an index of another database is not used', async () => {
     await ann.close();
     logs.length = 0;
-    ann = SqliteMemoryRepository.open({ ...base, ann: { mode: 'on', threshold: 0 }, log: (m) => logs.push(m), warn: (m) => logs.push(m) });
-    await ann.searchByVector(near(1), {}, 10);
-    assert.equal(ann.vectorIndexStatus()?.state, 'ready');
+    ann = SqliteBackend.open({ ...base, ann: { mode: 'on', threshold: 0 }, log: (m) => logs.push(m), warn: (m) => logs.push(m) });
+    await ann.vectors.searchByVector(near(1), {}, 10);
+    assert.equal(ann.vectors.vectorIndexStatus()?.state, 'ready');
     assert.deepEqual(logs, []);
     assert.ok((await recall({}, 10)) >= 0.98);
 
     // Another database moved to a path beside this index: its id differs, so it builds its own.
     const otherDir = mkdtempSync(join(tmpdir(), 'ann-other-'));
     const otherPath = join(otherDir, 'memory.db');
-    const other = SqliteMemoryRepository.open({ ...base, path: otherPath, ann: { mode: 'on', threshold: 0 } });
-    await other.insertWithEmbedding(memory(1), near(1));
-    await other.vectorIndexSettled();
+    const other = SqliteBackend.open({ ...base, path: otherPath, ann: { mode: 'on', threshold: 0 } });
+    await other.store.insertWithEmbedding(memory(1), near(1));
+    await other.vectors.vectorIndexSettled();
     await other.close();
     writeFileSync(`${otherPath}.ann`, readFileSync(`${base.path}.ann`));
     writeFileSync(`${otherPath}.ann.json`, readFileSync(`${base.path}.ann.json`));
-    const reopened = SqliteMemoryRepository.open({ ...base, path: otherPath, ann: { mode: 'on', threshold: 0 } });
-    await reopened.searchByVector(near(1), {}, 1);
-    assert.notEqual(reopened.vectorIndexStatus()?.indexed, N + 1);
+    const reopened = SqliteBackend.open({ ...base, path: otherPath, ann: { mode: 'on', threshold: 0 } });
+    await reopened.vectors.searchByVector(near(1), {}, 1);
+    assert.notEqual(reopened.vectors.vectorIndexStatus()?.indexed, N + 1);
     await reopened.close();
     rmSync(otherDir, { recursive: true, force: true });
   });
 
   it('never answers from a stale index after a restore: exact search serves until it is rebuilt', async () => {
     const backup = join(dir, 'backup.db');
-    await exact.backupTo(backup);
+    await exact.backups.backupTo(backup);
     // Memories written after the backup, then the restore takes them away.
     const late = memory(N + 3, { content: 'gone after the restore' });
     const lateVector = normalize(Float32Array.from({ length: DIM }, gaussian));
-    await ann.insertWithEmbedding(late, lateVector);
-    await exact.withOperationsPaused(() => exact.restoreFrom(backup, { backup_id: 'test' }));
-    const hits = await ann.searchByVector(lateVector, {}, 1);
+    await ann.store.insertWithEmbedding(late, lateVector);
+    await exact.backups.withOperationsPaused(() => exact.backups.restoreFrom(backup, { backup_id: 'test' }));
+    const hits = await ann.vectors.searchByVector(lateVector, {}, 1);
     assert.notEqual(hits[0]?.memory.content, late.content);
-    assert.notEqual(ann.vectorIndexStatus()?.state, 'ready');
+    assert.notEqual(ann.vectors.vectorIndexStatus()?.state, 'ready');
     await untilReady(ann);
     assert.ok((await recall({}, 10)) >= 0.98);
     assert.ok(existsSync(`${base.path}.ann`));

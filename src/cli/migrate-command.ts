@@ -1,5 +1,5 @@
-import type { MemoryRepository } from '../storage/memory-repository.js';
-import { embeddingSpaceOf, openRepositoryAt } from '../storage/repository-at.js';
+import { embeddingSpaceOf, openBackendAt } from '../storage/backend-at.js';
+import type { StorageBackend } from '../storage/storage-backend.js';
 import { progressReporter } from './progress.js';
 
 const BATCH = 500;
@@ -10,30 +10,30 @@ const BATCH = 500;
  */
 export async function runMigrateCommand({ from, to, json }: { from: string; to: string; json: boolean }): Promise<number> {
   const space = await embeddingSpaceOf(from);
-  const source = await openRepositoryAt(from, space);
-  let target: MemoryRepository | null = null;
+  const source = await openBackendAt(from, space);
+  let target: StorageBackend | null = null;
   try {
-    target = await openRepositoryAt(to, space);
-    const total = (await source.statistics()).totalMemories;
+    target = await openBackendAt(to, space);
+    const total = (await source.status.statistics()).totalMemories;
     let copied = 0;
     let skipped = 0;
     const sourceHashes: string[] = [];
     const progress = progressReporter('migrated', 'memories');
     for (let offset = 0; offset < total; offset += BATCH) {
-      const page = await source.list({}, offset, BATCH);
+      const page = await source.store.list({}, offset, BATCH);
       for (const memory of page.memories) {
         sourceHashes.push(memory.contentHash);
-        const embedding = await source.findEmbedding(memory.contentHash);
+        const embedding = await source.store.findEmbedding(memory.contentHash);
         if (embedding === null) throw new Error(`memory ${memory.contentHash} has no vector in the source`);
-        const outcome = await target.insertWithEmbedding(memory, embedding);
+        const outcome = await target.store.insertWithEmbedding(memory, embedding);
         if (outcome.inserted) copied += 1;
         else skipped += 1;
       }
       progress(Math.min(offset + BATCH, total), total);
     }
     const missing: string[] = [];
-    for (const hash of sourceHashes) if ((await target.findByHash(hash)) === null) missing.push(hash);
-    const targetTotal = (await target.statistics()).totalMemories;
+    for (const hash of sourceHashes) if ((await target.store.findByHash(hash)) === null) missing.push(hash);
+    const targetTotal = (await target.status.statistics()).totalMemories;
     if (missing.length > 0) {
       console.error(`Verification failed: ${missing.length} memories are missing in the target`);
       return 1;

@@ -4,7 +4,7 @@ import { toHttpError } from '../common/http-error.mapper.js';
 import { SERVICE_VERSION } from '../common/package-info.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import { STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 import { SearchService } from '../search/search.service.js';
 import type { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
 
@@ -14,7 +14,7 @@ export class HealthService {
   private readonly logger = new Logger('Health');
 
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(STORAGE_STATUS) private readonly storage: StorageStatus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly search: SearchService,
   ) {}
@@ -23,10 +23,10 @@ export class HealthService {
   async health(withStatistics: boolean): Promise<HealthResponse> {
     const base = this.base();
     if (!withStatistics) {
-      await this.checked(() => this.repository.ping());
+      await this.checked(() => this.storage.ping());
       return base;
     }
-    const stats = await this.checked(() => this.repository.statistics());
+    const stats = await this.checked(() => this.storage.statistics());
     return {
       ...base,
       storage_type: this.config.storage.backend,
@@ -35,7 +35,7 @@ export class HealthService {
   }
 
   async detailed(): Promise<DetailedHealthResponse> {
-    const [stats, details] = await this.checked(() => Promise.all([this.repository.statistics(), this.repository.details()]));
+    const [stats, details] = await this.checked(() => Promise.all([this.storage.statistics(), this.storage.details()]));
     return {
       ...this.base(),
       storage_type: details.backend,
@@ -66,7 +66,7 @@ export class HealthService {
 
   /** Reads answering is not enough: a database whose writes fail is reported as degraded. */
   private base(): HealthResponse {
-    const writeFailure = this.repository.lastWriteFailure();
+    const writeFailure = this.storage.lastWriteFailure();
     return {
       status: writeFailure === null ? 'healthy' : 'degraded',
       ...(writeFailure === null ? {} : { write_failure: writeFailure }),

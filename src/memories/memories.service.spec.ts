@@ -10,7 +10,7 @@ import { USE_LITE_MODEL_ID } from '../embeddings/embedding-provider.js';
 import { WorkerEmbeddingProvider } from '../embeddings/worker-embedding.provider.js';
 import { SearchService } from '../search/search.service.js';
 import { OperationTimings } from '../stats/operation-timings.js';
-import { SqliteMemoryRepository } from '../storage/sqlite/sqlite-memory.repository.js';
+import { SqliteBackend } from '../storage/sqlite/sqlite-backend.js';
 import { MemoriesService } from './memories.service.js';
 import { MemoryEvents } from './memory-events.js';
 
@@ -22,7 +22,7 @@ describe('MemoriesService and SearchService (service level)', () => {
   let dir: string;
   let config: AppConfig;
   let embeddings: WorkerEmbeddingProvider;
-  let repository: SqliteMemoryRepository;
+  let backend: SqliteBackend;
   let events: EventEmitter2;
   let memories: MemoriesService;
   let search: SearchService;
@@ -33,7 +33,7 @@ describe('MemoriesService and SearchService (service level)', () => {
     dir = mkdtempSync(join(tmpdir(), 'services-'));
     config = loadConfig({ MCP_MEMORY_SQLITE_PATH: join(dir, 'memory.db'), MCP_MEMORY_MAX_CONTENT_BYTES: '200', MCP_MDNS_ENABLED: 'false' });
     embeddings = await WorkerEmbeddingProvider.start(USE_LITE_MODEL_ID, null);
-    repository = SqliteMemoryRepository.open({
+    backend = SqliteBackend.open({
       path: config.storage.sqlitePath,
       pragmas: config.storage.pragmas,
       busyBudgetMs: config.storage.busyBudgetMs,
@@ -43,8 +43,8 @@ describe('MemoriesService and SearchService (service level)', () => {
     events = new EventEmitter2();
     events.onAny((event, payload) => emitted.push({ event: String(event), payload }));
     timings = new OperationTimings();
-    memories = new MemoriesService(repository, embeddings, config, events, timings);
-    search = new SearchService(repository, embeddings, config, timings);
+    memories = new MemoriesService(backend.store, backend.status, embeddings, config, events, timings);
+    search = new SearchService(backend.store, backend.vectors, backend.text, embeddings, config, timings);
   });
 
   beforeEach(() => {
@@ -52,7 +52,7 @@ describe('MemoriesService and SearchService (service level)', () => {
   });
 
   after(async () => {
-    await repository.close();
+    await backend.close();
     await embeddings.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -73,7 +73,7 @@ describe('MemoriesService and SearchService (service level)', () => {
   });
 
   it('refuses empty, malformed and oversized input with the field named, writing nothing', async () => {
-    const before = (await repository.statistics()).totalMemories;
+    const before = (await backend.status.statistics()).totalMemories;
     const refused = async (input: Parameters<MemoriesService['store']>[0], field: string): Promise<void> => {
       await assert.rejects(memories.store(input), (error: Error) => error instanceof InvalidInputError && error.errors[0]!.field === field);
     };
@@ -81,7 +81,7 @@ describe('MemoriesService and SearchService (service level)', () => {
     await refused({ content: 'lone surrogate \ud800' }, 'content');
     await refused({ content: 'x'.repeat(201) }, 'content');
     await refused({ content: 'fine', tags: ['ok', 'bad\ud800'] }, 'tags[1]');
-    assert.equal((await repository.statistics()).totalMemories, before);
+    assert.equal((await backend.status.statistics()).totalMemories, before);
     assert.equal(emitted.length, 0);
   });
 

@@ -5,16 +5,8 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import {
-  MEMORY_REPOSITORY,
-  type JsonObject,
-  type Memory,
-  type MemoryFilter,
-  type MemoryPage,
-  type MemoryRepository,
-  type TagCount,
-  type TagMatch,
-} from '../storage/memory-repository.js';
+import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
+import { MEMORY_STORE, type MemoryStore, STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 import { contentHash } from './content-hash.js';
 import { parseCreatedAt } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
@@ -80,7 +72,8 @@ export const MAX_BULK_DELETE = 10_000;
 @Injectable()
 export class MemoriesService {
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(MEMORY_STORE) private readonly memories: MemoryStore,
+    @Inject(STORAGE_STATUS) private readonly storage: StorageStatus,
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: EventEmitter2,
@@ -112,7 +105,7 @@ export class MemoriesService {
     const createdAt = input.createdAt === undefined || input.createdAt === null ? now : parseCreatedAt(input.createdAt, now);
     const hash = contentHash(content);
     // Cheap check first, so a duplicate costs no model call; the insert re-checks under the lock.
-    if (await this.repository.findByHash(hash)) return { stored: false, contentHash: hash };
+    if (await this.memories.findByHash(hash)) return { stored: false, contentHash: hash };
 
     const memory: Memory = {
       contentHash: hash,
@@ -125,7 +118,7 @@ export class MemoriesService {
     };
     const outcome = await this.embeddings.consistently(async () => {
       const [embedding] = await this.embeddings.embed([content]);
-      return this.repository.insertWithEmbedding(memory, embedding!);
+      return this.memories.insertWithEmbedding(memory, embedding!);
     });
     if (!outcome.inserted) return { stored: false, contentHash: hash };
     this.events.emit(MemoryEvents.stored, { memory } satisfies MemoryStoredEvent);
@@ -133,7 +126,7 @@ export class MemoriesService {
   }
 
   async get(hash: string): Promise<Memory> {
-    const memory = await this.repository.findByHash(hash);
+    const memory = await this.memories.findByHash(hash);
     if (!memory) throw new MemoryNotFoundError(hash);
     return memory;
   }
@@ -144,7 +137,7 @@ export class MemoriesService {
       ...(options.memoryType === undefined ? {} : { memoryType: options.memoryType }),
       ...timeWindow({ after: options.after, before: options.before }),
     };
-    return this.repository.list(filter, (options.page - 1) * options.pageSize, options.pageSize);
+    return this.memories.list(filter, (options.page - 1) * options.pageSize, options.pageSize);
   }
 
   /**
@@ -158,11 +151,11 @@ export class MemoriesService {
       throw InvalidInputError.field('body', 'give at least one filter: tags, after or before');
     }
     const filter: MemoryFilter = { ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}), ...window };
-    const contentHashes = (await this.repository.find(filter, 0, MAX_BULK_DELETE)).map((m) => m.contentHash);
+    const contentHashes = (await this.memories.find(filter, 0, MAX_BULK_DELETE)).map((m) => m.contentHash);
     if (options.dryRun) return { contentHashes, dryRun: true };
     const deleted: string[] = [];
     for (const hash of contentHashes) {
-      if (await this.repository.delete(hash, options.actor ?? null)) {
+      if (await this.memories.delete(hash, options.actor ?? null)) {
         deleted.push(hash);
         this.events.emit(MemoryEvents.deleted, { contentHash: hash } satisfies MemoryDeletedEvent);
       }
@@ -172,7 +165,7 @@ export class MemoriesService {
 
   async findByTags(tags: string[], match: TagMatch, limit: number): Promise<Memory[]> {
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one tag');
-    return this.repository.find({ tags: { tags, match } }, 0, limit);
+    return this.memories.find({ tags: { tags, match } }, 0, limit);
   }
 
   async update(hash: string, changes: MemoryChanges): Promise<Memory> {
@@ -183,8 +176,8 @@ export class MemoriesService {
     if (changes.metadata) checkMetadata(changes.metadata);
     checkTagsAndType(normalizeTags(changes.tags), changes.memoryType);
     const keepTime = changes.preserveTimestamps === true && !changes.tags && !changes.memoryType;
-    const current = keepTime ? await this.repository.findByHash(hash) : null;
-    const updated = await this.repository.update(hash, {
+    const current = keepTime ? await this.memories.findByHash(hash) : null;
+    const updated = await this.memories.update(hash, {
       ...(changes.tags ? { tags: normalizeTags(changes.tags) } : {}),
       ...(changes.memoryType ? { memoryType: changes.memoryType } : {}),
       ...(changes.metadata ? { metadata: changes.metadata } : {}),
@@ -197,11 +190,11 @@ export class MemoriesService {
   }
 
   async delete(hash: string, actor: string | null = null): Promise<void> {
-    if (!(await this.repository.delete(hash, actor))) throw new MemoryNotFoundError(hash);
+    if (!(await this.memories.delete(hash, actor))) throw new MemoryNotFoundError(hash);
     this.events.emit(MemoryEvents.deleted, { contentHash: hash } satisfies MemoryDeletedEvent);
   }
 
   tagCounts(): Promise<TagCount[]> {
-    return this.repository.tagCounts();
+    return this.storage.tagCounts();
   }
 }

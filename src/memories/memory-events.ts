@@ -1,4 +1,4 @@
-import type { Memory } from '../storage/memory-repository.js';
+import type { Memory } from '../storage/memory.js';
 
 /** Domain events emitted by MemoriesService after a change is committed. */
 export const MemoryEvents = {

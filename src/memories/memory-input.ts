@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../common/domain-errors.js';
 import { INPUT_LIMITS, MAX_METADATA_BYTES, MAX_TAG_LENGTH, MAX_TAGS } from '../common/input-limits.js';
-import type { JsonObject } from '../storage/memory-repository.js';
+import type { JsonObject } from '../storage/memory.js';
 
 /**
  * Text is stored as UTF-8; a lone UTF-16 surrogate has no UTF-8 form and would be replaced

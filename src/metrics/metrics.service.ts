@@ -6,7 +6,7 @@ import { SwitchableEmbeddingProvider } from '../embeddings/switchable-embedding.
 import { EventHubService } from '../events/event-hub.service.js';
 import { McpSessionsService } from '../mcp/mcp-sessions.service.js';
 import { OperationTimings } from '../stats/operation-timings.js';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import { STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 
 const PREFIX = 'mcp_memory_';
 /** Seconds: from a cached query (sub-millisecond) to a slow model call under load. */
@@ -24,7 +24,7 @@ export class MetricsService {
   private readonly requestSeconds: Histogram<'method' | 'route' | 'status'>;
 
   constructor(
-    @Inject(MEMORY_REPOSITORY) repository: MemoryRepository,
+    @Inject(STORAGE_STATUS) status: StorageStatus,
     embeddings: SwitchableEmbeddingProvider,
     timings: OperationTimings,
     events: EventHubService,
@@ -74,7 +74,7 @@ export class MetricsService {
       help: 'Memories stored',
       registers,
       async collect() {
-        this.set((await repository.statistics()).totalMemories);
+        this.set((await status.statistics()).totalMemories);
       },
     });
     const storage = new Gauge({
@@ -83,7 +83,7 @@ export class MetricsService {
       labelNames: ['file'],
       registers,
       async collect() {
-        const details = await repository.details();
+        const details = await status.details();
         storage.set({ file: 'database' }, details.databaseSizeBytes);
         storage.set({ file: 'wal' }, details.walSizeBytes);
       },

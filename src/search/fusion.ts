@@ -1,4 +1,4 @@
-import type { Memory } from '../storage/memory-repository.js';
+import type { Memory } from '../storage/memory.js';
 
 export type FusionMethod = 'rrf' | 'weighted_average';
 

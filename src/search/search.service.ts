@@ -6,7 +6,8 @@ import type { SearchMode } from '../config/search-config.js';
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
-import { MEMORY_REPOSITORY, type Memory, type MemoryFilter, type MemoryRepository, type TagMatch } from '../storage/memory-repository.js';
+import type { Memory, MemoryFilter, TagMatch } from '../storage/memory.js';
+import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
@@ -70,7 +71,9 @@ export class SearchService {
   private readonly queryEmbeddings: QueryEmbeddingCache;
 
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(MEMORY_STORE) private readonly memories: MemoryStore,
+    @Inject(VECTOR_SEARCH) private readonly vectors: VectorSearch,
+    @Inject(TEXT_SEARCH) private readonly text: TextSearch,
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly timings: OperationTimings,
@@ -109,7 +112,7 @@ export class SearchService {
 
   /** Memories whose content contains the query text (case-insensitive), newest first. */
   private async exactHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
-    const memories = await this.repository.findContaining(query, filter, limit);
+    const memories = await this.text.findContaining(query, filter, limit);
     return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: 'exact match' }));
   }
 
@@ -122,9 +125,9 @@ export class SearchService {
   }
 
   private async similarToUnguarded(contentHash: string, limit: number): Promise<SearchHit[]> {
-    const vector = await this.repository.findEmbedding(contentHash);
+    const vector = await this.memories.findEmbedding(contentHash);
     if (!vector) throw new MemoryNotFoundError(contentHash);
-    const scored = await this.repository.searchByVector(vector, { excludeHash: contentHash }, limit);
+    const scored = await this.vectors.searchByVector(vector, { excludeHash: contentHash }, limit);
     return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
   }
 
@@ -132,7 +135,7 @@ export class SearchService {
     const tags = normalizeTags(options.tags);
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one non-empty tag');
     const filter: MemoryFilter = { tags: { tags, match: options.match }, ...timeWindow({ phrase: options.timeFilter }) };
-    const memories = await this.repository.find(filter, 0, options.limit);
+    const memories = await this.memories.find(filter, 0, options.limit);
     const reason = `Tags (${options.match}): ${tags.join(', ')}`;
     return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason }));
   }
@@ -148,7 +151,7 @@ export class SearchService {
         mode === 'hybrid' ? this.hybridHits(query, filter, options.limit) : this.semanticHits(query, filter, options.limit),
       );
     }
-    const memories = await this.repository.find(filter, 0, options.limit);
+    const memories = await this.memories.find(filter, 0, options.limit);
     return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: `Time: ${options.phrase}` }));
   }
 
@@ -158,12 +161,12 @@ export class SearchService {
   }
 
   /**
-   * The repository gets the vector while the model is still computing it (it reads its search
+   * The vector search gets the vector while the model is still computing it (it reads its search
    * state meanwhile); the search is timed from the vector's arrival.
    */
   private async vectorSearch(vector: Promise<Float32Array>, filter: MemoryFilter, limit: number) {
     let arrived = 0;
-    const scored = await this.repository.searchByVector(
+    const scored = await this.vectors.searchByVector(
       vector.then((ready) => {
         arrived = performance.now();
         return ready;
@@ -176,7 +179,7 @@ export class SearchService {
   }
 
   private keywordSearch(terms: readonly string[], filter: MemoryFilter, limit: number) {
-    return this.timings.time('keyword_search', () => this.repository.searchByKeywords(terms, filter, limit));
+    return this.timings.time('keyword_search', () => this.text.searchByKeywords(terms, filter, limit));
   }
 
   private async keywordHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
@@ -212,7 +215,7 @@ export class SearchService {
         async ([hits, vector]) =>
           [
             hits,
-            await this.repository.distances(
+            await this.vectors.distances(
               vector,
               hits.map((hit) => hit.memory.contentHash),
             ),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import { STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 
 export interface SizeSample {
   /** Epoch milliseconds. */
@@ -23,7 +23,7 @@ export class SizeHistory implements OnApplicationBootstrap, OnApplicationShutdow
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(STORAGE_STATUS) private readonly storage: StorageStatus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -52,7 +52,7 @@ export class SizeHistory implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async measure(): Promise<SizeSample | null> {
     try {
-      return { at: Date.now(), bytes: (await this.repository.details()).databaseSizeBytes };
+      return { at: Date.now(), bytes: (await this.storage.details()).databaseSizeBytes };
     } catch (error) {
       this.logger.debug({ msg: 'Database size not measured', err: error });
       return null;

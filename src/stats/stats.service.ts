@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import { STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 import type { LatencyResponse, OverviewResponse } from './dto/overview.dto.js';
 import { OperationTimings, type TimingSummary } from './operation-timings.js';
 import { SizeHistory } from './size-history.js';
@@ -16,7 +16,7 @@ const dayOf = (epochSeconds: number, offsetSeconds: number): string => new Date(
 @Injectable()
 export class StatsService {
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(STORAGE_STATUS) private readonly storage: StorageStatus,
     private readonly timings: OperationTimings,
     private readonly sizes: SizeHistory,
   ) {}
@@ -28,9 +28,9 @@ export class StatsService {
     const todayStart = Math.floor((now + offset) / DAY_SECONDS) * DAY_SECONDS - offset;
     const from = todayStart - (days - 1) * DAY_SECONDS;
     const [perDay, tags, statistics, sizes] = await Promise.all([
-      this.repository.createdPerDay(from, offset),
-      this.repository.tagCounts(),
-      this.repository.statistics(),
+      this.storage.createdPerDay(from, offset),
+      this.storage.tagCounts(),
+      this.storage.statistics(),
       this.sizes.history(),
     ]);
     const counts = new Map(perDay.map((d) => [d.day, d.count]));

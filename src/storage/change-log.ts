@@ -1,4 +1,4 @@
-import type { Memory } from './memory-repository.js';
+import type { Memory } from './memory.js';
 
 /**
  * The change log: every write by any process appends a change in the same transaction as the

@@ -1,5 +1,5 @@
 /**
- * Backup and restore of the database file, for the admin module. The SQLite repository provides
+ * Backup and restore of the database file, for the admin module. The SQLite backend provides
  * it (it owns the live connection); other backends (PostgreSQL) keep backups elsewhere.
  */
 export const DATABASE_BACKUPS = Symbol('DATABASE_BACKUPS');

@@ -83,7 +83,7 @@ export interface SqlStatement {
 export const ROLLED_BACK = Symbol('rolled back');
 
 /**
- * What a side store on the memory database needs from its backend's repository: reads, and
+ * What a side store on the memory database needs from its backend: reads, and
  * statements applied together in one transaction (with that backend's locking and retries).
  */
 export interface SqlRunner {

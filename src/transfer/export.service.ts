@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import { MEMORY_STORE, type MemoryStore } from '../storage/roles.js';
 import { toRecord } from './memory-record.js';
 
 const PAGE = 500;
@@ -9,7 +9,7 @@ const PAGE = 500;
 @Injectable()
 export class ExportService {
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(MEMORY_STORE) private readonly store: MemoryStore,
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
   ) {}
 
@@ -17,7 +17,7 @@ export class ExportService {
   async *lines(withVectors: boolean): AsyncGenerator<string> {
     let after: number | null = 0;
     while (after !== null) {
-      const page = await this.repository.scan(after, PAGE, withVectors);
+      const page = await this.store.scan(after, PAGE, withVectors);
       let text = '';
       for (const { memory, embedding } of page.entries) {
         text += `${JSON.stringify(toRecord(memory, embedding === null ? null : { model: this.embeddings.modelId, embedding }))}\n`;

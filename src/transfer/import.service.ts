@@ -7,7 +7,8 @@ import { CONTENT_HASH_PATTERN, contentHash } from '../memories/content-hash.js';
 import { parseCreatedAt } from '../memories/created-at.js';
 import { checkContent, checkMetadata, checkTagsAndType } from '../memories/memory-input.js';
 import { normalizeTags } from '../memories/tags.js';
-import { MEMORY_REPOSITORY, type Memory, type MemoryRepository } from '../storage/memory-repository.js';
+import type { Memory } from '../storage/memory.js';
+import { MEMORY_STORE, type MemoryStore } from '../storage/roles.js';
 import { isSqliteFile, UpstreamDatabase } from '../storage/upstream/upstream-database.js';
 import { jsonLinesEntries, upstreamEntries } from './import-sources.js';
 import { type ImportEntry, type ImportItem, isPassedOver } from './memory-record.js';
@@ -58,7 +59,7 @@ export interface ImportProgress {
 @Injectable()
 export class ImportService {
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(MEMORY_STORE) private readonly store: MemoryStore,
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -155,7 +156,7 @@ export class ImportService {
 
   private async write(batch: { memory: Memory; item: ImportItem }[]): Promise<{ imported: number; duplicates: number; vectorsReused: number }> {
     if (batch.length === 0) return { imported: 0, duplicates: 0, vectorsReused: 0 };
-    const present = await this.repository.existingHashes(batch.map(({ memory }) => memory.contentHash));
+    const present = await this.store.existingHashes(batch.map(({ memory }) => memory.contentHash));
     const fresh = new Map<string, { memory: Memory; item: ImportItem }>();
     for (const entry of batch) if (!present.has(entry.memory.contentHash) && !fresh.has(entry.memory.contentHash)) fresh.set(entry.memory.contentHash, entry);
     const entries = [...fresh.values()];
@@ -165,7 +166,7 @@ export class ImportService {
       const toEmbed = entries.filter((entry) => !reusable(entry));
       const vectors = toEmbed.length === 0 ? [] : await this.embeddings.embed(toEmbed.map(({ memory }) => memory.content));
       const embedded = new Map(toEmbed.map(({ memory }, i) => [memory.contentHash, vectors[i]!]));
-      const imported = await this.repository.insertBatch(
+      const imported = await this.store.insertBatch(
         entries.map(({ memory, item }) => ({ memory, embedding: embedded.get(memory.contentHash) ?? normalized(item.vector!.embedding) })),
       );
       return { imported, duplicates: batch.length - imported, vectorsReused: entries.length - toEmbed.length };

@@ -1,4 +1,4 @@
-import type { JsonObject, Memory } from '../storage/memory-repository.js';
+import type { JsonObject, Memory } from '../storage/memory.js';
 import { type MemoryResponse, toMemoryResponse } from '../memories/dto/memory.response.js';
 import { storedTime } from '../time/stored-time.js';
 

@@ -5,7 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { SwitchableEmbeddingProvider } from '../embeddings/switchable-embedding.provider.js';
 import { EmbeddingWorkerPool } from '../embeddings/embedding-worker-pool.js';
-import { MEMORY_REPOSITORY, type MemoryRepository } from '../storage/memory-repository.js';
+import { REEMBED_STAGING, type ReembedStaging } from '../storage/roles.js';
 
 const BATCH = 64;
 /** Tries at the switch when other processes keep adding memories meanwhile. */
@@ -36,7 +36,7 @@ export class ReembedService {
   private running = false;
 
   constructor(
-    @Inject(MEMORY_REPOSITORY) private readonly repository: MemoryRepository,
+    @Inject(REEMBED_STAGING) private readonly staging: ReembedStaging,
     private readonly models: SwitchableEmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -60,16 +60,16 @@ export class ReembedService {
       }
       const target = next;
       this.logger.log(`Re-embedding with ${target.modelId} (${target.dimension}-d); searches and stores go on with ${from.model}`);
-      await this.repository.beginReembed(target.modelId, target.dimension);
+      await this.staging.begin(target.modelId, target.dimension);
       let embedded = 0;
       // Counted once: progress is what an interrupted run left plus what this one embeds.
-      const start = onProgress ? await this.repository.reembedProgress() : { done: 0, total: 0 };
+      const start = onProgress ? await this.staging.progress() : { done: 0, total: 0 };
       const fill = async (): Promise<void> => {
         for (let after = 0; ;) {
-          const pending = await this.repository.reembedPending(after, BATCH);
+          const pending = await this.staging.pending(after, BATCH);
           if (pending.length === 0) return;
           const vectors = await target.embed(pending.map((p) => p.content));
-          await this.repository.storeReembedded(pending.map((p, i) => ({ ref: p.ref, embedding: vectors[i]! })));
+          await this.staging.store(pending.map((p, i) => ({ ref: p.ref, embedding: vectors[i]! })));
           embedded += pending.length;
           after = pending[pending.length - 1]!.ref;
           onProgress?.(Math.min(start.done + embedded, start.total), start.total);
@@ -81,7 +81,7 @@ export class ReembedService {
         for (let attempt = 0; attempt < SWITCH_ATTEMPTS; attempt++) {
           await fill();
           // Counted by the switching transaction itself: stores after it are not in the report.
-          const moved = await this.repository.completeReembed(target.modelId, target.dimension);
+          const moved = await this.staging.complete(target.modelId, target.dimension);
           if (moved !== null) {
             adopted = true;
             total = moved;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { MemoryPage } from '../../storage/memory-repository.js';
+import type { MemoryPage } from '../../storage/memory.js';
 import type { StoreResult } from '../memories.service.js';
 import { MemoryResponse, toMemoryResponse } from './memory.response.js';
 

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { Memory } from '../../storage/memory-repository.js';
+import type { Memory } from '../../storage/memory.js';
 
 export class MemoryResponse {
   @ApiProperty({ example: 'Deployed v2.3 to production on Friday' })

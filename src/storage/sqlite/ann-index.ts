@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Index } from './usearch.js';
-import type { VectorIndexStatus } from '../memory-repository.js';
+import type { VectorIndexStatus } from '../memory.js';
 import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply, searchWidth } from './ann-index.protocol.js';
 import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
 import { isRunningNode } from './server-lock.js';
@@ -16,7 +16,7 @@ const CATCH_UP_BATCH = 1_000;
 /** How often (in changes) the memory count is looked at while below the auto threshold. */
 const THRESHOLD_CHECK_EVERY = 200;
 
-/** What the index needs from the database (the repository's connection; all cheap, indexed reads). */
+/** What the index needs from the database (the server's connection; all cheap, indexed reads). */
 export interface AnnSource {
   /** Changes after `id`, oldest first. */
   changesAfter(id: number, limit: number): { id: number; kind: string; contentHash: string | null }[];
@@ -55,7 +55,7 @@ export type AnnStatus = VectorIndexStatus;
  * ready, and caught up from the change log before every search: memories written since the build
  * (by this process or any other on the file) are kept in a small exact "delta" beside it, and a
  * rebuild folds them in once they grow. A restore, or a change log that no longer reaches back to
- * the build, means a rebuild. Searches return candidates; the repository re-scores them with the
+ * the build, means a rebuild. Searches return candidates; the vector search re-scores them with the
  * stored vectors, so the similarities reported are exact.
  */
 export class AnnIndex {

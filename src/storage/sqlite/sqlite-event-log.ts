@@ -1,5 +1,5 @@
 import type { Change, ChangeListener, ChangePayload, EventLog } from '../change-log.js';
-import type { SqliteMemoryRepository } from './sqlite-memory.repository.js';
+import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 
 /** How often the server looks for commits by other processes (PRAGMA data_version: one cheap call). */
 const POLL_MS = 100;
@@ -22,15 +22,15 @@ export class SqliteEventLog implements EventLog {
   private closed = false;
 
   private constructor(
-    private readonly repository: SqliteMemoryRepository,
+    private readonly feed: SqliteChangeFeed,
     readonly startId: number,
   ) {
     this.delivered = startId;
   }
 
-  static async open(repository: SqliteMemoryRepository): Promise<SqliteEventLog> {
-    const { newest } = await repository.changeBounds();
-    return new SqliteEventLog(repository, newest);
+  static async open(feed: SqliteChangeFeed): Promise<SqliteEventLog> {
+    const { newest } = await feed.bounds();
+    return new SqliteEventLog(feed, newest);
   }
 
   get lastId(): number {
@@ -38,7 +38,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async append(type: string, payload: ChangePayload): Promise<void> {
-    await this.repository.appendOtherChange(type, payload);
+    await this.feed.append(type, payload);
     this.poll();
   }
 
@@ -63,7 +63,7 @@ export class SqliteEventLog implements EventLog {
         this.readAgain = false;
         try {
           for (;;) {
-            const changes = await this.repository.changesAfter(this.delivered, BATCH);
+            const changes = await this.feed.changesAfter(this.delivered, BATCH);
             for (const change of changes) this.deliver(change);
             if (changes.length < BATCH) break;
           }
@@ -76,13 +76,13 @@ export class SqliteEventLog implements EventLog {
   }
 
   async since(id: number): Promise<Change[] | null> {
-    const { oldest, newest } = await this.repository.changeBounds();
+    const { oldest, newest } = await this.feed.bounds();
     if (id > newest) return null;
     if (id === newest) return [];
     if (oldest === null || id < oldest - 1) return null;
     const changes: Change[] = [];
     for (let after = id; ;) {
-      const batch = await this.repository.changesAfter(after, BATCH);
+      const batch = await this.feed.changesAfter(after, BATCH);
       changes.push(...batch.filter((c) => c.id <= this.delivered));
       if (batch.length < BATCH || batch.at(-1)!.id >= this.delivered) break;
       after = batch.at(-1)!.id;
@@ -99,7 +99,7 @@ export class SqliteEventLog implements EventLog {
   private pollIfChanged(): void {
     let version: number;
     try {
-      version = this.repository.dataVersion();
+      version = this.feed.dataVersion();
     } catch {
       return;
     }

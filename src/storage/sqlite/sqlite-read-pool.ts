@@ -66,7 +66,7 @@ const READ_WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
 /**
  * Worker threads with read-only connections on the database file: searches, keyword queries,
  * pages and counts run there, so nothing slow runs on the event loop. Writes, and lookups by key
- * that take microseconds, stay on the repository's own connection.
+ * that take microseconds, stay on the server's own connection.
  */
 export class SqliteReadPool {
   private workers: ReadWorker[];

@@ -1,4 +1,4 @@
-/** Messages between the repository and its read workers (sqlite-read.worker.ts), and how a read statement runs on either side. */
+/** Messages between the database (sqlite-database.ts) and its read workers (sqlite-read.worker.ts), and how a read statement runs on either side. */
 import type Database from 'better-sqlite3';
 
 export type ReadMode = 'all' | 'get' | 'pluck';

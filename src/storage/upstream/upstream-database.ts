@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { storedTime } from '../../time/stored-time.js';
-import type { JsonObject } from '../memory-repository.js';
+import type { JsonObject } from '../memory.js';
 
 /** One row of the upstream service's `memories` table, decoded (see README "Moving data"). */
 export interface UpstreamMemory {

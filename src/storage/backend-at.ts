@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
-import type { MemoryRepository } from './memory-repository.js';
-import { PostgresMemoryRepository } from './postgres/postgres-memory.repository.js';
+import { PostgresBackend } from './postgres/postgres-backend.js';
 import { inspectDatabaseFile } from './sqlite/sqlite-backup.js';
-import { SqliteMemoryRepository } from './sqlite/sqlite-memory.repository.js';
+import { SqliteBackend } from './sqlite/sqlite-backend.js';
+import type { StorageBackend } from './storage-backend.js';
 
 /** The model a database's vectors were made with. */
 export interface EmbeddingSpace {
@@ -37,10 +37,10 @@ export async function embeddingSpaceOf(location: string): Promise<EmbeddingSpace
   return { model: inspection.embeddingModel, dimension: inspection.embeddingDimension };
 }
 
-/** Opens (creating and migrating if needed) the repository at a location, for that embedding space. */
-export async function openRepositoryAt(location: string, space: EmbeddingSpace): Promise<MemoryRepository> {
+/** Opens (creating and migrating if needed) the backend at a location, for that embedding space. */
+export async function openBackendAt(location: string, space: EmbeddingSpace): Promise<StorageBackend> {
   const identity = { embeddingModel: space.model, embeddingDimension: space.dimension };
   return isPostgresUrl(location)
-    ? PostgresMemoryRepository.open({ url: location, poolSize: 4, efSearch: 100, ...identity })
-    : SqliteMemoryRepository.open({ path: resolve(location), pragmas: [], busyBudgetMs: 30_000, ...identity });
+    ? PostgresBackend.open({ url: location, poolSize: 4, efSearch: 100, ...identity })
+    : SqliteBackend.open({ path: resolve(location), pragmas: [], busyBudgetMs: 30_000, ...identity });
 }

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as sqliteVec from 'sqlite-vec';
 import { StorageBusyError } from '../../common/domain-errors.js';
-import type { Memory } from '../memory-repository.js';
+import type { Memory } from '../memory.js';
 import { DatabaseOpenError } from './sqlite-connection.js';
-import { SqliteMemoryRepository, type SqliteRepositoryOptions } from './sqlite-memory.repository.js';
+import { SqliteBackend, type SqliteBackendOptions } from './sqlite-backend.js';
 
 const DIM = 8;
 
@@ -41,16 +41,16 @@ function memory(overrides: Partial<Memory> = {}): Memory {
   };
 }
 
-/** What only the SQLite backend promises; the shared contract is test/repository-contract.spec.ts. */
-describe('SqliteMemoryRepository', () => {
+/** What only the SQLite backend promises; the shared contract is test/storage-contract.spec.ts. */
+describe('SQLite backend', () => {
   let dir: string;
-  let options: SqliteRepositoryOptions;
-  let repo: SqliteMemoryRepository;
+  let options: SqliteBackendOptions;
+  let repo: SqliteBackend;
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'repo-test-'));
     options = { path: join(dir, 'nested', 'memory.db'), pragmas: [], busyBudgetMs: 2000, embeddingModel: 'test-model', embeddingDimension: DIM };
-    repo = SqliteMemoryRepository.open(options);
+    repo = SqliteBackend.open(options);
   });
 
   after(async () => {
@@ -60,8 +60,8 @@ describe('SqliteMemoryRepository', () => {
 
   it('writes memory row and vector atomically: a failed vector write leaves no memory', async () => {
     const m = memory();
-    await assert.rejects(repo.insertWithEmbedding(m, new Float32Array(DIM + 3)));
-    assert.equal(await repo.findByHash(m.contentHash), null);
+    await assert.rejects(repo.store.insertWithEmbedding(m, new Float32Array(DIM + 3)));
+    assert.equal(await repo.store.findByHash(m.contentHash), null);
     const db = new Database(options.path, { readonly: true });
     sqliteVec.load(db);
     const counts = db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS m, (SELECT COUNT(*) FROM memory_embeddings) AS e').get() as { m: number; e: number };
@@ -83,8 +83,8 @@ describe('SqliteMemoryRepository', () => {
   });
 
   it('applies configured pragmas at open', async () => {
-    const other = SqliteMemoryRepository.open({ ...options, path: join(dir, 'pragmas.db'), pragmas: [{ name: 'cache_size', value: '-4321' }] });
-    const { pragmas } = await other.details();
+    const other = SqliteBackend.open({ ...options, path: join(dir, 'pragmas.db'), pragmas: [{ name: 'cache_size', value: '-4321' }] });
+    const { pragmas } = await other.status.details();
     assert.equal(pragmas.cache_size, -4321);
     assert.equal(pragmas.journal_mode, 'wal');
     await other.close();
@@ -95,7 +95,7 @@ describe('SqliteMemoryRepository', () => {
     const garbage = Buffer.from('this is not a sqlite database, just some text '.repeat(200));
     writeFileSync(path, garbage);
     assert.throws(
-      () => SqliteMemoryRepository.open({ ...options, path }),
+      () => SqliteBackend.open({ ...options, path }),
       (error: Error) => error instanceof DatabaseOpenError && error.message.includes(path),
     );
     assert.deepEqual(readFileSync(path), garbage);
@@ -106,13 +106,13 @@ describe('SqliteMemoryRepository', () => {
     blocker.pragma('busy_timeout = 0');
     blocker.exec('BEGIN IMMEDIATE');
     const m = memory();
-    const pending = repo.insertWithEmbedding(m, axis(4));
+    const pending = repo.store.insertWithEmbedding(m, axis(4));
     setTimeout(() => blocker.exec('COMMIT'), 300);
     assert.equal((await pending).inserted, true);
 
-    const impatient = SqliteMemoryRepository.open({ ...options, busyBudgetMs: 300 });
+    const impatient = SqliteBackend.open({ ...options, busyBudgetMs: 300 });
     blocker.exec('BEGIN IMMEDIATE');
-    await assert.rejects(impatient.insertWithEmbedding(memory(), axis(4)), StorageBusyError);
+    await assert.rejects(impatient.store.insertWithEmbedding(memory(), axis(4)), StorageBusyError);
     blocker.exec('ROLLBACK');
     blocker.close();
     await impatient.close();
@@ -121,13 +121,13 @@ describe('SqliteMemoryRepository', () => {
   it('takes a query vector still being computed: reads its search state meanwhile, answers as with the vector itself', async () => {
     const query = axis(3, 0.05);
     const hashes = (hits: { memory: Memory }[]): string[] => hits.map((hit) => hit.memory.contentHash);
-    const direct = hashes(await repo.searchByVector(Float32Array.from(query), {}, 3));
-    assert.deepEqual(hashes(await repo.searchByVector(Promise.resolve(query), {}, 3)), direct);
+    const direct = hashes(await repo.vectors.searchByVector(Float32Array.from(query), {}, 3));
+    assert.deepEqual(hashes(await repo.vectors.searchByVector(Promise.resolve(query), {}, 3)), direct);
     // Another process moved the file to another model: refused without waiting for the vector.
     const other = new Database(options.path);
     other.prepare("UPDATE service_meta SET value = 'another-model' WHERE key = 'embedding_model'").run();
     try {
-      await assert.rejects(repo.searchByVector(new Promise<Float32Array>(() => undefined), {}, 3), /moved to embedding model "another-model"/);
+      await assert.rejects(repo.vectors.searchByVector(new Promise<Float32Array>(() => undefined), {}, 3), /moved to embedding model "another-model"/);
     } finally {
       other.prepare("UPDATE service_meta SET value = 'test-model' WHERE key = 'embedding_model'").run();
       other.close();
@@ -135,20 +135,20 @@ describe('SqliteMemoryRepository', () => {
   });
 
   it('answers a repeated search from its cache, until any process on the file writes', async () => {
-    const other = SqliteMemoryRepository.open(options);
+    const other = SqliteBackend.open(options);
     try {
       const query = axis(2, 0.05);
-      const first = await repo.searchByVector(query, {}, 3);
-      assert.equal(await repo.searchByVector(query, {}, 3), first, 'the same answer, not searched again');
-      assert.notEqual(await repo.searchByVector(query, {}, 2), first, 'another limit is another search');
+      const first = await repo.vectors.searchByVector(query, {}, 3);
+      assert.equal(await repo.vectors.searchByVector(query, {}, 3), first, 'the same answer, not searched again');
+      assert.notEqual(await repo.vectors.searchByVector(query, {}, 2), first, 'another limit is another search');
       const closer = memory({ content: 'written by another process' });
-      await other.insertWithEmbedding(closer, axis(2, 0.01));
-      const after = await repo.searchByVector(query, {}, 3);
+      await other.store.insertWithEmbedding(closer, axis(2, 0.01));
+      const after = await repo.vectors.searchByVector(query, {}, 3);
       assert.notEqual(after, first);
       assert.equal(after[0]!.memory.contentHash, closer.contentHash);
       // The same numbers in a new vector object are another query (the cache is per query vector).
       assert.deepEqual(
-        (await repo.searchByVector(Float32Array.from(query), {}, 3)).map((h) => h.memory.contentHash),
+        (await repo.vectors.searchByVector(Float32Array.from(query), {}, 3)).map((h) => h.memory.contentHash),
         after.map((h) => h.memory.contentHash),
       );
     } finally {
@@ -157,7 +157,7 @@ describe('SqliteMemoryRepository', () => {
   });
 });
 
-describe('SqliteMemoryRepository vector table layout', () => {
+describe('SQLite backend: vector table layout', () => {
   /** Gives the file's vector table another declared layout (same rowids and vectors), as an earlier release made it. */
   function relayout(path: string, chunkClause: string): void {
     const db = new Database(path);
@@ -186,7 +186,7 @@ describe('SqliteMemoryRepository vector table layout', () => {
 
   it('rebuilds a file with sqlite-vec’s default chunks once with small ones, keeps chunks of 64, and every vector and search result', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'repo-rechunk-'));
-    const options: SqliteRepositoryOptions = {
+    const options: SqliteBackendOptions = {
       path: join(dir, 'memory.db'),
       pragmas: [],
       busyBudgetMs: 2000,
@@ -196,16 +196,16 @@ describe('SqliteMemoryRepository vector table layout', () => {
     const query = axis(3, 0.3);
     const openAndSearch = async (): Promise<{ logs: string[]; hits: string[][] }> => {
       const logs: string[] = [];
-      const repo = SqliteMemoryRepository.open({ ...options, log: (message) => logs.push(message) });
+      const repo = SqliteBackend.open({ ...options, log: (message) => logs.push(message) });
       try {
-        return { logs, hits: (await repo.searchByVector(query, {}, 10)).map((h) => [h.memory.contentHash, h.distance.toFixed(6)]) };
+        return { logs, hits: (await repo.vectors.searchByVector(query, {}, 10)).map((h) => [h.memory.contentHash, h.distance.toFixed(6)]) };
       } finally {
         await repo.close();
       }
     };
     try {
-      const repo = SqliteMemoryRepository.open(options);
-      for (let i = 0; i < 200; i++) await repo.insertWithEmbedding(memory({ content: `vector ${i}` }), axis(i % DIM, (i % 13) / 13));
+      const repo = SqliteBackend.open(options);
+      for (let i = 0; i < 200; i++) await repo.store.insertWithEmbedding(memory({ content: `vector ${i}` }), axis(i % DIM, (i % 13) / 13));
       await repo.close();
       assert.match(declaredLayout(options.path).sql, /chunk_size=16\b/, 'a new file gets chunks of 16');
       const before = (await openAndSearch()).hits;

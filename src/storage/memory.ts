@@ -1,0 +1,117 @@
+/** What the storage roles (roles.ts) take and give: memories, filters, pages and reports, the same on every backend. */
+
+export type JsonObject = Record<string, unknown>;
+
+export interface Memory {
+  contentHash: string;
+  content: string;
+  tags: string[];
+  memoryType: string | null;
+  metadata: JsonObject;
+  /** Epoch seconds (fractional). */
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type TagMatch = 'any' | 'all';
+
+export interface TagFilter {
+  tags: string[];
+  match: TagMatch;
+}
+
+export interface MemoryFilter {
+  tags?: TagFilter;
+  memoryType?: string;
+  /** Epoch seconds, inclusive. */
+  createdFrom?: number;
+  /** Epoch seconds, exclusive. */
+  createdBefore?: number;
+  excludeHash?: string;
+}
+
+export interface MemoryPage {
+  memories: Memory[];
+  total: number;
+}
+
+export interface ScoredMemory {
+  memory: Memory;
+  /** Cosine distance in 0..2 (0 = same direction). */
+  distance: number;
+}
+
+export interface ScanPage {
+  entries: { memory: Memory; embedding: Float32Array | null }[];
+  next: number | null;
+}
+
+/** A keyword (full-text) hit. */
+export interface KeywordHit {
+  memory: Memory;
+  /** The backend's relevance (SQLite: -bm25; PostgreSQL: ts_rank_cd), higher is better; compare within one result list only. */
+  score: number;
+}
+
+export interface MemoryPatch {
+  tags?: string[];
+  memoryType?: string | null;
+  /** Keys merged (shallowly) into the stored metadata, inside the write transaction. */
+  metadata?: JsonObject;
+  updatedAt: number;
+  /** Who changes it (a labelled key), for the change's actor; not stored. */
+  actor?: string | null;
+}
+
+/** What a memory becomes under a patch; both backends apply it inside their write transaction. */
+export function applyPatch(current: Memory, patch: MemoryPatch): Memory {
+  return {
+    ...current,
+    tags: patch.tags ?? current.tags,
+    memoryType: patch.memoryType === undefined ? current.memoryType : patch.memoryType,
+    metadata: patch.metadata ? { ...current.metadata, ...patch.metadata } : current.metadata,
+    updatedAt: patch.updatedAt,
+  };
+}
+
+export interface TagCount {
+  tag: string;
+  count: number;
+}
+
+/** Memories created on one calendar day (YYYY-MM-DD in the caller's time zone). */
+export interface DayCount {
+  day: string;
+  count: number;
+}
+
+export interface StorageStatistics {
+  totalMemories: number;
+  totalTags: number;
+}
+
+export interface StorageDetails {
+  backend: string;
+  databasePath: string;
+  databaseSizeBytes: number;
+  walSizeBytes: number;
+  embeddingModel: string;
+  embeddingDimension: number;
+  schemaVersion: number;
+  pragmas: Record<string, string | number>;
+  /** The approximate-nearest-neighbour index beside a SQLite file (null: none, e.g. PostgreSQL's is inside the database). */
+  vectorIndex: VectorIndexStatus | null;
+}
+
+export interface VectorIndexStatus {
+  mode: 'auto' | 'on' | 'off';
+  state: 'off' | 'below_threshold' | 'building' | 'catching_up' | 'ready' | 'behind';
+  /** Vectors in the built index. */
+  indexed: number;
+  /** Vectors written since the build, searched exactly beside the index. */
+  pending: number;
+  lastBuildMs: number | null;
+  lastError: string | null;
+}
+
+export type InsertOutcome = { inserted: true; memory: Memory } | { inserted: false; existing: Memory };

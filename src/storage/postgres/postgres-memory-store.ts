@@ -1,0 +1,138 @@
+import type pg from 'pg';
+import pgvector from 'pgvector';
+import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
+import type { MemoryStore } from '../roles.js';
+import type { PostgresDatabase } from './postgres-database.js';
+import { appendEvent } from './postgres-event-log.js';
+import { MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgres-rows.js';
+
+/** The memory, its tags and its change, inside the caller's transaction; an existing hash is reported. */
+async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+  const inserted = await client.query<{ id: string }>(
+    `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (content_hash) DO NOTHING RETURNING id`,
+    [
+      memory.contentHash,
+      memory.content,
+      JSON.stringify(memory.tags),
+      memory.memoryType,
+      JSON.stringify(memory.metadata),
+      memory.createdAt,
+      memory.updatedAt,
+      pgvector.toSql(Array.from(embedding)),
+    ],
+  );
+  const id = inserted.rows[0]?.id;
+  if (id === undefined) {
+    const existing = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [memory.contentHash]);
+    return { inserted: false, existing: toMemory(existing.rows[0]!) };
+  }
+  if (memory.tags.length > 0) {
+    await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [memory.tags, id]);
+  }
+  await appendEvent(client, MemoryChangeTypes.stored, memoryStoredChange(memory));
+  return { inserted: true, memory };
+}
+
+/** Memories, their tags and vectors in PostgreSQL: every write with its event, in one transaction. */
+export class PostgresMemoryStore implements MemoryStore {
+  constructor(private readonly db: PostgresDatabase) {}
+
+  insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+    return this.db.transaction(async (client) => {
+      await this.db.assertModelUnchanged(client);
+      return insertIn(client, memory, embedding);
+    });
+  }
+
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number> {
+    return this.db.transaction(async (client) => {
+      await this.db.assertModelUnchanged(client);
+      let inserted = 0;
+      for (const { memory, embedding } of entries) if ((await insertIn(client, memory, embedding)).inserted) inserted += 1;
+      return inserted;
+    });
+  }
+
+  async findByHash(contentHash: string): Promise<Memory | null> {
+    const rows = await this.db.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [contentHash]);
+    return rows[0] ? toMemory(rows[0]) : null;
+  }
+
+  async find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]> {
+    const where = whereClause(filter);
+    const n = where.params.length;
+    const rows = await this.db.query<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+      [...where.params, limit, offset],
+    );
+    return rows.map(toMemory);
+  }
+
+  async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
+    const where = whereClause(filter);
+    const [memories, counts] = await Promise.all([
+      this.find(filter, offset, limit),
+      this.db.query<{ total: string }>(`SELECT COUNT(*) AS total FROM memories m ${where.sql}`, where.params),
+    ]);
+    return { memories, total: Number(counts[0]!.total) };
+  }
+
+  update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
+    return this.db.transaction(async (client) => {
+      const found = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 FOR UPDATE`, [contentHash]);
+      const row = found.rows[0];
+      if (!row) return null;
+      const updated = applyPatch(toMemory(row), patch);
+      await client.query('UPDATE memories SET tags = $2, memory_type = $3, metadata = $4, updated_at = $5 WHERE id = $1', [
+        row.id,
+        JSON.stringify(updated.tags),
+        updated.memoryType,
+        JSON.stringify(updated.metadata),
+        updated.updatedAt,
+      ]);
+      if (patch.tags) {
+        await client.query('DELETE FROM memory_tags WHERE memory_id = $1', [row.id]);
+        if (updated.tags.length > 0)
+          await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [updated.tags, row.id]);
+      }
+      await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(updated, patch.actor ?? null));
+      return updated;
+    });
+  }
+
+  delete(contentHash: string, actor: string | null = null): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      const deleted = await client.query('DELETE FROM memories WHERE content_hash = $1 RETURNING id', [contentHash]);
+      if (deleted.rows.length === 0) return false;
+      await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(contentHash, actor));
+      return true;
+    });
+  }
+
+  async findEmbedding(contentHash: string): Promise<Float32Array | null> {
+    const rows = await this.db.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM memories WHERE content_hash = $1', [contentHash]);
+    return rows[0] ? Float32Array.from(pgvector.fromSql(rows[0].embedding) as number[]) : null;
+  }
+
+  async existingHashes(contentHashes: readonly string[]): Promise<Set<string>> {
+    if (contentHashes.length === 0) return new Set();
+    const rows = await this.db.query<{ hash: string }>('SELECT content_hash AS hash FROM memories WHERE content_hash = ANY($1)', [contentHashes]);
+    return new Set(rows.map((row) => row.hash));
+  }
+
+  async scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage> {
+    const rows = await this.db.query<MemoryRow & { embedding?: string }>(
+      `SELECT ${MEMORY_COLUMNS}${withEmbeddings ? ', m.embedding::text AS embedding' : ''} FROM memories m WHERE m.id > $1 ORDER BY m.id LIMIT $2`,
+      [after, limit],
+    );
+    return {
+      entries: rows.map((row) => ({
+        memory: toMemory(row),
+        embedding: row.embedding === undefined ? null : Float32Array.from(pgvector.fromSql(row.embedding) as number[]),
+      })),
+      next: rows.length < limit ? null : Number(rows[rows.length - 1]!.id),
+    };
+  }
+}

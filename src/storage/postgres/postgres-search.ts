@@ -1,0 +1,78 @@
+import pgvector from 'pgvector';
+import type { KeywordHit, Memory, MemoryFilter, ScoredMemory } from '../memory.js';
+import type { TextSearch, VectorSearch } from '../roles.js';
+import type { PostgresDatabase } from './postgres-database.js';
+import { andWhere, MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgres-rows.js';
+
+/** Search by meaning in PostgreSQL: pgvector's HNSW index. */
+export class PostgresVectorSearch implements VectorSearch {
+  constructor(private readonly db: PostgresDatabase) {}
+
+  /**
+   * Nearest first through the HNSW index. A filtered search uses pgvector's iterative index scan
+   * (0.8+), which keeps scanning until enough rows pass the filter instead of returning too few;
+   * a limit above ef_search raises it for that search (the index returns at most ef_search rows).
+   */
+  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
+    const embedding = await query;
+    const where = whereClause(filter);
+    const n = where.params.length;
+    const sql = `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`;
+    const params = [...where.params, pgvector.toSql(Array.from(embedding)), limit];
+    const settings = [
+      ...(limit > this.db.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(limit)}`] : []),
+      ...(where.sql !== '' && this.db.iterativeScan ? ['SET LOCAL hnsw.iterative_scan = relaxed_order'] : []),
+    ];
+    const rows =
+      settings.length === 0
+        ? await this.db.query<MemoryRow & { distance: number }>(sql, params)
+        : await this.db.readWith<MemoryRow & { distance: number }>(settings, sql, params);
+    // relaxed_order may return rows slightly out of order: the exact distances put them right.
+    return rows.sort((a, b) => Number(a.distance) - Number(b.distance)).map((row) => ({ memory: toMemory(row), distance: Number(row.distance) }));
+  }
+
+  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>> {
+    if (contentHashes.length === 0) return new Map();
+    const rows = await this.db.query<{ hash: string; distance: number }>(
+      'SELECT content_hash AS hash, embedding <=> $1 AS distance FROM memories WHERE content_hash = ANY($2)',
+      [pgvector.toSql(Array.from(embedding)), contentHashes],
+    );
+    return new Map(rows.map((row) => [row.hash, Number(row.distance)]));
+  }
+}
+
+/** Search by words in PostgreSQL: a tsvector column ranked with ts_rank_cd, and plain substring search. */
+export class PostgresTextSearch implements TextSearch {
+  constructor(private readonly db: PostgresDatabase) {}
+
+  async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
+    if (terms.length === 0) return [];
+    const where = whereClause(filter);
+    const params: unknown[] = [...where.params];
+    const param = (value: unknown): string => {
+      params.push(value);
+      return `$${params.length}`;
+    };
+    // Each term is a bound parameter turned into a phrase query: never tsquery syntax.
+    const query = terms.map((term) => `phraseto_tsquery('english', ${param(term)})`).join(' || ');
+    const rows = await this.db.query<MemoryRow & { score: number }>(
+      `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score
+       FROM memories m, (SELECT ${query} AS query) q
+       WHERE m.search_vector @@ q.query ${andWhere(where)}
+       ORDER BY score DESC, m.created_at DESC LIMIT ${param(limit)}`,
+      params,
+    );
+    return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score) }));
+  }
+
+  async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
+    const where = whereClause(filter);
+    const n = where.params.length;
+    const rows = await this.db.query<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE strpos(lower(m.content), lower($${n + 1})) > 0 ${andWhere(where)}
+       ORDER BY m.created_at DESC, m.id DESC LIMIT $${n + 2}`,
+      [...where.params, text, limit],
+    );
+    return rows.map(toMemory);
+  }
+}

@@ -1,0 +1,115 @@
+import type {
+  DayCount,
+  InsertOutcome,
+  KeywordHit,
+  Memory,
+  MemoryFilter,
+  MemoryPage,
+  MemoryPatch,
+  ScanPage,
+  ScoredMemory,
+  StorageDetails,
+  StorageStatistics,
+  TagCount,
+} from './memory.js';
+
+/**
+ * The storage roles. Each backend (sqlite/, postgres/) implements every role with a class of its
+ * own; a service injects only the roles it uses (by these tokens), never a database driver. The
+ * change feed (EVENT_LOG), backups (DATABASE_BACKUPS) and the OAuth tables (OAUTH_STORE) are roles
+ * too, declared beside their types.
+ */
+export const MEMORY_STORE = Symbol('MEMORY_STORE');
+export const VECTOR_SEARCH = Symbol('VECTOR_SEARCH');
+export const TEXT_SEARCH = Symbol('TEXT_SEARCH');
+export const STORAGE_STATUS = Symbol('STORAGE_STATUS');
+export const REEMBED_STAGING = Symbol('REEMBED_STAGING');
+
+/** Memories themselves: writes (each with its change in the change log) and reads by hash, filter or stored order. */
+export interface MemoryStore {
+  /**
+   * Writes the memory and its vector atomically, with its entry in the change log; an existing
+   * hash is reported, not overwritten. update and delete append to the change log likewise.
+   */
+  insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome>;
+  /**
+   * Writes many memories in one transaction, as insertWithEmbedding writes one (existing hashes
+   * are skipped); returns how many were new. For imports and generated data: keep batches to a
+   * few hundred, so one transaction never holds the writer lock (or the event loop) for long.
+   */
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number>;
+  findByHash(contentHash: string): Promise<Memory | null>;
+  /** Newest first, with the number of memories the filter matches. */
+  list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage>;
+  /** Newest first, without counting (for callers that need no total). */
+  find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]>;
+  update(contentHash: string, patch: MemoryPatch): Promise<Memory | null>;
+  /** `actor`: who deletes it (a labelled key), for the change's actor. */
+  delete(contentHash: string, actor?: string | null): Promise<boolean>;
+  findEmbedding(contentHash: string): Promise<Float32Array | null>;
+  /** Which of the given hashes are stored. */
+  existingHashes(contentHashes: readonly string[]): Promise<Set<string>>;
+  /**
+   * Every memory in the order it was stored, a page at a time after a cursor (start with 0; the
+   * page's `next` continues, null at the end): stable while others write. For exports.
+   */
+  scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage>;
+}
+
+/** Search by meaning: nearest vectors. */
+export interface VectorSearch {
+  /**
+   * Nearest first, limited to memories matching the filter. The query's vector may still be on
+   * its way (the model computing it): a backend may read what the search needs besides it meanwhile.
+   */
+  searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
+  /** Cosine distances from `embedding` to the memories named (absent hashes are left out). */
+  distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** Search by words. */
+export interface TextSearch {
+  /**
+   * Full-text search: memories matching any of `terms` (words or phrases, taken literally, never
+   * as query syntax) in content or tags, best first, limited to the filter.
+   */
+  searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]>;
+  /** Memories whose content contains `text` (case-insensitive; ASCII case folding on SQLite), newest first. */
+  findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]>;
+}
+
+/** What the database holds and how it is: counts, sizes, health. */
+export interface StorageStatus {
+  tagCounts(): Promise<TagCount[]>;
+  /**
+   * Memories created at or after `from` (epoch seconds), counted per calendar day of a zone
+   * `offsetSeconds` east of UTC; days without memories are left out. Oldest day first.
+   */
+  createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]>;
+  statistics(): Promise<StorageStatistics>;
+  details(): Promise<StorageDetails>;
+  /** Throws if the database cannot answer a trivial query. */
+  ping(): Promise<void>;
+  /** Why the last write failed (other than contention), or null when writes work. */
+  lastWriteFailure(): string | null;
+}
+
+/**
+ * Re-embedding (moving the database to another model while this one serves): new vectors are
+ * kept beside the current ones until complete swaps them in, in one transaction.
+ */
+export interface ReembedStaging {
+  /** Keeps what an interrupted run built for the same target, and starts over for another one. */
+  begin(model: string, dimension: number): Promise<void>;
+  /** Memories without a vector of the target yet, in stored order after `after` (their `ref`). */
+  pending(after: number, limit: number): Promise<{ ref: number; content: string }[]>;
+  progress(): Promise<{ done: number; total: number }>;
+  /** Keeps new vectors (for memories deleted meanwhile, nothing). */
+  store(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void>;
+  /**
+   * Swaps the new vectors in and records the model, in one transaction (with a change, type
+   * embedding_model_changed): how many memories it moved; null, changing nothing, while some
+   * memory still lacks a new vector.
+   */
+  complete(model: string, dimension: number): Promise<number | null>;
+}

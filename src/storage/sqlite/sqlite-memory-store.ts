@@ -1,0 +1,188 @@
+import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
+import type { MemoryStore } from '../roles.js';
+import type { SqliteChangeFeed } from './sqlite-change-feed.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import type { ReadStatement } from './sqlite-read.protocol.js';
+import {
+  countStatement,
+  filtersOnlyTags,
+  fromVectorBlob,
+  memoryColumns,
+  type MemoryRow,
+  toMemory,
+  toVectorBlob,
+  type WhereClause,
+  whereClause,
+} from './sqlite-rows.js';
+
+const SQL = {
+  findByHash: 'SELECT * FROM memories WHERE content_hash = ?',
+  findIdByHash: 'SELECT id FROM memories WHERE content_hash = ?',
+  insertMemory: `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at)
+                 VALUES (@contentHash, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt)`,
+  insertTag: 'INSERT OR IGNORE INTO memory_tags (tag, memory_id) VALUES (?, ?)',
+  deleteTags: 'DELETE FROM memory_tags WHERE memory_id = ?',
+  insertEmbedding: 'INSERT INTO memory_embeddings (rowid, embedding) VALUES (?, ?)',
+  deleteEmbedding: 'DELETE FROM memory_embeddings WHERE rowid = ?',
+  findEmbedding: 'SELECT embedding FROM memory_embeddings WHERE rowid = ?',
+  updateMemory: `UPDATE memories SET tags = @tags, memory_type = @memoryType, metadata = @metadata, updated_at = @updatedAt
+                 WHERE id = @id`,
+  deleteMemory: 'DELETE FROM memories WHERE id = ?',
+  // An upper bound of the number of memories, read from the two ends of the id index (two
+  // subqueries: SQLite answers a lone MIN or MAX from the index end, not both in one aggregate).
+  idSpan: 'SELECT COALESCE((SELECT MAX(id) FROM memories) - (SELECT MIN(id) FROM memories) + 1, 0)',
+} as const;
+
+/** Memories, their tags and vectors on SQLite: every write with its change, in one transaction. */
+export class SqliteMemoryStore implements MemoryStore {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly changes: SqliteChangeFeed,
+  ) {}
+
+  insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+    return this.db.write(() => this.insertInTransaction(memory, embedding));
+  }
+
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number> {
+    return this.db.write(() => entries.filter(({ memory, embedding }) => this.insertInTransaction(memory, embedding).inserted).length);
+  }
+
+  /** The memory, its tags, its vector and its change, inside the caller's write transaction. */
+  private insertInTransaction(memory: Memory, embedding: Float32Array): InsertOutcome {
+    this.db.assertModelUnchanged();
+    const existing = this.db.statement(SQL.findByHash).get(memory.contentHash) as MemoryRow | undefined;
+    if (existing) return { inserted: false, existing: toMemory(existing) };
+    const id = BigInt(this.db.statement(SQL.insertMemory).run(memoryColumns(memory)).lastInsertRowid);
+    const insertTag = this.db.statement(SQL.insertTag);
+    for (const tag of memory.tags) insertTag.run(tag, id);
+    this.db.statement(SQL.insertEmbedding).run(id, toVectorBlob(embedding));
+    this.changes.appendInTransaction(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory));
+    return { inserted: true, memory };
+  }
+
+  findByHash(contentHash: string): Promise<Memory | null> {
+    return this.db.run(() => {
+      const row = this.db.statement(SQL.findByHash).get(contentHash) as MemoryRow | undefined;
+      return row ? toMemory(row) : null;
+    });
+  }
+
+  async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
+    const where = whereClause(filter);
+    const page = pageStatement(await this.pageWhere(filter, where, offset, limit), offset, limit);
+    const [rows, total] = await this.db.read([page, countStatement(filter, where)]);
+    return { memories: (rows as MemoryRow[]).map(toMemory), total: total as number };
+  }
+
+  async find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]> {
+    const where = await this.pageWhere(filter, whereClause(filter), offset, limit);
+    const [rows] = await this.db.read([pageStatement(where, offset, limit)]);
+    return (rows as MemoryRow[]).map(toMemory);
+  }
+
+  /**
+   * A page filtered by tags alone comes one of two ways: collect the tagged ids and sort them
+   * (cheap for a rare tag), or walk the created_at index newest first, testing each memory's tags,
+   * until the page is full (cheap for a common tag). The walk takes about
+   * (offset + limit) x span / matching steps, the sort about `matching`: the walk wins once
+   * matching > sqrt((offset + limit) x span), so tags are counted only up to that bound (a common
+   * tag is never counted whole).
+   */
+  private async pageWhere(filter: MemoryFilter, where: WhereClause, offset: number, limit: number): Promise<WhereClause> {
+    if (!filtersOnlyTags(filter)) return where;
+    const span = await this.db.run(() => this.db.statement(SQL.idSpan, true).get() as number);
+    const bound = Math.ceil(Math.sqrt((offset + limit) * span)) + 1;
+    const [counts] = await this.db.read([
+      {
+        sql: 'SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM memory_tags t WHERE t.tag = j.value LIMIT @bound)) FROM json_each(@tags) j',
+        params: { tags: where.params.tags!, bound },
+        mode: 'all',
+      },
+    ]);
+    const perTag = (counts as Record<string, number>[]).map((row) => Object.values(row)[0]!);
+    // Any: the tags together reach the bound; all: every tag does (the rarest bounds the intersection).
+    const common = filter.tags!.match === 'any' ? perTag.reduce((a, b) => a + b, 0) >= bound : perTag.every((n) => n >= bound);
+    return common ? whereClause(filter, true) : where;
+  }
+
+  update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
+    return this.db.write(() => {
+      const row = this.db.statement(SQL.findByHash).get(contentHash) as MemoryRow | undefined;
+      if (!row) return null;
+      const updated = applyPatch(toMemory(row), patch);
+      this.db.statement(SQL.updateMemory).run({
+        id: row.id,
+        tags: JSON.stringify(updated.tags),
+        memoryType: updated.memoryType,
+        metadata: JSON.stringify(updated.metadata),
+        updatedAt: updated.updatedAt,
+      });
+      if (patch.tags) {
+        this.db.statement(SQL.deleteTags).run(row.id);
+        const insertTag = this.db.statement(SQL.insertTag);
+        for (const tag of updated.tags) insertTag.run(tag, row.id);
+      }
+      this.changes.appendInTransaction(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(updated, patch.actor ?? null));
+      return updated;
+    });
+  }
+
+  delete(contentHash: string, actor: string | null = null): Promise<boolean> {
+    return this.db.write(() => {
+      const id = this.db.statement(SQL.findIdByHash, true).get(contentHash) as number | undefined;
+      if (id === undefined) return false;
+      this.db.statement(SQL.deleteEmbedding).run(BigInt(id));
+      this.db.statement(SQL.deleteMemory).run(id);
+      this.changes.appendInTransaction(MemoryChangeTypes.deleted, contentHash, memoryDeletedChange(contentHash, actor));
+      return true;
+    });
+  }
+
+  findEmbedding(contentHash: string): Promise<Float32Array | null> {
+    return this.db.run(() => {
+      const id = this.db.statement(SQL.findIdByHash, true).get(contentHash) as number | undefined;
+      if (id === undefined) return null;
+      const blob = this.db.statement(SQL.findEmbedding, true).get(BigInt(id)) as Buffer | undefined;
+      return blob ? fromVectorBlob(blob) : null;
+    });
+  }
+
+  async existingHashes(contentHashes: readonly string[]): Promise<Set<string>> {
+    if (contentHashes.length === 0) return new Set();
+    const [rows] = await this.db.read([
+      {
+        sql: 'SELECT content_hash AS hash FROM memories WHERE content_hash IN (SELECT value FROM json_each(@hashes))',
+        params: { hashes: JSON.stringify(contentHashes) },
+        mode: 'all',
+      },
+    ]);
+    return new Set((rows as { hash: string }[]).map((row) => row.hash));
+  }
+
+  async scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage> {
+    const [rows] = await this.db.read([
+      {
+        sql: withEmbeddings
+          ? 'SELECT m.*, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.id > @after ORDER BY m.id LIMIT @limit'
+          : 'SELECT m.* FROM memories m WHERE m.id > @after ORDER BY m.id LIMIT @limit',
+        params: { after, limit },
+        mode: 'all',
+      },
+    ]);
+    const page = rows as (MemoryRow & { embedding?: Uint8Array })[];
+    return {
+      entries: page.map((row) => ({ memory: toMemory(row), embedding: row.embedding === undefined ? null : fromVectorBlob(row.embedding) })),
+      next: page.length < limit ? null : page[page.length - 1]!.id,
+    };
+  }
+}
+
+function pageStatement(where: WhereClause, offset: number, limit: number): ReadStatement {
+  return {
+    sql: `SELECT m.* FROM memories m ${where.sql} ORDER BY m.created_at DESC, m.id DESC LIMIT @limit OFFSET @offset`,
+    params: { ...where.params, limit, offset },
+    mode: 'all',
+  };
+}

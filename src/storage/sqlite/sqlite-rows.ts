@@ -1,0 +1,126 @@
+import type { JsonObject, Memory, MemoryFilter } from '../memory.js';
+import type { ReadStatement } from './sqlite-read.protocol.js';
+
+/** A row of the memories table. */
+export interface MemoryRow {
+  id: number;
+  content_hash: string;
+  content: string;
+  tags: string;
+  memory_type: string | null;
+  metadata: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export function toMemory(row: MemoryRow): Memory {
+  return {
+    contentHash: row.content_hash,
+    content: row.content,
+    tags: JSON.parse(row.tags) as string[],
+    memoryType: row.memory_type,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The columns a memory is written with (named parameters of the insert statement). */
+export function memoryColumns(memory: Memory): Record<string, string | number | null> {
+  return {
+    contentHash: memory.contentHash,
+    content: memory.content,
+    tags: JSON.stringify(memory.tags),
+    memoryType: memory.memoryType,
+    metadata: JSON.stringify(memory.metadata),
+    createdAt: memory.createdAt,
+    updatedAt: memory.updatedAt,
+  };
+}
+
+/**
+ * The vector's bytes in a buffer of their own (small to send to a read worker): a Buffer copied
+ * from a typed array is a view into Node's shared 64 KiB pool, and postMessage clones the whole
+ * pool, on the event loop.
+ */
+export function toVectorBlob(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer.slice(vector.byteOffset, vector.byteOffset + vector.byteLength) as ArrayBuffer);
+}
+
+/** A stored vector's bytes as floats (copied: the driver's buffer may be reused). */
+export function fromVectorBlob(blob: Uint8Array): Float32Array {
+  return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
+}
+
+export interface WhereClause {
+  sql: string;
+  params: Record<string, string | number>;
+}
+
+/** `AND ...` for a query that has a WHERE of its own ('' when the filter keeps everything). */
+export const andWhere = (where: WhereClause): string => (where.sql === '' ? '' : `AND ${where.sql.slice('WHERE '.length)}`);
+
+/** Whether a filter has tag conditions and nothing else (such pages can be read two ways). */
+export const filtersOnlyTags = (filter: MemoryFilter): boolean =>
+  filter.tags !== undefined && Object.entries(filter).every(([key, value]) => key === 'tags' || value === undefined);
+
+/**
+ * A WHERE clause over `memories m` from fixed fragments; every user value is a bound parameter.
+ * `perRow`: the tag conditions as per-row lookups (EXISTS on the memory's own tags) instead of a
+ * set of matching ids: for checking a few hundred candidates, where building the set of every
+ * memory with a broad tag would cost more than the search.
+ */
+export function whereClause(filter: MemoryFilter, perRow = false): WhereClause {
+  const conditions: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (filter.memoryType !== undefined) {
+    conditions.push('m.memory_type = @memoryType');
+    params.memoryType = filter.memoryType;
+  }
+  if (filter.tags && filter.tags.tags.length > 0) {
+    params.tags = JSON.stringify(filter.tags.tags);
+    if (perRow) {
+      conditions.push(
+        filter.tags.match === 'all'
+          ? '(SELECT COUNT(*) FROM memory_tags t WHERE t.memory_id = m.id AND t.tag IN (SELECT value FROM json_each(@tags))) = @tagCount'
+          : 'EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag IN (SELECT value FROM json_each(@tags)))',
+      );
+      if (filter.tags.match === 'all') params.tagCount = new Set(filter.tags.tags).size;
+    } else if (filter.tags.match === 'all') {
+      conditions.push(
+        `m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags))
+                  GROUP BY memory_id HAVING COUNT(*) = @tagCount)`,
+      );
+      params.tagCount = new Set(filter.tags.tags).size;
+    } else {
+      conditions.push('m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags)))');
+    }
+  }
+  if (filter.createdFrom !== undefined) {
+    conditions.push('m.created_at >= @createdFrom');
+    params.createdFrom = filter.createdFrom;
+  }
+  if (filter.createdBefore !== undefined) {
+    conditions.push('m.created_at < @createdBefore');
+    params.createdBefore = filter.createdBefore;
+  }
+  if (filter.excludeHash !== undefined) {
+    conditions.push('m.content_hash <> @excludeHash');
+    params.excludeHash = filter.excludeHash;
+  }
+  return { sql: conditions.length === 0 ? '' : `WHERE ${conditions.join(' AND ')}`, params };
+}
+
+/**
+ * How many memories a filter keeps (from the tag index alone when only any-of tags filter, else
+ * over the rows), or with `cap`, how many up to the cap (no more rows are visited).
+ */
+export function countStatement(filter: MemoryFilter, where: WhereClause, cap?: number): ReadStatement {
+  const [sql, params] =
+    filtersOnlyTags(filter) && filter.tags!.match === 'any'
+      ? ['SELECT DISTINCT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags))', { tags: where.params.tags! }]
+      : [`SELECT 1 FROM memories m ${where.sql}`, where.params];
+  return cap === undefined
+    ? { sql: `SELECT COUNT(*) FROM (${sql})`, params, mode: 'pluck' }
+    : { sql: `SELECT COUNT(*) FROM (${sql} LIMIT @cap)`, params: { ...params, cap }, mode: 'pluck' };
+}

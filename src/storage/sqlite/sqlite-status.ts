@@ -1,0 +1,79 @@
+import type { DayCount, StorageDetails, StorageStatistics, TagCount } from '../memory.js';
+import type { StorageStatus } from '../roles.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import { fileSize } from './sqlite-database.js';
+import { SCHEMA_VERSION } from './sqlite-migrations.js';
+import type { SqliteVectorSearch } from './sqlite-vector-search.js';
+
+const REPORTED_PRAGMAS = [
+  'journal_mode',
+  'synchronous',
+  'busy_timeout',
+  'foreign_keys',
+  'cache_size',
+  'temp_store',
+  'mmap_size',
+  'wal_autocheckpoint',
+  'journal_size_limit',
+  'page_size',
+] as const;
+
+/** Counts, sizes and health of a SQLite file. */
+export class SqliteStatus implements StorageStatus {
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly vectors: SqliteVectorSearch,
+  ) {}
+
+  async tagCounts(): Promise<TagCount[]> {
+    const [rows] = await this.db.read([
+      { sql: 'SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC', params: {}, mode: 'all' },
+    ]);
+    return rows as TagCount[];
+  }
+
+  async createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]> {
+    const [rows] = await this.db.read([
+      {
+        sql: "SELECT date(created_at + @offset, 'unixepoch') AS day, COUNT(*) AS count FROM memories WHERE created_at >= @from GROUP BY day ORDER BY day",
+        params: { from, offset: offsetSeconds },
+        mode: 'all',
+      },
+    ]);
+    return rows as DayCount[];
+  }
+
+  async statistics(): Promise<StorageStatistics> {
+    const [row] = await this.db.read([
+      { sql: 'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags', params: {}, mode: 'get' },
+    ]);
+    return row as StorageStatistics;
+  }
+
+  details(): Promise<StorageDetails> {
+    return this.db.run(() => {
+      const pragmas: Record<string, string | number> = {};
+      for (const name of REPORTED_PRAGMAS) pragmas[name] = this.db.pragma(name) as string | number;
+      return {
+        backend: 'sqlite_vec',
+        databasePath: this.db.path,
+        databaseSizeBytes: fileSize(this.db.path),
+        walSizeBytes: fileSize(`${this.db.path}-wal`),
+        embeddingModel: this.db.embeddingModel,
+        embeddingDimension: this.db.embeddingDimension,
+        schemaVersion: SCHEMA_VERSION,
+        pragmas,
+        vectorIndex: this.vectors.vectorIndexStatus(),
+      };
+    });
+  }
+
+  async ping(): Promise<void> {
+    // One page from the memories table's first leaf (a COUNT(*) would read every page, per health probe).
+    await this.db.run(() => this.db.statement('SELECT 1 FROM memories LIMIT 1', true).get());
+  }
+
+  lastWriteFailure(): string | null {
+    return this.db.lastWriteFailure();
+  }
+}

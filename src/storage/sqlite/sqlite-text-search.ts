@@ -1,0 +1,45 @@
+import type { KeywordHit, Memory, MemoryFilter } from '../memory.js';
+import type { TextSearch } from '../roles.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import { andWhere, type MemoryRow, toMemory, whereClause } from './sqlite-rows.js';
+
+/** Search by words on SQLite: FTS5 with BM25 over content and tags, and plain substring search. */
+export class SqliteTextSearch implements TextSearch {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
+    if (terms.length === 0) return [];
+    // Every term is an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax.
+    const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
+    const where = whereClause(filter);
+    const conditions = andWhere(where);
+    // The best `limit` matches first (content weighs twice what tags do in BM25), then their rows.
+    const sql = `WITH best AS (
+         ${
+           conditions === ''
+             ? // Without a filter the index alone ranks: no row lookups for matches that lose.
+               'SELECT rowid AS id, -bm25(memory_fts, 1.0, 0.5) AS score FROM memory_fts WHERE memory_fts MATCH @match ORDER BY score DESC, rowid DESC LIMIT @limit'
+             : `SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score
+                FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
+                WHERE memory_fts MATCH @match ${conditions}
+                ORDER BY score DESC, m.created_at DESC LIMIT @limit`
+         })
+       SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id
+       ORDER BY best.score DESC, m.created_at DESC`;
+    const [rows] = await this.db.read([{ sql, params: { ...where.params, match, limit }, mode: 'all' }]);
+    return (rows as (MemoryRow & { score: number })[]).map((row) => ({ memory: toMemory(row), score: row.score }));
+  }
+
+  async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
+    const where = whereClause(filter);
+    const [rows] = await this.db.read([
+      {
+        sql: `SELECT m.* FROM memories m WHERE instr(lower(m.content), lower(@text)) > 0 ${andWhere(where)}
+              ORDER BY m.created_at DESC, m.id DESC LIMIT @limit`,
+        params: { ...where.params, text, limit },
+        mode: 'all',
+      },
+    ]);
+    return (rows as MemoryRow[]).map(toMemory);
+  }
+}

@@ -1,0 +1,206 @@
+import type { MemoryFilter, ScoredMemory } from '../memory.js';
+import type { VectorSearch } from '../roles.js';
+import { AnnIndex, type AnnSource, type AnnStatus } from './ann-index.js';
+import type { SqliteChangeFeed } from './sqlite-change-feed.js';
+import type { SqliteDatabase } from './sqlite-database.js';
+import type { ReadStatement } from './sqlite-read.protocol.js';
+import { countStatement, fromVectorBlob, type MemoryRow, toMemory, toVectorBlob, type WhereClause, whereClause } from './sqlite-rows.js';
+import { candidateDepths, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
+
+/** Candidate lists up to this long are re-scored on the server's own connection when it maps the file (readSmall). */
+const LOCAL_RESCORE_MAX = 100;
+/** Cached results per query vector (one entry per limit and filter). */
+const CACHED_PER_VECTOR = 8;
+
+export interface AnnSettings {
+  mode: 'auto' | 'on' | 'off';
+  threshold: number;
+}
+
+type DistanceRow = MemoryRow & { distance: number };
+
+const toScored = (row: DistanceRow): ScoredMemory => ({ memory: toMemory(row), distance: row.distance });
+
+/**
+ * Search by meaning on SQLite: the approximate-nearest-neighbour index beside the file (fed from
+ * the change feed) when it is ready, sqlite-vec's exact scan otherwise, the way chosen by the
+ * planner (vector-search-plan.ts); and a cache of recent results.
+ */
+export class SqliteVectorSearch implements VectorSearch {
+  private ann: AnnIndex | null = null;
+  /**
+   * Results of recent searches, per query vector (the query cache hands out the same vector for
+   * the same text) and filter, valid while no change has been logged since: any write by any
+   * process on the file moves the change log on, so a repeated query is answered without
+   * searching and never stale.
+   */
+  private resultCache = new WeakMap<Float32Array, Map<string, { changeId: number; hits: ScoredMemory[] }>>();
+
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly changes: SqliteChangeFeed,
+    private readonly settings: AnnSettings = { mode: 'off', threshold: 0 },
+  ) {
+    this.startIndex();
+    db.onReconnect(() => this.startIndex());
+  }
+
+  /** A fresh index (and cache) for the connection now open: another file, or another model's vectors. */
+  private startIndex(): void {
+    void this.ann?.close();
+    this.ann = null;
+    this.resultCache = new WeakMap();
+    if (this.settings.mode === 'off') return;
+    this.ann = new AnnIndex(
+      {
+        dbPath: this.db.path,
+        dimension: this.db.embeddingDimension,
+        model: this.db.embeddingModel,
+        mode: this.settings.mode,
+        threshold: this.settings.threshold,
+        log: (message) => this.db.log(message),
+        warn: (message) => this.db.warn(message),
+      },
+      this.annSource(),
+    );
+    this.ann.start();
+  }
+
+  /** The index's view of the database: the change feed and stored vectors, through the server's connection. */
+  private annSource(): AnnSource {
+    return {
+      changesAfter: (id, limit) => this.changes.kindsAfterNow(id, limit),
+      changeBounds: () => this.changes.boundsNow(),
+      vectorOf: (contentHash) => {
+        const row = this.db
+          .statement('SELECT m.id AS id, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.content_hash = ?')
+          .get(contentHash) as { id: number; embedding: Buffer } | undefined;
+        return row ? { id: row.id, vector: fromVectorBlob(row.embedding) } : null;
+      },
+      memoryCount: () => this.db.statement('SELECT COUNT(*) FROM memories', true).get() as number,
+      databaseId: () => this.db.databaseId,
+    };
+  }
+
+  /** The vector index's state (null when it is off), for health details and benchmarks. */
+  vectorIndexStatus(): AnnStatus | null {
+    return this.ann?.status() ?? null;
+  }
+
+  /** Resolves when no index build is running (tests and benchmarks wait for the index with it). */
+  async vectorIndexSettled(): Promise<void> {
+    await this.ann?.settled();
+  }
+
+  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
+    // The model check and the newest change (the result cache's key) are read while the model
+    // runs, if it still does: less to do after it, when the caches are cold.
+    const [embedding, { useIndex, changeId }] = await Promise.all([
+      query,
+      this.db.run(() => {
+        this.db.assertModelUnchanged();
+        return { useIndex: this.ann?.ready() ?? false, changeId: this.changes.boundsNow().newest };
+      }),
+    ]);
+    const cacheKey = `${limit}:${JSON.stringify(filter)}`;
+    const cached = this.resultCache.get(embedding)?.get(cacheKey);
+    if (cached && cached.changeId === changeId) return cached.hits;
+    const hits = await this.searchUncached(embedding, filter, limit, useIndex ? this.ann : null);
+    const perVector = this.resultCache.get(embedding) ?? new Map<string, { changeId: number; hits: ScoredMemory[] }>();
+    if (perVector.size >= CACHED_PER_VECTOR) perVector.delete(perVector.keys().next().value!);
+    perVector.set(cacheKey, { changeId, hits });
+    this.resultCache.set(embedding, perVector);
+    return hits;
+  }
+
+  private async searchUncached(embedding: Float32Array, filter: MemoryFilter, limit: number, ann: AnnIndex | null): Promise<ScoredMemory[]> {
+    const { excludeHash, ...rest } = filter;
+    const where = whereClause(rest);
+    const filtered = where.sql !== '';
+    // Counted only up to FILTER_COUNT_CAP: a common tag is never counted whole.
+    const matching = ann !== null && filtered ? ((await this.db.read([countStatement(rest, where, FILTER_COUNT_CAP)]))[0] as number) : 0;
+    const plan = planVectorSearch({ indexed: ann?.size ?? null, filtered, matching, limit, excluding: excludeHash !== undefined });
+    const vector = toVectorBlob(embedding);
+    const excluded = excludeHash === undefined ? {} : { excludeHash };
+    const exclusion = excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash';
+    if (plan.way === 'index') {
+      const perRow = whereClause(rest, true);
+      for (const depth of candidateDepths(plan.candidates)) {
+        const candidates = ann!.candidates(embedding, depth);
+        const rescore = rescoreStatement(perRow, exclusion, { ...excluded, vector, limit, candidates: JSON.stringify(candidates) }, excludeHash !== undefined);
+        const [rows] = await (candidates.length <= LOCAL_RESCORE_MAX ? this.db.readSmall([rescore]) : this.db.read([rescore]));
+        const hits = rows as DistanceRow[];
+        if (hits.length >= plan.enough) return hits.map(toScored);
+      }
+    }
+    if (filtered) {
+      const [rows] = await this.db.read([
+        {
+          sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
+                FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+                ${where.sql} ${exclusion}
+                ORDER BY distance LIMIT @limit`,
+          params: { ...where.params, ...excluded, vector, limit },
+          mode: 'all',
+        },
+      ]);
+      return (rows as DistanceRow[]).map(toScored);
+    }
+    const [rows] = await this.db.read([
+      {
+        sql: `WITH hits AS (SELECT rowid AS id, distance FROM memory_embeddings WHERE embedding MATCH @vector AND k = @k)
+              SELECT m.*, hits.distance AS distance FROM hits JOIN memories m ON m.id = hits.id ORDER BY hits.distance, m.id`,
+        params: { vector, k: excludeHash === undefined ? limit : limit + 1 },
+        mode: 'all',
+      },
+    ]);
+    return (rows as DistanceRow[])
+      .filter((row) => row.content_hash !== excludeHash)
+      .slice(0, limit)
+      .map(toScored);
+  }
+
+  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>> {
+    if (contentHashes.length === 0) return new Map();
+    const [rows] = await this.db.read([
+      {
+        sql: `SELECT m.content_hash AS hash, vec_distance_cosine(e.embedding, @vector) AS distance
+              FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+              WHERE m.content_hash IN (SELECT value FROM json_each(@hashes))`,
+        params: { vector: toVectorBlob(embedding), hashes: JSON.stringify(contentHashes) },
+        mode: 'all',
+      },
+    ]);
+    return new Map((rows as { hash: string; distance: number }[]).map((row) => [row.hash, row.distance]));
+  }
+
+  async close(): Promise<void> {
+    await this.ann?.close();
+  }
+}
+
+/**
+ * The index's candidates re-scored with their exact vectors. Unfiltered, only the nearest
+ * candidates' rows are read; a filter needs every candidate's row.
+ */
+function rescoreStatement(perRow: WhereClause, exclusion: string, params: Record<string, unknown> & { limit: number }, excluding: boolean): ReadStatement {
+  return perRow.sql === ''
+    ? {
+        sql: `WITH nearest AS (
+                SELECT e.rowid AS id, vec_distance_cosine(e.embedding, @vector) AS distance
+                FROM json_each(@candidates) c JOIN memory_embeddings e ON e.rowid = c.value
+                ORDER BY distance, id LIMIT @nearest)
+              SELECT m.*, nearest.distance AS distance FROM nearest JOIN memories m ON m.id = nearest.id
+              WHERE 1 ${exclusion} ORDER BY nearest.distance, m.id LIMIT @limit`,
+        params: { ...params, nearest: params.limit + (excluding ? 1 : 0) },
+        mode: 'all',
+      }
+    : {
+        sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
+              FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+              WHERE m.id IN (SELECT value FROM json_each(@candidates)) AND ${perRow.sql.slice('WHERE '.length)} ${exclusion}
+              ORDER BY distance, m.id LIMIT @limit`,
+        params: { ...perRow.params, ...params },
+        mode: 'all',
+      };
+}

@@ -1,0 +1,454 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { StorageUnavailableError } from '../src/common/domain-errors.js';
+import { EmbeddingSpaceMismatchError } from '../src/storage/embedding-space-mismatch.error.js';
+import type { Change } from '../src/storage/change-log.js';
+import type { Memory, TagFilter } from '../src/storage/memory.js';
+import { PostgresBackend } from '../src/storage/postgres/postgres-backend.js';
+import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
+import type { StorageBackend } from '../src/storage/storage-backend.js';
+import { createTestDatabase, TEST_BACKENDS } from './helpers/postgres.js';
+import { waitUntil } from './helpers/wait.js';
+
+/**
+ * The storage contract (src/storage/roles.ts and the change feed), role by role, run against every
+ * backend: the services above may rely on exactly this and nothing backend-specific. Vectors are small, hand-made unit
+ * vectors so that the expected order of every search is known.
+ */
+const DIM = 8;
+const MODEL = 'contract-model';
+
+function unit(values: number[]): Float32Array {
+  const v = Float32Array.from(values);
+  const norm = Math.hypot(...v);
+  return v.map((x) => x / norm);
+}
+
+/** A unit vector along axis i, tilted towards the next axis. */
+function axis(i: number, tilt = 0): Float32Array {
+  const values = new Array<number>(DIM).fill(0);
+  values[i] = 1;
+  values[(i + 1) % DIM] = tilt;
+  return unit(values);
+}
+
+const cosineDistance = (a: Float32Array, b: Float32Array): number => 1 - a.reduce((sum, x, i) => sum + x * b[i]!, 0);
+
+interface Backend {
+  open(model?: string, dimension?: number): Promise<StorageBackend>;
+  cleanup(): Promise<void>;
+}
+
+async function sqliteBackend(): Promise<Backend> {
+  const dir = mkdtempSync(join(tmpdir(), 'contract-'));
+  const path = join(dir, 'memory.db');
+  return {
+    open: async (model = MODEL, dimension = DIM) =>
+      SqliteBackend.open({ path, pragmas: [], busyBudgetMs: 5000, embeddingModel: model, embeddingDimension: dimension }),
+    cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+async function postgresBackend(): Promise<Backend> {
+  const database = await createTestDatabase();
+  return {
+    open: (model = MODEL, dimension = DIM) =>
+      PostgresBackend.open({ url: database.url, poolSize: 4, efSearch: 100, embeddingModel: model, embeddingDimension: dimension }),
+    cleanup: () => database.drop(),
+  };
+}
+
+for (const kind of TEST_BACKENDS) {
+  describe(`storage contract, role by role: ${kind}`, () => {
+    let backend: Backend;
+    let repo: StorageBackend;
+    const run = randomBytes(4).toString('hex');
+    let seq = 0;
+    const memory = (overrides: Partial<Memory> = {}): Memory => {
+      seq += 1;
+      const at = 1_700_000_000 + seq * 10 + 0.25;
+      return {
+        contentHash: `${run}${seq.toString(16).padStart(56, '0')}`,
+        content: `memory ${seq}`,
+        tags: [],
+        memoryType: null,
+        metadata: {},
+        createdAt: at,
+        updatedAt: at,
+        ...overrides,
+      };
+    };
+    const hashes = (list: { contentHash: string }[]): string[] => list.map((m) => m.contentHash);
+
+    before(async () => {
+      backend = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
+      repo = await backend.open();
+    });
+
+    after(async () => {
+      await repo.close();
+      await backend.cleanup();
+    });
+
+    describe('MemoryStore', () => {
+      it('stores a memory with its vector and reads both back exactly (tags, type, metadata, fractional times)', async () => {
+        const m = memory({ tags: ['a', 'b'], memoryType: 'note', metadata: { source: 'test', n: 1, nested: { ok: true } }, content: 'Ünïcødé 🚀 text' });
+        const outcome = await repo.store.insertWithEmbedding(m, axis(0));
+        assert.deepEqual(outcome, { inserted: true, memory: m });
+        assert.deepEqual(await repo.store.findByHash(m.contentHash), m);
+        const vector = await repo.store.findEmbedding(m.contentHash);
+        assert.ok(vector);
+        for (let i = 0; i < DIM; i++) assert.ok(Math.abs(vector[i]! - axis(0)[i]!) < 1e-6);
+        assert.equal(await repo.store.findByHash('0'.repeat(64)), null);
+        assert.equal(await repo.store.findEmbedding('0'.repeat(64)), null);
+      });
+
+      it('reports an existing hash instead of overwriting it', async () => {
+        const m = memory({ content: 'original' });
+        await repo.store.insertWithEmbedding(m, axis(1));
+        const again = await repo.store.insertWithEmbedding({ ...m, content: 'other' }, axis(2));
+        assert.equal(again.inserted, false);
+        assert.equal(again.inserted === false && again.existing.content, 'original');
+        assert.equal((await repo.store.findByHash(m.contentHash))?.content, 'original');
+      });
+
+      it('writes a batch in one transaction: new ones counted, existing hashes skipped, all searchable', async () => {
+        const existing = memory({ content: 'already here' });
+        await repo.store.insertWithEmbedding(existing, axis(1));
+        const batch = [existing, memory({ tags: ['batch'] }), memory({ tags: ['batch'] }), memory({ tags: ['batch'], memoryType: 'note' })];
+        assert.equal(await repo.store.insertBatch(batch.map((m, i) => ({ memory: m, embedding: axis(i % DIM) }))), 3);
+        for (const m of batch.slice(1)) assert.deepEqual(await repo.store.findByHash(m.contentHash), m);
+        assert.equal((await repo.store.list({ tags: { tags: ['batch'], match: 'any' } }, 0, 10)).total, 3);
+        const nearest = await repo.vectors.searchByVector(axis(3), { tags: { tags: ['batch'], match: 'any' } }, 1);
+        assert.deepEqual(hashes(nearest.map((h) => h.memory)), hashes([batch[3]!]));
+        assert.equal(await repo.store.insertBatch([]), 0);
+      });
+
+      it('tells which hashes exist and scans every memory in stored order, a page at a time, with or without vectors', async () => {
+        const a = memory({ content: 'scan a' });
+        const b = memory({ content: 'scan b' });
+        await repo.store.insertBatch([
+          { memory: a, embedding: axis(1) },
+          { memory: b, embedding: axis(2) },
+        ]);
+        assert.deepEqual(await repo.store.existingHashes([a.contentHash, 'f'.repeat(64), b.contentHash]), new Set([a.contentHash, b.contentHash]));
+        assert.deepEqual(await repo.store.existingHashes([]), new Set());
+        const seen: { memory: Memory; embedding: Float32Array | null }[] = [];
+        let pages = 0;
+        for (let after: number | null = 0; after !== null; pages++) {
+          const page = await repo.store.scan(after, 3, true);
+          assert.ok(page.entries.length <= 3);
+          seen.push(...page.entries);
+          after = page.next;
+        }
+        const total = (await repo.status.statistics()).totalMemories;
+        assert.equal(seen.length, total);
+        assert.ok(pages >= Math.ceil(total / 3));
+        const at = seen.findIndex((e) => e.memory.contentHash === a.contentHash);
+        assert.deepEqual(seen[at]!.memory, a);
+        assert.equal(seen[at + 1]!.memory.contentHash, b.contentHash, 'stored order');
+        assert.ok(Math.abs(seen[at + 1]!.embedding![2]! - 1) < 1e-6);
+        const bare = await repo.store.scan(0, 1000, false);
+        assert.ok(bare.entries.every((e) => e.embedding === null));
+      });
+
+      it('refuses a vector of the wrong dimension and writes nothing', async () => {
+        const m = memory();
+        await assert.rejects(repo.store.insertWithEmbedding(m, new Float32Array(DIM + 3).fill(0.1)));
+        assert.equal(await repo.store.findByHash(m.contentHash), null);
+      });
+
+      it('lists newest first with tag any/all, type and time filters; counts the total; pages', async () => {
+        const x = memory({ tags: ['list-x', 'list-y'], memoryType: 'decision' });
+        const y = memory({ tags: ['list-x'] });
+        const z = memory({ tags: ['list-y'], memoryType: 'decision' });
+        for (const m of [x, y, z]) await repo.store.insertWithEmbedding(m, axis(3));
+        const any = await repo.store.list({ tags: { tags: ['list-x', 'list-y'], match: 'any' } }, 0, 10);
+        assert.deepEqual(hashes(any.memories), hashes([z, y, x]));
+        assert.equal(any.total, 3);
+        const all = await repo.store.list({ tags: { tags: ['list-x', 'list-y'], match: 'all' } }, 0, 10);
+        assert.deepEqual(hashes(all.memories), hashes([x]));
+        const typed = await repo.store.list({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 0, 1);
+        assert.deepEqual([typed.total, hashes(typed.memories)], [2, hashes([z])]);
+        const second = await repo.store.list({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 1, 1);
+        assert.deepEqual(hashes(second.memories), hashes([x]));
+        // createdFrom is inclusive, createdBefore exclusive.
+        const window = await repo.store.list(
+          { tags: { tags: ['list-x', 'list-y'], match: 'any' }, createdFrom: y.createdAt, createdBefore: z.createdAt },
+          0,
+          10,
+        );
+        assert.deepEqual(hashes(window.memories), hashes([y]));
+        // find: the same page without the count.
+        assert.deepEqual(hashes(await repo.store.find({ tags: { tags: ['list-x', 'list-y'], match: 'any' } }, 1, 2)), hashes([y, x]));
+        assert.deepEqual(hashes(await repo.store.find({ memoryType: 'decision', tags: { tags: ['list-y'], match: 'any' } }, 0, 10)), hashes([z, x]));
+        const beyond = await repo.store.list({ tags: { tags: ['list-x'], match: 'any' } }, 50, 10);
+        assert.deepEqual([beyond.total, beyond.memories.length], [2, 0]);
+      });
+
+      it('pages a common tag and a rare one alike: newest first at every offset, any and all (both ways a page can be read)', async () => {
+        const batch = Array.from({ length: 80 }, (_, i) => memory({ tags: [...(i % 8 !== 0 ? ['page-wide'] : []), ...(i % 40 === 3 ? ['page-narrow'] : [])] }));
+        await repo.store.insertBatch(batch.map((m) => ({ memory: m, embedding: axis(1) })));
+        const newestFirst = (list: Memory[]) => [...list].sort((a, b) => b.createdAt - a.createdAt);
+        const expect = (predicate: (m: Memory) => boolean) => hashes(newestFirst(batch.filter(predicate)));
+        const cases: [TagFilter, string[]][] = [
+          [{ tags: ['page-wide'], match: 'any' }, expect((m) => m.tags.includes('page-wide'))],
+          [{ tags: ['page-narrow'], match: 'any' }, expect((m) => m.tags.includes('page-narrow'))],
+          [{ tags: ['page-wide', 'page-narrow'], match: 'all' }, expect((m) => m.tags.includes('page-wide') && m.tags.includes('page-narrow'))],
+          [{ tags: ['page-wide', 'page-none'], match: 'all' }, []],
+        ];
+        for (const [tags, expected] of cases) {
+          for (const [offset, limit] of [
+            [0, 5],
+            [3, 10],
+            [60, 20],
+          ] as const) {
+            assert.deepEqual(
+              hashes(await repo.store.find({ tags }, offset, limit)),
+              expected.slice(offset, offset + limit),
+              `${JSON.stringify(tags)} ${offset}`,
+            );
+            const page = await repo.store.list({ tags }, offset, limit);
+            assert.deepEqual([page.total, hashes(page.memories)], [expected.length, expected.slice(offset, offset + limit)]);
+          }
+        }
+      });
+
+      it('updates tags and type and merges metadata; deletes the memory, its tags and its vector together', async () => {
+        const m = memory({ tags: ['before'], metadata: { keep: 1, change: 'old' } });
+        await repo.store.insertWithEmbedding(m, axis(7));
+        const updated = await repo.store.update(m.contentHash, {
+          tags: ['after'],
+          memoryType: 'todo',
+          metadata: { change: 'new' },
+          updatedAt: m.updatedAt + 5,
+        });
+        assert.deepEqual(updated, { ...m, tags: ['after'], memoryType: 'todo', metadata: { keep: 1, change: 'new' }, updatedAt: m.updatedAt + 5 });
+        assert.deepEqual(await repo.store.findByHash(m.contentHash), updated);
+        assert.equal((await repo.store.list({ tags: { tags: ['before'], match: 'any' } }, 0, 10)).total, 0);
+        assert.equal((await repo.store.list({ tags: { tags: ['after'], match: 'any' } }, 0, 10)).total, 1);
+        assert.equal(await repo.store.update('f'.repeat(64), { updatedAt: 1 }), null);
+
+        assert.equal(await repo.store.delete(m.contentHash), true);
+        assert.equal(await repo.store.delete(m.contentHash), false);
+        assert.equal(await repo.store.findByHash(m.contentHash), null);
+        assert.equal(await repo.store.findEmbedding(m.contentHash), null);
+        assert.equal((await repo.store.list({ tags: { tags: ['after'], match: 'any' } }, 0, 10)).total, 0);
+        assert.ok(!hashes((await repo.vectors.searchByVector(axis(7), {}, 50)).map((h) => h.memory)).includes(m.contentHash));
+      });
+    });
+
+    describe('VectorSearch', () => {
+      it('finds nearest vectors first, with the true cosine distance, under tag, time and exclusion filters', async () => {
+        const near = memory({ tags: ['knn'] });
+        const mid = memory({ tags: ['knn', 'other'] });
+        const far = memory({ tags: ['knn'] });
+        await repo.store.insertWithEmbedding(near, axis(5, 0.1));
+        await repo.store.insertWithEmbedding(mid, axis(5, 1));
+        await repo.store.insertWithEmbedding(far, axis(6));
+        const unfiltered = await repo.vectors.searchByVector(axis(5), {}, 2);
+        assert.deepEqual(hashes(unfiltered.map((h) => h.memory)), hashes([near, mid]));
+        assert.ok(Math.abs(unfiltered[0]!.distance - cosineDistance(axis(5), axis(5, 0.1))) < 1e-4);
+        assert.ok(Math.abs(unfiltered[1]!.distance - cosineDistance(axis(5), axis(5, 1))) < 1e-4);
+        const filtered = await repo.vectors.searchByVector(axis(5), { tags: { tags: ['knn'], match: 'any' } }, 10);
+        assert.deepEqual(hashes(filtered.map((h) => h.memory)), hashes([near, mid, far]));
+        const both = await repo.vectors.searchByVector(axis(5), { tags: { tags: ['knn', 'other'], match: 'all' } }, 10);
+        assert.deepEqual(hashes(both.map((h) => h.memory)), hashes([mid]));
+        const excluded = await repo.vectors.searchByVector(axis(5), { excludeHash: near.contentHash }, 1);
+        assert.deepEqual(hashes(excluded.map((h) => h.memory)), hashes([mid]));
+        const timed = await repo.vectors.searchByVector(axis(5), { createdFrom: mid.createdAt, createdBefore: far.createdAt + 1 }, 10);
+        assert.deepEqual(hashes(timed.map((h) => h.memory)), hashes([mid, far]));
+        assert.deepEqual(await repo.vectors.searchByVector(axis(5), { memoryType: 'no-such-type' }, 10), []);
+      });
+
+      it('returns `limit` results, nearest first, under a filter that keeps 1% of the memories', async () => {
+        const random = (i: number): Float32Array => unit(Array.from({ length: DIM }, (_, d) => Math.sin(i * 12.9898 + d * 78.233) + 0.01));
+        const batch = Array.from({ length: 3000 }, (_, i) => ({ memory: memory({ tags: i % 100 === 0 ? ['selective'] : ['bulk'] }), embedding: random(i) }));
+        for (let i = 0; i < batch.length; i += 500) await repo.store.insertBatch(batch.slice(i, i + 500));
+        const hits = await repo.vectors.searchByVector(random(7), { tags: { tags: ['selective'], match: 'any' } }, 10);
+        assert.equal(hits.length, 10);
+        assert.ok(hits.every((h) => h.memory.tags.includes('selective')));
+        for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.distance <= hits[i]!.distance);
+      });
+    });
+
+    describe('TextSearch', () => {
+      it('searches keywords in content and tags, literally (query syntax is just text), and the cosine distances of named memories', async () => {
+        const giraffe = memory({ content: 'The giraffe enclosure opens at nine', tags: ['zoo'] });
+        const tagged = memory({ content: 'Feeding schedule for the afternoon', tags: ['giraffe'] });
+        const other = memory({ content: 'Quarterly budget review notes' });
+        await repo.store.insertWithEmbedding(giraffe, axis(2));
+        await repo.store.insertWithEmbedding(tagged, axis(3));
+        await repo.store.insertWithEmbedding(other, axis(4));
+        const hits = await repo.text.searchByKeywords(['giraffe'], {}, 10);
+        assert.deepEqual(new Set(hashes(hits.map((h) => h.memory))), new Set(hashes([giraffe, tagged])));
+        assert.ok(hits.every((h) => Number.isFinite(h.score)));
+        const distances = await repo.vectors.distances(axis(2), [giraffe.contentHash, tagged.contentHash, 'absent']);
+        assert.equal(distances.size, 2);
+        assert.ok(Math.abs(distances.get(giraffe.contentHash)!) < 1e-4);
+        assert.ok(Math.abs(distances.get(tagged.contentHash)! - 1) < 1e-4, 'orthogonal vectors are at distance 1');
+        const filtered = await repo.text.searchByKeywords(['giraffe'], { tags: { tags: ['zoo'], match: 'any' } }, 10);
+        assert.deepEqual(hashes(filtered.map((h) => h.memory)), hashes([giraffe]));
+        for (const hostile of ['"', 'giraffe OR budget', 'NEAR(', '*', "'; DROP TABLE memories; --", '\\', ':']) {
+          const result = await repo.text.searchByKeywords([hostile], {}, 10);
+          assert.ok(Array.isArray(result), hostile);
+        }
+        assert.ok(!hashes((await repo.text.searchByKeywords(['giraffe OR budget'], {}, 10)).map((h) => h.memory)).includes(other.contentHash));
+      });
+
+      it('finds memories containing a text, case-insensitively, newest first', async () => {
+        const a = memory({ content: 'Deploy window is Tuesday NIGHT' });
+        const b = memory({ content: 'the deploy window moved' });
+        await repo.store.insertWithEmbedding(a, axis(1));
+        await repo.store.insertWithEmbedding(b, axis(1));
+        assert.deepEqual(hashes(await repo.text.findContaining('DEPLOY WINDOW', {}, 10)), hashes([b, a]));
+        assert.deepEqual(hashes(await repo.text.findContaining('deploy window', {}, 1)), hashes([b]));
+        assert.deepEqual(await repo.text.findContaining('100%_literal', {}, 10), []);
+      });
+    });
+
+    describe('StorageStatus', () => {
+      it('counts tags (most used first) and reports statistics and details that agree', async () => {
+        const counts = await repo.status.tagCounts();
+        assert.ok(counts.length > 0);
+        for (let i = 1; i < counts.length; i++) assert.ok(counts[i - 1]!.count >= counts[i]!.count);
+        assert.equal(counts.find((c) => c.tag === 'knn')?.count, 3);
+        const stats = await repo.status.statistics();
+        assert.equal(stats.totalTags, counts.length);
+        assert.equal(stats.totalMemories, (await repo.store.list({}, 0, 1)).total);
+        const details = await repo.status.details();
+        assert.deepEqual([details.embeddingModel, details.embeddingDimension], [MODEL, DIM]);
+        assert.ok(details.databaseSizeBytes > 0 && details.schemaVersion > 0);
+        await repo.status.ping();
+        assert.equal(repo.status.lastWriteFailure(), null);
+      });
+
+      it("counts memories per calendar day of the viewer's time zone, from a given instant", async () => {
+        const at = (iso: string): number => Date.parse(iso) / 1000;
+        for (const iso of ['2024-03-10T23:30:00Z', '2024-03-11T00:30:00Z', '2024-03-11T10:00:00Z']) {
+          await repo.store.insertWithEmbedding(memory({ createdAt: at(iso), updatedAt: at(iso) }), axis(0));
+        }
+        const from = at('2024-03-01T00:00:00Z');
+        assert.deepEqual(await repo.status.createdPerDay(from, 0), [
+          { day: '2024-03-10', count: 1 },
+          { day: '2024-03-11', count: 2 },
+        ]);
+        assert.deepEqual(await repo.status.createdPerDay(from, 3600), [{ day: '2024-03-11', count: 3 }]);
+        assert.deepEqual(await repo.status.createdPerDay(from, -3600), [
+          { day: '2024-03-10', count: 2 },
+          { day: '2024-03-11', count: 1 },
+        ]);
+        assert.deepEqual(await repo.status.createdPerDay(at('2024-03-11T00:00:00Z'), 0), [{ day: '2024-03-11', count: 2 }]);
+      });
+    });
+
+    describe('change feed (EventLog)', () => {
+      it("hands every write's change to subscribers in order, and replays the retained ones after an id", async () => {
+        const log = await repo.openEventLog();
+        const seen: Change[] = [];
+        try {
+          log.subscribe((change) => seen.push(change));
+          const m = memory({ tags: ['feed'] });
+          await repo.store.insertWithEmbedding(m, axis(0));
+          log.poll();
+          await repo.store.update(m.contentHash, { tags: ['feed', 'changed'], updatedAt: m.updatedAt + 1 });
+          log.poll();
+          await repo.store.delete(m.contentHash);
+          log.poll();
+          await log.append('backup_created', { backup_id: 'contract' });
+          await waitUntil(() => seen.some((change) => change.type === 'backup_created'), { what: 'the appended change' });
+          assert.deepEqual(
+            seen.map((change) => [change.type, change.payload.content_hash ?? change.payload.backup_id]),
+            [
+              ['memory_stored', m.contentHash],
+              ['memory_updated', m.contentHash],
+              ['memory_deleted', m.contentHash],
+              ['backup_created', 'contract'],
+            ],
+          );
+          for (let i = 1; i < seen.length; i++) assert.ok(seen[i]!.id > seen[i - 1]!.id, 'increasing ids');
+          assert.deepEqual(
+            (await log.since(log.startId))?.map((change) => change.id),
+            seen.map((change) => change.id),
+          );
+          assert.deepEqual(await log.since(log.lastId), []);
+          assert.equal(await log.since(log.lastId + 1000), null, 'an id never issued');
+        } finally {
+          await log.close();
+        }
+      });
+    });
+
+    describe('ReembedStaging', () => {
+      it('keeps new vectors beside the current ones and swaps them in only once every memory has one', async () => {
+        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
+        const staged = await fresh.open();
+        const next = (i: number): Float32Array => unit([1, i, 0, 0]);
+        try {
+          const originals = [memory(), memory(), memory()];
+          await staged.store.insertBatch(originals.map((m, i) => ({ memory: m, embedding: axis(i) })));
+          // Another target starts over: what was staged for the first is dropped.
+          await staged.reembed.begin('discarded-model', 4);
+          await staged.reembed.store([{ ref: (await staged.reembed.pending(0, 1))[0]!.ref, embedding: next(0) }]);
+          await staged.reembed.begin('next-model', 4);
+          assert.deepEqual(await staged.reembed.progress(), { done: 0, total: 3 });
+
+          const pending = await staged.reembed.pending(0, 10);
+          assert.deepEqual(
+            pending.map((p) => p.content),
+            originals.map((m) => m.content),
+          );
+          await staged.reembed.store([{ ref: pending[0]!.ref, embedding: next(0) }]);
+          assert.deepEqual(await staged.reembed.progress(), { done: 1, total: 3 });
+          assert.deepEqual(
+            (await staged.reembed.pending(0, 10)).map((p) => p.ref),
+            pending.slice(1).map((p) => p.ref),
+          );
+          assert.equal(await staged.reembed.complete('next-model', 4), null, 'not while a memory lacks its new vector');
+          assert.equal((await staged.status.details()).embeddingModel, MODEL);
+
+          // The same target again keeps what was staged.
+          await staged.reembed.begin('next-model', 4);
+          assert.equal((await staged.reembed.progress()).done, 1);
+          await staged.reembed.store(pending.slice(1).map((p, i) => ({ ref: p.ref, embedding: next(i + 1) })));
+          assert.equal(await staged.reembed.complete('next-model', 4), 3);
+          const details = await staged.status.details();
+          assert.deepEqual([details.embeddingModel, details.embeddingDimension], ['next-model', 4]);
+          assert.deepEqual(hashes((await staged.vectors.searchByVector(next(0), {}, 3)).map((h) => h.memory)), hashes(originals));
+        } finally {
+          await staged.close();
+          await fresh.cleanup();
+        }
+      });
+    });
+
+    describe('opening and closing', () => {
+      it('refuses to open a database built with another embedding model, naming both', async () => {
+        await assert.rejects(
+          async () => backend.open('other-model', 16),
+          (error: Error) => error instanceof EmbeddingSpaceMismatchError && error.message.includes(MODEL) && error.message.includes('other-model'),
+        );
+      });
+
+      it('keeps what it stored across a reopen', async () => {
+        const m = memory({ tags: ['durable'] });
+        await repo.store.insertWithEmbedding(m, axis(0));
+        await repo.close();
+        repo = await backend.open();
+        assert.deepEqual(await repo.store.findByHash(m.contentHash), m);
+      });
+
+      it('reports a closed database as unavailable, on reads and writes', async () => {
+        const closed = await backend.open();
+        await closed.close();
+        await assert.rejects(closed.status.ping(), StorageUnavailableError);
+        await assert.rejects(closed.store.findByHash('0'.repeat(64)), StorageUnavailableError);
+        await assert.rejects(closed.store.insertWithEmbedding(memory(), axis(0)), StorageUnavailableError);
+      });
+    });
+  });
+}
