@@ -30,8 +30,8 @@ export default tseslint.config(
           paths: ['better-sqlite3', 'pg', 'pgvector', 'sqlite-vec'].map((name) => ({ name, message: 'Database drivers belong in src/storage/.' })),
           patterns: [
             {
-              group: ['**/storage/sqlite/*', '**/storage/postgres/*'],
-              message: 'Depend on the storage interfaces; only storage/ and cli/ pick an implementation.',
+              group: ['**/storage/*/*'],
+              message: 'Depend on the storage roles (storage/*.ts); only storage/ and cli/ reach into a backend folder.',
             },
           ],
         },

@@ -11,7 +11,7 @@ import { spawnCli } from '../test/helpers/cli-process.js';
 import { SseReader } from '../test/helpers/sse-reader.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 
-/** RSS growth over one soak run beyond this is treated as a leak (see the README). */
+/** RSS growth over one soak run beyond this is treated as a leak (see docs/reliability.md). */
 export const RSS_GROWTH_BOUND_MB = 200;
 
 export interface SoakOptions {

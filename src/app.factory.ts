@@ -87,7 +87,7 @@ function installRequestLogging(app: NestFastifyApplication, logger: Logger): voi
  * Security headers on every response (helmet); the CSP still lets Swagger UI run its own files.
  * Plain HTTP on a LAN is a supported deployment, so no HSTS and no upgrade-insecure-requests. The
  * middleware is built once: the Fastify plugin built it again for every request (its CSP parsed
- * anew each time, ~0.1 ms of a search's main-thread time).
+ * anew each time, on the event loop).
  */
 function installSecurityHeaders(app: NestFastifyApplication): void {
   const securityHeaders = helmet({

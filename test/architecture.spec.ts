@@ -2,13 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { describe, it } from 'node:test';
+import ts from 'typescript';
 
-/** Every production source file under src/ (tests excluded), with its text. */
-function sources(dir = 'src'): { path: string; text: string }[] {
+/** Every source file under src/ with its text (unit tests beside the code included). */
+function allSources(dir = 'src'): { path: string; text: string }[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sources(path);
-    return path.endsWith('.ts') && !path.endsWith('.spec.ts') ? [{ path, text: readFileSync(path, 'utf8') }] : [];
+    if (statSync(path).isDirectory()) return allSources(path);
+    return path.endsWith('.ts') ? [{ path, text: readFileSync(path, 'utf8') }] : [];
   });
 }
 
@@ -23,7 +24,12 @@ function importsOf(text: string): string[] {
   return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^\s*import\s+)['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
 }
 
-const FILES = sources();
+const ALL_FILES = allSources();
+/** Production source files (tests excluded). */
+const FILES = ALL_FILES.filter((f) => !f.path.endsWith('.spec.ts'));
+
+/** Lines as `wc -l` counts them. */
+const lineCount = (text: string): number => text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 
 describe('architecture (the rules the code is organised by)', () => {
   it('reads the environment only in config/', () => {
@@ -100,6 +106,33 @@ describe('architecture (the rules the code is organised by)', () => {
     const offenders = FILES.filter((f) => f.path.endsWith('.module.ts')).flatMap((f) =>
       [...f.text.matchAll(/exports:\s*\[([^\]]*)\]/g)].flatMap((m) => (/\w+Module\b/.test(m[1]!) ? [`${f.path} re-exports ${m[1]!.trim()}`] : [])),
     );
+    assert.deepEqual(offenders, []);
+  });
+
+  it('reaches into a storage backend folder (storage/<folder>/) only from storage/ and cli/', () => {
+    const offenders = FILES.filter((f) => !['storage', 'cli'].includes(folderOf(f.path))).flatMap((f) =>
+      importsOf(f.text)
+        .filter((spec) => spec.startsWith('.') && /^src\/storage\/[^/]+\/.+/.test(normalize(join(dirname(f.path), spec))))
+        .map((spec) => `${f.path} imports ${spec}`),
+    );
+    assert.deepEqual(offenders, []);
+  });
+
+  it('keeps files and classes small: no src file over 500 lines, no class over 300', () => {
+    const offenders = ALL_FILES.flatMap((f) => {
+      const found: string[] = [];
+      if (lineCount(f.text) > 500) found.push(`${f.path}: ${lineCount(f.text)} lines`);
+      const source = ts.createSourceFile(f.path, f.text, ts.ScriptTarget.Latest, true);
+      const visit = (node: ts.Node): void => {
+        if (ts.isClassDeclaration(node) || ts.isClassExpression(node)) {
+          const lines = source.getLineAndCharacterOfPosition(node.getEnd()).line - source.getLineAndCharacterOfPosition(node.getStart()).line + 1;
+          if (lines > 300) found.push(`${f.path}: class ${node.name?.text ?? '(anonymous)'} ${lines} lines`);
+        }
+        ts.forEachChild(node, visit);
+      };
+      visit(source);
+      return found;
+    });
     assert.deepEqual(offenders, []);
   });
 

@@ -88,6 +88,28 @@ for (const backend of TEST_BACKENDS)
       );
     });
 
+    it('with fallback, a search that finds too few adds exact matches, then memories tagged with its words, and says how each was found', async () => {
+      // "food" is in no memory's text, but it is a tag; "coffee machine" is in one text.
+      const tagged = await api.post('/api/search', { query: 'food', mode: 'exact', fallback: true });
+      assert.equal(tagged.status, 200);
+      assert.equal(tagged.body.fallback_used, true);
+      assert.deepEqual(
+        tagged.body.results.map((r: any) => [r.memory.content_hash, r.match_method, r.relevance_reason]),
+        [[hashes[5], 'tag_fallback', 'tag match']],
+      );
+      const exact = await api.post('/api/search', { query: 'coffee machine', mode: 'keyword', fallback: true, n_results: 2, tags: ['office', 'ops'] });
+      assert.equal(exact.body.fallback_used, true);
+      assert.equal(exact.body.results[0].memory.content_hash, hashes[4]);
+      assert.ok(exact.body.results.length <= 2);
+      assert.ok(exact.body.results.every((r: any) => r.memory.tags.some((t: string) => ['office', 'ops'].includes(t)) || r.match_method === 'tag_fallback'));
+      // Enough results: no fallback, and the field only appears when asked for.
+      const enough = await api.post('/api/search', { query: 'database backup', fallback: true });
+      assert.equal(enough.body.fallback_used, false);
+      assert.ok(enough.body.results.every((r: any) => r.match_method === undefined));
+      assert.equal((await api.post('/api/search', { query: 'food', mode: 'exact' })).body.fallback_used, undefined);
+      assert.equal((await api.post('/api/search', { query: 'food', fallback: 'yes' })).status, 400);
+    });
+
     it('serves GET /api/search?q= with relevance_score', async () => {
       const res = await api.get(`/api/search?q=${encodeURIComponent('who has a nut allergy?')}&n_results=2&mode=semantic`);
       assert.equal(res.status, 200);

@@ -12,11 +12,11 @@ import { serve } from './serve-command.js';
 import { bridgeCommand, mcpCommand } from './stdio-commands.js';
 import { runExport, runImport, runReembed } from './transfer-commands.js';
 
-/** Exit codes, as the README documents them. */
+/** Exit codes, as the README documents them (Quick start, command line). */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 const CONFIGURATION = `
-Configuration comes from MCP_* environment variables (see the README); a bad value stops the
+Configuration comes from MCP_* environment variables (see docs/configuration.md); a bad value stops the
 command with exit code 1 and a message naming the variable.
 
 Exit codes: 0 success, 1 failure (bad configuration, unreachable database, damaged backup,

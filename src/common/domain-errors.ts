@@ -83,7 +83,7 @@ export class TooManyAuthFailuresError extends DomainError {
 export class BackupsUnsupportedError extends DomainError {
   constructor() {
     super(
-      'Backups of the PostgreSQL backend belong to PostgreSQL: use pg_dump (e.g. pg_dump -Fc "$MCP_POSTGRES_URL" > memory.dump) or point-in-time recovery; see the README',
+      'Backups of the PostgreSQL backend belong to PostgreSQL: use pg_dump (e.g. pg_dump -Fc "$MCP_POSTGRES_URL" > memory.dump) or point-in-time recovery; see docs/postgresql.md',
     );
   }
 }

@@ -117,7 +117,7 @@ export function defaultReadWorkers(): number {
   return Math.min(4, usableCpus());
 }
 
-/** Two model threads where two CPUs are usable: concurrent queries are embedded in parallel (~120-220 MB of RSS each). */
+/** Two model threads where two CPUs are usable: concurrent queries are embedded in parallel (each holds a copy of the model). */
 export function defaultEmbeddingWorkers(): number {
   return Math.min(2, usableCpus());
 }

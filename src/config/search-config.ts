@@ -20,7 +20,7 @@ export interface SearchConfig {
 }
 
 /**
- * Defaults chosen on the quality benchmark (README, "Search quality"): with the bundled 512-d
+ * Defaults chosen on the quality benchmark (docs/benchmarks.md, "Search quality"): with the bundled 512-d
  * model, words are the stronger evidence, so reciprocal rank fusion leans 0.7 / 0.3 towards the
  * keyword leg (upstream's 0.3 / 0.7 are for its weighted average with a stronger model).
  */

@@ -18,9 +18,9 @@ async function load(): Promise<EmbeddingRunner> {
 
 /**
  * Characters per model call. The model's working memory grows with its largest call and is never
- * given back (WASM memory), while long texts gain nothing from batching (~85 ms per 4,096
- * characters in batches of 4 or 64 alike): 64 long texts in one call left the thread ~250 MB
- * larger for good, 4 at a time ~40 MB. Short texts still go 64 (or more) to a call.
+ * given back (WASM memory), while long texts gain nothing from batching (the time per character
+ * is the same in batches of 4 or 64), so long texts go a few at a time and the thread stays small.
+ * Short texts still go 64 (or more) to a call.
  */
 const MAX_CHARS_PER_CALL = 16_384;
 

@@ -27,12 +27,11 @@ const MAX_BATCH_TEXTS = 64;
 
 /**
  * The model thread's JavaScript heap ceilings. The tensors live in WASM or native memory; the heap
- * holds bookkeeping, and with no ceiling V8 lets it grow to ~150 MB, mostly garbage, per thread.
- * Both generations are capped: the old one alone (128 MB) left V8 running a full mark-compact
- * every ~35 ms (every other model call), model calls at 17-23 ms p50 instead of ~12 and twice the
- * CPU (GC helper threads on the second core). With both: p50 ~12 ms against 11.8 with none, the
- * thread's process RSS ~220 MB against ~350 (use-lite, 400 queries through this worker's messages).
- * The model's largest input (64 texts of 4,096 characters) still fits.
+ * holds bookkeeping, and with no ceiling V8 lets it grow large, mostly garbage, per thread. Both
+ * generations are capped: the old one alone made V8 run a full mark-compact every other model
+ * call (slower calls, GC helper threads on the second core); with both the calls take what they
+ * take without ceilings and the thread uses far less memory (figures: docs/benchmarks.md,
+ * "Behind the code's constants"). The model's largest input (64 texts of 4,096 characters) still fits.
  */
 const MODEL_WORKER_LIMITS = { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 };
 

@@ -1,3 +1,5 @@
+import { MemoryChangeTypes } from '../storage/change-log.js';
+
 /** One message of the event feed, serialized once and shared by every connection. */
 export interface ServerEvent {
   id: number;
@@ -10,9 +12,17 @@ export interface ServerEvent {
 
 export type EventPayload = Record<string, unknown>;
 
+/** What the wire adds to a memory change (upstream's event fields); the change log keeps only the facts. */
+const MEMORY_EVENT_FIELDS: Readonly<Record<string, EventPayload>> = {
+  [MemoryChangeTypes.stored]: { message: 'New memory stored successfully' },
+  [MemoryChangeTypes.updated]: { message: 'Memory updated successfully' },
+  [MemoryChangeTypes.deleted]: { success: true, message: 'Memory deleted successfully' },
+};
+
+/** A change (or a server notice) as an SSE message: `{type, timestamp, ...payload}` in upstream's shape. */
 export function buildServerEvent(id: number, type: string, payload: EventPayload): ServerEvent {
   // The payload's own timestamp (when the change happened) wins over the time of delivery.
-  const data = JSON.stringify({ type, timestamp: new Date().toISOString(), ...payload });
+  const data = JSON.stringify({ type, timestamp: new Date().toISOString(), ...payload, ...MEMORY_EVENT_FIELDS[type] });
   return {
     id,
     type,

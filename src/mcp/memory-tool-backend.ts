@@ -29,6 +29,8 @@ export interface SearchRequest {
   tag_match?: 'any' | 'all';
   after?: string | null;
   before?: string | null;
+  /** Too few results: add exact and tag matches (SearchService's fallback). */
+  fallback?: boolean;
 }
 
 export interface ListRequest {

@@ -36,7 +36,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
 
   async search(request: SearchRequest): Promise<SearchResponse> {
     const started = performance.now();
-    const { hits, mode } = await this.searchService.search({
+    const { hits, mode, fallbackUsed } = await this.searchService.search({
       query: request.query,
       limit: request.n_results,
       threshold: request.similarity_threshold,
@@ -45,8 +45,9 @@ export class ServiceToolBackend implements MemoryToolBackend {
       after: request.after,
       before: request.before,
       mode: request.mode,
+      fallback: request.fallback,
     });
-    return toSearchResponse(request.query, mode, started, hits);
+    return toSearchResponse(request.query, mode, started, hits, request.fallback === true ? { fallbackUsed } : {});
   }
 
   async list(request: ListRequest): Promise<MemoryListResponse> {

@@ -32,7 +32,7 @@ export class SearchController {
   })
   async semantic(@Body() dto: SemanticSearchDto): Promise<SearchResponse> {
     const started = performance.now();
-    const { hits, mode } = await this.search.search({
+    const { hits, mode, fallbackUsed } = await this.search.search({
       query: dto.query,
       limit: dto.n_results ?? dto.limit ?? DEFAULT_RESULTS,
       threshold: dto.similarity_threshold,
@@ -42,8 +42,9 @@ export class SearchController {
       after: dto.after,
       before: dto.before,
       mode: dto.mode,
+      fallback: dto.fallback,
     });
-    return toSearchResponse(dto.query, mode, started, hits);
+    return toSearchResponse(dto.query, mode, started, hits, dto.fallback === true ? { fallbackUsed } : {});
   }
 
   @Get()
@@ -58,7 +59,7 @@ export class SearchController {
       tags: query.tags,
       mode: query.mode,
     });
-    return toSearchResponse(query.q, mode, started, hits, true);
+    return toSearchResponse(query.q, mode, started, hits, { relevanceScore: true });
   }
 
   @Post('by-tag')

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
+import { INPUT_LIMITS } from '../common/input-limits.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { SearchMode } from '../config/search-config.js';
@@ -24,7 +25,15 @@ export interface SearchHit {
   /** The fused ranking score (hybrid only). */
   fusedScore: number | null;
   reason: string;
+  /** How a fallback found it (not the search itself). */
+  matchMethod?: MatchMethod;
 }
+
+/** How a fallback hit was found: the query as a substring, or a tag equal to one of its words. */
+export type MatchMethod = 'exact_fallback' | 'tag_fallback';
+
+/** With `fallback`, a search that finds fewer than this adds exact matches, then memories tagged with the query's words. */
+export const FALLBACK_BELOW = 3;
 
 export interface SemanticSearchOptions {
   query: string;
@@ -40,11 +49,15 @@ export interface SemanticSearchOptions {
   before?: string | null;
   /** Defaults to the configured mode (hybrid unless MCP_HYBRID_SEARCH_ENABLED=false). */
   mode?: SearchMode | null;
+  /** Fewer than FALLBACK_BELOW hits: add exact matches, then memories tagged with the query's words (up to the limit). */
+  fallback?: boolean | null;
 }
 
 export interface SearchOutcome {
   hits: SearchHit[];
   mode: SearchMode;
+  /** Whether the fallback ran (asked for, and the search found too few). */
+  fallbackUsed: boolean;
 }
 
 export interface TagSearchOptions {
@@ -98,7 +111,30 @@ export class SearchService {
             ? await this.exactHits(options.query, filter, options.limit)
             : await this.hybridHits(options.query, filter, options.limit);
     const threshold = options.threshold ?? 0;
-    return { hits: hits.filter((hit) => hit.similarity >= threshold || mode === 'keyword' || mode === 'exact'), mode };
+    const kept = hits.filter((hit) => hit.similarity >= threshold || mode === 'keyword' || mode === 'exact');
+    if (options.fallback !== true || kept.length >= FALLBACK_BELOW) return { hits: kept, mode, fallbackUsed: false };
+    return { hits: await this.withFallback(kept, options.query, filter, options.limit), mode, fallbackUsed: true };
+  }
+
+  /** Too few hits: exact matches of the query, then memories tagged with one of its words, each memory once, up to the limit. */
+  private async withFallback(found: SearchHit[], query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+    const hits = [...found];
+    const seen = new Set(found.map((hit) => hit.memory.contentHash));
+    const add = (more: SearchHit[]): void => {
+      for (const hit of more) {
+        if (hits.length >= limit) return;
+        if (seen.has(hit.memory.contentHash)) continue;
+        seen.add(hit.memory.contentHash);
+        hits.push(hit);
+      }
+    };
+    add((await this.exactHits(query, filter, limit)).map((hit) => ({ ...hit, matchMethod: 'exact_fallback' as const })));
+    const words = queryWordsAsTags(query);
+    if (words.length > 0 && hits.length < limit) {
+      const tagged = await this.memories.find({ ...filter, tags: { tags: words, match: 'any' } }, 0, limit);
+      add(tagged.map((memory) => ({ memory, similarity: 0, keywordScore: null, fusedScore: null, reason: 'tag match', matchMethod: 'tag_fallback' as const })));
+    }
+    return hits;
   }
 
   /** Tags (any/all), a time phrase and after/before bounds, combined. */
@@ -264,6 +300,16 @@ export class SearchService {
       return { memory: c.memory, similarity, keywordScore: c.keywordScore, fusedScore: c.fusedScore, reason: parts.join('; ') };
     });
   }
+}
+
+/** The query's words of three letters or more, as tags (lower case, punctuation dropped), at most as many as a filter takes. */
+function queryWordsAsTags(query: string): string[] {
+  const words = query
+    .toLowerCase()
+    .split(/\s+/u)
+    .map((word) => word.replace(/[^\p{L}\p{N}_-]/gu, ''))
+    .filter((word) => word.length > 2);
+  return normalizeTags([...new Set(words)]).slice(0, INPUT_LIMITS.tags);
 }
 
 function semanticHit(memory: Memory, similarity: number): SearchHit {

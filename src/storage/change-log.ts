@@ -50,11 +50,12 @@ export const MemoryChangeTypes = {
 } as const;
 
 /**
- * What a memory change carries: the hash, tags, type, times and a bounded preview of the content
- * (with a flag when it was cut), never the whole memory, so the log and the replay buffer stay
- * small whatever the memories weigh. Clients that need the content fetch it by hash.
+ * What a memory change carries: when, the hash, tags, type, times and a bounded preview of the
+ * content (with a flag when it was cut), never the whole memory, so the log and the replay buffer
+ * stay small whatever the memories weigh. Clients that need the content fetch it by hash. The
+ * events module renders it for the wire (events/server-event.ts).
  */
-export function memoryChangePayload(memory: Memory, message: string): ChangePayload {
+function memoryChangePayload(memory: Memory): ChangePayload {
   const truncated = memory.content.length > CONTENT_PREVIEW_CHARS;
   return {
     timestamp: new Date().toISOString(),
@@ -66,7 +67,6 @@ export function memoryChangePayload(memory: Memory, message: string): ChangePayl
     memory_type: memory.memoryType,
     created_at: memory.createdAt,
     updated_at: memory.updatedAt,
-    message,
   };
 }
 
@@ -82,13 +82,13 @@ const actorOf = (actor: string | null | undefined): ChangePayload => (actor ? { 
 /** A stored memory's actor is the label it records as stored_by. */
 export function memoryStoredChange(memory: Memory): ChangePayload {
   const storedBy = memory.metadata.stored_by;
-  return { ...memoryChangePayload(memory, 'New memory stored successfully'), ...actorOf(typeof storedBy === 'string' ? storedBy : null) };
+  return { ...memoryChangePayload(memory), ...actorOf(typeof storedBy === 'string' ? storedBy : null) };
 }
 
 export function memoryUpdatedChange(memory: Memory, actor: string | null = null): ChangePayload {
-  return { ...memoryChangePayload(memory, 'Memory updated successfully'), ...actorOf(actor) };
+  return { ...memoryChangePayload(memory), ...actorOf(actor) };
 }
 
 export function memoryDeletedChange(contentHash: string, actor: string | null = null): ChangePayload {
-  return { timestamp: new Date().toISOString(), content_hash: contentHash, success: true, message: 'Memory deleted successfully', ...actorOf(actor) };
+  return { timestamp: new Date().toISOString(), content_hash: contentHash, ...actorOf(actor) };
 }

@@ -1,4 +1,4 @@
-import type { UpstreamDatabase } from '../storage/upstream/upstream-database.js';
+import type { UpstreamDatabase } from '../storage/upstream-database.js';
 import { fromRecordLine, type ImportEntry } from './memory-record.js';
 
 /**

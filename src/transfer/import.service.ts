@@ -9,7 +9,7 @@ import { checkContent, checkMetadata, checkTagsAndType } from '../memories/memor
 import { normalizeTags } from '../memories/tags.js';
 import type { Memory } from '../storage/memory.js';
 import { MEMORY_STORE, type MemoryStore } from '../storage/roles.js';
-import { isSqliteFile, UpstreamDatabase } from '../storage/upstream/upstream-database.js';
+import { isSqliteFile, UpstreamDatabase } from '../storage/upstream-database.js';
 import { jsonLinesEntries, upstreamEntries } from './import-sources.js';
 import { type ImportEntry, type ImportItem, isPassedOver } from './memory-record.js';
 import { createReadStream, statSync } from 'node:fs';

@@ -28,7 +28,7 @@
 {{/* SQLite has one writer: refuse more than one replica with a message that says why. */}}
 {{- define "mcp-memory.validate" -}}
 {{- if and (eq .Values.storage.backend "sqlite") (gt (int .Values.replicaCount) 1) -}}
-{{- fail (printf "replicaCount=%d needs storage.backend=postgres: with SQLite the service keeps one database file with one writer, so it runs as exactly one replica (scale it up, or move to PostgreSQL replicas; see the README)" (int .Values.replicaCount)) -}}
+{{- fail (printf "replicaCount=%d needs storage.backend=postgres: with SQLite the service keeps one database file with one writer, so it runs as exactly one replica (scale it up, or move to PostgreSQL replicas; see docs/postgresql.md)" (int .Values.replicaCount)) -}}
 {{- end -}}
 {{- end -}}
 

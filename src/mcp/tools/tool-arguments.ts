@@ -43,6 +43,7 @@ export function tagMatchOf(args: { tag_match?: 'any' | 'all' | null; operation?:
 export const queryArgument = z.string().max(MAX_QUERY_LENGTH);
 export const timeExpressionArgument = z.string().max(MAX_TIME_PHRASE_LENGTH);
 export const dateArgument = z.string().max(40);
+export const contentHashArgument = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a content_hash is 64 hexadecimal characters');
 export const countArgument = (max: number) => z.number().int().min(1).max(max);
 export const resultCountArgument = countArgument(INPUT_LIMITS.results);
 

@@ -4,14 +4,18 @@ import { z } from 'zod';
 import { toolErrorMessage } from './tool-errors.js';
 
 /** One tool: its arguments as a zod object (unknown arguments are dropped, as upstream ignores them). */
-export interface ToolDefinition {
+export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
   name: string;
   title: string;
   description: string;
-  input: z.ZodObject;
+  input: Input;
   annotations?: Tool['annotations'];
-  run(args: Record<string, unknown>, caller: ToolCaller): Promise<CallToolResult>;
+  /** Called with the arguments as the schema parsed them (null arguments count as not given). */
+  run(args: z.infer<Input>, caller: ToolCaller): Promise<CallToolResult>;
 }
+
+/** A tool whose run() gets its arguments typed from its own schema. */
+export const defineTool = <Input extends z.ZodObject>(tool: ToolDefinition<Input>): ToolDefinition => tool as unknown as ToolDefinition;
 
 /** Who calls a tool: the label of a labelled (keys-file) key, recorded as stored_by; else null. */
 export interface ToolCaller {
@@ -98,7 +102,7 @@ export function serveTools(server: Server, surface: ToolSurface): void {
       const parsed = tool.input.safeParse(args);
       if (!parsed.success) return toolError(`Invalid arguments for ${alias ? `${alias.name} (${tool.name})` : tool.name}: ${describeIssues(parsed.error)}`);
       const auth = extra.authInfo;
-      return await tool.run(parsed.data as Record<string, unknown>, { actor: auth?.extra?.labelled === true ? auth.clientId : null });
+      return await tool.run(parsed.data, { actor: auth?.extra?.labelled === true ? auth.clientId : null });
     } catch (error) {
       return toolError(toolErrorMessage(error));
     }

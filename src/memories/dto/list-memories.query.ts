@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { CountProperty } from '../../common/count-property.decorator.js';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import { NO_NUL, NO_NUL_MESSAGE } from './is-tag-list.decorator.js';
 import { QueryTagList } from './query-tag-list.decorator.js';
@@ -16,12 +17,7 @@ export class ListMemoriesQuery {
   @Max(1_000_000)
   page?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(INPUT_LIMITS.pageSize)
+  @CountProperty(INPUT_LIMITS.pageSize, { in: 'query', default: 10 })
   page_size?: number;
 
   @ApiPropertyOptional({ type: [String], description: TAG_LIST_DESCRIPTION })

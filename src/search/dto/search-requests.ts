@@ -2,10 +2,12 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { SearchMode } from '../../config/search-config.js';
+import { FALLBACK_BELOW } from '../search.service.js';
 import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
 import { QueryTagList } from '../../memories/dto/query-tag-list.decorator.js';
 
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword', 'exact'];
+import { ResultCount } from '../../common/count-property.decorator.js';
 import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
 
 const MODE_DESCRIPTION =
@@ -18,11 +20,7 @@ export class SemanticSearchDto {
   @MaxLength(MAX_QUERY_LENGTH)
   query!: string;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'Default 10' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(INPUT_LIMITS.results)
+  @ResultCount({ in: 'body' })
   n_results?: number | null;
 
   @ApiPropertyOptional({ type: 'number', minimum: 0, maximum: 1, nullable: true, description: 'Drop results scoring below this' })
@@ -55,12 +53,17 @@ export class SemanticSearchDto {
   @IsIn(SEARCH_MODES)
   mode?: SearchMode | null;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'The same as n_results (upstream tools say limit)' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(INPUT_LIMITS.results)
+  @ResultCount({ in: 'body', description: 'The same as n_results (upstream tools say limit)' })
   limit?: number | null;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    nullable: true,
+    description: `With fewer than ${FALLBACK_BELOW} results, add exact matches of the query, then memories tagged with one of its words (match_method says which)`,
+  })
+  @IsOptional()
+  @IsBoolean()
+  fallback?: boolean | null;
 
   @ApiPropertyOptional({ enum: ['any', 'all'], description: 'How tags combine (default any)' })
   @IsOptional()
@@ -97,12 +100,7 @@ export class SemanticSearchQuery {
   @MaxLength(MAX_QUERY_LENGTH)
   q!: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(INPUT_LIMITS.results)
+  @ResultCount({ in: 'query' })
   n_results?: number;
 
   @ApiPropertyOptional({ minimum: 0, maximum: 1 })
@@ -159,11 +157,7 @@ export class TimeSearchDto {
   @MaxLength(MAX_TIME_PHRASE_LENGTH)
   query!: string;
 
-  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, maximum: 100, description: 'Default 10' })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(INPUT_LIMITS.results)
+  @ResultCount({ in: 'body' })
   n_results?: number | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, description: 'Rank the memories of that time by meaning' })
@@ -174,11 +168,6 @@ export class TimeSearchDto {
 }
 
 export class SimilarQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(INPUT_LIMITS.results)
+  @ResultCount({ in: 'query' })
   n_results?: number;
 }

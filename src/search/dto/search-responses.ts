@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MemoryResponse, toMemoryResponse } from '../../memories/dto/memory.response.js';
-import type { SearchHit } from '../search.service.js';
+import type { MatchMethod, SearchHit } from '../search.service.js';
 
 export class SearchResultResponse {
   @ApiProperty({ type: MemoryResponse })
@@ -30,6 +30,9 @@ export class SearchResultResponse {
 
   @ApiProperty({ example: 'semantic 0.61; keywords: staging' })
   relevance_reason!: string;
+
+  @ApiPropertyOptional({ enum: ['exact_fallback', 'tag_fallback'], description: 'How the fallback found it (absent: found by the search itself)' })
+  match_method?: MatchMethod;
 }
 
 export class SearchResponse {
@@ -47,22 +50,34 @@ export class SearchResponse {
 
   @ApiProperty()
   processing_time_ms!: number;
+
+  @ApiPropertyOptional({ description: 'Whether the fallback ran (only when fallback was asked for)' })
+  fallback_used?: boolean;
+}
+
+export interface SearchResponseOptions {
+  /** GET /api/search also reports relevance_score. */
+  relevanceScore?: boolean;
+  /** Reported as fallback_used when the request asked for the fallback. */
+  fallbackUsed?: boolean;
 }
 
 /** The one mapping from search hits to the wire shape, shared by REST and the MCP tools. */
-export function toSearchResponse(query: string, searchType: string, started: number, hits: SearchHit[], withRelevanceScore = false): SearchResponse {
+export function toSearchResponse(query: string, searchType: string, started: number, hits: SearchHit[], options: SearchResponseOptions = {}): SearchResponse {
   return {
     results: hits.map((hit) => ({
       memory: toMemoryResponse(hit.memory),
       similarity_score: hit.similarity,
-      ...(withRelevanceScore ? { relevance_score: hit.fusedScore ?? hit.keywordScore ?? hit.similarity } : {}),
+      ...(options.relevanceScore ? { relevance_score: hit.fusedScore ?? hit.keywordScore ?? hit.similarity } : {}),
       keyword_score: hit.keywordScore,
       fused_score: hit.fusedScore,
       relevance_reason: hit.reason,
+      ...(hit.matchMethod === undefined ? {} : { match_method: hit.matchMethod }),
     })),
     total_found: hits.length,
     query,
     search_type: searchType,
     processing_time_ms: Math.round((performance.now() - started) * 100) / 100,
+    ...(options.fallbackUsed === undefined ? {} : { fallback_used: options.fallbackUsed }),
   };
 }

@@ -15,8 +15,9 @@ export const ANN_INDEX_SETTINGS = {
 } as const;
 
 /**
- * Large indexes are searched with a wider expansion: at 1M memories recall@10 after re-scoring is
- * 0.975 with 128 and 0.988 with 256 (0.5 vs 0.8 ms per search); at 100k 128 already gives 0.999.
+ * Large indexes are searched with a wider expansion: their graph is deeper, and the default
+ * expansion loses recall there while smaller indexes already find nearly every neighbour with it
+ * (figures: docs/benchmarks.md, "Behind the code's constants").
  */
 export const LARGE_INDEX_FROM = 250_000;
 export const LARGE_INDEX_EXPANSION_SEARCH = 256;

@@ -129,12 +129,12 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
 /**
  * What a long-running server reads with: a 64 MiB page cache instead of SQLite's 2 MiB, and the
  * file memory-mapped (256 MiB) while it is at most twice that (not on a network or synced
- * filesystem, where memory-mapping is unsafe). Measured at 100,000 memories (266 MB file): through
- * the map re-scoring an index search's candidates takes 0.3 ms instead of 1.2 and an exact scan of
- * a 1% tag 5 instead of 33 ms. At 1,000,000 (2.5 GB) the map covers a tenth of the file and gains
- * nothing measurable, while every connection's mapped pages count again in the process's RSS (up
- * to 256 MB each), so larger files are read through the page cache only. The size is judged when
- * a connection opens (a restart re-judges). MCP_MEMORY_SQLITE_PRAGMAS overrides either.
+ * filesystem, where memory-mapping is unsafe). A map that covers most of the file makes small
+ * reads several times cheaper; one that covers a small part of a large file gains nothing, while
+ * every connection's mapped pages count again in the process's RSS, so larger files are read
+ * through the page cache only (figures: docs/benchmarks.md, "Behind the code's constants"). The
+ * size is judged when a connection opens (a restart re-judges). MCP_MEMORY_SQLITE_PRAGMAS
+ * overrides either.
  */
 const PAGE_CACHE: SqlitePragma = { name: 'cache_size', value: '-65536' };
 const MEMORY_MAP_BYTES = 268_435_456;

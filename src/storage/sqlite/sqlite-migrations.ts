@@ -90,16 +90,14 @@ export { EmbeddingSpaceMismatchError };
 
 /**
  * Vectors per sqlite-vec chunk. A chunk is one blob, and reading one vector of it walks the blob's
- * overflow pages up to that vector: with sqlite-vec's default of 1024 (2 MB chunks at 512-d) a
- * lookup outside the memory-mapped part of the file costs ~0.5 ms, with 64 ~41 us and with 16
- * ~19 us (measured on 300k x 512, 4 KiB pages, page cache 64 MiB, no memory map; the exact scan
- * of every chunk is ~4% slower with 16 than with 64, ~10% slower than with 1024). The index's
- * candidates are re-scored by such lookups, as are the rows of a narrow filter.
+ * overflow pages up to that vector, so small chunks make single lookups cheap (the index's
+ * candidates are re-scored by such lookups, as are the rows of a narrow filter) at a small cost to
+ * the exact scan of every chunk (figures: docs/benchmarks.md, "Behind the code's constants").
  */
 export const VECTOR_CHUNK_SIZE = 16;
 /**
  * Files whose chunks are at most this many vectors keep them (a file made with chunks of 64 by an
- * earlier release: its lookups cost ~20 us more, not worth a rebuild at open of every vector);
+ * earlier release: its lookups cost a little more, not worth a rebuild at open of every vector);
  * larger ones (sqlite-vec's default) are rebuilt once.
  */
 const VECTOR_CHUNK_SIZE_KEPT = 64;

@@ -58,8 +58,8 @@ class ReadWorker {
 
 /**
  * A small young generation: by default V8 lets each thread's grow to 64 MB of short-lived garbage
- * (rows on their way to the main thread); young-generation limits on the worker threads measured
- * ~120 MB less RSS at 100,000 memories, the same search times.
+ * (rows on their way to the main thread); a limit keeps each read thread's memory small at no
+ * cost in search time (figures: docs/benchmarks.md, "Behind the code's constants").
  */
 const READ_WORKER_LIMITS = { maxYoungGenerationSizeMb: 16 };
 

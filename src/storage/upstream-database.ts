@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
-import { storedTime } from '../../time/stored-time.js';
-import type { JsonObject } from '../memory.js';
+import { storedTime } from '../time/stored-time.js';
+import type { JsonObject } from './memory.js';
 
-/** One row of the upstream service's `memories` table, decoded (see README "Moving data"). */
+/** One row of the upstream service's `memories` table, decoded (see docs/moving-data.md). */
 export interface UpstreamMemory {
   id: number;
   contentHash: string | null;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { INPUT_LIMITS } from '../../common/input-limits.js';
+import type { MemoryToolBackend } from '../memory-tool-backend.js';
+import { countArgument, tagList, tagMatchArguments, tagMatchOf, tagsArgument } from './tool-arguments.js';
+import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
+
+export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
+  defineTool({
+    name: 'memory_list',
+    title: 'List Memories',
+    description: 'List memories page by page, newest first, optionally only those with tags (any/all), of a type, or older than stale_days.',
+    input: z.object({
+      page: z.number().int().min(1).max(1_000_000).optional(),
+      page_size: countArgument(INPUT_LIMITS.pageSize).optional().describe(`1-${INPUT_LIMITS.pageSize}, default 20`),
+      tags: tagsArgument,
+      tag: tagsArgument.describe('Older clients: one tag or "a,b"'),
+      ...tagMatchArguments,
+      memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional(),
+      stale_days: z.number().int().min(1).max(100_000).optional().describe('Only memories created more than N days ago (this server does not track access)'),
+    }),
+    annotations: { readOnlyHint: true },
+    async run(args) {
+      const page = args.page ?? 1;
+      const pageSize = args.page_size ?? 20;
+      const tags = [...new Set([...tagList(args.tags), ...tagList(args.tag)])];
+      const before = args.stale_days ? new Date(Date.now() - args.stale_days * 86_400_000).toISOString() : null;
+      const result = await backend.list({
+        page,
+        page_size: pageSize,
+        tags,
+        tag_match: tagMatchOf(args),
+        ...(args.memory_type ? { memory_type: args.memory_type } : {}),
+        before,
+      });
+      const report = {
+        memories: result.memories,
+        page,
+        page_size: pageSize,
+        total: result.total,
+        total_pages: Math.ceil(result.total / pageSize),
+        has_more: result.has_more,
+      };
+      return toolText(JSON.stringify(report, null, 2), report);
+    },
+  });

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { INPUT_LIMITS } from '../../common/input-limits.js';
+import type { MemoryToolBackend } from '../memory-tool-backend.js';
+import {
+  dateArgument,
+  queryArgument,
+  resultCountArgument,
+  tagList,
+  tagMatchArguments,
+  tagMatchOf,
+  tagsArgument,
+  tighter,
+  timeExpressionArgument,
+  timeExpressionWindow,
+} from './tool-arguments.js';
+import { defineTool, type ToolDefinition, toolError, toolText } from './tool-registry.js';
+import { type FoundMemory, searchText, truncatedSearchText } from './tool-text.js';
+
+export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
+  defineTool({
+    name: 'memory_search',
+    title: 'Search Memories (Unified)',
+    description:
+      'Find memories by a question (mode hybrid, the default: words and meaning; semantic: meaning only; keyword: words only; exact: the text as a substring), ' +
+      'by time (time_expr such as "last week", or after/before dates) and by tags, in any combination. Without a query, lists the memories of that time or those tags, newest first.',
+    input: z.object({
+      query: queryArgument.optional(),
+      mode: z.enum(['semantic', 'exact', 'hybrid', 'keyword']).optional(),
+      time_expr: timeExpressionArgument.optional().describe('Natural-language time: "yesterday", "last week", "since March"'),
+      after: dateArgument.optional().describe('YYYY-MM-DD or ISO 8601: created at or after'),
+      before: dateArgument.optional().describe('YYYY-MM-DD or ISO 8601: created before'),
+      tags: tagsArgument,
+      ...tagMatchArguments,
+      limit: resultCountArgument.optional().describe(`How many (1-${INPUT_LIMITS.results}, default 10)`),
+      n_results: resultCountArgument.optional().describe('The same as limit (older clients)'),
+      similarity_threshold: z.number().min(0).max(1).optional(),
+      quality_boost: z.number().min(0).max(1).optional().describe('Not supported here (no quality scores): must be 0 or absent'),
+      include_debug: z.boolean().optional(),
+      max_response_chars: z.number().int().min(0).optional(),
+      include_superseded: z.boolean().optional().describe('Accepted: this server never hides superseded memories'),
+      entity: z.string().optional().describe('Not supported here (no knowledge graph)'),
+      fallback: z.boolean().optional().describe('With fewer than 3 results, add exact and tag matches'),
+    }),
+    annotations: { readOnlyHint: true },
+    async run(args) {
+      if (args.quality_boost)
+        return toolError('Error: quality_boost is not supported by this server (it keeps no quality scores); leave it out or set it to 0');
+      if (args.entity) return toolError("Error: entity filters need upstream's knowledge graph, which this server does not have");
+      const window = args.time_expr ? timeExpressionWindow(args.time_expr) : null;
+      const after = tighter(window?.after, args.after, 'later');
+      const before = tighter(window?.before, args.before, 'earlier');
+      const tags = tagList(args.tags);
+      const tagMatch = tagMatchOf(args);
+      const limit = args.limit ?? args.n_results ?? 10;
+      const query = args.query?.trim() ? args.query : null;
+      if (query === null && !after && !before && tags.length === 0) {
+        return toolError('Error: At least one filter required (query, time_expr, after, before, or tags)');
+      }
+      let found: FoundMemory[];
+      let mode: string;
+      let fallback = false;
+      if (query === null) {
+        const page = await backend.list({ page: 1, page_size: limit, tags, tag_match: tagMatch, after, before });
+        found = page.memories.map((memory) => ({ memory, similarity_score: 1, relevance_reason: 'filters' }));
+        mode = args.mode ?? 'filter';
+      } else {
+        const answer = await backend.search({
+          query,
+          mode: args.mode,
+          n_results: limit,
+          similarity_threshold: args.similarity_threshold ?? null,
+          tags,
+          tag_match: tagMatch,
+          after,
+          before,
+          ...(args.fallback ? { fallback: true } : {}),
+        });
+        found = answer.results.map((r) => ({
+          memory: r.memory,
+          similarity_score: r.similarity_score,
+          relevance_reason: r.relevance_reason,
+          ...(r.match_method === undefined ? {} : { match_method: r.match_method }),
+        }));
+        mode = answer.search_type;
+        fallback = answer.fallback_used === true;
+      }
+      const header = { mode, query, fallback };
+      let text = args.max_response_chars ? truncatedSearchText(found, header, args.max_response_chars) : searchText(found, header);
+      if (args.include_debug) {
+        text += `\n\nDebug Info:\n  Results: ${found.length}\n  Mode: ${mode}\n  Quality boost: 0\n  Time expression: ${args.time_expr ?? 'none'}\n  Time range: ${after ?? '-'} to ${before ?? '-'}\n  Tags: ${tags.join(', ') || 'none'} (${tagMatch})`;
+      }
+      return toolText(text, { results: found, total_found: found.length, mode, query });
+    },
+  });
