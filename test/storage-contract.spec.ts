@@ -13,28 +13,17 @@ import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import type { StorageBackend } from '../src/storage/storage-backend.js';
 import { createTestDatabase, TEST_BACKENDS } from './helpers/postgres.js';
 import { waitUntil } from './helpers/wait.js';
+import { axisVector, unit } from './helpers/vectors.js';
 
 /**
  * The storage contract (src/storage/roles.ts and the change feed), role by role, run against every
- * backend: the services above may rely on exactly this and nothing backend-specific. Vectors are small, hand-made unit
- * vectors so that the expected order of every search is known.
+ * backend: the services above may rely on exactly this and nothing backend-specific. Vectors are
+ * small, hand-made unit vectors so that the expected order of every search is known.
  */
 const DIM = 8;
 const MODEL = 'contract-model';
 
-function unit(values: number[]): Float32Array {
-  const v = Float32Array.from(values);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
-
-/** A unit vector along axis i, tilted towards the next axis. */
-function axis(i: number, tilt = 0): Float32Array {
-  const values = new Array<number>(DIM).fill(0);
-  values[i] = 1;
-  values[(i + 1) % DIM] = tilt;
-  return unit(values);
-}
+const axis = (i: number, tilt = 0): Float32Array => axisVector(DIM, i, tilt);
 
 const cosineDistance = (a: Float32Array, b: Float32Array): number => 1 - a.reduce((sum, x, i) => sum + x * b[i]!, 0);
 

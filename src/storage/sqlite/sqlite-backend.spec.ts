@@ -9,21 +9,11 @@ import { StorageBusyError } from '../../common/domain-errors.js';
 import type { Memory } from '../memory.js';
 import { DatabaseOpenError } from './sqlite-connection.js';
 import { SqliteBackend, type SqliteBackendOptions } from './sqlite-backend.js';
+import { axisVector } from '../../../test/helpers/vectors.js';
 
 const DIM = 8;
 
-function unit(values: number[]): Float32Array {
-  const v = Float32Array.from(values);
-  const norm = Math.hypot(...v);
-  return v.map((x) => x / norm);
-}
-
-function axis(i: number, tilt = 0): Float32Array {
-  const values = new Array<number>(DIM).fill(0);
-  values[i] = 1;
-  values[(i + 1) % DIM] = tilt;
-  return unit(values);
-}
+const axis = (i: number, tilt = 0): Float32Array => axisVector(DIM, i, tilt);
 
 let seq = 0;
 function memory(overrides: Partial<Memory> = {}): Memory {
