@@ -21,8 +21,31 @@ const OAUTH_PATHS = [
 /** The SDK's per-address limits stay on; Fastify has already decided the client address (MCP_TRUST_PROXY). */
 const RATE_LIMIT = { rateLimit: { validate: false } };
 
+/**
+ * The SDK reports a bad authorization request (no PKCE, a bad scope...) by redirecting to the
+ * client's redirect URI; registration is open to anyone, so that would let any page send people
+ * from this server's origin to any address (RFC 9700 §4.11.2). Such errors are answered here,
+ * 400 with the error, never redirected; the redirect to the consent page is the only one left.
+ */
+function answerAuthorizationErrors(_req: Request, res: Response, next: express.NextFunction): void {
+  const redirect = res.redirect.bind(res) as (status: number, url: string) => void;
+  res.redirect = ((statusOrUrl: number | string, url?: string) => {
+    const target = typeof statusOrUrl === 'string' ? statusOrUrl : url!;
+    const query = new URL(target, 'http://server.invalid').searchParams;
+    const error = query.get('error');
+    if (error === null) return redirect(typeof statusOrUrl === 'number' ? statusOrUrl : 302, target);
+    const description = query.get('error_description') ?? error;
+    res.setHeader('Cache-Control', 'no-store');
+    res.status(400).json({ error, error_description: description, detail: `The authorization request was refused: ${description}` });
+  }) as Response['redirect'];
+  next();
+}
+
 function buildRouter(oauth: OAuthService): express.Router {
   const router = express.Router();
+  router.use('/authorize', answerAuthorizationErrors);
+  // Client secrets are stored as digests: checked before the SDK's handlers (which would compare them as stored).
+  router.use(['/token', '/revoke'], express.urlencoded({ extended: false }), oauth.clientsStore.checkClientSecret);
   router.use(
     mcpAuthRouter({
       provider: oauth,

@@ -1,12 +1,5 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import type { OAuthRegisteredClientsStore } from '@modelcontextprotocol/sdk/server/auth/clients.js';
-import {
-  InvalidClientMetadataError,
-  InvalidGrantError,
-  InvalidScopeError,
-  InvalidTargetError,
-  InvalidTokenError,
-} from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { InvalidGrantError, InvalidScopeError, InvalidTargetError, InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { OAuthClientInformationFull, OAuthTokenRevocationRequest, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
@@ -18,6 +11,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { keyDigest as digest, newSecret } from '../auth/keys-file.js';
 import type { AccessTokenVerifier } from '../auth/request-gate.js';
 import type { KeyIdentity, Scope } from '../auth/scopes.js';
+import { OAuthClients } from './oauth-clients.js';
 import { OAUTH_STORE, type OAuthAuthorization, type OAuthGrant, type OAuthStore, type OAuthToken } from '../storage/oauth-store.js';
 
 /**
@@ -29,8 +23,6 @@ export const OAUTH_SCOPES = ['read', 'write'] as const satisfies readonly Scope[
 const DEFAULT_SCOPES: Scope[] = ['read', 'write'];
 /** How long the operator has to approve a pending authorization. */
 const CONSENT_SECONDS = 15 * 60;
-/** Registered clients at most (registration is open to anyone: a bound on what strangers can store). */
-const MAX_CLIENTS = 10_000;
 /** Clients that were never granted anything are forgotten after a day. */
 const STALE_CLIENT_MS = 86_400_000;
 const PURGE_EVERY_MS = 3_600_000;
@@ -73,7 +65,7 @@ export interface GrantView {
  * one revokes the grant); everything is in the database, so replicas share it.
  */
 @Injectable()
-export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, OnModuleDestroy {
+export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('OAuth');
   private issuerFallback: (() => string) | null = null;
   private readonly purgeTimer: NodeJS.Timeout;
@@ -83,6 +75,10 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     @Inject(OAUTH_STORE) private readonly store: OAuthStore,
   ) {
     this.purgeTimer = setInterval(() => void this.purge(), PURGE_EVERY_MS).unref();
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.clientsStore.hashStoredSecrets();
   }
 
   onModuleDestroy(): void {
@@ -109,21 +105,8 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     return new URL('/.well-known/oauth-protected-resource/mcp', this.issuer).href;
   }
 
-  readonly clientsStore: OAuthRegisteredClientsStore = {
-    getClient: async (clientId) => {
-      const stored = await this.store.client(clientId);
-      return stored === null ? undefined : (JSON.parse(stored) as OAuthClientInformationFull);
-    },
-    registerClient: async (client) => {
-      if ((await this.store.countClients()) >= MAX_CLIENTS) {
-        throw new InvalidClientMetadataError('Too many registered clients; an operator must remove unused ones first');
-      }
-      const full = client as OAuthClientInformationFull;
-      await this.store.saveClient(full.client_id, JSON.stringify(full), Date.now());
-      this.logger.log({ msg: 'OAuth client registered', client_id: full.client_id, client_name: full.client_name });
-      return full;
-    },
-  };
+  /** The registered clients (open registration; secrets kept as digests). */
+  readonly clientsStore = new OAuthClients(this.store, (message) => this.logger.log(message));
 
   // --- The authorization request and the operator's decision ---
 

@@ -44,6 +44,9 @@ export interface OAuthStore {
   /** The client's registration as stored (JSON text), or null. */
   client(clientId: string): Promise<string | null>;
   countClients(): Promise<number>;
+  /** Registrations that still hold a client secret as registered (stored before secrets were kept as digests). */
+  clientsWithPlainSecret(): Promise<{ clientId: string; information: string }[]>;
+  replaceClient(clientId: string, information: string): Promise<void>;
 
   createAuthorization(authorization: OAuthAuthorization): Promise<void>;
   authorization(id: string): Promise<OAuthAuthorization | null>;

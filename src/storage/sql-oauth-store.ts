@@ -109,6 +109,15 @@ export class SqlOAuthStore implements OAuthStore {
     return row ? String(row.information) : null;
   }
 
+  async clientsWithPlainSecret(): Promise<{ clientId: string; information: string }[]> {
+    const rows = await this.db.query(`SELECT client_id, information FROM oauth_clients WHERE information LIKE '%"client_secret":"%'`, []);
+    return rows.map((row) => ({ clientId: String(row.client_id), information: String(row.information) }));
+  }
+
+  async replaceClient(clientId: string, information: string): Promise<void> {
+    await this.db.transaction([{ sql: 'UPDATE oauth_clients SET information = ? WHERE client_id = ?', params: [information, clientId] }]);
+  }
+
   async countClients(): Promise<number> {
     const [row] = await this.db.query('SELECT COUNT(*) AS n FROM oauth_clients', []);
     return num(row!.n);
