@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,10 +98,30 @@ describe('BackupCatalog', () => {
   it('removes files left by killed backups once nobody has written them for a while', () => {
     const catalog = new BackupCatalog(join(dir, 'abandoned'));
     const id = catalog.reserveId(new Date('2026-04-01T00:00:00Z'));
-    writeFileSync(catalog.partialFileOf(id), 'half a backup');
+    // Written by another process that runs (this test's parent).
+    const partial = join(catalog.dir, `${id}.${process.ppid}.db.partial`);
+    writeFileSync(partial, 'half a backup');
     writeFileSync(join(catalog.dir, `${id}.json.tmp`), '{');
     assert.deepEqual(catalog.removeAbandoned(Date.now()), [], 'a file being written right now is left alone');
     assert.equal(catalog.removeAbandoned(Date.now() + 11 * 60_000).length, 2);
-    assert.equal(existsSync(catalog.partialFileOf(id)), false);
+    assert.equal(existsSync(partial), false);
+  });
+
+  it('removes a partial file of a process that is gone at once, and never lists one', async () => {
+    const catalog = new BackupCatalog(join(dir, 'killed'));
+    const id = catalog.reserveId(new Date('2026-04-02T00:00:00Z'));
+    // A process that has ended: its id is free (a child that exited).
+    const child = spawn(process.execPath, ['-e', '']);
+    const pid = child.pid!;
+    await once(child, 'exit');
+    const killed = join(catalog.dir, `${id}.${pid}.db.partial`);
+    writeFileSync(killed, 'half a backup');
+    // The parent of this test runs: its file stays until it is old.
+    const running = join(catalog.dir, `${id}.${process.ppid}.db.partial`);
+    writeFileSync(running, 'being written');
+    assert.notEqual(catalog.reserveId(new Date('2026-04-02T00:00:00Z')), id, 'an id being written is not handed out again');
+    assert.deepEqual(catalog.list(), []);
+    assert.deepEqual(catalog.removeAbandoned(Date.now()), [`${id}.${pid}.db.partial`]);
+    assert.equal(existsSync(running), true, "a running process's file stays");
   });
 });

@@ -26,6 +26,19 @@ const BACKUP_ID = /^backup-\d{8}-\d{6}(?:-\d{1,4})?$/;
 /** A partial file untouched this long belongs to a backup that was killed, not one in progress. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
 
+/** What a backup in progress leaves in the directory: `<id>.<pid>.db.partial` (the writer's process id) and `<id>.json.tmp`. */
+const WORK_FILE = /^(backup-[\d-]+)(?:\.(\d+))?\.(?:db\.partial|json\.tmp)$/;
+
+/** Whether a process with this id runs (a signal-0 probe; EPERM means it runs as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export function assertBackupId(id: string): void {
   if (!BACKUP_ID.test(id)) {
     throw InvalidInputError.field('backup_id', 'backup_id must look like backup-YYYYMMDD-HHMMSS (optionally -N)');
@@ -65,7 +78,7 @@ export class BackupCatalog {
     const base = timestampId(now);
     for (let n = 1; ; n++) {
       const id = n === 1 ? base : `${base}-${n}`;
-      if (!existsSync(this.fileOf(id)) && !existsSync(this.manifestOf(id)) && !existsSync(this.partialFileOf(id))) return id;
+      if (!existsSync(this.fileOf(id)) && !existsSync(this.manifestOf(id)) && !this.inProgress(id)) return id;
     }
   }
 
@@ -74,10 +87,18 @@ export class BackupCatalog {
     return join(this.dir, `${id}.db`);
   }
 
-  /** Where a backup is written until it has verified; renamed to fileOf(id) then. */
+  /**
+   * Where this process writes a backup until it has verified (renamed to fileOf(id) then). The
+   * name carries the process id, so a file left by a process that is gone is known at once.
+   */
   partialFileOf(id: string): string {
     assertBackupId(id);
-    return join(this.dir, `${id}.db.partial`);
+    return join(this.dir, `${id}.${process.pid}.db.partial`);
+  }
+
+  /** Whether any process is writing a backup with this id. */
+  private inProgress(id: string): boolean {
+    return readdirSync(this.dir).some((name) => WORK_FILE.exec(name)?.[1] === id);
   }
 
   private manifestOf(id: string): string {
@@ -163,7 +184,11 @@ export class BackupCatalog {
     return doomed.map((m) => m.backup_id);
   }
 
-  /** Deletes what killed backups left behind: partial files and manifest temp files nobody writes any more. */
+  /**
+   * Deletes what killed backups left behind: partial files of processes that are gone (at once),
+   * and partial and manifest temp files nobody has written for a while. Call before this process
+   * starts a backup of its own (at start-up).
+   */
   removeAbandoned(now = Date.now()): string[] {
     let names: string[];
     try {
@@ -173,10 +198,14 @@ export class BackupCatalog {
     }
     const removed: string[] = [];
     for (const name of names) {
-      if (!/^backup-[\d-]+\.(db\.partial|json\.tmp)$/.test(name)) continue;
+      const work = WORK_FILE.exec(name);
+      if (work === null) continue;
       const path = join(this.dir, name);
+      const writer = work[2] === undefined ? null : Number(work[2]);
       try {
-        if (now - statSync(path).mtimeMs < ABANDONED_AFTER_MS) continue;
+        // This process's own id at start-up is an earlier process's (a container's server is often pid 1 every time).
+        const writerGone = writer !== null && (writer === process.pid || !processRuns(writer));
+        if (!writerGone && now - statSync(path).mtimeMs < ABANDONED_AFTER_MS) continue;
         rmSync(path, { force: true });
         removed.push(name);
       } catch {

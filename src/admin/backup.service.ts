@@ -89,7 +89,7 @@ export class BackupService implements OnModuleInit {
   }
 
   verify(backupId: string): Promise<BackupManifest> {
-    return verifyStoredBackup(this.catalog, backupId, (file) => this.database().inspect(file));
+    return verifyStoredBackup(this.catalog, backupId, (file) => this.database().inspect(file), this.config.storage.sqlitePath);
   }
 
   restore(backupId: string): Promise<RestoreResult> {

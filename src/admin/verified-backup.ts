@@ -1,4 +1,4 @@
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { BackupFailedError, BackupVerificationError } from '../common/domain-errors.js';
 import type { BackupInspection } from '../storage/database-backups.js';
 import { type BackupCatalog, type BackupManifest, sha256File } from './backup-catalog.js';
@@ -57,10 +57,26 @@ export async function makeVerifiedBackup(
   }
 }
 
-/** Re-checks a stored backup: checksum against its manifest, then integrity and vectors. */
-export async function verifyStoredBackup(catalog: BackupCatalog, backupId: string, inspect: Inspect): Promise<BackupManifest> {
+/**
+ * A backup file this service made is a plain file of its own: a link (to the live database, or
+ * anywhere else) put in its place is refused before anything reads it.
+ */
+function assertOwnFile(backupId: string, file: string, liveDatabase: string | null): void {
+  const stat = lstatSync(file);
+  if (stat.isSymbolicLink()) {
+    throw new BackupVerificationError(`Backup ${backupId} cannot be used: its file ${file} is a symbolic link, not a backup this service made`);
+  }
+  const live = liveDatabase === null ? null : statSync(liveDatabase, { throwIfNoEntry: false });
+  if (live && live.dev === stat.dev && live.ino === stat.ino) {
+    throw new BackupVerificationError(`Backup ${backupId} cannot be used: its file ${file} is the live database itself (a hard link to it)`);
+  }
+}
+
+/** Re-checks a stored backup: a file of its own, its checksum against its manifest, then integrity and vectors. */
+export async function verifyStoredBackup(catalog: BackupCatalog, backupId: string, inspect: Inspect, liveDatabase: string | null): Promise<BackupManifest> {
   const manifest = catalog.get(backupId);
   const file = catalog.fileOf(backupId);
+  assertOwnFile(backupId, file, liveDatabase);
   if ((await sha256File(file)) !== manifest.sha256) {
     throw new BackupVerificationError(`Backup ${backupId} is damaged: its checksum does not match the manifest`);
   }

@@ -63,7 +63,7 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
     const fromFile =
       file === null
         ? []
-        : readKeysFile(file).map((entry) => ({
+        : readKeysFile(file, { mustExist: true }).map((entry) => ({
             digest: Buffer.from(entry.sha256, 'hex'),
             identity: { label: entry.label, scopes: new Set(entry.scopes), labelled: true },
             expiresAt: entry.expires === null ? null : Date.parse(entry.expires),

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { SCOPES, type Scope } from './scopes.js';
 
@@ -20,16 +20,47 @@ export const keyDigest = (key: string): string => createHash('sha256').update(ke
 /** A new secret: 256 random bits, URL-safe (API keys, OAuth tokens and codes). */
 export const newSecret = (): string => randomBytes(32).toString('base64url');
 
+/** An expiry as the file gives it: a YAML date or date-time, or an ISO 8601 date or date-time string; null when it is none of these. */
+export function keyExpiry(value: unknown): string | null {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(value.trim())) return null;
+  const at = Date.parse(value.trim());
+  return Number.isNaN(at) ? null : new Date(at).toISOString();
+}
+
+/**
+ * A file that holds keys in clear must be readable by its owner only, as SSH insists for private
+ * keys: anyone else on the machine who can read it can use them. Refused (never just warned about:
+ * a warning in a log is read after the fact, if at all), with the remedy. Digests may be read.
+ */
+function assertPlainKeysPrivate(path: string, document: string): void {
+  if (process.platform === 'win32') return;
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) === 0 || !/^\s*-?\s*key\s*:|"key"\s*:/m.test(document)) return;
+  throw new KeysFileError(
+    `${path} holds keys in clear and is readable by ${mode & 0o007 ? 'anyone on this machine' : 'its group'} (mode ${mode.toString(8).padStart(4, '0')}): ` +
+      `run chmod 600 ${path}, or keep only sha256 digests in it (mcp-memory keys add writes digests only)`,
+  );
+}
+
 /**
  * Reads a keys file (YAML or JSON: `keys: [{label, key | sha256, scopes: [read|write|admin], expires?}]`,
  * or the list alone). A plain `key` is accepted and kept only as its digest in memory. Every
- * problem names the entry.
+ * problem names the entry. A file that does not exist is an error when `mustExist` (the server's
+ * MCP_API_KEYS_FILE), and no keys yet otherwise (`mcp-memory keys add` creates it).
  */
-export function readKeysFile(path: string): KeyEntry[] {
-  if (!existsSync(path)) return [];
+export function readKeysFile(path: string, { mustExist = false } = {}): KeyEntry[] {
+  if (!existsSync(path)) {
+    if (!mustExist) return [];
+    throw new KeysFileError(
+      `MCP_API_KEYS_FILE names ${path}, which does not exist: create it with mcp-memory keys add --label <name> --scopes read,write (with MCP_API_KEYS_FILE set), or fix the path`,
+    );
+  }
+  const text = readFileSync(path, 'utf8');
+  assertPlainKeysPrivate(path, text);
   let document: unknown;
   try {
-    document = parse(readFileSync(path, 'utf8'));
+    document = parse(text);
   } catch (error) {
     throw new KeysFileError(`${path} is not valid YAML or JSON: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -53,9 +84,10 @@ export function readKeysFile(path: string): KeyEntry[] {
     if (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => (SCOPES as readonly unknown[]).includes(s))) {
       throw new KeysFileError(`${where} (${label}): scopes must list one or more of ${SCOPES.join(', ')}`);
     }
-    const expires =
-      entry.expires === undefined || entry.expires === null ? null : entry.expires instanceof Date ? entry.expires.toISOString() : String(entry.expires);
-    if (expires !== null && Number.isNaN(Date.parse(expires))) throw new KeysFileError(`${where} (${label}): expires must be an ISO 8601 date or date-time`);
+    const expires = entry.expires === undefined || entry.expires === null ? null : keyExpiry(entry.expires);
+    if (expires === null && entry.expires !== undefined && entry.expires !== null) {
+      throw new KeysFileError(`${where} (${label}): expires must be a date (2027-01-31) or an ISO 8601 date-time, got ${JSON.stringify(entry.expires)}`);
+    }
     const created = typeof entry.created === 'string' ? entry.created : null;
     return { label, sha256, scopes: [...new Set(scopes as Scope[])], expires, created };
   });

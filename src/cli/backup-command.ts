@@ -55,7 +55,7 @@ export function backupList(config: AppConfig, { json }: OutputOptions): number {
 
 /** `mcp-memory backup verify ID`: checksum and integrity; a damaged backup throws (exit 1). */
 export async function backupVerify(config: AppConfig, id: string, { json }: OutputOptions): Promise<number> {
-  const manifest = await verifyStoredBackup(new BackupCatalog(config.backups.dir), id, inspect);
+  const manifest = await verifyStoredBackup(new BackupCatalog(config.backups.dir), id, inspect, config.storage.sqlitePath);
   print(
     json,
     { backup_id: id, intact: true, memories: manifest.memories },
@@ -71,7 +71,7 @@ export async function backupVerify(config: AppConfig, id: string, { json }: Outp
 export async function backupRestore(config: AppConfig, id: string): Promise<number> {
   const catalog = new BackupCatalog(config.backups.dir);
   const database = config.storage.sqlitePath;
-  const manifest = await verifyStoredBackup(catalog, id, inspect);
+  const manifest = await verifyStoredBackup(catalog, id, inspect, database);
   if (await restoreThroughServer(config, id)) return 0;
   let safetyId: string | null = null;
   if (existsSync(database)) {

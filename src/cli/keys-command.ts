@@ -1,4 +1,4 @@
-import { keyDigest, newSecret, readKeysFile, writeKeysFile } from '../auth/keys-file.js';
+import { keyDigest, keyExpiry, newSecret, readKeysFile, writeKeysFile } from '../auth/keys-file.js';
 import { SCOPES, type Scope } from '../auth/scopes.js';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -13,12 +13,12 @@ export function keysAdd(config: AppConfig, options: { label: string; scopes: str
   const scopes = [...new Set(options.scopes.split(',').map((s) => s.trim()))];
   const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
   if (unknown.length > 0 || scopes.length === 0) throw new Error(`--scopes takes ${SCOPES.join(', ')} (comma-separated); got ${options.scopes}`);
-  if (options.expires !== null && Number.isNaN(Date.parse(options.expires)))
-    throw new Error(`--expires must be an ISO 8601 date or date-time; got ${options.expires}`);
+  const expires = options.expires === null ? null : keyExpiry(options.expires);
+  if (options.expires !== null && expires === null) throw new Error(`--expires must be a date (2027-01-31) or an ISO 8601 date-time; got ${options.expires}`);
   const entries = readKeysFile(file);
   if (entries.some((e) => e.label === options.label)) throw new Error(`a key labelled "${options.label}" exists; revoke it first or choose another label`);
   const key = newSecret();
-  entries.push({ label: options.label, sha256: keyDigest(key), scopes: scopes as Scope[], expires: options.expires, created: new Date().toISOString() });
+  entries.push({ label: options.label, sha256: keyDigest(key), scopes: scopes as Scope[], expires, created: new Date().toISOString() });
   writeKeysFile(file, entries);
   console.log(
     options.json

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Logger } from 'pino';
 import { createApp } from '../app.factory.js';
 import { type GeneratedApiKey, withGeneratedApiKey } from '../auth/generated-api-key.js';
+import { readKeysFile } from '../auth/keys-file.js';
 import { createLogger } from '../common/logger.js';
 import { type AppConfig, isLoopbackHost } from '../config/app-config.js';
 import { MdnsAdvertiser } from '../discovery/mdns-advertiser.service.js';
@@ -36,7 +37,9 @@ function generatedKeyLines(generated: GeneratedApiKey | null): string[] {
 function keyLine(config: AppConfig, generated: GeneratedApiKey | null): string[] {
   if (generated !== null) return [];
   const keys = config.auth.apiKeys.length;
-  if (keys > 0) return [`API key: set (${keys === 1 ? 'one key' : `${keys} keys`}, from MCP_API_KEY)`];
+  const file = config.auth.keysFile === null ? [] : [`API keys: labelled keys from ${config.auth.keysFile}`];
+  if (keys > 0) return [`API key: set (${keys === 1 ? 'one key' : `${keys} keys`}, from MCP_API_KEY)`, ...file];
+  if (file.length > 0) return file;
   return [
     isLoopbackHost(config.http.host)
       ? 'API key: not set (anonymous access from this machine only; web pages are refused)'
@@ -115,6 +118,8 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
   let config: AppConfig;
   let generatedKey: GeneratedApiKey | null;
   try {
+    // A keys file that cannot be used stops start-up here, naming it, before any worker starts.
+    if (givenConfig.auth.keysFile !== null) readKeysFile(givenConfig.auth.keysFile, { mustExist: true });
     ({ config, generated: generatedKey } = withGeneratedApiKey(givenConfig));
   } catch (error) {
     lock?.release();
@@ -126,7 +131,7 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
       "MCP_MEMORY_STORAGE_BACKEND=hybrid: Cloudflare sync is not part of this service; running on sqlite_vec (the local store of upstream's hybrid backend)",
     );
   }
-  if (config.auth.apiKeys.length === 0) {
+  if (config.auth.apiKeys.length === 0 && config.auth.keysFile === null) {
     logger.warn(
       isLoopbackHost(config.http.host)
         ? 'MCP_API_KEY is not set: anyone on this machine can read and write memories'

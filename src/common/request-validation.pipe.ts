@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, Injectable, Logger, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { keptAsSent } from './keep-as-sent.decorator.js';
 import { type FieldError, InvalidInputError } from './domain-errors.js';
+import { nestsDeeperThan } from './input-limits.js';
 
 function flatten(errors: readonly ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((error) => {
@@ -15,20 +16,6 @@ function flatten(errors: readonly ValidationError[], parent = ''): FieldError[] 
 
 /** Deeper request bodies are refused: nothing legitimate nests this far, and deep values cost stack. */
 export const MAX_BODY_DEPTH = 32;
-
-/** Nesting depth of a parsed JSON value, measured without recursion. */
-function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== 'object' || current === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > MAX_BODY_DEPTH) return deepest;
-    for (const child of Object.values(current)) stack.push([child, depth + 1]);
-  }
-  return deepest;
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -78,7 +65,7 @@ export class RequestValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && isDto && !isPlainObject(value)) {
       throw InvalidInputError.field('body', 'the request body must be a JSON object');
     }
-    if (metadata.type === 'body' && depthOf(value) > MAX_BODY_DEPTH) {
+    if (metadata.type === 'body' && nestsDeeperThan(value, MAX_BODY_DEPTH)) {
       throw InvalidInputError.field('body', `the request body nests deeper than ${MAX_BODY_DEPTH} levels`);
     }
     if (metadata.type === 'query' && isPlainObject(value))

@@ -10,7 +10,7 @@ import { MEMORY_STORE, type MemoryStore, STORAGE_STATUS, type StorageStatus } fr
 import { contentHash } from './content-hash.js';
 import { parseCreatedAt } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
-import { checkContent, checkMetadata, checkTagsAndType } from './memory-input.js';
+import { checkContent, checkMetadata, checkTagsAndType, clientMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
 import { timeWindow } from '../time/time-window.js';
 
@@ -89,7 +89,7 @@ export class MemoriesService {
     const { content } = input;
     checkContent(content, this.config.limits.maxContentBytes);
     const tags = [...(input.tags ?? [])];
-    const metadata: JsonObject = { ...(input.metadata ?? {}) };
+    const metadata: JsonObject = clientMetadata(input.metadata ?? {});
     if (input.agentId) tags.push(`agent:${input.agentId}`);
     if (input.clientHostname) {
       tags.push(`source:${input.clientHostname}`);
@@ -173,14 +173,15 @@ export class MemoriesService {
     if (given.length === 0) {
       throw InvalidInputError.field('body', 'give at least one of tags, memory_type, metadata to update');
     }
-    if (changes.metadata) checkMetadata(changes.metadata);
+    const metadata = changes.metadata ? clientMetadata(changes.metadata) : undefined;
+    if (metadata) checkMetadata(metadata);
     checkTagsAndType(normalizeTags(changes.tags), changes.memoryType);
     const keepTime = changes.preserveTimestamps === true && !changes.tags && !changes.memoryType;
     const current = keepTime ? await this.memories.findByHash(hash) : null;
     const updated = await this.memories.update(hash, {
       ...(changes.tags ? { tags: normalizeTags(changes.tags) } : {}),
       ...(changes.memoryType ? { memoryType: changes.memoryType } : {}),
-      ...(changes.metadata ? { metadata: changes.metadata } : {}),
+      ...(metadata ? { metadata } : {}),
       updatedAt: current?.updatedAt ?? Date.now() / 1000,
       actor: changes.actor ?? null,
     });

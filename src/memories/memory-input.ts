@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../common/domain-errors.js';
-import { INPUT_LIMITS, MAX_METADATA_BYTES, MAX_TAG_LENGTH, MAX_TAGS } from '../common/input-limits.js';
+import { INPUT_LIMITS, MAX_METADATA_BYTES, MAX_TAG_LENGTH, MAX_TAGS, nestsDeeperThan } from '../common/input-limits.js';
 import type { JsonObject } from '../storage/memory.js';
 
 /**
@@ -49,16 +49,32 @@ function problemIn(value: unknown, path: string): { field: string; message: stri
 }
 
 /**
- * Metadata is arbitrary JSON kept exactly as given: any key (toString, constructor, ...) at any
- * depth, within MAX_METADATA_BYTES. What JSON cannot keep exactly is refused, never altered.
+ * Metadata is arbitrary JSON kept exactly as given: any key (toString, constructor, ...), within
+ * INPUT_LIMITS.metadataDepth levels and MAX_METADATA_BYTES. What JSON cannot keep exactly is
+ * refused, never altered. The depth is checked first: serializing it is safe afterwards.
  */
 export function checkMetadata(metadata: JsonObject, field = 'metadata'): void {
+  if (nestsDeeperThan(metadata, INPUT_LIMITS.metadataDepth)) {
+    throw InvalidInputError.field(field, `${field} nests deeper than ${INPUT_LIMITS.metadataDepth} levels`);
+  }
   const problem = problemIn(metadata, field);
   if (problem) throw InvalidInputError.field(problem.field, `${problem.field} ${problem.message}`);
   const bytes = Buffer.byteLength(JSON.stringify(metadata), 'utf8');
   if (bytes > MAX_METADATA_BYTES) {
     throw InvalidInputError.field(field, `metadata is ${bytes} bytes as JSON; the limit is ${MAX_METADATA_BYTES} bytes`);
   }
+}
+
+/**
+ * Metadata keys the server owns: who stored a memory (the label of the key it came with). They
+ * are never taken from a client (store, update, REST or MCP alike): a client's value is dropped,
+ * and the stored one stays. Imports are the exception: they restore what an export recorded.
+ */
+export const SERVER_OWNED_METADATA_KEYS: readonly string[] = ['stored_by'];
+
+/** The client's metadata without the keys the server owns. */
+export function clientMetadata(metadata: JsonObject): JsonObject {
+  return Object.fromEntries(Object.entries(metadata).filter(([key]) => !SERVER_OWNED_METADATA_KEYS.includes(key)));
 }
 
 /** The content rules every way in shares (REST, MCP, imports): not blank, valid text, within the size limit. */
@@ -75,6 +91,9 @@ export function checkTagsAndType(tags: readonly string[], memoryType: string | n
   tags.forEach((tag, i) => {
     assertWellFormed(tag, `tags[${i}]`);
     if (tag.length > MAX_TAG_LENGTH) throw InvalidInputError.field(`tags[${i}]`, `a tag has at most ${MAX_TAG_LENGTH} characters`);
+    // A comma separates tags in ?tag=a,b and in the tools' "a, b" form: a tag holding one could not be asked for again.
+    if (tag.includes(','))
+      throw InvalidInputError.field(`tags[${i}]`, `a tag must not contain a comma (commas separate tags): ${JSON.stringify(tag.slice(0, 40))}`);
   });
   if (memoryType) {
     assertWellFormed(memoryType, 'memory_type');

@@ -61,6 +61,7 @@ export function* upstreamEntries(database: UpstreamDatabase): Generator<ImportEn
       yield {
         source,
         contentHash,
+        hashIsId: true,
         content: row.content,
         tags: row.tags,
         memoryType: row.memoryType,

@@ -3,7 +3,7 @@ import { InvalidInputError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import { CONTENT_HASH_PATTERN, contentHash } from '../memories/content-hash.js';
+import { CONTENT_HASH_PATTERN, contentHash, legacyUpstreamContentHash } from '../memories/content-hash.js';
 import { parseCreatedAt } from '../memories/created-at.js';
 import { checkContent, checkMetadata, checkTagsAndType } from '../memories/memory-input.js';
 import { normalizeTags } from '../memories/tags.js';
@@ -149,9 +149,25 @@ export class ImportService {
     const now = Date.now() / 1000;
     const createdAt = item.createdAt === null ? now : parseCreatedAt(item.createdAt, now);
     const updatedAt = item.updatedAt === null || item.updatedAt < createdAt ? createdAt : parseCreatedAt(item.updatedAt, now, 'updated_at');
-    const hash = item.contentHash?.trim().toLowerCase() || contentHash(item.content);
-    if (!CONTENT_HASH_PATTERN.test(hash)) throw InvalidInputError.field('content_hash', 'content_hash is not a SHA-256 hex string');
+    const hash = this.hashOf(item);
     return { contentHash: hash, content: item.content, tags, memoryType: item.memoryType || null, metadata: item.metadata, createdAt, updatedAt };
+  }
+
+  /**
+   * The content's hash. A given one must be that hash (or upstream's earlier content-and-metadata
+   * hash of it): taken on trust, a line could take the hash of content it does not hold and make
+   * that content a "duplicate" for good. An upstream database's ids are kept as stored.
+   */
+  private hashOf(item: ImportItem): string {
+    const computed = contentHash(item.content);
+    const given = item.contentHash?.trim().toLowerCase() || null;
+    if (given === null) return computed;
+    if (!CONTENT_HASH_PATTERN.test(given)) throw InvalidInputError.field('content_hash', 'content_hash is not a SHA-256 hex string');
+    if (item.hashIsId === true || given === computed || given === legacyUpstreamContentHash(item.content, item.metadata)) return given;
+    throw InvalidInputError.field(
+      'content_hash',
+      `content_hash ${given.slice(0, 12)}... does not match the content (whose hash is ${computed.slice(0, 12)}...); leave content_hash out to import it under its content's hash`,
+    );
   }
 
   private async write(batch: { memory: Memory; item: ImportItem }[]): Promise<{ imported: number; duplicates: number; vectorsReused: number }> {

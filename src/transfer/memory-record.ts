@@ -23,8 +23,13 @@ export function toRecord(memory: Memory, vector: { model: string; embedding: Flo
 export interface ImportItem {
   /** Where it came from, for the report: "line 12", "row 345". */
   source: string;
-  /** Kept as given (a stored id); computed from the content when absent. */
+  /** Computed from the content when absent; a given one must match the content, unless it is a stored id (hashIsId). */
   contentHash: string | null;
+  /**
+   * An upstream database's own id for the row, kept as stored: other rows of that database point
+   * at it, and its older releases hashed content and metadata as they were then.
+   */
+  hashIsId?: boolean;
   content: string;
   tags: string[];
   memoryType: string | null;

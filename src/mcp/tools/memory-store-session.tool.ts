@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { tagList, tagsArgument } from './tool-arguments.js';
+import { metadataArgument, tagList, tagsArgument } from './tool-arguments.js';
 import { defineTool, type ToolDefinition, toolError, toolText } from './tool-registry.js';
 
 /** A session longer than this is stored in chunks of whole turns (upstream's SESSION_CHUNK_SIZE). */
@@ -16,7 +16,7 @@ export const memoryStoreSessionTool = (backend: MemoryToolBackend): ToolDefiniti
       turns: z.array(z.object({ role: z.string().max(64), content: z.string() })).min(1, 'turns is required and must be non-empty'),
       session_id: z.string().max(128).optional(),
       tags: tagsArgument,
-      metadata: z.record(z.string(), z.unknown()).optional(),
+      metadata: metadataArgument().optional(),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false },
     async run(args, { actor }) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { tagList, tagsArgument } from './tool-arguments.js';
+import { metadataArgument, tagList, tagsArgument } from './tool-arguments.js';
 import { ToolInputError } from './tool-errors.js';
 import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
@@ -25,7 +25,7 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
       '(metadata.tags as a list or "a,b"; metadata.type), or as top-level tags / memory_type. Storing identical content again is reported as a duplicate.',
     input: z.object({
       content: z.string().min(1, 'Content is required'),
-      metadata: z.record(z.string(), z.unknown()).optional().describe('Any JSON; tags and type are read from here'),
+      metadata: metadataArgument().optional().describe('Any JSON; tags and type are read from here'),
       tags: tagsArgument,
       memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional(),
       conversation_id: z.string().max(INPUT_LIMITS.clientFieldLength).optional(),

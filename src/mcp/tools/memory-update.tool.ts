@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { contentHashArgument, tagList } from './tool-arguments.js';
+import { contentHashArgument, metadataArgument, tagList } from './tool-arguments.js';
 import { ToolInputError } from './tool-errors.js';
 import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
@@ -15,7 +15,7 @@ export const memoryUpdateTool = (backend: MemoryToolBackend): ToolDefinition =>
       "Change a memory's tags (replaced), memory_type or metadata (merged; other keys in updates become metadata keys). versioned=true with updates.content stores a new memory that supersedes this one.",
     input: z.object({
       content_hash: contentHashArgument,
-      updates: z.record(z.string(), z.unknown()),
+      updates: metadataArgument(1),
       preserve_timestamps: z.boolean().optional(),
       versioned: z.boolean().optional(),
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
+import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TIME_PHRASE_LENGTH, nestsDeeperThan } from '../../common/input-limits.js';
 import { normalizeTags } from '../../memories/tags.js';
 import { parseTimeRange } from '../../time/time-range.parser.js';
 import { ToolInputError } from './tool-errors.js';
@@ -39,6 +39,15 @@ export function tagMatchOf(args: { tag_match?: 'any' | 'all' | null; operation?:
   if (args.operation) return args.operation.toUpperCase() === 'AND' ? 'all' : 'any';
   return args.match_all === true ? 'all' : 'any';
 }
+
+/**
+ * Metadata: any JSON object within the nesting limit every way in shares (checked before it is
+ * serialized); `around` levels for an object that holds the metadata (memory_update's updates).
+ */
+export const metadataArgument = (around = 0) =>
+  z.record(z.string(), z.unknown()).refine((value) => !nestsDeeperThan(value, INPUT_LIMITS.metadataDepth + around), {
+    message: `metadata nests deeper than ${INPUT_LIMITS.metadataDepth} levels`,
+  });
 
 export const queryArgument = z.string().max(MAX_QUERY_LENGTH);
 export const timeExpressionArgument = z.string().max(MAX_TIME_PHRASE_LENGTH);
