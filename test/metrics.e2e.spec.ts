@@ -79,6 +79,29 @@ describe('Prometheus metrics (MCP_METRICS_ENABLED=true)', () => {
       family(families, name);
   });
 
+  it('has a value for every metric the docs list once its event happened: a backup, an MCP session', async () => {
+    const before = parsePrometheusTextFormat((await scrape(`${server.url}/metrics`, KEY)).text) as Family[];
+    assert.equal(before.find((f) => f.name === 'mcp_memory_backup_last_timestamp_seconds')?.metrics.length ?? 0, 0, 'absent before the first backup');
+    const made = await api.post('/api/admin/backup', {});
+    assert.equal(made.status, 200);
+    const session = await fetch(`${server.url}/mcp`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'm', version: '1' } },
+      }),
+    });
+    assert.equal(session.status, 200);
+    await session.body?.cancel();
+    const families = parsePrometheusTextFormat((await scrape(`${server.url}/metrics`, KEY)).text) as Family[];
+    const backup = sample(family(families, 'mcp_memory_backup_last_timestamp_seconds'), { result: 'success' });
+    assert.equal(backup?.value, String(Date.parse(made.body.created_at as string) / 1000));
+    assert.equal(family(families, 'mcp_memory_mcp_sessions').metrics[0]!.value, '1');
+  });
+
   it('serves /metrics alone without a key on MCP_METRICS_PORT', async () => {
     const port = server.app.get(MetricsPort).port;
     assert.ok(port !== null && port > 0);

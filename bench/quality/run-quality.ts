@@ -19,6 +19,7 @@ import { loadConfig } from '../../src/config/app-config.js';
 import { startServer } from '../../src/cli/server.js';
 import { makeTempDir } from '../../test/helpers/test-server.js';
 import { percentile } from '../stats.js';
+import { type Split, splitHalves } from './splits.js';
 
 interface CorpusMemory {
   content: string;
@@ -31,6 +32,8 @@ interface CorpusQuery {
   category: string;
   question: string;
   expected_tags: string[];
+  /** The own set's fixed halves (splitHalves): settings are chosen on `tuning` only; `held_out` reports them. */
+  split?: Split;
 }
 
 interface Corpus {
@@ -80,7 +83,7 @@ function devbench(): Corpus | null {
 
 function own(): Corpus {
   const data = JSON.parse(readFileSync(join('bench', 'quality', 'corpus.json'), 'utf8')) as { memories: CorpusMemory[]; queries: CorpusQuery[] };
-  return { name: 'own set (bench/quality/corpus.json)', memories: data.memories, queries: data.queries };
+  return { name: 'own set (bench/quality/corpus.json)', memories: data.memories, queries: splitHalves(data.queries) };
 }
 
 async function request(url: string, body: unknown): Promise<any> {
@@ -124,6 +127,8 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
     const ingestMs = performance.now() - ingestStarted;
 
     const categories = [...new Set(corpus.queries.map((q) => q.category))];
+    const splits = [...new Set(corpus.queries.map((q) => q.split).filter((s): s is Split => s !== undefined))];
+    // Figures by mode, then by "<split>/<category>" (split "all" for every query).
     const byMode: Record<string, Record<string, Figures>> = {};
     const latency: Record<string, number[]> = {};
     const falsePositives: Record<string, number> = {};
@@ -152,7 +157,7 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
             );
           }
         }
-        for (const key of [query.category, 'overall']) {
+        for (const key of ['all', ...(query.split ? [query.split] : [])].flatMap((split) => [`${split}/${query.category}`, `${split}/overall`])) {
           const sum = (sums[key] ??= { recall5: 0, recall10: 0, rr: 0, n: 0 });
           sum.recall5 += s.recall5;
           sum.recall10 += s.recall10;
@@ -165,14 +170,17 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
       );
       falsePositives[mode] = negativeResults === 0 ? 0 : negativeHits / negativeResults;
     }
-    printTable(
-      corpus,
-      categories.filter((c) => c !== 'negative'),
-      byMode,
-      ingestMs,
-      latency,
-      falsePositives,
+    console.log(`\n${corpus.name}: ${corpus.memories.length} memories, ${corpus.queries.length} queries; ingest ${(ingestMs / 1000).toFixed(1)} s`);
+    const scored = categories.filter((c) => c !== 'negative');
+    for (const split of splits.length > 0 ? splits : ['all']) {
+      const title = split === 'all' ? 'every query' : split === 'tuning' ? 'tuning half (settings may be chosen on it)' : 'held-out half (never tuned on)';
+      printTable(corpus, title, split, scored, byMode);
+      printCombiningGain(split, scored, byMode);
+    }
+    console.log(
+      MODES.map((m) => `${m}: search p50 ${percentile(latency[m]!, 50).toFixed(1)} ms, negatives' false-positive rate ${pct(falsePositives[m])}`).join('\n'),
     );
+    if (corpus.published) console.log(`(published: ${corpus.published.label})`);
     return {
       corpus: corpus.name,
       memories: corpus.memories.length,
@@ -191,20 +199,13 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
 const pct = (v: number | undefined): string => (v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);
 const num = (v: number | undefined): string => (v === undefined ? '—' : v.toFixed(3));
 
-function printTable(
-  corpus: Corpus,
-  categories: string[],
-  byMode: Record<string, Record<string, Figures>>,
-  ingestMs: number,
-  latency: Record<string, number[]>,
-  falsePositives: Record<string, number>,
-): void {
-  console.log(`\n${corpus.name}: ${corpus.memories.length} memories, ${corpus.queries.length} queries; ingest ${(ingestMs / 1000).toFixed(1)} s`);
+function printTable(corpus: Corpus, title: string, split: string, categories: string[], byMode: Record<string, Record<string, Figures>>): void {
+  console.log(`\n${title}`);
   const header = ['category', ...MODES.flatMap((m) => [`${m} R@5`, 'R@10', 'MRR']), ...(corpus.published ? ['published R@5', 'MRR'] : [])];
   const rows = ['overall', ...categories].map((category) => [
-    category,
+    `${category} (${byMode[MODES[0]!]![`${split}/${category}`]?.queries ?? 0})`,
     ...MODES.flatMap((m) => {
-      const f = byMode[m]![category];
+      const f = byMode[m]![`${split}/${category}`];
       return [pct(f?.recall5), pct(f?.recall10), num(f?.mrr)];
     }),
     ...(corpus.published ? [pct(corpus.published.figures[category]?.recall5), num(corpus.published.figures[category]?.mrr)] : []),
@@ -213,10 +214,18 @@ function printTable(
   const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
-  console.log(
-    MODES.map((m) => `${m}: search p50 ${percentile(latency[m]!, 50).toFixed(1)} ms, negatives' false-positive rate ${pct(falsePositives[m])}`).join('\n'),
-  );
-  if (corpus.published) console.log(`(published: ${corpus.published.label})`);
+}
+
+/** Per category, hybrid's R@5 minus the better single mode's: where combining loses what one leg alone finds. */
+function printCombiningGain(split: string, categories: string[], byMode: Record<string, Record<string, Figures>>): void {
+  const singles = MODES.filter((m) => m !== 'hybrid');
+  if (!MODES.includes('hybrid') || singles.length === 0) return;
+  const gains = ['overall', ...categories].map((category) => {
+    const best = Math.max(...singles.map((m) => byMode[m]![`${split}/${category}`]?.recall5 ?? 0));
+    const gain = (byMode.hybrid![`${split}/${category}`]?.recall5 ?? 0) - best;
+    return `${category} ${gain >= 0 ? '+' : ''}${(gain * 100).toFixed(1)}`;
+  });
+  console.log(`hybrid R@5 minus the better of ${singles.join('/')} (points): ${gains.join(', ')}`);
 }
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BackupService } from '../admin/backup.service.js';
+import { BackupsUnsupportedError } from '../common/domain-errors.js';
 import { ApiKeyAuthenticator } from '../auth/api-key-authenticator.js';
 import { SwitchableEmbeddingProvider } from '../embeddings/switchable-embedding.provider.js';
 import { EventHubService } from '../events/event-hub.service.js';
@@ -29,8 +30,9 @@ export class MetricsService {
     timings: OperationTimings,
     events: EventHubService,
     authenticator: ApiKeyAuthenticator,
-    @Optional() sessions: McpSessionsService | null,
-    @Optional() backups: BackupService | null,
+    // Named explicitly: a `T | null` parameter carries no type for Nest to inject by, so it came in undefined.
+    @Optional() @Inject(McpSessionsService) sessions: McpSessionsService | null,
+    @Optional() @Inject(BackupService) backups: BackupService | null,
   ) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
@@ -123,7 +125,7 @@ export class MetricsService {
         for (const [reason, count] of Object.entries(authenticator.failures)) failures.inc({ reason }, count);
       },
     });
-    if (backups !== null) {
+    if (backups) {
       const backupTime = new Gauge({
         name: `${PREFIX}backup_last_timestamp_seconds`,
         help: 'When the last backup succeeded (result="success") or failed (result="failure"), epoch seconds; absent before the first',
@@ -134,8 +136,9 @@ export class MetricsService {
           let status;
           try {
             status = backups.status();
-          } catch {
-            return; // PostgreSQL: backups belong to the database.
+          } catch (error) {
+            if (error instanceof BackupsUnsupportedError) return; // PostgreSQL: backups belong to the database.
+            throw error;
           }
           if (status.lastBackupAt) backupTime.set({ result: 'success' }, Date.parse(status.lastBackupAt) / 1000);
           if (status.lastFailure) backupTime.set({ result: 'failure' }, Date.parse(status.lastFailure.at) / 1000);
