@@ -289,6 +289,23 @@ for (const kind of TEST_BACKENDS) {
         assert.ok(!hashes((await repo.text.searchByKeywords(['giraffe OR budget'], {}, 10)).map((h) => h.memory)).includes(other.contentHash));
       });
 
+      it('counts the memories each term matches (content and tags, phrases as phrases), and all memories', async () => {
+        const terms = ['okapi', 'savanna', 'okapi enclosure', 'never-seen-word'];
+        const before = await repo.text.termFrequencies(terms);
+        await repo.store.insertBatch([
+          { memory: memory({ content: 'An okapi at the zoo' }), embedding: axis(1) },
+          { memory: memory({ content: 'The okapi enclosure is closed', tags: ['savanna'] }), embedding: axis(2) },
+          { memory: memory({ content: 'Feeding times', tags: ['okapi'] }), embedding: axis(3) },
+        ]);
+        const after = await repo.text.termFrequencies(terms);
+        assert.equal(after.memories - before.memories, 3);
+        assert.deepEqual(
+          terms.map((term) => after.matching.get(term)! - before.matching.get(term)!),
+          [3, 1, 1, 0],
+        );
+        assert.deepEqual((await repo.text.termFrequencies([])).matching, new Map());
+      });
+
       it('finds memories containing a text, case-insensitively, newest first', async () => {
         const a = memory({ content: 'Deploy window is Tuesday NIGHT' });
         const b = memory({ content: 'the deploy window moved' });

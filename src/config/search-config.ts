@@ -7,7 +7,7 @@ export interface SearchConfig {
   /** The mode a search runs in when the request names none. */
   readonly defaultMode: SearchMode;
   readonly fusion: {
-    readonly method: 'rrf' | 'weighted_average';
+    readonly method: 'rrf' | 'weighted_average' | 'evidence';
     readonly rrfK: number;
     /** Normalized so the two weights add up to 1. */
     readonly keywordWeight: number;
@@ -37,7 +37,7 @@ export function readSearchConfig(env: Env): SearchConfig {
   return Object.freeze({
     defaultMode: readBool(env, 'MCP_HYBRID_SEARCH_ENABLED', true) ? 'hybrid' : 'semantic',
     fusion: Object.freeze({
-      method: readChoice(env, 'MCP_HYBRID_FUSION_METHOD', ['rrf', 'weighted_average'] as const, 'rrf'),
+      method: readChoice(env, 'MCP_HYBRID_FUSION_METHOD', ['rrf', 'weighted_average', 'evidence'] as const, 'rrf'),
       rrfK: readInt(env, 'MCP_HYBRID_RRF_K', 60, 1, 1000),
       keywordWeight: keyword / (keyword + semantic),
       semanticWeight: semantic / (keyword + semantic),

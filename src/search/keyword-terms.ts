@@ -53,9 +53,10 @@ function fold(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
-/** A rough English stem: enough to see "resets" in a memory that says "reset". */
+/** A rough English stem: enough to see "resets" in a memory that says "reset", or "Alice's" in one about Alice. */
 function stem(word: string): string {
-  return word.length > 4 ? word.replace(/(ing|edly|ed|ies|es|s|ly)$/u, '') : word;
+  const base = word.replace(/['\u2019]s$/u, '');
+  return base.length > 4 ? base.replace(/(ing|edly|ed|ies|es|s|ly)$/u, '') : base;
 }
 
 /** The terms that appear in a memory's content or tags, for `relevance_reason`. */

@@ -8,7 +8,7 @@ import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import type { Memory, MemoryFilter, TagMatch } from '../storage/memory.js';
-import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
+import { MEMORY_STORE, type MemoryStore, type TermFrequencies, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
@@ -244,6 +244,7 @@ export class SearchService {
     const terms = keywordTerms(query);
     const n = Math.max(this.config.search.candidates, limit);
     const keywordLeg = this.keywordSearch(terms, filter, n);
+    const frequencies = this.config.search.fusion.method === 'evidence' ? this.text.termFrequencies(terms.filter((term) => !term.includes(' '))) : null;
     const vectorLeg = this.queryEmbeddings.embed(query);
     const [semantic, [keyword, distances]] = await Promise.all([
       this.vectorSearch(vectorLeg, filter, n),
@@ -283,6 +284,16 @@ export class SearchService {
     for (const c of candidates.values()) {
       if (identifiers.length > 0) c.identifierMatch = identifiers.filter((id) => containsIdentifier(c.memory, id)).length / identifiers.length;
     }
+    if (frequencies !== null) {
+      // The question's words are the evidence; its adjacent-word phrases only order the keyword leg.
+      const words = terms.filter((term) => !term.includes(' '));
+      const weightOf = termWeights(words, await frequencies);
+      const total = [...weightOf.values()].reduce((sum, w) => sum + w, 0);
+      for (const c of candidates.values()) {
+        if (c.keywordRank === null || total === 0) continue;
+        c.keywordEvidence = matchedTerms(words, c.memory.content, c.memory.tags).reduce((sum, term) => sum + weightOf.get(term)!, 0) / total;
+      }
+    }
     const fused = fuse(candidates.values(), this.config.search.fusion).slice(0, limit);
     this.logger.debug({
       msg: 'hybrid search',
@@ -310,6 +321,17 @@ function queryWordsAsTags(query: string): string[] {
     .map((word) => word.replace(/[^\p{L}\p{N}_-]/gu, ''))
     .filter((word) => word.length > 2);
   return normalizeTags([...new Set(words)]).slice(0, INPUT_LIMITS.tags);
+}
+
+/** Each term's inverse document frequency (BM25's): what finding it in a memory is worth. */
+function termWeights(terms: readonly string[], frequencies: TermFrequencies): Map<string, number> {
+  const n = frequencies.memories;
+  return new Map(
+    terms.map((term) => {
+      const df = frequencies.matching.get(term) ?? 0;
+      return [term, Math.log(1 + (n - df + 0.5) / (df + 0.5))];
+    }),
+  );
 }
 
 function semanticHit(memory: Memory, similarity: number): SearchHit {

@@ -76,6 +76,17 @@ export interface TextSearch {
   searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]>;
   /** Memories whose content contains `text` (case-insensitive; ASCII case folding on SQLite), newest first. */
   findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]>;
+  /**
+   * How many memories each term matches (as searchByKeywords matches it, over every memory), and
+   * how many memories there are: what a term is worth as evidence (rare terms say more).
+   */
+  termFrequencies(terms: readonly string[]): Promise<TermFrequencies>;
+}
+
+export interface TermFrequencies {
+  memories: number;
+  /** By term as given; a term nothing matches is 0. */
+  matching: Map<string, number>;
 }
 
 /** What the database holds and how it is: counts, sizes, health. */

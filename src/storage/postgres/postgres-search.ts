@@ -1,6 +1,6 @@
 import pgvector from 'pgvector';
 import type { KeywordHit, Memory, MemoryFilter, ScoredMemory } from '../memory.js';
-import type { TextSearch, VectorSearch } from '../roles.js';
+import type { TermFrequencies, TextSearch, VectorSearch } from '../roles.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { andWhere, MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgres-rows.js';
 
@@ -63,6 +63,18 @@ export class PostgresTextSearch implements TextSearch {
       params,
     );
     return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score) }));
+  }
+
+  async termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
+    // Each term as the keyword search takes it: a phrase query, its text a bound parameter.
+    const rows = await this.db.query<{ memories: string; matching: string[] }>(
+      `SELECT (SELECT COUNT(*) FROM memories) AS memories,
+              ARRAY(SELECT (SELECT COUNT(*) FROM memories m WHERE m.search_vector @@ phraseto_tsquery('english', t.term))::text
+                    FROM unnest($1::text[]) WITH ORDINALITY AS t(term, n) ORDER BY t.n) AS matching`,
+      [terms],
+    );
+    const { memories, matching } = rows[0]!;
+    return { memories: Number(memories), matching: new Map(terms.map((term, i) => [term, Number(matching[i])])) };
   }
 
   async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {

@@ -1,7 +1,10 @@
 import type { KeywordHit, Memory, MemoryFilter } from '../memory.js';
-import type { TextSearch } from '../roles.js';
+import type { TermFrequencies, TextSearch } from '../roles.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { andWhere, type MemoryRow, toMemory, whereClause } from './sqlite-rows.js';
+
+/** A term as an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax. */
+const ftsPhrase = (term: string): string => `"${term.replaceAll('"', '""')}"`;
 
 /** Search by words on SQLite: FTS5 with BM25 over content and tags, and plain substring search. */
 export class SqliteTextSearch implements TextSearch {
@@ -9,8 +12,7 @@ export class SqliteTextSearch implements TextSearch {
 
   async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
     if (terms.length === 0) return [];
-    // Every term is an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax.
-    const match = terms.map((term) => `"${term.replaceAll('"', '""')}"`).join(' OR ');
+    const match = terms.map(ftsPhrase).join(' OR ');
     const where = whereClause(filter);
     const conditions = andWhere(where);
     // The best `limit` matches first (content weighs twice what tags do in BM25), then their rows.
@@ -28,6 +30,18 @@ export class SqliteTextSearch implements TextSearch {
        ORDER BY best.score DESC, m.created_at DESC`;
     const [rows] = await this.db.read([{ sql, params: { ...where.params, match, limit }, mode: 'all' }]);
     return (rows as (MemoryRow & { score: number })[]).map((row) => ({ memory: toMemory(row), score: row.score }));
+  }
+
+  async termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
+    const results = await this.db.read([
+      { sql: 'SELECT COUNT(*) FROM memories', params: {}, mode: 'pluck' },
+      ...terms.map((term) => ({
+        sql: 'SELECT COUNT(*) FROM memory_fts WHERE memory_fts MATCH @match',
+        params: { match: ftsPhrase(term) },
+        mode: 'pluck' as const,
+      })),
+    ]);
+    return { memories: results[0] as number, matching: new Map(terms.map((term, i) => [term, results[i + 1] as number])) };
   }
 
   async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
