@@ -26,6 +26,7 @@ const MAX_TERM_LENGTH = 64;
 
 const HAS_WORD_CHARACTER = /[\p{L}\p{N}]/u;
 const EDGE_PUNCTUATION = /^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu;
+const POSSESSIVE = /(?<=[\p{L}\p{N}])['\u2019]s$/u;
 
 export function keywordTerms(query: string): string[] {
   const words = query
@@ -33,7 +34,9 @@ export function keywordTerms(query: string): string[] {
     // Control characters (NUL ends an FTS5 string) separate words like white space does.
     .replace(/\p{Cc}/gu, ' ')
     .split(/\s+/u)
-    .map((word) => word.replace(EDGE_PUNCTUATION, '').toLowerCase())
+    // A possessive is its noun ("Amara's dog" asks about Amara): the full-text index splits "amara's"
+    // into "amara" and "s", which a memory that says "Amara: ..." does not have side by side.
+    .map((word) => word.replace(EDGE_PUNCTUATION, '').toLowerCase().replace(POSSESSIVE, ''))
     .filter((word) => word !== '' && HAS_WORD_CHARACTER.test(word))
     .map((word) => word.slice(0, MAX_TERM_LENGTH));
   const meaningful = words.filter((word) => !STOP_WORDS.has(word));
