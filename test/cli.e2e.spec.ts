@@ -57,6 +57,7 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
       'model load not logged',
     );
     assert.ok(lines.some((l) => l.msg === 'request' && l.path === '/api/memories' && l.status === 200));
+    assert.deepEqual([lines.at(-1)!.msg, lines.at(-1)!.signal], ['Stopped', 'SIGTERM'], 'the last line says it stopped');
     assert.ok(!cli.stdout().includes('cli-key'));
   });
 

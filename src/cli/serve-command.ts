@@ -18,7 +18,11 @@ export async function serve(config: AppConfig): Promise<void> {
     logger.info({ signal: stopSignal }, 'Shutting down');
     setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
     server.app.close().then(
-      () => process.exit(0),
+      () => {
+        // The last line says it is over (event streams and sessions closed, the database checkpointed).
+        logger.info({ signal: stopSignal }, 'Stopped');
+        process.exit(0);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'Error during shutdown');
         process.exit(1);
