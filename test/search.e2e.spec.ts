@@ -188,6 +188,38 @@ for (const backend of TEST_BACKENDS)
       for (const r of res.body.results) assert.ok(typeof r.fused_score === 'number');
     });
 
+    it('the default search keeps the answer found by meaning first when another note shares one ordinary word with the question', async () => {
+      // [answer, a note sharing one ordinary word with the question, the question]
+      const probes = [
+        [
+          'The office wifi password is rotated every Monday by the IT desk',
+          'The network team ordered new switches for the lab',
+          'when does the wireless network passphrase change?',
+        ],
+        ['Invoices from suppliers are paid within forty-five days', 'Mateo saved money for a new camera', 'How long do vendors wait for their money?'],
+        [
+          'Meeting rooms can be reserved up to two weeks ahead in the calendar',
+          'The storage space in the basement is full again',
+          'How far in advance can I book a space for a discussion?',
+        ],
+        [
+          'Passwords must be at least sixteen characters long',
+          'Umar waited in the login queue of a concert ticket site for an hour',
+          'What is the minimum length of a login secret?',
+        ],
+      ] as const;
+      for (const [answer, distractor] of probes)
+        for (const content of [answer, distractor]) await api.post('/api/memories', { content, tags: ['ordinary-word'] });
+      for (const [answer, , query] of probes) {
+        const hybrid = await api.post('/api/search', { query, n_results: 3 });
+        assert.equal(hybrid.body.search_type, 'hybrid');
+        const order = hybrid.body.results.map((r: { memory: { content: string } }) => r.memory.content);
+        assert.equal(order[0], answer, `${query}: ${JSON.stringify(order)}`);
+        const semantic = await api.post('/api/search', { query, n_results: 1, mode: 'semantic' });
+        assert.equal(semantic.body.results[0].memory.content, answer, 'meaning alone ranks the answer first too');
+      }
+    });
+
     it('keyword mode finds exact identifiers without the model; similarity_score is 0 there', async () => {
       const code = await api.post('/api/memories', { content: 'Error ERR-4012 from billing-api means the card issuer timed out', tags: ['billing'] });
       await api.post('/api/memories', { content: 'Error ERR-4013 from billing-api means the card was declined', tags: ['billing'] });

@@ -12,6 +12,8 @@
  * - time_anchored: the question is anchored on a date or month written in the memory;
  * - near_duplicate: several memories differ only in one detail; the question asks for one;
  * - conversation: personal facts told in a chat, asked about later;
+ * - ordinary_word: a question by meaning that shares one ordinary word with an unrelated note;
+ * - multi_turn: a question whose answer was told over two chat sessions (both count);
  * - negative: nothing in the set answers it.
  */
 import { writeFileSync } from 'node:fs';
@@ -299,6 +301,186 @@ PEOPLE.forEach((person, i) => {
   remember(`${person}: the weather was awful this morning, I got soaked on the way in.`, ['chat', `person:${person.toLowerCase()}`], 'conversation', false);
   remember(`${person}: does anyone know if the canteen has vegetarian options today?`, ['chat', `person:${person.toLowerCase()}`], 'conversation', false);
 });
+
+// ---- 6b. questions by meaning that share one ordinary word with an unrelated note (ordinary_word) ----
+// [answer, distractor, question]: the question shares no content word with its answer and exactly
+// one ordinary word with the distractor, so a keyword match on it is weak evidence.
+const ORDINARY_WORD: [string, string, string][] = [
+  [
+    'Payroll is transferred on the twenty-fifth of every month.',
+    'The shared account for the design tool is owned by Nadia.',
+    'What date does our salary land in the account?',
+  ],
+  [
+    'Customer refunds above 500 euros need a second approver from finance.',
+    'The sign-up page got a new colour scheme.',
+    'Who has to sign off when we give a large sum back to a buyer?',
+  ],
+  ['Laptops are refreshed every three years.', 'The new coffee grinder arrived on Monday.', 'How long before staff receive a new notebook computer?'],
+  [
+    'Customer-facing updates go out every second Tuesday.',
+    'Ximena wants to publish her travel photos in the newsletter.',
+    'How frequently do we publish a fresh version of the product?',
+  ],
+  [
+    'Meeting rooms can be reserved up to two weeks ahead in the calendar.',
+    'The storage space in the basement is full again.',
+    'How far in advance can I book a space for a discussion?',
+  ],
+  [
+    'Security patches are installed on servers within 48 hours of release.',
+    'Jonas fixes old bicycles as a weekend hobby.',
+    'How quickly do machines get fixes for vulnerabilities?',
+  ],
+  [
+    'The on-call rotation hands over every Monday at ten.',
+    'Our favourite person at the bakery retired last week.',
+    'At what moment does the pager duty move to the next person?',
+  ],
+  [
+    'Passwords must be at least sixteen characters long.',
+    'Umar waited in the login queue of a concert ticket site for an hour.',
+    'What is the minimum length of a login secret?',
+  ],
+  [
+    'Remote staff get a yearly allowance for a desk and chair.',
+    'The home page banner shows the spring sale.',
+    'Do people working from home receive money for furniture?',
+  ],
+  [
+    'Production deploys are frozen during the last week of December.',
+    'Wen changes her running route every season.',
+    'When are we not allowed to ship changes before the year ends?',
+  ],
+  [
+    'Each engineer may spend one day a month on learning.',
+    'The training room projector needs a new bulb.',
+    'How much time do developers get for training themselves?',
+  ],
+  [
+    'The support hotline is staffed from seven to seven on weekdays.',
+    "Zofia's phone screen cracked when she dropped it.",
+    'During which hours can customers phone us for help?',
+  ],
+  [
+    'Conference travel must be approved by a director before booking.',
+    'The permission dialog in the mobile app was redesigned.',
+    'Whose permission do I need to attend an industry event?',
+  ],
+  [
+    'Overtime is compensated with time off, not extra salary.',
+    'Lucia bought a mechanical keyboard with loud keys.',
+    'How are long evenings at the keyboard rewarded?',
+  ],
+  [
+    'Company credit cards are issued to team leads only.',
+    'Esther could not pay for parking because the machine was broken.',
+    'Who is allowed to pay with corporate plastic?',
+  ],
+  [
+    'Customer data may only be stored in European data centres.',
+    'Farid keeps a record collection of old jazz vinyl.',
+    'Where are we permitted to keep client records geographically?',
+  ],
+  ['Code reviews need two approvals before merging.', "Kalani's request for a standing desk was granted.", 'How many colleagues must accept a pull request?'],
+  [
+    'The VPN disconnects idle sessions after thirty minutes.',
+    'The private parking lot behind the bakery is closing.',
+    'Why does the private tunnel drop me when I step away?',
+  ],
+  ['Invoices from suppliers are paid within forty-five days.', 'Mateo saved money for a new camera.', 'How long do vendors wait for their money?'],
+  [
+    'All laptops use full-disk encryption enforced by the device manager.',
+    'Someone reported the theft of a bicycle from the courtyard.',
+    'Are the hard drives of work computers scrambled against theft?',
+  ],
+  ['Job candidates meet three interviewers on a single afternoon.', "Sven's day started with a flat tyre.", 'How does the hiring day look for applicants?'],
+  [
+    'Visitors sign in with a QR code at the front desk.',
+    'Oskar will arrive late tomorrow because of a dentist appointment.',
+    'How do guests register when they arrive?',
+  ],
+  [
+    'The quarterly all-hands is streamed for people abroad.',
+    'Rosa likes to watch old films on Sunday.',
+    'Can colleagues in other countries watch the big company gathering?',
+  ],
+  ['Feature flags older than ninety days must be removed.', 'Tamsin forgot to clean her bike chain.', 'When do we clean up stale toggles?'],
+  [
+    'Team members can work from abroad for up to four weeks a year.',
+    "Bjorn's job title changed to principal engineer.",
+    'How long may I do my job from a foreign country?',
+  ],
+  [
+    'Mentors are paired with every new engineer for their first quarter.',
+    'The hiking guide for the team trip is on the wiki.',
+    'Does a newcomer get a guide to show them the ropes?',
+  ],
+  [
+    'Printer toner is ordered by the office manager when it runs low.',
+    'Greta painted a small portrait of Ink for the kitchen wall.',
+    'Who buys ink for the printing machines?',
+  ],
+  [
+    'Sick leave longer than three days needs a note from a doctor.',
+    'The pizza place downstairs is ill-rated but always full.',
+    'What paperwork do I need when I am ill for a while?',
+  ],
+];
+for (const [answer, distractor, question] of ORDINARY_WORD) {
+  ask('ordinary_word', question, [remember(answer, ['office'], 'note')]);
+  remember(distractor, ['chat'], 'note', false);
+}
+
+// ---- 6c. facts told over two chat sessions, asked about together (multi_turn) ----
+const TWO_SESSIONS: [string, string, string, string][] = [
+  [
+    'Bjorn',
+    "I'm finally renovating the kitchen.",
+    'the new cabinets are oak and the builders finish in March.',
+    'What is Bjorn having redone at home, and when will it be finished?',
+  ],
+  [
+    'Chiara',
+    'my daughter starts school in September.',
+    'we picked the bilingual school near the river.',
+    "Where is Chiara's child going to study, and from when?",
+  ],
+  ['Dmitri', 'I sold my car last month.', 'I commute by e-bike now, it takes twenty minutes.', 'How does Dmitri get to work since he stopped driving?'],
+  [
+    'Esther',
+    "I'm learning to sail this year.",
+    'passed my skipper exam on the lake yesterday!',
+    'Which water sport is Esther taking up, and how far has she got?',
+  ],
+  ['Farid', "we're expecting twins!", 'the babies are due in early June.', 'What family news did Farid share, and when is it due?'],
+  ['Greta', "I'm moving to a flat in the old town.", "the move is on the 14th, I'll need the day off.", 'Where is Greta relocating, and on which date?'],
+  ['Hiroshi', "I've started writing a novel.", "chapter six is done; it's a detective story set in Osaka.", 'What kind of book is Hiroshi working on?'],
+  ['Ines', 'my knee surgery went well.', 'physio twice a week for two months, and no running until autumn.', 'How is Ines recovering from her operation?'],
+  [
+    'Jonas',
+    'I volunteer at the food bank on Saturdays.',
+    'the food bank needs drivers for deliveries, if anyone can help.',
+    'What does Jonas do at weekends, and what help is he looking for?',
+  ],
+  ['Kalani', "I'm running for the city council.", 'the election is on November 3rd.', 'What is Kalani campaigning for, and when is the vote?'],
+  [
+    'Lucia',
+    'we bought an old farmhouse.',
+    'the roof of the farmhouse needs replacing before winter.',
+    'What property did Lucia buy, and what repair does it need?',
+  ],
+  [
+    'Mateo',
+    "I'm taking a sabbatical next year.",
+    "I'll spend the sabbatical cycling from Lisbon to Istanbul.",
+    'How is Mateo planning to use his time off next year?',
+  ],
+];
+for (const [person, first, second, question] of TWO_SESSIONS) {
+  const tags = ['chat', `person:${person.toLowerCase()}`];
+  ask('multi_turn', question, [remember(`${person}: ${first}`, tags, 'conversation'), remember(`${person}: ${second}`, tags, 'conversation')]);
+}
 
 // ---- 7. filler: plausible notes that answer nothing asked ----
 const FILLER_SUBJECTS = [

@@ -12,37 +12,10 @@
  * repository's own set (bench/quality/corpus.json, see bench/quality/README.md). QUALITY_CORPORA
  * picks some (devbench,own), QUALITY_MODES the modes; BENCH_JSON=<file> also writes the figures.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createLogger } from '../../src/common/logger.js';
-import { loadConfig } from '../../src/config/app-config.js';
-import { startServer } from '../../src/cli/server.js';
-import { makeTempDir } from '../../test/helpers/test-server.js';
+import { writeFileSync } from 'node:fs';
 import { percentile } from '../stats.js';
-import { type Split, splitHalves } from './splits.js';
-
-interface CorpusMemory {
-  content: string;
-  tags: string[];
-  memory_type?: string | null;
-}
-
-interface CorpusQuery {
-  id: string;
-  category: string;
-  question: string;
-  expected_tags: string[];
-  /** The own set's fixed halves (splitHalves): settings are chosen on `tuning` only; `held_out` reports them. */
-  split?: Split;
-}
-
-interface Corpus {
-  name: string;
-  memories: CorpusMemory[];
-  queries: CorpusQuery[];
-  /** Published figures to print beside ours, by category. */
-  published?: { label: string; figures: Record<string, { recall5: number; mrr: number }> };
-}
+import { type Corpus, devbench, labelOf, own, request, score, withCorpusServer } from './corpora.js';
+import type { Split } from './splits.js';
 
 interface Figures {
   recall5: number;
@@ -53,79 +26,13 @@ interface Figures {
 
 type Mode = 'semantic' | 'keyword' | 'hybrid';
 
-const KEY = 'quality-bench';
 const MODES = (process.env.QUALITY_MODES ?? 'semantic,keyword,hybrid').split(',') as Mode[];
 const CORPORA = (process.env.QUALITY_CORPORA ?? 'devbench,own').split(',');
 const LABEL_PREFIX = /^(bench|q):/;
 
-function devbench(): Corpus | null {
-  const path = join('..', 'shared', 'datasets', 'devbench', 'devbench_dataset.json');
-  if (!existsSync(path)) {
-    console.log(`DevBench skipped: ${path} not found (it sits beside the checkout)`);
-    return null;
-  }
-  const data = JSON.parse(readFileSync(path, 'utf8')) as { memories: CorpusMemory[]; queries: CorpusQuery[] };
-  return {
-    name: 'DevBench (upstream, Apache-2.0)',
-    memories: data.memories,
-    queries: data.queries,
-    published: {
-      label: 'upstream published (all-MiniLM-L6-v2, hybrid)',
-      figures: {
-        overall: { recall5: 0.911, mrr: 0.861 },
-        exact: { recall5: 1.0, mrr: 1.0 },
-        semantic: { recall5: 0.8, mrr: 0.7 },
-        cross_type: { recall5: 0.9, mrr: 0.867 },
-      },
-    },
-  };
-}
-
-function own(): Corpus {
-  const data = JSON.parse(readFileSync(join('bench', 'quality', 'corpus.json'), 'utf8')) as { memories: CorpusMemory[]; queries: CorpusQuery[] };
-  return { name: 'own set (bench/quality/corpus.json)', memories: data.memories, queries: splitHalves(data.queries) };
-}
-
-async function request(url: string, body: unknown): Promise<any> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify(body) });
-  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-  return res.json();
-}
-
-/** The label of a result: the first expected tag it carries, or null (irrelevant). */
-function labelOf(tags: string[], expected: readonly string[]): string | null {
-  return tags.find((tag) => expected.includes(tag)) ?? null;
-}
-
-function score(results: { memory: { tags: string[] } }[], expected: readonly string[]): { recall5: number; recall10: number; rr: number } {
-  const labels = results.map((r) => labelOf(r.memory.tags, expected));
-  const recall = (k: number): number => new Set(labels.slice(0, k).filter((l): l is string => l !== null)).size / expected.length;
-  const first = labels.findIndex((l) => l !== null);
-  return { recall5: recall(5), recall10: recall(10), rr: first === -1 ? 0 : 1 / (first + 1) };
-}
-
 async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
-  const dir = makeTempDir('quality-');
-  const config = loadConfig({
-    ...process.env,
-    MCP_HTTP_HOST: '127.0.0.1',
-    MCP_HTTP_PORT: '0',
-    MCP_MEMORY_SQLITE_PATH: join(dir, 'memory.db'),
-    MCP_API_KEY: KEY,
-    MCP_MDNS_ENABLED: 'false',
-    LOG_LEVEL: 'warn',
-    // Every mode embeds its queries itself, so the latencies compare; the cache is measured apart.
-    MCP_QUERY_CACHE_SIZE: '0',
-  });
-  const server = await startServer(config, createLogger({ logLevel: 'warn', logFile: null }, 2));
-  try {
+  return withCorpusServer(corpus, async (server, ingestMs) => {
     const api = `${server.url}/api`;
-    const ingestStarted = performance.now();
-    for (const memory of corpus.memories) {
-      await request(`${api}/memories`, { content: memory.content, tags: memory.tags, memory_type: memory.memory_type ?? null });
-    }
-    const ingestMs = performance.now() - ingestStarted;
-
     const categories = [...new Set(corpus.queries.map((q) => q.category))];
     const splits = [...new Set(corpus.queries.map((q) => q.split).filter((s): s is Split => s !== undefined))];
     // Figures by mode, then by "<split>/<category>" (split "all" for every query).
@@ -147,7 +54,10 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
           negativeHits += top.filter((r) => r.memory.tags.some((t) => LABEL_PREFIX.test(t))).length;
           continue;
         }
-        const s = score(answer.results, query.expected_tags);
+        const s = score(
+          (answer.results as { memory: { tags: string[] } }[]).map((r) => r.memory.tags),
+          query.expected_tags,
+        );
         if (process.env.QUALITY_DEBUG && (s.rr < 1 || s.recall5 < 1)) {
           console.log(`\n[${mode}] ${query.id} "${query.question}" expects ${query.expected_tags.join(',')} (rr ${s.rr.toFixed(2)})`);
           for (const r of answer.results.slice(0, Number(process.env.QUALITY_DEBUG) || 5)) {
@@ -190,10 +100,7 @@ async function runCorpus(corpus: Corpus): Promise<Record<string, unknown>> {
         MODES.map((m) => [m, { ...byMode[m], search_p50_ms: percentile(latency[m]!, 50), negative_false_positive_rate: falsePositives[m] }]),
       ),
     };
-  } finally {
-    await server.app.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 const pct = (v: number | undefined): string => (v === undefined ? '—' : `${(v * 100).toFixed(1)}%`);

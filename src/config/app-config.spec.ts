@@ -28,7 +28,15 @@ describe('loadConfig', () => {
     assert.equal(config.limits.maxContentBytes, 1_048_576);
     assert.equal(config.logLevel, 'info');
     assert.equal(config.logFile, null);
+    assert.equal(config.search.fusion.method, 'learned');
+    assert.equal(config.search.fusion.weights, null);
     assert.ok(Object.isFrozen(config));
+  });
+
+  it('reads the learned fusion weights as a JSON object by feature', () => {
+    const weights = loadConfig({ MCP_HYBRID_FUSION_WEIGHTS: '{"similarity": 3, "keyword_place": 1}' }).search.fusion.weights;
+    assert.equal(weights?.similarity, 3);
+    assert.equal(weights?.name, 0);
   });
 
   it("takes upstream's names for the same settings", () => {
@@ -68,6 +76,8 @@ describe('loadConfig', () => {
     assert.equal(errorFor({ MCP_ALLOW_ANONYMOUS_ACCESS: 'maybe' }).variable, 'MCP_ALLOW_ANONYMOUS_ACCESS');
     assert.equal(errorFor({ MCP_MEMORY_MAX_CONTENT_BYTES: '0' }).variable, 'MCP_MEMORY_MAX_CONTENT_BYTES');
     assert.equal(errorFor({ MCP_CORS_ORIGINS: 'not a url' }).variable, 'MCP_CORS_ORIGINS');
+    assert.equal(errorFor({ MCP_HYBRID_FUSION_METHOD: 'evidence' }).variable, 'MCP_HYBRID_FUSION_METHOD');
+    assert.match(errorFor({ MCP_HYBRID_FUSION_WEIGHTS: '{"cosine": 1}' }).message, /MCP_HYBRID_FUSION_WEIGHTS names an unknown feature "cosine"/);
     assert.match(errorFor({ MCP_HTTP_PORT: 'eighty' }).message, /MCP_HTTP_PORT/);
   });
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Memory } from '../storage/memory.js';
 import { type Candidate, fuse, type FusionSettings } from './fusion.js';
+import { FEATURES, type FusionWeights } from '../config/search-config.js';
 
 const memory = (hash: string): Memory => ({ contentHash: hash, content: hash, tags: [], memoryType: null, metadata: {}, createdAt: 1, updatedAt: 1 });
 const settings = (method: FusionSettings['method']): FusionSettings => ({ method, rrfK: 60, keywordWeight: 0.7, semanticWeight: 0.3 });
@@ -27,21 +28,34 @@ describe('fusion of the keyword and meaning legs', () => {
     );
   });
 
-  it('evidence weighs a keyword place by what the words are worth: one ordinary word loses to meaning, the rare ones win', () => {
+  it('learned (the shipped weights) lets one ordinary word lose to meaning, and a memory with all the words win', () => {
+    const learned = settings('learned');
+    const ordinary = { ...oneOrdinaryWord, rarestMatch: 0.3, coverage: 0.25, foundEvidence: 0.3, englishEvidence: 0.2, englishRarest: 0.4 };
     assert.deepEqual(
-      fuse([byMeaning, oneOrdinaryWord], settings('evidence')).map((c) => c.memory.contentHash),
+      fuse([byMeaning, ordinary], learned).map((c) => c.memory.contentHash),
       ['wifi-password', 'network-switches'],
     );
+    const all = { ...allTheWords, similarity: 0.45, rarestMatch: 0.6, coverage: 1, foundEvidence: 1, englishEvidence: 1, englishRarest: 0.6 };
     assert.deepEqual(
-      fuse([byMeaning, allTheWords], settings('evidence')).map((c) => c.memory.contentHash),
+      fuse([byMeaning, all], learned).map((c) => c.memory.contentHash),
       ['all-words', 'wifi-password'],
     );
   });
 
-  it('evidence without a keyword place is rrf, and the identifier boost still counts', () => {
-    const semanticOnly = fuse([byMeaning], settings('evidence'))[0]!;
-    assert.equal(semanticOnly.fusedScore, fuse([byMeaning], settings('rrf'))[0]!.fusedScore);
-    const withIdentifier = fuse([{ ...oneOrdinaryWord, identifierMatch: 1 }], settings('evidence'))[0]!;
-    assert.ok(withIdentifier.fusedScore > fuse([oneOrdinaryWord], settings('evidence'))[0]!.fusedScore);
+  it('learned: an identifier or a name the question gives outranks a closer meaning', () => {
+    const learned = settings('learned');
+    const near: Candidate = { ...byMeaning, similarity: 0.5 };
+    const identifier = { ...oneOrdinaryWord, memory: memory('has-identifier'), similarity: 0.35, keywordRank: 2, identifierMatch: 1 };
+    assert.equal(fuse([near, identifier], learned)[0]!.memory.contentHash, 'has-identifier');
+    const name = { ...oneOrdinaryWord, memory: memory('names-amara'), similarity: 0.35, keywordRank: 2, nameMatch: 1 };
+    assert.equal(fuse([near, name], learned)[0]!.memory.contentHash, 'names-amara');
+  });
+
+  it('learned with configured weights: only what they weigh counts', () => {
+    const bySimilarity = { ...settings('learned'), weights: { ...Object.fromEntries(FEATURES.map((f) => [f, 0])), similarity: 1 } as FusionWeights };
+    assert.deepEqual(
+      fuse([oneOrdinaryWord, byMeaning], bySimilarity).map((c) => c.memory.contentHash),
+      ['wifi-password', 'network-switches'],
+    );
   });
 });

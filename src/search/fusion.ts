@@ -1,6 +1,6 @@
 import type { Memory } from '../storage/memory.js';
-
-export type FusionMethod = 'rrf' | 'weighted_average' | 'evidence';
+import type { FusionMethod, FusionWeights } from '../config/search-config.js';
+import { featuresOf, learnedScore, TRAINED_WEIGHTS } from './learned-fusion.js';
 
 export interface FusionSettings {
   method: FusionMethod;
@@ -9,6 +9,8 @@ export interface FusionSettings {
   /** Normalized: keywordWeight + semanticWeight = 1. */
   keywordWeight: number;
   semanticWeight: number;
+  /** The `learned` method's weights (null: the trained ones shipped in learned-fusion.ts). */
+  weights?: FusionWeights | null;
 }
 
 /** One candidate from either leg, by content hash. */
@@ -24,11 +26,20 @@ export interface Candidate {
   keywordScore: number | null;
   /** Share of the query's identifiers (ports, hosts, codes, versions) the memory contains. */
   identifierMatch?: number;
-  /**
-   * Share of the query's evidence the memory's words carry (the inverse document frequency of the
-   * terms it matches over that of all the query's terms), for the `evidence` method.
-   */
+  /** Share of the question's evidence the memory's words carry (the inverse document frequency of the words it matches over that of all the question's words). */
   keywordEvidence?: number;
+  /** The inverse document frequency of the rarest question word the memory matches, over that of a word no memory has (0..1). */
+  rarestMatch?: number;
+  /** Share of the question's words the memory matches. */
+  coverage?: number;
+  /** keywordEvidence among the question's words that some memory has. */
+  foundEvidence?: number;
+  /** Share of the names in the question (queryNames) the memory contains. */
+  nameMatch?: number;
+  /** Share of the question words' rarity in everyday English (englishRarity) the memory's matching words carry. */
+  englishEvidence?: number;
+  /** The English rarity of the rarest question word the memory matches. */
+  englishRarest?: number;
 }
 
 export interface FusedCandidate extends Candidate {
@@ -38,23 +49,32 @@ export interface FusedCandidate extends Candidate {
 /**
  * Combines the two legs into one ranking. Reciprocal rank fusion (default) adds
  * weight / (k + rank) from each leg a memory appears in; weighted-score fusion adds
- * weight × score (cosine, and the keyword score relative to the best keyword hit); `evidence` is
- * reciprocal rank fusion whose keyword place counts as much as the memory's words are evidence
- * (one ordinary word shared with the question says little, its rare words or all of it a lot).
- * A memory that contains the question's identifiers gets a boost worth a first keyword place.
+ * weight × score (cosine, and the keyword score relative to the best keyword hit); in both, a
+ * memory that contains the question's identifiers gets a boost worth a first keyword place.
+ * `learned` (the default) adds weighted features of each candidate (learned-fusion.ts): what its
+ * words are worth decides the keyword leg's say, so one ordinary word shared with the question
+ * says little and a name, an identifier or all of its words a lot.
  * Ties go to the memory closer in meaning, then to the newer one.
  */
 export function fuse(candidates: Iterable<Candidate>, settings: FusionSettings): FusedCandidate[] {
-  const fused = [...candidates].map((c): FusedCandidate => {
+  const all = [...candidates];
+  if (settings.method === 'learned') {
+    const weights = settings.weights ?? TRAINED_WEIGHTS;
+    return ranked(all.map((c) => ({ ...c, fusedScore: learnedScore(featuresOf(c), weights) })));
+  }
+  const fused = all.map((c): FusedCandidate => {
     const byRank = settings.method !== 'weighted_average';
-    const keywordSay = settings.method === 'evidence' ? (c.keywordEvidence ?? 1) : 1;
     const fusedScore = byRank
       ? (c.semanticRank === null ? 0 : settings.semanticWeight / (settings.rrfK + c.semanticRank)) +
-        (c.keywordRank === null ? 0 : (settings.keywordWeight * keywordSay) / (settings.rrfK + c.keywordRank))
+        (c.keywordRank === null ? 0 : settings.keywordWeight / (settings.rrfK + c.keywordRank))
       : settings.semanticWeight * (c.similarity ?? 0) + settings.keywordWeight * (c.keywordScore ?? 0);
     // Worth a first place in the keyword leg (by rank) or a full keyword score (weighted).
     const identifierBoost = (c.identifierMatch ?? 0) * settings.keywordWeight * (byRank ? 1 / (settings.rrfK + 1) : 1);
     return { ...c, fusedScore: fusedScore + identifierBoost };
   });
+  return ranked(fused);
+}
+
+function ranked(fused: FusedCandidate[]): FusedCandidate[] {
   return fused.sort((a, b) => b.fusedScore - a.fusedScore || (b.similarity ?? 0) - (a.similarity ?? 0) || b.memory.createdAt - a.memory.createdAt);
 }

@@ -51,6 +51,28 @@ export function keywordTerms(query: string): string[] {
   return [...new Set([...meaningful, ...pairs])].slice(0, MAX_TERMS);
 }
 
+const CAPITALIZED = /^\p{Lu}[\p{L}\p{N}'\u2019-]*$/u;
+const SENTENCE_END = /[.!?:;]$/u;
+
+/**
+ * The names a question mentions: capitalized words that do not start a sentence ("When did Amara
+ * adopt a dog?" names "amara"), lower case, possessive dropped. A name is strong evidence even
+ * when a store mentions it often; an ordinary word is not, however rare in one store.
+ */
+export function queryNames(query: string): string[] {
+  const names: string[] = [];
+  let sentenceStart = true;
+  for (const raw of query.normalize('NFKC').split(/\s+/u)) {
+    const word = raw.replace(EDGE_PUNCTUATION, '');
+    if (word !== '' && !sentenceStart && CAPITALIZED.test(word)) {
+      const name = word.toLowerCase().replace(POSSESSIVE, '');
+      if (!STOP_WORDS.has(name)) names.push(name);
+    }
+    if (word !== '') sentenceStart = SENTENCE_END.test(raw);
+  }
+  return [...new Set(names)];
+}
+
 /** Folds case and diacritics, for telling which terms a memory contains (explanations only). */
 function fold(text: string): string {
   return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();

@@ -8,7 +8,9 @@ import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import type { Memory, MemoryFilter, TagMatch } from '../storage/memory.js';
-import { MEMORY_STORE, type MemoryStore, type TermFrequencies, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
+import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
+import { addEvidence } from './candidate-evidence.js';
+import { englishRarity } from './english-frequency.js';
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
@@ -92,6 +94,8 @@ export class SearchService {
     private readonly timings: OperationTimings,
   ) {
     this.queryEmbeddings = new QueryEmbeddingCache(embeddings, config.search.queryCacheSize);
+    // The English word counts take tens of milliseconds to read: at start-up, not in the first search.
+    if (config.search.fusion.method === 'learned') englishRarity('');
   }
 
   /** Search by text in the requested mode: meaning, keywords, or both fused; timed for the stats. */
@@ -240,11 +244,31 @@ export class SearchService {
    * the semantic leg), so similarity_score means the same in every mode.
    */
   private async hybridHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+    const { candidates, terms } = await this.hybridCandidates(query, filter, limit);
     const started = performance.now();
+    const fused = fuse(candidates, this.config.search.fusion).slice(0, limit);
+    this.logger.debug({
+      msg: 'hybrid search',
+      fusion_ms: Math.round((performance.now() - started) * 10) / 10,
+      candidates: candidates.length,
+      terms: terms.length,
+    });
+    return fused.map((c) => {
+      const similarity = c.similarity ?? 0;
+      const parts: string[] = [];
+      if (c.semanticRank !== null) parts.push(`semantic ${similarity.toFixed(2)}`);
+      if (c.keywordRank !== null) parts.push(`keywords: ${matchedTerms(terms, c.memory.content, c.memory.tags).join(', ') || terms.join(', ')}`);
+      return { memory: c.memory, similarity, keywordScore: c.keywordScore, fusedScore: c.fusedScore, reason: parts.join('; ') };
+    });
+  }
+
+  /** Each leg's candidates for a hybrid search, one per memory, with what the fusion weighs (also what bench/quality/train-fusion.ts learns from). */
+  async hybridCandidates(query: string, filter: MemoryFilter, limit: number): Promise<{ candidates: Candidate[]; terms: string[] }> {
     const terms = keywordTerms(query);
     const n = Math.max(this.config.search.candidates, limit);
     const keywordLeg = this.keywordSearch(terms, filter, n);
-    const frequencies = this.config.search.fusion.method === 'evidence' ? this.text.termFrequencies(terms.filter((term) => !term.includes(' '))) : null;
+    // What each question word is worth: only the learned fusion weighs it (one count per word, run while the query is embedded).
+    const frequencies = this.config.search.fusion.method === 'learned' ? this.text.termFrequencies(terms.filter((term) => !term.includes(' '))) : null;
     const vectorLeg = this.queryEmbeddings.embed(query);
     const [semantic, [keyword, distances]] = await Promise.all([
       this.vectorSearch(vectorLeg, filter, n),
@@ -259,7 +283,6 @@ export class SearchService {
           ] as const,
       ),
     ]);
-    const searched = performance.now();
     const candidates = new Map<string, Candidate>();
     semantic.forEach(({ memory, distance }, i) => {
       candidates.set(memory.contentHash, { memory, similarity: similarityFromDistance(distance), semanticRank: i + 1, keywordRank: null, keywordScore: null });
@@ -278,38 +301,8 @@ export class SearchService {
           ...keywordPart,
         });
     });
-    // Identifiers in the question (a port, host, error code, version, CONSTANT_NAME) are decisive:
-    // memories that contain them whole get a boost worth a first place in the keyword leg.
-    const identifiers = terms.filter(isIdentifier);
-    for (const c of candidates.values()) {
-      if (identifiers.length > 0) c.identifierMatch = identifiers.filter((id) => containsIdentifier(c.memory, id)).length / identifiers.length;
-    }
-    if (frequencies !== null) {
-      // The question's words are the evidence; its adjacent-word phrases only order the keyword leg.
-      const words = terms.filter((term) => !term.includes(' '));
-      const weightOf = termWeights(words, await frequencies);
-      const total = [...weightOf.values()].reduce((sum, w) => sum + w, 0);
-      for (const c of candidates.values()) {
-        if (c.keywordRank === null || total === 0) continue;
-        c.keywordEvidence = matchedTerms(words, c.memory.content, c.memory.tags).reduce((sum, term) => sum + weightOf.get(term)!, 0) / total;
-      }
-    }
-    const fused = fuse(candidates.values(), this.config.search.fusion).slice(0, limit);
-    this.logger.debug({
-      msg: 'hybrid search',
-      search_ms: Math.round((searched - started) * 10) / 10,
-      fusion_ms: Math.round((performance.now() - searched) * 10) / 10,
-      semantic_candidates: semantic.length,
-      keyword_candidates: keyword.length,
-      terms: terms.length,
-    });
-    return fused.map((c) => {
-      const similarity = c.similarity ?? 0;
-      const parts: string[] = [];
-      if (c.semanticRank !== null) parts.push(`semantic ${similarity.toFixed(2)}`);
-      if (c.keywordRank !== null) parts.push(`keywords: ${matchedTerms(terms, c.memory.content, c.memory.tags).join(', ') || terms.join(', ')}`);
-      return { memory: c.memory, similarity, keywordScore: c.keywordScore, fusedScore: c.fusedScore, reason: parts.join('; ') };
-    });
+    addEvidence(candidates.values(), query, terms, frequencies === null ? null : await frequencies);
+    return { candidates: [...candidates.values()], terms };
   }
 }
 
@@ -323,38 +316,8 @@ function queryWordsAsTags(query: string): string[] {
   return normalizeTags([...new Set(words)]).slice(0, INPUT_LIMITS.tags);
 }
 
-/** Each term's inverse document frequency (BM25's): what finding it in a memory is worth. */
-function termWeights(terms: readonly string[], frequencies: TermFrequencies): Map<string, number> {
-  const n = frequencies.memories;
-  return new Map(
-    terms.map((term) => {
-      const df = frequencies.matching.get(term) ?? 0;
-      return [term, Math.log(1 + (n - df + 0.5) / (df + 0.5))];
-    }),
-  );
-}
-
 function semanticHit(memory: Memory, similarity: number): SearchHit {
   return { memory, similarity, keywordScore: null, fusedScore: null, reason: `semantic ${similarity.toFixed(2)}` };
-}
-
-/** A term that names something exactly: it has a digit, or punctuation inside (host, port, code, version, CONSTANT_NAME). */
-function isIdentifier(term: string): boolean {
-  return !term.includes(' ') && (/\p{N}/u.test(term) || /[\p{L}\p{N}][._:/@#-][\p{L}\p{N}]/u.test(term) || /_/u.test(term));
-}
-
-function containsIdentifier(memory: Memory, identifier: string): boolean {
-  const text = `${memory.content} ${memory.tags.join(' ')}`.toLowerCase();
-  let from = 0;
-  for (;;) {
-    const at = text.indexOf(identifier, from);
-    if (at === -1) return false;
-    // Whole identifier only: "8051" is not found inside "18051".
-    const before = text[at - 1];
-    const after = text[at + identifier.length];
-    if ((before === undefined || !/[\p{L}\p{N}]/u.test(before)) && (after === undefined || !/[\p{L}\p{N}]/u.test(after))) return true;
-    from = at + 1;
-  }
 }
 
 /** A keyword score relative to the best of its list: 1 for the best, less for the rest. */
