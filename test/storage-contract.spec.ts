@@ -289,7 +289,7 @@ for (const kind of TEST_BACKENDS) {
         assert.ok(!hashes((await repo.text.searchByKeywords(['giraffe OR budget'], {}, 10)).map((h) => h.memory)).includes(other.contentHash));
       });
 
-      it('counts the memories each term matches (content and tags, phrases as phrases), and all memories', async () => {
+      it('counts the memories each term matches (content and tags, phrases as phrases), and all memories (to 1%)', async () => {
         const terms = ['okapi', 'savanna', 'okapi enclosure', 'never-seen-word'];
         const before = await repo.text.termFrequencies(terms);
         await repo.store.insertBatch([
@@ -298,7 +298,9 @@ for (const kind of TEST_BACKENDS) {
           { memory: memory({ content: 'Feeding times', tags: ['okapi'] }), embedding: axis(3) },
         ]);
         const after = await repo.text.termFrequencies(terms);
-        assert.equal(after.memories - before.memories, 3);
+        // A backend may keep its count of all memories until the changes since could move it by 1% (SQLite).
+        const total = (await repo.store.list({}, 0, 1)).total;
+        assert.ok(Math.abs(after.memories - total) <= total / 100, `${after.memories} memories counted, ${total} stored`);
         assert.deepEqual(
           terms.map((term) => after.matching.get(term)! - before.matching.get(term)!),
           [3, 1, 1, 0],

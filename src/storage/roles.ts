@@ -84,6 +84,7 @@ export interface TextSearch {
 }
 
 export interface TermFrequencies {
+  /** All memories: exact in a small store; in a large one a backend may keep or estimate it (an inverse document frequency does not notice 1%). */
   memories: number;
   /** By term as given; a term nothing matches is 0. */
   matching: Map<string, number>;

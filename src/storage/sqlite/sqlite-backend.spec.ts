@@ -124,6 +124,20 @@ describe('SQLite backend', () => {
     }
   });
 
+  it('counts all memories for term frequencies again only once the changes since could have moved the count by 1%', async () => {
+    const batch = (n: number) => Array.from({ length: n }, (_, i) => ({ memory: memory({ content: `count filler ${i}` }), embedding: axis(i % DIM) }));
+    await repo.store.insertBatch(batch(300 - (await repo.store.list({}, 0, 1)).total));
+    const counted = (await repo.text.termFrequencies(['filler'])).memories;
+    assert.equal(counted, 300);
+    // 300 memories: 1% is 3 changes. Two deletes are within it (the kept count stands), a third is not.
+    const [a, b, c] = (await repo.store.list({}, 0, 3)).memories;
+    await repo.store.delete(a!.contentHash);
+    await repo.store.delete(b!.contentHash);
+    assert.equal((await repo.text.termFrequencies(['filler'])).memories, 300);
+    await repo.store.delete(c!.contentHash);
+    assert.equal((await repo.text.termFrequencies(['filler'])).memories, 297);
+  });
+
   it('answers a repeated search from its cache, until any process on the file writes', async () => {
     const other = SqliteBackend.open(options);
     try {

@@ -8,6 +8,8 @@ const ftsPhrase = (term: string): string => `"${term.replaceAll('"', '""')}"`;
 
 /** Search by words on SQLite: FTS5 with BM25 over content and tags, and plain substring search. */
 export class SqliteTextSearch implements TextSearch {
+  private counted: { database: string; changeId: number; memories: number } | null = null;
+
   constructor(private readonly db: SqliteDatabase) {}
 
   async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
@@ -33,15 +35,29 @@ export class SqliteTextSearch implements TextSearch {
   }
 
   async termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
-    const results = await this.db.read([
-      { sql: 'SELECT COUNT(*) FROM memories', params: {}, mode: 'pluck' },
+    const [newest, ...matching] = await this.db.read([
+      { sql: "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)", params: {}, mode: 'pluck' },
       ...terms.map((term) => ({
         sql: 'SELECT COUNT(*) FROM memory_fts WHERE memory_fts MATCH @match',
         params: { match: ftsPhrase(term) },
         mode: 'pluck' as const,
       })),
     ]);
-    return { memories: results[0] as number, matching: new Map(terms.map((term, i) => [term, results[i + 1] as number])) };
+    return { memories: await this.memoryCount(newest as number), matching: new Map(terms.map((term, i) => [term, matching[i] as number])) };
+  }
+
+  /**
+   * How many memories there are. Counting them reads every row of an index (milliseconds at a
+   * million), so the count is kept until the changes since could have moved it by 1% (each change
+   * moves it by one at most; an inverse document frequency does not notice less).
+   */
+  private async memoryCount(newest: number): Promise<number> {
+    const known = this.counted;
+    const database = this.db.databaseId;
+    if (known && known.database === database && newest >= known.changeId && newest - known.changeId < Math.max(1, known.memories / 100)) return known.memories;
+    const [memories] = await this.db.read([{ sql: 'SELECT COUNT(*) FROM memories', params: {}, mode: 'pluck' }]);
+    this.counted = { database, changeId: newest, memories: memories as number };
+    return memories as number;
   }
 
   async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
