@@ -244,12 +244,15 @@ export class SearchService {
    * the semantic leg), so similarity_score means the same in every mode.
    */
   private async hybridHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
-    const { candidates, terms } = await this.hybridCandidates(query, filter, limit);
     const started = performance.now();
+    const { candidates, terms } = await this.hybridCandidates(query, filter, limit);
+    const searched = performance.now();
     const fused = fuse(candidates, this.config.search.fusion).slice(0, limit);
+    const ms = (from: number, to: number): number => Math.round((to - from) * 10) / 10;
     this.logger.debug({
       msg: 'hybrid search',
-      fusion_ms: Math.round((performance.now() - started) * 10) / 10,
+      search_ms: ms(started, searched),
+      fusion_ms: ms(searched, performance.now()),
       candidates: candidates.length,
       terms: terms.length,
     });
