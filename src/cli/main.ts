@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { SERVICE_VERSION } from '../common/package-info.js';
 import { loadConfig } from '../config/app-config.js';
 import { loadBridgeConfig, loadDiscoveryConfig } from '../config/bridge-config.js';
+import { CONFIG_MODES, CONFIG_TARGETS, clientConfiguration, type ConfigMode, type ConfigTarget } from './config-command.js';
 import { backupCreate, backupList, backupRestore, backupVerify } from './backup-command.js';
 import { runDiscoverCommand } from './discover-command.js';
 import { keysAdd, keysList, keysRevoke } from './keys-command.js';
@@ -53,6 +54,27 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .command('bridge')
     .description('MCP server on stdin/stdout forwarding every tool call to a remote server (MCP_MEMORY_HTTP_ENDPOINT)')
     .action(() => bridgeCommand(loadBridgeConfig()));
+
+  program
+    .command('config')
+    .description(
+      "print a ready configuration for an MCP client or for systemd/compose, with the absolute paths of this Node and CLI (a client's own `node` may be too old)",
+    )
+    .addArgument(new Argument('<target>', 'what to configure').choices(CONFIG_TARGETS))
+    .addOption(
+      new Option('--mode <mode>', "local: stdio on this machine's database file; bridge: stdio forwarding to a server; http: the server's /mcp")
+        .choices(CONFIG_MODES)
+        .default('local'),
+    )
+    .option('--url <url>', 'the server for bridge and http (default: http://MCP_HTTP_HOST:MCP_HTTP_PORT)')
+    .action((target: ConfigTarget, options: { mode: ConfigMode; url?: string }, command: Command) => {
+      if (target === 'claude-desktop' && options.mode === 'http') {
+        command.error('error: Claude Desktop starts its MCP servers as commands: use --mode bridge (it forwards to the server over HTTP)', {
+          exitCode: EXIT.usage,
+        });
+      }
+      process.stdout.write(clientConfiguration(target, loadConfig(), { mode: options.mode, url: options.url ?? null }));
+    });
 
   program
     .command('discover')
