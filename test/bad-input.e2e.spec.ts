@@ -81,6 +81,10 @@ for (const backend of TEST_BACKENDS)
       assert.deepEqual(unknown.body.memory.metadata, {});
       const compat = await api.post('/api/search', { query: 'x', time_filter: null, quality_boost: 0.3, similarity_threshold: null, newer_option: true });
       assert.equal(compat.status, 200);
+      // Upstream's REST search takes quality_boost as a boolean; both shapes are accepted and ignored.
+      for (const quality_boost of [true, false, 0, 1]) assert.equal((await api.post('/api/search', { query: 'x', quality_boost })).status, 200);
+      assertFieldError(await api.post('/api/search', { query: 'x', quality_boost: 2 }), 'quality_boost');
+      assertFieldError(await api.post('/api/search', { query: 'x', quality_boost: 'yes' }), 'quality_boost');
       assertFieldError(await api.post('/api/memories', { content: 'typed', tags: 'not-a-list', colour: 'red' }), 'tags');
       assertFieldError(await api.post('/api/search', { query: 'x', n_results: 'five' }), 'n_results');
       assertFieldError(await api.post('/api/search', { query: 'x', n_results: 1000 }), 'n_results');

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import type { SearchMode } from '../../config/search-config.js';
 import { FALLBACK_BELOW } from '../search.service.js';
 import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
@@ -41,12 +41,22 @@ export class SemanticSearchDto {
   @MaxLength(MAX_TIME_PHRASE_LENGTH)
   time_filter?: string | null;
 
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'Accepted for older clients and ignored' })
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'boolean', nullable: true },
+      { type: 'number', minimum: 0, maximum: 1, nullable: true },
+    ],
+    description: "Accepted for older clients and ignored: upstream's boolean, or a weight from 0 to 1",
+  })
   @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1)
-  quality_boost?: number | null;
+  @ValidateBy({
+    name: 'isQualityBoost',
+    validator: {
+      validate: (value: unknown) => typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1),
+      defaultMessage: () => 'quality_boost must be true, false or a number from 0 to 1',
+    },
+  })
+  quality_boost?: boolean | number | null;
 
   @ApiPropertyOptional({ enum: SEARCH_MODES, nullable: true, description: MODE_DESCRIPTION })
   @IsOptional()
