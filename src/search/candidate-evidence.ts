@@ -12,42 +12,41 @@ import { matchedTerms, queryNames } from './keyword-terms.js';
  * statistics cannot tell "ship" from "sourdough"). One ordinary word shared with a memory says
  * little; a name or all the words say a lot.
  */
-export function addEvidence(candidates: Iterable<Candidate>, query: string, terms: readonly string[], frequencies: TermFrequencies | null): void {
+export function addEvidence(candidates: readonly Candidate[], query: string, terms: readonly string[], frequencies: TermFrequencies | null): void {
   const identifiers = terms.filter(isIdentifier);
+  if (identifiers.length > 0) {
+    for (const c of candidates) c.identifierMatch = identifiers.filter((id) => containsIdentifier(c.memory, id)).length / identifiers.length;
+  }
+  // The rest weighs words and names: only the learned fusion does (it asks for the frequencies).
+  if (frequencies === null) return;
   const names = queryNames(query);
+  if (names.length > 0) for (const c of candidates) c.nameMatch = names.filter((name) => containsIdentifier(c.memory, name)).length / names.length;
   // The question's words are the evidence; its adjacent-word phrases only order the keyword leg.
   const words = terms.filter((term) => !term.includes(' '));
-  const weightOf = frequencies === null ? null : termWeights(words, frequencies);
-  const total = weightOf === null ? 0 : [...weightOf.values()].reduce((sum, w) => sum + w, 0);
+  if (words.length === 0) return;
+  const weightOf = new Map(words.map((word) => [word, idf(frequencies.matching.get(word) ?? 0, frequencies.memories)]));
+  const sum = (values: Iterable<number>): number => [...values].reduce((a, b) => a + b, 0);
+  const total = sum(weightOf.values());
   // Words no memory has cannot tell candidates apart: the evidence among the words some memory has.
-  const foundTotal = weightOf === null ? 0 : words.filter((w) => (frequencies!.matching.get(w) ?? 0) > 0).reduce((sum, w) => sum + weightOf.get(w)!, 0);
-  const rarest = frequencies === null ? 0 : idf(0, frequencies.memories);
+  const foundTotal = sum(words.filter((word) => (frequencies.matching.get(word) ?? 0) > 0).map((word) => weightOf.get(word)!));
+  const rarest = idf(0, frequencies.memories);
   const rarity = new Map(words.map((word) => [word, englishRarity(word)]));
-  const rarityTotal = [...rarity.values()].reduce((sum, r) => sum + r, 0);
+  const rarityTotal = sum(rarity.values());
   for (const c of candidates) {
-    if (identifiers.length > 0) c.identifierMatch = identifiers.filter((id) => containsIdentifier(c.memory, id)).length / identifiers.length;
-    if (names.length > 0) c.nameMatch = names.filter((name) => containsIdentifier(c.memory, name)).length / names.length;
-    if (words.length === 0) continue;
     const matched = c.keywordRank === null ? [] : matchedTerms(words, c.memory.content, c.memory.tags);
-    c.englishEvidence = rarityTotal === 0 ? 0 : matched.reduce((sum, term) => sum + rarity.get(term)!, 0) / rarityTotal;
-    c.englishRarest = Math.max(0, ...matched.map((term) => rarity.get(term)!));
-    if (weightOf === null || total === 0) continue;
-    const weights = matched.map((term) => weightOf.get(term)!);
-    const matchedWeight = weights.reduce((sum, w) => sum + w, 0);
-    c.keywordEvidence = matchedWeight / total;
-    c.foundEvidence = foundTotal === 0 ? 0 : matchedWeight / foundTotal;
-    c.rarestMatch = weights.length === 0 ? 0 : Math.max(...weights) / rarest;
+    const weights = matched.map((word) => weightOf.get(word)!);
+    c.keywordEvidence = total === 0 ? 0 : sum(weights) / total;
+    c.foundEvidence = foundTotal === 0 ? 0 : sum(weights) / foundTotal;
+    c.rarestMatch = Math.max(0, ...weights) / rarest;
     c.coverage = matched.length / words.length;
+    c.englishEvidence = rarityTotal === 0 ? 0 : sum(matched.map((word) => rarity.get(word)!)) / rarityTotal;
+    c.englishRarest = Math.max(0, ...matched.map((word) => rarity.get(word)!));
   }
 }
 
 /** BM25's inverse document frequency of a term found in `df` of `n` memories: what finding it is worth. */
 function idf(df: number, n: number): number {
   return Math.log(1 + (n - df + 0.5) / (df + 0.5));
-}
-
-function termWeights(terms: readonly string[], frequencies: TermFrequencies): Map<string, number> {
-  return new Map(terms.map((term) => [term, idf(frequencies.matching.get(term) ?? 0, frequencies.memories)]));
 }
 
 /** A term that names something exactly: it has a digit, or punctuation inside (host, port, code, version, CONSTANT_NAME). */

@@ -304,8 +304,9 @@ export class SearchService {
           ...keywordPart,
         });
     });
-    addEvidence(candidates.values(), query, terms, frequencies === null ? null : await frequencies);
-    return { candidates: [...candidates.values()], terms };
+    const all = [...candidates.values()];
+    addEvidence(all, query, terms, frequencies === null ? null : await frequencies);
+    return { candidates: all, terms };
   }
 }
 
