@@ -47,7 +47,7 @@ export interface FusedCandidate extends Candidate {
 }
 
 /**
- * Combines the two legs into one ranking. Reciprocal rank fusion (default) adds
+ * Combines the two legs into one ranking. Reciprocal rank fusion adds
  * weight / (k + rank) from each leg a memory appears in; weighted-score fusion adds
  * weight × score (cosine, and the keyword score relative to the best keyword hit); in both, a
  * memory that contains the question's identifiers gets a boost worth a first keyword place.
@@ -60,7 +60,13 @@ export function fuse(candidates: Iterable<Candidate>, settings: FusionSettings):
   const all = [...candidates];
   if (settings.method === 'learned') {
     const weights = settings.weights ?? TRAINED_WEIGHTS;
-    return ranked(all.map((c) => ({ ...c, fusedScore: learnedScore(featuresOf(c), weights) })));
+    const scores = all.map((c) => learnedScore(featuresOf(c), weights));
+    // Reported as the model's share of each candidate among the question's (a softmax, as it was
+    // trained): in 0..1 like the other methods' scores, in the same order as the weighted sums.
+    const top = Math.max(...scores);
+    const shares = scores.map((score) => Math.exp(score - top));
+    const total = shares.reduce((sum, share) => sum + share, 0);
+    return ranked(all.map((c, i) => ({ ...c, fusedScore: shares[i]! / total })));
   }
   const fused = all.map((c): FusedCandidate => {
     const byRank = settings.method !== 'weighted_average';

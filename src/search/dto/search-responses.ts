@@ -24,7 +24,7 @@ export class SearchResultResponse {
   @ApiProperty({
     type: Number,
     nullable: true,
-    description: 'The fused score that orders hybrid results (reciprocal rank fusion by default); null in other modes',
+    description: "The fused score that orders hybrid results, 0..1 (learned fusion: the memory's share among the question's candidates); null in other modes",
   })
   fused_score!: number | null;
 
