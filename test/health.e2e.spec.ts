@@ -49,6 +49,20 @@ describe('health endpoints', () => {
     assert.equal(res.body.pragmas.temp_store, 2);
     assert.equal(res.body.pragmas.synchronous, 1);
     assert.equal(res.body.pragmas.foreign_keys, 1);
+    // Upstream's objects, which its clients read (the Claude Code hooks' status line shows storage.backend).
+    assert.deepEqual(
+      [res.body.storage.backend, res.body.storage.status, res.body.storage.accessible, res.body.storage.database_path, res.body.storage.embedding_model],
+      ['sqlite-vec', 'connected', true, server.dbPath, 'use-lite'],
+    );
+    assert.equal(res.body.storage.total_memories, res.body.statistics.total_memories);
+    assert.ok(res.body.storage.database_size_mb > 0);
+    assert.ok(res.body.system.cpu_count > 0 && res.body.system.memory_total_gb > 0 && res.body.system.disk_total_gb > 0);
+    assert.ok(res.body.system.disk_percent >= 0 && res.body.system.disk_percent <= 100);
+    assert.equal(res.body.system.node_version, process.versions.node);
+    assert.match(res.body.performance.uptime_formatted, /^\d+\.\d (seconds|minutes|hours|days)$/);
+    const sync = await api.get('/api/health/sync-status');
+    assert.deepEqual([sync.status, sync.body.sync_supported, sync.body.status.finished, sync.body.status.progress_percentage], [200, false, true, 100]);
+    assert.equal((await api.withKey(null).get('/api/health/sync-status')).status, 401);
   });
 
   it('answers 503 unhealthy when the database is unusable, and keeps serving; the MCP health tool says the same', async () => {

@@ -197,7 +197,10 @@ describe(
       const server = await startTestServer({ env: { MCP_API_KEY: 'pg-key', MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: db.url } });
       try {
         const api = new ApiClient(server.url, 'pg-key');
-        assert.equal((await api.get('/api/health/detailed')).body.schema_version, POSTGRES_SCHEMA_VERSION);
+        const detailed = (await api.get('/api/health/detailed')).body;
+        assert.equal(detailed.schema_version, POSTGRES_SCHEMA_VERSION);
+        assert.deepEqual([detailed.storage.backend, detailed.storage.status], ['postgres', 'connected']);
+        assert.ok(detailed.system.disk_total_gb > 0);
         const keyword = await api.post('/api/search', { query: 'ERR-4012 billing', mode: 'keyword' });
         assert.match(keyword.body.results[0].memory.content, /ERR-4012/);
         assert.equal((await api.post('/api/search', { query: 'staging', mode: 'keyword' })).body.results[0].memory.tags[1], 'staging');

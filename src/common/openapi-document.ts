@@ -21,6 +21,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /api/search/similar/{content_hash}': 'findSimilarMemories',
   'GET /api/health': 'getHealth',
   'GET /api/health/detailed': 'getDetailedHealth',
+  'GET /api/health/sync-status': 'getSyncStatus',
   'GET /api/events/stream': 'streamEvents',
   'GET /api/events': 'streamNamedEvents',
   'GET /api/events/stats': 'getEventStats',
@@ -47,7 +48,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
 };
 
 /** Aliases kept for the deployment guide's curl lines, documented under their /api names only. */
-const UNDOCUMENTED_ALIASES = ['/health', '/health/detailed'];
+const UNDOCUMENTED_ALIASES = ['/health', '/health/detailed', '/health/sync-status'];
 
 /**
  * Finishes the generated document for typed clients and linters: explicit operation ids, a

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import { AUTHENTICATED, type AuthenticatedRequest } from '../auth/api-key-authenticator.js';
 import { Public } from '../auth/public.decorator.js';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
-import { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
+import { DetailedHealthResponse, HealthResponse, SyncStatusResponse } from './dto/health.responses.js';
 import { HealthService } from './health.service.js';
 import { RequireScope } from '../auth/scopes.js';
 
@@ -25,9 +25,17 @@ export class HealthController {
 
   @Get('detailed')
   @ApiAuthenticated()
-  @ApiOperation({ summary: 'Database and WAL size, model, dimension and SQLite pragmas in force' })
+  @ApiOperation({ summary: "Database and WAL size, model, dimension and SQLite pragmas in force; upstream's storage, system and performance objects" })
   @ApiOkResponse({ type: DetailedHealthResponse })
   detailed(): Promise<DetailedHealthResponse> {
     return this.health.detailed();
+  }
+
+  @Get('sync-status')
+  @ApiAuthenticated()
+  @ApiOperation({ summary: "Upstream's initial-sync progress of its hybrid (cloud) backend: this service has no cloud sync, so always finished" })
+  @ApiOkResponse({ type: SyncStatusResponse })
+  syncStatus(): SyncStatusResponse {
+    return { sync_supported: false, status: { in_progress: false, total: 0, completed: 0, finished: true, progress_percentage: 100 } };
   }
 }

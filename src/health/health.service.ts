@@ -1,4 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { statfs } from 'node:fs/promises';
+import { cpus, freemem, release, totalmem, type } from 'node:os';
+import { dirname } from 'node:path';
 import { UnhealthyError } from '../common/domain-errors.js';
 import { toHttpError } from '../common/http-error.mapper.js';
 import { SERVICE_VERSION } from '../common/package-info.js';
@@ -36,8 +39,36 @@ export class HealthService {
 
   async detailed(): Promise<DetailedHealthResponse> {
     const [stats, details] = await this.checked(() => Promise.all([this.storage.statistics(), this.storage.details()]));
+    const base = this.base();
+    const postgres = this.config.storage.postgres !== null;
+    const disk = await statfs(postgres ? process.cwd() : dirname(details.databasePath));
+    const gb = (bytes: number): number => Math.round((bytes / 1024 ** 3) * 100) / 100;
+    const percent = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((part / whole) * 1e4) / 100);
     return {
-      ...this.base(),
+      ...base,
+      storage: {
+        backend: postgres ? 'postgres' : 'sqlite-vec',
+        status: 'connected',
+        accessible: true,
+        database_path: details.databasePath,
+        embedding_model: details.embeddingModel,
+        total_memories: stats.totalMemories,
+        unique_tags: stats.totalTags,
+        database_size_mb: Math.round(((details.databaseSizeBytes + details.walSizeBytes) / 1024 ** 2) * 100) / 100,
+      },
+      system: {
+        platform: type(),
+        platform_version: release(),
+        node_version: process.versions.node,
+        cpu_count: cpus().length,
+        memory_total_gb: gb(totalmem()),
+        memory_available_gb: gb(freemem()),
+        memory_percent: percent(totalmem() - freemem(), totalmem()),
+        disk_total_gb: gb(disk.blocks * disk.bsize),
+        disk_free_gb: gb(disk.bavail * disk.bsize),
+        disk_percent: percent((disk.blocks - disk.bfree) * disk.bsize, disk.blocks * disk.bsize),
+      },
+      performance: { uptime_seconds: base.uptime_seconds, uptime_formatted: formatUptime(base.uptime_seconds) },
       storage_type: details.backend,
       statistics: { total_memories: stats.totalMemories, total_tags: stats.totalTags },
       database_path: details.databasePath,
@@ -86,4 +117,12 @@ export class HealthService {
       throw new UnhealthyError(body.detail);
     }
   }
+}
+
+/** Upstream's uptime wording: "42.0 seconds", "3.5 minutes", "2.1 hours", "4.0 days". */
+export function formatUptime(seconds: number): string {
+  if (seconds < 60) return `${seconds.toFixed(1)} seconds`;
+  if (seconds < 3600) return `${(seconds / 60).toFixed(1)} minutes`;
+  if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} hours`;
+  return `${(seconds / 86400).toFixed(1)} days`;
 }

@@ -71,7 +71,84 @@ export class VectorIndexResponse {
   last_error!: string | null;
 }
 
+/** Upstream's `storage` object (its clients, e.g. the Claude Code hooks' status line, read `backend`). */
+export class HealthStorage {
+  @ApiProperty({ enum: ['sqlite-vec', 'postgres'], description: "upstream's backend names" })
+  backend!: string;
+
+  @ApiProperty({ enum: ['connected'] })
+  status!: string;
+
+  @ApiProperty()
+  accessible!: boolean;
+
+  @ApiProperty()
+  database_path!: string;
+
+  @ApiProperty()
+  embedding_model!: string;
+
+  @ApiProperty()
+  total_memories!: number;
+
+  @ApiProperty()
+  unique_tags!: number;
+
+  @ApiProperty({ description: 'The database file and its WAL, in MB (SQLite); the database on PostgreSQL' })
+  database_size_mb!: number;
+}
+
+/** Upstream's `system` object: the machine, and the disk that holds the database (the working directory's on PostgreSQL). */
+export class HealthSystem {
+  @ApiProperty({ example: 'Linux' })
+  platform!: string;
+
+  @ApiProperty()
+  platform_version!: string;
+
+  @ApiProperty({ description: 'Where upstream says python_version' })
+  node_version!: string;
+
+  @ApiProperty()
+  cpu_count!: number;
+
+  @ApiProperty()
+  memory_total_gb!: number;
+
+  @ApiProperty()
+  memory_available_gb!: number;
+
+  @ApiProperty()
+  memory_percent!: number;
+
+  @ApiProperty()
+  disk_total_gb!: number;
+
+  @ApiProperty()
+  disk_free_gb!: number;
+
+  @ApiProperty()
+  disk_percent!: number;
+}
+
+export class HealthPerformance {
+  @ApiProperty()
+  uptime_seconds!: number;
+
+  @ApiProperty({ example: '3.5 hours' })
+  uptime_formatted!: string;
+}
+
 export class DetailedHealthResponse extends HealthResponse {
+  @ApiProperty({ type: HealthStorage })
+  storage!: HealthStorage;
+
+  @ApiProperty({ type: HealthSystem })
+  system!: HealthSystem;
+
+  @ApiProperty({ type: HealthPerformance })
+  performance!: HealthPerformance;
+
   @ApiProperty()
   database_path!: string;
 
@@ -102,4 +179,29 @@ export class DetailedHealthResponse extends HealthResponse {
     description: 'The approximate-nearest-neighbour index beside a SQLite file; null on PostgreSQL (pgvector HNSW inside the database)',
   })
   vector_index!: VectorIndexResponse | null;
+}
+
+export class SyncProgress {
+  @ApiProperty()
+  in_progress!: boolean;
+
+  @ApiProperty()
+  total!: number;
+
+  @ApiProperty()
+  completed!: number;
+
+  @ApiProperty()
+  finished!: boolean;
+
+  @ApiProperty()
+  progress_percentage!: number;
+}
+
+export class SyncStatusResponse {
+  @ApiProperty({ description: 'false: there is no cloud sync here' })
+  sync_supported!: boolean;
+
+  @ApiProperty({ type: SyncProgress })
+  status!: SyncProgress;
 }
