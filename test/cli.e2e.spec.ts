@@ -229,9 +229,12 @@ describe('mcp-memory serve (the built CLI as a child process)', () => {
     const unknownCommand = await run('frobnicate');
     assert.equal(unknownCommand.code, 2);
     assert.match(unknownCommand.err, /unknown command 'frobnicate'/);
-    const unknownFlag = await run('serve', '--port', '9000');
+    const unknownFlag = await run('serve', '--frobnicate', '9000');
     assert.equal(unknownFlag.code, 2);
-    assert.match(unknownFlag.err, /unknown option '--port'/);
+    assert.match(unknownFlag.err, /unknown option '--frobnicate'/);
+    const badPort = await run('serve', '--port', '99999');
+    assert.equal(badPort.code, 2);
+    assert.match(badPort.err, /option '--port <port>' argument '99999' is invalid\. a port is a whole number from 0 to 65535/);
     assert.equal((await run('backup', 'verify')).code, 2, 'a missing argument is a usage error');
     assert.match((await run('migrate', '--from', 'a.db')).err, /required option '--to <target>'/);
     assert.equal((await run('backup', 'explode')).code, 2);

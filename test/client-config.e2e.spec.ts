@@ -88,7 +88,8 @@ describe('mcp-memory config (client and service configurations with this Node an
     const underHome = [process.execPath, CLI_PATH].some((path) => /^\/(home|root)\//.test(realpathSync(path)));
     assert.match(unit, underHome ? /^ProtectHome=read-only$/m : /^ProtectHome=true$/m);
     const compose = printConfig(['compose']);
-    assert.match(compose, /^services:\n {2}memory:\n {4}build: ".+"/);
+    assert.match(compose, /^ {4}build: "\/.+"$/mu, 'a checkout builds its own folder');
+    assert.match(compose, /^ {4}profiles: \[postgres\]$/mu);
     assert.match(compose, /memory-data:\/app\/data/);
     const desktopHttp = spawnSync(process.execPath, [CLI_PATH, 'config', 'claude-desktop', '--mode', 'http'], {
       encoding: 'utf8',

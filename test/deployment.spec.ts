@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { parse as parseYaml, parseAllDocuments } from 'yaml';
 
 const CHART = 'helm/mcp-memory-service';
 const FULL_VALUES = 'helm/test-values/full.yaml';
@@ -235,10 +235,11 @@ describe('Dockerfile', () => {
     );
   });
 
-  it('builds with the same npm scripts CI runs and sets the documented runtime defaults', () => {
+  it('builds the package with the npm scripts CI runs, installs it as CI does, and sets the documented runtime defaults', () => {
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
     assert.match(dockerfile, /RUN npm ci /);
-    assert.match(dockerfile, /RUN npm run build && npm prune --omit=dev/);
+    assert.match(dockerfile, /RUN npm run build && mkdir \/package && npm pack --ignore-scripts/);
+    assert.match(dockerfile, /RUN npm install -g .*\/tmp\/package\/mcp-memory-service-\*\.tgz/);
     assert.ok(scripts.build, 'package.json has no build script');
     assert.match(readFileSync('.ci/run', 'utf8'), /npm ci /);
     for (const line of [
@@ -255,18 +256,60 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/api\/health/m);
     assert.match(dockerfile, /^VOLUME \["\/app\/data"\]$/m);
     assert.match(dockerfile, /^ARG EMBEDDING_MODEL=use-lite$/m);
+    assert.match(dockerfile, /^ENTRYPOINT \["mcp-memory"\]$/m);
   });
 
-  it('leaves the optional Transformers.js runtime out of the default image and denies dependency install scripts', () => {
+  it('copies only what the package is made of (no tests, benchmarks or charts) and carries OCI labels', () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(?:--chown=\S+ )?(.+) \S+$/gmu)].flatMap((match) => match[1]!.split(' '));
+    for (const path of copied) assert.ok(!/^(test|bench|helm|\.cache|node_modules)\b/u.test(path), `the image copies ${path}`);
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    assert.match(dockerfile, new RegExp(`^ARG VERSION=${version.replace(/\./gu, '\\.')}$`, 'mu'), 'the label version is the package version');
+    for (const label of ['title', 'description', 'version', 'licenses']) assert.match(dockerfile, new RegExp(`org\\.opencontainers\\.image\\.${label}=`, 'u'));
+    const ignored = readFileSync('.dockerignore', 'utf8').split('\n');
+    for (const path of ['node_modules', 'test', 'bench', '.cache', '.git']) assert.ok(ignored.includes(path), `.dockerignore leaves out ${path}`);
+  });
+
+  it('names one image in the build recipe, compose.yaml and the chart: mcp-memory-service:<version>', () => {
+    const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+    const recipe = readFileSync('scripts/docker-build.sh', 'utf8');
+    assert.match(recipe, /-t "mcp-memory-service:\$version"/u);
+    assert.match(recipe, /docker push "\$registry\/mcp-memory-service:\$version"/u);
+    const compose = parseYaml(readFileSync('compose.yaml', 'utf8')) as {
+      services: Record<string, { image: string; build?: string; profiles?: string[]; volumes?: string[]; depends_on?: Record<string, { required: boolean }> }>;
+    };
+    assert.equal(compose.services.memory!.image, `\${MCP_MEMORY_IMAGE:-mcp-memory-service:${version}}`);
+    assert.equal(compose.services.memory!.build, '.');
+    assert.deepEqual(compose.services.memory!.volumes, ['memory-data:/app/data']);
+    assert.deepEqual(compose.services.postgres!.profiles, ['postgres'], 'PostgreSQL starts only with its profile');
+    assert.equal(compose.services.memory!.depends_on!.postgres!.required, false, 'the server starts without the profile');
+    const chart = parseYaml(readFileSync('helm/mcp-memory-service/Chart.yaml', 'utf8')) as { appVersion: string };
+    const values = parseYaml(readFileSync('helm/mcp-memory-service/values.yaml', 'utf8')) as { image: { repository: string; tag: string } };
+    assert.equal(chart.appVersion, version, "the chart's default tag is the package version");
+    assert.match(
+      readFileSync('CHANGELOG.md', 'utf8'),
+      new RegExp(`^## \\[${version.replace(/\./gu, '\\.')}\\] - \\d{4}-\\d{2}-\\d{2}$`, 'mu'),
+      'the CHANGELOG has the version',
+    );
+    assert.equal(values.image.repository, 'mcp-memory-service');
+    assert.equal(values.image.tag, '');
+  });
+
+  it('leaves the Transformers.js runtime out of the package and the default image and denies dependency install scripts', () => {
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
       dependencies: Record<string, string>;
-      optionalDependencies: Record<string, string>;
+      devDependencies: Record<string, string>;
+      peerDependencies: Record<string, string>;
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
+      optionalDependencies?: Record<string, string>;
       allowScripts: Record<string, boolean>;
     };
-    assert.ok(pkg.optionalDependencies['@huggingface/transformers'], 'the Transformers.js runtime is an optional dependency');
     assert.equal(pkg.dependencies['@huggingface/transformers'], undefined);
-    assert.match(dockerfile, /if \[ "\$EMBEDDING_MODEL" = "use-lite" \]; then npm uninstall --no-save --omit=dev .*@huggingface\/transformers; fi/);
-    assert.match(dockerfile, /^ENV ONNXRUNTIME_NODE_INSTALL=skip$/m);
+    assert.equal(pkg.optionalDependencies?.['@huggingface/transformers'], undefined, 'optional dependencies are installed by default');
+    assert.ok(pkg.peerDependencies['@huggingface/transformers'], 'the supported Transformers.js version is declared');
+    assert.equal(pkg.peerDependenciesMeta['@huggingface/transformers']!.optional, true);
+    assert.ok(pkg.devDependencies['@huggingface/transformers'], 'the tests use it');
+    assert.match(dockerfile, /if \[ "\$EMBEDDING_MODEL" != "use-lite" \]; then npm install -g .*@huggingface\/transformers@4; fi/);
+    assert.match(dockerfile, /^ENV ONNXRUNTIME_NODE_INSTALL=skip/m);
     assert.equal(pkg.allowScripts['onnxruntime-node'], false);
     assert.ok(!existsSync('.npmrc'), 'no project .npmrc (npm warns about unknown keys on every command)');
   });

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadConfig } from '../src/config/app-config.js';
 import { loadHttpsCredentials } from '../src/https/https-credentials.js';
 import { checkStorageLocation } from '../src/storage/sqlite/shared-storage-check.js';
-import { spawnCli } from './helpers/cli-process.js';
+import { CLI_PATH, spawnCli } from './helpers/cli-process.js';
 import { ApiClient } from './helpers/http.js';
 import { callTool, connectStdio } from './helpers/mcp-client.js';
 import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
@@ -130,5 +131,28 @@ describe('the SQLite file: one server, damage, shared storage, permissions', () 
     } finally {
       process.umask(previous);
     }
+  });
+
+  it('a data folder this user may not write (a root-owned bind mount) is refused with the command that fixes it', async (t) => {
+    if (process.getuid?.() !== 0) return t.skip('needs root to run the server as another user');
+    // A folder owned by root that others may enter but not write, as a bind mount made by root is.
+    const dir = makeTempDir();
+    chmodSync(dir, 0o755);
+    const [uid, gid] = ['-u', '-g'].map((flag) => spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout.trim());
+    for (const [dataDir, blocked] of [
+      [dir, dir],
+      [join(dir, 'not-yet'), dir],
+    ]) {
+      const run = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, CLI_PATH, 'serve', '--port', '0', '--data-dir', dataDir!], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', HOME: dir, MCP_MDNS_ENABLED: 'false' },
+        timeout: 120_000,
+      });
+      assert.equal(run.status, 1, run.stderr);
+      assert.ok(run.stderr.includes(`is not writable by this process (user nobody, uid ${uid}, gid ${gid})`), run.stderr);
+      assert.ok(run.stderr.includes(`sudo chown -R ${uid}:${gid} ${blocked}.`), run.stderr);
+      assert.match(run.stderr, /named volume \(-v memory-data:\/app\/data\)/u);
+    }
+    assert.deepEqual(readdirSync(dir), [], 'nothing was written');
   });
 });

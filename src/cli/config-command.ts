@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT, RUNS_FROM_CHECKOUT } from '../config/installation.js';
 import type { AppConfig } from '../config/app-config.js';
 
 /** What `mcp-memory config` prints a configuration for. */
@@ -22,7 +23,7 @@ const KEY_PLACEHOLDER = '<your-api-key>';
 /** This installation: the Node running now and the CLI it runs, both absolute, symbolic links resolved. */
 function installation(): { node: string; cli: string; root: string } {
   const cli = realpathSync(fileURLToPath(new URL('./main.js', import.meta.url)));
-  return { node: realpathSync(process.execPath), cli, root: resolve(dirname(cli), '..', '..', '..') };
+  return { node: realpathSync(process.execPath), cli, root: realpathSync(PACKAGE_ROOT) };
 }
 
 /**
@@ -36,7 +37,7 @@ export function clientConfiguration(target: ConfigTarget, config: AppConfig, opt
     options.url ?? `http://${config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host}:${config.http.port}`
   ).replace(/\/+$/u, '');
   if (target === 'systemd') return systemdUnit(node, cli, root);
-  if (target === 'compose') return composeFile(root, config.http.port);
+  if (target === 'compose') return composeFile(root);
   const mode = options.mode;
   const stdio = {
     command: node,
@@ -74,21 +75,11 @@ function systemdUnit(node: string, cli: string, root: string): string {
     : unit;
 }
 
-/** A compose file that builds this checkout's image and keeps the data in a named volume. */
-function composeFile(root: string, port: number): string {
-  return [
-    'services:',
-    '  memory:',
-    `    build: ${JSON.stringify(root)}`,
-    '    ports:',
-    `      - "127.0.0.1:${port}:8000"`,
-    '    environment:',
-    `      MCP_API_KEY: "${KEY_PLACEHOLDER}"`,
-    '    volumes:',
-    '      - memory-data:/app/data',
-    '    restart: unless-stopped',
-    'volumes:',
-    '  memory-data: {}',
-    '',
-  ].join('\n');
+/**
+ * The shipped compose.yaml: a checkout builds its image from the checkout's folder; an installed
+ * package has no sources to build from and runs the image that scripts/docker-build.sh makes.
+ */
+function composeFile(root: string): string {
+  const shipped = readFileSync(join(root, 'compose.yaml'), 'utf8');
+  return RUNS_FROM_CHECKOUT ? shipped.replace(/^ {4}build: \.$/mu, `    build: ${JSON.stringify(root)}`) : shipped.replace(/^ {4}build: \.\n/mu, '');
 }

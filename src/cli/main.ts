@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { SERVICE_VERSION } from '../common/package-info.js';
 import { loadConfig } from '../config/app-config.js';
+import { applyCommandLineFlags, type CommandLineFlags } from '../config/command-line-flags.js';
 import { loadBridgeConfig, loadDiscoveryConfig } from '../config/bridge-config.js';
 import { CONFIG_MODES, CONFIG_TARGETS, clientConfiguration, type ConfigMode, type ConfigTarget } from './config-command.js';
 import { backupCreate, backupList, backupRestore, backupVerify } from './backup-command.js';
@@ -25,11 +26,23 @@ nothing found), 2 usage error (unknown command, option or missing argument).`;
 
 const json = (): Option => new Option('--json', 'print one JSON document on stdout (for scripts)');
 
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/u.test(value) || port > 65535) throw new InvalidArgumentError('a port is a whole number from 0 to 65535.');
+  return port;
+}
+
 function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('mcp-memory')
     .description('Self-hosted semantic memory for AI agents and MCP clients: one server, many clients.')
     .version(SERVICE_VERSION, '-V, --version', 'print the version')
-    .addHelpText('after', CONFIGURATION);
+    .addHelpText('after', CONFIGURATION)
+    // The conventional flags; each wins over its environment variable, which stays the fallback.
+    .option('--host <host>', 'address to listen on (MCP_HTTP_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (MCP_HTTP_PORT; default 8000)', parsePort)
+    .option('--data-dir <dir>', 'folder of the SQLite database, its backups, certificates and generated key (MCP_MEMORY_SQLITE_PATH=<dir>/memory.db)')
+    .configureHelp({ showGlobalOptions: true })
+    .hook('preAction', () => applyCommandLineFlags(program.opts<CommandLineFlags>()));
 
   // No command at all starts the server, as `serve` does; an unknown word is a usage error.
   program.action((_options: unknown, command: Command) => {

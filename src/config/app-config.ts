@@ -7,6 +7,7 @@ import { readSearchConfig, type SearchConfig } from './search-config.js';
 import { type OAuthConfig, readOAuthConfig } from './oauth-config.js';
 import { type AllowedHosts, isLoopbackHost, readAllowedHosts, readTrustProxy, type TrustProxy } from './web-access.js';
 import { usableCpus } from './cpus.js';
+import { defaultDataDir } from './installation.js';
 
 export { LOG_LEVELS, type LogLevel } from './log-level.js';
 
@@ -175,7 +176,6 @@ function readSchedule(env: Env): string | null {
 
 export { ConfigError } from './env-readers.js';
 
-export const DEFAULT_SQLITE_PATH = './data/memory.db';
 export const DEFAULT_EMBEDDING_MODEL = 'use-lite';
 
 function readCors(env: Env): AppConfig['corsOrigins'] {
@@ -214,7 +214,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     );
   }
   // MCP_MEMORY_SQLITEVEC_PATH is upstream's other name for the same setting.
-  const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? read(env, 'MCP_MEMORY_SQLITEVEC_PATH') ?? DEFAULT_SQLITE_PATH);
+  const sqlitePath = resolve(read(env, 'MCP_MEMORY_SQLITE_PATH') ?? read(env, 'MCP_MEMORY_SQLITEVEC_PATH') ?? join(defaultDataDir(), 'memory.db'));
 
   const apiKeys = readList(env, 'MCP_API_KEY');
   const keysFileSetting = read(env, 'MCP_API_KEYS_FILE');

@@ -27,9 +27,15 @@ export function nodeCommand(netns?: string): [string, string[]] {
  */
 export function spawnCli(args: string[], env: Record<string, string>, netns?: string): CliProcess {
   const [command, prefix] = nodeCommand(netns);
-  const child = spawn(command, [...prefix, CLI_PATH, ...args], {
+  return spawnWatched(command, [...prefix, CLI_PATH, ...args], env);
+}
+
+/** Any command (e.g. an installed `mcp-memory`) run and watched as spawnCli does, mDNS off unless env says otherwise. */
+export function spawnWatched(command: string, args: string[], env: Record<string, string>, cwd?: string): CliProcess {
+  const child = spawn(command, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', MCP_MDNS_ENABLED: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
   });
   let out = '';
   let err = '';

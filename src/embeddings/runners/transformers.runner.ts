@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PACKAGE_ROOT, RUNS_FROM_CHECKOUT } from '../../config/installation.js';
 import { type EmbeddingRunner, l2Normalize, prepareText } from './embedding-runner.js';
 
 type Dtype = 'fp32' | 'q8';
+
+/** The runtime as a user adds it; the skip keeps onnxruntime-node from downloading GPU libraries nothing here uses. */
+const TRANSFORMERS_PACKAGE = '@huggingface/transformers@4 --onnxruntime-node-install=skip';
 
 /** Picks the ONNX variant present in a local model directory (Transformers.js layout). */
 function localDtype(modelsDir: string, modelId: string): Dtype | undefined {
@@ -13,17 +17,21 @@ function localDtype(modelsDir: string, modelId: string): Dtype | undefined {
 }
 
 /**
- * The runtime is an optional dependency (its ONNX runtimes weigh ~470 MB that the default model never
- * uses): a clear message when a Transformers.js model is configured without it.
+ * The runtime is an optional peer dependency (its ONNX runtimes weigh ~470 MB that the default model
+ * never uses): a message with the exact command when a Transformers.js model is configured without it.
+ * Beside a global install it goes into the same global folder, where Node finds it too.
  */
 async function importTransformers(): Promise<typeof import('@huggingface/transformers')> {
   try {
     return await import('@huggingface/transformers');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const command = RUNS_FROM_CHECKOUT
+      ? `npm install --no-save ${TRANSFORMERS_PACKAGE} in ${PACKAGE_ROOT}`
+      : `npm install -g ${TRANSFORMERS_PACKAGE} (or without -g in the project that installed mcp-memory-service)`;
     throw new Error(
-      'Transformers.js models need the optional package @huggingface/transformers, which this install does not have: ' +
-        'run "npm install --no-save --omit=dev @huggingface/transformers@4" in the service directory (the default model use-lite needs nothing more)',
+      `Transformers.js models need the package @huggingface/transformers, which this install does not have: run ${command}. ` +
+        'The default model use-lite needs nothing more.',
     );
   }
 }

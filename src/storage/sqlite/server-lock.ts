@@ -1,7 +1,6 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { DatabaseOpenError, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './sqlite-connection.js';
+import { DatabaseOpenError, prepareDataDir, PRIVATE_FILE_MODE } from './sqlite-connection.js';
 
 interface LockOwner {
   pid: number;
@@ -45,7 +44,7 @@ export class ServerLock {
 
   static acquire(databasePath: string): ServerLock {
     const path = `${databasePath}.server.lock`;
-    mkdirSync(dirname(databasePath), { recursive: true, mode: PRIVATE_DIR_MODE });
+    prepareDataDir(databasePath);
     for (let attempt = 0; attempt < 2; attempt++) {
       let fd: number;
       try {

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import * as sqliteVec from 'sqlite-vec';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
@@ -30,10 +31,37 @@ const RECOVERY_STEPS =
   'Restore a verified backup (mcp-memory backup list, then mcp-memory backup restore <id>), or point MCP_MEMORY_SQLITE_PATH at another file; ' +
   'the damaged file has not been modified.';
 
+/**
+ * Creates the database's folder (0700) if needed and checks that this process may write there. A
+ * folder it may not write (typically a Docker bind mount owned by root, while the image runs as
+ * `node`) is refused up front with the command that fixes it, not with a bare EACCES later.
+ */
+export function prepareDataDir(databasePath: string): void {
+  const dir = dirname(databasePath);
+  try {
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
+    const { username, uid, gid } = userInfo();
+    // The folder that refused: the data folder itself, or the nearest existing one it was to be made in.
+    let blocked = dir;
+    while (!existsSync(blocked) && dirname(blocked) !== blocked) blocked = dirname(blocked);
+    const what = blocked === dir ? `The data folder ${dir}` : `The data folder ${dir} cannot be made: ${blocked}`;
+    throw new DatabaseOpenError(
+      code === 'EROFS'
+        ? `${what} is on a read-only filesystem; point MCP_MEMORY_SQLITE_PATH (or --data-dir) at a writable one.`
+        : `${what} is not writable by this process (user ${username}, uid ${uid}, gid ${gid}). ` +
+            `Give it to this user: sudo chown -R ${uid}:${gid} ${blocked}. In Docker, run that on the host folder of the bind mount, ` +
+            'or use a named volume (-v memory-data:/app/data), which the image prepares for its user.',
+    );
+  }
+}
+
 /** Creates the directory (0700) and an empty database file (0600) so SQLite's WAL files inherit the mode. */
 function createPrivately(path: string): void {
-  const dir = dirname(path);
-  if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  prepareDataDir(path);
   if (!existsSync(path)) closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
 }
 
