@@ -105,6 +105,31 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
     }
   });
 
+  it("pins a manual HTTPS endpoint to the generated certificate's fingerprint the server prints (MCP_MEMORY_TLS_FINGERPRINT)", async () => {
+    const server = await startTestServer({ env: { MCP_API_KEY: KEY, MCP_HTTPS_ENABLED: 'true' } });
+    const printed = server.logs.find((line) => typeof line.cert_sha256 === 'string')?.cert_sha256 as string;
+    assert.match(printed, /^[0-9a-f]{64}$/u, 'the start-up line carries the fingerprint');
+    const base = { MCP_MEMORY_HTTP_ENDPOINT: `${server.url}/api`, MCP_MEMORY_API_KEY: KEY, MCP_MEMORY_HTTP_RETRIES: '0' };
+    // As a user copies it: upper case with colons works as well.
+    const colons = printed.toUpperCase().replace(/(..)(?!$)/gu, '$1:');
+    const pinned = await connectStdioWithStderr('bridge', { ...base, MCP_MEMORY_TLS_FINGERPRINT: colons });
+    const wrong = await connectStdioWithStderr('bridge', { ...base, MCP_MEMORY_TLS_FINGERPRINT: 'ab'.repeat(32) });
+    const strict = await connectStdioWithStderr('bridge', base);
+    try {
+      assert.match(pinned.stderr(), /TLS: certificate pinned to MCP_MEMORY_TLS_FINGERPRINT/u);
+      const stored = await callTool(pinned.client, 'store_memory', { content: 'stored through a pinned certificate' });
+      assert.equal(stored.isError, undefined, textOf(stored));
+      const refused = await callTool(wrong.client, 'list_memories');
+      assert.equal(refused.isError, true);
+      assert.match(textOf(refused), /is not the one MCP_MEMORY_TLS_FINGERPRINT names/u);
+      const untrusted = await callTool(strict.client, 'list_memories');
+      assert.match(textOf(untrusted), /set MCP_MEMORY_TLS_FINGERPRINT to the SHA-256 fingerprint the server prints at start/u);
+    } finally {
+      await Promise.all([pinned.client.close(), wrong.client.close(), strict.client.close()]);
+      await server.cleanup();
+    }
+  });
+
   it("runs from the deployment guide's Claude Desktop configuration (node examples/http-mcp-bridge.js) with its words on stderr", async () => {
     const server = await startTestServer({ env: { MCP_API_KEY: KEY } });
     // The guide's JSON, with this server's address: "command": "node", "args": [".../examples/http-mcp-bridge.js"].

@@ -89,6 +89,8 @@ export function printBanner({ app, url, https, mdnsStarted, generatedKey }: Runn
       ? [
           `SSL certificate: ${https.certFile}`,
           `SSL key:         ${https.keyFile}`,
+          // What a bridge or client given this server by hand pins, instead of trusting any certificate.
+          `SSL certificate SHA-256: ${certificateSha256(https.cert)} (clients pin it: MCP_MEMORY_TLS_FINGERPRINT)`,
           ...(https.selfSigned ? ['NOTE: browsers warn about self-signed certificates; trust the certificate above or accept the warning'] : []),
         ]
       : ['HTTPS: off (MCP_HTTPS_ENABLED=true, or TLS in a reverse proxy)']),
@@ -166,7 +168,11 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
   const port = typeof address === 'object' && address !== null ? address.port : config.http.port;
   const host = config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
   const url = `${https ? 'https' : 'http'}://${host}:${port}`;
-  logger.info({ url, docs: `${url}/api/docs`, database: config.storage.sqlitePath }, `MCP Memory Service listening on ${url}`);
-  const mdnsStarted = await app.get(MdnsAdvertiser).advertise(port, https !== null, https === null ? null : certificateSha256(https.cert));
+  const certSha256 = https === null ? null : certificateSha256(https.cert);
+  logger.info(
+    { url, docs: `${url}/api/docs`, database: config.storage.sqlitePath, ...(certSha256 === null ? {} : { cert_sha256: certSha256 }) },
+    `MCP Memory Service listening on ${url}`,
+  );
+  const mdnsStarted = await app.get(MdnsAdvertiser).advertise(port, https !== null, certSha256);
   return { app, url, https, mdnsStarted, generatedKey };
 }

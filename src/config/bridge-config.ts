@@ -18,6 +18,8 @@ export interface BridgeConfig extends DiscoveryConfig {
   readonly tlsInsecure: boolean;
   readonly caFile: string | null;
   readonly ca: Buffer | null;
+  /** The manual endpoint's certificate, pinned by its SHA-256 fingerprint (lowercase hex), e.g. the server's generated one. */
+  readonly tlsFingerprint: string | null;
   readonly timeoutMs: number;
   readonly retries: number;
 }
@@ -38,6 +40,17 @@ function readEndpoint(raw: string): URL {
     throw new ConfigError('MCP_MEMORY_HTTP_ENDPOINT', `must be an http:// or https:// URL, got "${raw}"`);
   }
   return endpoint;
+}
+
+/** MCP_MEMORY_TLS_FINGERPRINT as the server prints it (hex, with or without colons, any case). */
+function readFingerprint(env: Env): string | null {
+  const raw = read(env, 'MCP_MEMORY_TLS_FINGERPRINT');
+  if (raw === undefined) return null;
+  const hex = raw.replace(/^sha256[:=]/iu, '').replaceAll(':', '').toLowerCase();
+  if (!/^[0-9a-f]{64}$/u.test(hex)) {
+    throw new ConfigError('MCP_MEMORY_TLS_FINGERPRINT', 'must be a SHA-256 fingerprint: 64 hex digits (colons allowed), as the server prints it at start');
+  }
+  return hex;
 }
 
 /** Settings of `mcp-memory bridge`, the stdio MCP server that forwards to a remote REST API. */
@@ -61,6 +74,7 @@ export function loadBridgeConfig(env: Env = process.env): BridgeConfig {
     tlsInsecure: readBool(env, 'MCP_MEMORY_TLS_INSECURE', false),
     caFile,
     ca,
+    tlsFingerprint: readFingerprint(env),
     timeoutMs: readInt(env, 'MCP_MEMORY_HTTP_TIMEOUT_MS', 15_000, 100, 600_000),
     retries: readInt(env, 'MCP_MEMORY_HTTP_RETRIES', 3, 0, 10),
   });

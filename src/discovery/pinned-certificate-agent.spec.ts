@@ -63,6 +63,15 @@ describe('PinnedCertificateAgent (trusting the certificate a server advertised)'
     assert.equal(requests.length, before, 'the request reached a server whose certificate did not match');
   });
 
+  it('MCP_MEMORY_TLS_FINGERPRINT is read as the server prints it, and anything else is refused naming the variable', () => {
+    const colons = fingerprint.toUpperCase().replace(/(..)(?!$)/gu, '$1:');
+    assert.equal(loadBridgeConfig({ MCP_MEMORY_TLS_FINGERPRINT: colons }).tlsFingerprint, fingerprint);
+    assert.equal(loadBridgeConfig({}).tlsFingerprint, null);
+    for (const bad of ['abc', 'zz'.repeat(32), `${fingerprint}00`]) {
+      assert.throws(() => loadBridgeConfig({ MCP_MEMORY_TLS_FINGERPRINT: bad }), /MCP_MEMORY_TLS_FINGERPRINT.*64 hex digits/u);
+    }
+  });
+
   it('the bridge client keeps the key from a server with another certificate, and says why', async () => {
     const config = loadBridgeConfig({ MCP_MEMORY_HTTP_ENDPOINT: `${url}/api`, MCP_MEMORY_API_KEY: 'secret-key', MCP_MEMORY_HTTP_RETRIES: '0' });
     const pinned = new RestClient(config, config.endpoint!, fingerprint);

@@ -23,7 +23,7 @@ async function resolveEndpoint(config: BridgeConfig): Promise<ResolvedEndpoint> 
   const fallback = (): ResolvedEndpoint => {
     if (config.endpoint) say(`Using manual endpoint: ${config.endpoint.href}`);
     else say(`Using default endpoint: ${DEFAULT_ENDPOINT}`);
-    return { endpoint: config.endpoint ?? new URL(DEFAULT_ENDPOINT), pinnedCertSha256: null, discovered: false };
+    return { endpoint: config.endpoint ?? new URL(DEFAULT_ENDPOINT), pinnedCertSha256: config.tlsFingerprint, discovered: false };
   };
   if (!config.autoDiscover) return fallback();
   say('Attempting to discover MCP Memory Service via mDNS...');
@@ -39,6 +39,7 @@ async function resolveEndpoint(config: BridgeConfig): Promise<ResolvedEndpoint> 
 /** How this bridge checks the server's certificate, in one line. */
 function tlsPolicy(config: BridgeConfig, pinned: string | null): string {
   if (config.tlsInsecure) return 'certificate NOT verified (MCP_MEMORY_TLS_INSECURE=true)';
+  if (pinned && pinned === config.tlsFingerprint) return `certificate pinned to MCP_MEMORY_TLS_FINGERPRINT (${pinned.slice(0, 16)}...)`;
   if (config.caFile) return `verified against ${config.caFile}`;
   if (pinned) return `certificate pinned to the SHA-256 fingerprint the server advertised (${pinned.slice(0, 16)}...)`;
   return 'verified against system CAs';
@@ -51,9 +52,11 @@ function tlsPolicy(config: BridgeConfig, pinned: string | null): string {
 export async function startBridge(config: BridgeConfig): Promise<{ close(): Promise<void> }> {
   say('MCP HTTP Bridge starting...');
   const { endpoint, pinnedCertSha256, discovered } = await resolveEndpoint(config);
-  // A CA file or "insecure" set by the operator wins; otherwise a discovered server's advertised
-  // certificate is pinned (its self-signed certificate works without MCP_MEMORY_TLS_INSECURE).
-  const pin = config.tlsInsecure || config.caFile ? null : pinnedCertSha256;
+  // "Insecure" set by the operator wins. A manual endpoint is pinned to MCP_MEMORY_TLS_FINGERPRINT
+  // when given (else checked against the CA file or the system's CAs); a discovered server to the
+  // fingerprint it advertised unless a CA file is set. Either way a self-signed certificate works
+  // without MCP_MEMORY_TLS_INSECURE.
+  const pin = config.tlsInsecure || (discovered && config.caFile) ? null : pinnedCertSha256;
   const client = new RestClient(config, endpoint, pin);
   const server = createMcpServer(new HttpToolBackend(client));
   say(`Endpoint: ${endpoint.href}`);

@@ -37,14 +37,18 @@ export class RestClient {
   constructor(
     private readonly config: BridgeConfig,
     private readonly endpoint: URL,
-    /** A discovered server's advertised certificate fingerprint: only that certificate is accepted. */
+    /** The certificate fingerprint to pin (MCP_MEMORY_TLS_FINGERPRINT, or a discovered server's advertised one): only that certificate is accepted. */
     pinnedCertSha256: string | null = null,
   ) {
     this.agent =
       endpoint.protocol !== 'https:'
         ? new HttpAgent({ keepAlive: true })
         : pinnedCertSha256 !== null
-          ? new PinnedCertificateAgent(pinnedCertSha256, { keepAlive: true })
+          ? new PinnedCertificateAgent(
+              pinnedCertSha256,
+              { keepAlive: true },
+              pinnedCertSha256 === config.tlsFingerprint ? 'the one MCP_MEMORY_TLS_FINGERPRINT names' : undefined,
+            )
           : new HttpsAgent({ keepAlive: true, rejectUnauthorized: !config.tlsInsecure, ...(config.ca ? { ca: config.ca } : {}) });
   }
 
@@ -117,7 +121,7 @@ export class RestClient {
     if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new RemoteCallError(`Cannot resolve the memory server's host name in ${server}`);
     if (UNTRUSTED_CERT_CODES.has(code)) {
       return new RemoteCallError(
-        `The memory server at ${server} presented a certificate this machine does not trust (${code}): set MCP_MEMORY_CA_FILE to its CA certificate, or MCP_MEMORY_TLS_INSECURE=true for a self-signed one`,
+        `The memory server at ${server} presented a certificate this machine does not trust (${code}): set MCP_MEMORY_TLS_FINGERPRINT to the SHA-256 fingerprint the server prints at start (its generated certificate), MCP_MEMORY_CA_FILE to its CA certificate, or MCP_MEMORY_TLS_INSECURE=true to trust any certificate`,
       );
     }
     return new RemoteCallError(`Cannot reach the memory server at ${server}: ${error.message}`);
