@@ -331,7 +331,8 @@ describe('mcp-memory backup (operator CLI)', () => {
 
       const listed = spawnCli(['backup', 'list'], env);
       assert.equal(await listed.exited(), 0);
-      assert.match(listed.stdout(), new RegExp(`${id} .* 1 memories .* cli`));
+      assert.match(listed.stdout(), /^id +created +memories +size +trigger\n/u, 'a header names the columns');
+      assert.match(listed.stdout(), new RegExp(`^${id} +\\S+ +1 +\\d+\\.\\d MB +cli$`, 'mu'));
       const verified = spawnCli(['backup', 'verify', id], env);
       assert.equal(await verified.exited(), 0);
       assert.match(verified.stdout(), /intact/);

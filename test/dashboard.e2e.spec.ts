@@ -53,6 +53,25 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
   const overflowOf = async (page: Page): Promise<number> =>
     (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
 
+  it('loads its files without a failed request: the page, its script, styles and icon', async () => {
+    const page = await browser.newPage();
+    const failed: string[] = [];
+    page.on('response', (response) => {
+      // The API answers 401 until the key is entered (the dashboard then asks for it): files only.
+      if (response.status() >= 400 && !new URL(response.url()).pathname.startsWith('/api/')) failed.push(`${response.status()} ${response.url()}`);
+    });
+    try {
+      await page.goto(server.url, { waitUntil: 'networkidle' });
+      const icon = await page.evaluate("document.querySelector('link[rel=icon]')?.href");
+      const served = await fetch(icon as string);
+      assert.equal(served.status, 200);
+      assert.match(served.headers.get('content-type') ?? '', /^image\/svg\+xml/u);
+      assert.deepEqual(failed, []);
+    } finally {
+      await page.close();
+    }
+  });
+
   // First, while the database is still empty.
   it('says what an empty store means in every view, and counts in words ("1 memory")', async () => {
     const page = await openWithKey(KEY);

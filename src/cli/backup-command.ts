@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { BackupCatalog } from '../admin/backup-catalog.js';
 import { makeVerifiedBackup, verifyStoredBackup } from '../admin/verified-backup.js';
+import { formatTable } from './table.js';
 import type { AppConfig } from '../config/app-config.js';
 import { inspectDatabaseFile, onlineBackupOfFile, restoreDatabaseFile } from '../storage/sqlite/sqlite-backup.js';
 import { progressReporter } from './progress.js';
@@ -46,9 +47,10 @@ export function backupList(config: AppConfig, { json }: OutputOptions): number {
   print(json, { backups }, () =>
     backups.length === 0
       ? `No backups in ${catalog.dir}`
-      : backups
-          .map((b) => `${b.backup_id}  ${b.created_at}  ${String(b.memories).padStart(8)} memories  ${String(b.size_bytes).padStart(12)} bytes  ${b.trigger}`)
-          .join('\n'),
+      : formatTable(
+          ['id', 'created', 'memories', 'size', 'trigger'],
+          backups.map((b) => [b.backup_id, b.created_at, String(b.memories), `${(b.size_bytes / 1_048_576).toFixed(1)} MB`, b.trigger]),
+        ),
   );
   return 0;
 }

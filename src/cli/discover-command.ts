@@ -1,3 +1,4 @@
+import { formatTable } from './table.js';
 import type { DiscoveryConfig } from '../config/bridge-config.js';
 import { chooseService, discoverServices, discoveryOptions } from '../discovery/discovery-client.js';
 
@@ -21,19 +22,19 @@ export async function runDiscoverCommand(config: DiscoveryConfig, { json }: { js
     console.log('No services found.');
     return 1;
   }
-  console.log(['name'.padEnd(28), 'api'.padEnd(36), 'https', 'auth ', 'health'.padEnd(9), 'response'].join('  '));
-  for (const s of services) {
-    console.log(
-      [
-        s.name.slice(0, 28).padEnd(28),
-        s.apiBase.padEnd(36),
-        (s.https ? 'yes' : 'no').padEnd(5),
-        (s.authRequired ? 'yes' : 'no').padEnd(5),
-        (s.healthy ? 'healthy' : 'down').padEnd(9),
+  console.log(
+    formatTable(
+      ['name', 'api', 'https', 'auth', 'health', 'response'],
+      services.map((s) => [
+        s.name,
+        s.apiBase,
+        s.https ? 'yes' : 'no',
+        s.authRequired ? 'yes' : 'no',
+        s.healthy ? 'healthy' : 'down',
         s.responseMs === null ? `- (${s.error})` : `${s.responseMs} ms`,
-      ].join('  '),
-    );
-  }
+      ]),
+    ),
+  );
   const chosen = chooseService(services);
   console.log(chosen ? `Chosen: ${chosen.name} at ${chosen.apiBase}${config.preferHttps ? ' (HTTPS preferred)' : ''}` : 'Chosen: none (no healthy server)');
   return chosen ? 0 : 1;

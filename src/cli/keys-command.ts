@@ -1,5 +1,6 @@
 import { keyDigest, keyExpiry, newSecret, readKeysFile, writeKeysFile } from '../auth/keys-file.js';
 import { SCOPES, type Scope } from '../auth/scopes.js';
+import { formatTable } from './table.js';
 import type { AppConfig } from '../config/app-config.js';
 
 function keysFileOf(config: AppConfig): string {
@@ -44,11 +45,10 @@ export function keysList(config: AppConfig, { json }: { json: boolean }): number
       ? JSON.stringify({ file, keys })
       : keys.length === 0
         ? `No keys in ${file}`
-        : keys
-            .map(
-              (k) => `${k.label.padEnd(24)} ${k.scopes.join(',').padEnd(18)} ${k.expires ? `${k.expired ? 'expired' : 'expires'} ${k.expires}` : 'no expiry'}`,
-            )
-            .join('\n'),
+        : formatTable(
+            ['label', 'scopes', 'expiry'],
+            keys.map((k) => [k.label, k.scopes.join(','), k.expires ? `${k.expired ? 'expired' : 'expires'} ${k.expires}` : 'no expiry']),
+          ),
   );
   return 0;
 }

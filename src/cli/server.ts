@@ -39,12 +39,8 @@ function keyLine(config: AppConfig, generated: GeneratedApiKey | null): string[]
   const keys = config.auth.apiKeys.length;
   const file = config.auth.keysFile === null ? [] : [`API keys: labelled keys from ${config.auth.keysFile}`];
   if (keys > 0) return [`API key: set (${keys === 1 ? 'one key' : `${keys} keys`}, from MCP_API_KEY)`, ...file];
-  if (file.length > 0) return file;
-  return [
-    isLoopbackHost(config.http.host)
-      ? 'API key: not set (anonymous access from this machine only; web pages are refused)'
-      : 'API key: not set, MCP_ALLOW_ANONYMOUS_ACCESS=true (anyone who can reach this port can read and write)',
-  ];
+  // No key: the start-up warning already said so, once.
+  return file;
 }
 
 const megabytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MB`;
@@ -136,7 +132,7 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
   if (config.auth.apiKeys.length === 0 && config.auth.keysFile === null) {
     logger.warn(
       isLoopbackHost(config.http.host)
-        ? 'MCP_API_KEY is not set: anyone on this machine can read and write memories'
+        ? 'MCP_API_KEY is not set: anyone on this machine can read and write memories (web pages are refused)'
         : 'MCP_API_KEY is not set and MCP_ALLOW_ANONYMOUS_ACCESS=true: anyone who can reach this port can read and write memories',
     );
   }
