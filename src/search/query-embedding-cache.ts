@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 
 export interface QueryCacheStats {
@@ -14,38 +15,36 @@ export interface QueryCacheStats {
  * repeated query costs no model call. Concurrent misses for the same text share one call.
  */
 export class QueryEmbeddingCache {
-  private readonly entries = new Map<string, Promise<Float32Array>>();
+  private readonly entries: LRUCache<string, Promise<Float32Array>> | null;
   private hits = 0;
   private misses = 0;
 
   constructor(
     private readonly provider: EmbeddingProvider,
     readonly capacity: number,
-  ) {}
+  ) {
+    this.entries = capacity > 0 ? new LRUCache({ max: capacity }) : null;
+  }
 
   embed(query: string): Promise<Float32Array> {
     const text = query.trim().replace(/\s+/gu, ' ');
     // Per model: after a re-embed moves the database to another model, old vectors never return.
     const key = `${this.provider.modelId}\n${text}`;
-    const cached = this.entries.get(key);
+    const cached = this.entries?.get(key);
     if (cached !== undefined) {
       this.hits += 1;
-      this.entries.delete(key);
-      this.entries.set(key, cached);
       return cached;
     }
     this.misses += 1;
     const pending = this.provider.embed([text]).then(([vector]) => vector!);
-    if (this.capacity === 0) return pending;
-    this.entries.set(key, pending);
+    this.entries?.set(key, pending);
     // A failed call is not remembered.
-    pending.catch(() => this.entries.get(key) === pending && this.entries.delete(key));
-    while (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
+    pending.catch(() => this.entries?.peek(key) === pending && this.entries.delete(key));
     return pending;
   }
 
   stats(): QueryCacheStats {
     const lookups = this.hits + this.misses;
-    return { size: this.entries.size, capacity: this.capacity, hits: this.hits, misses: this.misses, hitRatio: lookups === 0 ? 0 : this.hits / lookups };
+    return { size: this.entries?.size ?? 0, capacity: this.capacity, hits: this.hits, misses: this.misses, hitRatio: lookups === 0 ? 0 : this.hits / lookups };
   }
 }
