@@ -28,6 +28,19 @@ const UNTRUSTED_CERT_CODES = new Set([
 interface RawResponse {
   status: number;
   body: string;
+  /** The server's Retry-After (seconds or an HTTP date), in milliseconds from now. */
+  retryAfterMs: number | null;
+}
+
+/** The first retry waits up to this long (doubling after each), unless the server says otherwise. */
+const RETRY_BASE_MS = 400;
+/** A Retry-After longer than this is cut short: a tool call should fail rather than hang. */
+const MAX_RETRY_AFTER_MS = 30_000;
+
+function retryAfterMs(header: string | undefined): number | null {
+  if (header === undefined) return null;
+  const ms = /^\d+$/u.test(header.trim()) ? Number(header) * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
 /** JSON over HTTP(S) to the remote server's REST API, with retries and readable errors. */
@@ -55,13 +68,22 @@ export class RestClient {
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = new URL(`${this.endpoint.pathname}${path}`, this.endpoint);
     let lastError: NodeJS.ErrnoException | null = null;
+    let wait = 0;
     for (let attempt = 0; attempt <= this.config.retries; attempt++) {
-      if (attempt > 0) await sleep(200 * 2 ** (attempt - 1));
+      if (attempt > 0) await sleep(wait);
+      // Full jitter: many bridges retrying after one outage do not come back in step.
+      wait = Math.random() * RETRY_BASE_MS * 2 ** attempt;
       try {
         const response = await this.send(method, url, body);
-        if (response.status === 503 && attempt < this.config.retries) continue;
+        // Busy or rate-limited: the request was not processed; the server may say when to come back.
+        if ((response.status === 503 || response.status === 429) && attempt < this.config.retries) {
+          wait = Math.min(response.retryAfterMs ?? wait, MAX_RETRY_AFTER_MS);
+          continue;
+        }
         return this.interpret<T>(response);
       } catch (error) {
+        // The server's own answer (interpreted above) is the result, not a connection failure.
+        if (error instanceof RemoteCallError) throw error;
         lastError = error as NodeJS.ErrnoException;
         if (!RETRYABLE_CODES.has(lastError.code ?? '')) break;
       }
@@ -84,7 +106,7 @@ export class RestClient {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, retryAfterMs: retryAfterMs(res.headers['retry-after']) }));
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })));
