@@ -604,7 +604,12 @@ async function loadHealth() {
     ['Status', health.status],
     ['Memories', String(health.statistics.total_memories)],
     ['Tags', String(health.statistics.total_tags)],
-    ['Database size', formatBytes(health.database_size_bytes)],
+    [
+      'Database size',
+      health.wal_size_bytes > 0
+        ? `${formatBytes(health.database_size_bytes + health.wal_size_bytes)} (file ${formatBytes(health.database_size_bytes)}, write-ahead log ${formatBytes(health.wal_size_bytes)})`
+        : formatBytes(health.database_size_bytes),
+    ],
     ['Model', `${health.embedding_model} (${health.embedding_dimension}-d)`],
     ['Uptime', `${Math.round(health.uptime_seconds)} s`],
     ['Version', health.version],

@@ -214,6 +214,8 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     await page.locator('#connection.live').waitFor();
     await page.getByRole('button', { name: 'Admin', exact: true }).click();
     await page.getByText('use-lite (512-d)').waitFor();
+    // The size counts the write-ahead log, where recent writes are until a checkpoint, and names both parts.
+    await page.getByText(/^[\d.]+ [KM]B \(file [\d.]+ [KM]B, write-ahead log [\d.]+ [KM]B\)$/u).waitFor();
     await page.getByRole('button', { name: 'Back up now' }).click();
     await page.getByText(/Created backup-\d{8}-\d{6}/).waitFor();
     const backups = (await api.get('/api/admin/backups')).body;

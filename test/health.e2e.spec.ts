@@ -56,6 +56,11 @@ describe('health endpoints', () => {
     );
     assert.equal(res.body.storage.total_memories, res.body.statistics.total_memories);
     assert.ok(res.body.storage.database_size_mb > 0);
+    // Six memories can sit in a WAL while the file stays at 4 KB: sizes count both.
+    assert.ok(res.body.wal_size_bytes > 0, 'recent writes are in the WAL');
+    assert.equal(res.body.storage.database_size_mb, Math.round(((res.body.database_size_bytes + res.body.wal_size_bytes) / 1024 ** 2) * 100) / 100);
+    const overview = await api.get('/api/stats/overview');
+    assert.equal(overview.body.database_size.at(-1).bytes, res.body.database_size_bytes + res.body.wal_size_bytes, 'the Overview counts the WAL too');
     assert.ok(res.body.system.cpu_count > 0 && res.body.system.memory_total_gb > 0 && res.body.system.disk_total_gb > 0);
     assert.ok(res.body.system.disk_percent >= 0 && res.body.system.disk_percent <= 100);
     assert.equal(res.body.system.node_version, process.versions.node);

@@ -52,7 +52,9 @@ export class SizeHistory implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async measure(): Promise<SizeSample | null> {
     try {
-      return { at: Date.now(), bytes: (await this.storage.details()).databaseSizeBytes };
+      // What the data takes on disk: the file and its write-ahead log (recent writes live there until a checkpoint).
+      const { databaseSizeBytes, walSizeBytes } = await this.storage.details();
+      return { at: Date.now(), bytes: databaseSizeBytes + walSizeBytes };
     } catch (error) {
       this.logger.debug({ msg: 'Database size not measured', err: error });
       return null;
