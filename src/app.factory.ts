@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import helmet from 'helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -62,12 +63,22 @@ function installRequestMetrics(app: NestFastifyApplication): void {
     });
 }
 
+/** What a request id from a proxy may look like: short, printable, no spaces or quotes. */
+const PLAUSIBLE_REQUEST_ID = /^[\w.:-]{1,128}$/u;
+
 function installRequestLogging(app: NestFastifyApplication, logger: Logger): void {
   const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    // An id sent by a client is kept only when it looks like one (it lands in logs and a header).
+    if (!PLAUSIBLE_REQUEST_ID.test(request.id)) (request as { id: string }).id = randomUUID();
+    void reply.header('x-request-id', request.id);
+    done();
+  });
   fastify.addHook('onResponse', (request, reply, done) => {
     // The path only: query strings can carry ?api_key=.
     logger.info(
       {
+        request_id: request.id,
         method: request.method,
         // originalUrl: the OAuth endpoints' Express router rewrites the raw URL while it routes.
         path: request.originalUrl.split('?')[0],
@@ -193,6 +204,10 @@ export async function createApp(
       socket.destroy(error);
     },
     trustProxy: fastifyTrustProxy(config.http.trustProxy),
+    // Every request gets an id for its log line and the X-Request-Id answer header: a proxy's id
+    // when it sends a plausible one (so one id follows a request through both logs), else a new one.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     ...(https ? { https } : {}),
   });
   recordRoutes(adapter.getInstance());

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient } from './helpers/http.js';
+import { waitUntil } from './helpers/wait.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 
 const KEY = 'correct-horse-battery-staple';
@@ -106,6 +107,19 @@ describe('API key authentication', () => {
       assert.equal(typeof entry.latency_ms, 'number');
       assert.equal(entry.method, 'GET');
     }
+  });
+
+  it("gives every request an id in its log line and the X-Request-Id header, keeping a proxy's plausible one", async () => {
+    const api = new ApiClient(server.url, KEY);
+    const fresh = await api.get('/api/health');
+    const id = fresh.headers.get('x-request-id')!;
+    assert.match(id, /^[0-9a-f-]{36}$/u);
+    const fromProxy = await api.get('/api/health', { headers: { 'x-request-id': 'lb-7f3a.42' } });
+    assert.equal(fromProxy.headers.get('x-request-id'), 'lb-7f3a.42');
+    const hostile = await api.get('/api/health', { headers: { 'x-request-id': 'a"b\\n{"level":60}' } });
+    assert.match(hostile.headers.get('x-request-id')!, /^[0-9a-f-]{36}$/u, 'an implausible id is replaced');
+    await waitUntil(() => server.logs.some((l) => l.msg === 'request' && l.request_id === 'lb-7f3a.42'), { what: 'the proxy id in the request log' });
+    assert.ok(server.logs.some((l) => l.msg === 'request' && l.request_id === id && l.path === '/api/health'));
   });
 });
 
