@@ -159,6 +159,25 @@ describe('SQLite backend', () => {
       await other.close();
     }
   });
+
+  it('answers a repeated keyword search and term count from its cache, until any process on the file writes', async () => {
+    const other = SqliteBackend.open(options);
+    try {
+      await repo.store.insertWithEmbedding(memory({ content: 'the quarterly llama census' }), axis(5));
+      const first = await repo.text.searchByKeywords(['llama'], {}, 5);
+      const counts = await repo.text.termFrequencies(['llama']);
+      assert.equal(first.length, 1);
+      assert.equal(await repo.text.searchByKeywords(['llama'], {}, 5), first, 'the same answer, not searched again');
+      assert.equal(await repo.text.termFrequencies(['llama']), counts);
+      assert.notEqual(await repo.text.searchByKeywords(['llama'], { memoryType: 'note' }, 5), first, 'another filter is another search');
+      await other.store.insertWithEmbedding(memory({ content: 'a llama written by another process' }), axis(6));
+      const after = await repo.text.searchByKeywords(['llama'], {}, 5);
+      assert.equal(after.length, 2);
+      assert.equal((await repo.text.termFrequencies(['llama'])).matching.get('llama'), 2);
+    } finally {
+      await other.close();
+    }
+  });
 });
 
 describe('SQLite backend: vector table layout', () => {

@@ -37,7 +37,7 @@ export class SqliteBackend implements StorageBackend {
     this.changes = new SqliteChangeFeed(this.database, options.changeLog);
     this.store = new SqliteMemoryStore(this.database, this.changes);
     this.vectors = new SqliteVectorSearch(this.database, this.changes, options.ann);
-    this.text = new SqliteTextSearch(this.database);
+    this.text = new SqliteTextSearch(this.database, this.changes);
     this.status = new SqliteStatus(this.database, this.vectors);
     this.reembed = new SqliteReembedStaging(this.database);
     this.backups = new SqliteDatabaseBackups(this.database, options.faultPoint ?? null);

@@ -1,19 +1,67 @@
+import { LRUCache } from 'lru-cache';
 import type { KeywordHit, Memory, MemoryFilter } from '../memory.js';
 import type { TermFrequencies, TextSearch } from '../roles.js';
+import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { andWhere, type MemoryRow, toMemory, whereClause } from './sqlite-rows.js';
 
 /** A term as an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax. */
 const ftsPhrase = (term: string): string => `"${term.replaceAll('"', '""')}"`;
 
+interface CachedResult {
+  database: string;
+  changeId: number;
+  value: unknown;
+  bytes: number;
+}
+
+/** What the keyword result cache may hold, counted by the text of the memories in it. */
+const RESULT_CACHE_BYTES = 32 * 1024 * 1024;
+/** A cached memory's size beyond its text (fields, tags, metadata), roughly. */
+const ENTRY_OVERHEAD_BYTES = 512;
+
 /** Search by words on SQLite: FTS5 with BM25 over content and tags, and plain substring search. */
 export class SqliteTextSearch implements TextSearch {
   private counted: { database: string; changeId: number; memories: number } | null = null;
+  /**
+   * Recent keyword results and term counts, valid while no change has been logged since (any
+   * write by any process on the file moves the change log on): the keyword leg of a repeated
+   * search is answered without scoring every match, as the vector leg's results are. Bounded by
+   * the size of the memories it holds.
+   */
+  private readonly results = new LRUCache<string, CachedResult>({
+    maxSize: RESULT_CACHE_BYTES,
+    sizeCalculation: (entry) => entry.bytes,
+  });
 
-  constructor(private readonly db: SqliteDatabase) {}
+  constructor(
+    private readonly db: SqliteDatabase,
+    private readonly changes: SqliteChangeFeed,
+  ) {}
+
+  /** The value for this key as of the newest change, from the cache when nothing changed since it was computed. */
+  private async cached<T>(key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T> {
+    // Read before computing: a write in between leaves an entry labelled older than its data,
+    // which the next lookup discards; never the other way round.
+    const changeId = await this.db.run(() => this.changes.boundsNow().newest);
+    const database = this.db.databaseId;
+    const hit = this.results.get(key);
+    if (hit !== undefined && hit.changeId === changeId && hit.database === database) return hit.value as T;
+    const value = await compute();
+    this.results.set(key, { database, changeId, value, bytes: Math.max(1, bytes(value)) });
+    return value;
+  }
 
   async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
     if (terms.length === 0) return [];
+    return this.cached(
+      `keywords\n${limit}\n${JSON.stringify(terms)}\n${JSON.stringify(filter)}`,
+      () => this.searchUncached(terms, filter, limit),
+      (hits) => hits.reduce((sum, hit) => sum + ENTRY_OVERHEAD_BYTES + hit.memory.content.length * 2, 0),
+    );
+  }
+
+  private async searchUncached(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
     const match = terms.map(ftsPhrase).join(' OR ');
     const where = whereClause(filter);
     const conditions = andWhere(where);
@@ -34,7 +82,15 @@ export class SqliteTextSearch implements TextSearch {
     return (rows as (MemoryRow & { score: number })[]).map((row) => ({ memory: toMemory(row), score: row.score }));
   }
 
-  async termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
+  termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
+    return this.cached(
+      `frequencies\n${JSON.stringify(terms)}`,
+      () => this.termFrequenciesUncached(terms),
+      (counts) => ENTRY_OVERHEAD_BYTES + counts.matching.size * 64,
+    );
+  }
+
+  private async termFrequenciesUncached(terms: readonly string[]): Promise<TermFrequencies> {
     const [newest, ...matching] = await this.db.read([
       { sql: "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)", params: {}, mode: 'pluck' },
       ...terms.map((term) => ({
