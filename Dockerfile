@@ -16,13 +16,14 @@ COPY package.json package-lock.json ./
 COPY scripts/prepare.mjs ./scripts/
 RUN npm ci --no-audit --no-fund
 # Only what the package is made of: no tests, benchmarks or charts.
-COPY tsconfig.json README.md CHANGELOG.md LICENSE openapi.json ./
+COPY tsconfig.json tsconfig.build.json README.md CHANGELOG.md LICENSE openapi.json compose.yaml ./
 COPY src ./src
 COPY public ./public
 COPY config ./config
 COPY examples ./examples
 COPY docs ./docs
-RUN npm run build && mkdir /package && npm pack --ignore-scripts --pack-destination /package
+# The server only (no tests here to compile), then the package as a release packs it.
+RUN npm run build:src && mkdir /package && npm pack --ignore-scripts --pack-destination /package
 
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # Which embedding model the image uses. use-lite ships inside the package. For a Transformers.js

@@ -32,6 +32,8 @@ export interface HttpClientsResult {
   qps_1_client: number;
   filtered_ms: number[];
   repeat_ms: number[];
+  /** The same question again in the default mode (hybrid): both legs from their caches. */
+  repeat_hybrid_ms: number[];
   qps_8_clients: number;
   health_ms: number[];
 }
@@ -112,6 +114,8 @@ async function run(job: HttpClientsJob): Promise<HttpClientsResult> {
   for (const q of queries.slice(0, 50)) filtered.push(await timed(() => post({ query: `${q} f`, n_results: 10, mode: 'semantic', tags: [job.tag] })));
   const repeat: number[] = [];
   for (let i = 0; i < 50; i++) repeat.push(await timed(() => post({ query: queries[0], n_results: 10, mode: 'semantic' })));
+  const repeatHybrid: number[] = [];
+  for (let i = 0; i < 50; i++) repeatHybrid.push(await timed(() => post({ query: queries[1], n_results: 10 })));
   // Eight clients, with /api/health probed throughout: one probe every HEALTH_PROBE_EVERY_MS (a
   // probe sent as soon as the last answered measured its own flood: thousands per second, half
   // of a 2-core machine's CPU between this process and the server, and fewer searches the faster
@@ -137,6 +141,7 @@ async function run(job: HttpClientsJob): Promise<HttpClientsResult> {
     qps_1_client: qps1,
     filtered_ms: filtered,
     repeat_ms: repeat,
+    repeat_hybrid_ms: repeatHybrid,
     qps_8_clients: qps8,
     health_ms: health,
   };

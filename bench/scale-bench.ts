@@ -35,6 +35,8 @@ export interface ScaleFigures {
   qps_8_clients: number;
   health_max_ms_under_load: number;
   repeat_query_p50_ms: number;
+  /** The same question again in the default (hybrid) mode. */
+  repeat_hybrid_p50_ms: number;
   startup_ms: number;
   index_build_ms: number | null;
   rss_mb: number;
@@ -217,6 +219,7 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
         qps_8_clients: round(http.qps_8_clients),
         health_max_ms_under_load: round(Math.max(...http.health_ms)),
         repeat_query_p50_ms: round(percentile(http.repeat_ms, 50)),
+        repeat_hybrid_p50_ms: round(percentile(http.repeat_hybrid_ms, 50)),
         startup_ms: Math.round(startup),
         index_build_ms: buildMs,
         rss_mb: rssMb,
@@ -246,7 +249,7 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       );
       console.log(
         `  goals: search p50 <= embed p50 + 3 ms (${row.search_p50_ms} vs ${round(row.embed_p50_ms + 3)}; with fetch as the client ${row.search_p50_fetch_ms}); filtered <= 2x search p50 (${round(row.filtered_p50_ms / row.search_p50_ms, 2)}x); ` +
-          `8 clients >= 1.6x one (${round(row.qps_8_clients / row.qps_1_client, 2)}x); recall >= 0.98; repeat <= 2 ms; health < 50 ms`,
+          `8 clients >= 1.6x one (${round(row.qps_8_clients / row.qps_1_client, 2)}x); recall >= 0.98; repeat <= 2 ms (hybrid: ${row.repeat_hybrid_p50_ms} ms); health < 50 ms`,
       );
     }
   } finally {

@@ -238,7 +238,7 @@ describe('Dockerfile', () => {
   it('builds the package with the npm scripts CI runs, installs it as CI does, and sets the documented runtime defaults', () => {
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
     assert.match(dockerfile, /RUN npm ci /);
-    assert.match(dockerfile, /RUN npm run build && mkdir \/package && npm pack --ignore-scripts/);
+    assert.match(dockerfile, /RUN npm run build:src && mkdir \/package && npm pack --ignore-scripts/);
     assert.match(dockerfile, /RUN npm install -g .*\/tmp\/package\/mcp-memory-service-\*\.tgz/);
     assert.ok(scripts.build, 'package.json has no build script');
     assert.match(readFileSync('.ci/run', 'utf8'), /npm ci /);
@@ -259,9 +259,24 @@ describe('Dockerfile', () => {
     assert.match(dockerfile, /^ENTRYPOINT \["mcp-memory"\]$/m);
   });
 
+  it('compiles the server without tests or benchmarks: no server file imports them', () => {
+    const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8')) as { include: string[]; exclude: string[] };
+    assert.deepEqual([build.include, build.exclude], [['src/**/*.ts'], ['src/**/*.spec.ts']]);
+    const serverFiles = (function walk(dir: string): string[] {
+      return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory() ? walk(join(dir, entry.name)) : entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') ? [join(dir, entry.name)] : [],
+      );
+    })('src');
+    const reaching = serverFiles.filter((file) => /from '(\.\.\/)+(test|bench)\//u.test(readFileSync(file, 'utf8')));
+    assert.deepEqual(reaching, [], 'the image compiles src/ alone');
+  });
+
   it('copies only what the package is made of (no tests, benchmarks or charts) and carries OCI labels', () => {
     const copied = [...dockerfile.matchAll(/^COPY (?!--from)(?:--chown=\S+ )?(.+) \S+$/gmu)].flatMap((match) => match[1]!.split(' '));
     for (const path of copied) assert.ok(!/^(test|bench|helm|\.cache|node_modules)\b/u.test(path), `the image copies ${path}`);
+    // Everything the package lists is there to pack (package.json and the build's dist/ aside).
+    const files = (JSON.parse(readFileSync('package.json', 'utf8')) as { files: string[] }).files.filter((f) => !f.startsWith('!') && !f.startsWith('dist/'));
+    for (const file of files) assert.ok(copied.includes(file.replace(/\/$/u, '')), `the build stage lacks ${file} for npm pack`);
     const version = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
     assert.match(dockerfile, new RegExp(`^ARG VERSION=${version.replace(/\./gu, '\\.')}$`, 'mu'), 'the label version is the package version');
     for (const label of ['title', 'description', 'version', 'licenses']) assert.match(dockerfile, new RegExp(`org\\.opencontainers\\.image\\.${label}=`, 'u'));
