@@ -10,6 +10,7 @@ export const PUBLIC_ROUTES = new Set([
   'GET /index.html',
   'GET /app.js',
   'GET /styles.css',
+  'GET /favicon.svg',
   'GET /oauth-consent.html',
   'GET /oauth-consent.js',
   // OAuth (MCP_OAUTH_ENABLED): metadata, registration, authorize, token and revocation are for
