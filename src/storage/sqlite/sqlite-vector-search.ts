@@ -11,6 +11,8 @@ import { candidateDepths, FILTER_COUNT_CAP, planVectorSearch } from './vector-se
 const LOCAL_RESCORE_MAX = 100;
 /** Cached results per query vector (one entry per limit and filter). */
 const CACHED_PER_VECTOR = 8;
+/** Distances kept per query vector (the keyword hits of its hybrid searches). */
+const DISTANCES_PER_VECTOR = 1000;
 
 export interface AnnSettings {
   mode: 'auto' | 'on' | 'off';
@@ -35,6 +37,12 @@ export class SqliteVectorSearch implements VectorSearch {
    * searching and never stale.
    */
   private resultCache = new WeakMap<Float32Array, Map<string, { changeId: number; hits: ScoredMemory[] }>>();
+  /**
+   * Distances from a query vector to memories by content hash (a hybrid search's keyword hits):
+   * the same text has the same vector under one model, so they hold until the connection (file or
+   * model) changes, whatever else is written.
+   */
+  private distanceMemo = new WeakMap<Float32Array, Map<string, number>>();
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -50,6 +58,7 @@ export class SqliteVectorSearch implements VectorSearch {
     void this.ann?.close();
     this.ann = null;
     this.resultCache = new WeakMap();
+    this.distanceMemo = new WeakMap();
     if (this.settings.mode === 'off') return;
     this.ann = new AnnIndex(
       {
@@ -161,17 +170,23 @@ export class SqliteVectorSearch implements VectorSearch {
   }
 
   async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>> {
-    if (contentHashes.length === 0) return new Map();
-    const [rows] = await this.db.read([
-      {
-        sql: `SELECT m.content_hash AS hash, vec_distance_cosine(e.embedding, @vector) AS distance
-              FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
-              WHERE m.content_hash IN (SELECT value FROM json_each(@hashes))`,
-        params: { vector: toVectorBlob(embedding), hashes: JSON.stringify(contentHashes) },
-        mode: 'all',
-      },
-    ]);
-    return new Map((rows as { hash: string; distance: number }[]).map((row) => [row.hash, row.distance]));
+    const known = this.distanceMemo.get(embedding) ?? new Map<string, number>();
+    const missing = contentHashes.filter((hash) => !known.has(hash));
+    if (missing.length > 0) {
+      const [rows] = await this.db.read([
+        {
+          sql: `SELECT m.content_hash AS hash, vec_distance_cosine(e.embedding, @vector) AS distance
+                FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
+                WHERE m.content_hash IN (SELECT value FROM json_each(@hashes))`,
+          params: { vector: toVectorBlob(embedding), hashes: JSON.stringify(missing) },
+          mode: 'all',
+        },
+      ]);
+      if (known.size + missing.length > DISTANCES_PER_VECTOR) known.clear();
+      for (const row of rows as { hash: string; distance: number }[]) known.set(row.hash, row.distance);
+      this.distanceMemo.set(embedding, known);
+    }
+    return new Map(contentHashes.flatMap((hash) => (known.has(hash) ? [[hash, known.get(hash)!] as const] : [])));
   }
 
   async close(): Promise<void> {
