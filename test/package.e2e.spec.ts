@@ -69,6 +69,10 @@ describe('the npm package: packed, installed globally, served from any folder', 
     assert.deepEqual(unwanted, []);
   });
 
+  it('runs with npx from the tarball', () => {
+    assert.equal(npm(['exec', '--yes', `--package=${tarball}`, '--', 'mcp-memory', '--version'], dir).trim(), VERSION);
+  });
+
   it('installs the default model only: no Transformers.js runtime, a production footprint within 250 MB', () => {
     assert.ok(existsSync(join(installed, 'node_modules', '@energetic-ai', 'model-embeddings-en')), 'the default model is installed');
     for (const absent of ['@huggingface/transformers', 'onnxruntime-node', 'typescript', '@nestjs/cli']) {

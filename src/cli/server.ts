@@ -15,6 +15,8 @@ export interface RunningServer {
   app: NestFastifyApplication;
   url: string;
   https: HttpsCredentials | null;
+  /** The SHA-256 fingerprint of the certificate served (HTTPS): advertised, logged and printed for clients to pin. */
+  certSha256: string | null;
   mdnsStarted: boolean;
   /** The key this server generated (or reused) because it listens beyond loopback without MCP_API_KEY. */
   generatedKey: GeneratedApiKey | null;
@@ -74,7 +76,7 @@ function backupLine(config: AppConfig): string {
  * lines (where it is, dashboard, docs, certificate), then whether a key is needed, the database,
  * the model, backups, HTTPS and mDNS.
  */
-export function printBanner({ app, url, https, mdnsStarted, generatedKey }: RunningServer, config: AppConfig): void {
+export function printBanner({ app, url, https, certSha256, mdnsStarted, generatedKey }: RunningServer, config: AppConfig): void {
   const model = app.get<EmbeddingProvider>(EMBEDDING_PROVIDER);
   const browseUrl = url.replace('://0.0.0.0:', '://localhost:').replace('://[::]:', '://localhost:');
   const lines = [
@@ -86,7 +88,7 @@ export function printBanner({ app, url, https, mdnsStarted, generatedKey }: Runn
           `SSL certificate: ${https.certFile}`,
           `SSL key:         ${https.keyFile}`,
           // What a bridge or client given this server by hand pins, instead of trusting any certificate.
-          `SSL certificate SHA-256: ${certificateSha256(https.cert)} (clients pin it: MCP_MEMORY_TLS_FINGERPRINT)`,
+          `SSL certificate SHA-256: ${certSha256} (clients pin it: MCP_MEMORY_TLS_FINGERPRINT)`,
           ...(https.selfSigned ? ['NOTE: browsers warn about self-signed certificates; trust the certificate above or accept the warning'] : []),
         ]
       : ['HTTPS: off (MCP_HTTPS_ENABLED=true, or TLS in a reverse proxy)']),
@@ -170,5 +172,5 @@ export async function startServer(givenConfig: AppConfig, logger: Logger = creat
     `MCP Memory Service listening on ${url}`,
   );
   const mdnsStarted = await app.get(MdnsAdvertiser).advertise(port, https !== null, certSha256);
-  return { app, url, https, mdnsStarted, generatedKey };
+  return { app, url, https, certSha256, mdnsStarted, generatedKey };
 }
