@@ -1,5 +1,5 @@
 import { contentHash } from '../src/memories/content-hash.js';
-import type { Memory } from '../src/storage/memory.js';
+import { DEFAULT_SPACE, type Memory } from '../src/storage/memory.js';
 import type { MemoryStore } from '../src/storage/roles.js';
 import { gaussian, seededRandom } from './random.js';
 
@@ -73,6 +73,7 @@ export function syntheticMemory(i: number, options: SyntheticOptions, random: ()
   return {
     memory: {
       contentHash: contentHash(content),
+      space: DEFAULT_SPACE,
       content,
       tags,
       memoryType: i % 3 === 0 ? 'decision' : 'note',

@@ -84,7 +84,10 @@ describe('OpenAPI: checked-in document and a generated typed client (openapi-typ
     const store = doc.paths['/api/memories']!.post as unknown as { parameters: { name: string; required?: boolean }[] };
     assert.deepEqual(
       store.parameters.map((p) => [p.name.toLowerCase(), p.required ?? false]),
-      [['x-agent-id', false]],
+      [
+        ['x-memory-space', false],
+        ['x-agent-id', false],
+      ],
     );
   });
 

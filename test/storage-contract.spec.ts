@@ -62,6 +62,7 @@ for (const kind of TEST_BACKENDS) {
       const at = 1_700_000_000 + seq * 10 + 0.25;
       return {
         contentHash: `${run}${seq.toString(16).padStart(56, '0')}`,
+        space: 'default',
         content: `memory ${seq}`,
         tags: [],
         memoryType: null,
@@ -124,8 +125,8 @@ for (const kind of TEST_BACKENDS) {
           { memory: a, embedding: axis(1) },
           { memory: b, embedding: axis(2) },
         ]);
-        assert.deepEqual(await repo.store.existingHashes([a.contentHash, 'f'.repeat(64), b.contentHash]), new Set([a.contentHash, b.contentHash]));
-        assert.deepEqual(await repo.store.existingHashes([]), new Set());
+        assert.deepEqual(await repo.store.existingHashes([a.contentHash, 'f'.repeat(64), b.contentHash], 'default'), new Set([a.contentHash, b.contentHash]));
+        assert.deepEqual(await repo.store.existingHashes([], 'default'), new Set());
         const seen: { memory: Memory; embedding: Float32Array | null }[] = [];
         let pages = 0;
         for (let after: number | null = 0; after !== null; pages++) {
@@ -210,7 +211,7 @@ for (const kind of TEST_BACKENDS) {
       it('updates tags and type and merges metadata; deletes the memory, its tags and its vector together', async () => {
         const m = memory({ tags: ['before'], metadata: { keep: 1, change: 'old' } });
         await repo.store.insertWithEmbedding(m, axis(7));
-        const updated = await repo.store.update(m.contentHash, {
+        const updated = await repo.store.update(m.contentHash, 'default', {
           tags: ['after'],
           memoryType: 'todo',
           metadata: { change: 'new' },
@@ -220,10 +221,10 @@ for (const kind of TEST_BACKENDS) {
         assert.deepEqual(await repo.store.findByHash(m.contentHash), updated);
         assert.equal((await repo.store.list({ tags: { tags: ['before'], match: 'any' } }, 0, 10)).total, 0);
         assert.equal((await repo.store.list({ tags: { tags: ['after'], match: 'any' } }, 0, 10)).total, 1);
-        assert.equal(await repo.store.update('f'.repeat(64), { updatedAt: 1 }), null);
+        assert.equal(await repo.store.update('f'.repeat(64), 'default', { updatedAt: 1 }), null);
 
-        assert.equal(await repo.store.delete(m.contentHash), true);
-        assert.equal(await repo.store.delete(m.contentHash), false);
+        assert.equal(await repo.store.delete(m.contentHash, 'default'), true);
+        assert.equal(await repo.store.delete(m.contentHash, 'default'), false);
         assert.equal(await repo.store.findByHash(m.contentHash), null);
         assert.equal(await repo.store.findEmbedding(m.contentHash), null);
         assert.equal((await repo.store.list({ tags: { tags: ['after'], match: 'any' } }, 0, 10)).total, 0);
@@ -363,9 +364,9 @@ for (const kind of TEST_BACKENDS) {
           const m = memory({ tags: ['feed'] });
           await repo.store.insertWithEmbedding(m, axis(0));
           log.poll();
-          await repo.store.update(m.contentHash, { tags: ['feed', 'changed'], updatedAt: m.updatedAt + 1 });
+          await repo.store.update(m.contentHash, 'default', { tags: ['feed', 'changed'], updatedAt: m.updatedAt + 1 });
           log.poll();
-          await repo.store.delete(m.contentHash);
+          await repo.store.delete(m.contentHash, 'default');
           log.poll();
           await log.append('backup_created', { backup_id: 'contract' });
           await waitUntil(() => seen.some((change) => change.type === 'backup_created'), { what: 'the appended change' });

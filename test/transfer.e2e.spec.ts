@@ -208,6 +208,7 @@ for (const backend of TEST_BACKENDS)
         'created_at_iso',
         'memory_type',
         'metadata',
+        'space',
         'tags',
         'updated_at',
         'updated_at_iso',

@@ -32,6 +32,7 @@ function memory(i: number, overrides: Partial<Memory> = {}): Memory {
   if (i % 100 === 3) tags.push('rare');
   return {
     contentHash: hash(i),
+    space: 'default',
     content: `memory ${i}`,
     tags,
     memoryType: null,
@@ -137,8 +138,8 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
     assert.equal((await ann.vectors.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
     assert.equal(ann.vectors.vectorIndexStatus()?.state, 'ready');
     assert.equal(ann.vectors.vectorIndexStatus()?.pending, 2);
-    await exact.store.delete(theirs.contentHash);
-    await ann.store.delete(hash(10));
+    await exact.store.delete(theirs.contentHash, 'default');
+    await ann.store.delete(hash(10), 'default');
     assert.notEqual((await ann.vectors.searchByVector(theirVector, {}, 1))[0]?.memory.content, theirs.content);
     assert.ok(!ids(await ann.vectors.searchByVector(near(10), {}, 20)).includes(hash(10)));
   });

@@ -8,6 +8,7 @@ import { ApiKeyMatcher, digestOf, type KnownKey, presentedApiKeys } from './api-
 import { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { readKeysFile } from './keys-file.js';
 import { FULL_ACCESS, type KeyIdentity, type Scope } from './scopes.js';
+import { EVERY_SPACE, spaceAccessOf } from '../spaces/space-access.js';
 
 /** Set on every request once checked: whether the caller proved a valid key (or no key is configured). */
 export const AUTHENTICATED = Symbol('authenticated');
@@ -26,8 +27,8 @@ export interface KeyStatistics {
   last_used_at: string | null;
 }
 
-const ANONYMOUS: KeyIdentity = { label: 'anonymous', scopes: FULL_ACCESS, labelled: false };
-const MCP_API_KEY: KeyIdentity = { label: 'MCP_API_KEY', scopes: FULL_ACCESS, labelled: false };
+const ANONYMOUS: KeyIdentity = { label: 'anonymous', scopes: FULL_ACCESS, labelled: false, spaces: EVERY_SPACE };
+const MCP_API_KEY: KeyIdentity = { label: 'MCP_API_KEY', scopes: FULL_ACCESS, labelled: false, spaces: EVERY_SPACE };
 
 /**
  * The one API-key check, used by the global guard and by the hook that refuses bodies from
@@ -65,7 +66,12 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
         ? []
         : readKeysFile(file, { mustExist: true }).map((entry) => ({
             digest: Buffer.from(entry.sha256, 'hex'),
-            identity: { label: entry.label, scopes: new Set(entry.scopes), labelled: true },
+            identity: {
+              label: entry.label,
+              scopes: new Set(entry.scopes),
+              labelled: true,
+              spaces: entry.spaces ? spaceAccessOf(entry.label, entry.spaces) : EVERY_SPACE,
+            },
             expiresAt: entry.expires === null ? null : Date.parse(entry.expires),
           }));
     return [...fromEnv, ...fromFile];

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
+import { ALL_SPACES, SPACE_NAME_PATTERN } from '../spaces/space-access.js';
 import { SCOPES, type Scope } from './scopes.js';
 
 /** One key of MCP_API_KEYS_FILE as kept: its SHA-256 (hex), never the key itself once written by `mcp-memory keys`. */
@@ -11,6 +12,15 @@ export interface KeyEntry {
   /** ISO 8601; null = never. */
   expires: string | null;
   created: string | null;
+  /** The spaces it may use (plus its personal space); absent: every space, as before spaces. */
+  spaces?: ListedSpaces;
+}
+
+/** A keys-file entry's `spaces: {write: [...], read: [...], default?}`. */
+export interface ListedSpaces {
+  read: string[];
+  write: string[];
+  default?: string;
 }
 
 export class KeysFileError extends Error {}
@@ -89,8 +99,29 @@ export function readKeysFile(path: string, { mustExist = false } = {}): KeyEntry
       throw new KeysFileError(`${where} (${label}): expires must be a date (2027-01-31) or an ISO 8601 date-time, got ${JSON.stringify(entry.expires)}`);
     }
     const created = typeof entry.created === 'string' ? entry.created : null;
-    return { label, sha256, scopes: [...new Set(scopes as Scope[])], expires, created };
+    const spaces = entry.spaces === undefined || entry.spaces === null ? undefined : listedSpaces(entry.spaces, `${where} (${label})`);
+    return { label, sha256, scopes: [...new Set(scopes as Scope[])], expires, created, ...(spaces ? { spaces } : {}) };
   });
+}
+
+function listedSpaces(value: unknown, where: string): ListedSpaces {
+  const problem = (message: string): KeysFileError =>
+    new KeysFileError(`${where}: spaces ${message} (spaces: {write: [alice, team], read: [docs], default: team})`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw problem('must be an object');
+  const { read = [], write = [], default: defaultSpace, ...unknown } = value as Record<string, unknown>;
+  if (Object.keys(unknown).length > 0) throw problem(`has unknown fields: ${Object.keys(unknown).join(', ')}`);
+  const names = (list: unknown, field: string): string[] => {
+    if (!Array.isArray(list) || !list.every((name) => typeof name === 'string' && SPACE_NAME_PATTERN.test(name) && name !== ALL_SPACES)) {
+      throw problem(`${field} must list space names (1-64 letters, digits or . _ - @ :, not "${ALL_SPACES}")`);
+    }
+    return [...new Set(list as string[])];
+  };
+  const listed: ListedSpaces = { read: names(read, 'read'), write: names(write, 'write') };
+  if (defaultSpace !== undefined) {
+    if (typeof defaultSpace !== 'string' || !SPACE_NAME_PATTERN.test(defaultSpace)) throw problem('default must be a space name');
+    listed.default = defaultSpace;
+  }
+  return listed;
 }
 
 /** Writes the entries (digests only), replacing the file atomically, readable by its owner only. */

@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import type { SpaceAccess } from '../spaces/space-access.js';
 
 /**
  * What a key may do: read (list, get, search, events), write (store, update, delete), admin
@@ -20,6 +21,8 @@ export interface KeyIdentity {
   labelled: boolean;
   /** Set for an OAuth access token: the grant it belongs to (stable across refreshes; owns MCP sessions). */
   grantId?: string;
+  /** The spaces it may read and write. */
+  spaces: SpaceAccess;
 }
 
 export const FULL_ACCESS: ReadonlySet<Scope> = new Set(SCOPES);

@@ -94,6 +94,17 @@ export class NotFoundError extends DomainError {}
 /** An OAuth access token that is unknown, expired, revoked or for another resource (401 invalid_token, RFC 6750). */
 export class InvalidAccessTokenError extends DomainError {}
 
+/** The caller's key may not read or write the space it named (403); the same answer whether or not the space exists. */
+export class SpaceForbiddenError extends DomainError {
+  constructor(
+    readonly label: string,
+    readonly space: string,
+    readonly access: 'read' | 'write',
+  ) {
+    super(`The key "${label}" may not ${access} the space "${space}"`);
+  }
+}
+
 /** The operation cannot run now because of another one in progress (409). */
 export class ConflictError extends DomainError {}
 

@@ -12,6 +12,7 @@ import {
   MemoryNotFoundError,
   NotFoundError,
   RequestRefusedError,
+  SpaceForbiddenError,
   StorageBusyError,
   StorageFullError,
   StorageUnavailableError,
@@ -95,6 +96,7 @@ export function toHttpError(error: unknown): HttpError {
     return plain(error.status, error.message, error.retryAfterSeconds === null ? {} : { 'retry-after': String(error.retryAfterSeconds) });
   }
   if (error instanceof BackupNotFoundError || error instanceof NotFoundError) return plain(404, error.message);
+  if (error instanceof SpaceForbiddenError) return plain(403, error.message);
   if (error instanceof InvalidAccessTokenError) {
     return plain(401, error.message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${error.message.replaceAll('"', "'")}"` });
   }

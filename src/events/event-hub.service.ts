@@ -17,6 +17,8 @@ export interface StreamOptions {
   /** From Last-Event-ID: replay what came after it. */
   lastEventId: number | null;
   client?: { ip: string; userAgent: string };
+  /** The spaces whose changes it receives (readableSpaces of the caller; undefined: everything). */
+  spaces?: readonly string[];
 }
 
 export interface ConnectionInfo {
@@ -105,6 +107,7 @@ export class EventHubService implements OnModuleDestroy {
     const event = buildServerEvent(change.id, change.type, change.payload);
     this.buffer.push(event);
     for (const connection of this.connections.values()) {
+      if (!connection.sees(event)) continue;
       if (connection.catchingUp) connection.held.push(event);
       else this.send(connection, (c) => c.send(event));
     }
@@ -116,7 +119,7 @@ export class EventHubService implements OnModuleDestroy {
    * the live feed, with nothing lost or repeated in between.
    */
   async open(response: ServerResponse, options: StreamOptions): Promise<SseConnection> {
-    const connection = new SseConnection(randomUUID(), response, options.named, this.config.events.clientQueueBytes, options.client);
+    const connection = new SseConnection(randomUUID(), response, options.named, this.config.events.clientQueueBytes, options.client, options.spaces);
     const lastId = this.log.lastId;
     connection.write(`retry: ${RETRY_MS}\n\n`);
     connection.send(
@@ -149,6 +152,7 @@ export class EventHubService implements OnModuleDestroy {
     for (const event of [...(missed ?? []), ...connection.held]) {
       if (event.id <= sentUpTo) continue;
       sentUpTo = event.id;
+      if (!connection.sees(event)) continue;
       this.send(connection, (c) => c.send(event));
     }
     connection.held = [];

@@ -1,3 +1,6 @@
+import { RequestCaller } from '../auth/caller.decorator.js';
+import { requestedSpace, SpaceHeader } from '../spaces/requested-space.js';
+import { type Caller, readableSpaces } from '../spaces/space-access.js';
 import { Controller, Get, Headers, Query, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -31,16 +34,38 @@ export class EventsController {
   @ApiOperation({ summary: 'Live feed of memory changes, without event names (for EventSource.onmessage)', description: STREAM_DESCRIPTION })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An endless text/event-stream' })
-  stream(@Query() query: EventStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    return this.openStream(reply, false, resumeFrom(lastEventId, query.last_event_id));
+  stream(
+    @Query() query: EventStreamQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @RequestCaller() caller: Caller,
+    @Res() reply: FastifyReply,
+    @SpaceHeader() spaceHeader?: string,
+  ): Promise<void> {
+    return this.openStream(
+      reply,
+      false,
+      resumeFrom(lastEventId, query.last_event_id),
+      readableSpaces(caller, requestedSpace(query.space, query.store, spaceHeader)),
+    );
   }
 
   @Get()
   @ApiOperation({ summary: 'The same feed with named events (event: memory_stored, ...)', description: STREAM_DESCRIPTION })
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'An endless text/event-stream' })
-  named(@Query() query: EventStreamQuery, @Headers('last-event-id') lastEventId: string | undefined, @Res() reply: FastifyReply): Promise<void> {
-    return this.openStream(reply, true, resumeFrom(lastEventId, query.last_event_id));
+  named(
+    @Query() query: EventStreamQuery,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @RequestCaller() caller: Caller,
+    @Res() reply: FastifyReply,
+    @SpaceHeader() spaceHeader?: string,
+  ): Promise<void> {
+    return this.openStream(
+      reply,
+      true,
+      resumeFrom(lastEventId, query.last_event_id),
+      readableSpaces(caller, requestedSpace(query.space, query.store, spaceHeader)),
+    );
   }
 
   @Get('stats')
@@ -64,7 +89,7 @@ export class EventsController {
     };
   }
 
-  private async openStream(reply: FastifyReply, named: boolean, lastEventId: number | null): Promise<void> {
+  private async openStream(reply: FastifyReply, named: boolean, lastEventId: number | null, spaces: readonly string[] | undefined): Promise<void> {
     // The stream outlives this handler: Fastify hands the raw response over, keeping the headers
     // its hooks set (CORS).
     reply.hijack();
@@ -81,6 +106,7 @@ export class EventsController {
     await this.hub.open(reply.raw, {
       named,
       lastEventId,
+      spaces,
       client: { ip: reply.request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : 'unknown' },
     });
   }

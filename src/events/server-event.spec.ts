@@ -8,6 +8,7 @@ const dataOf = (frame: string): Record<string, unknown> => JSON.parse(/^data: (.
 describe('server events (the change log rendered for the wire)', () => {
   const memory = {
     contentHash: 'a'.repeat(64),
+    space: 'default',
     content: 'x'.repeat(250),
     tags: ['t'],
     memoryType: null,
@@ -26,12 +27,19 @@ describe('server events (the change log rendered for the wire)', () => {
       ['memory_stored', stored.timestamp, memory.contentHash, true, 250, 'ci', 'New memory stored successfully'],
     );
     assert.match(event.namedFrame, /^id: 7\nevent: memory_stored\ndata: /);
-    const deleted = dataOf(buildServerEvent(8, 'memory_deleted', memoryDeletedChange(memory.contentHash, 'ci')).plainFrame);
-    assert.deepEqual([deleted.success, deleted.message, deleted.actor], [true, 'Memory deleted successfully', 'ci']);
+    assert.equal(event.space, 'default', 'a memory change names its space (who may receive it)');
+    const deletedEvent = buildServerEvent(8, 'memory_deleted', memoryDeletedChange(memory.contentHash, 'team', 'ci'));
+    const deleted = dataOf(deletedEvent.plainFrame);
+    assert.deepEqual(
+      [deleted.success, deleted.message, deleted.actor, deleted.space, deletedEvent.space],
+      [true, 'Memory deleted successfully', 'ci', 'team', 'team'],
+    );
   });
 
   it('renders other notices as they were appended, with the time of delivery when they carry none', () => {
-    const data = dataOf(buildServerEvent(9, 'backup_completed', { backup_id: 'b1', message: 'Backup b1 completed' }).plainFrame);
+    const event = buildServerEvent(9, 'backup_completed', { backup_id: 'b1', message: 'Backup b1 completed' });
+    assert.equal(event.space, null, 'a database-wide event belongs to no space');
+    const data = dataOf(event.plainFrame);
     assert.deepEqual([data.type, data.backup_id, data.message, typeof data.timestamp], ['backup_completed', 'b1', 'Backup b1 completed', 'string']);
   });
 });

@@ -23,7 +23,17 @@ export class SseConnection {
     private readonly maxQueueBytes: number,
     /** Who is connected, for /api/events/stats (upstream's fields). */
     readonly client: { ip: string; userAgent: string } = { ip: 'unknown', userAgent: 'unknown' },
+    /** The spaces whose memory changes it receives (undefined: every change, and every other event). */
+    private readonly spaces?: readonly string[],
   ) {}
+
+  /**
+   * Whether the client may receive the event: a key bound to spaces gets the memory changes of
+   * those spaces only, and no database-wide events (backups, model changes: they count everything).
+   */
+  sees(event: ServerEvent): boolean {
+    return this.spaces === undefined || (event.space !== null && this.spaces.includes(event.space));
+  }
 
   get isOpen(): boolean {
     return this.open && !this.response.destroyed;

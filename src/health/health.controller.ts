@@ -1,6 +1,8 @@
+import { callerOf, RequestCaller } from '../auth/caller.decorator.js';
+import type { Caller } from '../spaces/space-access.js';
 import { Controller, Get, Req } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AUTHENTICATED, type AuthenticatedRequest } from '../auth/api-key-authenticator.js';
+import { AUTHENTICATED, type AuthenticatedRequest, IDENTITY } from '../auth/api-key-authenticator.js';
 import { Public } from '../auth/public.decorator.js';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { DetailedHealthResponse, HealthResponse, SyncStatusResponse } from './dto/health.responses.js';
@@ -20,15 +22,15 @@ export class HealthController {
   @ApiOkResponse({ type: HealthResponse })
   @ApiResponse({ status: 503, description: 'Database unusable: {status:"unhealthy", error}' })
   check(@Req() request: AuthenticatedRequest): Promise<HealthResponse> {
-    return this.health.health(request[AUTHENTICATED] === true);
+    return this.health.health(request[AUTHENTICATED] === true, callerOf(request[IDENTITY]));
   }
 
   @Get('detailed')
   @ApiAuthenticated()
   @ApiOperation({ summary: "Database and WAL size, model, dimension and SQLite pragmas in force; upstream's storage, system and performance objects" })
   @ApiOkResponse({ type: DetailedHealthResponse })
-  detailed(): Promise<DetailedHealthResponse> {
-    return this.health.detailed();
+  detailed(@RequestCaller() caller: Caller): Promise<DetailedHealthResponse> {
+    return this.health.detailed(caller);
   }
 
   @Get('sync-status')

@@ -1,3 +1,4 @@
+import { type Caller, LOCAL_CALLER, readableSpaces } from '../spaces/space-access.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { statfs } from 'node:fs/promises';
 import { cpus, freemem, release, totalmem, type } from 'node:os';
@@ -23,13 +24,13 @@ export class HealthService {
   ) {}
 
   /** Statistics only for callers who proved a key: counts are not for anonymous scanners. */
-  async health(withStatistics: boolean): Promise<HealthResponse> {
+  async health(withStatistics: boolean, caller: Caller = LOCAL_CALLER): Promise<HealthResponse> {
     const base = this.base();
     if (!withStatistics) {
       await this.checked(() => this.storage.ping());
       return base;
     }
-    const stats = await this.checked(() => this.storage.statistics());
+    const stats = await this.checked(() => this.storage.statistics(readableSpaces(caller)));
     return {
       ...base,
       storage_type: this.config.storage.backend,
@@ -37,8 +38,9 @@ export class HealthService {
     };
   }
 
-  async detailed(): Promise<DetailedHealthResponse> {
-    const [stats, details] = await this.checked(() => Promise.all([this.storage.statistics(), this.storage.details()]));
+  /** Counts over the spaces the caller may read; sizes, the model and the system are the server's. */
+  async detailed(caller: Caller): Promise<DetailedHealthResponse> {
+    const [stats, details] = await this.checked(() => Promise.all([this.storage.statistics(readableSpaces(caller)), this.storage.details()]));
     const base = this.base();
     const postgres = this.config.storage.postgres !== null;
     const disk = await statfs(postgres ? process.cwd() : dirname(details.databasePath));

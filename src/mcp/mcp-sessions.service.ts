@@ -7,6 +7,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { type Change, EVENT_LOG, type EventLog, MemoryChangeTypes } from '../storage/change-log.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { DEFAULT_SPACE } from '../storage/memory.js';
+import { EVERY_SPACE, type SpaceAccess } from '../spaces/space-access.js';
 import { createMcpServer } from './mcp-server.factory.js';
 import { ServiceToolBackend } from './service-tool-backend.js';
 
@@ -16,7 +19,13 @@ interface Session {
   /** Who opened it (a digest of the key, or "anonymous"): only they may use it. */
   owner: string;
   lastSeen: number;
+  /** The spaces its key may read (as of its latest request): the changes it is told about. */
+  spaces: SpaceAccess;
 }
+
+/** The spaces of the key a request came with (set by McpController); none on a keyless server: every space. */
+const spacesOf = (request: IncomingMessage): SpaceAccess =>
+  ((request as IncomingMessage & { auth?: AuthInfo }).auth?.extra?.spaces as SpaceAccess | undefined) ?? EVERY_SPACE;
 
 const MEMORY_CHANGE_TYPES = new Set<string>(Object.values(MemoryChangeTypes));
 
@@ -62,6 +71,7 @@ export class McpSessionsService implements OnModuleDestroy {
       const session = this.sessions.get(sessionId);
       if (!session || session.owner !== owner) return jsonRpcError(response, 404, 'Session not found; initialize a new session');
       session.lastSeen = Date.now();
+      session.spaces = spacesOf(request);
       return session.transport.handleRequest(request, response, body);
     }
     if (request.method !== 'POST' || !isInitializeRequest(body)) {
@@ -73,7 +83,7 @@ export class McpSessionsService implements OnModuleDestroy {
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
-        this.sessions.set(id, { transport, server, owner, lastSeen: Date.now() });
+        this.sessions.set(id, { transport, server, owner, lastSeen: Date.now(), spaces: spacesOf(request) });
         this.logger.log({ msg: 'MCP session opened', session_id: id });
       },
     });
@@ -86,10 +96,12 @@ export class McpSessionsService implements OnModuleDestroy {
     await transport.handleRequest(request, response, body);
   }
 
-  /** Every memory change from the change log (any process, any replica) reaches every session. */
+  /** Every memory change from the change log (any process, any replica) reaches every session whose key may read its space. */
   private onChange({ type, payload }: Change): void {
     if (!MEMORY_CHANGE_TYPES.has(type)) return;
-    this.notify({ type, content_hash: payload.content_hash, ...(payload.tags === undefined ? {} : { tags: payload.tags }) });
+    // Changes logged before spaces existed were all in the default space.
+    const space = typeof payload.space === 'string' ? payload.space : DEFAULT_SPACE;
+    this.notify(space, { type, content_hash: payload.content_hash, space, ...(payload.tags === undefined ? {} : { tags: payload.tags }) });
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -126,8 +138,9 @@ export class McpSessionsService implements OnModuleDestroy {
     await Promise.all(idle.map(([, session]) => session.server.close().catch(() => undefined)));
   }
 
-  private notify(data: Record<string, unknown>): void {
-    for (const { server } of this.sessions.values()) {
+  private notify(space: string, data: Record<string, unknown>): void {
+    for (const { server, spaces } of this.sessions.values()) {
+      if (spaces.read !== null && !spaces.read.includes(space)) continue;
       // A session whose client has no open stream simply misses the notification.
       server.sendLoggingMessage({ level: 'info', logger: 'memory-events', data }).catch(() => undefined);
     }

@@ -42,7 +42,7 @@ export class McpController {
         token: '',
         clientId: identity.label,
         scopes: [...identity.scopes],
-        extra: { labelled: identity.labelled },
+        extra: { labelled: identity.labelled, spaces: identity.spaces },
       };
     reply.hijack();
     // An OAuth client's sessions belong to its grant (its access token changes at every refresh).

@@ -4,6 +4,7 @@ import type { MemoryListResponse, StoreMemoryResponse } from '../memories/dto/me
 import type { MemoryResponse } from '../memories/dto/memory.response.js';
 import type { SearchResponse } from '../search/dto/search-responses.js';
 import type { SearchMode } from '../config/search-config.js';
+import type { Caller } from '../spaces/space-access.js';
 
 /**
  * What the MCP tools need from a memory store, in the REST API's wire shapes (so both backends
@@ -18,6 +19,8 @@ export interface StoreRequest {
   client_hostname?: string | null;
   conversation_id?: string | null;
   created_at?: number | string | null;
+  /** The space (upstream's store); reads without one cover every space the caller may read. */
+  space?: string | null;
 }
 
 export interface SearchRequest {
@@ -31,6 +34,8 @@ export interface SearchRequest {
   before?: string | null;
   /** Too few results: add exact and tag matches (SearchService's fallback). */
   fallback?: boolean;
+  /** The space (upstream's store); reads without one cover every space the caller may read. */
+  space?: string | null;
 }
 
 export interface ListRequest {
@@ -41,6 +46,8 @@ export interface ListRequest {
   memory_type?: string;
   after?: string | null;
   before?: string | null;
+  /** The space (upstream's store); reads without one cover every space the caller may read. */
+  space?: string | null;
 }
 
 export interface UpdateRequest {
@@ -48,6 +55,8 @@ export interface UpdateRequest {
   memory_type?: string;
   metadata?: Record<string, unknown>;
   preserve_timestamps?: boolean;
+  /** The space (upstream's store); reads without one cover every space the caller may read. */
+  space?: string | null;
 }
 
 export interface BulkDeleteRequest {
@@ -56,17 +65,22 @@ export interface BulkDeleteRequest {
   after?: string | null;
   before?: string | null;
   dry_run?: boolean;
+  /** The space (upstream's store); reads without one cover every space the caller may read. */
+  space?: string | null;
 }
 
+/**
+ * `caller`: who called the tool (its key's label, recorded as stored_by, and its spaces); a remote
+ * server (the bridge) knows its own caller from the bridge's key and ignores it.
+ */
 export interface MemoryToolBackend {
-  /** `actor`: the labelled key the tool was called with (recorded as stored_by; a remote server knows its own). */
-  store(request: StoreRequest, actor?: string | null): Promise<StoreMemoryResponse>;
-  search(request: SearchRequest): Promise<SearchResponse>;
-  list(request: ListRequest): Promise<MemoryListResponse>;
-  /** The memory, or null when there is none with that hash. */
-  get(contentHash: string): Promise<MemoryResponse | null>;
-  update(contentHash: string, request: UpdateRequest, actor?: string | null): Promise<MemoryResponse>;
-  delete(contentHash: string, actor?: string | null): Promise<void>;
-  bulkDelete(request: BulkDeleteRequest, actor?: string | null): Promise<BulkDeleteResponse>;
-  health(): Promise<DetailedHealthResponse>;
+  store(request: StoreRequest, caller: Caller): Promise<StoreMemoryResponse>;
+  search(request: SearchRequest, caller: Caller): Promise<SearchResponse>;
+  list(request: ListRequest, caller: Caller): Promise<MemoryListResponse>;
+  /** The memory, or null when there is none with that hash (that the caller may read). */
+  get(contentHash: string, caller: Caller, space?: string | null): Promise<MemoryResponse | null>;
+  update(contentHash: string, request: UpdateRequest, caller: Caller): Promise<MemoryResponse>;
+  delete(contentHash: string, caller: Caller, space?: string | null): Promise<void>;
+  bulkDelete(request: BulkDeleteRequest, caller: Caller): Promise<BulkDeleteResponse>;
+  health(caller: Caller): Promise<DetailedHealthResponse>;
 }

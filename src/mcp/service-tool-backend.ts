@@ -8,6 +8,7 @@ import { type MemoryResponse, toMemoryResponse } from '../memories/dto/memory.re
 import { MemoriesService } from '../memories/memories.service.js';
 import { type SearchResponse, toSearchResponse } from '../search/dto/search-responses.js';
 import { SearchService } from '../search/search.service.js';
+import type { Caller } from '../spaces/space-access.js';
 import type { BulkDeleteRequest, ListRequest, MemoryToolBackend, SearchRequest, StoreRequest, UpdateRequest } from './memory-tool-backend.js';
 
 /** The tools backed by the same services (and response mappers) as the REST API, in this process. */
@@ -19,22 +20,25 @@ export class ServiceToolBackend implements MemoryToolBackend {
     private readonly healthService: HealthService,
   ) {}
 
-  async store(request: StoreRequest, actor: string | null = null): Promise<StoreMemoryResponse> {
+  async store(request: StoreRequest, caller: Caller): Promise<StoreMemoryResponse> {
     return toStoreResponse(
-      await this.memories.store({
-        content: request.content,
-        tags: request.tags,
-        memoryType: request.memory_type,
-        metadata: request.metadata,
-        clientHostname: request.client_hostname,
-        conversationId: request.conversation_id,
-        createdAt: request.created_at,
-        actor,
-      }),
+      await this.memories.store(
+        {
+          content: request.content,
+          tags: request.tags,
+          memoryType: request.memory_type,
+          metadata: request.metadata,
+          clientHostname: request.client_hostname,
+          conversationId: request.conversation_id,
+          createdAt: request.created_at,
+          space: request.space,
+        },
+        caller,
+      ),
     );
   }
 
-  async search(request: SearchRequest): Promise<SearchResponse> {
+  async search(request: SearchRequest, caller: Caller): Promise<SearchResponse> {
     const started = performance.now();
     const { hits, mode, fallbackUsed } = await this.searchService.search({
       query: request.query,
@@ -46,61 +50,74 @@ export class ServiceToolBackend implements MemoryToolBackend {
       before: request.before,
       mode: request.mode,
       fallback: request.fallback,
+      space: request.space,
+      caller,
     });
     return toSearchResponse(request.query, mode, started, hits, request.fallback === true ? { fallbackUsed } : {});
   }
 
-  async list(request: ListRequest): Promise<MemoryListResponse> {
-    const page = await this.memories.list({
-      page: request.page,
-      pageSize: request.page_size,
-      tags: request.tags ?? [],
-      tagMatch: request.tag_match ?? 'any',
-      ...(request.memory_type === undefined ? {} : { memoryType: request.memory_type }),
-      after: request.after,
-      before: request.before,
-    });
+  async list(request: ListRequest, caller: Caller): Promise<MemoryListResponse> {
+    const page = await this.memories.list(
+      {
+        page: request.page,
+        pageSize: request.page_size,
+        tags: request.tags ?? [],
+        tagMatch: request.tag_match ?? 'any',
+        ...(request.memory_type === undefined ? {} : { memoryType: request.memory_type }),
+        after: request.after,
+        before: request.before,
+        space: request.space,
+      },
+      caller,
+    );
     return toMemoryListResponse(page, request.page, request.page_size);
   }
 
-  async get(contentHash: string): Promise<MemoryResponse | null> {
+  async get(contentHash: string, caller: Caller, space?: string | null): Promise<MemoryResponse | null> {
     try {
-      return toMemoryResponse(await this.memories.get(contentHash));
+      return toMemoryResponse(await this.memories.get(contentHash, caller, space));
     } catch (error) {
       if (error instanceof MemoryNotFoundError) return null;
       throw error;
     }
   }
 
-  async update(contentHash: string, request: UpdateRequest, actor: string | null = null): Promise<MemoryResponse> {
+  async update(contentHash: string, request: UpdateRequest, caller: Caller): Promise<MemoryResponse> {
     return toMemoryResponse(
-      await this.memories.update(contentHash, {
-        tags: request.tags,
-        memoryType: request.memory_type,
-        metadata: request.metadata,
-        preserveTimestamps: request.preserve_timestamps,
-        actor,
-      }),
+      await this.memories.update(
+        contentHash,
+        {
+          tags: request.tags,
+          memoryType: request.memory_type,
+          metadata: request.metadata,
+          preserveTimestamps: request.preserve_timestamps,
+          space: request.space,
+        },
+        caller,
+      ),
     );
   }
 
-  async delete(contentHash: string, actor: string | null = null): Promise<void> {
-    await this.memories.delete(contentHash, actor);
+  async delete(contentHash: string, caller: Caller, space?: string | null): Promise<void> {
+    await this.memories.delete(contentHash, caller, space);
   }
 
-  async bulkDelete(request: BulkDeleteRequest, actor: string | null = null): Promise<BulkDeleteResponse> {
-    const { contentHashes, dryRun } = await this.memories.deleteMatching({
-      tags: request.tags,
-      tagMatch: request.tag_match,
-      after: request.after,
-      before: request.before,
-      dryRun: request.dry_run,
-      actor,
-    });
+  async bulkDelete(request: BulkDeleteRequest, caller: Caller): Promise<BulkDeleteResponse> {
+    const { contentHashes, dryRun } = await this.memories.deleteMatching(
+      {
+        tags: request.tags,
+        tagMatch: request.tag_match,
+        after: request.after,
+        before: request.before,
+        dryRun: request.dry_run,
+        space: request.space,
+      },
+      caller,
+    );
     return toBulkDeleteResponse(contentHashes, dryRun);
   }
 
-  health(): Promise<DetailedHealthResponse> {
-    return this.healthService.detailed();
+  health(caller: Caller): Promise<DetailedHealthResponse> {
+    return this.healthService.detailed(caller);
   }
 }

@@ -20,7 +20,10 @@ import { UpdateMemoryDto } from './dto/update-memory.dto.js';
 import { AgentId } from './agent-id.decorator.js';
 import { MemoriesService } from './memories.service.js';
 import { normalizeTags } from './tags.js';
-import { Actor } from '../auth/actor.decorator.js';
+import { RequestCaller } from '../auth/caller.decorator.js';
+import { SpaceFields } from '../spaces/dto/space-fields.dto.js';
+import { requestedSpace, SpaceHeader } from '../spaces/requested-space.js';
+import type { Caller } from '../spaces/space-access.js';
 import { RequireScope } from '../auth/scopes.js';
 
 const LEGACY_TAG_SEARCH_LIMIT = 1000;
@@ -36,6 +39,7 @@ function agentIdFrom(header: string | undefined): string | null {
 
 @ApiTags('memories')
 @ApiAuthenticated()
+@ApiHeader({ name: 'X-Memory-Space', required: false, description: 'The space (as space or store in the body or query)' })
 @RequireScope('read')
 @Controller('api/memories')
 export class MemoriesController {
@@ -47,36 +51,48 @@ export class MemoriesController {
   @ApiOkResponse({ type: StoreMemoryResponse })
   @ApiOperation({ summary: 'Store a memory', description: 'An exact duplicate (same content hash) answers success:false.' })
   @ApiHeader({ name: 'X-Agent-ID', required: false, description: 'Adds the tag agent:<id>' })
-  async store(@Body() dto: StoreMemoryDto, @Actor() actor: string | null, @AgentId() agentHeader?: string): Promise<StoreMemoryResponse> {
-    const result = await this.memories.store({
-      content: dto.content,
-      tags: dto.tags,
-      memoryType: dto.memory_type,
-      metadata: dto.metadata,
-      clientHostname: dto.client_hostname,
-      conversationId: dto.conversation_id,
-      createdAt: dto.created_at,
-      agentId: agentIdFrom(agentHeader),
-      actor,
-    });
+  async store(
+    @Body() dto: StoreMemoryDto,
+    @RequestCaller() caller: Caller,
+    @SpaceHeader() spaceHeader?: string,
+    @AgentId() agentHeader?: string,
+  ): Promise<StoreMemoryResponse> {
+    const result = await this.memories.store(
+      {
+        content: dto.content,
+        tags: dto.tags,
+        memoryType: dto.memory_type,
+        metadata: dto.metadata,
+        clientHostname: dto.client_hostname,
+        conversationId: dto.conversation_id,
+        createdAt: dto.created_at,
+        agentId: agentIdFrom(agentHeader),
+        space: requestedSpace(dto.space, dto.store, spaceHeader),
+      },
+      caller,
+    );
     return toStoreResponse(result);
   }
 
   @Get()
   @ApiOkResponse({ type: MemoryListResponse })
   @ApiOperation({ summary: 'List memories, newest first' })
-  async list(@Query() query: ListMemoriesQuery): Promise<MemoryListResponse> {
+  async list(@Query() query: ListMemoriesQuery, @RequestCaller() caller: Caller, @SpaceHeader() spaceHeader?: string): Promise<MemoryListResponse> {
     const page = query.page ?? 1;
     const pageSize = query.page_size ?? 10;
-    const result = await this.memories.list({
-      page,
-      pageSize,
-      tags: normalizeTags(query.tag),
-      tagMatch: query.tag_match ?? 'any',
-      ...(query.memory_type === undefined ? {} : { memoryType: query.memory_type }),
-      after: query.after,
-      before: query.before,
-    });
+    const result = await this.memories.list(
+      {
+        page,
+        pageSize,
+        tags: normalizeTags(query.tag),
+        tagMatch: query.tag_match ?? 'any',
+        ...(query.memory_type === undefined ? {} : { memoryType: query.memory_type }),
+        after: query.after,
+        before: query.before,
+        space: requestedSpace(query.space, query.store, spaceHeader),
+      },
+      caller,
+    );
     return toMemoryListResponse(result, page, pageSize);
   }
 
@@ -85,31 +101,49 @@ export class MemoriesController {
   @HttpCode(200)
   @ApiOkResponse({ type: BulkDeleteResponse })
   @ApiOperation({ summary: 'Delete every memory matching tags and/or a created-at window (dry_run to preview)' })
-  async bulkDelete(@Body() dto: BulkDeleteDto, @Actor() actor: string | null): Promise<BulkDeleteResponse> {
-    const { contentHashes, dryRun } = await this.memories.deleteMatching({
-      tags: dto.tags,
-      tagMatch: dto.tag_match ?? 'any',
-      after: dto.after,
-      before: dto.before,
-      dryRun: dto.dry_run === true,
-      actor,
-    });
+  async bulkDelete(@Body() dto: BulkDeleteDto, @RequestCaller() caller: Caller, @SpaceHeader() spaceHeader?: string): Promise<BulkDeleteResponse> {
+    const { contentHashes, dryRun } = await this.memories.deleteMatching(
+      {
+        tags: dto.tags,
+        tagMatch: dto.tag_match ?? 'any',
+        after: dto.after,
+        before: dto.before,
+        dryRun: dto.dry_run === true,
+        space: requestedSpace(dto.space, dto.store, spaceHeader),
+      },
+      caller,
+    );
     return toBulkDeleteResponse(contentHashes, dryRun);
   }
 
   @Get('search/tags')
   @ApiOkResponse({ type: LegacyTagSearchResponse })
   @ApiOperation({ summary: 'Memories with any of the tags (older clients)' })
-  async legacyTagSearch(@Query() query: LegacyTagSearchQuery): Promise<LegacyTagSearchResponse> {
-    const memories = await this.memories.findByTags(normalizeTags(query.tags), query.match_all === 'true' ? 'all' : 'any', LEGACY_TAG_SEARCH_LIMIT);
+  async legacyTagSearch(
+    @Query() query: LegacyTagSearchQuery,
+    @RequestCaller() caller: Caller,
+    @SpaceHeader() spaceHeader?: string,
+  ): Promise<LegacyTagSearchResponse> {
+    const memories = await this.memories.findByTags(
+      normalizeTags(query.tags),
+      query.match_all === 'true' ? 'all' : 'any',
+      LEGACY_TAG_SEARCH_LIMIT,
+      caller,
+      requestedSpace(query.space, query.store, spaceHeader),
+    );
     return { memories: memories.map(toMemoryResponse) };
   }
 
   @Get(':content_hash')
   @ApiOkResponse({ type: MemoryResponse })
   @ApiOperation({ summary: 'Get one memory by its content hash' })
-  async get(@Param('content_hash', ContentHashPipe) hash: string): Promise<MemoryResponse> {
-    return toMemoryResponse(await this.memories.get(hash));
+  async get(
+    @Param('content_hash', ContentHashPipe) hash: string,
+    @Query() query: SpaceFields,
+    @RequestCaller() caller: Caller,
+    @SpaceHeader() spaceHeader?: string,
+  ): Promise<MemoryResponse> {
+    return toMemoryResponse(await this.memories.get(hash, caller, requestedSpace(query.space, query.store, spaceHeader)));
   }
 
   @Put(':content_hash')
@@ -119,15 +153,21 @@ export class MemoriesController {
   async update(
     @Param('content_hash', ContentHashPipe) hash: string,
     @Body() dto: UpdateMemoryDto,
-    @Actor() actor: string | null,
+    @Query() query: SpaceFields,
+    @RequestCaller() caller: Caller,
+    @SpaceHeader() spaceHeader?: string,
   ): Promise<UpdateMemoryResponse> {
-    const memory = await this.memories.update(hash, {
-      tags: dto.tags,
-      memoryType: dto.memory_type,
-      metadata: dto.metadata,
-      preserveTimestamps: dto.preserve_timestamps === true,
-      actor,
-    });
+    const memory = await this.memories.update(
+      hash,
+      {
+        tags: dto.tags,
+        memoryType: dto.memory_type,
+        metadata: dto.metadata,
+        preserveTimestamps: dto.preserve_timestamps === true,
+        space: requestedSpace(dto.space, dto.store, query.space, query.store, spaceHeader),
+      },
+      caller,
+    );
     return { success: true, message: 'Memory updated successfully', content_hash: hash, memory: toMemoryResponse(memory) };
   }
 
@@ -135,8 +175,13 @@ export class MemoriesController {
   @RequireScope('write')
   @ApiOkResponse({ type: DeleteMemoryResponse })
   @ApiOperation({ summary: 'Delete a memory' })
-  async delete(@Param('content_hash', ContentHashPipe) hash: string, @Actor() actor: string | null): Promise<DeleteMemoryResponse> {
-    await this.memories.delete(hash, actor);
+  async delete(
+    @Param('content_hash', ContentHashPipe) hash: string,
+    @Query() query: SpaceFields,
+    @RequestCaller() caller: Caller,
+    @SpaceHeader() spaceHeader?: string,
+  ): Promise<DeleteMemoryResponse> {
+    await this.memories.delete(hash, caller, requestedSpace(query.space, query.store, spaceHeader));
     return { success: true, message: 'Memory deleted successfully', content_hash: hash };
   }
 }

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
+import { InvalidInputError, MemoryNotFoundError, SpaceForbiddenError } from '../common/domain-errors.js';
+import { type Caller, changeableSpaces, readableSpaces, writableSpace } from '../spaces/space-access.js';
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
@@ -25,8 +26,8 @@ export interface NewMemoryInput {
   agentId?: string | null;
   /** When it really happened (epoch seconds or ISO 8601; see parseCreatedAt); default now. */
   createdAt?: number | string | null;
-  /** The label of the labelled key that stores it: recorded as metadata.stored_by. */
-  actor?: string | null;
+  /** The space named by the request (else the caller's default). */
+  space?: string | null;
 }
 
 export type StoreResult = { stored: true; memory: Memory } | { stored: false; contentHash: string };
@@ -40,8 +41,8 @@ export interface MemoryChanges {
    * changes always move it. Default false: every update moves it.
    */
   preserveTimestamps?: boolean;
-  /** Who changes it (a labelled key), for the change's actor. */
-  actor?: string | null;
+  /** The space of the copy to change (else the caller's writable spaces, the default first). */
+  space?: string | null;
 }
 
 export interface ListOptions {
@@ -53,6 +54,8 @@ export interface ListOptions {
   /** Created at or after / before (YYYY-MM-DD or ISO 8601). */
   after?: string | null;
   before?: string | null;
+  /** One space (else every space the caller may read). */
+  space?: string | null;
 }
 
 export interface BulkDeleteOptions {
@@ -62,8 +65,8 @@ export interface BulkDeleteOptions {
   before?: string | null;
   /** Only report what would be deleted. */
   dryRun?: boolean;
-  /** Who deletes (a labelled key), for the changes' actor. */
-  actor?: string | null;
+  /** One space (else every space the caller may write). */
+  space?: string | null;
 }
 
 /** Most memories one bulk delete touches; narrow the filter for more. */
@@ -81,12 +84,13 @@ export class MemoriesService {
   ) {}
 
   /** Validates, embeds and stores a memory (a duplicate is reported, not stored); timed for the stats. */
-  store(input: NewMemoryInput): Promise<StoreResult> {
-    return this.timings.time('store', () => this.storeUntimed(input));
+  store(input: NewMemoryInput, caller: Caller): Promise<StoreResult> {
+    return this.timings.time('store', () => this.storeUntimed(input, caller));
   }
 
-  private async storeUntimed(input: NewMemoryInput): Promise<StoreResult> {
+  private async storeUntimed(input: NewMemoryInput, caller: Caller): Promise<StoreResult> {
     const { content } = input;
+    const space = writableSpace(caller, input.space);
     checkContent(content, this.config.limits.maxContentBytes);
     const tags = [...(input.tags ?? [])];
     const metadata: JsonObject = clientMetadata(input.metadata ?? {});
@@ -96,7 +100,7 @@ export class MemoriesService {
       metadata.hostname = input.clientHostname;
     }
     if (input.conversationId) metadata.conversation_id = input.conversationId;
-    if (input.actor) metadata.stored_by = input.actor;
+    if (caller.actor) metadata.stored_by = caller.actor;
     checkMetadata(metadata);
     // The agent and source tags come from checked headers and metadata; the client's own are checked here.
     checkTagsAndType(normalizeTags(input.tags), input.memoryType);
@@ -105,10 +109,11 @@ export class MemoriesService {
     const createdAt = input.createdAt === undefined || input.createdAt === null ? now : parseCreatedAt(input.createdAt, now);
     const hash = contentHash(content);
     // Cheap check first, so a duplicate costs no model call; the insert re-checks under the lock.
-    if (await this.memories.findByHash(hash)) return { stored: false, contentHash: hash };
+    if (await this.memories.findByHash(hash, [space])) return { stored: false, contentHash: hash };
 
     const memory: Memory = {
       contentHash: hash,
+      space,
       content,
       tags: normalizeTags(tags),
       memoryType: input.memoryType || null,
@@ -125,14 +130,17 @@ export class MemoriesService {
     return { stored: true, memory };
   }
 
-  async get(hash: string): Promise<Memory> {
-    const memory = await this.memories.findByHash(hash);
+  /** The memory with this hash in the space named, else in the first space the caller may read that holds it (the default first). */
+  async get(hash: string, caller: Caller, space?: string | null): Promise<Memory> {
+    const memory = await this.memories.findByHash(hash, readableSpaces(caller, space));
     if (!memory) throw new MemoryNotFoundError(hash);
     return memory;
   }
 
-  list(options: ListOptions): Promise<MemoryPage> {
+  list(options: ListOptions, caller: Caller): Promise<MemoryPage> {
+    const spaces = readableSpaces(caller, options.space);
     const filter: MemoryFilter = {
+      ...(spaces === undefined ? {} : { spaces }),
       ...(options.tags.length > 0 ? { tags: { tags: options.tags, match: options.tagMatch } } : {}),
       ...(options.memoryType === undefined ? {} : { memoryType: options.memoryType }),
       ...timeWindow({ after: options.after, before: options.before }),
@@ -144,31 +152,50 @@ export class MemoriesService {
    * Deletes every memory matching tags (any/all) and a created-at window; at least one filter is
    * required. Each delete is its own change (events, MCP notifications). Returns the hashes.
    */
-  async deleteMatching(options: BulkDeleteOptions): Promise<{ contentHashes: string[]; dryRun: boolean }> {
+  async deleteMatching(options: BulkDeleteOptions, caller: Caller): Promise<{ contentHashes: string[]; dryRun: boolean }> {
     const tags = normalizeTags(options.tags);
     const window = timeWindow({ after: options.after, before: options.before });
     if (tags.length === 0 && window.createdFrom === undefined && window.createdBefore === undefined) {
       throw InvalidInputError.field('body', 'give at least one filter: tags, after or before');
     }
-    const filter: MemoryFilter = { ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}), ...window };
-    const contentHashes = (await this.memories.find(filter, 0, MAX_BULK_DELETE)).map((m) => m.contentHash);
-    if (options.dryRun) return { contentHashes, dryRun: true };
+    const spaces = changeableSpaces(caller, options.space);
+    const filter: MemoryFilter = {
+      ...(spaces === undefined ? {} : { spaces }),
+      ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}),
+      ...window,
+    };
+    const matching = await this.memories.find(filter, 0, MAX_BULK_DELETE);
+    if (options.dryRun) return { contentHashes: matching.map((m) => m.contentHash), dryRun: true };
     const deleted: string[] = [];
-    for (const hash of contentHashes) {
-      if (await this.memories.delete(hash, options.actor ?? null)) {
-        deleted.push(hash);
-        this.events.emit(MemoryEvents.deleted, { contentHash: hash } satisfies MemoryDeletedEvent);
+    for (const memory of matching) {
+      if (await this.memories.delete(memory.contentHash, memory.space, caller.actor)) {
+        deleted.push(memory.contentHash);
+        this.events.emit(MemoryEvents.deleted, { contentHash: memory.contentHash, space: memory.space } satisfies MemoryDeletedEvent);
       }
     }
     return { contentHashes: deleted, dryRun: false };
   }
 
-  async findByTags(tags: string[], match: TagMatch, limit: number): Promise<Memory[]> {
+  async findByTags(tags: string[], match: TagMatch, limit: number, caller: Caller, space?: string | null): Promise<Memory[]> {
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one tag');
-    return this.memories.find({ tags: { tags, match } }, 0, limit);
+    const spaces = readableSpaces(caller, space);
+    return this.memories.find({ ...(spaces === undefined ? {} : { spaces }), tags: { tags, match } }, 0, limit);
   }
 
-  async update(hash: string, changes: MemoryChanges): Promise<Memory> {
+  /**
+   * The copy of a memory a change applies to: in the space named, else in the first space the
+   * caller may write that holds it. One the caller may only read is refused as such (it sees it
+   * anyway); one it cannot read is not found, as if it did not exist.
+   */
+  private async changeable(hash: string, caller: Caller, space: string | null | undefined): Promise<Memory> {
+    const found = await this.memories.findByHash(hash, changeableSpaces(caller, space));
+    if (found) return found;
+    const readable = await this.memories.findByHash(hash, readableSpaces(caller, space));
+    if (readable) throw new SpaceForbiddenError(caller.label, readable.space, 'write');
+    throw new MemoryNotFoundError(hash);
+  }
+
+  async update(hash: string, changes: MemoryChanges, caller: Caller): Promise<Memory> {
     const given = [changes.tags, changes.memoryType, changes.metadata].filter((v) => v !== undefined && v !== null);
     if (given.length === 0) {
       throw InvalidInputError.field('body', 'give at least one of tags, memory_type, metadata to update');
@@ -177,25 +204,29 @@ export class MemoriesService {
     if (metadata) checkMetadata(metadata);
     checkTagsAndType(normalizeTags(changes.tags), changes.memoryType);
     const keepTime = changes.preserveTimestamps === true && !changes.tags && !changes.memoryType;
-    const current = keepTime ? await this.memories.findByHash(hash) : null;
-    const updated = await this.memories.update(hash, {
+    const current = await this.changeable(hash, caller, changes.space);
+    const updated = await this.memories.update(hash, current.space, {
       ...(changes.tags ? { tags: normalizeTags(changes.tags) } : {}),
       ...(changes.memoryType ? { memoryType: changes.memoryType } : {}),
       ...(metadata ? { metadata } : {}),
-      updatedAt: current?.updatedAt ?? Date.now() / 1000,
-      actor: changes.actor ?? null,
+      updatedAt: keepTime ? current.updatedAt : Date.now() / 1000,
+      actor: caller.actor,
     });
     if (!updated) throw new MemoryNotFoundError(hash);
     this.events.emit(MemoryEvents.updated, { memory: updated } satisfies MemoryUpdatedEvent);
     return updated;
   }
 
-  async delete(hash: string, actor: string | null = null): Promise<void> {
-    if (!(await this.memories.delete(hash, actor))) throw new MemoryNotFoundError(hash);
-    this.events.emit(MemoryEvents.deleted, { contentHash: hash } satisfies MemoryDeletedEvent);
+  /** Deletes the copy in the space named, else in the first space the caller may write that holds it; returns it. */
+  async delete(hash: string, caller: Caller, space?: string | null): Promise<Memory> {
+    const current = await this.changeable(hash, caller, space);
+    if (!(await this.memories.delete(hash, current.space, caller.actor))) throw new MemoryNotFoundError(hash);
+    this.events.emit(MemoryEvents.deleted, { contentHash: hash, space: current.space } satisfies MemoryDeletedEvent);
+    return current;
   }
 
-  tagCounts(): Promise<TagCount[]> {
-    return this.storage.tagCounts();
+  /** Tags with their counts over the spaces the caller may read (or the one named). */
+  tagCounts(caller: Caller, space?: string | null): Promise<TagCount[]> {
+    return this.storage.tagCounts(readableSpaces(caller, space));
   }
 }

@@ -17,4 +17,5 @@ export interface MemoryUpdatedEvent {
 
 export interface MemoryDeletedEvent {
   contentHash: string;
+  space: string;
 }

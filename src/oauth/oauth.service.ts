@@ -1,3 +1,4 @@
+import { EVERY_SPACE } from '../spaces/space-access.js';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InvalidGrantError, InvalidScopeError, InvalidTargetError, InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
@@ -309,7 +310,14 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     }
     if (!sameResource(info.resource!.href, this.resource.href))
       throw new InvalidAccessTokenError(`The access token was issued for another resource (${info.resource!.href})`);
-    return { label: `oauth:${info.clientId}`, scopes: new Set(info.scopes as Scope[]), labelled: true, grantId: info.extra!.grantId as string };
+    // A grant is approved by an operator with an admin key (who may use every space), and covers every space.
+    return {
+      label: `oauth:${info.clientId}`,
+      scopes: new Set(info.scopes as Scope[]),
+      labelled: true,
+      grantId: info.extra!.grantId as string,
+      spaces: EVERY_SPACE,
+    };
   }
 
   /** RFC 7009: a client revokes its own tokens; a refresh token takes its grant with it. Unknown tokens are ignored. */

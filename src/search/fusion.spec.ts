@@ -4,7 +4,16 @@ import type { Memory } from '../storage/memory.js';
 import { type Candidate, fuse, type FusionSettings } from './fusion.js';
 import { FEATURES, type FusionWeights } from '../config/search-config.js';
 
-const memory = (hash: string): Memory => ({ contentHash: hash, content: hash, tags: [], memoryType: null, metadata: {}, createdAt: 1, updatedAt: 1 });
+const memory = (hash: string): Memory => ({
+  contentHash: hash,
+  space: 'default',
+  content: hash,
+  tags: [],
+  memoryType: null,
+  metadata: {},
+  createdAt: 1,
+  updatedAt: 1,
+});
 const settings = (method: FusionSettings['method']): FusionSettings => ({ method, rrfK: 60, keywordWeight: 0.7, semanticWeight: 0.3 });
 
 describe('fusion of the keyword and meaning legs', () => {

@@ -7,7 +7,7 @@ import { ConfigError } from '../config/env-readers.js';
 import { FEATURES } from '../config/search-config.js';
 import { featuresOf, TRAINED_WEIGHTS } from './learned-fusion.js';
 
-const memory: Memory = { contentHash: 'h', content: 'c', tags: [], memoryType: null, metadata: {}, createdAt: 1, updatedAt: 1 };
+const memory: Memory = { contentHash: 'h', space: 'default', content: 'c', tags: [], memoryType: null, metadata: {}, createdAt: 1, updatedAt: 1 };
 
 describe('learned fusion', () => {
   it('features stay within 0..1, and a candidate one leg did not find scores 0 for that leg', () => {

@@ -1,11 +1,14 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ContentHashPipe } from '../memories/content-hash.pipe.js';
 import { SemanticSearchDto, SemanticSearchQuery, SimilarQuery, TagSearchDto, TimeSearchDto } from './dto/search-requests.js';
 import { SearchResponse, toSearchResponse } from './dto/search-responses.js';
 import { SearchService } from './search.service.js';
 import { RequireScope } from '../auth/scopes.js';
+import { RequestCaller } from '../auth/caller.decorator.js';
+import { requestedSpace, SpaceHeader } from '../spaces/requested-space.js';
+import type { Caller } from '../spaces/space-access.js';
 
 const DEFAULT_RESULTS = 10;
 
@@ -18,6 +21,7 @@ const DEFAULT_TAG_RESULTS = 100;
 
 @ApiTags('search')
 @ApiAuthenticated()
+@ApiHeader({ name: 'X-Memory-Space', required: false, description: 'One space to search (as space or store); default: every space the key may read' })
 @RequireScope('read')
 @Controller('api/search')
 export class SearchController {
@@ -30,7 +34,7 @@ export class SearchController {
     summary: 'Search by text: hybrid (keywords and meaning fused, the default), semantic or keyword',
     description: SEARCH_DESCRIPTION,
   })
-  async semantic(@Body() dto: SemanticSearchDto): Promise<SearchResponse> {
+  async semantic(@Body() dto: SemanticSearchDto, @RequestCaller() caller: Caller, @SpaceHeader() spaceHeader?: string): Promise<SearchResponse> {
     const started = performance.now();
     const { hits, mode, fallbackUsed } = await this.search.search({
       query: dto.query,
@@ -43,6 +47,8 @@ export class SearchController {
       before: dto.before,
       mode: dto.mode,
       fallback: dto.fallback,
+      space: requestedSpace(dto.space, dto.store, spaceHeader),
+      caller,
     });
     return toSearchResponse(dto.query, mode, started, hits, dto.fallback === true ? { fallbackUsed } : {});
   }
@@ -50,7 +56,7 @@ export class SearchController {
   @Get()
   @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'The same search for GET clients (results also carry relevance_score)', description: SEARCH_DESCRIPTION })
-  async semanticGet(@Query() query: SemanticSearchQuery): Promise<SearchResponse> {
+  async semanticGet(@Query() query: SemanticSearchQuery, @RequestCaller() caller: Caller, @SpaceHeader() spaceHeader?: string): Promise<SearchResponse> {
     const started = performance.now();
     const { hits, mode } = await this.search.search({
       query: query.q,
@@ -58,6 +64,8 @@ export class SearchController {
       threshold: query.similarity_threshold,
       tags: query.tags,
       mode: query.mode,
+      space: requestedSpace(query.space, query.store, spaceHeader),
+      caller,
     });
     return toSearchResponse(query.q, mode, started, hits, { relevanceScore: true });
   }
@@ -66,13 +74,15 @@ export class SearchController {
   @HttpCode(200)
   @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Memories carrying any (or all) of the tags, newest first' })
-  async byTag(@Body() dto: TagSearchDto): Promise<SearchResponse> {
+  async byTag(@Body() dto: TagSearchDto, @RequestCaller() caller: Caller, @SpaceHeader() spaceHeader?: string): Promise<SearchResponse> {
     const started = performance.now();
     const hits = await this.search.byTags({
       tags: dto.tags,
       match: dto.match_all ? 'all' : 'any',
       limit: dto.n_results ?? DEFAULT_TAG_RESULTS,
       timeFilter: dto.time_filter,
+      space: requestedSpace(dto.space, dto.store, spaceHeader),
+      caller,
     });
     return toSearchResponse(dto.tags.join(','), 'tag', started, hits);
   }
@@ -81,12 +91,14 @@ export class SearchController {
   @HttpCode(200)
   @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Memories from a natural-language time ("last week"), optionally ranked by meaning' })
-  async byTime(@Body() dto: TimeSearchDto): Promise<SearchResponse> {
+  async byTime(@Body() dto: TimeSearchDto, @RequestCaller() caller: Caller, @SpaceHeader() spaceHeader?: string): Promise<SearchResponse> {
     const started = performance.now();
     const hits = await this.search.byTime({
       phrase: dto.query,
       limit: dto.n_results ?? DEFAULT_RESULTS,
       semanticQuery: dto.semantic_query,
+      space: requestedSpace(dto.space, dto.store, spaceHeader),
+      caller,
     });
     return toSearchResponse(dto.query, 'time', started, hits);
   }
@@ -94,9 +106,14 @@ export class SearchController {
   @Get('similar/:content_hash')
   @ApiOkResponse({ type: SearchResponse })
   @ApiOperation({ summary: 'Memories nearest in meaning to a stored one' })
-  async similar(@Param('content_hash', ContentHashPipe) hash: string, @Query() query: SimilarQuery): Promise<SearchResponse> {
+  async similar(
+    @Param('content_hash', ContentHashPipe) hash: string,
+    @Query() query: SimilarQuery,
+    @RequestCaller() caller: Caller,
+    @SpaceHeader() spaceHeader?: string,
+  ): Promise<SearchResponse> {
     const started = performance.now();
-    const hits = await this.search.similarTo(hash, query.n_results ?? DEFAULT_RESULTS);
+    const hits = await this.search.similarTo(hash, query.n_results ?? DEFAULT_RESULTS, caller, requestedSpace(query.space, query.store, spaceHeader));
     return toSearchResponse(hash, 'similar', started, hits);
   }
 }

@@ -15,6 +15,7 @@ import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
 import { timeWindow } from '../time/time-window.js';
+import { type Caller, readableSpaces } from '../spaces/space-access.js';
 
 export type { SearchMode };
 
@@ -53,6 +54,9 @@ export interface SemanticSearchOptions {
   mode?: SearchMode | null;
   /** Fewer than FALLBACK_BELOW hits: add exact matches, then memories tagged with the query's words (up to the limit). */
   fallback?: boolean | null;
+  /** One space (else, or with "all", every space the caller may read). */
+  space?: string | null;
+  caller: Caller;
 }
 
 export interface SearchOutcome {
@@ -67,12 +71,22 @@ export interface TagSearchOptions {
   match: TagMatch;
   limit: number;
   timeFilter?: string | null;
+  space?: string | null;
+  caller: Caller;
 }
 
 export interface TimeSearchOptions {
   phrase: string;
   limit: number;
   semanticQuery?: string | null;
+  space?: string | null;
+  caller: Caller;
+}
+
+/** The filter's spaces: the one named, else every space the caller may read (none: every space). */
+function spacesFilter(caller: Caller, space: string | null | undefined): MemoryFilter {
+  const spaces = readableSpaces(caller, space);
+  return spaces === undefined ? {} : { spaces };
 }
 
 /** Cosine distance (0..2) → similarity in 0..1; opposite-direction vectors score 0, not negative. */
@@ -123,12 +137,13 @@ export class SearchService {
   /** Too few hits: exact matches of the query, then memories tagged with one of its words, each memory once, up to the limit. */
   private async withFallback(found: SearchHit[], query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
     const hits = [...found];
-    const seen = new Set(found.map((hit) => hit.memory.contentHash));
+    const key = (hit: SearchHit): string => `${hit.memory.space}\n${hit.memory.contentHash}`;
+    const seen = new Set(found.map(key));
     const add = (more: SearchHit[]): void => {
       for (const hit of more) {
         if (hits.length >= limit) return;
-        if (seen.has(hit.memory.contentHash)) continue;
-        seen.add(hit.memory.contentHash);
+        if (seen.has(key(hit))) continue;
+        seen.add(key(hit));
         hits.push(hit);
       }
     };
@@ -141,10 +156,11 @@ export class SearchService {
     return hits;
   }
 
-  /** Tags (any/all), a time phrase and after/before bounds, combined. */
-  filterOf(options: Pick<SemanticSearchOptions, 'tags' | 'tagMatch' | 'timeFilter' | 'after' | 'before'>): MemoryFilter {
+  /** The caller's spaces, tags (any/all), a time phrase and after/before bounds, combined. */
+  filterOf(options: Pick<SemanticSearchOptions, 'tags' | 'tagMatch' | 'timeFilter' | 'after' | 'before' | 'space' | 'caller'>): MemoryFilter {
     const tags = normalizeTags(options.tags);
     return {
+      ...spacesFilter(options.caller, options.space),
       ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}),
       ...timeWindow({ phrase: options.timeFilter, after: options.after, before: options.before }),
     };
@@ -160,21 +176,27 @@ export class SearchService {
     return this.queryEmbeddings.stats();
   }
 
-  similarTo(contentHash: string, limit: number): Promise<SearchHit[]> {
-    return this.embeddings.consistently(() => this.similarToUnguarded(contentHash, limit));
+  /** Memories nearest in meaning to one the caller may read, among those it may read (or of the space named). */
+  similarTo(contentHash: string, limit: number, caller: Caller, space?: string | null): Promise<SearchHit[]> {
+    return this.embeddings.consistently(() => this.similarToUnguarded(contentHash, limit, caller, space));
   }
 
-  private async similarToUnguarded(contentHash: string, limit: number): Promise<SearchHit[]> {
-    const vector = await this.memories.findEmbedding(contentHash);
+  private async similarToUnguarded(contentHash: string, limit: number, caller: Caller, space: string | null | undefined): Promise<SearchHit[]> {
+    const filter = spacesFilter(caller, space);
+    const vector = (await this.memories.findByHash(contentHash, filter.spaces)) ? await this.memories.findEmbedding(contentHash) : null;
     if (!vector) throw new MemoryNotFoundError(contentHash);
-    const scored = await this.vectors.searchByVector(vector, { excludeHash: contentHash }, limit);
+    const scored = await this.vectors.searchByVector(vector, { ...filter, excludeHash: contentHash }, limit);
     return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
   }
 
   async byTags(options: TagSearchOptions): Promise<SearchHit[]> {
     const tags = normalizeTags(options.tags);
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one non-empty tag');
-    const filter: MemoryFilter = { tags: { tags, match: options.match }, ...timeWindow({ phrase: options.timeFilter }) };
+    const filter: MemoryFilter = {
+      ...spacesFilter(options.caller, options.space),
+      tags: { tags, match: options.match },
+      ...timeWindow({ phrase: options.timeFilter }),
+    };
     const memories = await this.memories.find(filter, 0, options.limit);
     const reason = `Tags (${options.match}): ${tags.join(', ')}`;
     return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason }));
@@ -183,7 +205,7 @@ export class SearchService {
   /** Memories from a time phrase; with a semantic query, ranked by it (hybrid by default). */
   async byTime(options: TimeSearchOptions): Promise<SearchHit[]> {
     if (options.phrase.trim() === '') throw InvalidInputError.field('query', 'give a time expression such as "yesterday" or "last week"');
-    const filter = timeWindow({ phrase: options.phrase, phraseField: 'query' });
+    const filter: MemoryFilter = { ...spacesFilter(options.caller, options.space), ...timeWindow({ phrase: options.phrase, phraseField: 'query' }) };
     if (options.semanticQuery) {
       const query = options.semanticQuery;
       const mode = this.config.search.defaultMode;

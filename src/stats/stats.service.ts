@@ -3,6 +3,7 @@ import { STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 import type { LatencyResponse, OverviewResponse } from './dto/overview.dto.js';
 import { OperationTimings, type TimingSummary } from './operation-timings.js';
 import { SizeHistory } from './size-history.js';
+import { type Caller, readableSpaces } from '../spaces/space-access.js';
 
 const DAY_SECONDS = 86_400;
 const TOP_TAGS = 10;
@@ -21,17 +22,22 @@ export class StatsService {
     private readonly sizes: SizeHistory,
   ) {}
 
-  async overview(days: number, utcOffsetMinutes: number): Promise<OverviewResponse> {
+  /**
+   * Counts over the spaces the caller may read (or the one named). The database's size is the
+   * whole file's: a key bound to spaces gets no size history (it would show others' growth).
+   */
+  async overview(days: number, utcOffsetMinutes: number, caller: Caller, space?: string | null): Promise<OverviewResponse> {
+    const spaces = readableSpaces(caller, space);
     const now = Date.now() / 1000;
     const offset = utcOffsetMinutes * 60;
     // Midnight (in the viewer's zone) of the first day shown.
     const todayStart = Math.floor((now + offset) / DAY_SECONDS) * DAY_SECONDS - offset;
     const from = todayStart - (days - 1) * DAY_SECONDS;
     const [perDay, tags, statistics, sizes] = await Promise.all([
-      this.storage.createdPerDay(from, offset),
-      this.storage.tagCounts(),
-      this.storage.statistics(),
-      this.sizes.history(),
+      this.storage.createdPerDay(from, offset, spaces),
+      this.storage.tagCounts(spaces),
+      this.storage.statistics(spaces),
+      caller.spaces.read === null ? this.sizes.history() : [],
     ]);
     const counts = new Map(perDay.map((d) => [d.day, d.count]));
     const memoriesPerDay = Array.from({ length: days }, (_, i) => {

@@ -60,6 +60,7 @@ function memoryChangePayload(memory: Memory): ChangePayload {
   return {
     timestamp: new Date().toISOString(),
     content_hash: memory.contentHash,
+    space: memory.space,
     content_preview: truncated ? `${previewOf(memory.content)}...` : memory.content,
     content_truncated: truncated,
     content_length: memory.content.length,
@@ -89,6 +90,6 @@ export function memoryUpdatedChange(memory: Memory, actor: string | null = null)
   return { ...memoryChangePayload(memory), ...actorOf(actor) };
 }
 
-export function memoryDeletedChange(contentHash: string, actor: string | null = null): ChangePayload {
-  return { timestamp: new Date().toISOString(), content_hash: contentHash, ...actorOf(actor) };
+export function memoryDeletedChange(contentHash: string, space: string, actor: string | null = null): ChangePayload {
+  return { timestamp: new Date().toISOString(), content_hash: contentHash, space, ...actorOf(actor) };
 }

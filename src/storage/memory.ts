@@ -2,8 +2,13 @@
 
 export type JsonObject = Record<string, unknown>;
 
+/** The space memories stored before spaces existed moved to, and where keys without spaces write. */
+export const DEFAULT_SPACE = 'default';
+
 export interface Memory {
   contentHash: string;
+  /** The space it belongs to: a hash is unique per space (the same text in two spaces is two memories). */
+  space: string;
   content: string;
   tags: string[];
   memoryType: string | null;
@@ -21,6 +26,8 @@ export interface TagFilter {
 }
 
 export interface MemoryFilter {
+  /** Only memories of these spaces (undefined: every space). */
+  spaces?: readonly string[];
   tags?: TagFilter;
   memoryType?: string;
   /** Epoch seconds, inclusive. */
@@ -76,6 +83,11 @@ export function applyPatch(current: Memory, patch: MemoryPatch): Memory {
 
 export interface TagCount {
   tag: string;
+  count: number;
+}
+
+export interface SpaceCount {
+  space: string;
   count: number;
 }
 

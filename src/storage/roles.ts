@@ -8,6 +8,7 @@ import type {
   MemoryPatch,
   ScanPage,
   ScoredMemory,
+  SpaceCount,
   StorageDetails,
   StorageStatistics,
   TagCount,
@@ -38,22 +39,28 @@ export interface MemoryStore {
    * few hundred, so one transaction never holds the writer lock (or the event loop) for long.
    */
   insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number>;
-  findByHash(contentHash: string): Promise<Memory | null>;
+  /**
+   * The memory with this hash in the first of `spaces` (the caller's order of preference) that
+   * holds it; without spaces, in any (the default space first).
+   */
+  findByHash(contentHash: string, spaces?: readonly string[]): Promise<Memory | null>;
   /** Newest first, with the number of memories the filter matches. */
   list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage>;
   /** Newest first, without counting (for callers that need no total). */
   find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]>;
-  update(contentHash: string, patch: MemoryPatch): Promise<Memory | null>;
+  update(contentHash: string, space: string, patch: MemoryPatch): Promise<Memory | null>;
   /** `actor`: who deletes it (a labelled key), for the change's actor. */
-  delete(contentHash: string, actor?: string | null): Promise<boolean>;
+  delete(contentHash: string, space: string, actor?: string | null): Promise<boolean>;
+  /** The vector of this text (the same in every space that holds it). */
   findEmbedding(contentHash: string): Promise<Float32Array | null>;
-  /** Which of the given hashes are stored. */
-  existingHashes(contentHashes: readonly string[]): Promise<Set<string>>;
+  /** Which of the given hashes the space holds. */
+  existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>>;
   /**
-   * Every memory in the order it was stored, a page at a time after a cursor (start with 0; the
-   * page's `next` continues, null at the end): stable while others write. For exports.
+   * Every memory (of `spaces`, when given) in the order it was stored, a page at a time after a
+   * cursor (start with 0; the page's `next` continues, null at the end): stable while others
+   * write. For exports.
    */
-  scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage>;
+  scan(after: number, limit: number, withEmbeddings: boolean, spaces?: readonly string[]): Promise<ScanPage>;
 }
 
 /** Search by meaning: nearest vectors. */
@@ -92,13 +99,17 @@ export interface TermFrequencies {
 
 /** What the database holds and how it is: counts, sizes, health. */
 export interface StorageStatus {
-  tagCounts(): Promise<TagCount[]>;
+  /** Tags with how many memories (of `spaces`, when given; else of all) carry each. */
+  tagCounts(spaces?: readonly string[]): Promise<TagCount[]>;
   /**
-   * Memories created at or after `from` (epoch seconds), counted per calendar day of a zone
-   * `offsetSeconds` east of UTC; days without memories are left out. Oldest day first.
+   * Memories (of `spaces`, when given) created at or after `from` (epoch seconds), counted per
+   * calendar day of a zone `offsetSeconds` east of UTC; days without memories are left out. Oldest day first.
    */
-  createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]>;
-  statistics(): Promise<StorageStatistics>;
+  createdPerDay(from: number, offsetSeconds: number, spaces?: readonly string[]): Promise<DayCount[]>;
+  /** Memories and distinct tags (of `spaces`, when given). */
+  statistics(spaces?: readonly string[]): Promise<StorageStatistics>;
+  /** Every space that holds memories, with how many, by name. */
+  spaceCounts(): Promise<SpaceCount[]>;
   details(): Promise<StorageDetails>;
   /** Throws if the database cannot answer a trivial query. */
   ping(): Promise<void>;

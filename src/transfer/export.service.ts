@@ -13,11 +13,11 @@ export class ExportService {
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
   ) {}
 
-  /** One line (with its newline) per memory; with vectors, each line names the model they belong to. */
-  async *lines(withVectors: boolean): AsyncGenerator<string> {
+  /** One line (with its newline) per memory (of `spaces`, when given); with vectors, each line names the model they belong to. */
+  async *lines(withVectors: boolean, spaces?: readonly string[]): AsyncGenerator<string> {
     let after: number | null = 0;
     while (after !== null) {
-      const page = await this.store.scan(after, PAGE, withVectors);
+      const page = await this.store.scan(after, PAGE, withVectors, spaces);
       let text = '';
       for (const { memory, embedding } of page.entries) {
         text += `${JSON.stringify(toRecord(memory, embedding === null ? null : { model: this.embeddings.modelId, embedding }))}\n`;

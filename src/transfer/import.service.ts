@@ -7,7 +7,7 @@ import { CONTENT_HASH_PATTERN, contentHash, legacyUpstreamContentHash } from '..
 import { parseCreatedAt } from '../memories/created-at.js';
 import { checkContent, checkMetadata, checkTagsAndType } from '../memories/memory-input.js';
 import { normalizeTags } from '../memories/tags.js';
-import type { Memory } from '../storage/memory.js';
+import { DEFAULT_SPACE, type Memory } from '../storage/memory.js';
 import { MEMORY_STORE, type MemoryStore } from '../storage/roles.js';
 import { isSqliteFile, UpstreamDatabase } from '../storage/upstream-database.js';
 import { jsonLinesEntries, upstreamEntries } from './import-sources.js';
@@ -150,7 +150,16 @@ export class ImportService {
     const createdAt = item.createdAt === null ? now : parseCreatedAt(item.createdAt, now);
     const updatedAt = item.updatedAt === null || item.updatedAt < createdAt ? createdAt : parseCreatedAt(item.updatedAt, now, 'updated_at');
     const hash = this.hashOf(item);
-    return { contentHash: hash, content: item.content, tags, memoryType: item.memoryType || null, metadata: item.metadata, createdAt, updatedAt };
+    return {
+      contentHash: hash,
+      space: item.space ?? DEFAULT_SPACE,
+      content: item.content,
+      tags,
+      memoryType: item.memoryType || null,
+      metadata: item.metadata,
+      createdAt,
+      updatedAt,
+    };
   }
 
   /**
@@ -172,9 +181,15 @@ export class ImportService {
 
   private async write(batch: { memory: Memory; item: ImportItem }[]): Promise<{ imported: number; duplicates: number; vectorsReused: number }> {
     if (batch.length === 0) return { imported: 0, duplicates: 0, vectorsReused: 0 };
-    const present = await this.store.existingHashes(batch.map(({ memory }) => memory.contentHash));
+    // A hash is unique per space: the batch's memories are looked up space by space.
+    const key = (memory: Memory): string => `${memory.space}\n${memory.contentHash}`;
+    const present = new Set<string>();
+    for (const space of new Set(batch.map(({ memory }) => memory.space))) {
+      const hashes = batch.filter(({ memory }) => memory.space === space).map(({ memory }) => memory.contentHash);
+      for (const hash of await this.store.existingHashes(hashes, space)) present.add(`${space}\n${hash}`);
+    }
     const fresh = new Map<string, { memory: Memory; item: ImportItem }>();
-    for (const entry of batch) if (!present.has(entry.memory.contentHash) && !fresh.has(entry.memory.contentHash)) fresh.set(entry.memory.contentHash, entry);
+    for (const entry of batch) if (!present.has(key(entry.memory)) && !fresh.has(key(entry.memory))) fresh.set(key(entry.memory), entry);
     const entries = [...fresh.values()];
     const reusable = ({ item }: { item: ImportItem }): boolean =>
       item.vector !== null && item.vector.model === this.embeddings.modelId && item.vector.embedding.length === this.embeddings.dimension;

@@ -1,10 +1,11 @@
 import type { JsonObject, Memory } from '../storage/memory.js';
 import { type MemoryResponse, toMemoryResponse } from '../memories/dto/memory.response.js';
 import { storedTime } from '../time/stored-time.js';
+import { ALL_SPACES, SPACE_NAME_PATTERN } from '../spaces/space-access.js';
 
 /**
  * One line of an export (JSON Lines, UTF-8, one memory per line): the REST API's memory shape
- * (content_hash, content, tags, memory_type, metadata, created_at, created_at_iso, updated_at,
+ * (content_hash, space, content, tags, memory_type, metadata, created_at, created_at_iso, updated_at,
  * updated_at_iso), plus with --with-vectors embedding_model, embedding_dimension and embedding.
  */
 export interface MemoryRecord extends MemoryResponse {
@@ -39,6 +40,8 @@ export interface ImportItem {
   updatedAt: number | null;
   /** A vector that may be reused when its model is this service's. */
   vector: { model: string; embedding: Float32Array } | null;
+  /** The space it came from (an export's `space`, upstream's `store`); absent: the default space. */
+  space?: string | null;
 }
 
 /** Not imported on purpose (e.g. deleted upstream), or unreadable; with the reason. */
@@ -79,6 +82,9 @@ export function fromRecordLine(line: string, lineNumber: number): ImportEntry {
   // created_at may itself be an ISO string (as POST /api/memories takes it).
   const createdAt = storedTime(r.created_at, typeof r.created_at === 'string' ? r.created_at : r.created_at_iso);
   if (createdAt === null && (r.created_at !== undefined || r.created_at_iso !== undefined)) return refuse('created_at is not epoch seconds or ISO 8601');
+  const space = typeof r.space === 'string' ? r.space : typeof r.store === 'string' ? r.store : null;
+  if (space !== null && (!SPACE_NAME_PATTERN.test(space) || space === ALL_SPACES))
+    return refuse('space must be a space name (1-64 letters, digits or . _ - @ :)');
   let vector: ImportItem['vector'] = null;
   if (r.embedding !== undefined && r.embedding !== null) {
     if (!Array.isArray(r.embedding) || !r.embedding.every((x) => typeof x === 'number' && Number.isFinite(x)) || typeof r.embedding_model !== 'string') {
@@ -96,5 +102,6 @@ export function fromRecordLine(line: string, lineNumber: number): ImportEntry {
     createdAt,
     updatedAt: storedTime(r.updated_at, typeof r.updated_at === 'string' ? r.updated_at : r.updated_at_iso),
     vector,
+    space,
   };
 }

@@ -1,3 +1,6 @@
+import { RequestCaller } from '../auth/caller.decorator.js';
+import { requestedSpace, SpaceHeader } from '../spaces/requested-space.js';
+import { type Caller, readableSpaces } from '../spaces/space-access.js';
 import { Body, Controller, Get, HttpCode, Post, Query, Req, StreamableFile } from '@nestjs/common';
 import { ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
@@ -25,17 +28,25 @@ export class TransferController {
   ) {}
 
   @Get('export')
-  @ApiOperation({ summary: 'Every memory as JSON Lines (one memory per line, oldest first), streamed' })
+  @ApiOperation({ summary: 'Every memory (of the spaces the key may read, or of the one named) as JSON Lines (one memory per line, oldest first), streamed' })
+  @ApiQuery({ name: 'space', required: false, type: String, description: 'Only this space (also store, or the X-Memory-Space header)' })
   @ApiQuery({ name: 'with_vectors', required: false, type: Boolean, description: 'Add each vector with its model (re-import skips the model when it matches)' })
   @ApiProduces(JSON_LINES_TYPE)
   @ApiOkResponse({
     description: 'JSON Lines: the memory shape of GET /api/memories/{hash}, plus embedding_model, embedding_dimension and embedding with vectors',
   })
-  export(@Query('with_vectors') withVectors?: string): StreamableFile {
+  export(
+    @RequestCaller() caller: Caller,
+    @Query('with_vectors') withVectors?: string,
+    @Query('space') space?: string,
+    @Query('store') store?: string,
+    @SpaceHeader() spaceHeader?: string,
+  ): StreamableFile {
     if (withVectors !== undefined && !['true', 'false', '1', '0'].includes(withVectors)) {
       throw InvalidInputError.field('with_vectors', 'with_vectors must be true or false');
     }
-    return new StreamableFile(Readable.from(this.exports.lines(withVectors === 'true' || withVectors === '1')), {
+    const spaces = readableSpaces(caller, requestedSpace(space, store, spaceHeader));
+    return new StreamableFile(Readable.from(this.exports.lines(withVectors === 'true' || withVectors === '1', spaces)), {
       type: JSON_LINES_TYPE,
       disposition: 'attachment; filename="memories.jsonl"',
     });

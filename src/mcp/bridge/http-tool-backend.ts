@@ -5,6 +5,9 @@ import type { MemoryResponse } from '../../memories/dto/memory.response.js';
 import type { SearchResponse } from '../../search/dto/search-responses.js';
 import type { BulkDeleteRequest, ListRequest, MemoryToolBackend, SearchRequest, StoreRequest, UpdateRequest } from '../memory-tool-backend.js';
 import { RemoteCallError, type RestClient } from './rest-client.js';
+import type { Caller } from '../../spaces/space-access.js';
+
+const spaceQuery = (space: string | null | undefined): string => (space ? `?space=${encodeURIComponent(space)}` : '');
 
 /** The tools backed by a remote server's REST API (what `mcp-memory bridge` forwards to). */
 export class HttpToolBackend implements MemoryToolBackend {
@@ -26,12 +29,13 @@ export class HttpToolBackend implements MemoryToolBackend {
     if (request.memory_type !== undefined) query.set('memory_type', request.memory_type);
     if (request.after) query.set('after', request.after);
     if (request.before) query.set('before', request.before);
+    if (request.space) query.set('space', request.space);
     return this.client.call('GET', `/memories?${query.toString()}`);
   }
 
-  async get(contentHash: string): Promise<MemoryResponse | null> {
+  async get(contentHash: string, _caller: Caller, space?: string | null): Promise<MemoryResponse | null> {
     try {
-      return await this.client.call<MemoryResponse>('GET', `/memories/${encodeURIComponent(contentHash)}`);
+      return await this.client.call<MemoryResponse>('GET', `/memories/${encodeURIComponent(contentHash)}${spaceQuery(space)}`);
     } catch (error) {
       if (error instanceof RemoteCallError && error.status === 404) return null;
       throw error;
@@ -42,8 +46,8 @@ export class HttpToolBackend implements MemoryToolBackend {
     return (await this.client.call<UpdateMemoryResponse>('PUT', `/memories/${encodeURIComponent(contentHash)}`, request)).memory;
   }
 
-  async delete(contentHash: string): Promise<void> {
-    await this.client.call('DELETE', `/memories/${encodeURIComponent(contentHash)}`);
+  async delete(contentHash: string, _caller: Caller, space?: string | null): Promise<void> {
+    await this.client.call('DELETE', `/memories/${encodeURIComponent(contentHash)}${spaceQuery(space)}`);
   }
 
   bulkDelete(request: BulkDeleteRequest): Promise<BulkDeleteResponse> {

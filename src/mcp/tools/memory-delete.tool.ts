@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { contentHashArgument, dateArgument, tagList, tagMatchArguments, tagMatchOf, tagsArgument } from './tool-arguments.js';
+import { contentHashArgument, dateArgument, storeArgument, tagList, tagMatchArguments, tagMatchOf, tagsArgument } from './tool-arguments.js';
 import { defineTool, type ToolDefinition, toolError, toolText } from './tool-registry.js';
 
 export const memoryDeleteTool = (backend: MemoryToolBackend): ToolDefinition =>
@@ -16,27 +16,35 @@ export const memoryDeleteTool = (backend: MemoryToolBackend): ToolDefinition =>
       after: dateArgument.optional(),
       before: dateArgument.optional(),
       dry_run: z.boolean().optional(),
+      store: storeArgument,
     }),
     annotations: { readOnlyHint: false, destructiveHint: true },
-    async run(args, { actor }) {
+    async run(args, caller) {
       if (args.content_hash) {
         const hash = args.content_hash.toLowerCase();
         if (args.dry_run) {
-          const exists = (await backend.get(hash)) !== null;
+          const exists = (await backend.get(hash, caller, args.store)) !== null;
           return toolText(`Would delete ${exists ? 1 : 0} memories\n\nWould delete ${exists ? 1 : 0} memories\nHashes: ${exists ? hash : ''}`, {
             count: exists ? 1 : 0,
             content_hashes: exists ? [hash] : [],
             dry_run: true,
           });
         }
-        await backend.delete(hash, actor);
+        await backend.delete(hash, caller, args.store);
         return toolText(`Successfully deleted memory ${hash}\n\nDeleted 1 memories`, { success: true, count: 1, content_hashes: [hash], dry_run: false });
       }
       const tags = tagList(args.tags);
       if (tags.length === 0 && !args.after && !args.before) return toolError('Error: At least one filter required (content_hash, tags, before, or after)');
       const result = await backend.bulkDelete(
-        { tags, tag_match: tagMatchOf(args), after: args.after ?? null, before: args.before ?? null, dry_run: args.dry_run === true },
-        actor,
+        {
+          tags,
+          tag_match: tagMatchOf(args),
+          after: args.after ?? null,
+          before: args.before ?? null,
+          dry_run: args.dry_run === true,
+          space: args.store ?? null,
+        },
+        caller,
       );
       const hashes = result.content_hashes;
       if (result.dry_run) {

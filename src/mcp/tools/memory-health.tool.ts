@@ -11,8 +11,8 @@ export const memoryHealthTool = (backend: MemoryToolBackend): ToolDefinition =>
     description: 'Report whether the memory database is healthy, with memory counts, size and the embedding model.',
     input: z.object({}),
     annotations: { readOnlyHint: true },
-    async run() {
-      const { text, report } = healthText(await backend.health(), SERVICE_VERSION);
+    async run(_args, caller) {
+      const { text, report } = healthText(await backend.health(caller), SERVICE_VERSION);
       return toolText(text, report);
     },
   });

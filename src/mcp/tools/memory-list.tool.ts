@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { countArgument, tagList, tagMatchArguments, tagMatchOf, tagsArgument } from './tool-arguments.js';
+import { countArgument, storeArgument, tagList, tagMatchArguments, tagMatchOf, tagsArgument } from './tool-arguments.js';
 import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
 export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
@@ -17,21 +17,26 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
       ...tagMatchArguments,
       memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional(),
       stale_days: z.number().int().min(1).max(100_000).optional().describe('Only memories created more than N days ago (this server does not track access)'),
+      store: storeArgument,
     }),
     annotations: { readOnlyHint: true },
-    async run(args) {
+    async run(args, caller) {
       const page = args.page ?? 1;
       const pageSize = args.page_size ?? 20;
       const tags = [...new Set([...tagList(args.tags), ...tagList(args.tag)])];
       const before = args.stale_days ? new Date(Date.now() - args.stale_days * 86_400_000).toISOString() : null;
-      const result = await backend.list({
-        page,
-        page_size: pageSize,
-        tags,
-        tag_match: tagMatchOf(args),
-        ...(args.memory_type ? { memory_type: args.memory_type } : {}),
-        before,
-      });
+      const result = await backend.list(
+        {
+          page,
+          page_size: pageSize,
+          tags,
+          tag_match: tagMatchOf(args),
+          ...(args.memory_type ? { memory_type: args.memory_type } : {}),
+          before,
+          space: args.store ?? null,
+        },
+        caller,
+      );
       const report = {
         memories: result.memories,
         page,

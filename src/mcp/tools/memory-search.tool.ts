@@ -5,6 +5,7 @@ import {
   dateArgument,
   queryArgument,
   resultCountArgument,
+  storeArgument,
   tagList,
   tagMatchArguments,
   tagMatchOf,
@@ -40,9 +41,10 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       include_superseded: z.boolean().optional().describe('Accepted: this server never hides superseded memories'),
       entity: z.string().optional().describe('Not supported here (no knowledge graph)'),
       fallback: z.boolean().optional().describe('With fewer than 3 results, add exact and tag matches'),
+      store: storeArgument,
     }),
     annotations: { readOnlyHint: true },
-    async run(args) {
+    async run(args, caller) {
       if (args.quality_boost)
         return toolError('Error: quality_boost is not supported by this server (it keeps no quality scores); leave it out or set it to 0');
       if (args.entity) return toolError("Error: entity filters need upstream's knowledge graph, which this server does not have");
@@ -60,21 +62,25 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       let mode: string;
       let fallback = false;
       if (query === null) {
-        const page = await backend.list({ page: 1, page_size: limit, tags, tag_match: tagMatch, after, before });
+        const page = await backend.list({ page: 1, page_size: limit, tags, tag_match: tagMatch, after, before, space: args.store ?? null }, caller);
         found = page.memories.map((memory) => ({ memory, similarity_score: 1, relevance_reason: 'filters' }));
         mode = args.mode ?? 'filter';
       } else {
-        const answer = await backend.search({
-          query,
-          mode: args.mode,
-          n_results: limit,
-          similarity_threshold: args.similarity_threshold ?? null,
-          tags,
-          tag_match: tagMatch,
-          after,
-          before,
-          ...(args.fallback ? { fallback: true } : {}),
-        });
+        const answer = await backend.search(
+          {
+            query,
+            mode: args.mode,
+            n_results: limit,
+            similarity_threshold: args.similarity_threshold ?? null,
+            tags,
+            tag_match: tagMatch,
+            after,
+            before,
+            ...(args.fallback ? { fallback: true } : {}),
+            space: args.store ?? null,
+          },
+          caller,
+        );
         found = answer.results.map((r) => ({
           memory: r.memory,
           similarity_score: r.similarity_score,

@@ -10,8 +10,8 @@ export const memoryStatsTool = (backend: MemoryToolBackend): ToolDefinition =>
     description: 'Cache statistics of the server (the query-embedding cache) and its backend.',
     input: z.object({}),
     annotations: { readOnlyHint: true },
-    async run() {
-      const report = statsReport(await backend.health());
+    async run(_args, caller) {
+      const report = statsReport(await backend.health(caller));
       return toolText(JSON.stringify(report, null, 2), report);
     },
   });

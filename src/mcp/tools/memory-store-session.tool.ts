@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { metadataArgument, tagList, tagsArgument } from './tool-arguments.js';
+import { metadataArgument, storeArgument, tagList, tagsArgument } from './tool-arguments.js';
 import { defineTool, type ToolDefinition, toolError, toolText } from './tool-registry.js';
 
 /** A session longer than this is stored in chunks of whole turns (upstream's SESSION_CHUNK_SIZE). */
@@ -17,9 +17,10 @@ export const memoryStoreSessionTool = (backend: MemoryToolBackend): ToolDefiniti
       session_id: z.string().max(128).optional(),
       tags: tagsArgument,
       metadata: metadataArgument().optional(),
+      store: storeArgument,
     }),
     annotations: { readOnlyHint: false, destructiveHint: false },
-    async run(args, { actor }) {
+    async run(args, caller) {
       const lines = args.turns.filter((t) => t.content.trim() !== '').map((t) => `[${t.role}] ${t.content}`);
       if (lines.length === 0) return toolError('Error: all turns have empty content');
       const sessionId = args.session_id || randomUUID();
@@ -37,8 +38,9 @@ export const memoryStoreSessionTool = (backend: MemoryToolBackend): ToolDefiniti
             tags: [`session:${sessionId}`, ...tagList(args.tags), ...(chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [])],
             memory_type: 'session',
             metadata: { ...(args.metadata ?? {}), session_id: sessionId },
+            space: args.store ?? null,
           },
-          actor,
+          caller,
         );
         hashes.push(outcome.content_hash);
       }

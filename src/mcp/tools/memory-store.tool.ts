@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { metadataArgument, tagList, tagsArgument } from './tool-arguments.js';
+import { metadataArgument, storeArgument, tagList, tagsArgument } from './tool-arguments.js';
 import { ToolInputError } from './tool-errors.js';
 import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
@@ -34,9 +34,10 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
         .union([z.number(), z.string().max(64)])
         .optional()
         .describe('When it really happened (epoch seconds or ISO 8601), for replayed history; default now'),
+      store: storeArgument,
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
-    async run(args, { actor }) {
+    async run(args, caller) {
       const { tags, memoryType, metadata } = storeArguments(args);
       const outcome = await backend.store(
         {
@@ -47,8 +48,9 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
           conversation_id: args.conversation_id ?? null,
           client_hostname: args.client_hostname ?? null,
           ...(args.created_at === undefined ? {} : { created_at: args.created_at }),
+          space: args.store ?? null,
         },
-        actor,
+        caller,
       );
       const text = outcome.success
         ? `Memory stored successfully (hash: ${outcome.content_hash})`

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { contentHashArgument, metadataArgument, tagList } from './tool-arguments.js';
+import { contentHashArgument, metadataArgument, storeArgument, tagList } from './tool-arguments.js';
 import { ToolInputError } from './tool-errors.js';
 import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
@@ -18,20 +18,24 @@ export const memoryUpdateTool = (backend: MemoryToolBackend): ToolDefinition =>
       updates: metadataArgument(1),
       preserve_timestamps: z.boolean().optional(),
       versioned: z.boolean().optional(),
+      store: storeArgument,
     }),
     annotations: { readOnlyHint: false, destructiveHint: true },
-    async run(args, { actor }) {
+    async run(args, caller) {
       const hash = args.content_hash.toLowerCase();
-      const current = await backend.get(hash);
+      const current = await backend.get(hash, caller, args.store);
       if (current === null) return toolText(`Failed to update memory metadata: Memory with hash ${hash} not found`, { success: false, content_hash: hash });
       const { tags, memory_type: memoryType, metadata, content, reason, ...rest } = args.updates;
       if (args.versioned) {
         if (typeof content !== 'string' || content.trim() === '') throw new ToolInputError('versioned=true needs updates.content, the new text');
-        const stored = await backend.store({ content, tags: current.tags, memory_type: current.memory_type, metadata: { parent_hash: hash } }, actor);
+        const stored = await backend.store(
+          { content, tags: current.tags, memory_type: current.memory_type, metadata: { parent_hash: hash }, space: current.space },
+          caller,
+        );
         await backend.update(
           hash,
-          { metadata: { superseded_by: stored.content_hash, ...(typeof reason === 'string' ? { evolution_reason: reason } : {}) } },
-          actor,
+          { metadata: { superseded_by: stored.content_hash, ...(typeof reason === 'string' ? { evolution_reason: reason } : {}) }, space: current.space },
+          caller,
         );
         return toolText(`Versioned update successful. New hash: ${stored.content_hash}, parent hash: ${hash}. Memory versioned successfully`, {
           success: true,
@@ -57,8 +61,9 @@ export const memoryUpdateTool = (backend: MemoryToolBackend): ToolDefinition =>
           ...(memoryType ? { memory_type: memoryType as string } : {}),
           ...(Object.keys(mergedMetadata).length > 0 ? { metadata: mergedMetadata } : {}),
           preserve_timestamps: args.preserve_timestamps !== false,
+          space: current.space,
         },
-        actor,
+        caller,
       );
       const moved = updated.updated_at !== current.updated_at;
       return toolText(`Successfully updated memory metadata. Updated fields: ${[...fields, ...(moved ? ['updated_at'] : [])].join(', ')}`, {

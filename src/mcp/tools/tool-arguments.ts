@@ -49,6 +49,15 @@ export const metadataArgument = (around = 0) =>
     message: `metadata nests deeper than ${INPUT_LIMITS.metadataDepth} levels`,
   });
 
+/** upstream's `store` (a partition): here a space. */
+export const storeArgument = z
+  .string()
+  .max(65)
+  .optional()
+  .describe(
+    'The space (upstream: store). Reads: one space, or "all" (the default: every space the key may read); writes: default the key\'s own default space',
+  );
+
 export const queryArgument = z.string().max(MAX_QUERY_LENGTH);
 export const timeExpressionArgument = z.string().max(MAX_TIME_PHRASE_LENGTH);
 export const dateArgument = z.string().max(40);

@@ -1,6 +1,8 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { type Caller, EVERY_SPACE, LOCAL_CALLER, type SpaceAccess } from '../../spaces/space-access.js';
 import { toolErrorMessage } from './tool-errors.js';
 
 /** One tool: its arguments as a zod object (unknown arguments are dropped, as upstream ignores them). */
@@ -17,9 +19,13 @@ export interface ToolDefinition<Input extends z.ZodObject = z.ZodObject> {
 /** A tool whose run() gets its arguments typed from its own schema. */
 export const defineTool = <Input extends z.ZodObject>(tool: ToolDefinition<Input>): ToolDefinition => tool as unknown as ToolDefinition;
 
-/** Who calls a tool: the label of a labelled (keys-file) key, recorded as stored_by; else null. */
-export interface ToolCaller {
-  actor: string | null;
+/** Who calls a tool: over HTTP, the key it came with (its label and spaces); on stdio, the local user (every space). */
+export type ToolCaller = Caller;
+
+function toolCaller(auth: AuthInfo | undefined): ToolCaller {
+  if (auth === undefined) return LOCAL_CALLER;
+  const spaces = (auth.extra?.spaces as SpaceAccess | undefined) ?? EVERY_SPACE;
+  return { actor: auth.extra?.labelled === true ? auth.clientId : null, label: auth.clientId, spaces };
 }
 
 /** An old tool name, accepted (not listed): its arguments are translated for the tool that replaced it. */
@@ -101,8 +107,7 @@ export function serveTools(server: Server, surface: ToolSurface): void {
         return toolError(`The key "${extra.authInfo!.clientId}" lacks the ${needs(tool)} scope that ${tool.name} needs`);
       const parsed = tool.input.safeParse(args);
       if (!parsed.success) return toolError(`Invalid arguments for ${alias ? `${alias.name} (${tool.name})` : tool.name}: ${describeIssues(parsed.error)}`);
-      const auth = extra.authInfo;
-      return await tool.run(parsed.data, { actor: auth?.extra?.labelled === true ? auth.clientId : null });
+      return await tool.run(parsed.data, toolCaller(extra.authInfo));
     } catch (error) {
       return toolError(toolErrorMessage(error));
     }

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsTagList } from './is-tag-list.decorator.js';
+import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
-export class BulkDeleteDto {
+export class BulkDeleteDto extends SpaceFields {
   @ApiPropertyOptional({ type: [String], description: 'Memories with any (or all, with tag_match) of these tags' })
   @IsOptional()
   @IsTagList()

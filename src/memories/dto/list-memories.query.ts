@@ -5,10 +5,11 @@ import { CountProperty } from '../../common/count-property.decorator.js';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import { NO_NUL, NO_NUL_MESSAGE } from './is-tag-list.decorator.js';
 import { QueryTagList } from './query-tag-list.decorator.js';
+import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
 const TAG_LIST_DESCRIPTION = 'Tags: comma-separated (tag=a,b) or repeated (tag=a&tag=b; repeated values are taken as they are, so tags with commas work)';
 
-export class ListMemoriesQuery {
+export class ListMemoriesQuery extends SpaceFields {
   @ApiPropertyOptional({ minimum: 1, default: 1 })
   @IsOptional()
   @Type(() => Number)
@@ -50,7 +51,7 @@ export class ListMemoriesQuery {
   before?: string;
 }
 
-export class LegacyTagSearchQuery {
+export class LegacyTagSearchQuery extends SpaceFields {
   @ApiProperty({ type: [String], description: `${TAG_LIST_DESCRIPTION}; any of them matches unless match_all=true` })
   @QueryTagList()
   tags!: string[];

@@ -8,6 +8,9 @@ export class MemoryResponse {
   @ApiProperty({ description: 'SHA-256 hex of the trimmed, lower-cased content', example: 'a3f1…' })
   content_hash!: string;
 
+  @ApiProperty({ description: 'The space it belongs to', example: 'default' })
+  space!: string;
+
   @ApiProperty({ type: [String], example: ['deploy', 'production'] })
   tags!: string[];
 
@@ -34,6 +37,7 @@ export function toMemoryResponse(memory: Memory): MemoryResponse {
   return {
     content: memory.content,
     content_hash: memory.contentHash,
+    space: memory.space,
     tags: memory.tags,
     memory_type: memory.memoryType,
     metadata: memory.metadata,

@@ -3,8 +3,9 @@ import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateBy } fro
 import { INPUT_LIMITS, MAX_TAGS } from '../../common/input-limits.js';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
+import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
-export class StoreMemoryDto {
+export class StoreMemoryDto extends SpaceFields {
   @ApiProperty({
     description: 'The text to remember (at most MCP_MEMORY_MAX_CONTENT_BYTES bytes, UTF-8)',
     example: 'The staging database is rebuilt every Monday at 6am',

@@ -3,9 +3,10 @@ import { IsBoolean, IsEmpty, IsObject, IsOptional, IsString, MaxLength } from 'c
 import { IsTagList } from './is-tag-list.decorator.js';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
+import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
 /** Content is immutable (it defines the hash); tags, type and metadata can change. */
-export class UpdateMemoryDto {
+export class UpdateMemoryDto extends SpaceFields {
   /** Named so that a client trying to change it hears why, instead of having it ignored. */
   @ApiHideProperty()
   @IsEmpty({ message: 'content cannot be changed (it defines the content hash); store a new memory instead' })

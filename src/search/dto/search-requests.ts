@@ -9,11 +9,12 @@ import { QueryTagList } from '../../memories/dto/query-tag-list.decorator.js';
 export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword', 'exact'];
 import { ResultCount } from '../../common/count-property.decorator.js';
 import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
+import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
 const MODE_DESCRIPTION =
   'hybrid (keywords + meaning), semantic (meaning only), keyword (words only) or exact (the text as a substring, newest first); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
 
-export class SemanticSearchDto {
+export class SemanticSearchDto extends SpaceFields {
   @ApiProperty({ description: 'What to look for, in plain words', example: 'when is staging reset?' })
   @IsString()
   @IsNotEmpty()
@@ -103,7 +104,7 @@ export class SemanticSearchDto {
   before?: string | null;
 }
 
-export class SemanticSearchQuery {
+export class SemanticSearchQuery extends SpaceFields {
   @ApiProperty({ description: 'What to look for' })
   @IsString()
   @IsNotEmpty()
@@ -135,7 +136,7 @@ export class SemanticSearchQuery {
 /** Older clients send tags as one comma-separated string; both forms are accepted. */
 const splitCommaString = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.split(',') : value);
 
-export class TagSearchDto {
+export class TagSearchDto extends SpaceFields {
   @ApiProperty({ type: [String], description: 'Tags (a comma-separated string is accepted too)' })
   @Transform(splitCommaString)
   @IsTagList()
@@ -160,7 +161,7 @@ export class TagSearchDto {
   n_results?: number | null;
 }
 
-export class TimeSearchDto {
+export class TimeSearchDto extends SpaceFields {
   @ApiProperty({ description: 'When: "yesterday", "last week", "3 days ago", "since March", ...' })
   @IsString()
   @IsNotEmpty()
@@ -177,7 +178,7 @@ export class TimeSearchDto {
   semantic_query?: string | null;
 }
 
-export class SimilarQuery {
+export class SimilarQuery extends SpaceFields {
   @ResultCount({ in: 'query' })
   n_results?: number;
 }

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
-export class OverviewQuery {
+export class OverviewQuery extends SpaceFields {
   @ApiPropertyOptional({ minimum: 1, maximum: 366, default: 30, description: 'How many days memories_per_day covers, today included' })
   @IsOptional()
   @Type(() => Number)

@@ -3,6 +3,7 @@ import pgvector from 'pgvector';
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
 import type { MemoryStore } from '../roles.js';
+import { firstBySpace } from '../spaces-order.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { appendEvent } from './postgres-event-log.js';
 import { MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgres-rows.js';
@@ -10,8 +11,8 @@ import { MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgre
 /** The memory, its tags and its change, inside the caller's transaction; an existing hash is reported. */
 async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
   const inserted = await client.query<{ id: string }>(
-    `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (content_hash) DO NOTHING RETURNING id`,
+    `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding, space)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (content_hash, space) DO NOTHING RETURNING id`,
     [
       memory.contentHash,
       memory.content,
@@ -21,11 +22,15 @@ async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float3
       memory.createdAt,
       memory.updatedAt,
       pgvector.toSql(Array.from(embedding)),
+      memory.space,
     ],
   );
   const id = inserted.rows[0]?.id;
   if (id === undefined) {
-    const existing = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [memory.contentHash]);
+    const existing = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 AND space = $2`, [
+      memory.contentHash,
+      memory.space,
+    ]);
     return { inserted: false, existing: toMemory(existing.rows[0]!) };
   }
   if (memory.tags.length > 0) {
@@ -55,9 +60,9 @@ export class PostgresMemoryStore implements MemoryStore {
     });
   }
 
-  async findByHash(contentHash: string): Promise<Memory | null> {
+  async findByHash(contentHash: string, spaces?: readonly string[]): Promise<Memory | null> {
     const rows = await this.db.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [contentHash]);
-    return rows[0] ? toMemory(rows[0]) : null;
+    return firstBySpace(rows.map(toMemory), spaces);
   }
 
   async find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]> {
@@ -79,9 +84,12 @@ export class PostgresMemoryStore implements MemoryStore {
     return { memories, total: Number(counts[0]!.total) };
   }
 
-  update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
+  update(contentHash: string, space: string, patch: MemoryPatch): Promise<Memory | null> {
     return this.db.transaction(async (client) => {
-      const found = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 FOR UPDATE`, [contentHash]);
+      const found = await client.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 AND space = $2 FOR UPDATE`, [
+        contentHash,
+        space,
+      ]);
       const row = found.rows[0];
       if (!row) return null;
       const updated = applyPatch(toMemory(row), patch);
@@ -102,30 +110,35 @@ export class PostgresMemoryStore implements MemoryStore {
     });
   }
 
-  delete(contentHash: string, actor: string | null = null): Promise<boolean> {
+  delete(contentHash: string, space: string, actor: string | null = null): Promise<boolean> {
     return this.db.transaction(async (client) => {
-      const deleted = await client.query('DELETE FROM memories WHERE content_hash = $1 RETURNING id', [contentHash]);
+      const deleted = await client.query('DELETE FROM memories WHERE content_hash = $1 AND space = $2 RETURNING id', [contentHash, space]);
       if (deleted.rows.length === 0) return false;
-      await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(contentHash, actor));
+      await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(contentHash, space, actor));
       return true;
     });
   }
 
   async findEmbedding(contentHash: string): Promise<Float32Array | null> {
-    const rows = await this.db.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM memories WHERE content_hash = $1', [contentHash]);
+    // Any copy: the same text has the same vector in every space.
+    const rows = await this.db.query<{ embedding: string }>('SELECT embedding::text AS embedding FROM memories WHERE content_hash = $1 LIMIT 1', [contentHash]);
     return rows[0] ? Float32Array.from(pgvector.fromSql(rows[0].embedding) as number[]) : null;
   }
 
-  async existingHashes(contentHashes: readonly string[]): Promise<Set<string>> {
+  async existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>> {
     if (contentHashes.length === 0) return new Set();
-    const rows = await this.db.query<{ hash: string }>('SELECT content_hash AS hash FROM memories WHERE content_hash = ANY($1)', [contentHashes]);
+    const rows = await this.db.query<{ hash: string }>('SELECT content_hash AS hash FROM memories WHERE content_hash = ANY($1) AND space = $2', [
+      contentHashes,
+      space,
+    ]);
     return new Set(rows.map((row) => row.hash));
   }
 
-  async scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage> {
+  async scan(after: number, limit: number, withEmbeddings: boolean, spaces?: readonly string[]): Promise<ScanPage> {
     const rows = await this.db.query<MemoryRow & { embedding?: string }>(
-      `SELECT ${MEMORY_COLUMNS}${withEmbeddings ? ', m.embedding::text AS embedding' : ''} FROM memories m WHERE m.id > $1 ORDER BY m.id LIMIT $2`,
-      [after, limit],
+      `SELECT ${MEMORY_COLUMNS}${withEmbeddings ? ', m.embedding::text AS embedding' : ''} FROM memories m
+       WHERE m.id > $1 ${spaces === undefined ? '' : 'AND m.space = ANY($3::text[])'} ORDER BY m.id LIMIT $2`,
+      spaces === undefined ? [after, limit] : [after, limit, spaces],
     );
     return {
       entries: rows.map((row) => ({

@@ -48,6 +48,13 @@ const MIGRATIONS: readonly string[] = [
   `,
   // The OAuth authorization server's state, shared by every replica.
   OAUTH_TABLES,
+  // Spaces: a memory belongs to one space, and its hash is unique per space.
+  `
+  ALTER TABLE memories ADD COLUMN space text NOT NULL DEFAULT 'default';
+  ALTER TABLE memories DROP CONSTRAINT memories_content_hash_key;
+  ALTER TABLE memories ADD CONSTRAINT memories_content_hash_space_key UNIQUE (content_hash, space);
+  CREATE INDEX memories_space_created_at ON memories (space, created_at);
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,6 +4,7 @@ import type { JsonObject, Memory, MemoryFilter } from '../memory.js';
 export interface MemoryRow {
   id: string;
   content_hash: string;
+  space: string;
   content: string;
   tags: string[];
   memory_type: string | null;
@@ -12,11 +13,12 @@ export interface MemoryRow {
   updated_at: number;
 }
 
-export const MEMORY_COLUMNS = 'm.id, m.content_hash, m.content, m.tags, m.memory_type, m.metadata, m.created_at, m.updated_at';
+export const MEMORY_COLUMNS = 'm.id, m.content_hash, m.space, m.content, m.tags, m.memory_type, m.metadata, m.created_at, m.updated_at';
 
 export function toMemory(row: MemoryRow): Memory {
   return {
     contentHash: row.content_hash,
+    space: row.space,
     content: row.content,
     tags: row.tags,
     memoryType: row.memory_type,
@@ -42,6 +44,7 @@ export function whereClause(filter: MemoryFilter): WhereClause {
     params.push(value);
     return `$${params.length}`;
   };
+  if (filter.spaces !== undefined) conditions.push(`m.space = ANY(${param(filter.spaces)}::text[])`);
   if (filter.memoryType !== undefined) conditions.push(`m.memory_type = ${param(filter.memoryType)}`);
   if (filter.tags && filter.tags.tags.length > 0) {
     const tags = param(filter.tags.tags);

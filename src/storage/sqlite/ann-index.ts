@@ -19,10 +19,10 @@ const THRESHOLD_CHECK_EVERY = 200;
 /** What the index needs from the database (the server's connection; all cheap, indexed reads). */
 export interface AnnSource {
   /** Changes after `id`, oldest first. */
-  changesAfter(id: number, limit: number): { id: number; kind: string; contentHash: string | null }[];
+  changesAfter(id: number, limit: number): { id: number; kind: string; memoryId: number | null }[];
   changeBounds(): { oldest: number | null; newest: number };
-  /** A memory's row id and stored vector, or null when it is gone. */
-  vectorOf(contentHash: string): { id: number; vector: Float32Array } | null;
+  /** A memory's stored vector by row id, or null when it is gone. */
+  vectorOf(memoryId: number): Float32Array | null;
   memoryCount(): number;
   databaseId(): string;
 }
@@ -38,7 +38,8 @@ export interface AnnOptions {
 }
 
 interface AnnMeta {
-  version: 1;
+  /** 2: changes name memories by row id (an index of version 1 followed hashes, and is rebuilt). */
+  version: 2;
   databaseId: string;
   model: string;
   dimension: number;
@@ -64,7 +65,6 @@ export class AnnIndex {
   private indexed = 0;
   private lastChangeId = 0;
   private readonly delta = new Map<number, Float32Array>();
-  private readonly deltaIds = new Map<string, number>();
   private staleEntries = 0;
   private builder: Worker | null = null;
   private readonly stopBuild = new Int32Array(new SharedArrayBuffer(4));
@@ -190,19 +190,11 @@ export class AnnIndex {
       if (changes.length === 0) break;
       for (const change of changes) {
         if (change.kind === 'backup_restored') return this.fallBehind('the database was restored');
-        if (change.kind === 'memory_stored' && change.contentHash !== null) {
-          const row = this.source.vectorOf(change.contentHash);
-          if (row !== null) {
-            this.delta.set(row.id, row.vector);
-            this.deltaIds.set(change.contentHash, row.id);
-          }
-        } else if (change.kind === 'memory_deleted' && change.contentHash !== null) {
-          const id = this.deltaIds.get(change.contentHash);
-          if (id === undefined) this.staleEntries += 1;
-          else {
-            this.delta.delete(id);
-            this.deltaIds.delete(change.contentHash);
-          }
+        if (change.kind === 'memory_stored' && change.memoryId !== null) {
+          const vector = this.source.vectorOf(change.memoryId);
+          if (vector !== null) this.delta.set(change.memoryId, vector);
+        } else if (change.kind === 'memory_deleted' && change.memoryId !== null) {
+          if (!this.delta.delete(change.memoryId)) this.staleEntries += 1;
         }
         this.lastChangeId = change.id;
       }
@@ -279,7 +271,6 @@ export class AnnIndex {
     this.lastChangeId = lastChangeId;
     this.lastBuildMs = buildMs;
     this.delta.clear();
-    this.deltaIds.clear();
     this.staleEntries = 0;
     this.behind = false;
     this.caughtUp = false;
@@ -289,14 +280,14 @@ export class AnnIndex {
     try {
       const meta = JSON.parse(readFileSync(this.metaFile, 'utf8')) as AnnMeta;
       const { model, dimension } = this.options;
-      return meta.version === 1 && meta.databaseId === this.source.databaseId() && meta.model === model && meta.dimension === dimension ? meta : null;
+      return meta.version === 2 && meta.databaseId === this.source.databaseId() && meta.model === model && meta.dimension === dimension ? meta : null;
     } catch {
       return null;
     }
   }
 
   private writeMeta(built: { lastChangeId: number; count: number; buildMs: number }): void {
-    const meta: AnnMeta = { version: 1, databaseId: this.source.databaseId(), model: this.options.model, dimension: this.options.dimension, ...built };
+    const meta: AnnMeta = { version: 2, databaseId: this.source.databaseId(), model: this.options.model, dimension: this.options.dimension, ...built };
     const temporary = `${this.metaFile}.tmp-${process.pid}`;
     writeFileSync(temporary, JSON.stringify(meta), { mode: PRIVATE_FILE_MODE });
     renameSync(temporary, this.metaFile);

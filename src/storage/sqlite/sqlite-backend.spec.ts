@@ -21,6 +21,7 @@ function memory(overrides: Partial<Memory> = {}): Memory {
   const at = 1_700_000_000 + seq;
   return {
     contentHash: seq.toString(16).padStart(64, '0'),
+    space: 'default',
     content: `memory ${seq}`,
     tags: [],
     memoryType: null,
@@ -131,10 +132,10 @@ describe('SQLite backend', () => {
     assert.equal(counted, 300);
     // 300 memories: 1% is 3 changes. Two deletes are within it (the kept count stands), a third is not.
     const [a, b, c] = (await repo.store.list({}, 0, 3)).memories;
-    await repo.store.delete(a!.contentHash);
-    await repo.store.delete(b!.contentHash);
+    await repo.store.delete(a!.contentHash, 'default');
+    await repo.store.delete(b!.contentHash, 'default');
     assert.equal((await repo.text.termFrequencies(['filler'])).memories, 300);
-    await repo.store.delete(c!.contentHash);
+    await repo.store.delete(c!.contentHash, 'default');
     assert.equal((await repo.text.termFrequencies(['filler'])).memories, 297);
   });
 

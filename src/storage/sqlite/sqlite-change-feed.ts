@@ -7,9 +7,9 @@ const PRUNE_EVERY_APPENDS = 100;
 export const DEFAULT_CHANGE_LOG = { maxRows: 10_000, maxBytes: 16 * 1_048_576 };
 
 const SQL = {
-  append: 'INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (@kind, @contentHash, @payload, @createdAt)',
+  append: 'INSERT INTO changes (kind, content_hash, memory_id, payload, created_at) VALUES (@kind, @contentHash, @memoryId, @payload, @createdAt)',
   after: 'SELECT id, kind, payload FROM changes WHERE id > ? ORDER BY id LIMIT ?',
-  kindsAfter: 'SELECT id, kind, content_hash AS contentHash FROM changes WHERE id > ? ORDER BY id LIMIT ?',
+  kindsAfter: 'SELECT id, kind, memory_id AS memoryId FROM changes WHERE id > ? ORDER BY id LIMIT ?',
   bounds: "SELECT (SELECT MIN(id) FROM changes) AS oldest, (SELECT seq FROM sqlite_sequence WHERE name = 'changes') AS newest",
   pruneByCount: 'DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?',
   pruneByBytes: `DELETE FROM changes WHERE id <= (
@@ -37,9 +37,9 @@ export class SqliteChangeFeed {
     private readonly retention: { maxRows: number; maxBytes: number } = DEFAULT_CHANGE_LOG,
   ) {}
 
-  /** Appends inside the caller's write transaction, pruning the log now and then. */
-  appendInTransaction(kind: string, contentHash: string | null, payload: ChangePayload): void {
-    this.db.statement(SQL.append).run({ kind, contentHash, payload: JSON.stringify(payload), createdAt: Date.now() / 1000 });
+  /** Appends inside the caller's write transaction (`memoryId`: the row a memory change touches), pruning the log now and then. */
+  appendInTransaction(kind: string, contentHash: string | null, payload: ChangePayload, memoryId: number | null = null): void {
+    this.db.statement(SQL.append).run({ kind, contentHash, memoryId, payload: JSON.stringify(payload), createdAt: Date.now() / 1000 });
     if (++this.appendsSincePrune >= PRUNE_EVERY_APPENDS) {
       this.appendsSincePrune = 0;
       this.db.statement(SQL.pruneByCount).run(this.retention.maxRows);
@@ -74,8 +74,8 @@ export class SqliteChangeFeed {
   }
 
   /** What changed after `id` (kind and memory only, no payload), read now: for the vector index's catch-up. */
-  kindsAfterNow(id: number, limit: number): { id: number; kind: string; contentHash: string | null }[] {
-    return this.db.statement(SQL.kindsAfter).all(id, limit) as { id: number; kind: string; contentHash: string | null }[];
+  kindsAfterNow(id: number, limit: number): { id: number; kind: string; memoryId: number | null }[] {
+    return this.db.statement(SQL.kindsAfter).all(id, limit) as { id: number; kind: string; memoryId: number | null }[];
   }
 
   /** Changes when another process commits to the file (PRAGMA data_version): a cheap "anything new?". */

@@ -1,4 +1,5 @@
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import { firstBySpace } from '../spaces-order.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
 import type { MemoryStore } from '../roles.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
@@ -17,10 +18,12 @@ import {
 } from './sqlite-rows.js';
 
 const SQL = {
-  findByHash: 'SELECT * FROM memories WHERE content_hash = ?',
-  findIdByHash: 'SELECT id FROM memories WHERE content_hash = ?',
-  insertMemory: `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at)
-                 VALUES (@contentHash, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt)`,
+  findCopies: 'SELECT * FROM memories WHERE content_hash = ?',
+  findInSpace: 'SELECT * FROM memories WHERE content_hash = ? AND space = ?',
+  findIdInSpace: 'SELECT id FROM memories WHERE content_hash = ? AND space = ?',
+  findAnyId: 'SELECT id FROM memories WHERE content_hash = ? LIMIT 1',
+  insertMemory: `INSERT INTO memories (content_hash, space, content, tags, memory_type, metadata, created_at, updated_at)
+                 VALUES (@contentHash, @space, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt)`,
   insertTag: 'INSERT OR IGNORE INTO memory_tags (tag, memory_id) VALUES (?, ?)',
   deleteTags: 'DELETE FROM memory_tags WHERE memory_id = ?',
   insertEmbedding: 'INSERT INTO memory_embeddings (rowid, embedding) VALUES (?, ?)',
@@ -52,21 +55,18 @@ export class SqliteMemoryStore implements MemoryStore {
   /** The memory, its tags, its vector and its change, inside the caller's write transaction. */
   private insertInTransaction(memory: Memory, embedding: Float32Array): InsertOutcome {
     this.db.assertModelUnchanged();
-    const existing = this.db.statement(SQL.findByHash).get(memory.contentHash) as MemoryRow | undefined;
+    const existing = this.db.statement(SQL.findInSpace).get(memory.contentHash, memory.space) as MemoryRow | undefined;
     if (existing) return { inserted: false, existing: toMemory(existing) };
     const id = BigInt(this.db.statement(SQL.insertMemory).run(memoryColumns(memory)).lastInsertRowid);
     const insertTag = this.db.statement(SQL.insertTag);
     for (const tag of memory.tags) insertTag.run(tag, id);
     this.db.statement(SQL.insertEmbedding).run(id, toVectorBlob(embedding));
-    this.changes.appendInTransaction(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory));
+    this.changes.appendInTransaction(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory), Number(id));
     return { inserted: true, memory };
   }
 
-  findByHash(contentHash: string): Promise<Memory | null> {
-    return this.db.run(() => {
-      const row = this.db.statement(SQL.findByHash).get(contentHash) as MemoryRow | undefined;
-      return row ? toMemory(row) : null;
-    });
+  findByHash(contentHash: string, spaces?: readonly string[]): Promise<Memory | null> {
+    return this.db.run(() => firstBySpace((this.db.statement(SQL.findCopies).all(contentHash) as MemoryRow[]).map(toMemory), spaces));
   }
 
   async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
@@ -107,9 +107,9 @@ export class SqliteMemoryStore implements MemoryStore {
     return common ? whereClause(filter, true) : where;
   }
 
-  update(contentHash: string, patch: MemoryPatch): Promise<Memory | null> {
+  update(contentHash: string, space: string, patch: MemoryPatch): Promise<Memory | null> {
     return this.db.write(() => {
-      const row = this.db.statement(SQL.findByHash).get(contentHash) as MemoryRow | undefined;
+      const row = this.db.statement(SQL.findInSpace).get(contentHash, space) as MemoryRow | undefined;
       if (!row) return null;
       const updated = applyPatch(toMemory(row), patch);
       this.db.statement(SQL.updateMemory).run({
@@ -124,50 +124,52 @@ export class SqliteMemoryStore implements MemoryStore {
         const insertTag = this.db.statement(SQL.insertTag);
         for (const tag of updated.tags) insertTag.run(tag, row.id);
       }
-      this.changes.appendInTransaction(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(updated, patch.actor ?? null));
+      this.changes.appendInTransaction(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(updated, patch.actor ?? null), row.id);
       return updated;
     });
   }
 
-  delete(contentHash: string, actor: string | null = null): Promise<boolean> {
+  delete(contentHash: string, space: string, actor: string | null = null): Promise<boolean> {
     return this.db.write(() => {
-      const id = this.db.statement(SQL.findIdByHash, true).get(contentHash) as number | undefined;
+      const id = this.db.statement(SQL.findIdInSpace, true).get(contentHash, space) as number | undefined;
       if (id === undefined) return false;
       this.db.statement(SQL.deleteEmbedding).run(BigInt(id));
       this.db.statement(SQL.deleteMemory).run(id);
-      this.changes.appendInTransaction(MemoryChangeTypes.deleted, contentHash, memoryDeletedChange(contentHash, actor));
+      this.changes.appendInTransaction(MemoryChangeTypes.deleted, contentHash, memoryDeletedChange(contentHash, space, actor), id);
       return true;
     });
   }
 
   findEmbedding(contentHash: string): Promise<Float32Array | null> {
     return this.db.run(() => {
-      const id = this.db.statement(SQL.findIdByHash, true).get(contentHash) as number | undefined;
+      // Any copy: the same text has the same vector in every space.
+      const id = this.db.statement(SQL.findAnyId, true).get(contentHash) as number | undefined;
       if (id === undefined) return null;
       const blob = this.db.statement(SQL.findEmbedding, true).get(BigInt(id)) as Buffer | undefined;
       return blob ? fromVectorBlob(blob) : null;
     });
   }
 
-  async existingHashes(contentHashes: readonly string[]): Promise<Set<string>> {
+  async existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>> {
     if (contentHashes.length === 0) return new Set();
     const [rows] = await this.db.read([
       {
-        sql: 'SELECT content_hash AS hash FROM memories WHERE content_hash IN (SELECT value FROM json_each(@hashes))',
-        params: { hashes: JSON.stringify(contentHashes) },
+        sql: 'SELECT content_hash AS hash FROM memories WHERE content_hash IN (SELECT value FROM json_each(@hashes)) AND space = @space',
+        params: { hashes: JSON.stringify(contentHashes), space },
         mode: 'all',
       },
     ]);
     return new Set((rows as { hash: string }[]).map((row) => row.hash));
   }
 
-  async scan(after: number, limit: number, withEmbeddings: boolean): Promise<ScanPage> {
+  async scan(after: number, limit: number, withEmbeddings: boolean, spaces?: readonly string[]): Promise<ScanPage> {
+    const inSpaces = spaces === undefined ? '' : 'AND m.space IN (SELECT value FROM json_each(@spaces))';
     const [rows] = await this.db.read([
       {
         sql: withEmbeddings
-          ? 'SELECT m.*, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.id > @after ORDER BY m.id LIMIT @limit'
-          : 'SELECT m.* FROM memories m WHERE m.id > @after ORDER BY m.id LIMIT @limit',
-        params: { after, limit },
+          ? `SELECT m.*, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.id > @after ${inSpaces} ORDER BY m.id LIMIT @limit`
+          : `SELECT m.* FROM memories m WHERE m.id > @after ${inSpaces} ORDER BY m.id LIMIT @limit`,
+        params: { after, limit, ...(spaces === undefined ? {} : { spaces: JSON.stringify(spaces) }) },
         mode: 'all',
       },
     ]);

@@ -65,6 +65,58 @@ const MIGRATIONS: readonly string[] = [
   `,
   // v4: the OAuth authorization server's state.
   OAUTH_TABLES,
+  // v5: spaces. A memory belongs to one space and its hash is unique per space, so the table is
+  // rebuilt (SQLite cannot drop a column's UNIQUE) with the same ids: the vectors, the keyword
+  // index (external content, by rowid) and the vector index beside the file stay valid. Tags are
+  // kept aside meanwhile (dropping the old table would cascade to them), and the triggers are
+  // dropped first (the keyword index must not see the copy as deletes). Changes name the row
+  // they touch, so the vector index follows a memory, not a hash that two spaces may share.
+  `
+  CREATE TABLE memory_tags_kept (tag TEXT NOT NULL, memory_id INTEGER NOT NULL);
+  INSERT INTO memory_tags_kept (tag, memory_id) SELECT tag, memory_id FROM memory_tags;
+  DROP TABLE memory_tags;
+  DROP TRIGGER memories_fts_insert;
+  DROP TRIGGER memories_fts_delete;
+  DROP TRIGGER memories_fts_update;
+  CREATE TABLE memories_v5 (
+    id           INTEGER PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    space        TEXT NOT NULL DEFAULT 'default',
+    content      TEXT NOT NULL,
+    tags         TEXT NOT NULL DEFAULT '[]',
+    memory_type  TEXT,
+    metadata     TEXT NOT NULL DEFAULT '{}',
+    created_at   REAL NOT NULL,
+    updated_at   REAL NOT NULL,
+    UNIQUE (content_hash, space)
+  );
+  INSERT INTO memories_v5 (id, content_hash, space, content, tags, memory_type, metadata, created_at, updated_at)
+    SELECT id, content_hash, 'default', content, tags, memory_type, metadata, created_at, updated_at FROM memories;
+  DROP TABLE memories;
+  ALTER TABLE memories_v5 RENAME TO memories;
+  CREATE INDEX memories_created_at ON memories (created_at);
+  CREATE INDEX memories_type_created_at ON memories (memory_type, created_at);
+  CREATE INDEX memories_space_created_at ON memories (space, created_at);
+  CREATE TABLE memory_tags (
+    tag       TEXT NOT NULL,
+    memory_id INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    PRIMARY KEY (tag, memory_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX memory_tags_memory_id ON memory_tags (memory_id);
+  INSERT INTO memory_tags (tag, memory_id) SELECT tag, memory_id FROM memory_tags_kept;
+  DROP TABLE memory_tags_kept;
+  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
+  END;
+  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
+  END;
+  CREATE TRIGGER memories_fts_update AFTER UPDATE OF content, tags ON memories BEGIN
+    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
+    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
+  END;
+  ALTER TABLE changes ADD COLUMN memory_id INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

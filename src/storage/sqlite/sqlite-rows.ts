@@ -5,6 +5,7 @@ import type { ReadStatement } from './sqlite-read.protocol.js';
 export interface MemoryRow {
   id: number;
   content_hash: string;
+  space: string;
   content: string;
   tags: string;
   memory_type: string | null;
@@ -16,6 +17,7 @@ export interface MemoryRow {
 export function toMemory(row: MemoryRow): Memory {
   return {
     contentHash: row.content_hash,
+    space: row.space,
     content: row.content,
     tags: JSON.parse(row.tags) as string[],
     memoryType: row.memory_type,
@@ -29,6 +31,7 @@ export function toMemory(row: MemoryRow): Memory {
 export function memoryColumns(memory: Memory): Record<string, string | number | null> {
   return {
     contentHash: memory.contentHash,
+    space: memory.space,
     content: memory.content,
     tags: JSON.stringify(memory.tags),
     memoryType: memory.memoryType,
@@ -73,6 +76,10 @@ export const filtersOnlyTags = (filter: MemoryFilter): boolean =>
 export function whereClause(filter: MemoryFilter, perRow = false): WhereClause {
   const conditions: string[] = [];
   const params: Record<string, string | number> = {};
+  if (filter.spaces !== undefined) {
+    conditions.push('m.space IN (SELECT value FROM json_each(@spaces))');
+    params.spaces = JSON.stringify(filter.spaces);
+  }
   if (filter.memoryType !== undefined) {
     conditions.push('m.memory_type = @memoryType');
     params.memoryType = filter.memoryType;

@@ -1,8 +1,9 @@
-import type { DayCount, StorageDetails, StorageStatistics, TagCount } from '../memory.js';
+import type { DayCount, SpaceCount, StorageDetails, StorageStatistics, TagCount } from '../memory.js';
 import type { StorageStatus } from '../roles.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { fileSize } from './sqlite-database.js';
 import { SCHEMA_VERSION } from './sqlite-migrations.js';
+import { whereClause } from './sqlite-rows.js';
 import type { SqliteVectorSearch } from './sqlite-vector-search.js';
 
 const REPORTED_PRAGMAS = [
@@ -25,29 +26,54 @@ export class SqliteStatus implements StorageStatus {
     private readonly vectors: SqliteVectorSearch,
   ) {}
 
-  async tagCounts(): Promise<TagCount[]> {
+  async tagCounts(spaces?: readonly string[]): Promise<TagCount[]> {
     const [rows] = await this.db.read([
-      { sql: 'SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC', params: {}, mode: 'all' },
+      spaces === undefined
+        ? { sql: 'SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC', params: {}, mode: 'all' }
+        : {
+            sql: `SELECT t.tag AS tag, COUNT(*) AS count FROM memory_tags t JOIN memories m ON m.id = t.memory_id
+                  WHERE m.space IN (SELECT value FROM json_each(@spaces)) GROUP BY t.tag ORDER BY count DESC, tag ASC`,
+            params: { spaces: JSON.stringify(spaces) },
+            mode: 'all',
+          },
     ]);
     return rows as TagCount[];
   }
 
-  async createdPerDay(from: number, offsetSeconds: number): Promise<DayCount[]> {
+  async createdPerDay(from: number, offsetSeconds: number, spaces?: readonly string[]): Promise<DayCount[]> {
+    const where = whereClause({ createdFrom: from, ...(spaces === undefined ? {} : { spaces }) });
     const [rows] = await this.db.read([
       {
-        sql: "SELECT date(created_at + @offset, 'unixepoch') AS day, COUNT(*) AS count FROM memories WHERE created_at >= @from GROUP BY day ORDER BY day",
-        params: { from, offset: offsetSeconds },
+        sql: `SELECT date(m.created_at + @offset, 'unixepoch') AS day, COUNT(*) AS count FROM memories m ${where.sql} GROUP BY day ORDER BY day`,
+        params: { ...where.params, offset: offsetSeconds },
         mode: 'all',
       },
     ]);
     return rows as DayCount[];
   }
 
-  async statistics(): Promise<StorageStatistics> {
+  async statistics(spaces?: readonly string[]): Promise<StorageStatistics> {
     const [row] = await this.db.read([
-      { sql: 'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags', params: {}, mode: 'get' },
+      spaces === undefined
+        ? {
+            sql: 'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags',
+            params: {},
+            mode: 'get',
+          }
+        : {
+            sql: `SELECT (SELECT COUNT(*) FROM memories WHERE space IN (SELECT value FROM json_each(@spaces))) AS totalMemories,
+                         (SELECT COUNT(DISTINCT t.tag) FROM memory_tags t JOIN memories m ON m.id = t.memory_id
+                          WHERE m.space IN (SELECT value FROM json_each(@spaces))) AS totalTags`,
+            params: { spaces: JSON.stringify(spaces) },
+            mode: 'get',
+          },
     ]);
     return row as StorageStatistics;
+  }
+
+  async spaceCounts(): Promise<SpaceCount[]> {
+    const [rows] = await this.db.read([{ sql: 'SELECT space, COUNT(*) AS count FROM memories GROUP BY space ORDER BY space', params: {}, mode: 'all' }]);
+    return rows as SpaceCount[];
   }
 
   details(): Promise<StorageDetails> {

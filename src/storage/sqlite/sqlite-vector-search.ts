@@ -80,11 +80,9 @@ export class SqliteVectorSearch implements VectorSearch {
     return {
       changesAfter: (id, limit) => this.changes.kindsAfterNow(id, limit),
       changeBounds: () => this.changes.boundsNow(),
-      vectorOf: (contentHash) => {
-        const row = this.db
-          .statement('SELECT m.id AS id, e.embedding AS embedding FROM memories m JOIN memory_embeddings e ON e.rowid = m.id WHERE m.content_hash = ?')
-          .get(contentHash) as { id: number; embedding: Buffer } | undefined;
-        return row ? { id: row.id, vector: fromVectorBlob(row.embedding) } : null;
+      vectorOf: (memoryId) => {
+        const blob = this.db.statement('SELECT embedding FROM memory_embeddings WHERE rowid = ?', true).get(BigInt(memoryId)) as Buffer | undefined;
+        return blob ? fromVectorBlob(blob) : null;
       },
       memoryCount: () => this.db.statement('SELECT COUNT(*) FROM memories', true).get() as number,
       databaseId: () => this.db.databaseId,

@@ -1,0 +1,235 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { keyDigest, writeKeysFile } from '../src/auth/keys-file.js';
+import { callTool, textOf } from './helpers/mcp-client.js';
+import { ApiClient } from './helpers/http.js';
+import { createTestDatabase, POSTGRES_SKIP_REASON, TEST_BACKENDS, TEST_POSTGRES_URL } from './helpers/postgres.js';
+import { SseReader } from './helpers/sse-reader.js';
+import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
+import { waitUntil } from './helpers/wait.js';
+
+if (TEST_POSTGRES_URL === null) console.log(`# spaces on PostgreSQL skipped: ${POSTGRES_SKIP_REASON}`);
+
+const KEYS = {
+  alice: 'alice-key-0123456789abcdef',
+  bob: 'bob-key-0123456789abcdefgh',
+  ops: 'ops-key-0123456789abcdefgh',
+};
+/** Alice's memory, in her space; Bob stores the same text in his (and learns nothing by it). */
+const SECRET = 'The payroll export password is kumquat-cascade-42';
+/** Words only Alice's own spaces hold, and the names of those spaces: none may reach Bob by any route. */
+const ALICE_ONLY = ['scratch', 'reminder', 'alice-notes', '~alice'];
+
+async function mcpClient(url: string, key: string): Promise<Client> {
+  const transport = new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${key}` } } });
+  const client = new Client({ name: 'spaces-tests', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+/** Nothing of Alice's own spaces in what Bob received: not their words, not their names, not a memory of a space Bob may not read. */
+function assertNothingOfAlice(body: unknown, where: string): void {
+  const text = JSON.stringify(body).toLowerCase();
+  for (const needle of ALICE_ONLY) assert.ok(!text.includes(needle), `${where} reveals "${needle}": ${text.slice(0, 300)}`);
+  for (const [, space] of text.matchAll(/"space":"([^"]*)"/g)) assert.ok(['bob-notes', 'team', '~bob'].includes(space!), `${where} shows a memory of ${space}`);
+}
+
+for (const backend of TEST_BACKENDS) {
+  describe(`spaces: a key bound to spaces sees nothing of others (${backend})`, () => {
+    const dir = makeTempDir();
+    const keysFile = join(dir, 'keys.yaml');
+    /** Two servers on one database: on PostgreSQL two replicas (events cross through the shared change feed); on SQLite the same server twice. */
+    let servers: TestServer[] = [];
+    let alice: ApiClient;
+    let bob: ApiClient;
+    let bobOnReplica: ApiClient;
+    let ops: ApiClient;
+    let secretHash: string;
+    let database: { url: string; drop: () => Promise<void> } | null = null;
+
+    before(async () => {
+      writeKeysFile(keysFile, [
+        {
+          label: 'alice',
+          sha256: keyDigest(KEYS.alice),
+          scopes: ['read', 'write'],
+          expires: null,
+          created: null,
+          spaces: { write: ['alice-notes', 'team'], read: ['docs'] },
+        },
+        {
+          label: 'bob',
+          sha256: keyDigest(KEYS.bob),
+          scopes: ['read', 'write'],
+          expires: null,
+          created: null,
+          spaces: { write: ['bob-notes', 'team'], read: [] },
+        },
+        { label: 'ops', sha256: keyDigest(KEYS.ops), scopes: ['read', 'write', 'admin'], expires: null, created: null },
+      ]);
+      const env = { MCP_API_KEYS_FILE: keysFile, MCP_AUTH_MAX_FAILURES: '100000' };
+      if (backend === 'postgres') {
+        database = await createTestDatabase();
+        const shared = { ...env, MCP_MEMORY_STORAGE_BACKEND: 'postgres', MCP_POSTGRES_URL: database.url };
+        servers = [await startTestServer({ env: shared }), await startTestServer({ env: shared })];
+      } else servers = [await startTestServer({ env })];
+      const first = servers[0]!;
+      const replica = servers.at(-1)!;
+      alice = new ApiClient(first.url, KEYS.alice);
+      bob = new ApiClient(first.url, KEYS.bob);
+      bobOnReplica = new ApiClient(replica.url, KEYS.bob);
+      ops = new ApiClient(first.url, KEYS.ops);
+    });
+    after(async () => {
+      for (const server of servers.reverse()) await server.cleanup();
+      await database?.drop();
+    });
+
+    it("a write goes to the key's default space; the same text in another space is a memory of its own, not a duplicate", async () => {
+      const mine = await alice.post('/api/memories', { content: SECRET, tags: ['payroll-secrets'] });
+      assert.equal(mine.status, 200);
+      assert.deepEqual([mine.body.success, mine.body.memory.space], [true, 'alice-notes']);
+      secretHash = mine.body.content_hash;
+      // Bob storing the very same text learns nothing: a new memory, in his space.
+      const his = await bob.post('/api/memories', { content: SECRET });
+      assert.deepEqual([his.body.success, his.body.memory.space, his.body.content_hash], [true, 'bob-notes', secretHash]);
+      assert.equal((await bob.delete(`/api/memories/${secretHash}`)).status, 200);
+      // A personal space (~label) and a shared one work without being the default.
+      assert.equal((await alice.post('/api/memories', { content: 'Alice private scratch note', space: '~alice' })).body.memory.space, '~alice');
+      const shared = await alice.post('/api/memories', { content: 'The team offsite is in Lisbon in May' }, { headers: { 'x-memory-space': 'team' } });
+      assert.equal(shared.body.memory.space, 'team');
+    });
+
+    it('by hash, list, tags, search in every mode and similar: Bob gets nothing of Alice, and asking for her space is refused the same as a space that does not exist', async () => {
+      const byHash = await bob.get(`/api/memories/${secretHash}`);
+      const unknown = await bob.get(`/api/memories/${'e'.repeat(64)}`);
+      assert.deepEqual([byHash.status, unknown.status], [404, 404]);
+      assert.equal(byHash.body.detail, `Memory not found: ${secretHash}`, 'the same answer as any unknown hash');
+      for (const space of ['alice-notes', 'no-such-space']) {
+        const refused = await bob.get(`/api/memories?space=${space}`);
+        assert.equal(refused.status, 403);
+        assert.equal(refused.body.detail, `The key "bob" may not read the space "${space}"`);
+      }
+      assert.equal((await bob.delete(`/api/memories/${secretHash}`)).status, 404);
+      assert.equal((await bob.put(`/api/memories/${secretHash}`, { tags: ['mine-now'] })).status, 404);
+
+      const reads = [
+        await bob.get('/api/memories?page_size=100'),
+        await bob.get('/api/memories?tag=payroll-secrets'),
+        await bob.get('/api/tags'),
+        await bob.get('/api/memories/search/tags?tags=payroll-secrets'),
+        await bob.post('/api/search/by-tag', { tags: ['payroll-secrets'] }),
+        await bob.post('/api/search/by-time', { query: 'today' }),
+        await bob.get('/api/search?q=payroll%20password'),
+        await bob.get('/api/stats/overview'),
+        await bob.get('/api/health/detailed'),
+        await bob.get('/api/health'),
+      ];
+      for (const mode of ['hybrid', 'semantic', 'keyword', 'exact'])
+        reads.push(await bob.post('/api/search', { query: 'payroll export password', mode, n_results: 50 }));
+      for (const read of reads) {
+        assert.equal(read.status, 200);
+        assert.ok(!JSON.stringify(read.body).includes(secretHash), 'no route shows the hash of a memory Bob has not (any more)');
+        assertNothingOfAlice(read.body, 'a read');
+      }
+      // Counts are Bob's: the team memory only (his own copy was deleted).
+      assert.equal(reads[0]!.body.total, 1);
+      assert.equal((await bob.get('/api/health/detailed')).body.storage.total_memories, 1);
+      const similar = await bob.get(`/api/search/similar/${secretHash}`);
+      assert.equal(similar.status, 404, 'similar to a memory Bob cannot read is not found');
+
+      // The same routes for Alice and for a key without spaces do show it.
+      assert.equal((await alice.get(`/api/memories/${secretHash}`)).body.space, 'alice-notes');
+      assert.equal((await ops.get(`/api/memories/${secretHash}?space=alice-notes`)).body.space, 'alice-notes');
+      const everything = await ops.get('/api/memories?page_size=100');
+      assert.deepEqual(new Set(everything.body.memories.map((m: { space: string }) => m.space)), new Set(['alice-notes', '~alice', 'team']));
+    });
+
+    it('writes are bounded too: no write into a space the key may only read or not at all, and conflicting names are a 400', async () => {
+      const intoDocs = await alice.post('/api/memories', { content: 'Alice writes into docs', space: 'docs' });
+      assert.deepEqual([intoDocs.status, intoDocs.body.detail], [403, 'The key "alice" may not write the space "docs"']);
+      assert.equal((await bob.post('/api/memories', { content: 'Bob writes into Alice', store: 'alice-notes' })).status, 403);
+      assert.equal((await bob.post('/api/memories/bulk-delete', { tags: ['payroll-secrets'], space: 'alice-notes' })).status, 403);
+      const bulk = await bob.post('/api/memories/bulk-delete', { tags: ['payroll-secrets'] });
+      assert.deepEqual([bulk.status, bulk.body.count], [200, 0]);
+      const conflicting = await alice.post('/api/memories', { content: 'Which space?', space: 'team', store: 'alice-notes' });
+      assert.equal(conflicting.status, 400);
+      assert.equal((await alice.post('/api/memories', { content: 'Everywhere', space: 'all' })).status, 400);
+      assert.equal((await alice.get(`/api/memories/${secretHash}`)).status, 200, 'still there');
+    });
+
+    it("events: Bob's stream (on another replica) carries his spaces' changes only, live and on replay", async () => {
+      const stream = await SseReader.open(`${servers.at(-1)!.url}/api/events`, { authorization: `Bearer ${KEYS.bob}` });
+      try {
+        await stream.waitFor((r) => r.messages.some((m) => m.data.type === 'connection_established'));
+        const alicesOwn = await alice.post('/api/memories', { content: 'Payroll runs on the 25th, kumquat reminder' });
+        const teamNote = await alice.post('/api/memories', { content: 'Team retro moved to Thursday', space: 'team' });
+        await stream.waitFor((r) => r.events.some((m) => m.data.content_hash === teamNote.body.content_hash), 30_000);
+        await alice.delete(`/api/memories/${alicesOwn.body.content_hash}`);
+        const marker = await bobOnReplica.post('/api/memories', { content: 'Bob marker after the delete' });
+        await stream.waitFor((r) => r.events.some((m) => m.data.content_hash === marker.body.content_hash), 30_000);
+        assertNothingOfAlice(
+          stream.messages.map((m) => m.data),
+          'the live stream',
+        );
+        assert.ok(!stream.messages.some((m) => m.data.content_hash === alicesOwn.body.content_hash || m.data.content_hash === secretHash));
+      } finally {
+        stream.close();
+      }
+      const replay = await SseReader.open(`${servers.at(-1)!.url}/api/events`, { authorization: `Bearer ${KEYS.bob}`, 'last-event-id': '0' });
+      try {
+        // The replay ends with Bob's marker, the newest change he may see.
+        await replay.waitFor((r) => r.events.some((m) => m.data.content_preview === 'Bob marker after the delete'), 30_000);
+        assert.ok(
+          replay.events.some((m) => m.data.space === 'team'),
+          'the team changes are replayed',
+        );
+        assertNothingOfAlice(
+          replay.messages.map((m) => m.data),
+          'the replay',
+        );
+      } finally {
+        replay.close();
+      }
+    });
+
+    it('MCP: store: "all" searches only what the key may read; a store into a foreign space is a tool error; notifications are filtered', async () => {
+      const client = await mcpClient(servers.at(-1)!.url, KEYS.bob);
+      try {
+        const found = await callTool(client, 'memory_search', { query: 'payroll export password', store: 'all', limit: 50 });
+        assert.equal(found.isError, undefined);
+        assertNothingOfAlice(found.structuredContent, 'memory_search');
+        const listed = await callTool(client, 'memory_list', { page_size: 100 });
+        assertNothingOfAlice(listed.structuredContent, 'memory_list');
+        const refused = await callTool(client, 'memory_store', { content: 'Bob into Alice over MCP', store: 'alice-notes' });
+        assert.equal(refused.isError, true);
+        assert.match(textOf(refused), /may not write the space "alice-notes"/);
+        const inTeam = await callTool(client, 'memory_store', { content: 'Bob into team over MCP', store: 'team' });
+        assert.equal(inTeam.isError, undefined);
+        assert.equal((await alice.get(`/api/memories/${(inTeam.structuredContent as { content_hash: string }).content_hash}?space=team`)).status, 200);
+        const gone = await callTool(client, 'memory_delete', { content_hash: secretHash });
+        assert.equal(gone.isError, true, 'deleting a memory Bob cannot read fails as not found');
+        assert.equal((await alice.get(`/api/memories/${secretHash}`)).status, 200);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it('an admin key without spaces exports one space; the migration put earlier memories in "default"', async () => {
+      const exported = await fetch(`${servers[0]!.url}/api/admin/export?space=team`, { headers: { authorization: `Bearer ${KEYS.ops}` } });
+      assert.equal(exported.status, 200);
+      const lines = (await exported.text())
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { space: string });
+      assert.ok(lines.length >= 2);
+      assert.ok(lines.every((line) => line.space === 'team'));
+      const stored = await ops.post('/api/memories', { content: 'Stored by a key without spaces' });
+      assert.equal(stored.body.memory.space, 'default');
+      await waitUntil(async () => (await ops.get('/api/memories?space=default')).body.total === 1, { what: 'the default space to list it' });
+    });
+  });
+}
