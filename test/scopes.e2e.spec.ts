@@ -119,7 +119,7 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
     const reader = res.body.keys.find((k: { label: string }) => k.label === 'reader');
     assert.deepEqual(
       { ...reader, requests: 0, last_used_at: null },
-      { label: 'reader', scopes: ['read'], source: 'keys_file', expires_at: null, expired: false, requests: 0, last_used_at: null },
+      { label: 'reader', scopes: ['read'], source: 'keys_file', expires_at: null, expired: false, requests: 0, last_used_at: null, spaces: null },
     );
     assert.ok(reader.requests >= 1 && Date.parse(reader.last_used_at) > 0);
     assert.equal(res.body.keys.find((k: { label: string }) => k.label === 'expired').expired, true);
@@ -202,5 +202,25 @@ describe('scoped keys (MCP_API_KEYS_FILE)', () => {
     const revoke = spawnCli(['keys', 'revoke', 'ci-bot'], env);
     assert.equal(await revoke.exited(), 0, revoke.stderr());
     await until(403);
+  });
+
+  it('mcp-memory keys add --write-spaces/--read-spaces binds a key to spaces: its writes go to its default, list shows them', async () => {
+    const env = { MCP_API_KEYS_FILE: keysFile, LOG_LEVEL: 'warn' };
+    const add = spawnCli(['keys', 'add', '--label', 'team-bot', '--scopes', 'read,write', '--write-spaces', 'team', '--read-spaces', 'docs', '--json'], env);
+    assert.equal(await add.exited(), 0, add.stderr());
+    const { key, spaces } = JSON.parse(add.stdout()) as { key: string; spaces: unknown };
+    assert.deepEqual(spaces, { write: ['team'], read: ['docs'] });
+    const api = new ApiClient(server.url, key);
+    await waitUntil(async () => (await api.get('/api/spaces')).status === 200, { what: 'the new key to be taken' });
+    const stored = await api.post('/api/memories', { content: 'Stored by a key bound to the team space' });
+    assert.equal(stored.body.memory.space, 'team');
+    assert.equal((await api.post('/api/memories', { content: 'Into docs', space: 'docs' })).status, 403);
+    const list = spawnCli(['keys', 'list'], env);
+    assert.equal(await list.exited(), 0);
+    assert.match(list.stdout(), /team-bot .*writes team,~team-bot \(default team\), reads docs/);
+    assert.match(list.stdout(), /reader .* all/);
+    const bad = spawnCli(['keys', 'add', '--label', 'y', '--scopes', 'read', '--read-spaces', 'all'], env);
+    assert.equal(await bad.exited(), 1);
+    assert.match(bad.stderr(), /--read-spaces takes space names/);
   });
 });

@@ -218,15 +218,80 @@ for (const backend of TEST_BACKENDS) {
       }
     });
 
+    it("GET /api/spaces lists what the key may read (counts, writable, default); the keys list shows each key's spaces", async () => {
+      const bobs = await bob.get('/api/spaces');
+      assert.equal(bobs.status, 200);
+      assert.deepEqual(
+        bobs.body.spaces.map((s: { space: string; writable: boolean; default: boolean }) => [s.space, s.writable, s.default]),
+        [
+          ['bob-notes', true, true],
+          ['team', true, false],
+          ['~bob', true, false],
+        ],
+      );
+      assertNothingOfAlice(bobs.body, 'GET /api/spaces');
+      const alices = (await alice.get('/api/spaces')).body.spaces as { space: string; writable: boolean; count: number }[];
+      assert.deepEqual(
+        alices.find((s) => s.space === 'docs'),
+        { space: 'docs', count: 0, writable: false, default: false },
+      );
+      const all = (await ops.get('/api/spaces')).body.spaces.map((s: { space: string }) => s.space);
+      assert.ok(['alice-notes', 'team', '~alice', 'default'].every((space) => all.includes(space)));
+      const keys = (await ops.get('/api/admin/keys')).body.keys as { label: string; spaces: unknown }[];
+      assert.deepEqual(keys.find((k) => k.label === 'bob')!.spaces, {
+        write: ['bob-notes', 'team', '~bob'],
+        read: ['bob-notes', 'team', '~bob'],
+        default_space: 'bob-notes',
+      });
+      assert.equal(keys.find((k) => k.label === 'ops')!.spaces, null);
+    });
+
+    it('an admin copies, moves and deletes whole spaces; a subscriber of each side sees its side; a delete takes a backup first (SQLite)', async () => {
+      for (const content of ['Archive one: the 2019 roadmap', 'Archive two: the 2020 roadmap', 'Team retro moved to Thursday']) {
+        await ops.post('/api/memories', { content, space: 'archive' });
+      }
+      const stream = await SseReader.open(`${servers.at(-1)!.url}/api/events`, { authorization: `Bearer ${KEYS.bob}` });
+      try {
+        await stream.waitFor((r) => r.messages.some((m) => m.data.type === 'connection_established'));
+        const copied = await ops.post('/api/admin/spaces/transfer', { from: 'archive', to: 'team', copy: true });
+        assert.equal(copied.status, 200);
+        assert.deepEqual(copied.body, { moved: 2, skipped: 1, copy: true }, 'the retro note is in team already');
+        await stream.waitFor(
+          (r) => r.events.filter((m) => m.event === 'memory_stored' && String(m.data.content_preview).startsWith('Archive')).length === 2,
+          30_000,
+        );
+        assert.equal((await ops.get('/api/memories?space=archive')).body.total, 3, 'a copy leaves the source');
+        const moved = await ops.post('/api/admin/spaces/transfer', { from: 'team', to: 'archive-2' });
+        assert.equal(moved.body.skipped, 0);
+        assert.equal((await ops.get('/api/memories?space=team')).body.total, 0);
+        assert.equal((await ops.get('/api/memories?space=archive-2')).body.total, moved.body.moved);
+        // Bob reads team, not archive-2: he is told each memory left team, and nothing of where it went.
+        await stream.waitFor((r) => r.events.filter((m) => m.event === 'memory_deleted' && m.data.space === 'team').length >= moved.body.moved, 30_000);
+        assert.ok(!stream.events.some((m) => m.data.space === 'archive-2' || m.data.space === 'archive'));
+      } finally {
+        stream.close();
+      }
+      // Search still finds moved memories in their new space (their vectors came along).
+      const found = await ops.post('/api/search', { query: 'the 2019 roadmap', space: 'archive-2', mode: 'semantic', n_results: 1 });
+      assert.equal(found.body.results[0].memory.space, 'archive-2');
+      assert.equal((await bob.post('/api/admin/spaces/transfer', { from: 'bob-notes', to: 'team' })).status, 403, 'the admin scope is needed');
+      const removed = await ops.delete('/api/admin/spaces/archive');
+      assert.equal(removed.status, 200);
+      assert.equal(removed.body.deleted, 3);
+      if (backend === 'sqlite_vec') assert.match(removed.body.backup_id, /^backup-/);
+      else assert.equal(removed.body.backup_id, null);
+      assert.equal((await ops.get('/api/memories?space=archive')).body.total, 0);
+    });
+
     it('an admin key without spaces exports one space; the migration put earlier memories in "default"', async () => {
-      const exported = await fetch(`${servers[0]!.url}/api/admin/export?space=team`, { headers: { authorization: `Bearer ${KEYS.ops}` } });
+      const exported = await fetch(`${servers[0]!.url}/api/admin/export?space=archive-2`, { headers: { authorization: `Bearer ${KEYS.ops}` } });
       assert.equal(exported.status, 200);
       const lines = (await exported.text())
         .trim()
         .split('\n')
         .map((line) => JSON.parse(line) as { space: string });
       assert.ok(lines.length >= 2);
-      assert.ok(lines.every((line) => line.space === 'team'));
+      assert.ok(lines.every((line) => line.space === 'archive-2'));
       const stored = await ops.post('/api/memories', { content: 'Stored by a key without spaces' });
       assert.equal(stored.body.memory.space, 'default');
       await waitUntil(async () => (await ops.get('/api/memories?space=default')).body.total === 1, { what: 'the default space to list it' });

@@ -13,7 +13,7 @@ export interface BackupManifest {
   duration_ms: number;
   verified: boolean;
   sha256: string;
-  trigger: 'manual' | 'scheduled' | 'pre-restore' | 'cli';
+  trigger: 'manual' | 'scheduled' | 'pre-restore' | 'pre-delete-space' | 'cli';
   embedding_model: string | null;
   schema_version: number;
   /** Set when the manifest cannot be read: this backup cannot be restored. */

@@ -16,3 +16,8 @@ export interface BackupRestoredEvent {
   safetyBackupId: string;
   memories: number;
 }
+
+/** Memories moved, copied or deleted by space (their changes are in the change log). */
+export const SpaceEvents = {
+  changed: 'space.changed',
+} as const;

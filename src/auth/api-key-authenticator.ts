@@ -25,6 +25,8 @@ export interface KeyStatistics {
   /** Authenticated requests since the server started. */
   requests: number;
   last_used_at: string | null;
+  /** The spaces it is bound to; null: every space. */
+  spaces: { write: string[]; read: string[]; default_space: string } | null;
 }
 
 const ANONYMOUS: KeyIdentity = { label: 'anonymous', scopes: FULL_ACCESS, labelled: false, spaces: EVERY_SPACE };
@@ -153,6 +155,10 @@ export class ApiKeyAuthenticator implements OnModuleDestroy {
           expired: expiresAt !== null && now >= expiresAt,
           requests: used?.requests ?? 0,
           last_used_at: used ? new Date(used.lastUsedAt).toISOString() : null,
+          spaces:
+            identity.spaces.read === null
+              ? null
+              : { write: [...identity.spaces.write!], read: [...identity.spaces.read], default_space: identity.spaces.defaultSpace },
         };
       });
   }

@@ -4,6 +4,17 @@ import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ApiKeyAuthenticator, type KeyStatistics } from './api-key-authenticator.js';
 import { RequireScope, SCOPES, type Scope } from './scopes.js';
 
+class KeySpacesResponse {
+  @ApiProperty({ type: [String], description: 'Spaces it may write (and read)' })
+  write!: string[];
+
+  @ApiProperty({ type: [String], description: 'Every space it may read' })
+  read!: string[];
+
+  @ApiProperty({ description: 'Where its writes go when they name no space' })
+  default_space!: string;
+}
+
 class KeyStatisticsResponse implements KeyStatistics {
   @ApiProperty({ example: 'ci-reader' })
   label!: string;
@@ -25,6 +36,9 @@ class KeyStatisticsResponse implements KeyStatistics {
 
   @ApiProperty({ type: String, nullable: true })
   last_used_at!: string | null;
+
+  @ApiProperty({ type: KeySpacesResponse, nullable: true, description: 'The spaces it is bound to (its personal space included); null: every space' })
+  spaces!: KeySpacesResponse | null;
 }
 
 class KeyListResponse {

@@ -152,9 +152,22 @@ function buildProgram(setExitCode: (code: number) => void): Command {
     .requiredOption('--label <label>', 'who or what uses it (shown in logs and as stored_by, never the key)')
     .requiredOption('--scopes <scopes>', 'comma-separated: read, write, admin')
     .option('--expires <date>', 'ISO 8601 date or date-time after which it is refused')
+    .option('--write-spaces <spaces>', 'comma-separated spaces it may write (and read); binds the key to spaces (its personal space ~<label> included)')
+    .option('--read-spaces <spaces>', 'comma-separated spaces it may only read; binds the key to spaces')
+    .option('--default-space <space>', 'where its writes go when they name no space (default: the first --write-spaces, else ~<label>)')
     .addOption(json())
-    .action((options: { label: string; scopes: string; expires?: string; json?: boolean }) =>
-      setExitCode(keysAdd(loadConfig(), { label: options.label, scopes: options.scopes, expires: options.expires ?? null, json: options.json === true })),
+    .action((options: { label: string; scopes: string; expires?: string; writeSpaces?: string; readSpaces?: string; defaultSpace?: string; json?: boolean }) =>
+      setExitCode(
+        keysAdd(loadConfig(), {
+          label: options.label,
+          scopes: options.scopes,
+          expires: options.expires ?? null,
+          writeSpaces: options.writeSpaces ?? null,
+          readSpaces: options.readSpaces ?? null,
+          defaultSpace: options.defaultSpace ?? null,
+          json: options.json === true,
+        }),
+      ),
     );
   keys
     .command('list')

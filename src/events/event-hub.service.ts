@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { OnEvent } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import { BackupEvents, type BackupCompletedEvent } from '../admin/backup-events.js';
+import { BackupEvents, type BackupCompletedEvent, SpaceEvents } from '../admin/backup-events.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MemoryEvents } from '../memories/memory-events.js';
@@ -84,6 +84,7 @@ export class EventHubService implements OnModuleDestroy {
   @OnEvent(MemoryEvents.updated)
   @OnEvent(MemoryEvents.deleted)
   @OnEvent(BackupEvents.restored)
+  @OnEvent(SpaceEvents.changed)
   onLocalChange(): void {
     setImmediate(() => this.log.poll());
   }

@@ -4,11 +4,12 @@ import { TimingsModule } from '../stats/timings.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { MemoriesController } from './memories.controller.js';
 import { MemoriesService } from './memories.service.js';
+import { SpacesController } from './spaces.controller.js';
 import { TagsController } from './tags.controller.js';
 
 @Module({
   imports: [StorageModule, EmbeddingsModule, TimingsModule],
-  controllers: [MemoriesController, TagsController],
+  controllers: [MemoriesController, TagsController, SpacesController],
   providers: [MemoriesService],
   exports: [MemoriesService],
 })

@@ -69,6 +69,13 @@ export interface BulkDeleteOptions {
   space?: string | null;
 }
 
+export interface SpaceSummary {
+  space: string;
+  count: number;
+  writable: boolean;
+  isDefault: boolean;
+}
+
 /** Most memories one bulk delete touches; narrow the filter for more. */
 export const MAX_BULK_DELETE = 10_000;
 
@@ -223,6 +230,23 @@ export class MemoriesService {
     if (!(await this.memories.delete(hash, current.space, caller.actor))) throw new MemoryNotFoundError(hash);
     this.events.emit(MemoryEvents.deleted, { contentHash: hash, space: current.space } satisfies MemoryDeletedEvent);
     return current;
+  }
+
+  /**
+   * The spaces the caller may read, with how many memories each holds, whether it may write
+   * there and which is its default; for a key without spaces, every space that holds memories
+   * (and the default one).
+   */
+  async spaces(caller: Caller): Promise<SpaceSummary[]> {
+    const counts = new Map((await this.storage.spaceCounts()).map((c) => [c.space, c.count]));
+    const { read, write, defaultSpace } = caller.spaces;
+    const names = read ?? [...new Set([defaultSpace, ...counts.keys()])].sort();
+    return names.map((space) => ({
+      space,
+      count: counts.get(space) ?? 0,
+      writable: write === null || write.includes(space),
+      isDefault: space === defaultSpace,
+    }));
   }
 
   /** Tags with their counts over the spaces the caller may read (or the one named). */

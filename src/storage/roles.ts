@@ -61,6 +61,21 @@ export interface MemoryStore {
    * write. For exports.
    */
   scan(after: number, limit: number, withEmbeddings: boolean, spaces?: readonly string[]): Promise<ScanPage>;
+  /**
+   * Moves (or copies) the memories of space `from` stored after the cursor `after` (start with 0),
+   * up to `limit`, to space `to`, in one transaction: a memory whose text `to` already holds is
+   * skipped. Each move is logged as a delete from `from` and a store into `to` (subscribers of
+   * each space see their side); a copy as a store. `next` continues, null at the end.
+   */
+  transferSpace(from: string, to: string, copy: boolean, after: number, limit: number, actor: string | null): Promise<SpaceTransferPage>;
+  /** Deletes up to `limit` memories of a space in one transaction, each with its change; the hashes deleted (none: the space is empty). */
+  deleteFromSpace(space: string, limit: number, actor: string | null): Promise<string[]>;
+}
+
+export interface SpaceTransferPage {
+  moved: number;
+  skipped: number;
+  next: number | null;
 }
 
 /** Search by meaning: nearest vectors. */

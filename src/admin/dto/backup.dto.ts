@@ -37,7 +37,7 @@ export class BackupResponse {
   @ApiProperty({ description: 'SHA-256 of the backup file' })
   sha256!: string;
 
-  @ApiProperty({ enum: ['manual', 'scheduled', 'pre-restore', 'cli'] })
+  @ApiProperty({ enum: ['manual', 'scheduled', 'pre-restore', 'pre-delete-space', 'cli'] })
   trigger!: string;
 
   @ApiPropertyOptional({ description: 'Set when this backup cannot be used (e.g. its manifest is unreadable)' })

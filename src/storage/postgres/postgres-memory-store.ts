@@ -2,7 +2,7 @@ import type pg from 'pg';
 import pgvector from 'pgvector';
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
-import type { MemoryStore } from '../roles.js';
+import type { MemoryStore, SpaceTransferPage } from '../roles.js';
 import { firstBySpace } from '../spaces-order.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { appendEvent } from './postgres-event-log.js';
@@ -132,6 +132,45 @@ export class PostgresMemoryStore implements MemoryStore {
       space,
     ]);
     return new Set(rows.map((row) => row.hash));
+  }
+
+  transferSpace(from: string, to: string, copy: boolean, after: number, limit: number, actor: string | null): Promise<SpaceTransferPage> {
+    return this.db.transaction(async (client) => {
+      const rows = (
+        await client.query<MemoryRow & { embedding: string }>(
+          `SELECT ${MEMORY_COLUMNS}, m.embedding::text AS embedding FROM memories m WHERE m.space = $1 AND m.id > $2 ORDER BY m.id LIMIT $3 FOR UPDATE`,
+          [from, after, limit],
+        )
+      ).rows;
+      let moved = 0;
+      for (const row of rows) {
+        const memory = { ...toMemory(row), space: to };
+        if (copy) {
+          if (!(await insertIn(client, memory, Float32Array.from(pgvector.fromSql(row.embedding) as number[]))).inserted) continue;
+        } else {
+          const updated = await client.query(
+            'UPDATE memories SET space = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memories o WHERE o.content_hash = $3 AND o.space = $2)',
+            [row.id, to, row.content_hash],
+          );
+          if (updated.rowCount === 0) continue;
+          await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(row.content_hash, from, actor));
+          await appendEvent(client, MemoryChangeTypes.stored, { ...memoryStoredChange(memory), ...(actor ? { actor } : {}) });
+        }
+        moved += 1;
+      }
+      return { moved, skipped: rows.length - moved, next: rows.length < limit ? null : Number(rows[rows.length - 1]!.id) };
+    });
+  }
+
+  deleteFromSpace(space: string, limit: number, actor: string | null): Promise<string[]> {
+    return this.db.transaction(async (client) => {
+      const deleted = await client.query<{ hash: string }>(
+        'DELETE FROM memories WHERE id IN (SELECT id FROM memories WHERE space = $1 ORDER BY id LIMIT $2) RETURNING content_hash AS hash',
+        [space, limit],
+      );
+      for (const { hash } of deleted.rows) await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(hash, space, actor));
+      return deleted.rows.map((row) => row.hash);
+    });
   }
 
   async scan(after: number, limit: number, withEmbeddings: boolean, spaces?: readonly string[]): Promise<ScanPage> {

@@ -1,7 +1,7 @@
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { firstBySpace } from '../spaces-order.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
-import type { MemoryStore } from '../roles.js';
+import type { MemoryStore, SpaceTransferPage } from '../roles.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import type { ReadStatement } from './sqlite-read.protocol.js';
@@ -32,6 +32,8 @@ const SQL = {
   updateMemory: `UPDATE memories SET tags = @tags, memory_type = @memoryType, metadata = @metadata, updated_at = @updatedAt
                  WHERE id = @id`,
   deleteMemory: 'DELETE FROM memories WHERE id = ?',
+  spacePage: 'SELECT * FROM memories WHERE space = ? AND id > ? ORDER BY id LIMIT ?',
+  setSpace: 'UPDATE memories SET space = ? WHERE id = ?',
   // An upper bound of the number of memories, read from the two ends of the id index (two
   // subqueries: SQLite answers a lone MIN or MAX from the index end, not both in one aggregate).
   idSpan: 'SELECT COALESCE((SELECT MAX(id) FROM memories) - (SELECT MIN(id) FROM memories) + 1, 0)',
@@ -160,6 +162,40 @@ export class SqliteMemoryStore implements MemoryStore {
       },
     ]);
     return new Set((rows as { hash: string }[]).map((row) => row.hash));
+  }
+
+  transferSpace(from: string, to: string, copy: boolean, after: number, limit: number, actor: string | null): Promise<SpaceTransferPage> {
+    return this.db.write(() => {
+      const rows = this.db.statement(SQL.spacePage).all(from, after, limit) as MemoryRow[];
+      let moved = 0;
+      for (const row of rows) {
+        if (this.db.statement(SQL.findIdInSpace, true).get(row.content_hash, to) !== undefined) continue;
+        const memory = { ...toMemory(row), space: to };
+        if (copy) {
+          const blob = this.db.statement(SQL.findEmbedding, true).get(BigInt(row.id)) as Buffer;
+          this.insertInTransaction(memory, fromVectorBlob(blob));
+        } else {
+          // The row keeps its id and vector (the vector index needs nothing): no row id on these changes.
+          this.db.statement(SQL.setSpace).run(to, row.id);
+          this.changes.appendInTransaction(MemoryChangeTypes.deleted, row.content_hash, memoryDeletedChange(row.content_hash, from, actor));
+          this.changes.appendInTransaction(MemoryChangeTypes.stored, row.content_hash, { ...memoryStoredChange(memory), ...(actor ? { actor } : {}) });
+        }
+        moved += 1;
+      }
+      return { moved, skipped: rows.length - moved, next: rows.length < limit ? null : rows[rows.length - 1]!.id };
+    });
+  }
+
+  deleteFromSpace(space: string, limit: number, actor: string | null): Promise<string[]> {
+    return this.db.write(() => {
+      const rows = this.db.statement(SQL.spacePage).all(space, 0, limit) as MemoryRow[];
+      for (const row of rows) {
+        this.db.statement(SQL.deleteEmbedding).run(BigInt(row.id));
+        this.db.statement(SQL.deleteMemory).run(row.id);
+        this.changes.appendInTransaction(MemoryChangeTypes.deleted, row.content_hash, memoryDeletedChange(row.content_hash, space, actor), row.id);
+      }
+      return rows.map((row) => row.content_hash);
+    });
   }
 
   async scan(after: number, limit: number, withEmbeddings: boolean, spaces?: readonly string[]): Promise<ScanPage> {
