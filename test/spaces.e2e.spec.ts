@@ -161,6 +161,52 @@ for (const backend of TEST_BACKENDS) {
       assert.equal((await alice.get(`/api/memories/${secretHash}`)).status, 200, 'still there');
     });
 
+    it('attribution: agent_id (argument or X-Agent-ID) is stored and filterable; stored_by and updated_by come from the key, never the client', async () => {
+      const byAgent = await alice.post(
+        '/api/memories',
+        { content: 'Deploy freeze starts Friday noon', space: 'team', metadata: { stored_by: 'mallory', updated_by: 'mallory' } },
+        { headers: { 'x-agent-id': 'Claude-Code' } },
+      );
+      assert.equal(byAgent.status, 200);
+      const memory = byAgent.body.memory;
+      assert.deepEqual([memory.metadata.agent_id, memory.metadata.stored_by, memory.metadata.updated_by], ['claude-code', 'alice', undefined]);
+      assert.ok(memory.tags.includes('agent:claude-code'));
+      await alice.post('/api/memories', { content: 'Old client memory tagged by agent', space: 'team', tags: ['agent:legacy-bot'] });
+      await alice.post('/api/memories', { content: 'Deploy checklist lives in the wiki', space: 'team', agent_id: 'cursor' });
+
+      const changed = await bob.put(`/api/memories/${memory.content_hash}`, { metadata: { note: 'seen', updated_by: 'mallory' }, space: 'team' });
+      assert.equal(changed.status, 200);
+      assert.deepEqual([changed.body.memory.metadata.updated_by, changed.body.memory.metadata.stored_by], ['bob', 'alice']);
+
+      const listed = await bob.get('/api/memories?agent_id=claude-code');
+      assert.deepEqual(
+        listed.body.memories.map((m: { content: string }) => m.content),
+        ['Deploy freeze starts Friday noon'],
+      );
+      assert.equal((await bob.get('/api/memories?agent_id=legacy-bot')).body.total, 1, 'the tag form of upstream clients matches too');
+      const searched = await bob.post('/api/search', { query: 'deploy', agent_id: 'cursor', mode: 'keyword' });
+      assert.deepEqual(
+        searched.body.results.map((r: { memory: { content: string } }) => r.memory.content),
+        ['Deploy checklist lives in the wiki'],
+      );
+      const client = await mcpClient(servers[0]!.url, KEYS.alice);
+      try {
+        const stored = await callTool(client, 'memory_store', { content: 'Standup notes by the MCP agent', agent_id: 'windsurf', store: 'team' });
+        assert.equal(stored.isError, undefined);
+        const found = await callTool(client, 'memory_search', { query: 'standup notes', agent_id: 'windsurf', store: 'team' });
+        const results = (found.structuredContent as { results: { memory: { metadata: Record<string, unknown> } }[] }).results;
+        assert.deepEqual(
+          results.map((r) => [r.memory.metadata.agent_id, r.memory.metadata.stored_by]),
+          [['windsurf', 'alice']],
+        );
+        const none = await callTool(client, 'memory_list', { agent_id: 'nobody-here' });
+        assert.equal((none.structuredContent as { total: number }).total, 0);
+      } finally {
+        await client.close();
+      }
+      assert.equal((await bob.post('/api/memories', { content: 'x', agent_id: 'bad agent id' })).status, 400);
+    });
+
     it("events: Bob's stream (on another replica) carries his spaces' changes only, live and on replay", async () => {
       const stream = await SseReader.open(`${servers.at(-1)!.url}/api/events`, { authorization: `Bearer ${KEYS.bob}` });
       try {

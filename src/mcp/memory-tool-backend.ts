@@ -21,6 +21,8 @@ export interface StoreRequest {
   created_at?: number | string | null;
   /** The space (upstream's store); reads without one cover every space the caller may read. */
   space?: string | null;
+  /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
+  agent_id?: string | null;
 }
 
 export interface SearchRequest {
@@ -36,6 +38,8 @@ export interface SearchRequest {
   fallback?: boolean;
   /** The space (upstream's store); reads without one cover every space the caller may read. */
   space?: string | null;
+  /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
+  agent_id?: string | null;
 }
 
 export interface ListRequest {
@@ -48,6 +52,8 @@ export interface ListRequest {
   before?: string | null;
   /** The space (upstream's store); reads without one cover every space the caller may read. */
   space?: string | null;
+  /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
+  agent_id?: string | null;
 }
 
 export interface UpdateRequest {

@@ -32,6 +32,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
           conversationId: request.conversation_id,
           createdAt: request.created_at,
           space: request.space,
+          agentId: request.agent_id,
         },
         caller,
       ),
@@ -51,6 +52,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
       mode: request.mode,
       fallback: request.fallback,
       space: request.space,
+      agentId: request.agent_id,
       caller,
     });
     return toSearchResponse(request.query, mode, started, hits, request.fallback === true ? { fallbackUsed } : {});
@@ -67,6 +69,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
         after: request.after,
         before: request.before,
         space: request.space,
+        agentId: request.agent_id,
       },
       caller,
     );

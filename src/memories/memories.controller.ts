@@ -2,7 +2,6 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ContentHashPipe } from './content-hash.pipe.js';
-import { InvalidInputError } from '../common/domain-errors.js';
 import { LegacyTagSearchQuery, ListMemoriesQuery } from './dto/list-memories.query.js';
 import {
   DeleteMemoryResponse,
@@ -19,6 +18,7 @@ import { StoreMemoryDto } from './dto/store-memory.dto.js';
 import { UpdateMemoryDto } from './dto/update-memory.dto.js';
 import { AgentId } from './agent-id.decorator.js';
 import { MemoriesService } from './memories.service.js';
+import { agentIdOf } from './memory-input.js';
 import { normalizeTags } from './tags.js';
 import { RequestCaller } from '../auth/caller.decorator.js';
 import { SpaceFields } from '../spaces/dto/space-fields.dto.js';
@@ -27,15 +27,6 @@ import type { Caller } from '../spaces/space-access.js';
 import { RequireScope } from '../auth/scopes.js';
 
 const LEGACY_TAG_SEARCH_LIMIT = 1000;
-
-function agentIdFrom(header: string | undefined): string | null {
-  if (header === undefined || header.trim() === '') return null;
-  const agentId = header.trim().toLowerCase();
-  if (agentId.length > 100 || !/^[\x21-\x7e]+$/.test(agentId)) {
-    throw InvalidInputError.field('X-Agent-ID', 'X-Agent-ID must be 1-100 visible ASCII characters');
-  }
-  return agentId;
-}
 
 @ApiTags('memories')
 @ApiAuthenticated()
@@ -66,7 +57,7 @@ export class MemoriesController {
         clientHostname: dto.client_hostname,
         conversationId: dto.conversation_id,
         createdAt: dto.created_at,
-        agentId: agentIdFrom(agentHeader),
+        agentId: agentIdOf(dto.agent_id) ?? agentIdOf(agentHeader, 'X-Agent-ID'),
         space: requestedSpace(dto.space, dto.store, spaceHeader),
       },
       caller,
@@ -90,6 +81,7 @@ export class MemoriesController {
         after: query.after,
         before: query.before,
         space: requestedSpace(query.space, query.store, spaceHeader),
+        agentId: query.agent_id,
       },
       caller,
     );

@@ -11,7 +11,7 @@ import { MEMORY_STORE, type MemoryStore, STORAGE_STATUS, type StorageStatus } fr
 import { contentHash } from './content-hash.js';
 import { parseCreatedAt } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
-import { checkContent, checkMetadata, checkTagsAndType, clientMetadata } from './memory-input.js';
+import { agentIdOf, checkContent, checkMetadata, checkTagsAndType, clientMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
 import { timeWindow } from '../time/time-window.js';
 
@@ -22,7 +22,7 @@ export interface NewMemoryInput {
   metadata?: JsonObject | null;
   clientHostname?: string | null;
   conversationId?: string | null;
-  /** From the X-Agent-ID header: scopes the memory to an agent with tag agent:<id>. */
+  /** The agent that stores it (upstream's agent_id, X-Agent-ID): recorded as metadata.agent_id and tag agent:<id>. */
   agentId?: string | null;
   /** When it really happened (epoch seconds or ISO 8601; see parseCreatedAt); default now. */
   createdAt?: number | string | null;
@@ -56,6 +56,8 @@ export interface ListOptions {
   before?: string | null;
   /** One space (else every space the caller may read). */
   space?: string | null;
+  /** Only this agent's memories (metadata.agent_id or tag agent:<id>). */
+  agentId?: string | null;
 }
 
 export interface BulkDeleteOptions {
@@ -101,7 +103,11 @@ export class MemoriesService {
     checkContent(content, this.config.limits.maxContentBytes);
     const tags = [...(input.tags ?? [])];
     const metadata: JsonObject = clientMetadata(input.metadata ?? {});
-    if (input.agentId) tags.push(`agent:${input.agentId}`);
+    const agentId = agentIdOf(input.agentId);
+    if (agentId) {
+      tags.push(`agent:${agentId}`);
+      metadata.agent_id = agentId;
+    }
     if (input.clientHostname) {
       tags.push(`source:${input.clientHostname}`);
       metadata.hostname = input.clientHostname;
@@ -146,8 +152,10 @@ export class MemoriesService {
 
   list(options: ListOptions, caller: Caller): Promise<MemoryPage> {
     const spaces = readableSpaces(caller, options.space);
+    const agentId = agentIdOf(options.agentId);
     const filter: MemoryFilter = {
       ...(spaces === undefined ? {} : { spaces }),
+      ...(agentId === null ? {} : { agentId }),
       ...(options.tags.length > 0 ? { tags: { tags: options.tags, match: options.tagMatch } } : {}),
       ...(options.memoryType === undefined ? {} : { memoryType: options.memoryType }),
       ...timeWindow({ after: options.after, before: options.before }),
@@ -203,12 +211,14 @@ export class MemoriesService {
   }
 
   async update(hash: string, changes: MemoryChanges, caller: Caller): Promise<Memory> {
-    const given = [changes.tags, changes.memoryType, changes.metadata].filter((v) => v !== undefined && v !== null);
-    if (given.length === 0) {
+    const fields = [changes.tags, changes.memoryType, changes.metadata].filter((v) => v !== undefined && v !== null);
+    if (fields.length === 0) {
       throw InvalidInputError.field('body', 'give at least one of tags, memory_type, metadata to update');
     }
-    const metadata = changes.metadata ? clientMetadata(changes.metadata) : undefined;
-    if (metadata) checkMetadata(metadata);
+    const given = changes.metadata ? clientMetadata(changes.metadata) : undefined;
+    if (given) checkMetadata(given);
+    // Who changed it last is the server's to say, from the key (never the client).
+    const metadata = given || caller.actor ? { ...given, ...(caller.actor ? { updated_by: caller.actor } : {}) } : undefined;
     checkTagsAndType(normalizeTags(changes.tags), changes.memoryType);
     const keepTime = changes.preserveTimestamps === true && !changes.tags && !changes.memoryType;
     const current = await this.changeable(hash, caller, changes.space);

@@ -66,11 +66,25 @@ export function checkMetadata(metadata: JsonObject, field = 'metadata'): void {
 }
 
 /**
- * Metadata keys the server owns: who stored a memory (the label of the key it came with). They
- * are never taken from a client (store, update, REST or MCP alike): a client's value is dropped,
- * and the stored one stays. Imports are the exception: they restore what an export recorded.
+ * Metadata keys the server owns: who stored a memory and who changed it last (the labels of the
+ * keys they came with). They are never taken from a client (store, update, REST or MCP alike): a
+ * client's value is dropped, and the stored one stays. Imports are the exception: they restore
+ * what an export recorded.
  */
-export const SERVER_OWNED_METADATA_KEYS: readonly string[] = ['stored_by'];
+export const SERVER_OWNED_METADATA_KEYS: readonly string[] = ['stored_by', 'updated_by'];
+
+/**
+ * An agent id (upstream's agent_id argument and X-Agent-ID header): the agent's own name for
+ * itself, lower-cased; 1-100 visible ASCII characters. Null when none was given.
+ */
+export function agentIdOf(value: string | null | undefined, field = 'agent_id'): string | null {
+  if (value === undefined || value === null || value.trim() === '') return null;
+  const agentId = value.trim().toLowerCase();
+  if (agentId.length > INPUT_LIMITS.agentIdLength || !/^[\x21-\x7e]+$/.test(agentId)) {
+    throw InvalidInputError.field(field, `${field} must be 1-${INPUT_LIMITS.agentIdLength} visible ASCII characters`);
+  }
+  return agentId;
+}
 
 /** The client's metadata without the keys the server owns. */
 export function clientMetadata(metadata: JsonObject): JsonObject {

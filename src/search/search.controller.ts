@@ -48,6 +48,7 @@ export class SearchController {
       mode: dto.mode,
       fallback: dto.fallback,
       space: requestedSpace(dto.space, dto.store, spaceHeader),
+      agentId: dto.agent_id,
       caller,
     });
     return toSearchResponse(dto.query, mode, started, hits, dto.fallback === true ? { fallbackUsed } : {});

@@ -7,6 +7,7 @@ import type { SearchMode } from '../config/search-config.js';
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
+import { agentIdOf } from '../memories/memory-input.js';
 import type { Memory, MemoryFilter, TagMatch } from '../storage/memory.js';
 import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
 import { addEvidence } from './candidate-evidence.js';
@@ -56,6 +57,8 @@ export interface SemanticSearchOptions {
   fallback?: boolean | null;
   /** One space (else, or with "all", every space the caller may read). */
   space?: string | null;
+  /** Only this agent's memories (metadata.agent_id or tag agent:<id>). */
+  agentId?: string | null;
   caller: Caller;
 }
 
@@ -157,10 +160,12 @@ export class SearchService {
   }
 
   /** The caller's spaces, tags (any/all), a time phrase and after/before bounds, combined. */
-  filterOf(options: Pick<SemanticSearchOptions, 'tags' | 'tagMatch' | 'timeFilter' | 'after' | 'before' | 'space' | 'caller'>): MemoryFilter {
+  filterOf(options: Pick<SemanticSearchOptions, 'tags' | 'tagMatch' | 'timeFilter' | 'after' | 'before' | 'space' | 'agentId' | 'caller'>): MemoryFilter {
     const tags = normalizeTags(options.tags);
+    const agentId = agentIdOf(options.agentId);
     return {
       ...spacesFilter(options.caller, options.space),
+      ...(agentId === null ? {} : { agentId }),
       ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}),
       ...timeWindow({ phrase: options.timeFilter, after: options.after, before: options.before }),
     };

@@ -28,6 +28,8 @@ export interface TagFilter {
 export interface MemoryFilter {
   /** Only memories of these spaces (undefined: every space). */
   spaces?: readonly string[];
+  /** Only memories of this agent: metadata.agent_id equal to it, or the tag agent:<id> (upstream's rule). */
+  agentId?: string;
   tags?: TagFilter;
   memoryType?: string;
   /** Epoch seconds, inclusive. */

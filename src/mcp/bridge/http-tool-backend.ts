@@ -30,6 +30,7 @@ export class HttpToolBackend implements MemoryToolBackend {
     if (request.after) query.set('after', request.after);
     if (request.before) query.set('before', request.before);
     if (request.space) query.set('space', request.space);
+    if (request.agent_id) query.set('agent_id', request.agent_id);
     return this.client.call('GET', `/memories?${query.toString()}`);
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { countArgument, storeArgument, tagList, tagMatchArguments, tagMatchOf, tagsArgument } from './tool-arguments.js';
+import { agentIdArgument, countArgument, storeArgument, tagList, tagMatchArguments, tagMatchOf, tagsArgument } from './tool-arguments.js';
 import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
 export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
@@ -18,6 +18,7 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
       memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional(),
       stale_days: z.number().int().min(1).max(100_000).optional().describe('Only memories created more than N days ago (this server does not track access)'),
       store: storeArgument,
+      agent_id: agentIdArgument.describe('Only memories of this agent (metadata.agent_id, or the tag agent:<id>)'),
     }),
     annotations: { readOnlyHint: true },
     async run(args, caller) {
@@ -34,6 +35,7 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
           ...(args.memory_type ? { memory_type: args.memory_type } : {}),
           before,
           space: args.store ?? null,
+          agent_id: args.agent_id ?? null,
         },
         caller,
       );

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
 import {
+  agentIdArgument,
   dateArgument,
   queryArgument,
   resultCountArgument,
@@ -42,6 +43,7 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       entity: z.string().optional().describe('Not supported here (no knowledge graph)'),
       fallback: z.boolean().optional().describe('With fewer than 3 results, add exact and tag matches'),
       store: storeArgument,
+      agent_id: agentIdArgument.describe('Only memories of this agent (metadata.agent_id, or the tag agent:<id>)'),
     }),
     annotations: { readOnlyHint: true },
     async run(args, caller) {
@@ -62,7 +64,10 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       let mode: string;
       let fallback = false;
       if (query === null) {
-        const page = await backend.list({ page: 1, page_size: limit, tags, tag_match: tagMatch, after, before, space: args.store ?? null }, caller);
+        const page = await backend.list(
+          { page: 1, page_size: limit, tags, tag_match: tagMatch, after, before, space: args.store ?? null, agent_id: args.agent_id ?? null },
+          caller,
+        );
         found = page.memories.map((memory) => ({ memory, similarity_score: 1, relevance_reason: 'filters' }));
         mode = args.mode ?? 'filter';
       } else {
@@ -78,6 +83,7 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
             before,
             ...(args.fallback ? { fallback: true } : {}),
             space: args.store ?? null,
+            agent_id: args.agent_id ?? null,
           },
           caller,
         );

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
-import { metadataArgument, storeArgument, tagList, tagsArgument } from './tool-arguments.js';
+import { agentIdArgument, metadataArgument, storeArgument, tagList, tagsArgument } from './tool-arguments.js';
 import { ToolInputError } from './tool-errors.js';
 import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
@@ -35,6 +35,7 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
         .optional()
         .describe('When it really happened (epoch seconds or ISO 8601), for replayed history; default now'),
       store: storeArgument,
+      agent_id: agentIdArgument.describe('The agent storing it: recorded as metadata.agent_id and tag agent:<id>'),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args, caller) {
@@ -49,6 +50,7 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
           client_hostname: args.client_hostname ?? null,
           ...(args.created_at === undefined ? {} : { created_at: args.created_at }),
           space: args.store ?? null,
+          agent_id: args.agent_id ?? null,
         },
         caller,
       );

@@ -58,6 +58,9 @@ export const storeArgument = z
     'The space (upstream: store). Reads: one space, or "all" (the default: every space the key may read); writes: default the key\'s own default space',
   );
 
+/** upstream's agent_id: the agent's name for itself. */
+export const agentIdArgument = z.string().max(INPUT_LIMITS.agentIdLength).optional();
+
 export const queryArgument = z.string().max(MAX_QUERY_LENGTH);
 export const timeExpressionArgument = z.string().max(MAX_TIME_PHRASE_LENGTH);
 export const dateArgument = z.string().max(40);

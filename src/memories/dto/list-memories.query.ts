@@ -49,6 +49,12 @@ export class ListMemoriesQuery extends SpaceFields {
   @IsString()
   @MaxLength(40)
   before?: string;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Only memories of this agent (metadata.agent_id, or the tag agent:<id>)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(INPUT_LIMITS.agentIdLength)
+  agent_id?: string | null;
 }
 
 export class LegacyTagSearchQuery extends SpaceFields {

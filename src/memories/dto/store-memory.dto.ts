@@ -62,4 +62,14 @@ export class StoreMemoryDto extends SpaceFields {
     },
   })
   created_at?: number | string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "The agent storing it (upstream's agent_id; the X-Agent-ID header says the same): recorded as metadata.agent_id and tag agent:<id>",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(INPUT_LIMITS.agentIdLength)
+  agent_id?: string | null;
 }

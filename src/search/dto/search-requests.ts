@@ -102,6 +102,12 @@ export class SemanticSearchDto extends SpaceFields {
   @IsString()
   @MaxLength(40)
   before?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Only memories of this agent (metadata.agent_id, or the tag agent:<id>)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(INPUT_LIMITS.agentIdLength)
+  agent_id?: string | null;
 }
 
 export class SemanticSearchQuery extends SpaceFields {

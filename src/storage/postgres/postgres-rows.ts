@@ -45,6 +45,10 @@ export function whereClause(filter: MemoryFilter): WhereClause {
     return `$${params.length}`;
   };
   if (filter.spaces !== undefined) conditions.push(`m.space = ANY(${param(filter.spaces)}::text[])`);
+  if (filter.agentId !== undefined) {
+    const agentId = param(filter.agentId);
+    conditions.push(`(m.metadata->>'agent_id' = ${agentId} OR m.id IN (SELECT memory_id FROM memory_tags WHERE tag = 'agent:' || ${agentId}))`);
+  }
   if (filter.memoryType !== undefined) conditions.push(`m.memory_type = ${param(filter.memoryType)}`);
   if (filter.tags && filter.tags.tags.length > 0) {
     const tags = param(filter.tags.tags);

@@ -80,6 +80,10 @@ export function whereClause(filter: MemoryFilter, perRow = false): WhereClause {
     conditions.push('m.space IN (SELECT value FROM json_each(@spaces))');
     params.spaces = JSON.stringify(filter.spaces);
   }
+  if (filter.agentId !== undefined) {
+    conditions.push("(json_extract(m.metadata, '$.agent_id') = @agentId OR m.id IN (SELECT memory_id FROM memory_tags WHERE tag = 'agent:' || @agentId))");
+    params.agentId = filter.agentId;
+  }
   if (filter.memoryType !== undefined) {
     conditions.push('m.memory_type = @memoryType');
     params.memoryType = filter.memoryType;
