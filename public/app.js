@@ -1,6 +1,7 @@
 // The dashboard: plain DOM, no framework, no CDN. All text from the server is inserted with
 // textContent (memories may contain markup). The key lives in sessionStorage for this tab only.
 const KEY_STORAGE = 'mcp-memory-api-key';
+const SPACE_STORAGE = 'mcp-memory-space';
 const PAGE_SIZE = 20;
 const OVERVIEW_DAYS = 30;
 const ACTIVITY_LIMIT = 30;
@@ -9,6 +10,8 @@ const VIEWS = ['memories', 'overview', 'admin'];
 const $ = (id) => document.getElementById(id);
 const state = {
   key: sessionStorage.getItem(KEY_STORAGE),
+  /** The space the page shows and stores into ('' = every space the key may read; stores go to its default). */
+  space: sessionStorage.getItem(SPACE_STORAGE) ?? '',
   page: 1,
   total: 0,
   /** 'list' | 'search' | 'recall' */
@@ -76,6 +79,8 @@ function explain(error) {
 async function api(path, options = {}) {
   const headers = { ...(options.body ? { 'content-type': 'application/json' } : {}) };
   if (state.key) headers.authorization = `Bearer ${state.key}`;
+  // One memory's own routes name its space in the path's query instead.
+  if (state.space && !options.ownSpace) headers['x-memory-space'] = state.space;
   let response;
   try {
     response = await fetch(`/api${path}`, { method: options.method ?? 'GET', headers, body: options.body ? JSON.stringify(options.body) : undefined });
@@ -122,10 +127,41 @@ async function connect(key) {
   $('key-dialog').close();
   clearNotice();
   openEventStream();
-  await Promise.all([loadMemories(), loadTags(), loadHealth()]);
+  await Promise.all([loadSpaces(), loadMemories(), loadTags(), loadHealth()]);
   renderActivity();
   return true;
 }
+
+// ---- spaces ----
+
+/** The spaces this key may read, in the picker (a space chosen earlier stays chosen while the key may read it). */
+async function loadSpaces() {
+  const result = await guarded(() => api('/spaces', { ownSpace: true }));
+  if (!result) return;
+  const picker = $('space-picker');
+  const options = result.spaces.map(({ space, count, default: isDefault }) =>
+    h('option', { value: space }, `${space} (${count.toLocaleString('en-US')})${isDefault ? ' · default' : ''}`),
+  );
+  picker.replaceChildren(h('option', { value: '' }, 'All my spaces'), ...options);
+  if (!result.spaces.some(({ space }) => space === state.space)) chooseSpace('', false);
+  picker.value = state.space;
+}
+
+function chooseSpace(space, reload = true) {
+  state.space = space;
+  if (space) sessionStorage.setItem(SPACE_STORAGE, space);
+  else sessionStorage.removeItem(SPACE_STORAGE);
+  if (!reload) return;
+  state.page = 1;
+  openEventStream();
+  loadMemories();
+  loadTags();
+  if (state.view === 'overview') loadOverview();
+}
+
+/** A memory's own routes, in its own space (the same text may be in several). */
+const memoryPath = (memory) => `/memories/${memory.content_hash}?space=${encodeURIComponent(memory.space)}`;
+const cardSelector = (hash, space) => `.memory[data-hash="${hash}"][data-space="${CSS.escape(space)}"]`;
 
 // ---- memories ----
 
@@ -140,13 +176,14 @@ function memoryCard(memory, score, reason) {
   const created = new Date(memory.created_at_iso).toLocaleString();
   const card = h(
     'li',
-    { className: 'memory', 'data-hash': memory.content_hash },
+    { className: 'memory', 'data-hash': memory.content_hash, 'data-space': memory.space },
     h('p', {}, memory.content),
     h(
       'div',
       { className: 'meta' },
       score !== undefined ? h('span', { className: 'score', title: reason ? `similarity; ${reason}` : 'similarity' }, `${Math.round(score * 100)}%`) : null,
       reason ? h('span', { className: 'reason' }, reason) : null,
+      h('span', { className: 'space', title: 'space' }, memory.space),
       memory.memory_type ? h('span', {}, memory.memory_type) : null,
       memory.tags.map((tag) => h('span', { className: 'chip' }, tag)),
       h('time', { datetime: memory.created_at_iso }, created),
@@ -190,7 +227,8 @@ function editMemory(card, memory) {
     event.preventDefault();
     const type = form.querySelector(`#${id}-type`).value.trim();
     const updated = await guarded(() =>
-      api(`/memories/${memory.content_hash}`, {
+      api(memoryPath(memory), {
+        ownSpace: true,
         method: 'PUT',
         body: { tags: tagList(form.querySelector(`#${id}-tags`).value), ...(type ? { memory_type: type } : {}) },
       }),
@@ -203,12 +241,12 @@ function editMemory(card, memory) {
 
 async function deleteMemory(memory) {
   if (!window.confirm(`Delete this memory?\n\n${memory.content.slice(0, 200)}`)) return;
-  const deleted = await guarded(() => api(`/memories/${memory.content_hash}`, { method: 'DELETE' }));
-  if (deleted) removeCard(memory.content_hash);
+  const deleted = await guarded(() => api(memoryPath(memory), { method: 'DELETE', ownSpace: true }));
+  if (deleted) removeCard(memory.content_hash, memory.space);
 }
 
-function removeCard(hash) {
-  document.querySelector(`.memory[data-hash="${hash}"]`)?.remove();
+function removeCard(hash, space) {
+  document.querySelector(cardSelector(hash, space))?.remove();
 }
 
 function pageInfo() {
@@ -337,7 +375,8 @@ function setConnection(kind, text) {
 
 function openEventStream() {
   state.events?.close();
-  const url = `/api/events/stream${state.key ? `?api_key=${encodeURIComponent(state.key)}` : ''}`;
+  const query = new URLSearchParams({ ...(state.key ? { api_key: state.key } : {}), ...(state.space ? { space: state.space } : {}) });
+  const url = `/api/events/stream${query.size > 0 ? `?${query}` : ''}`;
   const events = new EventSource(url);
   state.events = events;
   events.onopen = () => setConnection('live', state.reconnects ? `Live (reconnected ${state.reconnects}×)` : 'Live');
@@ -352,9 +391,9 @@ function openEventStream() {
 }
 
 /** Events carry a preview, not the memory: the card is drawn from the memory fetched by hash. */
-async function fetchMemory(hash) {
+async function fetchMemory(hash, space) {
   try {
-    return await api(`/memories/${hash}`);
+    return await api(memoryPath({ content_hash: hash, space }), { ownSpace: true });
   } catch {
     return null; // deleted meanwhile, or the server went away: the next event or reload tells
   }
@@ -368,9 +407,10 @@ async function onServerEvent(event) {
       loadTags();
       bumpCount(1);
       const showsNewest = () => state.mode === 'list' && state.page === 1 && !$('filter-tag').value && !$('filter-type').value;
-      if (showsNewest() && !document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) {
-        const memory = await fetchMemory(event.content_hash);
-        if (!memory || !showsNewest() || document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) break;
+      const selector = cardSelector(event.content_hash, event.space);
+      if (showsNewest() && !document.querySelector(selector)) {
+        const memory = await fetchMemory(event.content_hash, event.space);
+        if (!memory || !showsNewest() || document.querySelector(selector)) break;
         const card = memoryCard(memory);
         card.classList.add('fresh');
         $('results').querySelector('.empty')?.remove();
@@ -380,14 +420,15 @@ async function onServerEvent(event) {
     }
     case 'memory_updated': {
       loadTags();
-      if (!document.querySelector(`.memory[data-hash="${event.content_hash}"]`)) break;
-      const memory = await fetchMemory(event.content_hash);
-      const card = document.querySelector(`.memory[data-hash="${event.content_hash}"]`);
+      const selector = cardSelector(event.content_hash, event.space);
+      if (!document.querySelector(selector)) break;
+      const memory = await fetchMemory(event.content_hash, event.space);
+      const card = document.querySelector(selector);
       if (memory && card && !card.querySelector('form')) card.replaceWith(memoryCard(memory));
       break;
     }
     case 'memory_deleted':
-      removeCard(event.content_hash);
+      removeCard(event.content_hash, event.space);
       if (state.mode === 'list' && $('results').children.length === 0) loadMemories();
       bumpCount(-1);
       loadTags();
@@ -719,6 +760,7 @@ document.addEventListener('DOMContentLoaded', () => {
   // A status line answers the last action only: typing something new clears it.
   $('store-content').addEventListener('input', () => ($('store-status').textContent = ''));
   $('backup-now').addEventListener('click', backupNow);
+  $('space-picker').addEventListener('change', (event) => chooseSpace(event.target.value));
   // A stored key (or an open server) connects at once; otherwise connect() asks, saying why.
   connect(state.key ?? '');
 });

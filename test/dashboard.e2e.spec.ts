@@ -199,6 +199,38 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     await page.close();
   });
 
+  it('spaces: the picker lists them; choosing one shows, stores into and follows only that space', async () => {
+    const team = await api.post('/api/memories', { content: 'Team lunch moved to Friday', space: 'team' });
+    const other = await api.post('/api/memories', { content: 'A note in the default space about lunch' });
+    const page = await openWithKey(KEY);
+    await page.locator('#connection.live').waitFor();
+    await page.locator('#space-picker option[value="team"]').waitFor({ state: 'attached' });
+    await page.selectOption('#space-picker', 'team');
+    await page.locator('#results .memory', { hasText: 'Team lunch moved to Friday' }).waitFor();
+    await page.locator('#results .memory', { hasText: 'default space about lunch' }).waitFor({ state: 'detached' });
+    assert.equal(await page.locator('#results .memory .space').first().textContent(), 'team');
+    await page.locator('#connection.live').waitFor();
+    await page.getByLabel('Content').fill('Stored from the dashboard into the team space');
+    await page.getByRole('button', { name: 'Store' }).click();
+    await page.locator('#results .memory', { hasText: 'Stored from the dashboard into the team space' }).waitFor();
+    const stored = await api.get('/api/memories?space=team');
+    assert.ok(stored.body.memories.some((m: { content: string }) => m.content === 'Stored from the dashboard into the team space'));
+    // Another client's writes: the team's show up live, the default space's do not.
+    const live = await api.post('/api/memories', { content: 'Live team update: lunch at noon', space: 'team' });
+    await page.locator('#results .memory', { hasText: 'Live team update' }).waitFor();
+    await api.post('/api/memories', { content: 'Live default-space update nobody here should see' });
+    await api.post('/api/memories', { content: 'Second live team update', space: 'team' });
+    await page.locator('#results .memory', { hasText: 'Second live team update' }).waitFor();
+    assert.equal(await page.locator('#results .memory', { hasText: 'nobody here should see' }).count(), 0);
+    await page.selectOption('#space-picker', '');
+    await page.locator('#results .memory', { hasText: 'nobody here should see' }).waitFor();
+    await page.close();
+    for (const memory of (await api.get('/api/memories?page_size=100')).body.memories as { content_hash: string; space: string }[]) {
+      if ([team, other, live].some((m) => m.body.content_hash === memory.content_hash) || memory.space === 'team' || /live|lunch/i.test(JSON.stringify(memory)))
+        await api.delete(`/api/memories/${memory.content_hash}?space=${memory.space}`);
+    }
+  });
+
   it('says clearly when the key is missing (401) or wrong (403)', async () => {
     const page = await browser.newPage();
     await page.goto(server.url);
