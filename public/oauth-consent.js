@@ -57,13 +57,20 @@ async function load() {
   }
 }
 
+const spaceList = (id) =>
+  $(id)
+    .value.split(',')
+    .map((space) => space.trim())
+    .filter((space) => space !== '');
+
 async function decide(decision) {
   const scopes = [...document.querySelectorAll('input[name=scope]:checked')].map((input) => input.value);
+  const spaces = { write: spaceList('write-spaces'), read: spaceList('read-spaces') };
   if (decision === 'approve' && scopes.length === 0) return say('Choose at least one scope, or deny.');
   $('approve').disabled = $('deny').disabled = true;
   try {
     const path = `/api/oauth/authorizations/${encodeURIComponent(requestId)}/${decision}`;
-    const { redirect_to: target } = await call('POST', path, decision === 'approve' ? { scopes } : {});
+    const { redirect_to: target } = await call('POST', path, decision === 'approve' ? { scopes, spaces } : {});
     say(decision === 'approve' ? 'Approved; returning to the client...' : 'Denied; returning to the client...');
     location.assign(target);
   } catch (error) {

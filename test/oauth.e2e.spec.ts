@@ -71,14 +71,22 @@ class MemoryOAuthProvider implements OAuthClientProvider {
 }
 
 /** The operator's side: follow the authorization URL to the consent page, approve with the admin key, return the code. */
-async function approve(server: TestServer, authorizationUrl: URL, scopes?: string[]): Promise<{ code: string; redirect: URL; requestId: string }> {
+async function approve(
+  server: TestServer,
+  authorizationUrl: URL,
+  scopes?: string[],
+  spaces?: { write?: string[]; read?: string[] },
+): Promise<{ code: string; redirect: URL; requestId: string }> {
   const start = await fetch(authorizationUrl, { redirect: 'manual' });
   assert.equal(start.status, 302, await start.clone().text());
   const consent = new URL(start.headers.get('location')!);
   assert.equal(consent.pathname, '/oauth-consent.html');
   const requestId = consent.searchParams.get('request')!;
   const admin = new ApiClient(server.url, ADMIN_KEY);
-  const decided = await admin.post(`/api/oauth/authorizations/${requestId}/approve`, scopes === undefined ? {} : { scopes });
+  const decided = await admin.post(`/api/oauth/authorizations/${requestId}/approve`, {
+    ...(scopes === undefined ? {} : { scopes }),
+    ...(spaces === undefined ? {} : { spaces }),
+  });
   assert.equal(decided.status, 200, JSON.stringify(decided.body));
   const redirect = new URL(decided.body.redirect_to as string);
   assert.equal(`${redirect.origin}${redirect.pathname}`, REDIRECT);
@@ -282,6 +290,36 @@ for (const backend of TEST_BACKENDS) {
       assert.equal((await admin.delete(`/api/admin/oauth/grants/${grant.id}`)).status, 204);
       assert.equal((await admin.delete(`/api/admin/oauth/grants/${grant.id}`)).status, 404);
       assert.equal((await mcpStatus(server, provider.saved!.access_token)).status, 401);
+    });
+
+    it('the operator binds a grant to spaces: its tools store into them and see nothing else', async () => {
+      const admin = new ApiClient(server.url, ADMIN_KEY);
+      await admin.post('/api/memories', { content: 'Outside the grant: the vault combination is 4-8-15', space: 'vault' });
+      await admin.post('/api/memories', { content: 'The docs say deploys need two approvals', space: 'docs' });
+      const provider = new MemoryOAuthProvider('Spaces connector');
+      const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { authProvider: provider });
+      await assert.rejects(new Client({ name: 'oauth-tests', version: '1.0.0' }).connect(transport), UnauthorizedError);
+      const { code } = await approve(server, provider.authorizationUrl!, undefined, { write: ['team'], read: ['docs'] });
+      await transport.finishAuth(code);
+      const client = await connect(server, provider);
+      try {
+        const stored = await callTool(client, 'memory_store', { content: 'Stored through OAuth into the team space' });
+        assert.equal((stored.structuredContent as { memory: { space: string } }).memory.space, 'team');
+        const vault = await callTool(client, 'memory_search', { query: 'vault combination', store: 'all', mode: 'keyword' });
+        assert.equal((vault.structuredContent as { total_found: number }).total_found, 0);
+        const docs = await callTool(client, 'memory_search', { query: 'deploys approvals', mode: 'keyword' });
+        assert.deepEqual(
+          (docs.structuredContent as { results: { memory: { space: string } }[] }).results.map((r) => r.memory.space),
+          ['docs'],
+        );
+        const refused = await callTool(client, 'memory_store', { content: 'Into docs through OAuth', store: 'docs' });
+        assert.equal(refused.isError, true);
+        assert.match(textOf(refused), /may not write the space "docs"/);
+      } finally {
+        await client.close();
+      }
+      const grant = (await admin.get('/api/admin/oauth/grants')).body.grants.find((g: { client_name: string }) => g.client_name === 'Spaces connector');
+      assert.deepEqual(grant.spaces, { write: ['team'], read: ['docs'] });
     });
 
     it('refuses bad inputs: redirect URI, PKCE method and verifier, replayed code, another resource, denial, bad tokens', async () => {

@@ -2,6 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req } from '@nest
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedRequest, IDENTITY } from '../auth/api-key-authenticator.js';
 import { RequireScope } from '../auth/scopes.js';
+import { callerOf } from '../auth/caller.decorator.js';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
 import { ApproveAuthorizationDto, AuthorizationResponse, DecisionResponse, GrantListResponse } from './dto/oauth.dto.js';
 import { OAuthService } from './oauth.service.js';
@@ -31,7 +32,7 @@ export class OAuthController {
   @ApiOperation({ summary: 'Approve a pending OAuth authorization (maybe with fewer scopes); answers where to send the browser' })
   @ApiOkResponse({ type: DecisionResponse })
   approve(@Param('id') id: string, @Body() dto: ApproveAuthorizationDto, @Req() request: AuthenticatedRequest): Promise<DecisionResponse> {
-    return this.oauth.approve(id, dto?.scopes, actorOf(request));
+    return this.oauth.approve(id, dto?.scopes, dto?.spaces ?? undefined, callerOf(request[IDENTITY]));
   }
 
   @Post('oauth/authorizations/:id/deny')

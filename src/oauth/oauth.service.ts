@@ -1,4 +1,4 @@
-import { EVERY_SPACE } from '../spaces/space-access.js';
+import { type Caller, readableSpaces, spaceAccessOfGrant, writableSpace } from '../spaces/space-access.js';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InvalidGrantError, InvalidScopeError, InvalidTargetError, InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthorizationParams, OAuthServerProvider } from '@modelcontextprotocol/sdk/server/auth/provider.js';
@@ -13,7 +13,7 @@ import { keyDigest as digest, newSecret } from '../auth/keys-file.js';
 import type { AccessTokenVerifier } from '../auth/request-gate.js';
 import type { KeyIdentity, Scope } from '../auth/scopes.js';
 import { OAuthClients } from './oauth-clients.js';
-import { OAUTH_STORE, type OAuthAuthorization, type OAuthGrant, type OAuthStore, type OAuthToken } from '../storage/oauth-store.js';
+import { type GrantedSpaces, OAUTH_STORE, type OAuthAuthorization, type OAuthGrant, type OAuthStore, type OAuthToken } from '../storage/oauth-store.js';
 
 /**
  * The key scopes an OAuth client can be granted. Tokens are for /mcp only, where no tool needs
@@ -55,6 +55,8 @@ export interface GrantView {
   resource: string;
   approved_by: string;
   created_at: string;
+  /** The spaces it may write and only read (null: every space). */
+  spaces: GrantedSpaces | null;
 }
 
 /**
@@ -130,6 +132,7 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
       approvedBy: null,
       createdAt: now,
       expiresAt: now + CONSENT_SECONDS * 1000,
+      spaces: null,
     });
     res.redirect(302, new URL(`/oauth-consent.html?request=${encodeURIComponent(id)}`, this.issuer).href);
   }
@@ -158,8 +161,13 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     };
   }
 
-  /** The operator approves (maybe fewer scopes than asked); the answer is where to send the browser with the code. */
-  async approve(id: string, scopes: string[] | undefined, actor: string): Promise<{ redirect_to: string }> {
+  /**
+   * The operator approves (maybe fewer scopes than asked) and chooses the spaces (never more than
+   * the approving key may use; none chosen: all of those); the answer is where to send the browser with the code.
+   */
+  async approve(id: string, scopes: string[] | undefined, spaces: Partial<GrantedSpaces> | undefined, approver: Caller): Promise<{ redirect_to: string }> {
+    const actor = approver.label;
+    const granted = grantableSpaces(spaces, approver);
     const authorization = await this.pendingAuthorization(id);
     const chosen = scopes ?? authorization.scopes;
     const extra = chosen.filter((scope) => !authorization.scopes.includes(scope));
@@ -168,10 +176,10 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     }
     const code = newSecret();
     const expiresAt = Date.now() + this.config.oauth.authorizationCodeSeconds * 1000;
-    if (!(await this.store.approveAuthorization(id, digest(code), [...new Set(chosen)], actor, expiresAt))) {
+    if (!(await this.store.approveAuthorization(id, digest(code), [...new Set(chosen)], granted, actor, expiresAt))) {
       throw new ConflictError('This authorization request was decided meanwhile');
     }
-    this.logger.log({ msg: 'OAuth authorization approved', client_id: authorization.clientId, scopes: chosen, actor });
+    this.logger.log({ msg: 'OAuth authorization approved', client_id: authorization.clientId, scopes: chosen, spaces: granted ?? 'all', actor });
     return { redirect_to: this.redirect(authorization, { code }) };
   }
 
@@ -230,6 +238,7 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
       approvedBy: authorization.approvedBy ?? 'unknown',
       createdAt: Date.now(),
       revokedAt: null,
+      spaces: authorization.spaces,
     };
     const pair = this.tokenPair(grant);
     if (!(await this.store.redeemCode(digest(code), grant, pair.records))) {
@@ -291,7 +300,7 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
       scopes: found.grant.scopes,
       expiresAt: Math.floor(found.token.expiresAt / 1000),
       resource: new URL(found.grant.resource),
-      extra: { grantId: found.grant.id },
+      extra: { grantId: found.grant.id, spaces: found.grant.spaces },
     };
   }
 
@@ -310,13 +319,12 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     }
     if (!sameResource(info.resource!.href, this.resource.href))
       throw new InvalidAccessTokenError(`The access token was issued for another resource (${info.resource!.href})`);
-    // A grant is approved by an operator with an admin key (who may use every space), and covers every space.
     return {
       label: `oauth:${info.clientId}`,
       scopes: new Set(info.scopes as Scope[]),
       labelled: true,
       grantId: info.extra!.grantId as string,
-      spaces: EVERY_SPACE,
+      spaces: spaceAccessOfGrant((info.extra!.spaces as GrantedSpaces | null | undefined) ?? null),
     };
   }
 
@@ -342,6 +350,7 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
         resource: grant.resource,
         approved_by: grant.approvedBy,
         created_at: new Date(grant.createdAt).toISOString(),
+        spaces: grant.spaces,
       };
     });
   }
@@ -355,4 +364,18 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     const now = Date.now();
     await this.store.purge(now, now - STALE_CLIENT_MS).catch((error: Error) => this.logger.warn({ msg: 'OAuth clean-up failed', error: error.message }));
   }
+}
+
+/**
+ * The spaces a grant gets: those chosen, each one the approving key may use as chosen (write or
+ * read); none chosen, all the approving key may use (null: every space).
+ */
+function grantableSpaces(chosen: Partial<GrantedSpaces> | undefined, approver: Caller): GrantedSpaces | null {
+  const write = [...new Set(chosen?.write ?? [])];
+  const read = [...new Set(chosen?.read ?? [])].filter((space) => !write.includes(space));
+  if (write.length === 0 && read.length === 0) {
+    const { read: mayRead, write: mayWrite } = approver.spaces;
+    return mayRead === null ? null : { write: [...mayWrite!], read: mayRead.filter((space) => !mayWrite!.includes(space)) };
+  }
+  return { write: write.map((space) => writableSpace(approver, space)), read: read.map((space) => readableSpaces(approver, space)![0]!) };
 }

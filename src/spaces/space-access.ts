@@ -71,10 +71,24 @@ export function readableSpaces(caller: Caller, requested?: string | null): reado
   return [space];
 }
 
-/** The space a write goes to: the one named (it must be writable), else the caller's default. */
+/**
+ * The spaces of an OAuth grant (chosen on the consent page): what it may write (and read) and
+ * only read, without a personal space (a grant is a client, not a person); null: every space.
+ */
+export function spaceAccessOfGrant(spaces: { write: readonly string[]; read: readonly string[] } | null): SpaceAccess {
+  if (spaces === null) return EVERY_SPACE;
+  const write = [...new Set(spaces.write)];
+  const read = [...new Set([...write, ...spaces.read])];
+  return Object.freeze({ read, write, defaultSpace: write[0] ?? read[0] ?? DEFAULT_SPACE });
+}
+
+/** The space a write goes to: the one named (it must be writable), else the caller's default (writable too). */
 export function writableSpace(caller: Caller, requested?: string | null): string {
   const { write, defaultSpace } = caller.spaces;
-  if (requested === undefined || requested === null || requested === '') return defaultSpace;
+  if (requested === undefined || requested === null || requested === '') {
+    if (write !== null && !write.includes(defaultSpace)) throw new SpaceForbiddenError(caller.label, defaultSpace, 'write');
+    return defaultSpace;
+  }
   if (requested === ALL_SPACES) throw InvalidInputError.field('space', `a write goes to one space, not "${ALL_SPACES}"`);
   const space = checkSpaceName(requested);
   if (write !== null && !write.includes(space)) throw new SpaceForbiddenError(caller.label, space, 'write');

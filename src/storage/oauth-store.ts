@@ -18,6 +18,14 @@ export interface OAuthAuthorization {
   approvedBy: string | null;
   createdAt: number;
   expiresAt: number;
+  /** The spaces approved (null: every space). */
+  spaces: GrantedSpaces | null;
+}
+
+/** The spaces an OAuth grant may write (and read) and may only read. */
+export interface GrantedSpaces {
+  write: string[];
+  read: string[];
 }
 
 export interface OAuthGrant {
@@ -28,6 +36,8 @@ export interface OAuthGrant {
   approvedBy: string;
   createdAt: number;
   revokedAt: number | null;
+  /** The spaces it may use (null: every space). */
+  spaces: GrantedSpaces | null;
 }
 
 export interface OAuthToken {
@@ -51,7 +61,7 @@ export interface OAuthStore {
   createAuthorization(authorization: OAuthAuthorization): Promise<void>;
   authorization(id: string): Promise<OAuthAuthorization | null>;
   /** Pending -> approved with the code's digest, the approved scopes and the code's expiry; false if it was not pending. */
-  approveAuthorization(id: string, codeDigest: string, scopes: string[], approvedBy: string, expiresAt: number): Promise<boolean>;
+  approveAuthorization(id: string, codeDigest: string, scopes: string[], spaces: GrantedSpaces | null, approvedBy: string, expiresAt: number): Promise<boolean>;
   /** Pending -> denied; false if it was not pending. */
   denyAuthorization(id: string): Promise<boolean>;
   authorizationByCode(codeDigest: string): Promise<OAuthAuthorization | null>;

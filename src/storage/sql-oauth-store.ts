@@ -1,4 +1,4 @@
-import type { OAuthAuthorization, OAuthGrant, OAuthStore, OAuthToken, SqlRunner, SqlStatement } from './oauth-store.js';
+import type { GrantedSpaces, OAuthAuthorization, OAuthGrant, OAuthStore, OAuthToken, SqlRunner, SqlStatement } from './oauth-store.js';
 
 type Row = Record<string, unknown>;
 
@@ -49,6 +49,15 @@ export const OAUTH_TABLES = `
   CREATE INDEX oauth_tokens_grant ON oauth_tokens (grant_id);
   `;
 
+/** Spaces chosen for a grant on the consent page (JSON; NULL: every space, as grants made before spaces). */
+export const OAUTH_SPACES = `
+  ALTER TABLE oauth_authorizations ADD COLUMN spaces text;
+  ALTER TABLE oauth_grants ADD COLUMN spaces text;
+  `;
+
+const spacesOf = (value: unknown): GrantedSpaces | null => (value === null || value === undefined ? null : (JSON.parse(String(value)) as GrantedSpaces));
+const spacesText = (spaces: GrantedSpaces | null): string | null => (spaces === null ? null : JSON.stringify(spaces));
+
 /** bigint columns arrive as strings from PostgreSQL, as numbers from SQLite. */
 const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
@@ -69,6 +78,7 @@ function toAuthorization(row: Row): OAuthAuthorization {
     approvedBy: strOrNull(row.approved_by),
     createdAt: num(row.created_at),
     expiresAt: num(row.expires_at),
+    spaces: spacesOf(row.spaces),
   };
 }
 
@@ -81,12 +91,13 @@ function toGrant(row: Row, prefix = ''): OAuthGrant {
     approvedBy: String(row[`${prefix}approved_by`]),
     createdAt: num(row[`${prefix}created_at`]),
     revokedAt: numOrNull(row[`${prefix}revoked_at`]),
+    spaces: spacesOf(row[`${prefix}spaces`]),
   };
 }
 
 const insertGrant = (grant: OAuthGrant): SqlStatement => ({
-  sql: 'INSERT INTO oauth_grants (id, client_id, scopes, resource, approved_by, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, NULL)',
-  params: [grant.id, grant.clientId, grant.scopes.join(' '), grant.resource, grant.approvedBy, grant.createdAt],
+  sql: 'INSERT INTO oauth_grants (id, client_id, scopes, resource, approved_by, created_at, revoked_at, spaces) VALUES (?, ?, ?, ?, ?, ?, NULL, ?)',
+  params: [grant.id, grant.clientId, grant.scopes.join(' '), grant.resource, grant.approvedBy, grant.createdAt, spacesText(grant.spaces)],
 });
 
 const insertToken = (token: OAuthToken): SqlStatement => ({
@@ -138,11 +149,18 @@ export class SqlOAuthStore implements OAuthStore {
     return row ? toAuthorization(row) : null;
   }
 
-  approveAuthorization(id: string, codeDigest: string, scopes: string[], approvedBy: string, expiresAt: number): Promise<boolean> {
+  approveAuthorization(
+    id: string,
+    codeDigest: string,
+    scopes: string[],
+    spaces: GrantedSpaces | null,
+    approvedBy: string,
+    expiresAt: number,
+  ): Promise<boolean> {
     return this.db.transaction([
       {
-        sql: `UPDATE oauth_authorizations SET status = 'approved', code_digest = ?, scopes = ?, approved_by = ?, expires_at = ? WHERE id = ? AND status = 'pending'`,
-        params: [codeDigest, scopes.join(' '), approvedBy, expiresAt, id],
+        sql: `UPDATE oauth_authorizations SET status = 'approved', code_digest = ?, scopes = ?, spaces = ?, approved_by = ?, expires_at = ? WHERE id = ? AND status = 'pending'`,
+        params: [codeDigest, scopes.join(' '), spacesText(spaces), approvedBy, expiresAt, id],
         mustChange: true,
       },
     ]);
@@ -175,7 +193,7 @@ export class SqlOAuthStore implements OAuthStore {
     const [row] = await this.db.query(
       `SELECT t.digest, t.grant_id, t.kind, t.expires_at, t.revoked_at AS token_revoked_at,
               g.id AS g_id, g.client_id AS g_client_id, g.scopes AS g_scopes, g.resource AS g_resource,
-              g.approved_by AS g_approved_by, g.created_at AS g_created_at, g.revoked_at AS g_revoked_at
+              g.approved_by AS g_approved_by, g.created_at AS g_created_at, g.revoked_at AS g_revoked_at, g.spaces AS g_spaces
        FROM oauth_tokens t JOIN oauth_grants g ON g.id = t.grant_id WHERE t.digest = ?`,
       [digest],
     );

@@ -1,8 +1,37 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, Matches, ValidateNested } from 'class-validator';
 import { type AuthorizationView, type GrantView, OAUTH_SCOPES } from '../oauth.service.js';
 
+const SPACE_NAME = /^~?[A-Za-z0-9_.@:-]{1,64}$/;
+
+export class GrantSpacesDto {
+  @ApiPropertyOptional({ type: [String], description: 'Spaces the client may write (and read)' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(SPACE_NAME, { each: true, message: 'each space is 1-64 letters, digits or . _ - @ : (a personal space starts with ~)' })
+  write?: string[];
+
+  @ApiPropertyOptional({ type: [String], description: 'Spaces the client may only read' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @Matches(SPACE_NAME, { each: true, message: 'each space is 1-64 letters, digits or . _ - @ : (a personal space starts with ~)' })
+  read?: string[];
+}
+
 export class ApproveAuthorizationDto {
+  @ApiPropertyOptional({
+    type: GrantSpacesDto,
+    nullable: true,
+    description: "The spaces the client may use, each within the approving key's own (default: all the approving key may use)",
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => GrantSpacesDto)
+  spaces?: GrantSpacesDto | null;
+
   @ApiProperty({
     enum: OAUTH_SCOPES,
     isArray: true,
@@ -71,6 +100,9 @@ export class GrantResponse implements GrantView {
 
   @ApiProperty()
   created_at!: string;
+
+  @ApiProperty({ type: GrantSpacesDto, nullable: true, description: 'The spaces it may write and only read (null: every space)' })
+  spaces!: { write: string[]; read: string[] } | null;
 }
 
 export class GrantListResponse {

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
-import { OAUTH_TABLES } from '../sql-oauth-store.js';
+import { OAUTH_SPACES, OAUTH_TABLES } from '../sql-oauth-store.js';
 
 /** Versioned migrations, applied in order; schema_migrations records each one. */
 const MIGRATIONS: readonly string[] = [
@@ -55,6 +55,8 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE memories ADD CONSTRAINT memories_content_hash_space_key UNIQUE (content_hash, space);
   CREATE INDEX memories_space_created_at ON memories (space, created_at);
   `,
+  // The spaces of OAuth grants.
+  OAUTH_SPACES,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

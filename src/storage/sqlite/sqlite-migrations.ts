@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
-import { OAUTH_TABLES } from '../sql-oauth-store.js';
+import { OAUTH_SPACES, OAUTH_TABLES } from '../sql-oauth-store.js';
 
 /**
  * Schema migrations, applied in order on start; PRAGMA user_version records the last one applied.
@@ -117,6 +117,8 @@ const MIGRATIONS: readonly string[] = [
   END;
   ALTER TABLE changes ADD COLUMN memory_id INTEGER;
   `,
+  // v6: the spaces of OAuth grants.
+  OAUTH_SPACES,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
