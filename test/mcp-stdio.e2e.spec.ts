@@ -164,11 +164,17 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
       updates: { content: 'The deploy freeze starts on Tuesday', reason: 'moved' },
     });
     assert.match(textOf(versioned), new RegExp(`^Versioned update successful\\. New hash: [0-9a-f]{64}, parent hash: ${hash}\\.`));
-    const old = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'frozen' }))).memories.find(
-      (m: { content_hash: string }) => m.content_hash === hash,
-    );
-    assert.equal(old.metadata.evolution_reason, 'moved');
-    assert.match(old.metadata.superseded_by, /^[0-9a-f]{64}$/);
+    const current = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'frozen' }))).memories as { content_hash: string }[];
+    assert.ok(!current.some((m) => m.content_hash === hash), 'the old version is hidden from lists');
+    const all = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'frozen', include_superseded: true }))).memories as {
+      content_hash: string;
+      superseded_by: string | null;
+      metadata: Record<string, unknown>;
+    }[];
+    const old = all.find((m) => m.content_hash === hash)!;
+    const next = all.find((m) => m.content_hash === old.superseded_by)!;
+    assert.match(old.superseded_by!, /^[0-9a-f]{64}$/);
+    assert.equal(next.metadata.evolution_reason, 'moved');
   });
 
   it('memory_store_session stores turns as one memory tagged session:<id>', async () => {

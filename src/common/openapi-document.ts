@@ -11,6 +11,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'POST /api/memories/bulk-delete': 'bulkDeleteMemories',
   'GET /api/memories/search/tags': 'searchMemoriesByTagLegacy',
   'GET /api/memories/{content_hash}': 'getMemory',
+  'GET /api/memories/{content_hash}/history': 'getMemoryHistory',
   'PUT /api/memories/{content_hash}': 'updateMemory',
   'DELETE /api/memories/{content_hash}': 'deleteMemory',
   'GET /api/tags': 'listTags',

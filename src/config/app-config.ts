@@ -64,6 +64,8 @@ export interface AppConfig {
   readonly embeddings: { readonly model: string; readonly modelsDir: string | null; readonly workers: number };
   readonly search: SearchConfig;
   readonly limits: { readonly maxContentBytes: number };
+  /** Memories that expired are purged (deleted, with their events) this often; reads leave them out at once. */
+  readonly expiry: { readonly purgeSeconds: number };
   /** The dashboard's Overview: how often the database size is sampled (kept in memory, 48 hours at the default). */
   readonly stats: { readonly sizeSampleSeconds: number };
   /** Prometheus metrics at /metrics (with a key), and without a key on a port of their own when given. */
@@ -297,6 +299,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     limits: Object.freeze({
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
     }),
+    expiry: Object.freeze({ purgeSeconds: readInt(env, 'MCP_EXPIRY_PURGE_SECONDS', 60, 1, 86_400) }),
     stats: Object.freeze({ sizeSampleSeconds: readInt(env, 'MCP_STATS_SIZE_SAMPLE_SECONDS', 300, 1, 86_400) }),
     metrics: Object.freeze({
       enabled: readBool(env, 'MCP_METRICS_ENABLED', false),

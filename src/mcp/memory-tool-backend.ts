@@ -1,6 +1,6 @@
 import type { DetailedHealthResponse } from '../health/dto/health.responses.js';
 import type { BulkDeleteResponse } from '../memories/dto/bulk-delete.dto.js';
-import type { MemoryListResponse, StoreMemoryResponse } from '../memories/dto/memory-responses.js';
+import type { MemoryHistoryResponse, MemoryListResponse, StoreMemoryResponse } from '../memories/dto/memory-responses.js';
 import type { MemoryResponse } from '../memories/dto/memory.response.js';
 import type { SearchResponse } from '../search/dto/search-responses.js';
 import type { SearchMode } from '../config/search-config.js';
@@ -23,6 +23,9 @@ export interface StoreRequest {
   space?: string | null;
   /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
   agent_id?: string | null;
+  /** When it expires (epoch seconds or ISO 8601), or in how many seconds. */
+  expires_at?: number | string | null;
+  ttl_seconds?: number | null;
 }
 
 export interface SearchRequest {
@@ -40,6 +43,7 @@ export interface SearchRequest {
   space?: string | null;
   /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
   agent_id?: string | null;
+  include_superseded?: boolean;
 }
 
 export interface ListRequest {
@@ -54,6 +58,7 @@ export interface ListRequest {
   space?: string | null;
   /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
   agent_id?: string | null;
+  include_superseded?: boolean;
 }
 
 export interface UpdateRequest {
@@ -62,6 +67,15 @@ export interface UpdateRequest {
   metadata?: Record<string, unknown>;
   preserve_timestamps?: boolean;
   /** The space (upstream's store); reads without one cover every space the caller may read. */
+  space?: string | null;
+}
+
+export interface NewVersionRequest {
+  content: string;
+  reason?: string | null;
+  tags?: string[];
+  memory_type?: string | null;
+  metadata?: Record<string, unknown>;
   space?: string | null;
 }
 
@@ -86,6 +100,10 @@ export interface MemoryToolBackend {
   /** The memory, or null when there is none with that hash (that the caller may read). */
   get(contentHash: string, caller: Caller, space?: string | null): Promise<MemoryResponse | null>;
   update(contentHash: string, request: UpdateRequest, caller: Caller): Promise<MemoryResponse>;
+  /** Stores the next version of a memory (it supersedes the one named); the new one and the hash it replaced. */
+  newVersion(contentHash: string, request: NewVersionRequest, caller: Caller): Promise<{ memory: MemoryResponse; previous_hash: string }>;
+  /** Every version of the memory, oldest first. */
+  history(contentHash: string, caller: Caller, space?: string | null): Promise<MemoryHistoryResponse>;
   delete(contentHash: string, caller: Caller, space?: string | null): Promise<void>;
   bulkDelete(request: BulkDeleteRequest, caller: Caller): Promise<BulkDeleteResponse>;
   health(caller: Caller): Promise<DetailedHealthResponse>;

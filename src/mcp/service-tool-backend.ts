@@ -3,13 +3,27 @@ import { MemoryNotFoundError } from '../common/domain-errors.js';
 import type { DetailedHealthResponse } from '../health/dto/health.responses.js';
 import { HealthService } from '../health/health.service.js';
 import { type BulkDeleteResponse, toBulkDeleteResponse } from '../memories/dto/bulk-delete.dto.js';
-import { type MemoryListResponse, type StoreMemoryResponse, toMemoryListResponse, toStoreResponse } from '../memories/dto/memory-responses.js';
+import {
+  type MemoryHistoryResponse,
+  type MemoryListResponse,
+  type StoreMemoryResponse,
+  toMemoryListResponse,
+  toStoreResponse,
+} from '../memories/dto/memory-responses.js';
 import { type MemoryResponse, toMemoryResponse } from '../memories/dto/memory.response.js';
 import { MemoriesService } from '../memories/memories.service.js';
 import { type SearchResponse, toSearchResponse } from '../search/dto/search-responses.js';
 import { SearchService } from '../search/search.service.js';
 import type { Caller } from '../spaces/space-access.js';
-import type { BulkDeleteRequest, ListRequest, MemoryToolBackend, SearchRequest, StoreRequest, UpdateRequest } from './memory-tool-backend.js';
+import type {
+  BulkDeleteRequest,
+  ListRequest,
+  MemoryToolBackend,
+  NewVersionRequest,
+  SearchRequest,
+  StoreRequest,
+  UpdateRequest,
+} from './memory-tool-backend.js';
 
 /** The tools backed by the same services (and response mappers) as the REST API, in this process. */
 @Injectable()
@@ -33,6 +47,8 @@ export class ServiceToolBackend implements MemoryToolBackend {
           createdAt: request.created_at,
           space: request.space,
           agentId: request.agent_id,
+          expiresAt: request.expires_at,
+          ttlSeconds: request.ttl_seconds,
         },
         caller,
       ),
@@ -53,6 +69,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
       fallback: request.fallback,
       space: request.space,
       agentId: request.agent_id,
+      includeSuperseded: request.include_superseded === true,
       caller,
     });
     return toSearchResponse(request.query, mode, started, hits, request.fallback === true ? { fallbackUsed } : {});
@@ -70,6 +87,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
         before: request.before,
         space: request.space,
         agentId: request.agent_id,
+        includeSuperseded: request.include_superseded === true,
       },
       caller,
     );
@@ -99,6 +117,27 @@ export class ServiceToolBackend implements MemoryToolBackend {
         caller,
       ),
     );
+  }
+
+  async newVersion(contentHash: string, request: NewVersionRequest, caller: Caller): Promise<{ memory: MemoryResponse; previous_hash: string }> {
+    const { memory, previous } = await this.memories.newVersion(
+      contentHash,
+      {
+        content: request.content,
+        reason: request.reason,
+        tags: request.tags,
+        memoryType: request.memory_type,
+        metadata: request.metadata,
+        space: request.space,
+      },
+      caller,
+    );
+    return { memory: toMemoryResponse(memory), previous_hash: previous.contentHash };
+  }
+
+  async history(contentHash: string, caller: Caller, space?: string | null): Promise<MemoryHistoryResponse> {
+    const versions = await this.memories.history(contentHash, caller, space);
+    return { content_hash: contentHash, space: versions[0]!.space, versions: versions.map(toMemoryResponse) };
   }
 
   async delete(contentHash: string, caller: Caller, space?: string | null): Promise<void> {

@@ -6,6 +6,7 @@ import { LegacyTagSearchQuery, ListMemoriesQuery } from './dto/list-memories.que
 import {
   DeleteMemoryResponse,
   LegacyTagSearchResponse,
+  MemoryHistoryResponse,
   MemoryListResponse,
   StoreMemoryResponse,
   toMemoryListResponse,
@@ -17,6 +18,7 @@ import { BulkDeleteDto, BulkDeleteResponse, toBulkDeleteResponse } from './dto/b
 import { StoreMemoryDto } from './dto/store-memory.dto.js';
 import { UpdateMemoryDto } from './dto/update-memory.dto.js';
 import { AgentId } from './agent-id.decorator.js';
+import { InvalidInputError } from '../common/domain-errors.js';
 import { MemoriesService } from './memories.service.js';
 import { agentIdOf } from './memory-input.js';
 import { normalizeTags } from './tags.js';
@@ -57,6 +59,8 @@ export class MemoriesController {
         clientHostname: dto.client_hostname,
         conversationId: dto.conversation_id,
         createdAt: dto.created_at,
+        expiresAt: dto.expires_at,
+        ttlSeconds: dto.ttl_seconds,
         agentId: agentIdOf(dto.agent_id) ?? agentIdOf(agentHeader, 'X-Agent-ID'),
         space: requestedSpace(dto.space, dto.store, spaceHeader),
       },
@@ -82,6 +86,7 @@ export class MemoriesController {
         before: query.before,
         space: requestedSpace(query.space, query.store, spaceHeader),
         agentId: query.agent_id,
+        includeSuperseded: query.include_superseded === 'true',
       },
       caller,
     );
@@ -126,9 +131,22 @@ export class MemoriesController {
     return { memories: memories.map(toMemoryResponse) };
   }
 
+  @Get(':content_hash/history')
+  @ApiOkResponse({ type: MemoryHistoryResponse })
+  @ApiOperation({ summary: 'Every version of a memory, oldest first (superseded ones included)' })
+  async history(
+    @Param('content_hash', ContentHashPipe) hash: string,
+    @Query() query: SpaceFields,
+    @RequestCaller() caller: Caller,
+    @SpaceHeader() spaceHeader?: string,
+  ): Promise<MemoryHistoryResponse> {
+    const versions = await this.memories.history(hash, caller, requestedSpace(query.space, query.store, spaceHeader));
+    return { content_hash: hash, space: versions[0]!.space, versions: versions.map(toMemoryResponse) };
+  }
+
   @Get(':content_hash')
   @ApiOkResponse({ type: MemoryResponse })
-  @ApiOperation({ summary: 'Get one memory by its content hash' })
+  @ApiOperation({ summary: 'Get one memory by its content hash (a superseded version too: it says superseded_by)' })
   async get(
     @Param('content_hash', ContentHashPipe) hash: string,
     @Query() query: SpaceFields,
@@ -141,7 +159,9 @@ export class MemoriesController {
   @Put(':content_hash')
   @RequireScope('write')
   @ApiOkResponse({ type: UpdateMemoryResponse })
-  @ApiOperation({ summary: 'Update tags, type or metadata (content is immutable)' })
+  @ApiOperation({
+    summary: 'Update tags, type or metadata in place; or, with content and versioned: true, store the next version (answers its hash)',
+  })
   async update(
     @Param('content_hash', ContentHashPipe) hash: string,
     @Body() dto: UpdateMemoryDto,
@@ -149,6 +169,22 @@ export class MemoriesController {
     @RequestCaller() caller: Caller,
     @SpaceHeader() spaceHeader?: string,
   ): Promise<UpdateMemoryResponse> {
+    const space = requestedSpace(dto.space, dto.store, query.space, query.store, spaceHeader);
+    if (dto.versioned === true) {
+      if (dto.content === undefined) throw InvalidInputError.field('content', 'versioned: true needs content, the new text');
+      const { memory, previous } = await this.memories.newVersion(
+        hash,
+        { content: dto.content, reason: dto.reason, tags: dto.tags, memoryType: dto.memory_type, metadata: dto.metadata, space },
+        caller,
+      );
+      return {
+        success: true,
+        message: 'New version stored; the previous one is superseded',
+        content_hash: memory.contentHash,
+        memory: toMemoryResponse(memory),
+        previous_hash: previous.contentHash,
+      };
+    }
     const memory = await this.memories.update(
       hash,
       {
@@ -156,7 +192,7 @@ export class MemoriesController {
         memoryType: dto.memory_type,
         metadata: dto.metadata,
         preserveTimestamps: dto.preserve_timestamps === true,
-        space: requestedSpace(dto.space, dto.store, query.space, query.store, spaceHeader),
+        space,
       },
       caller,
     );

@@ -3,6 +3,7 @@ import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
 import { TimingsModule } from '../stats/timings.module.js';
 import { StorageModule } from '../storage/storage.module.js';
 import { MemoriesController } from './memories.controller.js';
+import { ExpiryService } from './expiry.service.js';
 import { MemoriesService } from './memories.service.js';
 import { SpacesController } from './spaces.controller.js';
 import { TagsController } from './tags.controller.js';
@@ -10,7 +11,7 @@ import { TagsController } from './tags.controller.js';
 @Module({
   imports: [StorageModule, EmbeddingsModule, TimingsModule],
   controllers: [MemoriesController, TagsController, SpacesController],
-  providers: [MemoriesService],
+  providers: [MemoriesService, ExpiryService],
   exports: [MemoriesService],
 })
 export class MemoriesModule {}

@@ -2,14 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { InvalidInputError, MemoryNotFoundError, SpaceForbiddenError } from '../common/domain-errors.js';
+import { ConflictError, InvalidInputError, MemoryNotFoundError, SpaceForbiddenError } from '../common/domain-errors.js';
 import { type Caller, changeableSpaces, readableSpaces, writableSpace } from '../spaces/space-access.js';
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
 import { MEMORY_STORE, type MemoryStore, STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 import { contentHash } from './content-hash.js';
-import { parseCreatedAt } from './created-at.js';
+import { parseCreatedAt, parseExpiry } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
 import { agentIdOf, checkContent, checkMetadata, checkTagsAndType, clientMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
@@ -27,6 +27,20 @@ export interface NewMemoryInput {
   /** When it really happened (epoch seconds or ISO 8601; see parseCreatedAt); default now. */
   createdAt?: number | string | null;
   /** The space named by the request (else the caller's default). */
+  space?: string | null;
+  /** When it expires (epoch seconds or ISO 8601), or in how many seconds; default never. */
+  expiresAt?: number | string | null;
+  ttlSeconds?: number | null;
+}
+
+/** A new version of a memory: its text, why, and (else kept from the current one) tags, type, metadata. */
+export interface NewVersionInput {
+  content: string;
+  reason?: string | null;
+  tags?: readonly string[] | null;
+  memoryType?: string | null;
+  metadata?: JsonObject | null;
+  /** The space of the copy to supersede (else the caller's writable spaces, the default first). */
   space?: string | null;
 }
 
@@ -58,6 +72,8 @@ export interface ListOptions {
   space?: string | null;
   /** Only this agent's memories (metadata.agent_id or tag agent:<id>). */
   agentId?: string | null;
+  /** Superseded versions too. */
+  includeSuperseded?: boolean | null;
 }
 
 export interface BulkDeleteOptions {
@@ -120,6 +136,7 @@ export class MemoriesService {
 
     const now = Date.now() / 1000;
     const createdAt = input.createdAt === undefined || input.createdAt === null ? now : parseCreatedAt(input.createdAt, now);
+    const expiresAt = parseExpiry(input.expiresAt, input.ttlSeconds, now);
     const hash = contentHash(content);
     // Cheap check first, so a duplicate costs no model call; the insert re-checks under the lock.
     if (await this.memories.findByHash(hash, [space])) return { stored: false, contentHash: hash };
@@ -133,6 +150,7 @@ export class MemoriesService {
       metadata,
       createdAt,
       updatedAt: createdAt,
+      ...(expiresAt === null ? {} : { expiresAt }),
     };
     const outcome = await this.embeddings.consistently(async () => {
       const [embedding] = await this.embeddings.embed([content]);
@@ -156,6 +174,7 @@ export class MemoriesService {
     const filter: MemoryFilter = {
       ...(spaces === undefined ? {} : { spaces }),
       ...(agentId === null ? {} : { agentId }),
+      ...(options.includeSuperseded === true ? { includeSuperseded: true } : {}),
       ...(options.tags.length > 0 ? { tags: { tags: options.tags, match: options.tagMatch } } : {}),
       ...(options.memoryType === undefined ? {} : { memoryType: options.memoryType }),
       ...timeWindow({ after: options.after, before: options.before }),
@@ -232,6 +251,61 @@ export class MemoriesService {
     if (!updated) throw new MemoryNotFoundError(hash);
     this.events.emit(MemoryEvents.updated, { memory: updated } satisfies MemoryUpdatedEvent);
     return updated;
+  }
+
+  /**
+   * Stores the next version of a current memory (in its space): the new text gets the memory's
+   * tags, type and metadata unless given, `evolution_reason`, and the key as stored_by; the old
+   * one is marked superseded (hidden from reads unless asked for) and both are in the history.
+   */
+  async newVersion(hash: string, input: NewVersionInput, caller: Caller): Promise<{ memory: Memory; previous: Memory }> {
+    checkContent(input.content, this.config.limits.maxContentBytes);
+    const given = input.metadata ? clientMetadata(input.metadata) : undefined;
+    if (given) checkMetadata(given);
+    checkTagsAndType(normalizeTags(input.tags), input.memoryType);
+    const current = await this.changeable(hash, caller, input.space);
+    if (current.supersededBy !== undefined) {
+      throw new ConflictError(`Memory ${hash} was already superseded by ${current.supersededBy}: make the new version from the newest one`);
+    }
+    const now = Date.now() / 1000;
+    const metadata: JsonObject = {
+      ...clientMetadata(current.metadata),
+      ...given,
+      ...(input.reason ? { evolution_reason: input.reason } : {}),
+      ...(caller.actor ? { stored_by: caller.actor } : {}),
+    };
+    checkMetadata(metadata);
+    const next: Memory = {
+      contentHash: contentHash(input.content),
+      space: current.space,
+      content: input.content,
+      tags: input.tags ? normalizeTags(input.tags) : current.tags,
+      memoryType: input.memoryType === undefined || input.memoryType === null ? current.memoryType : input.memoryType || null,
+      metadata,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const outcome = await this.embeddings.consistently(async () => {
+      const [embedding] = await this.embeddings.embed([input.content]);
+      return this.memories.supersede(hash, current.space, next, embedding!, caller.actor);
+    });
+    if (!outcome.superseded) {
+      if (outcome.reason === 'missing') throw new MemoryNotFoundError(hash);
+      if (outcome.reason === 'superseded')
+        throw new ConflictError(`Memory ${hash} was already superseded by ${outcome.by}: make the new version from the newest one`);
+      throw new ConflictError(
+        `That text is already stored in the space "${current.space}" as ${outcome.existing.contentHash}; update or delete that memory instead`,
+      );
+    }
+    this.events.emit(MemoryEvents.stored, { memory: outcome.memory } satisfies MemoryStoredEvent);
+    this.events.emit(MemoryEvents.updated, { memory: outcome.previous } satisfies MemoryUpdatedEvent);
+    return { memory: outcome.memory, previous: outcome.previous };
+  }
+
+  /** Every version of a memory the caller may read (superseded ones included), oldest first. */
+  async history(hash: string, caller: Caller, space?: string | null): Promise<Memory[]> {
+    const memory = await this.get(hash, caller, space);
+    return this.memories.history(hash, memory.space);
   }
 
   /** Deletes the copy in the space named, else in the first space the caller may write that holds it; returns it. */

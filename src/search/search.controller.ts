@@ -49,6 +49,7 @@ export class SearchController {
       fallback: dto.fallback,
       space: requestedSpace(dto.space, dto.store, spaceHeader),
       agentId: dto.agent_id,
+      includeSuperseded: dto.include_superseded === true,
       caller,
     });
     return toSearchResponse(dto.query, mode, started, hits, dto.fallback === true ? { fallbackUsed } : {});

@@ -8,7 +8,7 @@ import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import { agentIdOf } from '../memories/memory-input.js';
-import type { Memory, MemoryFilter, TagMatch } from '../storage/memory.js';
+import { isVisible, type Memory, type MemoryFilter, type TagMatch } from '../storage/memory.js';
 import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
 import { addEvidence } from './candidate-evidence.js';
 import { englishRarity } from './english-frequency.js';
@@ -59,6 +59,8 @@ export interface SemanticSearchOptions {
   space?: string | null;
   /** Only this agent's memories (metadata.agent_id or tag agent:<id>). */
   agentId?: string | null;
+  /** Superseded versions too (default: current versions only). */
+  includeSuperseded?: boolean | null;
   caller: Caller;
 }
 
@@ -132,7 +134,11 @@ export class SearchService {
             ? await this.exactHits(options.query, filter, options.limit)
             : await this.hybridHits(options.query, filter, options.limit);
     const threshold = options.threshold ?? 0;
-    const kept = hits.filter((hit) => hit.similarity >= threshold || mode === 'keyword' || mode === 'exact');
+    // A cached result may hold a memory that expired since (expiry logs no change until the purge).
+    const now = Date.now() / 1000;
+    const kept = hits.filter(
+      (hit) => isVisible(hit.memory, now, options.includeSuperseded === true) && (hit.similarity >= threshold || mode === 'keyword' || mode === 'exact'),
+    );
     if (options.fallback !== true || kept.length >= FALLBACK_BELOW) return { hits: kept, mode, fallbackUsed: false };
     return { hits: await this.withFallback(kept, options.query, filter, options.limit), mode, fallbackUsed: true };
   }
@@ -160,12 +166,15 @@ export class SearchService {
   }
 
   /** The caller's spaces, tags (any/all), a time phrase and after/before bounds, combined. */
-  filterOf(options: Pick<SemanticSearchOptions, 'tags' | 'tagMatch' | 'timeFilter' | 'after' | 'before' | 'space' | 'agentId' | 'caller'>): MemoryFilter {
+  filterOf(
+    options: Pick<SemanticSearchOptions, 'tags' | 'tagMatch' | 'timeFilter' | 'after' | 'before' | 'space' | 'agentId' | 'includeSuperseded' | 'caller'>,
+  ): MemoryFilter {
     const tags = normalizeTags(options.tags);
     const agentId = agentIdOf(options.agentId);
     return {
       ...spacesFilter(options.caller, options.space),
       ...(agentId === null ? {} : { agentId }),
+      ...(options.includeSuperseded === true ? { includeSuperseded: true } : {}),
       ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}),
       ...timeWindow({ phrase: options.timeFilter, after: options.after, before: options.before }),
     };
@@ -191,7 +200,8 @@ export class SearchService {
     const vector = (await this.memories.findByHash(contentHash, filter.spaces)) ? await this.memories.findEmbedding(contentHash) : null;
     if (!vector) throw new MemoryNotFoundError(contentHash);
     const scored = await this.vectors.searchByVector(vector, { ...filter, excludeHash: contentHash }, limit);
-    return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
+    const now = Date.now() / 1000;
+    return scored.filter(({ memory }) => isVisible(memory, now)).map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
   }
 
   async byTags(options: TagSearchOptions): Promise<SearchHit[]> {

@@ -16,7 +16,17 @@ export interface Memory {
   /** Epoch seconds (fractional). */
   createdAt: number;
   updatedAt: number;
+  /** The next version (a memory of the same space) once this one is superseded: hidden from reads by default. Absent: current. */
+  supersededBy?: string;
+  /** The version this one replaced. */
+  supersedes?: string;
+  /** When it expires (epoch seconds): from then on it is left out of every read, and purged. Absent: never. */
+  expiresAt?: number;
 }
+
+/** Whether a memory shows in reads at `now` (epoch seconds): not expired, and current unless superseded ones are asked for. */
+export const isVisible = (memory: Memory, now: number, includeSuperseded = false): boolean =>
+  (memory.expiresAt === undefined || memory.expiresAt > now) && (includeSuperseded || memory.supersededBy === undefined);
 
 export type TagMatch = 'any' | 'all';
 
@@ -30,6 +40,8 @@ export interface MemoryFilter {
   spaces?: readonly string[];
   /** Only memories of this agent: metadata.agent_id equal to it, or the tag agent:<id> (upstream's rule). */
   agentId?: string;
+  /** Superseded versions too (default: current versions only). Expired memories are never read. */
+  includeSuperseded?: boolean;
   tags?: TagFilter;
   memoryType?: string;
   /** Epoch seconds, inclusive. */

@@ -70,6 +70,48 @@ export interface MemoryStore {
   transferSpace(from: string, to: string, copy: boolean, after: number, limit: number, actor: string | null): Promise<SpaceTransferPage>;
   /** Deletes up to `limit` memories of a space in one transaction, each with its change; the hashes deleted (none: the space is empty). */
   deleteFromSpace(space: string, limit: number, actor: string | null): Promise<string[]>;
+  /**
+   * Stores `next` as the new version of a current memory of the space, in one transaction: the new
+   * one (with supersedes) and the old one marked superseded_by, each with its change.
+   */
+  supersede(contentHash: string, space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome>;
+  /** Every version of the memory's chain in its space (itself included), oldest first; none when it does not exist. */
+  history(contentHash: string, space: string): Promise<Memory[]>;
+  /** Deletes up to `limit` memories expired by `now` (epoch seconds), each with its change (reason expired); the ones deleted. */
+  purgeExpired(now: number, limit: number): Promise<Memory[]>;
+}
+
+export type SupersedeOutcome =
+  | { superseded: true; memory: Memory; previous: Memory }
+  | { superseded: false; reason: 'missing' }
+  | { superseded: false; reason: 'superseded'; by: string }
+  | { superseded: false; reason: 'duplicate'; existing: Memory };
+
+/** Longest version chain walked (a chain is one memory's edits: far shorter in practice). */
+const MAX_VERSIONS = 1_000;
+
+/** The version chain through a memory, oldest first, read with `find` (a memory of the same space by hash). */
+export function versionChain(contentHash: string, find: (hash: string) => Memory | null): Memory[] {
+  const start = find(contentHash);
+  if (start === null) return [];
+  const seen = new Set([start.contentHash]);
+  const older: Memory[] = [];
+  for (let at = start; at.supersedes !== undefined && older.length < MAX_VERSIONS && !seen.has(at.supersedes);) {
+    const previous = find(at.supersedes);
+    if (previous === null) break;
+    seen.add(previous.contentHash);
+    older.unshift(previous);
+    at = previous;
+  }
+  const newer: Memory[] = [];
+  for (let at = start; at.supersededBy !== undefined && newer.length < MAX_VERSIONS && !seen.has(at.supersededBy);) {
+    const next = find(at.supersededBy);
+    if (next === null) break;
+    seen.add(next.contentHash);
+    newer.push(next);
+    at = next;
+  }
+  return [...older, start, ...newer];
 }
 
 export interface SpaceTransferPage {

@@ -159,6 +159,9 @@ export class ImportService {
       metadata: item.metadata,
       createdAt,
       updatedAt,
+      ...(item.supersededBy ? { supersededBy: item.supersededBy } : {}),
+      ...(item.supersedes ? { supersedes: item.supersedes } : {}),
+      ...(item.expiresAt ? { expiresAt: item.expiresAt } : {}),
     };
   }
 

@@ -42,6 +42,10 @@ export interface ImportItem {
   vector: { model: string; embedding: Float32Array } | null;
   /** The space it came from (an export's `space`, upstream's `store`); absent: the default space. */
   space?: string | null;
+  /** Its place in a version chain and its expiry, as an export recorded them. */
+  supersededBy?: string | null;
+  supersedes?: string | null;
+  expiresAt?: number | null;
 }
 
 /** Not imported on purpose (e.g. deleted upstream), or unreadable; with the reason. */
@@ -85,6 +89,15 @@ export function fromRecordLine(line: string, lineNumber: number): ImportEntry {
   const space = typeof r.space === 'string' ? r.space : typeof r.store === 'string' ? r.store : null;
   if (space !== null && (!SPACE_NAME_PATTERN.test(space) || space === ALL_SPACES))
     return refuse('space must be a space name (1-64 letters, digits or . _ - @ :)');
+  const linked = (value: unknown): string | null | false =>
+    value === undefined || value === null ? null : typeof value === 'string' && /^[0-9a-f]{64}$/.test(value) ? value : false;
+  const supersededBy = linked(r.superseded_by);
+  const supersedes = linked(r.supersedes);
+  if (supersededBy === false || supersedes === false) return refuse('superseded_by and supersedes must be content hashes');
+  const expiresAt =
+    r.expires_at === undefined || r.expires_at === null ? null : storedTime(r.expires_at, typeof r.expires_at === 'string' ? r.expires_at : undefined);
+  if (expiresAt === null && r.expires_at !== undefined && r.expires_at !== null) return refuse('expires_at is not epoch seconds or ISO 8601');
+  if (expiresAt !== null && expiresAt <= Date.now() / 1000) return { source, contentHash, kind: 'skip', reason: 'expired' };
   let vector: ImportItem['vector'] = null;
   if (r.embedding !== undefined && r.embedding !== null) {
     if (!Array.isArray(r.embedding) || !r.embedding.every((x) => typeof x === 'number' && Number.isFinite(x)) || typeof r.embedding_model !== 'string') {
@@ -103,5 +116,8 @@ export function fromRecordLine(line: string, lineNumber: number): ImportEntry {
     updatedAt: storedTime(r.updated_at, typeof r.updated_at === 'string' ? r.updated_at : r.updated_at_iso),
     vector,
     space,
+    supersededBy,
+    supersedes,
+    expiresAt,
   };
 }

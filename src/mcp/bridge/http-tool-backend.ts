@@ -1,9 +1,17 @@
 import type { DetailedHealthResponse } from '../../health/dto/health.responses.js';
 import type { BulkDeleteResponse } from '../../memories/dto/bulk-delete.dto.js';
-import type { MemoryListResponse, StoreMemoryResponse, UpdateMemoryResponse } from '../../memories/dto/memory-responses.js';
+import type { MemoryHistoryResponse, MemoryListResponse, StoreMemoryResponse, UpdateMemoryResponse } from '../../memories/dto/memory-responses.js';
 import type { MemoryResponse } from '../../memories/dto/memory.response.js';
 import type { SearchResponse } from '../../search/dto/search-responses.js';
-import type { BulkDeleteRequest, ListRequest, MemoryToolBackend, SearchRequest, StoreRequest, UpdateRequest } from '../memory-tool-backend.js';
+import type {
+  BulkDeleteRequest,
+  ListRequest,
+  MemoryToolBackend,
+  NewVersionRequest,
+  SearchRequest,
+  StoreRequest,
+  UpdateRequest,
+} from '../memory-tool-backend.js';
 import { RemoteCallError, type RestClient } from './rest-client.js';
 import type { Caller } from '../../spaces/space-access.js';
 
@@ -31,6 +39,7 @@ export class HttpToolBackend implements MemoryToolBackend {
     if (request.before) query.set('before', request.before);
     if (request.space) query.set('space', request.space);
     if (request.agent_id) query.set('agent_id', request.agent_id);
+    if (request.include_superseded) query.set('include_superseded', 'true');
     return this.client.call('GET', `/memories?${query.toString()}`);
   }
 
@@ -45,6 +54,15 @@ export class HttpToolBackend implements MemoryToolBackend {
 
   async update(contentHash: string, request: UpdateRequest): Promise<MemoryResponse> {
     return (await this.client.call<UpdateMemoryResponse>('PUT', `/memories/${encodeURIComponent(contentHash)}`, request)).memory;
+  }
+
+  async newVersion(contentHash: string, request: NewVersionRequest): Promise<{ memory: MemoryResponse; previous_hash: string }> {
+    const answer = await this.client.call<UpdateMemoryResponse>('PUT', `/memories/${encodeURIComponent(contentHash)}`, { ...request, versioned: true });
+    return { memory: answer.memory, previous_hash: answer.previous_hash ?? contentHash };
+  }
+
+  history(contentHash: string, _caller: Caller, space?: string | null): Promise<MemoryHistoryResponse> {
+    return this.client.call('GET', `/memories/${encodeURIComponent(contentHash)}/history${spaceQuery(space)}`);
   }
 
   async delete(contentHash: string, _caller: Caller, space?: string | null): Promise<void> {

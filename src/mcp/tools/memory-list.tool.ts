@@ -19,6 +19,7 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
       stale_days: z.number().int().min(1).max(100_000).optional().describe('Only memories created more than N days ago (this server does not track access)'),
       store: storeArgument,
       agent_id: agentIdArgument.describe('Only memories of this agent (metadata.agent_id, or the tag agent:<id>)'),
+      include_superseded: z.boolean().optional().describe('Superseded versions too (default false: current versions only)'),
     }),
     annotations: { readOnlyHint: true },
     async run(args, caller) {
@@ -36,6 +37,7 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
           before,
           space: args.store ?? null,
           agent_id: args.agent_id ?? null,
+          include_superseded: args.include_superseded === true,
         },
         caller,
       );

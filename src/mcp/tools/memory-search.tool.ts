@@ -39,7 +39,7 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       quality_boost: z.number().min(0).max(1).optional().describe('Not supported here (no quality scores): must be 0 or absent'),
       include_debug: z.boolean().optional(),
       max_response_chars: z.number().int().min(0).optional(),
-      include_superseded: z.boolean().optional().describe('Accepted: this server never hides superseded memories'),
+      include_superseded: z.boolean().optional().describe('Superseded versions too (default false: current versions only)'),
       entity: z.string().optional().describe('Not supported here (no knowledge graph)'),
       fallback: z.boolean().optional().describe('With fewer than 3 results, add exact and tag matches'),
       store: storeArgument,
@@ -65,7 +65,17 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       let fallback = false;
       if (query === null) {
         const page = await backend.list(
-          { page: 1, page_size: limit, tags, tag_match: tagMatch, after, before, space: args.store ?? null, agent_id: args.agent_id ?? null },
+          {
+            page: 1,
+            page_size: limit,
+            tags,
+            tag_match: tagMatch,
+            after,
+            before,
+            space: args.store ?? null,
+            agent_id: args.agent_id ?? null,
+            include_superseded: args.include_superseded === true,
+          },
           caller,
         );
         found = page.memories.map((memory) => ({ memory, similarity_score: 1, relevance_reason: 'filters' }));
@@ -84,6 +94,7 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
             ...(args.fallback ? { fallback: true } : {}),
             space: args.store ?? null,
             agent_id: args.agent_id ?? null,
+            include_superseded: args.include_superseded === true,
           },
           caller,
         );

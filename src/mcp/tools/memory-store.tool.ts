@@ -36,6 +36,11 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
         .describe('When it really happened (epoch seconds or ISO 8601), for replayed history; default now'),
       store: storeArgument,
       agent_id: agentIdArgument.describe('The agent storing it: recorded as metadata.agent_id and tag agent:<id>'),
+      expires_at: z
+        .union([z.number(), z.string().max(64)])
+        .optional()
+        .describe('When it expires (epoch seconds or ISO 8601): from then on it is left out of every read, and purged'),
+      ttl_seconds: z.number().int().min(1).optional().describe('Expires this many seconds from now (instead of expires_at)'),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args, caller) {
@@ -51,6 +56,8 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
           ...(args.created_at === undefined ? {} : { created_at: args.created_at }),
           space: args.store ?? null,
           agent_id: args.agent_id ?? null,
+          expires_at: args.expires_at ?? null,
+          ttl_seconds: args.ttl_seconds ?? null,
         },
         caller,
       );

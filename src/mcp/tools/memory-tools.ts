@@ -2,6 +2,7 @@ import type { MemoryToolBackend } from '../memory-tool-backend.js';
 import { memoryCleanupTool } from './memory-cleanup.tool.js';
 import { memoryDeleteTool } from './memory-delete.tool.js';
 import { memoryHealthTool } from './memory-health.tool.js';
+import { memoryHistoryTool } from './memory-history.tool.js';
 import { memoryListTool } from './memory-list.tool.js';
 import { memorySearchTool } from './memory-search.tool.js';
 import { memoryStatsTool } from './memory-stats.tool.js';
@@ -19,6 +20,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     memoryListTool(backend),
     memoryDeleteTool(backend),
     memoryUpdateTool(backend),
+    memoryHistoryTool(backend),
     memoryHealthTool(backend),
     memoryStatsTool(backend),
     memoryCleanupTool(),

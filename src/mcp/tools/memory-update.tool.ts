@@ -12,7 +12,7 @@ export const memoryUpdateTool = (backend: MemoryToolBackend): ToolDefinition =>
     name: 'memory_update',
     title: 'Update Memory Metadata',
     description:
-      "Change a memory's tags (replaced), memory_type or metadata (merged; other keys in updates become metadata keys). versioned=true with updates.content stores a new memory that supersedes this one.",
+      "Change a memory's tags (replaced), memory_type or metadata (merged; other keys in updates become metadata keys). versioned=true with updates.content (and updates.reason) stores the next version: the old one is superseded (hidden from searches and lists, kept in memory_history).",
     input: z.object({
       content_hash: contentHashArgument,
       updates: metadataArgument(1),
@@ -28,19 +28,22 @@ export const memoryUpdateTool = (backend: MemoryToolBackend): ToolDefinition =>
       const { tags, memory_type: memoryType, metadata, content, reason, ...rest } = args.updates;
       if (args.versioned) {
         if (typeof content !== 'string' || content.trim() === '') throw new ToolInputError('versioned=true needs updates.content, the new text');
-        const stored = await backend.store(
-          { content, tags: current.tags, memory_type: current.memory_type, metadata: { parent_hash: hash }, space: current.space },
-          caller,
-        );
-        await backend.update(
+        const { memory, previous_hash: parentHash } = await backend.newVersion(
           hash,
-          { metadata: { superseded_by: stored.content_hash, ...(typeof reason === 'string' ? { evolution_reason: reason } : {}) }, space: current.space },
+          {
+            content,
+            reason: typeof reason === 'string' ? reason : null,
+            ...(tags !== undefined ? { tags: tagList(tags as string | string[] | null) } : {}),
+            ...(typeof memoryType === 'string' && memoryType ? { memory_type: memoryType } : {}),
+            space: current.space,
+          },
           caller,
         );
-        return toolText(`Versioned update successful. New hash: ${stored.content_hash}, parent hash: ${hash}. Memory versioned successfully`, {
+        return toolText(`Versioned update successful. New hash: ${memory.content_hash}, parent hash: ${parentHash}. Memory versioned successfully`, {
           success: true,
-          content_hash: stored.content_hash,
-          parent_hash: hash,
+          content_hash: memory.content_hash,
+          parent_hash: parentHash,
+          memory,
         });
       }
       if (memoryType !== undefined && memoryType !== null && typeof memoryType !== 'string') throw new ToolInputError('updates.memory_type must be a string');

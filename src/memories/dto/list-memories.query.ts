@@ -55,6 +55,11 @@ export class ListMemoriesQuery extends SpaceFields {
   @IsString()
   @MaxLength(INPUT_LIMITS.agentIdLength)
   agent_id?: string | null;
+
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Superseded versions too (default false: current versions only)' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  include_superseded?: 'true' | 'false';
 }
 
 export class LegacyTagSearchQuery extends SpaceFields {

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { MemoryPage } from '../../storage/memory.js';
 import type { StoreResult } from '../memories.service.js';
 import { MemoryResponse, toMemoryResponse } from './memory.response.js';
@@ -24,11 +24,25 @@ export class UpdateMemoryResponse {
   @ApiProperty()
   message!: string;
 
-  @ApiProperty()
+  @ApiProperty({ description: 'The memory changed; for a new version, the new one' })
   content_hash!: string;
 
   @ApiProperty({ type: MemoryResponse })
   memory!: MemoryResponse;
+
+  @ApiPropertyOptional({ description: 'For a new version: the version it supersedes' })
+  previous_hash?: string;
+}
+
+export class MemoryHistoryResponse {
+  @ApiProperty({ description: 'The memory asked about' })
+  content_hash!: string;
+
+  @ApiProperty()
+  space!: string;
+
+  @ApiProperty({ type: [MemoryResponse], description: 'Every version, oldest first; the newest has superseded_by null' })
+  versions!: MemoryResponse[];
 }
 
 export class DeleteMemoryResponse {

@@ -31,6 +31,15 @@ export class MemoryResponse {
 
   @ApiProperty({ example: '2026-11-25T15:06:00.000Z' })
   updated_at_iso!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The newer version that replaced it (then it is hidden from reads unless include_superseded)' })
+  superseded_by!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The version it replaced' })
+  supersedes!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'When it expires (ISO 8601); null: never' })
+  expires_at!: string | null;
 }
 
 export function toMemoryResponse(memory: Memory): MemoryResponse {
@@ -45,5 +54,8 @@ export function toMemoryResponse(memory: Memory): MemoryResponse {
     created_at_iso: new Date(memory.createdAt * 1000).toISOString(),
     updated_at: memory.updatedAt,
     updated_at_iso: new Date(memory.updatedAt * 1000).toISOString(),
+    superseded_by: memory.supersededBy ?? null,
+    supersedes: memory.supersedes ?? null,
+    expires_at: memory.expiresAt === undefined ? null : new Date(memory.expiresAt * 1000).toISOString(),
   };
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
+import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
 import { INPUT_LIMITS, MAX_TAGS } from '../../common/input-limits.js';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
@@ -72,4 +72,25 @@ export class StoreMemoryDto extends SpaceFields {
   @IsString()
   @MaxLength(INPUT_LIMITS.agentIdLength)
   agent_id?: string | null;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'number' }, { type: 'string' }],
+    description: 'When it expires: epoch seconds or ISO 8601, in the future. From then on it is left out of every read, and purged. Default never.',
+    example: '2027-01-31T00:00:00Z',
+  })
+  @IsOptional()
+  @ValidateBy({
+    name: 'isTimestamp',
+    validator: {
+      validate: (value: unknown) => (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value.length <= 64),
+      defaultMessage: () => 'expires_at must be epoch seconds (a number) or an ISO 8601 string',
+    },
+  })
+  expires_at?: number | string | null;
+
+  @ApiPropertyOptional({ type: 'integer', nullable: true, minimum: 1, description: 'Expires this many seconds from now (instead of expires_at)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  ttl_seconds?: number | null;
 }

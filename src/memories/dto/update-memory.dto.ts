@@ -1,16 +1,43 @@
-import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsEmpty, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsObject, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { INPUT_LIMITS } from '../../common/input-limits.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
 import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
-/** Content is immutable (it defines the hash); tags, type and metadata can change. */
+/**
+ * Tags, type and metadata change in place. Content defines the hash: a new text is a new version
+ * (`versioned: true`), which supersedes this memory and keeps it in the history.
+ */
 export class UpdateMemoryDto extends SpaceFields {
-  /** Named so that a client trying to change it hears why, instead of having it ignored. */
-  @ApiHideProperty()
-  @IsEmpty({ message: 'content cannot be changed (it defines the content hash); store a new memory instead' })
-  content?: never;
+  @ApiPropertyOptional({ description: 'The new text: only with versioned true (content defines the hash, so it is a new version)' })
+  @ValidateBy({
+    name: 'isNewVersionContent',
+    validator: {
+      validate: (value: unknown, args) =>
+        value === undefined || ((args?.object as UpdateMemoryDto).versioned === true && typeof value === 'string' && value.trim() !== ''),
+      defaultMessage: (args) =>
+        (args?.object as UpdateMemoryDto).versioned === true
+          ? 'content must be the new text (a non-empty string)'
+          : 'content cannot be changed in place (it defines the content hash): send versioned: true to store it as a new version',
+    },
+  })
+  content?: string;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    description: 'With content: store the next version (it supersedes this one, which stays in the history); answers its hash',
+  })
+  @IsOptional()
+  @IsBoolean()
+  versioned?: boolean | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, description: 'Why it changed (a new version records it as metadata.evolution_reason)' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(INPUT_LIMITS.clientFieldLength)
+  reason?: string | null;
 
   @ApiPropertyOptional({ type: [String], description: 'Replaces the tag list' })
   @IsOptional()

@@ -108,6 +108,11 @@ export class SemanticSearchDto extends SpaceFields {
   @IsString()
   @MaxLength(INPUT_LIMITS.agentIdLength)
   agent_id?: string | null;
+
+  @ApiPropertyOptional({ type: 'boolean', nullable: true, description: 'Superseded versions too (default false: current versions only)' })
+  @IsOptional()
+  @IsBoolean()
+  include_superseded?: boolean | null;
 }
 
 export class SemanticSearchQuery extends SpaceFields {

@@ -2,17 +2,24 @@ import type pg from 'pg';
 import pgvector from 'pgvector';
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
-import type { MemoryStore, SpaceTransferPage } from '../roles.js';
+import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionChain } from '../roles.js';
 import { firstBySpace } from '../spaces-order.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { appendEvent } from './postgres-event-log.js';
-import { MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgres-rows.js';
+import { MEMORY_COLUMNS, type MemoryRow, SQL_NOW, toMemory, whereClause } from './postgres-rows.js';
 
 /** The memory, its tags and its change, inside the caller's transaction; an existing hash is reported. */
 async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+  // An expired copy not purged yet gives way (purged now, with its change).
+  const expired = await client.query(`DELETE FROM memories WHERE content_hash = $1 AND space = $2 AND expires_at <= ${SQL_NOW} RETURNING id`, [
+    memory.contentHash,
+    memory.space,
+  ]);
+  if (expired.rows.length > 0)
+    await appendEvent(client, MemoryChangeTypes.deleted, { ...memoryDeletedChange(memory.contentHash, memory.space), reason: 'expired' });
   const inserted = await client.query<{ id: string }>(
-    `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding, space)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (content_hash, space) DO NOTHING RETURNING id`,
+    `INSERT INTO memories (content_hash, content, tags, memory_type, metadata, created_at, updated_at, embedding, space, supersedes, expires_at, superseded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (content_hash, space) DO NOTHING RETURNING id`,
     [
       memory.contentHash,
       memory.content,
@@ -23,6 +30,9 @@ async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float3
       memory.updatedAt,
       pgvector.toSql(Array.from(embedding)),
       memory.space,
+      memory.supersedes ?? null,
+      memory.expiresAt ?? null,
+      memory.supersededBy ?? null,
     ],
   );
   const id = inserted.rows[0]?.id;
@@ -61,8 +71,61 @@ export class PostgresMemoryStore implements MemoryStore {
   }
 
   async findByHash(contentHash: string, spaces?: readonly string[]): Promise<Memory | null> {
-    const rows = await this.db.query<MemoryRow>(`SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1`, [contentHash]);
+    const rows = await this.db.query<MemoryRow>(
+      `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 AND (m.expires_at IS NULL OR m.expires_at > ${SQL_NOW})`,
+      [contentHash],
+    );
     return firstBySpace(rows.map(toMemory), spaces);
+  }
+
+  supersede(contentHash: string, space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
+    return this.db.transaction(async (client) => {
+      await this.db.assertModelUnchanged(client);
+      const found = await client.query<MemoryRow>(
+        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 AND space = $2 AND (m.expires_at IS NULL OR m.expires_at > ${SQL_NOW}) FOR UPDATE`,
+        [contentHash, space],
+      );
+      const row = found.rows[0];
+      if (!row) return { superseded: false, reason: 'missing' };
+      if (row.superseded_by !== null) return { superseded: false, reason: 'superseded', by: row.superseded_by };
+      const inserted = await insertIn(client, { ...next, space, supersedes: contentHash }, embedding);
+      if (!inserted.inserted) return { superseded: false, reason: 'duplicate', existing: inserted.existing };
+      await client.query('UPDATE memories SET superseded_by = $2 WHERE id = $1', [row.id, next.contentHash]);
+      const previous = { ...toMemory(row), supersededBy: next.contentHash };
+      await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(previous, actor));
+      return { superseded: true, memory: inserted.memory, previous };
+    });
+  }
+
+  async history(contentHash: string, space: string): Promise<Memory[]> {
+    // The chain is short: read the space's versions linked to it step by step, in one connection.
+    const rows = await this.db.query<MemoryRow>(
+      `WITH RECURSIVE chain AS (
+         SELECT id, supersedes, superseded_by FROM memories WHERE content_hash = $1 AND space = $2
+         UNION
+         SELECT n.id, n.supersedes, n.superseded_by FROM memories n JOIN chain c
+           ON n.space = $2 AND (n.content_hash = c.supersedes OR n.content_hash = c.superseded_by)
+       )
+       SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.id IN (SELECT id FROM chain LIMIT 1001)`,
+      [contentHash, space],
+    );
+    const byHash = new Map(rows.map((row) => [row.content_hash, toMemory(row)]));
+    return versionChain(contentHash, (hash) => byHash.get(hash) ?? null);
+  }
+
+  purgeExpired(now: number, limit: number): Promise<Memory[]> {
+    return this.db.transaction(async (client) => {
+      const deleted = await client.query<MemoryRow>(
+        `DELETE FROM memories WHERE id IN (SELECT id FROM memories WHERE expires_at IS NOT NULL AND expires_at <= $1 ORDER BY expires_at LIMIT $2)
+         RETURNING ${MEMORY_COLUMNS.replaceAll('m.', '')}`,
+        [now, limit],
+      );
+      const memories = deleted.rows.map(toMemory);
+      for (const memory of memories) {
+        await appendEvent(client, MemoryChangeTypes.deleted, { ...memoryDeletedChange(memory.contentHash, memory.space), reason: 'expired' });
+      }
+      return memories;
+    });
   }
 
   async find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]> {
@@ -112,7 +175,10 @@ export class PostgresMemoryStore implements MemoryStore {
 
   delete(contentHash: string, space: string, actor: string | null = null): Promise<boolean> {
     return this.db.transaction(async (client) => {
-      const deleted = await client.query('DELETE FROM memories WHERE content_hash = $1 AND space = $2 RETURNING id', [contentHash, space]);
+      const deleted = await client.query(
+        `DELETE FROM memories WHERE content_hash = $1 AND space = $2 AND (expires_at IS NULL OR expires_at > ${SQL_NOW}) RETURNING id`,
+        [contentHash, space],
+      );
       if (deleted.rows.length === 0) return false;
       await appendEvent(client, MemoryChangeTypes.deleted, memoryDeletedChange(contentHash, space, actor));
       return true;

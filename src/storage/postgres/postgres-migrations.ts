@@ -57,6 +57,15 @@ const MIGRATIONS: readonly string[] = [
   `,
   // The spaces of OAuth grants.
   OAUTH_SPACES,
+  // Versions and expiry (see the SQLite migration of the same name).
+  `
+  ALTER TABLE memories ADD COLUMN superseded_by text;
+  ALTER TABLE memories ADD COLUMN supersedes text;
+  ALTER TABLE memories ADD COLUMN expires_at double precision;
+  UPDATE memories SET superseded_by = metadata->>'superseded_by' WHERE json_typeof(metadata->'superseded_by') = 'string';
+  UPDATE memories SET supersedes = metadata->>'parent_hash' WHERE json_typeof(metadata->'parent_hash') = 'string';
+  CREATE INDEX memories_expires_at ON memories (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -11,9 +11,13 @@ export interface MemoryRow {
   metadata: JsonObject;
   created_at: number;
   updated_at: number;
+  superseded_by: string | null;
+  supersedes: string | null;
+  expires_at: number | null;
 }
 
-export const MEMORY_COLUMNS = 'm.id, m.content_hash, m.space, m.content, m.tags, m.memory_type, m.metadata, m.created_at, m.updated_at';
+export const MEMORY_COLUMNS =
+  'm.id, m.content_hash, m.space, m.content, m.tags, m.memory_type, m.metadata, m.created_at, m.updated_at, m.superseded_by, m.supersedes, m.expires_at';
 
 export function toMemory(row: MemoryRow): Memory {
   return {
@@ -25,8 +29,14 @@ export function toMemory(row: MemoryRow): Memory {
     metadata: row.metadata,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...(row.superseded_by === null ? {} : { supersededBy: row.superseded_by }),
+    ...(row.supersedes === null ? {} : { supersedes: row.supersedes }),
+    ...(row.expires_at === null ? {} : { expiresAt: Number(row.expires_at) }),
   };
 }
+
+/** Now, in epoch seconds, as PostgreSQL computes it. */
+export const SQL_NOW = 'extract(epoch from clock_timestamp())';
 
 export interface WhereClause {
   sql: string;
@@ -38,7 +48,11 @@ export const andWhere = (where: WhereClause): string => (where.sql === '' ? '' :
 
 /** A WHERE clause over `memories m` from fixed SQL fragments; every value is a numbered parameter. */
 export function whereClause(filter: MemoryFilter): WhereClause {
-  const conditions: string[] = [];
+  // Expired memories are never read; superseded versions only when asked for.
+  const conditions: string[] = [
+    `(m.expires_at IS NULL OR m.expires_at > ${SQL_NOW})`,
+    ...(filter.includeSuperseded === true ? [] : ['m.superseded_by IS NULL']),
+  ];
   const params: unknown[] = [];
   const param = (value: unknown): string => {
     params.push(value);

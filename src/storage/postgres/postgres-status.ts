@@ -2,6 +2,10 @@ import type { DayCount, SpaceCount, StorageDetails, StorageStatistics, TagCount 
 import type { StorageStatus } from '../roles.js';
 import { type PostgresDatabase, redacted } from './postgres-database.js';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
+import { SQL_NOW } from './postgres-rows.js';
+
+/** Current, unexpired memories (over `memories m`): what counts count. */
+const VISIBLE = `(m.expires_at IS NULL OR m.expires_at > ${SQL_NOW}) AND m.superseded_by IS NULL`;
 
 /** Counts, sizes and health of the PostgreSQL database. */
 export class PostgresStatus implements StorageStatus {
@@ -10,10 +14,13 @@ export class PostgresStatus implements StorageStatus {
   async tagCounts(spaces?: readonly string[]): Promise<TagCount[]> {
     const rows =
       spaces === undefined
-        ? await this.db.query<{ tag: string; count: string }>('SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY COUNT(*) DESC, tag ASC')
+        ? await this.db.query<{ tag: string; count: string }>(
+            `SELECT t.tag AS tag, COUNT(*) AS count FROM memory_tags t JOIN memories m ON m.id = t.memory_id
+             WHERE ${VISIBLE} GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag ASC`,
+          )
         : await this.db.query<{ tag: string; count: string }>(
             `SELECT t.tag AS tag, COUNT(*) AS count FROM memory_tags t JOIN memories m ON m.id = t.memory_id
-             WHERE m.space = ANY($1::text[]) GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag ASC`,
+             WHERE m.space = ANY($1::text[]) AND ${VISIBLE} GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag ASC`,
             [spaces],
           );
     return rows.map((r) => ({ tag: r.tag, count: Number(r.count) }));
@@ -22,7 +29,7 @@ export class PostgresStatus implements StorageStatus {
   async createdPerDay(from: number, offsetSeconds: number, spaces?: readonly string[]): Promise<DayCount[]> {
     const rows = await this.db.query<{ day: string; count: string }>(
       `SELECT to_char(to_timestamp(created_at + $2) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, COUNT(*) AS count
-         FROM memories WHERE created_at >= $1 ${spaces === undefined ? '' : 'AND space = ANY($3::text[])'} GROUP BY day ORDER BY day`,
+         FROM memories m WHERE created_at >= $1 AND ${VISIBLE} ${spaces === undefined ? '' : 'AND space = ANY($3::text[])'} GROUP BY day ORDER BY day`,
       spaces === undefined ? [from, offsetSeconds] : [from, offsetSeconds, spaces],
     );
     return rows.map((r) => ({ day: r.day, count: Number(r.count) }));
@@ -31,17 +38,22 @@ export class PostgresStatus implements StorageStatus {
   async statistics(spaces?: readonly string[]): Promise<StorageStatistics> {
     const rows =
       spaces === undefined
-        ? await this.db.query<{ m: string; t: string }>('SELECT (SELECT COUNT(*) FROM memories) AS m, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS t')
+        ? await this.db.query<{ m: string; t: string }>(
+            `SELECT (SELECT COUNT(*) FROM memories m WHERE ${VISIBLE}) AS m,
+                    (SELECT COUNT(DISTINCT t.tag) FROM memory_tags t JOIN memories m ON m.id = t.memory_id WHERE ${VISIBLE}) AS t`,
+          )
         : await this.db.query<{ m: string; t: string }>(
-            `SELECT (SELECT COUNT(*) FROM memories WHERE space = ANY($1::text[])) AS m,
-                    (SELECT COUNT(DISTINCT t.tag) FROM memory_tags t JOIN memories m ON m.id = t.memory_id WHERE m.space = ANY($1::text[])) AS t`,
+            `SELECT (SELECT COUNT(*) FROM memories m WHERE m.space = ANY($1::text[]) AND ${VISIBLE}) AS m,
+                    (SELECT COUNT(DISTINCT t.tag) FROM memory_tags t JOIN memories m ON m.id = t.memory_id WHERE m.space = ANY($1::text[]) AND ${VISIBLE}) AS t`,
             [spaces],
           );
     return { totalMemories: Number(rows[0]!.m), totalTags: Number(rows[0]!.t) };
   }
 
   async spaceCounts(): Promise<SpaceCount[]> {
-    const rows = await this.db.query<{ space: string; count: string }>('SELECT space, COUNT(*) AS count FROM memories GROUP BY space ORDER BY space');
+    const rows = await this.db.query<{ space: string; count: string }>(
+      `SELECT space, COUNT(*) AS count FROM memories m WHERE ${VISIBLE} GROUP BY space ORDER BY space`,
+    );
     return rows.map((r) => ({ space: r.space, count: Number(r.count) }));
   }
 

@@ -1,7 +1,7 @@
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { firstBySpace } from '../spaces-order.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
-import type { MemoryStore, SpaceTransferPage } from '../roles.js';
+import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionChain } from '../roles.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import type { ReadStatement } from './sqlite-read.protocol.js';
@@ -22,8 +22,10 @@ const SQL = {
   findInSpace: 'SELECT * FROM memories WHERE content_hash = ? AND space = ?',
   findIdInSpace: 'SELECT id FROM memories WHERE content_hash = ? AND space = ?',
   findAnyId: 'SELECT id FROM memories WHERE content_hash = ? LIMIT 1',
-  insertMemory: `INSERT INTO memories (content_hash, space, content, tags, memory_type, metadata, created_at, updated_at)
-                 VALUES (@contentHash, @space, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt)`,
+  insertMemory: `INSERT INTO memories (content_hash, space, content, tags, memory_type, metadata, created_at, updated_at, superseded_by, supersedes, expires_at)
+                 VALUES (@contentHash, @space, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt, @supersededBy, @supersedes, @expiresAt)`,
+  setSupersededBy: 'UPDATE memories SET superseded_by = ? WHERE id = ?',
+  expired: `SELECT * FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   insertTag: 'INSERT OR IGNORE INTO memory_tags (tag, memory_id) VALUES (?, ?)',
   deleteTags: 'DELETE FROM memory_tags WHERE memory_id = ?',
   insertEmbedding: 'INSERT INTO memory_embeddings (rowid, embedding) VALUES (?, ?)',
@@ -38,6 +40,9 @@ const SQL = {
   // subqueries: SQLite answers a lone MIN or MAX from the index end, not both in one aggregate).
   idSpan: 'SELECT COALESCE((SELECT MAX(id) FROM memories) - (SELECT MIN(id) FROM memories) + 1, 0)',
 } as const;
+
+/** Expired by now (a row not purged yet). */
+const isExpired = (row: MemoryRow): boolean => row.expires_at !== null && row.expires_at <= Date.now() / 1000;
 
 /** Memories, their tags and vectors on SQLite: every write with its change, in one transaction. */
 export class SqliteMemoryStore implements MemoryStore {
@@ -58,7 +63,9 @@ export class SqliteMemoryStore implements MemoryStore {
   private insertInTransaction(memory: Memory, embedding: Float32Array): InsertOutcome {
     this.db.assertModelUnchanged();
     const existing = this.db.statement(SQL.findInSpace).get(memory.contentHash, memory.space) as MemoryRow | undefined;
-    if (existing) return { inserted: false, existing: toMemory(existing) };
+    if (existing && !isExpired(existing)) return { inserted: false, existing: toMemory(existing) };
+    // An expired copy not purged yet gives way (purged now, with its change).
+    if (existing) this.deleteRow(existing, null);
     const id = BigInt(this.db.statement(SQL.insertMemory).run(memoryColumns(memory)).lastInsertRowid);
     const insertTag = this.db.statement(SQL.insertTag);
     for (const tag of memory.tags) insertTag.run(tag, id);
@@ -68,7 +75,53 @@ export class SqliteMemoryStore implements MemoryStore {
   }
 
   findByHash(contentHash: string, spaces?: readonly string[]): Promise<Memory | null> {
-    return this.db.run(() => firstBySpace((this.db.statement(SQL.findCopies).all(contentHash) as MemoryRow[]).map(toMemory), spaces));
+    return this.db.run(() =>
+      firstBySpace((this.db.statement(SQL.findCopies).all(contentHash) as MemoryRow[]).filter((row) => !isExpired(row)).map(toMemory), spaces),
+    );
+  }
+
+  supersede(contentHash: string, space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
+    return this.db.write(() => {
+      const row = this.db.statement(SQL.findInSpace).get(contentHash, space) as MemoryRow | undefined;
+      if (!row || isExpired(row)) return { superseded: false, reason: 'missing' };
+      if (row.superseded_by !== null) return { superseded: false, reason: 'superseded', by: row.superseded_by };
+      const inserted = this.insertInTransaction({ ...next, space, supersedes: contentHash }, embedding);
+      if (!inserted.inserted) return { superseded: false, reason: 'duplicate', existing: inserted.existing };
+      this.db.statement(SQL.setSupersededBy).run(next.contentHash, row.id);
+      const previous = { ...toMemory(row), supersededBy: next.contentHash };
+      this.changes.appendInTransaction(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(previous, actor), row.id);
+      return { superseded: true, memory: inserted.memory, previous };
+    });
+  }
+
+  history(contentHash: string, space: string): Promise<Memory[]> {
+    return this.db.run(() => {
+      const find = (hash: string): Memory | null => {
+        const row = this.db.statement(SQL.findInSpace).get(hash, space) as MemoryRow | undefined;
+        return row ? toMemory(row) : null;
+      };
+      return versionChain(contentHash, find);
+    });
+  }
+
+  purgeExpired(now: number, limit: number): Promise<Memory[]> {
+    return this.db.write(() => {
+      const rows = this.db.statement(SQL.expired).all(now, limit) as MemoryRow[];
+      for (const row of rows) this.deleteRow(row, null, 'expired');
+      return rows.map(toMemory);
+    });
+  }
+
+  /** Deletes a row, its vector (its tags cascade) and logs the change, inside the caller's write transaction. */
+  private deleteRow(row: MemoryRow, actor: string | null, reason?: string): void {
+    this.db.statement(SQL.deleteEmbedding).run(BigInt(row.id));
+    this.db.statement(SQL.deleteMemory).run(row.id);
+    this.changes.appendInTransaction(
+      MemoryChangeTypes.deleted,
+      row.content_hash,
+      { ...memoryDeletedChange(row.content_hash, row.space, actor), ...(reason ? { reason } : {}) },
+      row.id,
+    );
   }
 
   async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
@@ -133,11 +186,9 @@ export class SqliteMemoryStore implements MemoryStore {
 
   delete(contentHash: string, space: string, actor: string | null = null): Promise<boolean> {
     return this.db.write(() => {
-      const id = this.db.statement(SQL.findIdInSpace, true).get(contentHash, space) as number | undefined;
-      if (id === undefined) return false;
-      this.db.statement(SQL.deleteEmbedding).run(BigInt(id));
-      this.db.statement(SQL.deleteMemory).run(id);
-      this.changes.appendInTransaction(MemoryChangeTypes.deleted, contentHash, memoryDeletedChange(contentHash, space, actor), id);
+      const row = this.db.statement(SQL.findInSpace).get(contentHash, space) as MemoryRow | undefined;
+      if (row === undefined || isExpired(row)) return false;
+      this.deleteRow(row, actor);
       return true;
     });
   }
@@ -189,11 +240,7 @@ export class SqliteMemoryStore implements MemoryStore {
   deleteFromSpace(space: string, limit: number, actor: string | null): Promise<string[]> {
     return this.db.write(() => {
       const rows = this.db.statement(SQL.spacePage).all(space, 0, limit) as MemoryRow[];
-      for (const row of rows) {
-        this.db.statement(SQL.deleteEmbedding).run(BigInt(row.id));
-        this.db.statement(SQL.deleteMemory).run(row.id);
-        this.changes.appendInTransaction(MemoryChangeTypes.deleted, row.content_hash, memoryDeletedChange(row.content_hash, space, actor), row.id);
-      }
+      for (const row of rows) this.deleteRow(row, actor);
       return rows.map((row) => row.content_hash);
     });
   }

@@ -119,6 +119,20 @@ const MIGRATIONS: readonly string[] = [
   `,
   // v6: the spaces of OAuth grants.
   OAUTH_SPACES,
+  // v7: versions and expiry. Superseded and expiring memories are few: partial indexes count them
+  // (a search over-fetches by that many and leaves them out) and find the expired ones to purge.
+  // Versions made before (memory_update's metadata.superseded_by / parent_hash) become first-class.
+  `
+  ALTER TABLE memories ADD COLUMN superseded_by TEXT;
+  ALTER TABLE memories ADD COLUMN supersedes TEXT;
+  ALTER TABLE memories ADD COLUMN expires_at REAL;
+  UPDATE memories SET superseded_by = json_extract(metadata, '$.superseded_by')
+    WHERE json_type(metadata, '$.superseded_by') = 'text';
+  UPDATE memories SET supersedes = json_extract(metadata, '$.parent_hash')
+    WHERE json_type(metadata, '$.parent_hash') = 'text';
+  CREATE INDEX memories_hidden ON memories (id) WHERE superseded_by IS NOT NULL OR expires_at IS NOT NULL;
+  CREATE INDEX memories_expires_at ON memories (expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

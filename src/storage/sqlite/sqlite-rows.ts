@@ -12,6 +12,9 @@ export interface MemoryRow {
   metadata: string;
   created_at: number;
   updated_at: number;
+  superseded_by: string | null;
+  supersedes: string | null;
+  expires_at: number | null;
 }
 
 export function toMemory(row: MemoryRow): Memory {
@@ -24,6 +27,16 @@ export function toMemory(row: MemoryRow): Memory {
     metadata: JSON.parse(row.metadata) as JsonObject,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    ...lifecycleOf(row),
+  };
+}
+
+/** The lifecycle fields a memory has (none for a current memory that never expires). */
+export function lifecycleOf(row: { superseded_by: string | null; supersedes: string | null; expires_at: number | null }): Partial<Memory> {
+  return {
+    ...(row.superseded_by === null ? {} : { supersededBy: row.superseded_by }),
+    ...(row.supersedes === null ? {} : { supersedes: row.supersedes }),
+    ...(row.expires_at === null ? {} : { expiresAt: Number(row.expires_at) }),
   };
 }
 
@@ -38,6 +51,9 @@ export function memoryColumns(memory: Memory): Record<string, string | number | 
     metadata: JSON.stringify(memory.metadata),
     createdAt: memory.createdAt,
     updatedAt: memory.updatedAt,
+    supersededBy: memory.supersededBy ?? null,
+    supersedes: memory.supersedes ?? null,
+    expiresAt: memory.expiresAt ?? null,
   };
 }
 
@@ -67,14 +83,39 @@ export const andWhere = (where: WhereClause): string => (where.sql === '' ? '' :
 export const filtersOnlyTags = (filter: MemoryFilter): boolean =>
   filter.tags !== undefined && Object.entries(filter).every(([key, value]) => key === 'tags' || value === undefined);
 
+/** Now, in epoch seconds, as SQLite computes it (without unixepoch('subsec'), which older builds lack). */
+export const SQL_NOW = "((julianday('now') - 2440587.5) * 86400.0)";
+
+/** The conditions that keep hidden memories out: expired ones always, superseded ones unless asked for. */
+export function visibilitySql(includeSuperseded: boolean): string {
+  return `(m.expires_at IS NULL OR m.expires_at > ${SQL_NOW})${includeSuperseded ? '' : ' AND m.superseded_by IS NULL'}`;
+}
+
+/** `column` (a memory id) is of no hidden memory: checked against the few the partial index holds, not row by row. */
+export const notHidden = (column: string, includeSuperseded = false): string =>
+  `${column} NOT IN (SELECT m.id FROM memories m WHERE (m.superseded_by IS NOT NULL OR m.expires_at IS NOT NULL) AND NOT (${visibilitySql(includeSuperseded)}))`;
+
+/** Hidden (superseded, expiring) memories up to this many are over-fetched by a search and dropped; more make it a filtered one. */
+export const OVERFETCH_HIDDEN_MAX = 1_000;
+
+/** How many memories may be hidden (superseded or expiring), from the partial indexes: what a search over-fetches by. */
+export const hiddenCountStatement = (includeSuperseded: boolean): ReadStatement => ({
+  sql: includeSuperseded
+    ? 'SELECT COUNT(*) FROM memories WHERE expires_at IS NOT NULL'
+    : 'SELECT COUNT(*) FROM memories WHERE superseded_by IS NOT NULL OR expires_at IS NOT NULL',
+  params: {},
+  mode: 'pluck',
+});
+
 /**
  * A WHERE clause over `memories m` from fixed fragments; every user value is a bound parameter.
  * `perRow`: the tag conditions as per-row lookups (EXISTS on the memory's own tags) instead of a
  * set of matching ids: for checking a few hundred candidates, where building the set of every
- * memory with a broad tag would cost more than the search.
+ * memory with a broad tag would cost more than the search. `visibility` false leaves hidden
+ * memories in (for a search that over-fetches and drops them itself).
  */
-export function whereClause(filter: MemoryFilter, perRow = false): WhereClause {
-  const conditions: string[] = [];
+export function whereClause(filter: MemoryFilter, perRow = false, visibility = true): WhereClause {
+  const conditions: string[] = visibility ? [visibilitySql(filter.includeSuperseded === true)] : [];
   const params: Record<string, string | number> = {};
   if (filter.spaces !== undefined) {
     conditions.push('m.space IN (SELECT value FROM json_each(@spaces))');
@@ -129,7 +170,10 @@ export function whereClause(filter: MemoryFilter, perRow = false): WhereClause {
 export function countStatement(filter: MemoryFilter, where: WhereClause, cap?: number): ReadStatement {
   const [sql, params] =
     filtersOnlyTags(filter) && filter.tags!.match === 'any'
-      ? ['SELECT DISTINCT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags))', { tags: where.params.tags! }]
+      ? [
+          `SELECT DISTINCT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags)) AND ${notHidden('memory_id', filter.includeSuperseded === true)}`,
+          { tags: where.params.tags! },
+        ]
       : [`SELECT 1 FROM memories m ${where.sql}`, where.params];
   return cap === undefined
     ? { sql: `SELECT COUNT(*) FROM (${sql})`, params, mode: 'pluck' }

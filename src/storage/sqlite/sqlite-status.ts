@@ -3,7 +3,7 @@ import type { StorageStatus } from '../roles.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { fileSize } from './sqlite-database.js';
 import { SCHEMA_VERSION } from './sqlite-migrations.js';
-import { whereClause } from './sqlite-rows.js';
+import { notHidden, visibilitySql, whereClause } from './sqlite-rows.js';
 import type { SqliteVectorSearch } from './sqlite-vector-search.js';
 
 const REPORTED_PRAGMAS = [
@@ -29,10 +29,14 @@ export class SqliteStatus implements StorageStatus {
   async tagCounts(spaces?: readonly string[]): Promise<TagCount[]> {
     const [rows] = await this.db.read([
       spaces === undefined
-        ? { sql: 'SELECT tag, COUNT(*) AS count FROM memory_tags GROUP BY tag ORDER BY count DESC, tag ASC', params: {}, mode: 'all' }
+        ? {
+            sql: `SELECT tag, COUNT(*) AS count FROM memory_tags WHERE ${notHidden('memory_id')} GROUP BY tag ORDER BY count DESC, tag ASC`,
+            params: {},
+            mode: 'all',
+          }
         : {
             sql: `SELECT t.tag AS tag, COUNT(*) AS count FROM memory_tags t JOIN memories m ON m.id = t.memory_id
-                  WHERE m.space IN (SELECT value FROM json_each(@spaces)) GROUP BY t.tag ORDER BY count DESC, tag ASC`,
+                  WHERE m.space IN (SELECT value FROM json_each(@spaces)) AND ${visibilitySql(false)} GROUP BY t.tag ORDER BY count DESC, tag ASC`,
             params: { spaces: JSON.stringify(spaces) },
             mode: 'all',
           },
@@ -56,14 +60,16 @@ export class SqliteStatus implements StorageStatus {
     const [row] = await this.db.read([
       spaces === undefined
         ? {
-            sql: 'SELECT (SELECT COUNT(*) FROM memories) AS totalMemories, (SELECT COUNT(DISTINCT tag) FROM memory_tags) AS totalTags',
+            sql: `SELECT (SELECT COUNT(*) FROM memories) - (SELECT COUNT(*) FROM memories m WHERE (m.superseded_by IS NOT NULL OR m.expires_at IS NOT NULL)
+                           AND NOT (${visibilitySql(false)})) AS totalMemories,
+                         (SELECT COUNT(DISTINCT tag) FROM memory_tags WHERE ${notHidden('memory_id')}) AS totalTags`,
             params: {},
             mode: 'get',
           }
         : {
-            sql: `SELECT (SELECT COUNT(*) FROM memories WHERE space IN (SELECT value FROM json_each(@spaces))) AS totalMemories,
+            sql: `SELECT (SELECT COUNT(*) FROM memories m WHERE m.space IN (SELECT value FROM json_each(@spaces)) AND ${visibilitySql(false)}) AS totalMemories,
                          (SELECT COUNT(DISTINCT t.tag) FROM memory_tags t JOIN memories m ON m.id = t.memory_id
-                          WHERE m.space IN (SELECT value FROM json_each(@spaces))) AS totalTags`,
+                          WHERE m.space IN (SELECT value FROM json_each(@spaces)) AND ${visibilitySql(false)}) AS totalTags`,
             params: { spaces: JSON.stringify(spaces) },
             mode: 'get',
           },
@@ -72,7 +78,13 @@ export class SqliteStatus implements StorageStatus {
   }
 
   async spaceCounts(): Promise<SpaceCount[]> {
-    const [rows] = await this.db.read([{ sql: 'SELECT space, COUNT(*) AS count FROM memories GROUP BY space ORDER BY space', params: {}, mode: 'all' }]);
+    const [rows] = await this.db.read([
+      {
+        sql: `SELECT m.space AS space, COUNT(*) AS count FROM memories m WHERE ${visibilitySql(false)} GROUP BY m.space ORDER BY m.space`,
+        params: {},
+        mode: 'all',
+      },
+    ]);
     return rows as SpaceCount[];
   }
 

@@ -3,7 +3,7 @@ import type { KeywordHit, Memory, MemoryFilter } from '../memory.js';
 import type { TermFrequencies, TextSearch } from '../roles.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
-import { andWhere, type MemoryRow, toMemory, whereClause } from './sqlite-rows.js';
+import { andWhere, hiddenCountStatement, type MemoryRow, OVERFETCH_HIDDEN_MAX, toMemory, whereClause } from './sqlite-rows.js';
 
 /** A term as an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax. */
 const ftsPhrase = (term: string): string => `"${term.replaceAll('"', '""')}"`;
@@ -63,23 +63,32 @@ export class SqliteTextSearch implements TextSearch {
 
   private async searchUncached(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
     const match = terms.map(ftsPhrase).join(' OR ');
+    const { includeSuperseded, ...narrowing } = filter;
+    // Only hidden memories (superseded, expired: few) to leave out: the index alone ranks, asked
+    // for that many more, and the hidden ones are dropped with the rows (no row lookups for matches that lose).
+    const hidden = whereClause(narrowing, false, false).sql === '' ? await this.hiddenCount(includeSuperseded === true) : Infinity;
     const where = whereClause(filter);
-    const conditions = andWhere(where);
-    // The best `limit` matches first (content weighs twice what tags do in BM25), then their rows.
-    const sql = `WITH best AS (
-         ${
-           conditions === ''
-             ? // Without a filter the index alone ranks: no row lookups for matches that lose.
-               'SELECT rowid AS id, -bm25(memory_fts, 1.0, 0.5) AS score FROM memory_fts WHERE memory_fts MATCH @match ORDER BY score DESC, rowid DESC LIMIT @limit'
-             : `SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score
-                FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
-                WHERE memory_fts MATCH @match ${conditions}
-                ORDER BY score DESC, m.created_at DESC LIMIT @limit`
-         })
-       SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id
-       ORDER BY best.score DESC, m.created_at DESC`;
-    const [rows] = await this.db.read([{ sql, params: { ...where.params, match, limit }, mode: 'all' }]);
+    const sql =
+      hidden <= OVERFETCH_HIDDEN_MAX
+        ? `WITH best AS (
+             SELECT rowid AS id, -bm25(memory_fts, 1.0, 0.5) AS score FROM memory_fts WHERE memory_fts MATCH @match ORDER BY score DESC, rowid DESC LIMIT @fetch)
+           SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id ${where.sql}
+           ORDER BY best.score DESC, m.created_at DESC LIMIT @limit`
+        : // The best `limit` matches under the filter first (content weighs twice what tags do in BM25), then their rows.
+          `WITH best AS (
+             SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score
+             FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
+             WHERE memory_fts MATCH @match ${andWhere(where)}
+             ORDER BY score DESC, m.created_at DESC LIMIT @limit)
+           SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id
+           ORDER BY best.score DESC, m.created_at DESC`;
+    const fetch = hidden <= OVERFETCH_HIDDEN_MAX ? limit + hidden : limit;
+    const [rows] = await this.db.read([{ sql, params: { ...where.params, match, limit, fetch }, mode: 'all' }]);
     return (rows as (MemoryRow & { score: number })[]).map((row) => ({ memory: toMemory(row), score: row.score }));
+  }
+
+  private async hiddenCount(withSuperseded: boolean): Promise<number> {
+    return (await this.db.read([hiddenCountStatement(withSuperseded)]))[0] as number;
   }
 
   termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {

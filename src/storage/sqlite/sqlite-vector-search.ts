@@ -1,10 +1,20 @@
-import type { MemoryFilter, ScoredMemory } from '../memory.js';
+import { isVisible, type MemoryFilter, type ScoredMemory } from '../memory.js';
 import type { VectorSearch } from '../roles.js';
 import { AnnIndex, type AnnSource, type AnnStatus } from './ann-index.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import type { ReadStatement } from './sqlite-read.protocol.js';
-import { countStatement, fromVectorBlob, type MemoryRow, toMemory, toVectorBlob, type WhereClause, whereClause } from './sqlite-rows.js';
+import {
+  countStatement,
+  fromVectorBlob,
+  hiddenCountStatement,
+  type MemoryRow,
+  OVERFETCH_HIDDEN_MAX,
+  toMemory,
+  toVectorBlob,
+  type WhereClause,
+  whereClause,
+} from './sqlite-rows.js';
 import { candidateDepths, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
 
 /** Candidate lists up to this long are re-scored on the server's own connection when it maps the file (readSmall). */
@@ -43,6 +53,8 @@ export class SqliteVectorSearch implements VectorSearch {
    * model) changes, whatever else is written.
    */
   private distanceMemo = new WeakMap<Float32Array, Map<string, number>>();
+  /** How many memories may be hidden (index 0: superseded or expiring; 1: expiring), as of a change id. */
+  private hidden: { changeId: number; counts: [number | null, number | null] } = { changeId: -1, counts: [null, null] };
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -112,7 +124,7 @@ export class SqliteVectorSearch implements VectorSearch {
     const cacheKey = `${limit}:${JSON.stringify(filter)}`;
     const cached = this.resultCache.get(embedding)?.get(cacheKey);
     if (cached && cached.changeId === changeId) return cached.hits;
-    const hits = await this.searchUncached(embedding, filter, limit, useIndex ? this.ann : null);
+    const hits = await this.searchUncached(embedding, filter, limit, useIndex ? this.ann : null, changeId);
     const perVector = this.resultCache.get(embedding) ?? new Map<string, { changeId: number; hits: ScoredMemory[] }>();
     if (perVector.size >= CACHED_PER_VECTOR) perVector.delete(perVector.keys().next().value!);
     perVector.set(cacheKey, { changeId, hits });
@@ -120,9 +132,42 @@ export class SqliteVectorSearch implements VectorSearch {
     return hits;
   }
 
-  private async searchUncached(embedding: Float32Array, filter: MemoryFilter, limit: number, ann: AnnIndex | null): Promise<ScoredMemory[]> {
+  /**
+   * A search that only has to leave hidden memories out (superseded, expired) is planned as an
+   * unfiltered one asking for that many more, the hidden ones then dropped: they are few, and the
+   * unfiltered ways (the index, sqlite-vec's scan) cost far less than a filtered one.
+   */
+  private async searchUncached(embedding: Float32Array, filter: MemoryFilter, limit: number, ann: AnnIndex | null, changeId: number): Promise<ScoredMemory[]> {
+    const { excludeHash, includeSuperseded, ...narrowing } = filter;
+    if (whereClause(narrowing, false, false).sql === '') {
+      const withSuperseded = includeSuperseded === true;
+      const hidden = await this.hiddenCount(withSuperseded, changeId);
+      if (hidden <= OVERFETCH_HIDDEN_MAX) {
+        const now = Date.now() / 1000;
+        const hits = await this.searchPlanned(embedding, excludeHash === undefined ? {} : { excludeHash }, limit + hidden, ann, false);
+        return hits.filter((hit) => isVisible(hit.memory, now, withSuperseded)).slice(0, limit);
+      }
+    }
+    return this.searchPlanned(embedding, filter, limit, ann, true);
+  }
+
+  /** How many memories may be hidden, counted once per change of the file. */
+  private async hiddenCount(withSuperseded: boolean, changeId: number): Promise<number> {
+    const key = withSuperseded ? 1 : 0;
+    if (this.hidden.changeId !== changeId) this.hidden = { changeId, counts: [null, null] };
+    this.hidden.counts[key] ??= (await this.db.read([hiddenCountStatement(withSuperseded)]))[0] as number;
+    return this.hidden.counts[key];
+  }
+
+  private async searchPlanned(
+    embedding: Float32Array,
+    filter: MemoryFilter,
+    limit: number,
+    ann: AnnIndex | null,
+    visibility: boolean,
+  ): Promise<ScoredMemory[]> {
     const { excludeHash, ...rest } = filter;
-    const where = whereClause(rest);
+    const where = whereClause(rest, false, visibility);
     const filtered = where.sql !== '';
     // Counted only up to FILTER_COUNT_CAP: a common tag is never counted whole.
     const matching = ann !== null && filtered ? ((await this.db.read([countStatement(rest, where, FILTER_COUNT_CAP)]))[0] as number) : 0;
@@ -131,7 +176,7 @@ export class SqliteVectorSearch implements VectorSearch {
     const excluded = excludeHash === undefined ? {} : { excludeHash };
     const exclusion = excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash';
     if (plan.way === 'index') {
-      const perRow = whereClause(rest, true);
+      const perRow = whereClause(rest, true, visibility);
       for (const depth of candidateDepths(plan.candidates)) {
         const candidates = ann!.candidates(embedding, depth);
         const rescore = rescoreStatement(perRow, exclusion, { ...excluded, vector, limit, candidates: JSON.stringify(candidates) }, excludeHash !== undefined);
