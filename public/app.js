@@ -161,7 +161,8 @@ function chooseSpace(space, reload = true) {
 
 /** A memory's own routes, in its own space (the same text may be in several). */
 const memoryPath = (memory) => `/memories/${memory.content_hash}?space=${encodeURIComponent(memory.space)}`;
-const cardSelector = (hash, space) => `.memory[data-hash="${hash}"][data-space="${CSS.escape(space)}"]`;
+// Space names hold no quotes or backslashes (letters, digits and ~ . _ - @ :): safe inside the quoted value.
+const cardSelector = (hash, space) => `.memory[data-hash="${hash}"][data-space="${space}"]`;
 
 // ---- memories ----
 
