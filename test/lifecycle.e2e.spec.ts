@@ -106,6 +106,27 @@ for (const backend of TEST_BACKENDS) {
       }
     });
 
+    it('near-duplicates: a store reports memories of its space that say nearly the same; supersede_similar makes it their new version', async () => {
+      const first = await api.post('/api/memories', { content: 'The VPN gateway restarts every night at 2am', space: 'ops' });
+      assert.deepEqual(first.body.similar, []);
+      const again = await api.post('/api/memories', { content: 'The VPN gateway restarts every night at 2am.', space: 'ops' });
+      assert.equal(again.body.success, true, 'a near-duplicate is stored (reported, not refused)');
+      assert.equal(again.body.similar[0].content_hash, first.body.content_hash);
+      assert.ok(again.body.similar[0].similarity >= 0.9 && again.body.similar[0].similarity <= 1);
+      const elsewhere = await api.post('/api/memories', { content: 'Note: the VPN gateway restarts every night at 2am', space: 'other' });
+      assert.deepEqual(elsewhere.body.similar, [], 'only the same space is compared');
+      const replacing = await api.post('/api/memories', { content: 'The VPN gateway restarts each night at 2am', space: 'ops', supersede_similar: true });
+      assert.equal(replacing.status, 200);
+      const replaced = replacing.body.superseded as string;
+      assert.ok([first.body.content_hash, again.body.content_hash].includes(replaced));
+      assert.equal(replacing.body.memory.supersedes, replaced);
+      assert.equal((await api.get(`/api/memories/${replaced}?space=ops`)).body.superseded_by, replacing.body.content_hash);
+      const listed = (await api.get('/api/memories?space=ops&page_size=50')).body.memories.map((m: { content_hash: string }) => m.content_hash);
+      assert.ok(!listed.includes(replaced) && listed.includes(replacing.body.content_hash));
+      const unrelated = await api.post('/api/memories', { content: 'Lunch orders close at 11:30 on Fridays', space: 'ops' });
+      assert.deepEqual(unrelated.body.similar, []);
+    });
+
     it('expiry: a memory with ttl_seconds disappears from every read when it expires, then is purged with an event; its text may be stored again', async () => {
       const stream = await SseReader.open(`${server.url}/api/events`, { authorization: `Bearer ${KEY}` });
       try {

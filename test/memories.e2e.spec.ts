@@ -74,6 +74,7 @@ for (const backend of TEST_BACKENDS)
         message: 'Duplicate content detected',
         content_hash: first.body.content_hash,
         memory: null,
+        similar: [],
       });
     });
 

@@ -1,6 +1,6 @@
 import { validateCronExpression } from 'cron';
 import { dirname, join, resolve } from 'node:path';
-import { ConfigError, type Env, read, readBool, readChoice, readInt, readList } from './env-readers.js';
+import { ConfigError, type Env, read, readBool, readChoice, readInt, readList, readFloat } from './env-readers.js';
 import { type LogFormat, type LogLevel, readLogFile, readLogFormat, readLogLevel } from './log-level.js';
 import { parseSqlitePragmas, PragmaParseError, type SqlitePragma } from './sqlite-pragmas.js';
 import { readSearchConfig, type SearchConfig } from './search-config.js';
@@ -10,6 +10,12 @@ import { usableCpus } from './cpus.js';
 import { defaultDataDir } from './installation.js';
 
 export { LOG_LEVELS, type LogLevel } from './log-level.js';
+
+/**
+ * The default near-duplicate threshold (cosine of the default model), measured by
+ * bench/quality/near-duplicates.ts on a held-out half of the project's own corpus: see docs/teams.md.
+ */
+export const DEFAULT_DUPLICATE_SIMILARITY = 0.92;
 
 export interface AppConfig {
   readonly http: {
@@ -66,6 +72,8 @@ export interface AppConfig {
   readonly limits: { readonly maxContentBytes: number };
   /** Memories that expired are purged (deleted, with their events) this often; reads leave them out at once. */
   readonly expiry: { readonly purgeSeconds: number };
+  /** A store reports memories of its space at least this similar (cosine) as near-duplicates; 0: off. */
+  readonly duplicates: { readonly similarity: number };
   /** The dashboard's Overview: how often the database size is sampled (kept in memory, 48 hours at the default). */
   readonly stats: { readonly sizeSampleSeconds: number };
   /** Prometheus metrics at /metrics (with a key), and without a key on a port of their own when given. */
@@ -300,6 +308,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
     }),
     expiry: Object.freeze({ purgeSeconds: readInt(env, 'MCP_EXPIRY_PURGE_SECONDS', 60, 1, 86_400) }),
+    duplicates: Object.freeze({ similarity: readFloat(env, 'MCP_DUPLICATE_SIMILARITY', DEFAULT_DUPLICATE_SIMILARITY, 0, 1) }),
     stats: Object.freeze({ sizeSampleSeconds: readInt(env, 'MCP_STATS_SIZE_SAMPLE_SECONDS', 300, 1, 86_400) }),
     metrics: Object.freeze({
       enabled: readBool(env, 'MCP_METRICS_ENABLED', false),

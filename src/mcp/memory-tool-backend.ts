@@ -26,6 +26,8 @@ export interface StoreRequest {
   /** When it expires (epoch seconds or ISO 8601), or in how many seconds. */
   expires_at?: number | string | null;
   ttl_seconds?: number | null;
+  /** A near-duplicate in the space is superseded by this memory instead of kept beside it. */
+  supersede_similar?: boolean;
 }
 
 export interface SearchRequest {

@@ -49,6 +49,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
           agentId: request.agent_id,
           expiresAt: request.expires_at,
           ttlSeconds: request.ttl_seconds,
+          supersedeSimilar: request.supersede_similar === true,
         },
         caller,
       ),

@@ -61,6 +61,7 @@ export class MemoriesController {
         createdAt: dto.created_at,
         expiresAt: dto.expires_at,
         ttlSeconds: dto.ttl_seconds,
+        supersedeSimilar: dto.supersede_similar === true,
         agentId: agentIdOf(dto.agent_id) ?? agentIdOf(agentHeader, 'X-Agent-ID'),
         space: requestedSpace(dto.space, dto.store, spaceHeader),
       },

@@ -44,7 +44,7 @@ describe('MemoriesService and SearchService (service level)', () => {
     events = new EventEmitter2();
     events.onAny((event, payload) => emitted.push({ event: String(event), payload }));
     timings = new OperationTimings();
-    memories = new MemoriesService(backend.store, backend.status, embeddings, config, events, timings);
+    memories = new MemoriesService(backend.store, backend.status, backend.vectors, embeddings, config, events, timings);
     search = new SearchService(backend.store, backend.vectors, backend.text, embeddings, config, timings);
   });
 

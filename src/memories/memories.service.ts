@@ -7,7 +7,7 @@ import { type Caller, changeableSpaces, readableSpaces, writableSpace } from '..
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
-import { MEMORY_STORE, type MemoryStore, STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
+import { MEMORY_STORE, type MemoryStore, STORAGE_STATUS, type StorageStatus, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
 import { contentHash } from './content-hash.js';
 import { parseCreatedAt, parseExpiry } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
@@ -31,6 +31,8 @@ export interface NewMemoryInput {
   /** When it expires (epoch seconds or ISO 8601), or in how many seconds; default never. */
   expiresAt?: number | string | null;
   ttlSeconds?: number | null;
+  /** A near-duplicate in the space is superseded by this memory (its new version) instead of kept beside it. */
+  supersedeSimilar?: boolean | null;
 }
 
 /** A new version of a memory: its text, why, and (else kept from the current one) tags, type, metadata. */
@@ -44,7 +46,17 @@ export interface NewVersionInput {
   space?: string | null;
 }
 
-export type StoreResult = { stored: true; memory: Memory } | { stored: false; contentHash: string };
+/** A memory of the same space close to one being stored (cosine similarity 0-1). */
+export interface SimilarMemory {
+  contentHash: string;
+  similarity: number;
+}
+
+export type StoreResult =
+  { stored: true; memory: Memory; similar: SimilarMemory[]; superseded?: string } | { stored: false; contentHash: string; similar: SimilarMemory[] };
+
+/** Near-duplicates reported per store, at most. */
+const MAX_SIMILAR = 3;
 
 export interface MemoryChanges {
   tags?: readonly string[] | null;
@@ -102,6 +114,7 @@ export class MemoriesService {
   constructor(
     @Inject(MEMORY_STORE) private readonly memories: MemoryStore,
     @Inject(STORAGE_STATUS) private readonly storage: StorageStatus,
+    @Inject(VECTOR_SEARCH) private readonly vectors: VectorSearch,
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: EventEmitter2,
@@ -139,7 +152,7 @@ export class MemoriesService {
     const expiresAt = parseExpiry(input.expiresAt, input.ttlSeconds, now);
     const hash = contentHash(content);
     // Cheap check first, so a duplicate costs no model call; the insert re-checks under the lock.
-    if (await this.memories.findByHash(hash, [space])) return { stored: false, contentHash: hash };
+    if (await this.memories.findByHash(hash, [space])) return { stored: false, contentHash: hash, similar: [] };
 
     const memory: Memory = {
       contentHash: hash,
@@ -154,11 +167,32 @@ export class MemoriesService {
     };
     const outcome = await this.embeddings.consistently(async () => {
       const [embedding] = await this.embeddings.embed([content]);
-      return this.memories.insertWithEmbedding(memory, embedding!);
+      const similar = await this.similarIn(space, embedding!);
+      if (input.supersedeSimilar === true && similar.length > 0) {
+        const replaced = await this.memories.supersede(similar[0]!.contentHash, space, memory, embedding!, caller.actor);
+        if (replaced.superseded) return { ...replaced, similar };
+        // Superseded or deleted meanwhile: stored beside it as any memory.
+      }
+      return { ...(await this.memories.insertWithEmbedding(memory, embedding!)), similar };
     });
-    if (!outcome.inserted) return { stored: false, contentHash: hash };
+    if ('superseded' in outcome) {
+      this.events.emit(MemoryEvents.stored, { memory: outcome.memory } satisfies MemoryStoredEvent);
+      this.events.emit(MemoryEvents.updated, { memory: outcome.previous } satisfies MemoryUpdatedEvent);
+      return { stored: true, memory: outcome.memory, similar: outcome.similar, superseded: outcome.previous.contentHash };
+    }
+    if (!outcome.inserted) return { stored: false, contentHash: hash, similar: [] };
     this.events.emit(MemoryEvents.stored, { memory } satisfies MemoryStoredEvent);
-    return { stored: true, memory };
+    return { stored: true, memory, similar: outcome.similar };
+  }
+
+  /** Current memories of the space at least MCP_DUPLICATE_SIMILARITY similar to a vector, most similar first. */
+  private async similarIn(space: string, embedding: Float32Array): Promise<SimilarMemory[]> {
+    const threshold = this.config.duplicates.similarity;
+    if (threshold <= 0) return [];
+    const nearest = await this.vectors.searchByVector(embedding, { spaces: [space] }, MAX_SIMILAR);
+    return nearest
+      .map(({ memory, distance }) => ({ contentHash: memory.contentHash, similarity: Math.max(0, 1 - distance) }))
+      .filter(({ similarity }) => similarity >= threshold);
   }
 
   /** The memory with this hash in the space named, else in the first space the caller may read that holds it (the default first). */

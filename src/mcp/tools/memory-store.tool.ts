@@ -41,6 +41,7 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
         .optional()
         .describe('When it expires (epoch seconds or ISO 8601): from then on it is left out of every read, and purged'),
       ttl_seconds: z.number().int().min(1).optional().describe('Expires this many seconds from now (instead of expires_at)'),
+      supersede_similar: z.boolean().optional().describe('When a near-duplicate is in the space, store this as its new version instead of beside it'),
     }),
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(args, caller) {
@@ -58,11 +59,18 @@ export const memoryStoreTool = (backend: MemoryToolBackend): ToolDefinition =>
           agent_id: args.agent_id ?? null,
           expires_at: args.expires_at ?? null,
           ttl_seconds: args.ttl_seconds ?? null,
+          ...(args.supersede_similar ? { supersede_similar: true } : {}),
         },
         caller,
       );
+      const similar = (outcome.similar ?? []).map((s) => `${s.content_hash} (${s.similarity.toFixed(2)})`);
       const text = outcome.success
-        ? `Memory stored successfully (hash: ${outcome.content_hash})`
+        ? `Memory stored successfully (hash: ${outcome.content_hash})` +
+          (outcome.superseded
+            ? `; it supersedes the near-duplicate ${outcome.superseded}`
+            : similar.length > 0
+              ? `; similar memories: ${similar.join(', ')}`
+              : '')
         : `Duplicate content detected (exact match): already stored (hash: ${outcome.content_hash})`;
       return toolText(text, { ...outcome });
     },

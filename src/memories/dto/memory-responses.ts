@@ -3,6 +3,14 @@ import type { MemoryPage } from '../../storage/memory.js';
 import type { StoreResult } from '../memories.service.js';
 import { MemoryResponse, toMemoryResponse } from './memory.response.js';
 
+export class SimilarMemoryResponse {
+  @ApiProperty()
+  content_hash!: string;
+
+  @ApiProperty({ description: 'Cosine similarity, 0-1' })
+  similarity!: number;
+}
+
 export class StoreMemoryResponse {
   @ApiProperty({ description: 'false when the same content was already stored' })
   success!: boolean;
@@ -15,6 +23,15 @@ export class StoreMemoryResponse {
 
   @ApiProperty({ type: MemoryResponse, nullable: true })
   memory!: MemoryResponse | null;
+
+  @ApiProperty({
+    type: [SimilarMemoryResponse],
+    description: 'Memories of the same space at least MCP_DUPLICATE_SIMILARITY similar (near-duplicates), most similar first',
+  })
+  similar!: SimilarMemoryResponse[];
+
+  @ApiPropertyOptional({ description: 'With supersede_similar: the near-duplicate this memory replaced (as its new version)' })
+  superseded?: string;
 }
 
 export class UpdateMemoryResponse {
@@ -103,7 +120,14 @@ export function toMemoryListResponse(result: MemoryPage, page: number, pageSize:
 
 /** The store answer, shared by REST and the MCP tools. */
 export function toStoreResponse(result: StoreResult): StoreMemoryResponse {
-  return result.stored
-    ? { success: true, message: 'Memory stored successfully', content_hash: result.memory.contentHash, memory: toMemoryResponse(result.memory) }
-    : { success: false, message: 'Duplicate content detected', content_hash: result.contentHash, memory: null };
+  const similar = result.similar.map(({ contentHash, similarity }) => ({ content_hash: contentHash, similarity: Math.round(similarity * 1e4) / 1e4 }));
+  if (!result.stored) return { success: false, message: 'Duplicate content detected', content_hash: result.contentHash, memory: null, similar };
+  return {
+    success: true,
+    message: result.superseded ? 'Memory stored as the new version of a near-duplicate' : 'Memory stored successfully',
+    content_hash: result.memory.contentHash,
+    memory: toMemoryResponse(result.memory),
+    similar,
+    ...(result.superseded ? { superseded: result.superseded } : {}),
+  };
 }

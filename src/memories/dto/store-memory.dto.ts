@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, MaxLength, Min, ValidateBy } from 'class-validator';
 import { INPUT_LIMITS, MAX_TAGS } from '../../common/input-limits.js';
 import { IsTagList } from './is-tag-list.decorator.js';
 import { KeepAsSent } from '../../common/keep-as-sent.decorator.js';
@@ -93,4 +93,13 @@ export class StoreMemoryDto extends SpaceFields {
   @IsInt()
   @Min(1)
   ttl_seconds?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'boolean',
+    nullable: true,
+    description: 'When a near-duplicate is in the space (see similar), store this as its new version (it supersedes it) instead of beside it',
+  })
+  @IsOptional()
+  @IsBoolean()
+  supersede_similar?: boolean | null;
 }
