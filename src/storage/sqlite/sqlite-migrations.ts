@@ -3,6 +3,20 @@ import type Database from 'better-sqlite3';
 import { EmbeddingSpaceMismatchError } from '../embedding-space-mismatch.error.js';
 import { OAUTH_SPACES, OAUTH_TABLES } from '../sql-oauth-store.js';
 
+/** The triggers that keep the keyword index in step with the memories table (v3, and again after v5's rebuild). */
+const FTS_TRIGGERS = `
+  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
+  END;
+  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
+  END;
+  CREATE TRIGGER memories_fts_update AFTER UPDATE OF content, tags ON memories BEGIN
+    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
+    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
+  END;
+`;
+
 /**
  * Schema migrations, applied in order on start; PRAGMA user_version records the last one applied.
  * Each runs inside one IMMEDIATE transaction, so two processes opening a new file migrate it once.
@@ -51,16 +65,7 @@ const MIGRATIONS: readonly string[] = [
     content='memories', content_rowid='id',
     tokenize='porter unicode61 remove_diacritics 2'
   );
-  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
-  END;
-  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
-  END;
-  CREATE TRIGGER memories_fts_update AFTER UPDATE OF content, tags ON memories BEGIN
-    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
-    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
-  END;
+  ${FTS_TRIGGERS}
   INSERT INTO memory_fts (memory_fts) VALUES ('rebuild');
   `,
   // v4: the OAuth authorization server's state.
@@ -105,16 +110,7 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX memory_tags_memory_id ON memory_tags (memory_id);
   INSERT INTO memory_tags (tag, memory_id) SELECT tag, memory_id FROM memory_tags_kept;
   DROP TABLE memory_tags_kept;
-  CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
-    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
-  END;
-  CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
-    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
-  END;
-  CREATE TRIGGER memories_fts_update AFTER UPDATE OF content, tags ON memories BEGIN
-    INSERT INTO memory_fts (memory_fts, rowid, content, tags) VALUES ('delete', old.id, old.content, old.tags);
-    INSERT INTO memory_fts (rowid, content, tags) VALUES (new.id, new.content, new.tags);
-  END;
+  ${FTS_TRIGGERS}
   ALTER TABLE changes ADD COLUMN memory_id INTEGER;
   `,
   // v6: the spaces of OAuth grants.
