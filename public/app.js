@@ -203,9 +203,49 @@ function memoryCard(memory, score, reason) {
       { type: 'button', className: 'danger', 'aria-label': `Delete memory: ${memory.content.slice(0, 40)}`, onclick: () => deleteMemory(memory) },
       'Delete',
     ),
+    memory.supersedes || memory.superseded_by
+      ? h(
+          'button',
+          {
+            type: 'button',
+            className: 'secondary',
+            'aria-label': `History of memory: ${memory.content.slice(0, 40)}`,
+            onclick: () => showHistory(card, memory),
+          },
+          'History',
+        )
+      : null,
   );
   card.append(actions);
   return card;
+}
+
+/** The memory's versions, oldest first, under its card (a second click hides them). */
+async function showHistory(card, memory) {
+  const shown = card.querySelector('.history');
+  if (shown) return shown.remove();
+  const history = await guarded(() => api(`${memoryPath(memory).replace('?', '/history?')}`, { ownSpace: true }));
+  if (!history) return;
+  card.append(
+    h(
+      'ol',
+      { className: 'history', 'aria-label': 'Versions, oldest first' },
+      history.versions.map((version) =>
+        h(
+          'li',
+          { className: version.superseded_by ? 'superseded' : 'current' },
+          h('p', {}, version.content),
+          h(
+            'div',
+            { className: 'meta' },
+            h('span', {}, version.superseded_by ? 'superseded' : 'current'),
+            typeof version.metadata.evolution_reason === 'string' ? h('span', { className: 'reason' }, version.metadata.evolution_reason) : null,
+            h('time', { datetime: version.created_at_iso }, new Date(version.created_at_iso).toLocaleString()),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function editMemory(card, memory) {

@@ -231,6 +231,26 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     }
   });
 
+  it('history: a memory with versions has a History button listing them, oldest first, with the reason', async () => {
+    const first = await api.post('/api/memories', { content: 'The design review is on Wednesdays' });
+    const next = await api.put(`/api/memories/${first.body.content_hash}`, {
+      content: 'The design review is on Thursdays',
+      versioned: true,
+      reason: 'clashed with the sprint demo',
+    });
+    const page = await openWithKey(KEY);
+    const card = page.locator('#results .memory', { hasText: 'The design review is on Thursdays' });
+    await card.waitFor();
+    assert.equal(await page.locator('#results .memory', { hasText: 'on Wednesdays' }).count(), 0, 'the old version is hidden');
+    await card.getByRole('button', { name: /History of memory/ }).click();
+    const versions = card.locator('.history li');
+    await versions.nth(1).waitFor();
+    assert.deepEqual(await versions.locator('p').allTextContents(), ['The design review is on Wednesdays', 'The design review is on Thursdays']);
+    await card.locator('.history', { hasText: 'clashed with the sprint demo' }).waitFor();
+    await page.close();
+    await api.delete(`/api/memories/${next.body.content_hash}`);
+  });
+
   it('says clearly when the key is missing (401) or wrong (403)', async () => {
     const page = await browser.newPage();
     await page.goto(server.url);
