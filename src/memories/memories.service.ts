@@ -3,7 +3,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ConflictError, InvalidInputError, MemoryNotFoundError, SpaceForbiddenError } from '../common/domain-errors.js';
-import { type Caller, changeableSpaces, readableSpaces, writableSpace } from '../spaces/space-access.js';
+import { type Caller, changeableSpaces, inSpaces, readableSpaces, writableSpace } from '../spaces/space-access.js';
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
@@ -203,10 +203,9 @@ export class MemoriesService {
   }
 
   list(options: ListOptions, caller: Caller): Promise<MemoryPage> {
-    const spaces = readableSpaces(caller, options.space);
     const agentId = agentIdOf(options.agentId);
     const filter: MemoryFilter = {
-      ...(spaces === undefined ? {} : { spaces }),
+      ...inSpaces(readableSpaces(caller, options.space)),
       ...(agentId === null ? {} : { agentId }),
       ...(options.includeSuperseded === true ? { includeSuperseded: true } : {}),
       ...(options.tags.length > 0 ? { tags: { tags: options.tags, match: options.tagMatch } } : {}),
@@ -226,9 +225,8 @@ export class MemoriesService {
     if (tags.length === 0 && window.createdFrom === undefined && window.createdBefore === undefined) {
       throw InvalidInputError.field('body', 'give at least one filter: tags, after or before');
     }
-    const spaces = changeableSpaces(caller, options.space);
     const filter: MemoryFilter = {
-      ...(spaces === undefined ? {} : { spaces }),
+      ...inSpaces(changeableSpaces(caller, options.space)),
       ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}),
       ...window,
     };
@@ -246,8 +244,7 @@ export class MemoriesService {
 
   async findByTags(tags: string[], match: TagMatch, limit: number, caller: Caller, space?: string | null): Promise<Memory[]> {
     if (tags.length === 0) throw InvalidInputError.field('tags', 'give at least one tag');
-    const spaces = readableSpaces(caller, space);
-    return this.memories.find({ ...(spaces === undefined ? {} : { spaces }), tags: { tags, match } }, 0, limit);
+    return this.memories.find({ ...inSpaces(readableSpaces(caller, space)), tags: { tags, match } }, 0, limit);
   }
 
   /**

@@ -16,7 +16,7 @@ import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
 import { timeWindow } from '../time/time-window.js';
-import { type Caller, readableSpaces } from '../spaces/space-access.js';
+import { type Caller, inSpaces, readableSpaces } from '../spaces/space-access.js';
 
 export type { SearchMode };
 
@@ -89,10 +89,7 @@ export interface TimeSearchOptions {
 }
 
 /** The filter's spaces: the one named, else every space the caller may read (none: every space). */
-function spacesFilter(caller: Caller, space: string | null | undefined): MemoryFilter {
-  const spaces = readableSpaces(caller, space);
-  return spaces === undefined ? {} : { spaces };
-}
+const spacesFilter = (caller: Caller, space: string | null | undefined): MemoryFilter => inSpaces(readableSpaces(caller, space));
 
 /** Cosine distance (0..2) → similarity in 0..1; opposite-direction vectors score 0, not negative. */
 export function similarityFromDistance(distance: number): number {

@@ -105,5 +105,8 @@ export function changeableSpaces(caller: Caller, requested?: string | null): rea
   return write === null ? undefined : [defaultSpace, ...write.filter((s) => s !== defaultSpace)];
 }
 
+/** A storage filter of the spaces given (none: every space, no condition). */
+export const inSpaces = (spaces: readonly string[] | undefined): { spaces?: readonly string[] } => (spaces === undefined ? {} : { spaces });
+
 /** Whether the caller may read a memory of this space (an event, a change). */
 export const mayRead = (caller: Caller, space: string): boolean => caller.spaces.read === null || caller.spaces.read.includes(space);
