@@ -127,6 +127,149 @@ for (const backend of TEST_BACKENDS) {
       assert.deepEqual(unrelated.body.similar, []);
     });
 
+    it('consolidation: recommendations group near-duplicates; a merge supersedes its sources (history kept); conflicts list two versions of one fact and resolve keeps one', async () => {
+      const store = async (content: string, extra: Record<string, unknown> = {}): Promise<string> => {
+        const stored = await api.post('/api/memories', { content, space: 'consol', ...extra });
+        assert.equal(stored.status, 200, JSON.stringify(stored.body));
+        return stored.body.content_hash as string;
+      };
+      const vpn = [
+        await store('The VPN gateway restarts every night at 2am', { tags: ['vpn'], memory_type: 'ops-note' }),
+        await store('The VPN gateway restarts every night at 2am.', { tags: ['network'] }),
+        await store('The VPN gateway restarts each night at 2am'),
+      ];
+      const monday = await store('The office wifi password is rotated every Monday');
+      const friday = await store('The office wifi password is rotated every Friday');
+      const thursday = await store('The release train leaves every second Thursday');
+      const tuesday = await store('The release train leaves every second Tuesday');
+      await store('Staging database is rebuilt nightly from production snapshots');
+      // The same text in another space (the same hash), and another memory there.
+      const twin = (await api.post('/api/memories', { content: 'The VPN gateway restarts every night at 2am', space: 'consol-b' })).body.content_hash;
+      const other = (await api.post('/api/memories', { content: 'Printer toner is ordered monthly', space: 'consol-b' })).body.content_hash;
+      assert.equal(twin, vpn[0]);
+      const hashesOf = (memories: { content_hash: string }[]): string[] => memories.map((m) => m.content_hash).sort();
+
+      const recommended = await api.get('/api/consolidation/recommendations?space=consol');
+      assert.equal(recommended.status, 200, JSON.stringify(recommended.body));
+      assert.deepEqual([recommended.body.recommendation, recommended.body.memory_count, recommended.body.examined_all], ['consolidation_beneficial', 8, true]);
+      const groups = recommended.body.clusters.map((c: { memories: { content_hash: string }[] }) => hashesOf(c.memories));
+      assert.deepEqual(groups[0], [...vpn].sort(), 'the largest group first: the three VPN notes');
+      assert.deepEqual(new Set(groups.slice(1).map((g: string[]) => g.join())), new Set([[monday, friday].sort().join(), [thursday, tuesday].sort().join()]));
+      assert.equal((await api.get('/api/consolidation/recommendations/weekly?space=consol')).body.clusters.length, 3, "upstream's path form");
+      assert.equal((await api.get('/api/consolidation/recommendations/hourly')).status, 400);
+      assert.equal((await api.get('/api/consolidation/recommendations?space=consol&limit=0')).status, 400);
+
+      const conflicts = await api.get('/api/conflicts?space=consol');
+      assert.equal(conflicts.status, 200);
+      assert.deepEqual(
+        conflicts.body.conflicts
+          .map((c: { memory_a: { content_hash: string }; memory_b: { content_hash: string }; only_in_a: string[]; only_in_b: string[] }) => [
+            c.memory_a.content_hash,
+            c.memory_b.content_hash,
+            c.only_in_a,
+            c.only_in_b,
+          ])
+          .sort(),
+        [
+          [friday, monday, ['friday'], ['monday']],
+          [tuesday, thursday, ['tuesday'], ['thursday']],
+        ].sort(),
+        'the newer first, with the words that differ; the VPN notes say the same and are no conflict',
+      );
+
+      // Merging: refused unless two or more current memories of one space, and a new text.
+      const mergeOf = (body: Record<string, unknown>) => api.post('/api/consolidation/merge', { space: 'consol', merged_content: 'Merged text', ...body });
+      assert.equal((await mergeOf({ content_hashes: [vpn[0]] })).status, 400);
+      assert.equal((await mergeOf({ content_hashes: [vpn[0], 'f'.repeat(64)] })).status, 404);
+      const crossSpace = await mergeOf({ content_hashes: [vpn[0], other] });
+      assert.equal(crossSpace.status, 400);
+      assert.match(crossSpace.body.detail, /is in the space "consol-b".*one space/);
+      const sameText = await mergeOf({ content_hashes: [monday, friday], merged_content: 'The office wifi password is rotated every Monday' });
+      assert.deepEqual([sameText.status, sameText.body.errors?.[0]?.field], [400, 'merged_content']);
+      const merged = await mergeOf({ content_hashes: vpn, merged_content: 'The VPN gateway restarts nightly at 2am UTC', reason: 'three notes of one fact' });
+      assert.equal(merged.status, 200, JSON.stringify(merged.body));
+      const mergedHash = merged.body.content_hash as string;
+      assert.deepEqual(merged.body.merged_hashes, vpn);
+      assert.deepEqual(
+        [merged.body.memory.tags, merged.body.memory.memory_type, merged.body.memory.metadata.merged_from, merged.body.memory.metadata.evolution_reason],
+        [['network', 'vpn'], 'ops-note', vpn, 'three notes of one fact'],
+      );
+      const listed = hashesOf((await api.get('/api/memories?space=consol&page_size=50')).body.memories);
+      assert.ok(listed.includes(mergedHash) && !vpn.some((hash) => listed.includes(hash)), 'the sources are hidden, the merged memory shows');
+      assert.equal((await api.get(`/api/memories/${twin}?space=consol-b`)).body.superseded_by, null, 'the same text in another space is untouched');
+      const history = await api.get(`/api/memories/${vpn[1]}/history`);
+      assert.deepEqual(
+        history.body.versions.map((v: { content_hash: string; superseded_by: string | null }) => [v.content_hash, v.superseded_by]),
+        [...vpn.map((hash) => [hash, mergedHash]), [mergedHash, null]],
+      );
+      assert.equal((await api.get(`/api/memories/${mergedHash}/history`)).body.versions.length, 4);
+      const again = await mergeOf({ content_hashes: [vpn[0], monday], merged_content: 'Another merge' });
+      assert.deepEqual([again.status, /already superseded by/.test(again.body.detail)], [409, true]);
+
+      // Resolving: the loser is superseded by the winner, which stays as it was.
+      const resolved = await api.post('/api/conflicts/resolve', { winner_hash: tuesday, loser_hash: thursday });
+      assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
+      assert.deepEqual([resolved.body.winner_hash, resolved.body.loser.superseded_by], [tuesday, tuesday]);
+      const winner = await api.get(`/api/memories/${tuesday}`);
+      assert.deepEqual([winner.body.superseded_by, winner.body.content], [null, 'The release train leaves every second Tuesday']);
+      assert.deepEqual(
+        (await api.get(`/api/memories/${tuesday}/history`)).body.versions.map((v: { content_hash: string }) => v.content_hash),
+        [thursday, tuesday],
+      );
+      assert.equal((await api.post('/api/conflicts/resolve', { winner_hash: tuesday, loser_hash: thursday })).status, 409);
+      assert.equal((await api.post('/api/conflicts/resolve', { winner_hash: tuesday, loser_hash: tuesday })).status, 400);
+      assert.equal((await api.post('/api/conflicts/resolve', { winner_hash: tuesday, loser_hash: 'nope' })).status, 400);
+      const left = await api.get('/api/conflicts?space=consol');
+      assert.deepEqual(
+        left.body.conflicts.map((c: { memory_a: { content_hash: string } }) => c.memory_a.content_hash),
+        [friday],
+      );
+      assert.equal((await api.get('/api/consolidation/recommendations?space=consol')).body.clusters.length, 1);
+    });
+
+    it('MCP: memory_consolidate recommends and merges, memory_conflicts and memory_resolve keep one version; the automatic actions say they are not offered', async () => {
+      const transport = new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${KEY}` } } });
+      const client = new Client({ name: 'lifecycle-tests', version: '1.0.0' });
+      await client.connect(transport);
+      try {
+        const store = async (content: string): Promise<string> =>
+          ((await callTool(client, 'memory_store', { content, store: 'consol-mcp' })).structuredContent as { content_hash: string }).content_hash;
+        const a = await store('The coffee machine is descaled every Wednesday');
+        const b = await store('The coffee machine is descaled every Saturday');
+        const recommended = await callTool(client, 'memory_consolidate', { action: 'recommend', time_horizon: 'daily', store: 'consol-mcp' });
+        assert.equal(recommended.isError, undefined, textOf(recommended));
+        assert.match(textOf(recommended), /Recommendation: CONSOLIDATION_BENEFICIAL/);
+        assert.match(textOf(recommended), new RegExp(a));
+        const conflicts = await callTool(client, 'memory_conflicts', { store: 'consol-mcp' });
+        assert.match(textOf(conflicts), /1 conflict\(s\)/);
+        assert.match(textOf(conflicts), /only in the newer: saturday; only in the older: wednesday/);
+        const resolved = await callTool(client, 'memory_resolve', { winner_hash: b, loser_hash: a, store: 'consol-mcp' });
+        assert.equal(resolved.isError, undefined, textOf(resolved));
+        const c = await store('The coffee machine is descaled on Saturdays');
+        const merged = await callTool(client, 'memory_consolidate', {
+          action: 'merge',
+          content_hashes: [b, c],
+          merged_content: 'The coffee machine is descaled every Saturday morning',
+          store: 'consol-mcp',
+        });
+        assert.equal(merged.isError, undefined, textOf(merged));
+        const answer = merged.structuredContent as { ok: boolean; content_hash: string; merged_hashes: string[] };
+        assert.deepEqual([answer.ok, answer.merged_hashes], [true, [b, c]]);
+        const history = await callTool(client, 'memory_history', { content_hash: answer.content_hash });
+        assert.match(textOf(history), /4 version\(s\)/);
+        const refused = await callTool(client, 'memory_consolidate', { action: 'merge', content_hashes: [answer.content_hash] });
+        assert.equal(refused.isError, true);
+        for (const action of ['run', 'pause']) {
+          const result = await callTool(client, 'memory_consolidate', { action, time_horizon: 'weekly' });
+          assert.equal(result.isError, true);
+          assert.match(textOf(result), /does not offer/);
+        }
+        assert.match(textOf(await callTool(client, 'consolidation_recommendations', { time_horizon: 'weekly' })), /Recommendation:/, 'the v10 name');
+      } finally {
+        await client.close();
+      }
+    });
+
     it('expiry: a memory with ttl_seconds disappears from every read when it expires, then is purged with an event; its text may be stored again', async () => {
       const stream = await SseReader.open(`${server.url}/api/events`, { authorization: `Bearer ${KEY}` });
       try {

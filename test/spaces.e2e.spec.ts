@@ -161,6 +161,45 @@ for (const backend of TEST_BACKENDS) {
       assert.equal((await alice.get(`/api/memories/${secretHash}`)).status, 200, 'still there');
     });
 
+    it("consolidation: Bob's recommendations and conflicts show nothing of Alice's near-duplicates, and he cannot merge or resolve them", async () => {
+      const one = await alice.post('/api/memories', { content: 'Alice reminder: the locker code is 4411', space: 'alice-notes' });
+      const two = await alice.post('/api/memories', { content: 'Alice reminder: the locker code is 4412', space: 'alice-notes' });
+      const [a, b] = [one.body.content_hash as string, two.body.content_hash as string];
+      assert.equal((await alice.get('/api/conflicts')).body.total, 1, 'Alice sees her conflict');
+      for (const client of [bob, bobOnReplica]) {
+        for (const path of ['/api/consolidation/recommendations', '/api/consolidation/recommendations/daily', '/api/conflicts']) {
+          const read = await client.get(path);
+          assert.equal(read.status, 200);
+          assert.ok(![a, b].some((hash) => JSON.stringify(read.body).includes(hash)), path);
+          assertNothingOfAlice(read.body, path);
+        }
+        assert.equal((await client.get('/api/conflicts?space=alice-notes')).status, 403);
+      }
+      const merge = await bob.post('/api/consolidation/merge', { content_hashes: [a, b], merged_content: 'Bob merges' });
+      const resolve = await bob.post('/api/conflicts/resolve', { winner_hash: a, loser_hash: b });
+      assert.deepEqual([merge.status, merge.body.detail, resolve.status, resolve.body.detail], [404, `Memory not found: ${a}`, 404, `Memory not found: ${a}`]);
+      // With one of his own: the other stays unknown to him, not "in another space".
+      const his = (await bob.post('/api/memories', { content: 'Bob locker code is 9000' })).body.content_hash as string;
+      const mixed = await bob.post('/api/consolidation/merge', { content_hashes: [his, a], merged_content: 'Bob merges' });
+      assert.deepEqual([mixed.status, mixed.body.detail], [404, `Memory not found: ${a}`]);
+      const client = await mcpClient(servers.at(-1)!.url, KEYS.bob);
+      try {
+        for (const [tool, args] of [
+          ['memory_conflicts', {}],
+          ['memory_consolidate', { action: 'recommend' }],
+          ['memory_resolve', { winner_hash: a, loser_hash: b }],
+        ] as const) {
+          const result = await callTool(client, tool, args);
+          assertNothingOfAlice(result, tool);
+          assert.ok(!textOf(result).includes(b), tool);
+        }
+      } finally {
+        await client.close();
+      }
+      assert.equal((await alice.get(`/api/memories/${b}`)).body.superseded_by, null, 'untouched');
+      assert.equal((await bob.delete(`/api/memories/${his}`)).status, 200);
+    });
+
     it('attribution: agent_id (argument or X-Agent-ID) is stored and filterable; stored_by and updated_by come from the key, never the client', async () => {
       const byAgent = await alice.post(
         '/api/memories',

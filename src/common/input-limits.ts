@@ -23,6 +23,10 @@ export const INPUT_LIMITS = Object.freeze({
   /** client_hostname, conversation_id. */
   clientFieldLength: 255,
   agentIdLength: 100,
+  /** Memories one merge combines. */
+  mergeSources: 100,
+  /** Memories one look for near-duplicates or conflicts examines (each one a nearest-neighbour search). */
+  consolidationExamined: 5_000,
   /** Characters of an input value echoed back in an error message. */
   echoedInputLength: 80,
 });

@@ -1,3 +1,4 @@
+import { ConsolidationModule } from '../consolidation/consolidation.module.js';
 import { Module } from '@nestjs/common';
 import { HealthModule } from '../health/health.module.js';
 import { MemoriesModule } from '../memories/memories.module.js';
@@ -6,7 +7,7 @@ import { ServiceToolBackend } from './service-tool-backend.js';
 
 /** The services behind the MCP tools, without any transport: shared by /mcp (HTTP) and `mcp-memory mcp` (stdio). */
 @Module({
-  imports: [MemoriesModule, SearchModule, HealthModule],
+  imports: [MemoriesModule, SearchModule, HealthModule, ConsolidationModule],
   providers: [ServiceToolBackend],
   exports: [ServiceToolBackend],
 })

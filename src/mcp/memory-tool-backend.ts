@@ -1,3 +1,9 @@
+import type {
+  ConflictsResponse,
+  MergeMemoriesResponse,
+  RecommendationsResponse,
+  ResolveConflictResponse,
+} from '../consolidation/dto/consolidation-responses.js';
 import type { DetailedHealthResponse } from '../health/dto/health.responses.js';
 import type { BulkDeleteResponse } from '../memories/dto/bulk-delete.dto.js';
 import type { MemoryHistoryResponse, MemoryListResponse, StoreMemoryResponse } from '../memories/dto/memory-responses.js';
@@ -91,6 +97,29 @@ export interface BulkDeleteRequest {
   space?: string | null;
 }
 
+export interface MergeRequest {
+  content_hashes: string[];
+  merged_content: string;
+  tags?: string[];
+  memory_type?: string | null;
+  reason?: string | null;
+  space?: string | null;
+}
+
+/** Where to look for near-duplicates (recommendations, conflicts). */
+export interface NearDuplicatesRequest {
+  space?: string | null;
+  time_horizon?: string | null;
+  limit?: number;
+  similarity_threshold?: number;
+}
+
+export interface ResolveRequest {
+  winner_hash: string;
+  loser_hash: string;
+  space?: string | null;
+}
+
 /**
  * `caller`: who called the tool (its key's label, recorded as stored_by, and its spaces); a remote
  * server (the bridge) knows its own caller from the bridge's key and ignores it.
@@ -109,4 +138,8 @@ export interface MemoryToolBackend {
   delete(contentHash: string, caller: Caller, space?: string | null): Promise<void>;
   bulkDelete(request: BulkDeleteRequest, caller: Caller): Promise<BulkDeleteResponse>;
   health(caller: Caller): Promise<DetailedHealthResponse>;
+  merge(request: MergeRequest, caller: Caller): Promise<MergeMemoriesResponse>;
+  recommendations(request: NearDuplicatesRequest, caller: Caller): Promise<RecommendationsResponse>;
+  conflicts(request: NearDuplicatesRequest, caller: Caller): Promise<ConflictsResponse>;
+  resolve(request: ResolveRequest, caller: Caller): Promise<ResolveConflictResponse>;
 }

@@ -1,3 +1,14 @@
+import { ConsolidationService, type LookOptions } from '../consolidation/consolidation.service.js';
+import {
+  type ConflictsResponse,
+  type MergeMemoriesResponse,
+  type RecommendationsResponse,
+  type ResolveConflictResponse,
+  toConflictsResponse,
+  toMergeResponse,
+  toRecommendationsResponse,
+  toResolveResponse,
+} from '../consolidation/dto/consolidation-responses.js';
 import { Injectable } from '@nestjs/common';
 import { MemoryNotFoundError } from '../common/domain-errors.js';
 import type { DetailedHealthResponse } from '../health/dto/health.responses.js';
@@ -19,7 +30,10 @@ import type {
   BulkDeleteRequest,
   ListRequest,
   MemoryToolBackend,
+  MergeRequest,
+  NearDuplicatesRequest,
   NewVersionRequest,
+  ResolveRequest,
   SearchRequest,
   StoreRequest,
   UpdateRequest,
@@ -32,6 +46,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
     private readonly memories: MemoriesService,
     private readonly searchService: SearchService,
     private readonly healthService: HealthService,
+    private readonly consolidation: ConsolidationService,
   ) {}
 
   async store(request: StoreRequest, caller: Caller): Promise<StoreMemoryResponse> {
@@ -163,4 +178,41 @@ export class ServiceToolBackend implements MemoryToolBackend {
   health(caller: Caller): Promise<DetailedHealthResponse> {
     return this.healthService.detailed(caller);
   }
+
+  async merge(request: MergeRequest, caller: Caller): Promise<MergeMemoriesResponse> {
+    return toMergeResponse(
+      await this.consolidation.merge(
+        {
+          contentHashes: request.content_hashes,
+          mergedContent: request.merged_content,
+          tags: request.tags,
+          memoryType: request.memory_type,
+          reason: request.reason,
+          space: request.space,
+        },
+        caller,
+      ),
+    );
+  }
+
+  async recommendations(request: NearDuplicatesRequest, caller: Caller): Promise<RecommendationsResponse> {
+    return toRecommendationsResponse(await this.consolidation.recommend(lookOptions(request), caller), request.time_horizon ?? null);
+  }
+
+  async conflicts(request: NearDuplicatesRequest, caller: Caller): Promise<ConflictsResponse> {
+    return toConflictsResponse(await this.consolidation.conflicts(lookOptions(request), caller));
+  }
+
+  async resolve(request: ResolveRequest, caller: Caller): Promise<ResolveConflictResponse> {
+    return toResolveResponse(
+      await this.consolidation.resolve({ winnerHash: request.winner_hash, loserHash: request.loser_hash, space: request.space }, caller),
+    );
+  }
 }
+
+const lookOptions = (request: NearDuplicatesRequest): LookOptions => ({
+  space: request.space,
+  timeHorizon: request.time_horizon,
+  limit: request.limit,
+  threshold: request.similarity_threshold,
+});

@@ -7,7 +7,15 @@ import { type Caller, changeableSpaces, inSpaces, readableSpaces, writableSpace 
 import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
-import { MEMORY_STORE, type MemoryStore, STORAGE_STATUS, type StorageStatus, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
+import {
+  MEMORY_STORE,
+  type MemoryStore,
+  STORAGE_STATUS,
+  type StorageStatus,
+  type SupersedeOutcome,
+  VECTOR_SEARCH,
+  type VectorSearch,
+} from '../storage/roles.js';
 import { contentHash } from './content-hash.js';
 import { parseCreatedAt, parseExpiry } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
@@ -109,6 +117,15 @@ export interface SpaceSummary {
 /** Most memories one bulk delete touches; narrow the filter for more. */
 export const MAX_BULK_DELETE = 10_000;
 
+/** Why storage refused to supersede, as the error the caller gets. */
+export function supersedeRefused(outcome: Exclude<SupersedeOutcome, { superseded: true }>, space: string): Error {
+  if (outcome.reason === 'missing') return new MemoryNotFoundError(outcome.contentHash);
+  if (outcome.reason === 'superseded') {
+    return new ConflictError(`Memory ${outcome.contentHash} was already superseded by ${outcome.by}: use the newest version`);
+  }
+  return new ConflictError(`That text is already stored in the space "${space}" as ${outcome.existing.contentHash}; update or delete that memory instead`);
+}
+
 @Injectable()
 export class MemoriesService {
   constructor(
@@ -169,16 +186,15 @@ export class MemoriesService {
       const [embedding] = await this.embeddings.embed([content]);
       const similar = await this.similarIn(space, embedding!);
       if (input.supersedeSimilar === true && similar.length > 0) {
-        const replaced = await this.memories.supersede(similar[0]!.contentHash, space, memory, embedding!, caller.actor);
+        const replaced = await this.memories.supersede([similar[0]!.contentHash], space, memory, embedding!, caller.actor);
         if (replaced.superseded) return { ...replaced, similar };
         // Superseded or deleted meanwhile: stored beside it as any memory.
       }
       return { ...(await this.memories.insertWithEmbedding(memory, embedding!)), similar };
     });
     if ('superseded' in outcome) {
-      this.events.emit(MemoryEvents.stored, { memory: outcome.memory } satisfies MemoryStoredEvent);
-      this.events.emit(MemoryEvents.updated, { memory: outcome.previous } satisfies MemoryUpdatedEvent);
-      return { stored: true, memory: outcome.memory, similar: outcome.similar, superseded: outcome.previous.contentHash };
+      this.emitSuperseded(outcome.memory, outcome.previous);
+      return { stored: true, memory: outcome.memory, similar: outcome.similar, superseded: outcome.previous[0]!.contentHash };
     }
     if (!outcome.inserted) return { stored: false, contentHash: hash, similar: [] };
     this.events.emit(MemoryEvents.stored, { memory } satisfies MemoryStoredEvent);
@@ -252,7 +268,7 @@ export class MemoriesService {
    * caller may write that holds it. One the caller may only read is refused as such (it sees it
    * anyway); one it cannot read is not found, as if it did not exist.
    */
-  private async changeable(hash: string, caller: Caller, space: string | null | undefined): Promise<Memory> {
+  async changeable(hash: string, caller: Caller, space: string | null | undefined): Promise<Memory> {
     const found = await this.memories.findByHash(hash, changeableSpaces(caller, space));
     if (found) return found;
     const readable = await this.memories.findByHash(hash, readableSpaces(caller, space));
@@ -296,7 +312,7 @@ export class MemoriesService {
     checkTagsAndType(normalizeTags(input.tags), input.memoryType);
     const current = await this.changeable(hash, caller, input.space);
     if (current.supersededBy !== undefined) {
-      throw new ConflictError(`Memory ${hash} was already superseded by ${current.supersededBy}: make the new version from the newest one`);
+      throw new ConflictError(`Memory ${hash} was already superseded by ${current.supersededBy}: use the newest version`);
     }
     const now = Date.now() / 1000;
     const metadata: JsonObject = {
@@ -318,19 +334,17 @@ export class MemoriesService {
     };
     const outcome = await this.embeddings.consistently(async () => {
       const [embedding] = await this.embeddings.embed([input.content]);
-      return this.memories.supersede(hash, current.space, next, embedding!, caller.actor);
+      return this.memories.supersede([hash], current.space, next, embedding!, caller.actor);
     });
-    if (!outcome.superseded) {
-      if (outcome.reason === 'missing') throw new MemoryNotFoundError(hash);
-      if (outcome.reason === 'superseded')
-        throw new ConflictError(`Memory ${hash} was already superseded by ${outcome.by}: make the new version from the newest one`);
-      throw new ConflictError(
-        `That text is already stored in the space "${current.space}" as ${outcome.existing.contentHash}; update or delete that memory instead`,
-      );
-    }
-    this.events.emit(MemoryEvents.stored, { memory: outcome.memory } satisfies MemoryStoredEvent);
-    this.events.emit(MemoryEvents.updated, { memory: outcome.previous } satisfies MemoryUpdatedEvent);
-    return { memory: outcome.memory, previous: outcome.previous };
+    if (!outcome.superseded) throw supersedeRefused(outcome, current.space);
+    this.emitSuperseded(outcome.memory, outcome.previous);
+    return { memory: outcome.memory, previous: outcome.previous[0]! };
+  }
+
+  /** The events of a supersede: the memory stored (unless it was there already) and each one it superseded. */
+  emitSuperseded(memory: Memory, previous: readonly Memory[], stored = true): void {
+    if (stored) this.events.emit(MemoryEvents.stored, { memory } satisfies MemoryStoredEvent);
+    for (const old of previous) this.events.emit(MemoryEvents.updated, { memory: old } satisfies MemoryUpdatedEvent);
   }
 
   /** Every version of a memory the caller may read (superseded ones included), oldest first. */

@@ -92,11 +92,11 @@ export function clientMetadata(metadata: JsonObject): JsonObject {
 }
 
 /** The content rules every way in shares (REST, MCP, imports): not blank, valid text, within the size limit. */
-export function checkContent(content: string, maxContentBytes: number): void {
-  if (content.trim() === '') throw InvalidInputError.field('content', 'content must not be empty or only whitespace');
-  assertWellFormed(content, 'content');
+export function checkContent(content: string, maxContentBytes: number, field = 'content'): void {
+  if (content.trim() === '') throw InvalidInputError.field(field, `${field} must not be empty or only whitespace`);
+  assertWellFormed(content, field);
   const bytes = Buffer.byteLength(content, 'utf8');
-  if (bytes > maxContentBytes) throw InvalidInputError.field('content', `content is ${bytes} bytes; the limit is ${maxContentBytes} bytes`);
+  if (bytes > maxContentBytes) throw InvalidInputError.field(field, `${field} is ${bytes} bytes; the limit is ${maxContentBytes} bytes`);
 }
 
 /** Tags (already normalized) and type within the input limits, as valid text. */

@@ -51,6 +51,16 @@ export function keywordTerms(query: string): string[] {
   return [...new Set([...meaningful, ...pairs])].slice(0, MAX_TERMS);
 }
 
+/** The distinct words of a text that carry meaning (lower case, stop words left out). */
+export function contentWords(text: string): Set<string> {
+  const words = text
+    .normalize('NFKC')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word !== '' && !STOP_WORDS.has(word));
+  return new Set(words);
+}
+
 const CAPITALIZED = /^\p{Lu}[\p{L}\p{N}'\u2019-]*$/u;
 const SENTENCE_END = /[.!?:;]$/u;
 

@@ -71,47 +71,65 @@ export interface MemoryStore {
   /** Deletes up to `limit` memories of a space in one transaction, each with its change; the hashes deleted (none: the space is empty). */
   deleteFromSpace(space: string, limit: number, actor: string | null): Promise<string[]>;
   /**
-   * Stores `next` as the new version of a current memory of the space, in one transaction: the new
-   * one (with supersedes) and the old one marked superseded_by, each with its change.
+   * Stores `next` in the space as the memory that replaces `sources` (current memories of the
+   * space: one for a new version, several for a merge), in one transaction: the new one (its
+   * supersedes: the first source) and each source marked superseded_by it, each with its change.
    */
-  supersede(contentHash: string, space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome>;
-  /** Every version of the memory's chain in its space (itself included), oldest first; none when it does not exist. */
+  supersede(sources: readonly string[], space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome>;
+  /**
+   * Marks `loser` superseded by `winner`, two current memories of the space, with the loser's change
+   * (a conflict resolved: the winner stays as it is). Answers the winner and the loser as marked.
+   */
+  supersedeBy(loser: string, winner: string, space: string, actor: string | null): Promise<SupersedeOutcome>;
+  /**
+   * Every version of the memory's history in its space (itself included): the newest version it
+   * led to and every version that one replaced, directly or not (several where memories were
+   * merged). Older first: by steps from the newest, then by time. None when it does not exist.
+   */
   history(contentHash: string, space: string): Promise<Memory[]>;
-  /** Deletes up to `limit` memories expired by `now` (epoch seconds), each with its change (reason expired); the ones deleted. */
+  /** Deletes up to `limit` memories expired by now (epoch seconds), each with its change (reason expired); the ones deleted. */
   purgeExpired(now: number, limit: number): Promise<Memory[]>;
 }
 
 export type SupersedeOutcome =
-  | { superseded: true; memory: Memory; previous: Memory }
-  | { superseded: false; reason: 'missing' }
-  | { superseded: false; reason: 'superseded'; by: string }
+  | { superseded: true; memory: Memory; previous: Memory[] }
+  | { superseded: false; reason: 'missing'; contentHash: string }
+  | { superseded: false; reason: 'superseded'; contentHash: string; by: string }
   | { superseded: false; reason: 'duplicate'; existing: Memory };
 
-/** Longest version chain walked (a chain is one memory's edits: far shorter in practice). */
+/** Most versions one history holds (a history is one memory's edits and merges: far fewer in practice). */
 const MAX_VERSIONS = 1_000;
 
-/** The version chain through a memory, oldest first, read with `find` (a memory of the same space by hash). */
-export function versionChain(contentHash: string, find: (hash: string) => Memory | null): Memory[] {
+/**
+ * A memory's history, read with `find` (a memory of the same space by hash) and `replaced` (the
+ * memories of the space superseded by a hash): from the memory forward to the newest version
+ * there is, then back from that one over everything it replaced. Older first (see history).
+ */
+export function versionHistory(contentHash: string, find: (hash: string) => Memory | null, replaced: (hash: string) => Memory[]): Memory[] {
   const start = find(contentHash);
   if (start === null) return [];
-  const seen = new Set([start.contentHash]);
-  const older: Memory[] = [];
-  for (let at = start; at.supersedes !== undefined && older.length < MAX_VERSIONS && !seen.has(at.supersedes);) {
-    const previous = find(at.supersedes);
-    if (previous === null) break;
-    seen.add(previous.contentHash);
-    older.unshift(previous);
-    at = previous;
-  }
-  const newer: Memory[] = [];
-  for (let at = start; at.supersededBy !== undefined && newer.length < MAX_VERSIONS && !seen.has(at.supersededBy);) {
-    const next = find(at.supersededBy);
+  let newest = start;
+  for (const seen = new Set([start.contentHash]); newest.supersededBy !== undefined && seen.size < MAX_VERSIONS && !seen.has(newest.supersededBy);) {
+    const next = find(newest.supersededBy);
     if (next === null) break;
     seen.add(next.contentHash);
-    newer.push(next);
-    at = next;
+    newest = next;
   }
-  return [...older, start, ...newer];
+  const steps = new Map([[newest.contentHash, 0]]);
+  const versions = [newest];
+  for (let i = 0; i < versions.length && versions.length < MAX_VERSIONS; i++) {
+    const at = versions[i]!;
+    const older = replaced(at.contentHash);
+    const linked = at.supersedes === undefined ? null : find(at.supersedes);
+    for (const memory of linked === null ? older : [...older, linked]) {
+      if (steps.has(memory.contentHash)) continue;
+      steps.set(memory.contentHash, steps.get(at.contentHash)! + 1);
+      versions.push(memory);
+    }
+  }
+  return versions.sort(
+    (a, b) => steps.get(b.contentHash)! - steps.get(a.contentHash)! || a.createdAt - b.createdAt || a.contentHash.localeCompare(b.contentHash),
+  );
 }
 
 export interface SpaceTransferPage {

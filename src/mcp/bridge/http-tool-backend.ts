@@ -1,3 +1,9 @@
+import type {
+  ConflictsResponse,
+  MergeMemoriesResponse,
+  RecommendationsResponse,
+  ResolveConflictResponse,
+} from '../../consolidation/dto/consolidation-responses.js';
 import type { DetailedHealthResponse } from '../../health/dto/health.responses.js';
 import type { BulkDeleteResponse } from '../../memories/dto/bulk-delete.dto.js';
 import type { MemoryHistoryResponse, MemoryListResponse, StoreMemoryResponse, UpdateMemoryResponse } from '../../memories/dto/memory-responses.js';
@@ -7,7 +13,10 @@ import type {
   BulkDeleteRequest,
   ListRequest,
   MemoryToolBackend,
+  MergeRequest,
+  NearDuplicatesRequest,
   NewVersionRequest,
+  ResolveRequest,
   SearchRequest,
   StoreRequest,
   UpdateRequest,
@@ -76,4 +85,29 @@ export class HttpToolBackend implements MemoryToolBackend {
   health(): Promise<DetailedHealthResponse> {
     return this.client.call('GET', '/health/detailed');
   }
+
+  merge(request: MergeRequest): Promise<MergeMemoriesResponse> {
+    return this.client.call('POST', '/consolidation/merge', request);
+  }
+
+  recommendations(request: NearDuplicatesRequest): Promise<RecommendationsResponse> {
+    return this.client.call('GET', `/consolidation/recommendations?${nearDuplicatesQuery(request)}`);
+  }
+
+  conflicts(request: NearDuplicatesRequest): Promise<ConflictsResponse> {
+    return this.client.call('GET', `/conflicts?${nearDuplicatesQuery(request)}`);
+  }
+
+  resolve(request: ResolveRequest): Promise<ResolveConflictResponse> {
+    return this.client.call('POST', '/conflicts/resolve', request);
+  }
+}
+
+function nearDuplicatesQuery(request: NearDuplicatesRequest): string {
+  const query = new URLSearchParams();
+  if (request.space) query.set('space', request.space);
+  if (request.time_horizon) query.set('time_horizon', request.time_horizon);
+  if (request.limit !== undefined) query.set('limit', String(request.limit));
+  if (request.similarity_threshold !== undefined) query.set('similarity_threshold', String(request.similarity_threshold));
+  return query.toString();
 }

@@ -69,30 +69,30 @@ export const DEPRECATED_ALIASES: readonly ToolAlias[] = [
     target: 'memory_search',
     translate: (a) => defined({ query: a.query, limit: a.n_results ?? 5, include_debug: true, max_response_chars: a.max_response_chars }),
   },
+  // The consolidation tools of v10, each now an action of memory_consolidate.
+  ...(
+    [
+      ['consolidate_memories', 'run'],
+      ['trigger_consolidation', 'run'],
+      ['consolidation_status', 'status'],
+      ['consolidation_recommendations', 'recommend'],
+      ['scheduler_status', 'scheduler'],
+      ['pause_consolidation', 'pause'],
+      ['resume_consolidation', 'resume'],
+    ] as const
+  ).map(([name, action]): ToolAlias => ({ name, target: 'memory_consolidate', translate: (a) => defined({ ...a, action }) })),
 ];
 
 const NOT_OFFERED = (tool: string, what: string): string => `Error: ${tool} (${what}) is a tool of the upstream Python service that this server does not offer`;
 
 /** Upstream tools (and the old names that lead to them) this server does not offer, with the reason. */
 export const UNSUPPORTED_TOOLS: ReadonlyMap<string, string> = new Map([
-  ['memory_consolidate', NOT_OFFERED('memory_consolidate', 'dream-inspired consolidation')],
   ['memory_ingest', NOT_OFFERED('memory_ingest', 'document ingestion')],
   ['memory_harvest', NOT_OFFERED('memory_harvest', 'session harvesting')],
   ['memory_quality', NOT_OFFERED('memory_quality', 'quality scoring')],
   ['memory_graph', NOT_OFFERED('memory_graph', 'the knowledge graph')],
-  ['memory_conflicts', NOT_OFFERED('memory_conflicts', 'conflict detection')],
-  ['memory_resolve', NOT_OFFERED('memory_resolve', 'conflict resolution')],
   ['mistake_note_add', NOT_OFFERED('mistake_note_add', 'mistake notes')],
   ['mistake_note_search', NOT_OFFERED('mistake_note_search', 'mistake notes')],
-  ...[
-    'consolidate_memories',
-    'consolidation_status',
-    'consolidation_recommendations',
-    'scheduler_status',
-    'trigger_consolidation',
-    'pause_consolidation',
-    'resume_consolidation',
-  ].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_consolidate')]),
   ...['ingest_document', 'ingest_directory'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_ingest')]),
   ...['rate_memory', 'get_memory_quality', 'analyze_quality_distribution'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_quality')]),
   ...['find_connected_memories', 'find_shortest_path', 'get_memory_subgraph'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_graph')]),

@@ -1,5 +1,7 @@
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
 import { memoryCleanupTool } from './memory-cleanup.tool.js';
+import { memoryConflictsTool, memoryResolveTool } from './memory-conflicts.tool.js';
+import { memoryConsolidateTool } from './memory-consolidate.tool.js';
 import { memoryDeleteTool } from './memory-delete.tool.js';
 import { memoryHealthTool } from './memory-health.tool.js';
 import { memoryHistoryTool } from './memory-history.tool.js';
@@ -24,5 +26,8 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     memoryHealthTool(backend),
     memoryStatsTool(backend),
     memoryCleanupTool(),
+    memoryConsolidateTool(backend),
+    memoryConflictsTool(backend),
+    memoryResolveTool(backend),
   ];
 }

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import pgvector from 'pgvector';
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
-import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionChain } from '../roles.js';
+import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionHistory } from '../roles.js';
 import { firstBySpace } from '../spaces-order.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { appendEvent } from './postgres-event-log.js';
@@ -50,6 +50,39 @@ async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float3
   return { inserted: true, memory };
 }
 
+/**
+ * Locks the rows of current memories of the space (in hash order, so two writers never wait on
+ * each other) and answers them in the order asked; else why not.
+ */
+async function lockCurrent(
+  client: pg.PoolClient,
+  hashes: readonly string[],
+  space: string,
+): Promise<MemoryRow[] | Extract<SupersedeOutcome, { reason: 'missing' | 'superseded' }>> {
+  const locked = await client.query<MemoryRow>(
+    `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = ANY($1) AND space = $2 AND (m.expires_at IS NULL OR m.expires_at > ${SQL_NOW})
+     ORDER BY content_hash FOR UPDATE`,
+    [hashes, space],
+  );
+  const byHash = new Map(locked.rows.map((row) => [row.content_hash, row]));
+  const rows: MemoryRow[] = [];
+  for (const contentHash of hashes) {
+    const row = byHash.get(contentHash);
+    if (!row) return { superseded: false, reason: 'missing', contentHash };
+    if (row.superseded_by !== null) return { superseded: false, reason: 'superseded', contentHash, by: row.superseded_by };
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Marks a row superseded by a hash, with its event, inside the caller's transaction; the memory as marked. */
+async function markSuperseded(client: pg.PoolClient, row: MemoryRow, by: string, actor: string | null): Promise<Memory> {
+  await client.query('UPDATE memories SET superseded_by = $2 WHERE id = $1', [row.id, by]);
+  const previous = { ...toMemory(row), supersededBy: by };
+  await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(previous, actor));
+  return previous;
+}
+
 /** Memories, their tags and vectors in PostgreSQL: every write with its event, in one transaction. */
 export class PostgresMemoryStore implements MemoryStore {
   constructor(private readonly db: PostgresDatabase) {}
@@ -78,39 +111,47 @@ export class PostgresMemoryStore implements MemoryStore {
     return firstBySpace(rows.map(toMemory), spaces);
   }
 
-  supersede(contentHash: string, space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
+  supersede(sources: readonly string[], space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
     return this.db.transaction(async (client) => {
       await this.db.assertModelUnchanged(client);
-      const found = await client.query<MemoryRow>(
-        `SELECT ${MEMORY_COLUMNS} FROM memories m WHERE content_hash = $1 AND space = $2 AND (m.expires_at IS NULL OR m.expires_at > ${SQL_NOW}) FOR UPDATE`,
-        [contentHash, space],
-      );
-      const row = found.rows[0];
-      if (!row) return { superseded: false, reason: 'missing' };
-      if (row.superseded_by !== null) return { superseded: false, reason: 'superseded', by: row.superseded_by };
-      const inserted = await insertIn(client, { ...next, space, supersedes: contentHash }, embedding);
+      const rows = await lockCurrent(client, sources, space);
+      if (!Array.isArray(rows)) return rows;
+      const inserted = await insertIn(client, { ...next, space, supersedes: sources[0]! }, embedding);
       if (!inserted.inserted) return { superseded: false, reason: 'duplicate', existing: inserted.existing };
-      await client.query('UPDATE memories SET superseded_by = $2 WHERE id = $1', [row.id, next.contentHash]);
-      const previous = { ...toMemory(row), supersededBy: next.contentHash };
-      await appendEvent(client, MemoryChangeTypes.updated, memoryUpdatedChange(previous, actor));
+      const previous: Memory[] = [];
+      for (const row of rows) previous.push(await markSuperseded(client, row, next.contentHash, actor));
       return { superseded: true, memory: inserted.memory, previous };
     });
   }
 
+  supersedeBy(loser: string, winner: string, space: string, actor: string | null): Promise<SupersedeOutcome> {
+    return this.db.transaction(async (client) => {
+      const rows = await lockCurrent(client, [winner, loser], space);
+      if (!Array.isArray(rows)) return rows;
+      const [winnerRow, loserRow] = rows as [MemoryRow, MemoryRow];
+      return { superseded: true, memory: toMemory(winnerRow), previous: [await markSuperseded(client, loserRow, winner, actor)] };
+    });
+  }
+
   async history(contentHash: string, space: string): Promise<Memory[]> {
-    // The chain is short: read the space's versions linked to it step by step, in one connection.
+    // A history is small: read the space's versions linked to it step by step, in one connection.
     const rows = await this.db.query<MemoryRow>(
-      `WITH RECURSIVE chain AS (
-         SELECT id, supersedes, superseded_by FROM memories WHERE content_hash = $1 AND space = $2
+      `WITH RECURSIVE linked AS (
+         SELECT id, content_hash, supersedes, superseded_by FROM memories WHERE content_hash = $1 AND space = $2
          UNION
-         SELECT n.id, n.supersedes, n.superseded_by FROM memories n JOIN chain c
-           ON n.space = $2 AND (n.content_hash = c.supersedes OR n.content_hash = c.superseded_by)
+         SELECT n.id, n.content_hash, n.supersedes, n.superseded_by FROM memories n JOIN linked l
+           ON n.space = $2 AND (n.content_hash = l.supersedes OR n.content_hash = l.superseded_by OR n.superseded_by = l.content_hash)
        )
-       SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.id IN (SELECT id FROM chain LIMIT 1001)`,
+       SELECT ${MEMORY_COLUMNS} FROM memories m WHERE m.id IN (SELECT id FROM linked LIMIT 1001)`,
       [contentHash, space],
     );
-    const byHash = new Map(rows.map((row) => [row.content_hash, toMemory(row)]));
-    return versionChain(contentHash, (hash) => byHash.get(hash) ?? null);
+    const memories = rows.map(toMemory);
+    const byHash = new Map(memories.map((memory) => [memory.contentHash, memory]));
+    return versionHistory(
+      contentHash,
+      (hash) => byHash.get(hash) ?? null,
+      (hash) => memories.filter((memory) => memory.supersededBy === hash),
+    );
   }
 
   purgeExpired(now: number, limit: number): Promise<Memory[]> {

@@ -66,6 +66,8 @@ const MIGRATIONS: readonly string[] = [
   UPDATE memories SET supersedes = metadata->>'parent_hash' WHERE json_typeof(metadata->'parent_hash') = 'string';
   CREATE INDEX memories_expires_at ON memories (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // The versions a memory replaced, by their superseded_by (see the SQLite migration of the same name).
+  'CREATE INDEX memories_superseded_by ON memories (superseded_by) WHERE superseded_by IS NOT NULL;',
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,7 +1,7 @@
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { firstBySpace } from '../spaces-order.js';
 import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
-import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionChain } from '../roles.js';
+import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionHistory } from '../roles.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import type { ReadStatement } from './sqlite-read.protocol.js';
@@ -25,6 +25,7 @@ const SQL = {
   insertMemory: `INSERT INTO memories (content_hash, space, content, tags, memory_type, metadata, created_at, updated_at, superseded_by, supersedes, expires_at)
                  VALUES (@contentHash, @space, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt, @supersededBy, @supersedes, @expiresAt)`,
   setSupersededBy: 'UPDATE memories SET superseded_by = ? WHERE id = ?',
+  replacedBy: 'SELECT * FROM memories WHERE superseded_by = ? AND space = ?',
   expired: `SELECT * FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   insertTag: 'INSERT OR IGNORE INTO memory_tags (tag, memory_id) VALUES (?, ?)',
   deleteTags: 'DELETE FROM memory_tags WHERE memory_id = ?',
@@ -80,18 +81,44 @@ export class SqliteMemoryStore implements MemoryStore {
     );
   }
 
-  supersede(contentHash: string, space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
+  supersede(sources: readonly string[], space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
     return this.db.write(() => {
-      const row = this.db.statement(SQL.findInSpace).get(contentHash, space) as MemoryRow | undefined;
-      if (!row || isExpired(row)) return { superseded: false, reason: 'missing' };
-      if (row.superseded_by !== null) return { superseded: false, reason: 'superseded', by: row.superseded_by };
-      const inserted = this.insertInTransaction({ ...next, space, supersedes: contentHash }, embedding);
+      const rows: MemoryRow[] = [];
+      for (const hash of sources) {
+        const current = this.currentRow(hash, space);
+        if ('reason' in current) return current;
+        rows.push(current);
+      }
+      const inserted = this.insertInTransaction({ ...next, space, supersedes: sources[0]! }, embedding);
       if (!inserted.inserted) return { superseded: false, reason: 'duplicate', existing: inserted.existing };
-      this.db.statement(SQL.setSupersededBy).run(next.contentHash, row.id);
-      const previous = { ...toMemory(row), supersededBy: next.contentHash };
-      this.changes.appendInTransaction(MemoryChangeTypes.updated, contentHash, memoryUpdatedChange(previous, actor), row.id);
-      return { superseded: true, memory: inserted.memory, previous };
+      return { superseded: true, memory: inserted.memory, previous: rows.map((row) => this.markSuperseded(row, next.contentHash, actor)) };
     });
+  }
+
+  supersedeBy(loser: string, winner: string, space: string, actor: string | null): Promise<SupersedeOutcome> {
+    return this.db.write(() => {
+      const winnerRow = this.currentRow(winner, space);
+      if ('reason' in winnerRow) return winnerRow;
+      const loserRow = this.currentRow(loser, space);
+      if ('reason' in loserRow) return loserRow;
+      return { superseded: true, memory: toMemory(winnerRow), previous: [this.markSuperseded(loserRow, winner, actor)] };
+    });
+  }
+
+  /** The row of a current memory of the space, inside the caller's transaction; else why not. */
+  private currentRow(contentHash: string, space: string): MemoryRow | Extract<SupersedeOutcome, { reason: 'missing' | 'superseded' }> {
+    const row = this.db.statement(SQL.findInSpace).get(contentHash, space) as MemoryRow | undefined;
+    if (!row || isExpired(row)) return { superseded: false, reason: 'missing', contentHash };
+    if (row.superseded_by !== null) return { superseded: false, reason: 'superseded', contentHash, by: row.superseded_by };
+    return row;
+  }
+
+  /** Marks a row superseded by a hash, with its change, inside the caller's write transaction; the memory as marked. */
+  private markSuperseded(row: MemoryRow, by: string, actor: string | null): Memory {
+    this.db.statement(SQL.setSupersededBy).run(by, row.id);
+    const previous = { ...toMemory(row), supersededBy: by };
+    this.changes.appendInTransaction(MemoryChangeTypes.updated, row.content_hash, memoryUpdatedChange(previous, actor), row.id);
+    return previous;
   }
 
   history(contentHash: string, space: string): Promise<Memory[]> {
@@ -100,7 +127,8 @@ export class SqliteMemoryStore implements MemoryStore {
         const row = this.db.statement(SQL.findInSpace).get(hash, space) as MemoryRow | undefined;
         return row ? toMemory(row) : null;
       };
-      return versionChain(contentHash, find);
+      const replaced = (hash: string): Memory[] => (this.db.statement(SQL.replacedBy).all(hash, space) as MemoryRow[]).map(toMemory);
+      return versionHistory(contentHash, find, replaced);
     });
   }
 

@@ -129,6 +129,9 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX memories_hidden ON memories (id) WHERE superseded_by IS NOT NULL OR expires_at IS NOT NULL;
   CREATE INDEX memories_expires_at ON memories (expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // v8: the versions a memory replaced (merges replace several; resolving a conflict marks one
+  // superseded by a memory that was already there), found by their superseded_by.
+  'CREATE INDEX memories_superseded_by ON memories (superseded_by) WHERE superseded_by IS NOT NULL;',
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
