@@ -21,6 +21,8 @@ export interface HttpClientsJob {
   queries: string[];
   /** Tag for the filtered searches. */
   tag: string;
+  /** One space of the ten, for the searches bounded to a space. */
+  space: string;
 }
 
 export interface HttpClientsResult {
@@ -31,6 +33,11 @@ export interface HttpClientsResult {
   embed_ms: number[];
   qps_1_client: number;
   filtered_ms: number[];
+  /** Semantic searches in one space of ten. */
+  space_ms: number[];
+  /** Default-mode (hybrid) searches over every space, and in one space of ten. */
+  hybrid_ms: number[];
+  hybrid_space_ms: number[];
   repeat_ms: number[];
   /** The same question again in the default mode (hybrid): both legs from their caches. */
   repeat_hybrid_ms: number[];
@@ -112,6 +119,14 @@ async function run(job: HttpClientsJob): Promise<HttpClientsResult> {
   const qps1 = queries.length / (searching / 1000);
   const filtered: number[] = [];
   for (const q of queries.slice(0, 50)) filtered.push(await timed(() => post({ query: `${q} f`, n_results: 10, mode: 'semantic', tags: [job.tag] })));
+  const inSpace: number[] = [];
+  for (const q of queries.slice(0, 50)) inSpace.push(await timed(() => post({ query: `${q} p`, n_results: 10, mode: 'semantic', space: job.space })));
+  const hybrid: number[] = [];
+  const hybridInSpace: number[] = [];
+  for (const q of queries.slice(0, 50)) {
+    hybrid.push(await timed(() => post({ query: `${q} h`, n_results: 10 })));
+    hybridInSpace.push(await timed(() => post({ query: `${q} hp`, n_results: 10, space: job.space })));
+  }
   const repeat: number[] = [];
   for (let i = 0; i < 50; i++) repeat.push(await timed(() => post({ query: queries[0], n_results: 10, mode: 'semantic' })));
   const repeatHybrid: number[] = [];
@@ -140,6 +155,9 @@ async function run(job: HttpClientsJob): Promise<HttpClientsResult> {
     embed_ms: embed,
     qps_1_client: qps1,
     filtered_ms: filtered,
+    space_ms: inSpace,
+    hybrid_ms: hybrid,
+    hybrid_space_ms: hybridInSpace,
     repeat_ms: repeat,
     repeat_hybrid_ms: repeatHybrid,
     qps_8_clients: qps8,

@@ -1,5 +1,5 @@
 import { contentHash } from '../src/memories/content-hash.js';
-import { DEFAULT_SPACE, type Memory } from '../src/storage/memory.js';
+import type { Memory } from '../src/storage/memory.js';
 import type { MemoryStore } from '../src/storage/roles.js';
 import { gaussian, seededRandom } from './random.js';
 
@@ -35,6 +35,14 @@ export const SYNTHETIC_TAGS = {
   /** On 1% of the memories. */
   rare: 'rare',
 } as const;
+
+/** A team's spaces: every memory is in one of ten, by a hash of its row (so a tenth of any neighbourhood is in each). */
+export const SYNTHETIC_SPACES = Array.from({ length: 10 }, (_, i) => `team-${i}`);
+
+/** The row's space: independent of its sentence and of its tags. */
+export function spaceOf(i: number): string {
+  return SYNTHETIC_SPACES[((Math.imul(i + 1, 2246822519) >>> 0) >>> 8) % SYNTHETIC_SPACES.length]!;
+}
 
 /** The row's tags of known selectivity, by a hash of the row: independent of its sentence (so of its neighbourhood). */
 export function selectivityTags(i: number): string[] {
@@ -73,7 +81,7 @@ export function syntheticMemory(i: number, options: SyntheticOptions, random: ()
   return {
     memory: {
       contentHash: contentHash(content),
-      space: DEFAULT_SPACE,
+      space: spaceOf(i),
       content,
       tags,
       memoryType: i % 3 === 0 ? 'decision' : 'note',

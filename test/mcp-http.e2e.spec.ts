@@ -63,17 +63,71 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
     assert.equal(raw.status, 401);
   });
 
-  it('answers a request without a session, or with an unknown one, with a JSON-RPC error', async () => {
-    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${KEY}` };
-    const noSession = await fetch(`${server.url}/mcp`, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
-    assert.equal(noSession.status, 400);
-    const unknown = await fetch(`${server.url}/mcp`, {
+  it('serves JSON-RPC without a session as upstream does (plain JSON, same key and scopes); an unknown session is a JSON-RPC 404', async () => {
+    const rpc = async (body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
+      fetch(`${server.url}/mcp`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, ...headers },
+        body: JSON.stringify(body),
+      });
+    // A plain client: no initialize, no event-stream Accept header, JSON answers.
+    const listed = await rpc({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+    assert.equal(listed.status, 200);
+    assert.match(listed.headers.get('content-type') ?? '', /application\/json/);
+    assert.equal(listed.headers.get('mcp-session-id'), null, 'nothing is kept');
+    const tools = ((await listed.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
+    assert.deepEqual(tools.sort(), [...CURRENT_TOOLS].sort());
+    const stored = await rpc({
+      jsonrpc: '2.0',
+      id: 'a',
+      method: 'tools/call',
+      params: { name: 'memory_store', arguments: { content: 'Stored by a client without a session', metadata: { tags: ['stateless'] } } },
+    });
+    const answer = (await stored.json()) as { id: string; result: { content: { text: string }[] } };
+    assert.deepEqual([answer.id, /stored successfully/i.test(answer.result.content[0]!.text)], ['a', true]);
+    assert.equal((await new ApiClient(server.url, KEY).get('/api/memories?tag=stateless')).body.total, 1);
+    // initialize from a plain client answers too, and opens no session it would never use.
+    const init = await rpc({
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'initialize',
+      params: { protocolVersion: '2025-03-26', capabilities: {}, clientInfo: { name: 'curl', version: '1' } },
+    });
+    assert.equal(init.status, 200);
+    assert.equal(init.headers.get('mcp-session-id'), null);
+    assert.equal(((await init.json()) as { result: { serverInfo: { name: string } } }).result.serverInfo.name, 'mcp-memory-service');
+    // The same with an SDK client's Accept header; a notification is accepted with 202.
+    const sdkStyle = { accept: 'application/json, text/event-stream' };
+    assert.equal((await rpc({ jsonrpc: '2.0', id: 3, method: 'tools/list' }, sdkStyle)).status, 200);
+    assert.equal((await rpc({ jsonrpc: '2.0', method: 'notifications/initialized' })).status, 202);
+    const unknownMethod = (await (await rpc({ jsonrpc: '2.0', id: 4, method: 'no/such' })).json()) as { error: { code: number } };
+    assert.equal(unknownMethod.error.code, -32601);
+    // Without a key, refused as any route.
+    const anonymous = await fetch(`${server.url}/mcp`, {
       method: 'POST',
-      headers: { ...headers, 'mcp-session-id': 'no-such-session' },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
+    assert.equal(anonymous.status, 401);
+    const unknown = await rpc({ jsonrpc: '2.0', id: 1, method: 'tools/list' }, { ...sdkStyle, 'mcp-session-id': 'no-such-session' });
     assert.equal(unknown.status, 404);
     assert.equal(((await unknown.json()) as { jsonrpc: string }).jsonrpc, '2.0');
+  });
+
+  it("upstream's /mcp/tools and /mcp/health answer with its shapes, behind the key", async () => {
+    const api = new ApiClient(server.url, KEY);
+    const tools = await api.get('/mcp/tools');
+    assert.equal(tools.status, 200);
+    assert.deepEqual([tools.body.protocol, tools.body.tools.length], ['mcp', CURRENT_TOOLS.length]);
+    assert.ok(tools.body.tools.every((t: { name: string; inputSchema: { type: string } }) => t.inputSchema.type === 'object'));
+    const health = await api.get('/mcp/health');
+    assert.equal(health.status, 200);
+    assert.deepEqual(
+      [health.body.status, health.body.protocol, health.body.tools_available, health.body.storage_backend],
+      ['healthy', 'mcp', CURRENT_TOOLS.length, 'sqlite-vec'],
+    );
+    assert.equal(typeof health.body.statistics.total_memories, 'number');
+    for (const path of ['/mcp/tools', '/mcp/health']) assert.equal((await fetch(`${server.url}${path}`)).status, 401, path);
   });
 
   it('closes idle sessions; their client must initialize again', async () => {

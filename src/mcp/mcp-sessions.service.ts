@@ -74,8 +74,11 @@ export class McpSessionsService implements OnModuleDestroy {
       session.spaces = spacesOf(request);
       return session.transport.handleRequest(request, response, body);
     }
-    if (request.method !== 'POST' || !isInitializeRequest(body)) {
-      return jsonRpcError(response, 400, 'No mcp-session-id header: send an initialize request first');
+    if (request.method !== 'POST') return jsonRpcError(response, 400, 'No mcp-session-id header: send an initialize request first');
+    // A plain JSON-RPC client (one that does not take an event stream, as upstream's /mcp shim
+    // expects) and any request but initialize are served without a session, as upstream does.
+    if (!String(request.headers.accept ?? '').includes('text/event-stream') || !isInitializeRequest(body)) {
+      return this.handleStateless(request, response, body);
     }
     const full = await this.capacityProblem(owner);
     if (full !== null) return jsonRpcError(response, 503, full.message, { 'retry-after': String(full.retryAfterSeconds) });
@@ -93,6 +96,20 @@ export class McpSessionsService implements OnModuleDestroy {
       }
     };
     await server.connect(transport);
+    await transport.handleRequest(request, response, body);
+  }
+
+  /**
+   * One request served by a server and transport of its own, answered as JSON and closed with the
+   * response: the same tools, key, scopes and limits as in a session, and nothing kept.
+   */
+  private async handleStateless(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    const server = createMcpServer(this.backend);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    response.on('close', () => void server.close().catch(() => undefined));
+    await server.connect(transport);
+    // The transport insists on both media types; the answer is plain JSON here whatever was accepted.
+    request.headers.accept = 'application/json, text/event-stream';
     await transport.handleRequest(request, response, body);
   }
 

@@ -7,13 +7,45 @@ import { type AuthenticatedRequest, IDENTITY } from '../auth/api-key-authenticat
 import { credentialOwner } from '../auth/api-key-matcher.js';
 import { McpSessionsService } from './mcp-sessions.service.js';
 import { RequireScope } from '../auth/scopes.js';
+import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { RequestCaller } from '../auth/caller.decorator.js';
+import type { Caller } from '../spaces/space-access.js';
+import { ServiceToolBackend } from './service-tool-backend.js';
+import { memoryTools } from './tools/memory-tools.js';
+import { listTools } from './tools/tool-registry.js';
 
-/** The Streamable HTTP MCP endpoint; the API-key guard applies as on every route. */
+/** The scopes of the key a request came with (none: keyless, every tool). */
+const scopesOf = (request: FastifyRequest): string[] | undefined => {
+  const identity = (request as AuthenticatedRequest)[IDENTITY];
+  return identity ? [...identity.scopes] : undefined;
+};
+
+interface McpToolsResponse {
+  tools: Tool[];
+  protocol: 'mcp';
+  version: string;
+}
+
+interface McpHealthResponse {
+  status: string;
+  protocol: 'mcp';
+  tools_available: number;
+  storage_backend: string;
+  statistics: { total_memories: number; unique_tags: number };
+}
+
+/**
+ * The Streamable HTTP MCP endpoint (sessions, and single requests without one), and upstream's
+ * /mcp/tools and /mcp/health; the API-key guard applies as on every route.
+ */
 @ApiExcludeController()
 @RequireScope('read')
 @Controller('mcp')
 export class McpController {
-  constructor(private readonly sessions: McpSessionsService) {}
+  constructor(
+    private readonly sessions: McpSessionsService,
+    private readonly backend: ServiceToolBackend,
+  ) {}
 
   /** JSON-RPC messages from the client. */
   @Post()
@@ -31,6 +63,25 @@ export class McpController {
   @Delete()
   end(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.handle(request, reply, undefined);
+  }
+
+  /** Upstream's tool discovery: the tools this key may call, as tools/list shows them. */
+  @Get('tools')
+  tools(@Req() request: FastifyRequest): McpToolsResponse {
+    return { tools: listTools(memoryTools(this.backend), scopesOf(request)), protocol: 'mcp', version: '1.0' };
+  }
+
+  /** Upstream's MCP health: the tools available to this key, the backend and its statistics. */
+  @Get('health')
+  async health(@Req() request: FastifyRequest, @RequestCaller() caller: Caller): Promise<McpHealthResponse> {
+    const detailed = await this.backend.health(caller);
+    return {
+      status: detailed.status,
+      protocol: 'mcp',
+      tools_available: listTools(memoryTools(this.backend), scopesOf(request)).length,
+      storage_backend: detailed.storage.backend,
+      statistics: { total_memories: detailed.storage.total_memories, unique_tags: detailed.storage.unique_tags },
+    };
   }
 
   private async handle(request: FastifyRequest, reply: FastifyReply, body: unknown): Promise<void> {

@@ -66,6 +66,24 @@ export interface ToolSurface {
   onDeprecated?: (oldName: string, newName: string) => void;
 }
 
+// Over HTTP the key's scopes come with each request: a read-only tool needs read, any other write.
+// Without them (stdio: the local user's own file) every tool is offered.
+const scopeNeeded = (tool: ToolDefinition): string => (tool.annotations?.readOnlyHint === true ? 'read' : 'write');
+const allowed = (tool: ToolDefinition, scopes: readonly string[] | undefined): boolean => scopes === undefined || scopes.includes(scopeNeeded(tool));
+
+/** The tools as tools/list shows them to a caller with these scopes (none: every tool). */
+export function listTools(tools: readonly ToolDefinition[], scopes: readonly string[] | undefined): Tool[] {
+  return tools
+    .filter((tool) => allowed(tool, scopes))
+    .map((tool): Tool => ({
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: inputSchemaOf(tool.input),
+      ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
+    }));
+}
+
 /**
  * Serves a tool surface on a low-level MCP server: tools/list shows the current tools only;
  * tools/call also accepts the old names (translated) and answers upstream's other names with a
@@ -74,20 +92,7 @@ export interface ToolSurface {
 export function serveTools(server: Server, surface: ToolSurface): void {
   const byName = new Map(surface.tools.map((tool) => [tool.name, tool]));
   const aliases = new Map(surface.aliases.map((alias) => [alias.name, alias]));
-  const listed = surface.tools.map((tool): Tool => ({
-    name: tool.name,
-    title: tool.title,
-    description: tool.description,
-    inputSchema: inputSchemaOf(tool.input),
-    ...(tool.annotations ? { annotations: { title: tool.title, ...tool.annotations } } : {}),
-  }));
-  // Over HTTP the key's scopes come with each request: a read-only tool needs read, any other write.
-  // Without them (stdio: the local user's own file) every tool is offered.
-  const needs = (tool: ToolDefinition): string => (tool.annotations?.readOnlyHint === true ? 'read' : 'write');
-  const allowed = (tool: ToolDefinition, scopes: readonly string[] | undefined): boolean => scopes === undefined || scopes.includes(needs(tool));
-  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({
-    tools: listed.filter((_tool, i) => allowed(surface.tools[i]!, extra.authInfo?.scopes)),
-  }));
+  server.setRequestHandler(ListToolsRequestSchema, (_request, extra) => ({ tools: listTools(surface.tools, extra.authInfo?.scopes) }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
     let name = request.params.name;
     // A null argument means "not given", as upstream's tools read it.
@@ -104,7 +109,7 @@ export function serveTools(server: Server, surface: ToolSurface): void {
       const tool = byName.get(name);
       if (!tool) return toolError(`Unknown tool "${name.slice(0, 64)}"; see tools/list`);
       if (!allowed(tool, extra.authInfo?.scopes))
-        return toolError(`The key "${extra.authInfo!.clientId}" lacks the ${needs(tool)} scope that ${tool.name} needs`);
+        return toolError(`The key "${extra.authInfo!.clientId}" lacks the ${scopeNeeded(tool)} scope that ${tool.name} needs`);
       const parsed = tool.input.safeParse(args);
       if (!parsed.success) return toolError(`Invalid arguments for ${alias ? `${alias.name} (${tool.name})` : tool.name}: ${describeIssues(parsed.error)}`);
       return await tool.run(parsed.data, toolCaller(extra.authInfo));
