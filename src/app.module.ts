@@ -13,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
 import { MemoriesModule } from './memories/memories.module.js';
 import { SearchModule } from './search/search.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { TransferModule } from './transfer/transfer.module.js';
 
@@ -28,6 +29,7 @@ export class AppModule {
         MemoriesModule,
         SearchModule,
         ConsolidationModule,
+        SessionsModule,
         HealthModule,
         EventsModule,
         McpModule,

@@ -44,6 +44,12 @@ describe('mcp-memory bridge (stdio MCP → remote REST API)', () => {
       assert.equal(JSON.parse(textOf(await callTool(client, 'search_by_tag', { tags: ['office'] }))).total, 1);
       const updated = await callTool(client, 'memory_update', { content_hash: hash, updates: { tags: ['bridge', 'office', 'urgent'] } });
       assert.match(textOf(updated), /Updated fields: tags, updated_at/);
+      const session = await callTool(client, 'memory_store_session', { turns: [{ role: 'user', content: 'Bridged session turn' }], session_id: 'b1' });
+      assert.match(textOf(session), /Session stored successfully \(session_id: b1, hash: [0-9a-f]{64}, turns: 1\)/);
+      const merged = await callTool(client, 'memory_consolidate', { action: 'recommend' });
+      assert.match(textOf(merged), /Recommendation: NO_ACTION/);
+      assert.match(textOf(await callTool(client, 'memory_conflicts', {})), /No conflicts among the 2 memories examined/);
+      assert.equal((await callTool(client, 'memory_delete', { tags: ['session:b1'] })).isError, undefined);
       assert.match(textOf(await callTool(client, 'memory_health')), /"total_memories": 1/);
       assert.equal(typeof JSON.parse(textOf(await callTool(client, 'memory_stats'))).hit_rate, 'number');
       assert.match(textOf(await callTool(client, 'memory_delete', { tags: ['urgent'], dry_run: true })), /^Would delete 1 memories/);

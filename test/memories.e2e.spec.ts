@@ -255,6 +255,38 @@ for (const backend of TEST_BACKENDS)
       for (let i = 1; i < tags.length; i++) assert.ok(tags[i - 1]!.count >= tags[i]!.count);
     });
 
+    it("POST /api/sessions stores a conversation as upstream's does: [role] lines, type session, tag session:<id>", async () => {
+      const res = await api.post('/api/sessions', {
+        turns: [
+          { role: 'user', content: 'How do I rotate the staging keys?' },
+          { role: 'assistant', content: '' },
+          { role: 'assistant', content: 'Run the rotate-keys job, then restart the API.' },
+        ],
+        session_id: 'sess-42',
+        tags: ['Ops'],
+        metadata: { source: 'chat' },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual([res.body.success, res.body.session_id, res.body.turn_count, res.body.content_hashes], [true, 'sess-42', 2, [res.body.content_hash]]);
+      const memory = (await api.get(`/api/memories/${res.body.content_hash}`)).body;
+      assert.equal(memory.content, '[user] How do I rotate the staging keys?\n[assistant] Run the rotate-keys job, then restart the API.');
+      assert.deepEqual(
+        [memory.memory_type, memory.tags, memory.metadata.session_id, memory.metadata.source],
+        ['session', ['session:sess-42', 'ops'], 'sess-42', 'chat'],
+      );
+      const generated = await api.post('/api/sessions', { turns: [{ role: 'user', content: 'A session without an id' }] });
+      assert.match(generated.body.session_id, /^[0-9a-f-]{36}$/);
+      const long = await api.post('/api/sessions', {
+        turns: Array.from({ length: 12 }, (_, i) => ({ role: 'user', content: `${'x'.repeat(200)} turn ${i}` })),
+      });
+      assert.equal(long.body.content_hashes.length, 2, 'a long session is stored in chunks of whole turns');
+      for (const body of [{ turns: [{ role: 'user', content: '  ' }] }, { turns: [] }, {}, { turns: [{ role: 'user' }] }]) {
+        const refused = await api.post('/api/sessions', body);
+        assert.equal(refused.status, 400, JSON.stringify(body));
+        assert.equal(typeof refused.body.detail, 'string');
+      }
+    });
+
     it("serves the older clients' tag search at /api/memories/search/tags", async () => {
       await api.post('/api/memories', { content: 'legacy tag one', tags: ['legacy-a'] });
       await api.post('/api/memories', { content: 'legacy tag both', tags: ['legacy-a', 'legacy-b'] });

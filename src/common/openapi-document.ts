@@ -16,6 +16,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'DELETE /api/memories/{content_hash}': 'deleteMemory',
   'GET /api/tags': 'listTags',
   'GET /api/spaces': 'listSpaces',
+  'POST /api/sessions': 'storeSession',
   'POST /api/consolidation/merge': 'mergeMemories',
   'GET /api/consolidation/recommendations': 'getConsolidationRecommendations',
   'GET /api/consolidation/recommendations/{time_horizon}': 'getConsolidationRecommendationsForHorizon',

@@ -1,3 +1,4 @@
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { ConsolidationModule } from '../consolidation/consolidation.module.js';
 import { Module } from '@nestjs/common';
 import { HealthModule } from '../health/health.module.js';
@@ -7,7 +8,7 @@ import { ServiceToolBackend } from './service-tool-backend.js';
 
 /** The services behind the MCP tools, without any transport: shared by /mcp (HTTP) and `mcp-memory mcp` (stdio). */
 @Module({
-  imports: [MemoriesModule, SearchModule, HealthModule, ConsolidationModule],
+  imports: [MemoriesModule, SearchModule, HealthModule, ConsolidationModule, SessionsModule],
   providers: [ServiceToolBackend],
   exports: [ServiceToolBackend],
 })

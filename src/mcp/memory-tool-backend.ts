@@ -1,3 +1,4 @@
+import type { StoreSessionResponse } from '../sessions/dto/session.dto.js';
 import type {
   ConflictsResponse,
   MergeMemoriesResponse,
@@ -97,6 +98,14 @@ export interface BulkDeleteRequest {
   space?: string | null;
 }
 
+export interface SessionRequest {
+  turns: { role: string; content: string }[];
+  session_id?: string | null;
+  tags?: string[];
+  metadata?: Record<string, unknown>;
+  space?: string | null;
+}
+
 export interface MergeRequest {
   content_hashes: string[];
   merged_content: string;
@@ -138,6 +147,7 @@ export interface MemoryToolBackend {
   delete(contentHash: string, caller: Caller, space?: string | null): Promise<void>;
   bulkDelete(request: BulkDeleteRequest, caller: Caller): Promise<BulkDeleteResponse>;
   health(caller: Caller): Promise<DetailedHealthResponse>;
+  storeSession(request: SessionRequest, caller: Caller): Promise<StoreSessionResponse>;
   merge(request: MergeRequest, caller: Caller): Promise<MergeMemoriesResponse>;
   recommendations(request: NearDuplicatesRequest, caller: Caller): Promise<RecommendationsResponse>;
   conflicts(request: NearDuplicatesRequest, caller: Caller): Promise<ConflictsResponse>;

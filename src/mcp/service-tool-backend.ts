@@ -1,3 +1,5 @@
+import { type StoreSessionResponse, toSessionResponse } from '../sessions/dto/session.dto.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { ConsolidationService, type LookOptions } from '../consolidation/consolidation.service.js';
 import {
   type ConflictsResponse,
@@ -35,6 +37,7 @@ import type {
   NewVersionRequest,
   ResolveRequest,
   SearchRequest,
+  SessionRequest,
   StoreRequest,
   UpdateRequest,
 } from './memory-tool-backend.js';
@@ -47,6 +50,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
     private readonly searchService: SearchService,
     private readonly healthService: HealthService,
     private readonly consolidation: ConsolidationService,
+    private readonly sessions: SessionsService,
   ) {}
 
   async store(request: StoreRequest, caller: Caller): Promise<StoreMemoryResponse> {
@@ -177,6 +181,15 @@ export class ServiceToolBackend implements MemoryToolBackend {
 
   health(caller: Caller): Promise<DetailedHealthResponse> {
     return this.healthService.detailed(caller);
+  }
+
+  async storeSession(request: SessionRequest, caller: Caller): Promise<StoreSessionResponse> {
+    return toSessionResponse(
+      await this.sessions.store(
+        { turns: request.turns, sessionId: request.session_id, tags: request.tags, metadata: request.metadata, space: request.space },
+        caller,
+      ),
+    );
   }
 
   async merge(request: MergeRequest, caller: Caller): Promise<MergeMemoriesResponse> {

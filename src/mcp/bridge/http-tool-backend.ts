@@ -1,3 +1,4 @@
+import type { StoreSessionResponse } from '../../sessions/dto/session.dto.js';
 import type {
   ConflictsResponse,
   MergeMemoriesResponse,
@@ -18,6 +19,7 @@ import type {
   NewVersionRequest,
   ResolveRequest,
   SearchRequest,
+  SessionRequest,
   StoreRequest,
   UpdateRequest,
 } from '../memory-tool-backend.js';
@@ -84,6 +86,10 @@ export class HttpToolBackend implements MemoryToolBackend {
 
   health(): Promise<DetailedHealthResponse> {
     return this.client.call('GET', '/health/detailed');
+  }
+
+  storeSession(request: SessionRequest): Promise<StoreSessionResponse> {
+    return this.client.call('POST', '/sessions', request);
   }
 
   merge(request: MergeRequest): Promise<MergeMemoriesResponse> {

@@ -1,11 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
 import { metadataArgument, storeArgument, tagList, tagsArgument } from './tool-arguments.js';
-import { defineTool, type ToolDefinition, toolError, toolText } from './tool-registry.js';
-
-/** A session longer than this is stored in chunks of whole turns (upstream's SESSION_CHUNK_SIZE). */
-const SESSION_CHUNK_CHARS = 1500;
+import { defineTool, type ToolDefinition, toolText } from './tool-registry.js';
 
 export const memoryStoreSessionTool = (backend: MemoryToolBackend): ToolDefinition =>
   defineTool({
@@ -21,33 +17,15 @@ export const memoryStoreSessionTool = (backend: MemoryToolBackend): ToolDefiniti
     }),
     annotations: { readOnlyHint: false, destructiveHint: false },
     async run(args, caller) {
-      const lines = args.turns.filter((t) => t.content.trim() !== '').map((t) => `[${t.role}] ${t.content}`);
-      if (lines.length === 0) return toolError('Error: all turns have empty content');
-      const sessionId = args.session_id || randomUUID();
-      const chunks: string[][] = [[]];
-      for (const line of lines) {
-        const current = chunks.at(-1)!;
-        if (current.length > 0 && [...current, line].join('\n').length > SESSION_CHUNK_CHARS) chunks.push([line]);
-        else current.push(line);
-      }
-      const hashes: string[] = [];
-      for (const [i, chunk] of chunks.entries()) {
-        const outcome = await backend.store(
-          {
-            content: chunk.join('\n'),
-            tags: [`session:${sessionId}`, ...tagList(args.tags), ...(chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [])],
-            memory_type: 'session',
-            metadata: { ...(args.metadata ?? {}), session_id: sessionId },
-            space: args.store ?? null,
-          },
-          caller,
-        );
-        hashes.push(outcome.content_hash);
-      }
+      const stored = await backend.storeSession(
+        { turns: args.turns, session_id: args.session_id ?? null, tags: tagList(args.tags), metadata: args.metadata ?? {}, space: args.store ?? null },
+        caller,
+      );
+      const chunks = stored.content_hashes.length;
       const text =
-        chunks.length === 1
-          ? `Session stored successfully (session_id: ${sessionId}, hash: ${hashes[0]}, turns: ${lines.length})`
-          : `Session stored successfully (session_id: ${sessionId}, chunks: ${chunks.length}/${chunks.length}, turns: ${lines.length})`;
-      return toolText(text, { session_id: sessionId, content_hashes: hashes, turns: lines.length });
+        chunks === 1
+          ? `Session stored successfully (session_id: ${stored.session_id}, hash: ${stored.content_hash}, turns: ${stored.turn_count})`
+          : `Session stored successfully (session_id: ${stored.session_id}, chunks: ${chunks}/${chunks}, turns: ${stored.turn_count})`;
+      return toolText(text, { session_id: stored.session_id, content_hashes: stored.content_hashes, turns: stored.turn_count });
     },
   });
