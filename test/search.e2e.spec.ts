@@ -153,6 +153,12 @@ for (const backend of TEST_BACKENDS)
       assert.deepEqual(yesterday.body.results, []);
       const filtered = await api.post('/api/search', { query: 'coffee', time_filter: 'last week' });
       assert.deepEqual(filtered.body.results, []);
+      // As upstream's Claude Code hooks send them: hyphenated, and at the end of a longer text (its other words rank).
+      assert.equal((await api.post('/api/search/by-time', { query: 'last-2-weeks', n_results: 100 })).body.results.length, CORPUS.length);
+      const inText = await api.post('/api/search/by-time', { query: 'coffee last-2-days', n_results: 1 });
+      assert.equal(inText.status, 200);
+      assert.equal(inText.body.results[0].memory.content_hash, hashes[4]);
+      assert.equal((await api.post('/api/search', { query: 'coffee', time_filter: 'notes from last-week' })).status, 200);
     });
 
     it('rejects an unparseable time phrase with 400 naming it', async () => {

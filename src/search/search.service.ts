@@ -15,6 +15,7 @@ import { englishRarity } from './english-frequency.js';
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
+import { splitTimePhrase } from '../time/time-range.parser.js';
 import { timeWindow } from '../time/time-window.js';
 import { type Caller, inSpaces, readableSpaces } from '../spaces/space-access.js';
 
@@ -218,8 +219,10 @@ export class SearchService {
   async byTime(options: TimeSearchOptions): Promise<SearchHit[]> {
     if (options.phrase.trim() === '') throw InvalidInputError.field('query', 'give a time expression such as "yesterday" or "last week"');
     const filter: MemoryFilter = { ...spacesFilter(options.caller, options.space), ...timeWindow({ phrase: options.phrase, phraseField: 'query' }) };
-    if (options.semanticQuery) {
-      const query = options.semanticQuery;
+    // A phrase inside a longer text ("deploy decisions last month"): the other words rank the memories of that time.
+    const semanticQuery = options.semanticQuery || splitTimePhrase(options.phrase)?.rest || null;
+    if (semanticQuery) {
+      const query = semanticQuery;
       const mode = this.config.search.defaultMode;
       return this.embeddings.consistently(() =>
         mode === 'hybrid' ? this.hybridHits(query, filter, options.limit) : this.semanticHits(query, filter, options.limit),

@@ -129,7 +129,13 @@ export function parseTimeRange(phrase: string, now: Date = new Date()): TimeRang
 function parseNested(phrase: string, now: Date, depth: number): TimeRange | null {
   if (depth > MAX_NESTING) return null;
   const parse = (inner: string): TimeRange | null => parseNested(inner, now, depth + 1);
-  const text = phrase.trim().toLowerCase().replace(/\s+/g, ' ');
+  // Hyphens as upstream's hooks write phrases ("last-2-weeks", "last-month") are spaces; a date's
+  // ("2026-01-05", digits on both sides) stay.
+  const text = phrase
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .replace(/(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])/g, ' ');
   if (text === '') return null;
   const farFuture = add(now, 'year', 100);
 
@@ -174,6 +180,39 @@ function parseNested(phrase: string, now: Date, depth: number): TimeRange | null
   }
 
   return chronoRange(text, now);
+}
+
+/** Words that make a run of words worth trying as a time phrase inside a longer text. */
+const TIME_WORD =
+  /^(today|yesterday|recent|recently|last|past|previous|this|ago|since|before|after|until|between|week|weeks|month|months|year|years|day|days|hour|hours|\d.*)$/;
+/** Words around a time phrase that say nothing else ("in the last week"). */
+const FILLER = new Set(['in', 'the', 'on', 'at', 'during', 'within', 'over', 'from', 'of', 'for', 'and', 'to']);
+/** The longest run of words tried as a time phrase at either end of a longer text. */
+const MAX_PHRASE_WORDS = 6;
+
+const isTimeWord = (word: string): boolean => TIME_WORD.test(word.toLowerCase().split('-')[0]!);
+
+/**
+ * A time phrase and what else a text says ("deploy decisions last-month": last month, and
+ * "deploy decisions"): the longest run of words at either end that holds a time word and parses,
+ * when the other words hold none (so "since last week" stays one phrase) and say something beyond
+ * filler ("in the"); else the whole text as the phrase. Null when nothing parses.
+ */
+export function splitTimePhrase(text: string, now: Date = new Date()): { range: TimeRange; rest: string } | null {
+  const words = text.trim().split(/\s+/);
+  for (let length = Math.min(MAX_PHRASE_WORDS, words.length - 1); length >= 1; length--) {
+    for (const start of [words.length - length, 0]) {
+      const run = words.slice(start, start + length);
+      const others = [...words.slice(0, start), ...words.slice(start + length)];
+      if (!run.some(isTimeWord) || others.some(isTimeWord)) continue;
+      const rest = others.filter((word) => !FILLER.has(word.toLowerCase()));
+      if (rest.length === 0) continue;
+      const range = parseTimeRange(run.join(' '), now);
+      if (range) return { range, rest: rest.join(' ') };
+    }
+  }
+  const whole = parseTimeRange(text, now);
+  return whole ? { range: whole, rest: '' } : null;
 }
 
 /**

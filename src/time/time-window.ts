@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../common/domain-errors.js';
 import { echo, MAX_TIME_PHRASE_LENGTH } from '../common/input-limits.js';
-import { parseDateBound, parseTimeRange } from './time-range.parser.js';
+import { parseDateBound, splitTimePhrase } from './time-range.parser.js';
 
 export interface TimeWindowInput {
   /** A natural-language phrase ("last week"), refused with 400 when it names no time. */
@@ -25,7 +25,7 @@ function phraseRange(phrase: string | null | undefined, field: string): TimeWind
   if (phrase.length > MAX_TIME_PHRASE_LENGTH) {
     throw InvalidInputError.field(field, `a time expression has at most ${MAX_TIME_PHRASE_LENGTH} characters; this one has ${phrase.length}`);
   }
-  const range = parseTimeRange(phrase);
+  const range = splitTimePhrase(phrase)?.range;
   if (!range) {
     throw InvalidInputError.field(
       field,

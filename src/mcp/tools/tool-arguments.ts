@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TAG_LENGTH, MAX_TAGS, MAX_TIME_PHRASE_LENGTH, nestsDeeperThan } from '../../common/input-limits.js';
 import { normalizeTags } from '../../memories/tags.js';
-import { parseTimeRange } from '../../time/time-range.parser.js';
+import { splitTimePhrase } from '../../time/time-range.parser.js';
 import { ToolInputError } from './tool-errors.js';
 
 /** Tags in every shape upstream's tools accept: a list, "a, b", one tag, or a JSON array in a string. */
@@ -75,7 +75,7 @@ export const resultCountArgument = countArgument(INPUT_LIMITS.results);
  */
 export function timeExpressionWindow(expression: string): { after: string; before: string } {
   if (expression.trim() === '') throw new ToolInputError('time_expr is empty; give a time expression such as "last week"');
-  const range = parseTimeRange(expression);
+  const range = splitTimePhrase(expression)?.range;
   if (!range)
     throw new ToolInputError(
       `could not understand the time expression "${expression.slice(0, 80)}" (try "yesterday", "last week", "3 days ago", "since March")`,
