@@ -94,6 +94,7 @@ describe('backups (real server, real files)', () => {
     assert.ok(Math.abs(upstreamStatus.last_backup_time - Date.parse(upstreamList.backups[0].created_at) / 1000) < 0.01);
     assert.ok(upstreamStatus.time_since_last_seconds >= 0);
     assert.equal(upstreamStatus.scheduler_running, false);
+    assert.deepEqual([upstreamStatus.retention_days, upstreamStatus.backup_directory], [null, upstreamStatus.backup_dir]);
     const now = (await api.post('/api/backup/now', undefined)).body;
     assert.equal(now.success, true);
     assert.match(now.filename, /^backup-\d{8}-\d{6}(-\d+)?\.db$/);

@@ -220,6 +220,28 @@ describe('event feed (real server, real SSE clients)', () => {
     }
   });
 
+  it("with searches=true, tells a stream upstream's search_completed for searches made with its key (no id: resuming is unaffected)", async () => {
+    const named = await SseReader.open(`${apiBase}/events?searches=true`, { authorization: `Bearer ${KEY}` });
+    const plain = await SseReader.open(`${apiBase}/events/stream?api_key=${KEY}&searches=true`);
+    try {
+      await api.post('/api/search', { query: 'where is the release checklist', mode: 'keyword', n_results: 3 });
+      for (const reader of [named, plain]) await reader.waitFor((r) => r.messages.some((m) => m.data.type === 'search_completed'));
+      const told = named.messages.find((m) => m.data.type === 'search_completed')!;
+      assert.deepEqual(
+        [told.event, told.id, told.data.query, told.data.search_type],
+        ['search_completed', undefined, 'where is the release checklist', 'keyword'],
+      );
+      assert.equal(typeof told.data.results_count, 'number');
+      assert.ok((told.data.processing_time_ms as number) >= 0);
+      assert.match(told.data.message as string, /^Search completed: \d+ results found$/);
+      assert.equal(plain.messages.find((m) => m.data.type === 'search_completed')!.event, undefined);
+    } finally {
+      named.close();
+      plain.close();
+    }
+    assert.equal((await api.get('/api/events?searches=maybe')).status, 400);
+  });
+
   it('requires a key on the streams: 401 without, 403 with a wrong one', async () => {
     for (const path of ['/events/stream', '/events']) {
       assert.equal((await fetch(`${apiBase}${path}`)).status, 401);

@@ -113,7 +113,12 @@ for (const backend of TEST_BACKENDS) {
         assert.equal(refused.status, 403);
         assert.equal(refused.body.detail, `The key "bob" may not read the space "${space}"`);
       }
-      assert.equal((await bob.delete(`/api/memories/${secretHash}`)).status, 404);
+      const deleteTheirs = await bob.delete(`/api/memories/${secretHash}`);
+      assert.deepEqual(
+        [deleteTheirs.status, deleteTheirs.body],
+        [200, { success: false, message: 'Memory not found', content_hash: secretHash }],
+        'as any unknown hash',
+      );
       assert.equal((await bob.put(`/api/memories/${secretHash}`, { tags: ['mine-now'] })).status, 404);
 
       const reads = [
@@ -198,6 +203,29 @@ for (const backend of TEST_BACKENDS) {
       }
       assert.equal((await alice.get(`/api/memories/${b}`)).body.superseded_by, null, 'untouched');
       assert.equal((await bob.delete(`/api/memories/${his}`)).status, 200);
+    });
+
+    it("search_completed (asked for with searches=true) reaches the searching key's streams only", async () => {
+      const bobs = await SseReader.open(`${servers[0]!.url}/api/events?searches=true`, { authorization: `Bearer ${KEYS.bob}` });
+      const alices = await SseReader.open(`${servers[0]!.url}/api/events?searches=true`, { authorization: `Bearer ${KEYS.alice}` });
+      try {
+        await alice.post('/api/search', { query: 'alice asks about the scratch reminder', mode: 'keyword' });
+        await bob.post('/api/search', { query: 'bob asks about lunch', mode: 'keyword' });
+        await alices.waitFor((r) => r.messages.some((m) => m.data.type === 'search_completed'));
+        await bobs.waitFor((r) => r.messages.some((m) => m.data.type === 'search_completed'));
+        assert.deepEqual(
+          bobs.messages.filter((m) => m.data.type === 'search_completed').map((m) => m.data.query),
+          ['bob asks about lunch'],
+        );
+        assertNothingOfAlice(bobs.messages, "Bob's stream");
+        assert.deepEqual(
+          alices.messages.filter((m) => m.data.type === 'search_completed').map((m) => m.data.query),
+          ['alice asks about the scratch reminder'],
+        );
+      } finally {
+        bobs.close();
+        alices.close();
+      }
     });
 
     it('attribution: agent_id (argument or X-Agent-ID) is stored and filterable; stored_by and updated_by come from the key, never the client', async () => {

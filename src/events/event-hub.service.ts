@@ -6,6 +6,7 @@ import { BackupEvents, type BackupCompletedEvent, SpaceEvents } from '../admin/b
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { MemoryEvents } from '../memories/memory-events.js';
+import { SearchEvents, type SearchCompletedEvent } from '../search/search-events.js';
 import { type Change, EVENT_LOG, type EventLog } from '../storage/change-log.js';
 import { ReplayBuffer } from './replay-buffer.js';
 import { buildServerEvent, type ServerEvent } from './server-event.js';
@@ -19,6 +20,8 @@ export interface StreamOptions {
   client?: { ip: string; userAgent: string };
   /** The spaces whose changes it receives (readableSpaces of the caller; undefined: everything). */
   spaces?: readonly string[];
+  /** Asked for search_completed events: the label of its key, whose searches it is told. */
+  searchesBy?: string;
 }
 
 export interface ConnectionInfo {
@@ -103,6 +106,26 @@ export class EventHubService implements OnModuleDestroy {
       .catch((error: unknown) => this.logger.error({ msg: 'Could not publish an event', type: 'backup_completed', error: (error as Error).message }));
   }
 
+  /**
+   * A search answered: told live (never logged, never replayed, without an id) to the streams that
+   * asked for the searches of the key it was made with, since a query says what its author is after.
+   */
+  @OnEvent(SearchEvents.completed)
+  onSearchCompleted(event: SearchCompletedEvent): void {
+    const data = {
+      type: 'search_completed',
+      timestamp: new Date().toISOString(),
+      query: event.query,
+      search_type: event.searchType,
+      results_count: event.resultsCount,
+      processing_time_ms: event.processingTimeMs,
+      message: `Search completed: ${event.resultsCount} results found`,
+    };
+    for (const connection of this.connections.values()) {
+      if (connection.searchesBy === event.by && !connection.catchingUp) this.send(connection, (c) => c.notice('search_completed', data), false);
+    }
+  }
+
   private deliver(change: Change): void {
     this.published += 1;
     const event = buildServerEvent(change.id, change.type, change.payload);
@@ -120,7 +143,15 @@ export class EventHubService implements OnModuleDestroy {
    * the live feed, with nothing lost or repeated in between.
    */
   async open(response: ServerResponse, options: StreamOptions): Promise<SseConnection> {
-    const connection = new SseConnection(randomUUID(), response, options.named, this.config.events.clientQueueBytes, options.client, options.spaces);
+    const connection = new SseConnection(
+      randomUUID(),
+      response,
+      options.named,
+      this.config.events.clientQueueBytes,
+      options.client,
+      options.spaces,
+      options.searchesBy,
+    );
     const lastId = this.log.lastId;
     connection.write(`retry: ${RETRY_MS}\n\n`);
     connection.send(

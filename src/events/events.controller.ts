@@ -46,6 +46,7 @@ export class EventsController {
       false,
       resumeFrom(lastEventId, query.last_event_id),
       readableSpaces(caller, requestedSpace(query.space, query.store, spaceHeader)),
+      query.searches === 'true' ? caller.label : undefined,
     );
   }
 
@@ -65,6 +66,7 @@ export class EventsController {
       true,
       resumeFrom(lastEventId, query.last_event_id),
       readableSpaces(caller, requestedSpace(query.space, query.store, spaceHeader)),
+      query.searches === 'true' ? caller.label : undefined,
     );
   }
 
@@ -89,7 +91,13 @@ export class EventsController {
     };
   }
 
-  private async openStream(reply: FastifyReply, named: boolean, lastEventId: number | null, spaces: readonly string[] | undefined): Promise<void> {
+  private async openStream(
+    reply: FastifyReply,
+    named: boolean,
+    lastEventId: number | null,
+    spaces: readonly string[] | undefined,
+    searchesBy: string | undefined,
+  ): Promise<void> {
     // The stream outlives this handler: Fastify hands the raw response over, keeping the headers
     // its hooks set (CORS).
     reply.hijack();
@@ -107,6 +115,7 @@ export class EventsController {
       named,
       lastEventId,
       spaces,
+      searchesBy,
       client: { ip: reply.request.ip, userAgent: typeof userAgent === 'string' ? userAgent.slice(0, 200) : 'unknown' },
     });
   }

@@ -25,6 +25,8 @@ export class SseConnection {
     readonly client: { ip: string; userAgent: string } = { ip: 'unknown', userAgent: 'unknown' },
     /** The spaces whose memory changes it receives (undefined: every change, and every other event). */
     private readonly spaces?: readonly string[],
+    /** Asked for search_completed events: the label of its key, whose searches it is told. */
+    readonly searchesBy?: string,
   ) {}
 
   /**
@@ -52,6 +54,12 @@ export class SseConnection {
    * A keep-alive: on the named stream upstream's `heartbeat` event (no id, so resuming is not
    * affected), on the unnamed one a comment that EventSource.onmessage never sees.
    */
+  /** A message that is not part of the feed (no id: resuming never counts it). */
+  notice(type: string, data: Record<string, unknown>): boolean {
+    const json = JSON.stringify(data);
+    return this.write(this.named ? `event: ${type}\ndata: ${json}\n\n` : `data: ${json}\n\n`);
+  }
+
   heartbeat(data: Record<string, unknown>): boolean {
     this.lastHeartbeat = Date.now();
     return this.named ? this.write(`event: heartbeat\ndata: ${JSON.stringify(data)}\n\n`) : this.comment('heartbeat');

@@ -18,7 +18,7 @@ import { BulkDeleteDto, BulkDeleteResponse, toBulkDeleteResponse } from './dto/b
 import { StoreMemoryDto } from './dto/store-memory.dto.js';
 import { UpdateMemoryDto } from './dto/update-memory.dto.js';
 import { AgentId } from './agent-id.decorator.js';
-import { InvalidInputError } from '../common/domain-errors.js';
+import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
 import { MemoriesService } from './memories.service.js';
 import { agentIdOf } from './memory-input.js';
 import { normalizeTags } from './tags.js';
@@ -186,6 +186,11 @@ export class MemoriesController {
         previous_hash: previous.contentHash,
       };
     }
+    if ([dto.tags, dto.memory_type, dto.metadata].every((field) => field === undefined || field === null)) {
+      // upstream answers an empty update as a success that changed nothing.
+      const current = await this.memories.changeable(hash, caller, space);
+      return { success: true, message: 'No updates provided', content_hash: hash, memory: toMemoryResponse(current) };
+    }
     const memory = await this.memories.update(
       hash,
       {
@@ -203,14 +208,22 @@ export class MemoriesController {
   @Delete(':content_hash')
   @RequireScope('write')
   @ApiOkResponse({ type: DeleteMemoryResponse })
-  @ApiOperation({ summary: 'Delete a memory' })
+  @ApiOperation({
+    summary: 'Delete a memory',
+    description: "An unknown hash (or one the key cannot read) answers 200 with success: false, as upstream's route does.",
+  })
   async delete(
     @Param('content_hash', ContentHashPipe) hash: string,
     @Query() query: SpaceFields,
     @RequestCaller() caller: Caller,
     @SpaceHeader() spaceHeader?: string,
   ): Promise<DeleteMemoryResponse> {
-    await this.memories.delete(hash, caller, requestedSpace(query.space, query.store, spaceHeader));
+    try {
+      await this.memories.delete(hash, caller, requestedSpace(query.space, query.store, spaceHeader));
+    } catch (error) {
+      if (error instanceof MemoryNotFoundError) return { success: false, message: 'Memory not found', content_hash: hash };
+      throw error;
+    }
     return { success: true, message: 'Memory deleted successfully', content_hash: hash };
   }
 }

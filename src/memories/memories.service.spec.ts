@@ -45,7 +45,7 @@ describe('MemoriesService and SearchService (service level)', () => {
     events.onAny((event, payload) => emitted.push({ event: String(event), payload }));
     timings = new OperationTimings();
     memories = new MemoriesService(backend.store, backend.status, backend.vectors, embeddings, config, events, timings);
-    search = new SearchService(backend.store, backend.vectors, backend.text, embeddings, config, timings);
+    search = new SearchService(backend.store, backend.vectors, backend.text, embeddings, config, timings, new EventEmitter2());
   });
 
   beforeEach(() => {

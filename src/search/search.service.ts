@@ -16,6 +16,8 @@ import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
 import { splitTimePhrase } from '../time/time-range.parser.js';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { SearchEvents, type SearchCompletedEvent } from './search-events.js';
 import { timeWindow } from '../time/time-window.js';
 import { type Caller, inSpaces, readableSpaces } from '../spaces/space-access.js';
 
@@ -109,6 +111,7 @@ export class SearchService {
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly timings: OperationTimings,
+    private readonly events: EventEmitter2,
   ) {
     this.queryEmbeddings = new QueryEmbeddingCache(embeddings, config.search.queryCacheSize);
     // The English word counts take tens of milliseconds to read: at start-up, not in the first search.
@@ -116,8 +119,17 @@ export class SearchService {
   }
 
   /** Search by text in the requested mode: meaning, keywords, or both fused; timed for the stats. */
-  search(options: SemanticSearchOptions): Promise<SearchOutcome> {
-    return this.timings.time('search', () => this.embeddings.consistently(() => this.searchUntimed(options)));
+  async search(options: SemanticSearchOptions): Promise<SearchOutcome> {
+    const started = performance.now();
+    const outcome = await this.timings.time('search', () => this.embeddings.consistently(() => this.searchUntimed(options)));
+    this.events.emit(SearchEvents.completed, {
+      query: options.query,
+      searchType: outcome.mode,
+      resultsCount: outcome.hits.length,
+      processingTimeMs: Math.round((performance.now() - started) * 100) / 100,
+      by: options.caller.label,
+    } satisfies SearchCompletedEvent);
+    return outcome;
   }
 
   private async searchUntimed(options: SemanticSearchOptions): Promise<SearchOutcome> {

@@ -161,6 +161,12 @@ export class BackupStatusResponse {
 
   @ApiProperty({ description: "upstream's name: the schedule is active in this process" })
   scheduler_running!: boolean;
+
+  @ApiProperty({ type: Number, nullable: true, description: "upstream's field: null, as this server keeps the newest max_count backups, whatever their age" })
+  retention_days!: number | null;
+
+  @ApiProperty({ description: "upstream's name for backup_dir" })
+  backup_directory!: string;
 }
 
 export function toBackupResponse(m: BackupManifest): BackupResponse {
@@ -204,6 +210,8 @@ export function toStatusResponse(s: BackupStatus): BackupStatusResponse {
     time_since_last_seconds: s.lastBackupAt === null ? null : Math.round((Date.now() - Date.parse(s.lastBackupAt)) / 1000),
     next_backup_at: s.nextRun,
     scheduler_running: s.schedule !== null,
+    retention_days: null,
+    backup_directory: s.backupDir,
   };
 }
 

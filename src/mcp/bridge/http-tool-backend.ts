@@ -7,7 +7,14 @@ import type {
 } from '../../consolidation/dto/consolidation-responses.js';
 import type { DetailedHealthResponse } from '../../health/dto/health.responses.js';
 import type { BulkDeleteResponse } from '../../memories/dto/bulk-delete.dto.js';
-import type { MemoryHistoryResponse, MemoryListResponse, StoreMemoryResponse, UpdateMemoryResponse } from '../../memories/dto/memory-responses.js';
+import type {
+  DeleteMemoryResponse,
+  MemoryHistoryResponse,
+  MemoryListResponse,
+  StoreMemoryResponse,
+  UpdateMemoryResponse,
+} from '../../memories/dto/memory-responses.js';
+import { MemoryNotFoundError } from '../../common/domain-errors.js';
 import type { MemoryResponse } from '../../memories/dto/memory.response.js';
 import type { SearchResponse } from '../../search/dto/search-responses.js';
 import type {
@@ -77,7 +84,9 @@ export class HttpToolBackend implements MemoryToolBackend {
   }
 
   async delete(contentHash: string, _caller: Caller, space?: string | null): Promise<void> {
-    await this.client.call('DELETE', `/memories/${encodeURIComponent(contentHash)}${spaceQuery(space)}`);
+    const answer = await this.client.call<DeleteMemoryResponse>('DELETE', `/memories/${encodeURIComponent(contentHash)}${spaceQuery(space)}`);
+    // An unknown hash is a 200 with success: false (upstream's shape).
+    if (!answer.success) throw new MemoryNotFoundError(contentHash);
   }
 
   bulkDelete(request: BulkDeleteRequest): Promise<BulkDeleteResponse> {
