@@ -8,6 +8,7 @@ import { ConsolidationModule } from './consolidation/consolidation.module.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ManageModule } from './manage/manage.module.js';
 import { McpModule } from './mcp/mcp.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { OAuthModule } from './oauth/oauth.module.js';
@@ -30,6 +31,7 @@ export class AppModule {
         SearchModule,
         ConsolidationModule,
         SessionsModule,
+        ManageModule,
         HealthModule,
         EventsModule,
         McpModule,

@@ -293,6 +293,50 @@ for (const backend of TEST_BACKENDS)
       }
     });
 
+    it("serves upstream's /api/manage routes: bulk deletes with a count check, untagged memories, tag statistics and renames", async () => {
+      const store = async (content: string, tags: string[], memoryType?: string): Promise<string> =>
+        (await api.post('/api/memories', { content, tags, ...(memoryType ? { memory_type: memoryType } : {}) })).body.content_hash;
+      await store('manage: first draft', ['mg-draft', 'mg-keep'], 'mg-note');
+      await store('manage: second draft', ['mg-draft'], 'mg-idea');
+      const untagged = await store('manage: no tags at all', []);
+      await store('manage: typed only', ['mg-other'], 'mg-disposable');
+
+      const stats = (await api.get('/api/manage/tags/stats')).body;
+      const draft = stats.tags.find((t: { tag: string }) => t.tag === 'mg-draft');
+      assert.deepEqual([draft.count, draft.memory_types], [2, ['mg-idea', 'mg-note']]);
+      assert.ok(draft.last_used > Date.now() / 1000 - 600 && stats.total_tags === stats.tags.length);
+
+      const mismatch = await api.post('/api/manage/bulk-delete', { tag: 'mg-draft', confirm_count: 5 });
+      assert.deepEqual([mismatch.status, mismatch.body.detail], [400, 'Invalid request: confirm_count: Confirmation count mismatch. Expected 2, got 5']);
+      assert.equal((await api.post('/api/manage/bulk-delete', {})).status, 400);
+      assert.equal((await api.post('/api/manage/bulk-delete', { before_date: '01/02/2026' })).status, 400);
+      const byType = await api.post('/api/manage/bulk-delete', { memory_type: 'mg-disposable' });
+      assert.deepEqual([byType.status, byType.body.success, byType.body.affected_count], [200, true, 1]);
+
+      const renamed = await api.put('/api/manage/tags/mg-draft?new_tag=mg-keep&confirm_count=2', undefined);
+      assert.deepEqual([renamed.status, renamed.body.affected_count], [200, 2], JSON.stringify(renamed.body));
+      const kept = await api.get('/api/memories?tag=mg-keep&page_size=10');
+      assert.deepEqual(kept.body.memories.map((m: { tags: string[] }) => m.tags).sort(), [['mg-keep'], ['mg-keep']], 'merged into the existing tag, once');
+      assert.equal((await api.get('/api/memories?tag=mg-draft')).body.total, 0);
+
+      const count = (await api.get('/api/manage/untagged/count')).body.count as number;
+      assert.ok(count >= 1);
+      assert.equal((await api.post('/api/manage/delete-untagged', undefined)).status, 400, 'confirm_count is required');
+      assert.equal((await api.post(`/api/manage/delete-untagged?confirm_count=${count + 1}`, undefined)).status, 400);
+      const cleared = await api.post(`/api/manage/delete-untagged?confirm_count=${count}`, undefined);
+      assert.deepEqual([cleared.status, cleared.body.affected_count], [200, count]);
+      assert.deepEqual((await api.delete(`/api/memories/${untagged}`)).body.success, false, 'it was deleted');
+      assert.equal((await api.get('/api/manage/untagged/count')).body.count, 0);
+
+      const tagged = await api.post('/api/manage/bulk-delete', { tag: 'mg-keep', confirm_count: 2 });
+      assert.deepEqual([tagged.body.success, tagged.body.affected_count, tagged.body.operation], [true, 2, "Delete memories with tag 'mg-keep'"]);
+      const none = await api.post('/api/manage/cleanup-duplicates', undefined);
+      assert.deepEqual([none.status, none.body.affected_count], [200, 0]);
+      assert.equal((await api.post('/api/manage/system/cleanup_duplicates', undefined)).status, 200);
+      assert.equal((await api.post('/api/manage/system/optimize_db', undefined)).status, 501);
+      assert.equal((await api.post('/api/manage/system/drop_everything', undefined)).status, 400);
+    });
+
     it("serves the older clients' tag search at /api/memories/search/tags", async () => {
       await api.post('/api/memories', { content: 'legacy tag one', tags: ['legacy-a'] });
       await api.post('/api/memories', { content: 'legacy tag both', tags: ['legacy-a', 'legacy-b'] });

@@ -118,3 +118,6 @@ export class RequestRefusedError extends DomainError {
     super(message);
   }
 }
+
+/** A route upstream has that this server answers as not offered (501), saying why. */
+export class NotOfferedError extends DomainError {}

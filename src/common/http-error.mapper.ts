@@ -10,6 +10,7 @@ import {
   InvalidAccessTokenError,
   InvalidInputError,
   MemoryNotFoundError,
+  NotOfferedError,
   NotFoundError,
   RequestRefusedError,
   SpaceForbiddenError,
@@ -101,6 +102,7 @@ export function toHttpError(error: unknown): HttpError {
     return plain(401, error.message, { 'www-authenticate': `Bearer error="invalid_token", error_description="${error.message.replaceAll('"', "'")}"` });
   }
   if (error instanceof BackupsUnsupportedError || error instanceof ConflictError) return plain(409, error.message);
+  if (error instanceof NotOfferedError) return plain(501, error.message);
   if (error instanceof TooManyAuthFailuresError) return plain(429, error.message, { 'retry-after': String(error.retryAfterSeconds) });
   if (error instanceof BackupVerificationError) return plain(422, error.message);
   if (error instanceof BackupFailedError) return plain(500, error.message);

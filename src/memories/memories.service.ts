@@ -101,6 +101,9 @@ export interface BulkDeleteOptions {
   tagMatch?: TagMatch;
   after?: string | null;
   before?: string | null;
+  memoryType?: string | null;
+  /** Only memories without any tag. */
+  untagged?: boolean;
   /** Only report what would be deleted. */
   dryRun?: boolean;
   /** One space (else every space the caller may write). */
@@ -232,18 +235,21 @@ export class MemoriesService {
   }
 
   /**
-   * Deletes every memory matching tags (any/all) and a created-at window; at least one filter is
-   * required. Each delete is its own change (events, MCP notifications). Returns the hashes.
+   * Deletes every memory matching tags (any/all) or none, a type and a created-at window; at least
+   * one filter is required. Each delete is its own change (events, MCP notifications). Returns the hashes.
    */
   async deleteMatching(options: BulkDeleteOptions, caller: Caller): Promise<{ contentHashes: string[]; dryRun: boolean }> {
     const tags = normalizeTags(options.tags);
     const window = timeWindow({ after: options.after, before: options.before });
-    if (tags.length === 0 && window.createdFrom === undefined && window.createdBefore === undefined) {
+    const memoryType = options.memoryType || undefined;
+    if (tags.length === 0 && window.createdFrom === undefined && window.createdBefore === undefined && !memoryType && options.untagged !== true) {
       throw InvalidInputError.field('body', 'give at least one filter: tags, after or before');
     }
     const filter: MemoryFilter = {
       ...inSpaces(changeableSpaces(caller, options.space)),
       ...(tags.length > 0 ? { tags: { tags, match: options.tagMatch ?? 'any' } } : {}),
+      ...(memoryType === undefined ? {} : { memoryType }),
+      ...(options.untagged === true ? { untagged: true } : {}),
       ...window,
     };
     const matching = await this.memories.find(filter, 0, MAX_BULK_DELETE);

@@ -43,6 +43,8 @@ export interface MemoryFilter {
   /** Superseded versions too (default: current versions only). Expired memories are never read. */
   includeSuperseded?: boolean;
   tags?: TagFilter;
+  /** Only memories without any tag. */
+  untagged?: boolean;
   memoryType?: string;
   /** Epoch seconds, inclusive. */
   createdFrom?: number;
@@ -98,6 +100,13 @@ export function applyPatch(current: Memory, patch: MemoryPatch): Memory {
 export interface TagCount {
   tag: string;
   count: number;
+}
+
+/** A tag's use: how many memories carry it, the newest one's creation time, their types. */
+export interface TagStat extends TagCount {
+  /** Epoch seconds. */
+  lastUsed: number;
+  memoryTypes: string[];
 }
 
 export interface SpaceCount {

@@ -12,6 +12,7 @@ import type {
   StorageDetails,
   StorageStatistics,
   TagCount,
+  TagStat,
 } from './memory.js';
 
 /**
@@ -176,6 +177,8 @@ export interface TermFrequencies {
 export interface StorageStatus {
   /** Tags with how many memories (of `spaces`, when given; else of all) carry each. */
   tagCounts(spaces?: readonly string[]): Promise<TagCount[]>;
+  /** Each tag of the current memories (of `spaces`, when given) with its count, newest use and memory types; most used first. */
+  tagStats(spaces?: readonly string[]): Promise<TagStat[]>;
   /**
    * Memories (of `spaces`, when given) created at or after `from` (epoch seconds), counted per
    * calendar day of a zone `offsetSeconds` east of UTC; days without memories are left out. Oldest day first.

@@ -64,6 +64,7 @@ export function whereClause(filter: MemoryFilter): WhereClause {
     conditions.push(`(m.metadata->>'agent_id' = ${agentId} OR m.id IN (SELECT memory_id FROM memory_tags WHERE tag = 'agent:' || ${agentId}))`);
   }
   if (filter.memoryType !== undefined) conditions.push(`m.memory_type = ${param(filter.memoryType)}`);
+  if (filter.untagged === true) conditions.push('NOT EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id)');
   if (filter.tags && filter.tags.tags.length > 0) {
     const tags = param(filter.tags.tags);
     conditions.push(

@@ -1,4 +1,4 @@
-import type { DayCount, SpaceCount, StorageDetails, StorageStatistics, TagCount } from '../memory.js';
+import type { DayCount, SpaceCount, StorageDetails, StorageStatistics, TagCount, TagStat } from '../memory.js';
 import type { StorageStatus } from '../roles.js';
 import { type PostgresDatabase, redacted } from './postgres-database.js';
 import { POSTGRES_SCHEMA_VERSION } from './postgres-migrations.js';
@@ -24,6 +24,18 @@ export class PostgresStatus implements StorageStatus {
             [spaces],
           );
     return rows.map((r) => ({ tag: r.tag, count: Number(r.count) }));
+  }
+
+  async tagStats(spaces?: readonly string[]): Promise<TagStat[]> {
+    const rows = await this.db.query<{ tag: string; count: string; last_used: number; memory_types: string[] | null }>(
+      `SELECT t.tag AS tag, COUNT(*) AS count, MAX(m.created_at) AS last_used,
+              array_agg(DISTINCT m.memory_type ORDER BY m.memory_type) FILTER (WHERE m.memory_type IS NOT NULL) AS memory_types
+         FROM memory_tags t JOIN memories m ON m.id = t.memory_id
+        WHERE ${VISIBLE} ${spaces === undefined ? '' : 'AND m.space = ANY($1::text[])'}
+        GROUP BY t.tag ORDER BY COUNT(*) DESC, t.tag ASC`,
+      spaces === undefined ? [] : [spaces],
+    );
+    return rows.map((r) => ({ tag: r.tag, count: Number(r.count), lastUsed: Number(r.last_used), memoryTypes: r.memory_types ?? [] }));
   }
 
   async createdPerDay(from: number, offsetSeconds: number, spaces?: readonly string[]): Promise<DayCount[]> {

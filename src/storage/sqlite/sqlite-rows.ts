@@ -148,6 +148,7 @@ export function whereClause(filter: MemoryFilter, perRow = false, visibility = t
       conditions.push('m.id IN (SELECT memory_id FROM memory_tags WHERE tag IN (SELECT value FROM json_each(@tags)))');
     }
   }
+  if (filter.untagged === true) conditions.push('NOT EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id)');
   if (filter.createdFrom !== undefined) {
     conditions.push('m.created_at >= @createdFrom');
     params.createdFrom = filter.createdFrom;

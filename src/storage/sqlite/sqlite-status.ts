@@ -1,4 +1,4 @@
-import type { DayCount, SpaceCount, StorageDetails, StorageStatistics, TagCount } from '../memory.js';
+import type { DayCount, SpaceCount, StorageDetails, StorageStatistics, TagCount, TagStat } from '../memory.js';
 import type { StorageStatus } from '../roles.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { fileSize } from './sqlite-database.js';
@@ -42,6 +42,24 @@ export class SqliteStatus implements StorageStatus {
           },
     ]);
     return rows as TagCount[];
+  }
+
+  async tagStats(spaces?: readonly string[]): Promise<TagStat[]> {
+    const [rows] = await this.db.read([
+      {
+        sql: `SELECT t.tag AS tag, COUNT(*) AS count, MAX(m.created_at) AS lastUsed,
+                     json_group_array(DISTINCT m.memory_type) FILTER (WHERE m.memory_type IS NOT NULL) AS memoryTypes
+                FROM memory_tags t JOIN memories m ON m.id = t.memory_id
+               WHERE ${visibilitySql(false)} ${spaces === undefined ? '' : 'AND m.space IN (SELECT value FROM json_each(@spaces))'}
+               GROUP BY t.tag ORDER BY count DESC, tag ASC`,
+        params: spaces === undefined ? {} : { spaces: JSON.stringify(spaces) },
+        mode: 'all',
+      },
+    ]);
+    return (rows as { tag: string; count: number; lastUsed: number; memoryTypes: string }[]).map((row) => ({
+      ...row,
+      memoryTypes: (JSON.parse(row.memoryTypes) as string[]).sort(),
+    }));
   }
 
   async createdPerDay(from: number, offsetSeconds: number, spaces?: readonly string[]): Promise<DayCount[]> {
