@@ -35,6 +35,28 @@ describe('health endpoints', () => {
     assert.equal(res.body.status, 'healthy');
   });
 
+  it("answers upstream's /api/memory-stats, /api/clear-caches (the search caches empty, searches still right) and /api/types", async () => {
+    await api.post('/api/search', { query: 'health check', mode: 'semantic' });
+    await api.post('/api/search', { query: 'health check memory', mode: 'keyword' });
+    const stats = (await api.get('/api/memory-stats')).body;
+    assert.ok(stats.process_memory_mb > 10 && stats.system_memory_total_gb > 0, JSON.stringify(stats));
+    assert.ok(stats.system_memory_percent >= 0 && stats.system_memory_percent <= 100);
+    assert.ok(stats.embedding_cache_count >= 1);
+    assert.equal(stats.cache_stats.query_cache.size, stats.embedding_cache_count);
+    const cleared = await api.post('/api/clear-caches', undefined);
+    assert.equal(cleared.status, 200);
+    assert.ok(cleared.body.success && cleared.body.embeddings_cleared >= 1 && cleared.body.results_cleared >= 1, JSON.stringify(cleared.body));
+    assert.ok(cleared.body.memory_freed_estimate_mb >= 0);
+    assert.equal((await api.get('/api/memory-stats')).body.embedding_cache_count, 0);
+    const again = await api.post('/api/search', { query: 'health check memory', mode: 'keyword' });
+    assert.equal(again.body.results[0].memory.content, 'health check memory');
+    await api.post('/api/memories', { content: 'a typed memory', memory_type: 'runbook-step' });
+    const types = (await api.get('/api/types')).body as string[];
+    assert.ok(types.includes('observation') && types.includes('runbook-step'));
+    assert.deepEqual(types, [...types].sort());
+    assert.equal((await api.withKey(null).get('/api/memory-stats')).status, 401);
+  });
+
   it('details database and WAL size, model, dimension and the pragmas in force', async () => {
     const res = await api.get('/api/health/detailed');
     assert.equal(res.status, 200);

@@ -1,5 +1,6 @@
 import { type Caller, LOCAL_CALLER, readableSpaces } from '../spaces/space-access.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { readFileSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { cpus, freemem, release, totalmem, type } from 'node:os';
 import { dirname } from 'node:path';
@@ -11,6 +12,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { STORAGE_STATUS, type StorageStatus } from '../storage/roles.js';
 import { SearchService } from '../search/search.service.js';
 import type { DetailedHealthResponse, HealthResponse } from './dto/health.responses.js';
+import type { ClearCachesResponse, MemoryStatsResponse } from './dto/memory-stats.responses.js';
 
 @Injectable()
 export class HealthService {
@@ -97,6 +99,44 @@ export class HealthService {
     };
   }
 
+  /** upstream's memory figures: this process, the machine, and what the caches hold. */
+  memoryStats(): MemoryStatsResponse {
+    const mb = (bytes: number): number => Math.round((bytes / 1024 ** 2) * 100) / 100;
+    const gb = (bytes: number): number => Math.round((bytes / 1024 ** 3) * 100) / 100;
+    const available = availableMemoryBytes();
+    const cache = this.search.queryCacheStats();
+    const virtual = processVirtualBytes();
+    return {
+      process_memory_mb: mb(process.memoryUsage.rss()),
+      process_memory_virtual_mb: virtual === null ? null : mb(virtual),
+      system_memory_total_gb: gb(totalmem()),
+      system_memory_available_gb: gb(available),
+      system_memory_percent: Math.round(((totalmem() - available) / totalmem()) * 1e4) / 100,
+      cached_storage_count: 1,
+      cached_service_count: 1,
+      model_cache_count: 1,
+      embedding_cache_count: cache.size,
+      cache_stats: {
+        query_cache: { size: cache.size, capacity: cache.capacity, hits: cache.hits, misses: cache.misses, hit_ratio: Math.round(cache.hitRatio * 1e4) / 1e4 },
+      },
+    };
+  }
+
+  /** Drops the search caches (query vectors, recent results); the next searches fill them again. */
+  clearCaches(): ClearCachesResponse {
+    const dropped = this.search.clearCaches();
+    return {
+      success: true,
+      storage_instances_cleared: 0,
+      service_instances_cleared: 0,
+      models_cleared: 0,
+      embeddings_cleared: dropped.queryEmbeddings,
+      results_cleared: dropped.results,
+      gc_collected: 0,
+      memory_freed_estimate_mb: Math.round((dropped.bytes / 1024 ** 2) * 100) / 100,
+    };
+  }
+
   /** Reads answering is not enough: a database whose writes fail is reported as degraded. */
   private base(): HealthResponse {
     const writeFailure = this.storage.lastWriteFailure();
@@ -128,3 +168,17 @@ export function formatUptime(seconds: number): string {
   if (seconds < 86400) return `${(seconds / 3600).toFixed(1)} hours`;
   return `${(seconds / 86400).toFixed(1)} days`;
 }
+
+/** A field of a /proc file in kB, as bytes; null where there is no /proc (not Linux). */
+function procKilobytes(file: string, field: string): number | null {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(file, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Memory the system can give without swapping (Linux's MemAvailable; elsewhere the free memory). */
+const availableMemoryBytes = (): number => procKilobytes('/proc/meminfo', 'MemAvailable') ?? freemem();
+const processVirtualBytes = (): number | null => procKilobytes('/proc/self/status', 'VmSize');

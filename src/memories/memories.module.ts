@@ -6,11 +6,11 @@ import { MemoriesController } from './memories.controller.js';
 import { ExpiryService } from './expiry.service.js';
 import { MemoriesService } from './memories.service.js';
 import { SpacesController } from './spaces.controller.js';
-import { TagsController } from './tags.controller.js';
+import { TagsController, TypesController } from './tags.controller.js';
 
 @Module({
   imports: [StorageModule, EmbeddingsModule, TimingsModule],
-  controllers: [MemoriesController, TagsController, SpacesController],
+  controllers: [MemoriesController, TagsController, TypesController, SpacesController],
   providers: [MemoriesService, ExpiryService],
   exports: [MemoriesService],
 })

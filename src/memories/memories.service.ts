@@ -21,6 +21,7 @@ import { parseCreatedAt, parseExpiry } from './created-at.js';
 import { MemoryEvents, type MemoryDeletedEvent, type MemoryStoredEvent, type MemoryUpdatedEvent } from './memory-events.js';
 import { agentIdOf, checkContent, checkMetadata, checkTagsAndType, clientMetadata } from './memory-input.js';
 import { normalizeTags } from './tags.js';
+import { UPSTREAM_MEMORY_TYPES } from './memory-types.js';
 import { timeWindow } from '../time/time-window.js';
 
 export interface NewMemoryInput {
@@ -382,6 +383,12 @@ export class MemoriesService {
       writable: write === null || write.includes(space),
       isDefault: space === defaultSpace,
     }));
+  }
+
+  /** upstream's type vocabulary and every type in use in the spaces the caller may read, sorted. */
+  async types(caller: Caller): Promise<string[]> {
+    const used = await this.storage.typeCounts(readableSpaces(caller));
+    return [...new Set([...UPSTREAM_MEMORY_TYPES, ...used.map((t) => t.memoryType)])].sort();
   }
 
   /** Tags with their counts over the spaces the caller may read (or the one named). */

@@ -23,3 +23,20 @@ export class TagsController {
     return { tags: await this.memories.tagCounts(caller, requestedSpace(query.space, query.store, spaceHeader)) };
   }
 }
+
+@ApiTags('memories')
+@ApiAuthenticated()
+@RequireScope('read')
+@Controller('api/types')
+export class TypesController {
+  constructor(private readonly memories: MemoriesService) {}
+
+  @Get()
+  @ApiOkResponse({ type: [String] })
+  @ApiOperation({
+    summary: "Memory types: upstream's vocabulary and every type in use, sorted (any type is accepted on a store)",
+  })
+  list(@RequestCaller() caller: Caller): Promise<string[]> {
+    return this.memories.types(caller);
+  }
+}

@@ -43,6 +43,13 @@ export class QueryEmbeddingCache {
     return pending;
   }
 
+  /** Forgets every query's vector; how many there were. */
+  clear(): number {
+    const size = this.entries?.size ?? 0;
+    this.entries?.clear();
+    return size;
+  }
+
   stats(): QueryCacheStats {
     const lookups = this.hits + this.misses;
     return { size: this.entries?.size ?? 0, capacity: this.capacity, hits: this.hits, misses: this.misses, hitRatio: lookups === 0 ? 0 : this.hits / lookups };

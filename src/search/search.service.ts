@@ -200,6 +200,16 @@ export class SearchService {
     return this.queryEmbeddings.stats();
   }
 
+  /**
+   * Forgets the query vectors and the keyword leg's recent results (the vector leg's results are
+   * kept per query vector, so they go with them): what was dropped.
+   */
+  clearCaches(): { queryEmbeddings: number; results: number; bytes: number } {
+    const results = this.text.clearCache();
+    const queryEmbeddings = this.queryEmbeddings.clear();
+    return { queryEmbeddings, results: results.entries, bytes: queryEmbeddings * this.embeddings.dimension * 4 + results.bytes };
+  }
+
   /** Memories nearest in meaning to one the caller may read, among those it may read (or of the space named). */
   similarTo(contentHash: string, limit: number, caller: Caller, space?: string | null): Promise<SearchHit[]> {
     return this.embeddings.consistently(() => this.similarToUnguarded(contentHash, limit, caller, space));

@@ -164,6 +164,8 @@ export interface TextSearch {
    * how many memories there are: what a term is worth as evidence (rare terms say more).
    */
   termFrequencies(terms: readonly string[]): Promise<TermFrequencies>;
+  /** Drops the recent results it keeps (if it keeps any): how many, and their size in bytes. */
+  clearCache(): { entries: number; bytes: number };
 }
 
 export interface TermFrequencies {
@@ -179,6 +181,8 @@ export interface StorageStatus {
   tagCounts(spaces?: readonly string[]): Promise<TagCount[]>;
   /** Each tag of the current memories (of `spaces`, when given) with its count, newest use and memory types; most used first. */
   tagStats(spaces?: readonly string[]): Promise<TagStat[]>;
+  /** The memory types of the current memories (of `spaces`, when given) with their counts, by name. */
+  typeCounts(spaces?: readonly string[]): Promise<{ memoryType: string; count: number }[]>;
   /**
    * Memories (of `spaces`, when given) created at or after `from` (epoch seconds), counted per
    * calendar day of a zone `offsetSeconds` east of UTC; days without memories are left out. Oldest day first.

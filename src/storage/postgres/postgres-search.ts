@@ -65,6 +65,11 @@ export class PostgresTextSearch implements TextSearch {
     return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score) }));
   }
 
+  /** Nothing is kept here: PostgreSQL's own caches serve repeated searches. */
+  clearCache(): { entries: number; bytes: number } {
+    return { entries: 0, bytes: 0 };
+  }
+
   async termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
     // Each term as the keyword search takes it: a phrase query, its text a bound parameter.
     const rows = await this.db.query<{ memories: string; matching: string[] }>(

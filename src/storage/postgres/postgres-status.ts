@@ -38,6 +38,15 @@ export class PostgresStatus implements StorageStatus {
     return rows.map((r) => ({ tag: r.tag, count: Number(r.count), lastUsed: Number(r.last_used), memoryTypes: r.memory_types ?? [] }));
   }
 
+  async typeCounts(spaces?: readonly string[]): Promise<{ memoryType: string; count: number }[]> {
+    const rows = await this.db.query<{ memory_type: string; count: string }>(
+      `SELECT memory_type, COUNT(*) AS count FROM memories m WHERE memory_type IS NOT NULL AND ${VISIBLE}
+         ${spaces === undefined ? '' : 'AND m.space = ANY($1::text[])'} GROUP BY memory_type ORDER BY memory_type`,
+      spaces === undefined ? [] : [spaces],
+    );
+    return rows.map((r) => ({ memoryType: r.memory_type, count: Number(r.count) }));
+  }
+
   async createdPerDay(from: number, offsetSeconds: number, spaces?: readonly string[]): Promise<DayCount[]> {
     const rows = await this.db.query<{ day: string; count: string }>(
       `SELECT to_char(to_timestamp(created_at + $2) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, COUNT(*) AS count

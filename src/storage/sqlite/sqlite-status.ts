@@ -62,6 +62,19 @@ export class SqliteStatus implements StorageStatus {
     }));
   }
 
+  async typeCounts(spaces?: readonly string[]): Promise<{ memoryType: string; count: number }[]> {
+    const where = whereClause({ ...(spaces === undefined ? {} : { spaces }) });
+    const [rows] = await this.db.read([
+      {
+        sql: `SELECT m.memory_type AS memoryType, COUNT(*) AS count FROM memories m ${where.sql} ${where.sql === '' ? 'WHERE' : 'AND'} m.memory_type IS NOT NULL
+               GROUP BY m.memory_type ORDER BY m.memory_type`,
+        params: where.params,
+        mode: 'all',
+      },
+    ]);
+    return rows as { memoryType: string; count: number }[];
+  }
+
   async createdPerDay(from: number, offsetSeconds: number, spaces?: readonly string[]): Promise<DayCount[]> {
     const where = whereClause({ createdFrom: from, ...(spaces === undefined ? {} : { spaces }) });
     const [rows] = await this.db.read([

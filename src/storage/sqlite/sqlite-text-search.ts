@@ -39,6 +39,12 @@ export class SqliteTextSearch implements TextSearch {
     private readonly changes: SqliteChangeFeed,
   ) {}
 
+  clearCache(): { entries: number; bytes: number } {
+    const dropped = { entries: this.results.size, bytes: this.results.calculatedSize };
+    this.results.clear();
+    return dropped;
+  }
+
   /** The value for this key as of the newest change, from the cache when nothing changed since it was computed. */
   private async cached<T>(key: string, compute: () => Promise<T>, bytes: (value: T) => number): Promise<T> {
     // Read before computing: a write in between leaves an entry labelled older than its data,
