@@ -19,7 +19,7 @@ for (const backend of TEST_BACKENDS) {
     let api: ApiClient;
 
     before(async () => {
-      server = await startTestServer({ backend, env: { MCP_API_KEY: KEY, MCP_EXPIRY_PURGE_SECONDS: '1' } });
+      server = await startTestServer({ backend, env: { MCP_API_KEY: KEY, MCP_EXPIRY_PURGE_SECONDS: '1', MCP_ACCESS_FLUSH_SECONDS: '1' } });
       api = new ApiClient(server.url, KEY);
     });
     after(async () => {
@@ -265,9 +265,48 @@ for (const backend of TEST_BACKENDS) {
           assert.match(textOf(result), /does not offer/);
         }
         assert.match(textOf(await callTool(client, 'consolidation_recommendations', { time_horizon: 'weekly' })), /Recommendation:/, 'the v10 name');
+        const ranked = await callTool(client, 'memory_search', {
+          query: 'coffee machine descaled',
+          mode: 'ranked',
+          ranking_weights: { semantic: 1, time_decay: 0.5, access_frequency: 0.5, quality: 0.3 },
+          store: 'consol-mcp',
+        });
+        assert.equal(ranked.isError, undefined, textOf(ranked));
+        assert.equal((ranked.structuredContent as { mode: string }).mode, 'ranked');
       } finally {
         await client.close();
       }
+    });
+
+    it('ranked search weighs meaning, recency and use (reads counted in batches); stale_days counts from the last use', async () => {
+      const old = await api.post('/api/memories', {
+        content: 'The staging database is rebuilt every Monday night',
+        space: 'ranked',
+        created_at: Date.now() / 1000 - 200 * 86_400,
+      });
+      const recent = await api.post('/api/memories', { content: 'The staging database gets rebuilt each Monday evening', space: 'ranked' });
+      const [oldHash, recentHash] = [old.body.content_hash as string, recent.body.content_hash as string];
+      const ranked = async (weights: Record<string, number>): Promise<string[]> => {
+        const res = await api.post('/api/search', { query: 'when is the staging database rebuilt', mode: 'ranked', space: 'ranked', ranking_weights: weights });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.search_type, 'ranked');
+        return res.body.results.map((r: { memory: { content_hash: string } }) => r.memory.content_hash);
+      };
+      assert.deepEqual(await ranked({ semantic: 0, time_decay: 1 }), [recentHash, oldHash], 'recency alone: the new one first');
+      const stale = async (): Promise<string[]> =>
+        (await api.get('/api/memories?space=ranked&stale_days=30')).body.memories.map((m: { content_hash: string }) => m.content_hash);
+      assert.deepEqual(await stale(), [oldHash], 'returned by searches, but created long ago and counted as used only once written');
+      for (let i = 0; i < 3; i++) assert.equal((await api.get(`/api/memories/${oldHash}`)).status, 200);
+      // Reads are counted in memory and written every MCP_ACCESS_FLUSH_SECONDS.
+      await waitUntil(async () => (await stale()).length === 0, { what: 'the reads to be counted', timeoutMs: 30_000 });
+      assert.deepEqual(await ranked({ semantic: 0, access_frequency: 1 }), [oldHash, recentHash], 'use alone: the one read most first');
+      const explained = await api.post('/api/search', { query: 'staging database rebuilt', mode: 'ranked', space: 'ranked' });
+      assert.match(explained.body.results[0].relevance_reason, /^ranked: meaning \d\.\d\d, recency \d\.\d\d, use \d\.\d\d$/);
+      assert.equal(
+        (await api.post('/api/search', { query: 'x', mode: 'ranked', ranking_weights: { semantic: 0, time_decay: 0, access_frequency: 0 } })).status,
+        400,
+      );
+      assert.equal((await api.post('/api/search', { query: 'x', mode: 'ranked', ranking_weights: { semantic: -1 } })).status, 400);
     });
 
     it('expiry: a memory with ttl_seconds disappears from every read when it expires, then is purged with an event; its text may be stored again', async () => {

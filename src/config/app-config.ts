@@ -72,6 +72,8 @@ export interface AppConfig {
   readonly limits: { readonly maxContentBytes: number };
   /** Memories that expired are purged (deleted, with their events) this often; reads leave them out at once. */
   readonly expiry: { readonly purgeSeconds: number };
+  /** Access counts (ranked search, stale lists) are written every this many seconds. */
+  readonly access: { readonly flushSeconds: number };
   /** A store reports memories of its space at least this similar (cosine) as near-duplicates; 0: off. */
   readonly duplicates: { readonly similarity: number };
   /** The dashboard's Overview: how often the database size is sampled (kept in memory, 48 hours at the default). */
@@ -308,6 +310,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxContentBytes: readInt(env, 'MCP_MEMORY_MAX_CONTENT_BYTES', 1_048_576, 1, 64 * 1_048_576),
     }),
     expiry: Object.freeze({ purgeSeconds: readInt(env, 'MCP_EXPIRY_PURGE_SECONDS', 60, 1, 86_400) }),
+    access: Object.freeze({ flushSeconds: readInt(env, 'MCP_ACCESS_FLUSH_SECONDS', 10, 1, 3_600) }),
     duplicates: Object.freeze({ similarity: readFloat(env, 'MCP_DUPLICATE_SIMILARITY', DEFAULT_DUPLICATE_SIMILARITY, 0, 1) }),
     stats: Object.freeze({ sizeSampleSeconds: readInt(env, 'MCP_STATS_SIZE_SAMPLE_SECONDS', 300, 1, 86_400) }),
     metrics: Object.freeze({

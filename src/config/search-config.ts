@@ -1,7 +1,7 @@
 import { ConfigError, type Env, readBool, readChoice, readFloat, readInt } from './env-readers.js';
 
 /** hybrid: words and meaning fused; semantic: meaning; keyword: words (full text); exact: the text as a substring. */
-export type SearchMode = 'hybrid' | 'semantic' | 'keyword' | 'exact';
+export type SearchMode = 'hybrid' | 'semantic' | 'keyword' | 'exact' | 'ranked';
 
 export type FusionMethod = 'learned' | 'rrf' | 'weighted_average';
 

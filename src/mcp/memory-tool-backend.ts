@@ -11,6 +11,7 @@ import type { MemoryHistoryResponse, MemoryListResponse, StoreMemoryResponse } f
 import type { MemoryResponse } from '../memories/dto/memory.response.js';
 import type { SearchResponse } from '../search/dto/search-responses.js';
 import type { SearchMode } from '../config/search-config.js';
+import type { RankingWeightsWire } from '../search/ranked.js';
 import type { Caller } from '../spaces/space-access.js';
 
 /**
@@ -53,6 +54,8 @@ export interface SearchRequest {
   /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
   agent_id?: string | null;
   include_superseded?: boolean;
+  /** Mode ranked: how much meaning, recency and use count. */
+  ranking_weights?: RankingWeightsWire;
 }
 
 export interface ListRequest {
@@ -68,6 +71,8 @@ export interface ListRequest {
   /** The agent (upstream's agent_id): recorded on a store, a filter on reads. */
   agent_id?: string | null;
   include_superseded?: boolean;
+  /** Only memories not returned for more than this many days. */
+  stale_days?: number;
 }
 
 export interface UpdateRequest {

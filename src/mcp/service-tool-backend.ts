@@ -27,6 +27,7 @@ import { type MemoryResponse, toMemoryResponse } from '../memories/dto/memory.re
 import { MemoriesService } from '../memories/memories.service.js';
 import { type SearchResponse, toSearchResponse } from '../search/dto/search-responses.js';
 import { SearchService } from '../search/search.service.js';
+import { rankingWeightsOf } from '../search/ranked.js';
 import type { Caller } from '../spaces/space-access.js';
 import type {
   BulkDeleteRequest,
@@ -90,6 +91,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
       space: request.space,
       agentId: request.agent_id,
       includeSuperseded: request.include_superseded === true,
+      rankingWeights: rankingWeightsOf(request.ranking_weights),
       caller,
     });
     return toSearchResponse(request.query, mode, started, hits, request.fallback === true ? { fallbackUsed } : {});
@@ -108,6 +110,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
         space: request.space,
         agentId: request.agent_id,
         includeSuperseded: request.include_superseded === true,
+        staleDays: request.stale_days,
       },
       caller,
     );

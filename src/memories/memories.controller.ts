@@ -88,6 +88,7 @@ export class MemoriesController {
         space: requestedSpace(query.space, query.store, spaceHeader),
         agentId: query.agent_id,
         includeSuperseded: query.include_superseded === 'true',
+        staleDays: query.stale_days,
       },
       caller,
     );
@@ -154,7 +155,7 @@ export class MemoriesController {
     @RequestCaller() caller: Caller,
     @SpaceHeader() spaceHeader?: string,
   ): Promise<MemoryResponse> {
-    return toMemoryResponse(await this.memories.get(hash, caller, requestedSpace(query.space, query.store, spaceHeader)));
+    return toMemoryResponse(await this.memories.read(hash, caller, requestedSpace(query.space, query.store, spaceHeader)));
   }
 
   @Put(':content_hash')

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AccessModule } from '../access/access.module.js';
 import { EmbeddingsModule } from '../embeddings/embeddings.module.js';
 import { TimingsModule } from '../stats/timings.module.js';
 import { StorageModule } from '../storage/storage.module.js';
@@ -9,7 +10,7 @@ import { SpacesController } from './spaces.controller.js';
 import { TagsController, TypesController } from './tags.controller.js';
 
 @Module({
-  imports: [StorageModule, EmbeddingsModule, TimingsModule],
+  imports: [StorageModule, EmbeddingsModule, TimingsModule, AccessModule],
   controllers: [MemoriesController, TagsController, TypesController, SpacesController],
   providers: [MemoriesService, ExpiryService],
   exports: [MemoriesService],

@@ -1,4 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { AccessTracker } from '../access/access-tracker.service.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ describe('MemoriesService and SearchService (service level)', () => {
   let memories: MemoriesService;
   let search: SearchService;
   let emitted: { event: string; payload: unknown }[];
+  let access: AccessTracker;
   let timings: OperationTimings;
 
   before(async () => {
@@ -44,8 +46,9 @@ describe('MemoriesService and SearchService (service level)', () => {
     events = new EventEmitter2();
     events.onAny((event, payload) => emitted.push({ event: String(event), payload }));
     timings = new OperationTimings();
-    memories = new MemoriesService(backend.store, backend.status, backend.vectors, embeddings, config, events, timings);
-    search = new SearchService(backend.store, backend.vectors, backend.text, embeddings, config, timings, new EventEmitter2());
+    access = new AccessTracker(backend.store, config);
+    memories = new MemoriesService(backend.store, backend.status, backend.vectors, embeddings, config, events, timings, access);
+    search = new SearchService(backend.store, backend.vectors, backend.text, embeddings, config, timings, new EventEmitter2(), access);
   });
 
   beforeEach(() => {
@@ -53,6 +56,7 @@ describe('MemoriesService and SearchService (service level)', () => {
   });
 
   after(async () => {
+    await access.onModuleDestroy();
     await backend.close();
     await embeddings.close();
     rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { ConflictError, InvalidInputError, MemoryNotFoundError, SpaceForbiddenError } from '../common/domain-errors.js';
 import { type Caller, changeableSpaces, inSpaces, readableSpaces, writableSpace } from '../spaces/space-access.js';
 import { OperationTimings } from '../stats/operation-timings.js';
+import { AccessTracker } from '../access/access-tracker.service.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
 import {
@@ -95,6 +96,8 @@ export interface ListOptions {
   agentId?: string | null;
   /** Superseded versions too. */
   includeSuperseded?: boolean | null;
+  /** Only memories not returned by a search or read for more than this many days (never returned: created before). */
+  staleDays?: number | null;
 }
 
 export interface BulkDeleteOptions {
@@ -140,6 +143,7 @@ export class MemoriesService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly events: EventEmitter2,
     private readonly timings: OperationTimings,
+    private readonly access: AccessTracker,
   ) {}
 
   /** Validates, embeds and stores a memory (a duplicate is reported, not stored); timed for the stats. */
@@ -222,12 +226,20 @@ export class MemoriesService {
     return memory;
   }
 
+  /** The memory, as get finds it, read by a client: counted as an access (ranked search, stale lists). */
+  async read(hash: string, caller: Caller, space?: string | null): Promise<Memory> {
+    const memory = await this.get(hash, caller, space);
+    this.access.touch([memory]);
+    return memory;
+  }
+
   list(options: ListOptions, caller: Caller): Promise<MemoryPage> {
     const agentId = agentIdOf(options.agentId);
     const filter: MemoryFilter = {
       ...inSpaces(readableSpaces(caller, options.space)),
       ...(agentId === null ? {} : { agentId }),
       ...(options.includeSuperseded === true ? { includeSuperseded: true } : {}),
+      ...(options.staleDays ? { idleBefore: Date.now() / 1000 - options.staleDays * 86_400 } : {}),
       ...(options.tags.length > 0 ? { tags: { tags: options.tags, match: options.tagMatch } } : {}),
       ...(options.memoryType === undefined ? {} : { memoryType: options.memoryType }),
       ...timeWindow({ after: options.after, before: options.before }),

@@ -1,3 +1,4 @@
+import { rankingWeightsOf } from './ranked.js';
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthenticated } from '../common/api-docs.decorators.js';
@@ -50,6 +51,7 @@ export class SearchController {
       space: requestedSpace(dto.space, dto.store, spaceHeader),
       agentId: dto.agent_id,
       includeSuperseded: dto.include_superseded === true,
+      rankingWeights: rankingWeightsOf(dto.ranking_weights),
       caller,
     });
     return toSearchResponse(dto.query, mode, started, hits, dto.fallback === true ? { fallbackUsed } : {});

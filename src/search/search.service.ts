@@ -18,6 +18,8 @@ import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cac
 import { splitTimePhrase } from '../time/time-range.parser.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SearchEvents, type SearchCompletedEvent } from './search-events.js';
+import { rankHits, RANKED_CANDIDATES_PER_RESULT, RANKED_MAX_CANDIDATES, rankingWeights, type RankingWeights } from './ranked.js';
+import { AccessTracker } from '../access/access-tracker.service.js';
 import { timeWindow } from '../time/time-window.js';
 import { type Caller, inSpaces, readableSpaces } from '../spaces/space-access.js';
 
@@ -64,6 +66,8 @@ export interface SemanticSearchOptions {
   agentId?: string | null;
   /** Superseded versions too (default: current versions only). */
   includeSuperseded?: boolean | null;
+  /** Mode ranked: how much meaning, recency and use count (upstream's ranking_weights). */
+  rankingWeights?: Partial<RankingWeights> | null;
   caller: Caller;
 }
 
@@ -112,6 +116,7 @@ export class SearchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly timings: OperationTimings,
     private readonly events: EventEmitter2,
+    private readonly access: AccessTracker,
   ) {
     this.queryEmbeddings = new QueryEmbeddingCache(embeddings, config.search.queryCacheSize);
     // The English word counts take tens of milliseconds to read: at start-up, not in the first search.
@@ -122,6 +127,7 @@ export class SearchService {
   async search(options: SemanticSearchOptions): Promise<SearchOutcome> {
     const started = performance.now();
     const outcome = await this.timings.time('search', () => this.embeddings.consistently(() => this.searchUntimed(options)));
+    this.access.touch(outcome.hits.map((hit) => hit.memory));
     this.events.emit(SearchEvents.completed, {
       query: options.query,
       searchType: outcome.mode,
@@ -142,7 +148,9 @@ export class SearchService {
           ? await this.keywordHits(options.query, filter, options.limit)
           : mode === 'exact'
             ? await this.exactHits(options.query, filter, options.limit)
-            : await this.hybridHits(options.query, filter, options.limit);
+            : mode === 'ranked'
+              ? await this.rankedHits(options.query, filter, options.limit, options.rankingWeights)
+              : await this.hybridHits(options.query, filter, options.limit);
     const threshold = options.threshold ?? 0;
     // A cached result may hold a memory that expired since (expiry logs no change until the purge).
     const now = Date.now() / 1000;
@@ -252,6 +260,19 @@ export class SearchService {
     }
     const memories = await this.memories.find(filter, 0, options.limit);
     return memories.map((memory) => ({ memory, similarity: 1, keywordScore: null, fusedScore: null, reason: `Time: ${options.phrase}` }));
+  }
+
+  /** Candidates by meaning, reordered by meaning, recency and use (ranked.ts). */
+  private async rankedHits(query: string, filter: MemoryFilter, limit: number, weights: Partial<RankingWeights> | null | undefined): Promise<SearchHit[]> {
+    const normalized = rankingWeights(weights);
+    const found = await this.semanticHits(query, filter, Math.min(RANKED_MAX_CANDIDATES, Math.max(limit, limit * RANKED_CANDIDATES_PER_RESULT)));
+    // Use as of now: the stored counts (search results may come from a cache) and those not written yet.
+    const stored = await this.memories.accessCounts(found.map((hit) => hit.memory));
+    const candidates = found.map((hit) => {
+      const count = (stored.get(`${hit.memory.space}\0${hit.memory.contentHash}`) ?? 0) + this.access.pendingCount(hit.memory);
+      return { ...hit, memory: { ...hit.memory, accessCount: count } };
+    });
+    return rankHits(candidates, normalized, Date.now() / 1000).slice(0, limit);
   }
 
   private async semanticHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {

@@ -22,6 +22,28 @@ export interface Memory {
   supersedes?: string;
   /** When it expires (epoch seconds): from then on it is left out of every read, and purged. Absent: never. */
   expiresAt?: number;
+  /** How many times searches and reads by hash returned it (counted in batches, so a little behind). Absent: never. */
+  accessCount?: number;
+  /** When it was last returned (epoch seconds). */
+  lastAccessedAt?: number;
+}
+
+/** The access fields of a memory as stored (none before its first access). */
+export function accessFields(count: number | string | undefined, lastAccessedAt: number | null | undefined): Partial<Memory> {
+  const accesses = Number(count ?? 0);
+  return {
+    ...(accesses > 0 ? { accessCount: accesses } : {}),
+    ...(lastAccessedAt === null || lastAccessedAt === undefined ? {} : { lastAccessedAt: Number(lastAccessedAt) }),
+  };
+}
+
+/** Accesses of one memory to add to its counts. */
+export interface AccessRecord {
+  contentHash: string;
+  space: string;
+  count: number;
+  /** The latest (epoch seconds). */
+  at: number;
 }
 
 /** Whether a memory shows in reads at `now` (epoch seconds): not expired, and current unless superseded ones are asked for. */
@@ -45,6 +67,8 @@ export interface MemoryFilter {
   tags?: TagFilter;
   /** Only memories without any tag. */
   untagged?: boolean;
+  /** Only memories not returned since (epoch seconds; never returned: created before it). */
+  idleBefore?: number;
   memoryType?: string;
   /** Epoch seconds, inclusive. */
   createdFrom?: number;

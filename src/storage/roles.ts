@@ -1,4 +1,5 @@
 import type {
+  AccessRecord,
   DayCount,
   InsertOutcome,
   KeywordHit,
@@ -90,6 +91,13 @@ export interface MemoryStore {
   history(contentHash: string, space: string): Promise<Memory[]>;
   /** Deletes up to `limit` memories expired by now (epoch seconds), each with its change (reason expired); the ones deleted. */
   purgeExpired(now: number, limit: number): Promise<Memory[]>;
+  /**
+   * Adds accesses to memories' counts in one transaction (no change is logged: reading is not
+   * changing); a memory gone meanwhile is skipped.
+   */
+  recordAccess(records: readonly AccessRecord[]): Promise<void>;
+  /** The stored access counts of memories (by `${space}\0${contentHash}`; absent: gone). Fresh, never from a cache. */
+  accessCounts(memories: readonly { contentHash: string; space: string }[]): Promise<Map<string, number>>;
 }
 
 export type SupersedeOutcome =

@@ -58,6 +58,7 @@ export class HttpToolBackend implements MemoryToolBackend {
     if (request.space) query.set('space', request.space);
     if (request.agent_id) query.set('agent_id', request.agent_id);
     if (request.include_superseded) query.set('include_superseded', 'true');
+    if (request.stale_days) query.set('stale_days', String(request.stale_days));
     return this.client.call('GET', `/memories?${query.toString()}`);
   }
 

@@ -16,7 +16,13 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
       tag: tagsArgument.describe('Older clients: one tag or "a,b"'),
       ...tagMatchArguments,
       memory_type: z.string().max(INPUT_LIMITS.memoryTypeLength).optional(),
-      stale_days: z.number().int().min(1).max(100_000).optional().describe('Only memories created more than N days ago (this server does not track access)'),
+      stale_days: z
+        .number()
+        .int()
+        .min(1)
+        .max(100_000)
+        .optional()
+        .describe('Only memories no search or read returned for more than N days (never returned: created more than N days ago)'),
       store: storeArgument,
       agent_id: agentIdArgument.describe('Only memories of this agent (metadata.agent_id, or the tag agent:<id>)'),
       include_superseded: z.boolean().optional().describe('Superseded versions too (default false: current versions only)'),
@@ -26,7 +32,6 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
       const page = args.page ?? 1;
       const pageSize = args.page_size ?? 20;
       const tags = [...new Set([...tagList(args.tags), ...tagList(args.tag)])];
-      const before = args.stale_days ? new Date(Date.now() - args.stale_days * 86_400_000).toISOString() : null;
       const result = await backend.list(
         {
           page,
@@ -34,7 +39,7 @@ export const memoryListTool = (backend: MemoryToolBackend): ToolDefinition =>
           tags,
           tag_match: tagMatchOf(args),
           ...(args.memory_type ? { memory_type: args.memory_type } : {}),
-          before,
+          ...(args.stale_days ? { stale_days: args.stale_days } : {}),
           space: args.store ?? null,
           agent_id: args.agent_id ?? null,
           include_superseded: args.include_superseded === true,

@@ -18,16 +18,24 @@ import {
 import { defineTool, type ToolDefinition, toolError, toolText } from './tool-registry.js';
 import { type FoundMemory, searchText, truncatedSearchText } from './tool-text.js';
 
+/** A ranking weight: any amount from 0 (they are normalized). */
+const weight = z.number().min(0).max(1000);
+
 export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
   defineTool({
     name: 'memory_search',
     title: 'Search Memories (Unified)',
     description:
-      'Find memories by a question (mode hybrid, the default: words and meaning; semantic: meaning only; keyword: words only; exact: the text as a substring), ' +
+      'Find memories by a question (mode hybrid, the default: words and meaning; semantic: meaning only; keyword: words only; exact: the text as a substring; ranked: meaning, recency and use, weighed by ranking_weights), ' +
       'by time (time_expr such as "last week", or after/before dates) and by tags, in any combination. Without a query, lists the memories of that time or those tags, newest first.',
     input: z.object({
       query: queryArgument.optional(),
-      mode: z.enum(['semantic', 'exact', 'hybrid', 'keyword']).optional(),
+      mode: z.enum(['semantic', 'exact', 'hybrid', 'keyword', 'ranked']).optional(),
+      ranking_weights: z
+        .object({ semantic: weight, time_decay: weight, access_frequency: weight, quality: weight })
+        .partial()
+        .optional()
+        .describe('Mode ranked: how much meaning, recency (halving every 30 days) and use count (normalized to sum 1; quality adds nothing here)'),
       time_expr: timeExpressionArgument.optional().describe('Natural-language time: "yesterday", "last week", "since March"'),
       after: dateArgument.optional().describe('YYYY-MM-DD or ISO 8601: created at or after'),
       before: dateArgument.optional().describe('YYYY-MM-DD or ISO 8601: created before'),
@@ -95,6 +103,7 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
             space: args.store ?? null,
             agent_id: args.agent_id ?? null,
             include_superseded: args.include_superseded === true,
+            ...(args.ranking_weights ? { ranking_weights: args.ranking_weights } : {}),
           },
           caller,
         );

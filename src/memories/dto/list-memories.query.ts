@@ -60,6 +60,17 @@ export class ListMemoriesQuery extends SpaceFields {
   @IsOptional()
   @IsIn(['true', 'false'])
   include_superseded?: 'true' | 'false';
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    description: 'Only memories no search or read returned for more than N days (never returned: created more than N days ago)',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  stale_days?: number;
 }
 
 export class LegacyTagSearchQuery extends SpaceFields {

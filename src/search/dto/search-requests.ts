@@ -1,18 +1,49 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy, ValidateNested } from 'class-validator';
 import type { SearchMode } from '../../config/search-config.js';
 import { FALLBACK_BELOW } from '../search.service.js';
 import { IsTagList } from '../../memories/dto/is-tag-list.decorator.js';
 import { QueryTagList } from '../../memories/dto/query-tag-list.decorator.js';
 
-export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword', 'exact'];
+export const SEARCH_MODES: readonly SearchMode[] = ['hybrid', 'semantic', 'keyword', 'exact', 'ranked'];
 import { ResultCount } from '../../common/count-property.decorator.js';
 import { INPUT_LIMITS, MAX_QUERY_LENGTH, MAX_TIME_PHRASE_LENGTH } from '../../common/input-limits.js';
 import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 
 const MODE_DESCRIPTION =
-  'hybrid (keywords + meaning), semantic (meaning only), keyword (words only) or exact (the text as a substring, newest first); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
+  'hybrid (keywords + meaning), semantic (meaning only), keyword (words only), exact (the text as a substring, newest first) or ranked (meaning, recency and use, weighed by ranking_weights); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
+
+/** upstream's ranking_weights for mode ranked: any of the four, each from 0 up (normalized to sum 1). */
+export class RankingWeightsDto {
+  @ApiPropertyOptional({ minimum: 0, description: 'How much meaning counts (default 0.6)' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1000)
+  semantic?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'How much recency counts (default 0.25; halves every 30 days)' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1000)
+  time_decay?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: 'How much use counts: how often searches and reads returned it (default 0.15)' })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1000)
+  access_frequency?: number;
+
+  @ApiPropertyOptional({ minimum: 0, description: "upstream's quality signal: no quality scores are kept here, so it adds nothing (default 0)" })
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1000)
+  quality?: number;
+}
 
 export class SemanticSearchDto extends SpaceFields {
   @ApiProperty({ description: 'What to look for, in plain words', example: 'when is staging reset?' })
@@ -113,6 +144,12 @@ export class SemanticSearchDto extends SpaceFields {
   @IsOptional()
   @IsBoolean()
   include_superseded?: boolean | null;
+
+  @ApiPropertyOptional({ type: RankingWeightsDto, nullable: true, description: 'Mode ranked: how much each signal counts (normalized to sum 1)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => RankingWeightsDto)
+  ranking_weights?: RankingWeightsDto | null;
 }
 
 export class SemanticSearchQuery extends SpaceFields {

@@ -1,7 +1,16 @@
 import type pg from 'pg';
 import pgvector from 'pgvector';
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
-import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
+import {
+  type AccessRecord,
+  applyPatch,
+  type InsertOutcome,
+  type Memory,
+  type MemoryFilter,
+  type MemoryPage,
+  type MemoryPatch,
+  type ScanPage,
+} from '../memory.js';
 import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionHistory } from '../roles.js';
 import { firstBySpace } from '../spaces-order.js';
 import type { PostgresDatabase } from './postgres-database.js';
@@ -152,6 +161,25 @@ export class PostgresMemoryStore implements MemoryStore {
       (hash) => byHash.get(hash) ?? null,
       (hash) => memories.filter((memory) => memory.supersededBy === hash),
     );
+  }
+
+  async recordAccess(records: readonly AccessRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.db.query(
+      `UPDATE memories m SET access_count = m.access_count + a.count, last_accessed_at = GREATEST(COALESCE(m.last_accessed_at, 0), a.at)
+         FROM unnest($1::text[], $2::text[], $3::bigint[], $4::double precision[]) AS a(content_hash, space, count, at)
+        WHERE m.content_hash = a.content_hash AND m.space = a.space`,
+      [records.map((r) => r.contentHash), records.map((r) => r.space), records.map((r) => r.count), records.map((r) => r.at)],
+    );
+  }
+
+  async accessCounts(memories: readonly { contentHash: string; space: string }[]): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ content_hash: string; space: string; access_count: string }>(
+      `SELECT m.content_hash, m.space, m.access_count FROM memories m
+         JOIN unnest($1::text[], $2::text[]) AS w(content_hash, space) ON m.content_hash = w.content_hash AND m.space = w.space`,
+      [memories.map((m) => m.contentHash), memories.map((m) => m.space)],
+    );
+    return new Map(rows.map((r) => [`${r.space}\0${r.content_hash}`, Number(r.access_count)]));
   }
 
   purgeExpired(now: number, limit: number): Promise<Memory[]> {

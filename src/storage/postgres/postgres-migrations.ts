@@ -68,6 +68,8 @@ const MIGRATIONS: readonly string[] = [
   `,
   // The versions a memory replaced, by their superseded_by (see the SQLite migration of the same name).
   'CREATE INDEX memories_superseded_by ON memories (superseded_by) WHERE superseded_by IS NOT NULL;',
+  // Access counts (see the SQLite migration of the same name).
+  'ALTER TABLE memories ADD COLUMN access_count bigint NOT NULL DEFAULT 0, ADD COLUMN last_accessed_at double precision;',
 ];
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;

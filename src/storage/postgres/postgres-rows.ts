@@ -1,4 +1,4 @@
-import type { JsonObject, Memory, MemoryFilter } from '../memory.js';
+import { accessFields, type JsonObject, type Memory, type MemoryFilter } from '../memory.js';
 
 /** A row of the memories table (without the vector). */
 export interface MemoryRow {
@@ -14,10 +14,12 @@ export interface MemoryRow {
   superseded_by: string | null;
   supersedes: string | null;
   expires_at: number | null;
+  access_count: string;
+  last_accessed_at: number | null;
 }
 
 export const MEMORY_COLUMNS =
-  'm.id, m.content_hash, m.space, m.content, m.tags, m.memory_type, m.metadata, m.created_at, m.updated_at, m.superseded_by, m.supersedes, m.expires_at';
+  'm.id, m.content_hash, m.space, m.content, m.tags, m.memory_type, m.metadata, m.created_at, m.updated_at, m.superseded_by, m.supersedes, m.expires_at, m.access_count, m.last_accessed_at';
 
 export function toMemory(row: MemoryRow): Memory {
   return {
@@ -32,6 +34,7 @@ export function toMemory(row: MemoryRow): Memory {
     ...(row.superseded_by === null ? {} : { supersededBy: row.superseded_by }),
     ...(row.supersedes === null ? {} : { supersedes: row.supersedes }),
     ...(row.expires_at === null ? {} : { expiresAt: Number(row.expires_at) }),
+    ...accessFields(row.access_count, row.last_accessed_at),
   };
 }
 
@@ -65,6 +68,7 @@ export function whereClause(filter: MemoryFilter): WhereClause {
   }
   if (filter.memoryType !== undefined) conditions.push(`m.memory_type = ${param(filter.memoryType)}`);
   if (filter.untagged === true) conditions.push('NOT EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id)');
+  if (filter.idleBefore !== undefined) conditions.push(`COALESCE(m.last_accessed_at, m.created_at) < ${param(filter.idleBefore)}`);
   if (filter.tags && filter.tags.tags.length > 0) {
     const tags = param(filter.tags.tags);
     conditions.push(

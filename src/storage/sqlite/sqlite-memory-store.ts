@@ -1,6 +1,15 @@
 import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
 import { firstBySpace } from '../spaces-order.js';
-import { applyPatch, type InsertOutcome, type Memory, type MemoryFilter, type MemoryPage, type MemoryPatch, type ScanPage } from '../memory.js';
+import {
+  type AccessRecord,
+  applyPatch,
+  type InsertOutcome,
+  type Memory,
+  type MemoryFilter,
+  type MemoryPage,
+  type MemoryPatch,
+  type ScanPage,
+} from '../memory.js';
 import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionHistory } from '../roles.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
@@ -26,6 +35,9 @@ const SQL = {
                  VALUES (@contentHash, @space, @content, @tags, @memoryType, @metadata, @createdAt, @updatedAt, @supersededBy, @supersedes, @expiresAt)`,
   setSupersededBy: 'UPDATE memories SET superseded_by = ? WHERE id = ?',
   replacedBy: 'SELECT * FROM memories WHERE superseded_by = ? AND space = ?',
+  accessCounts: 'SELECT content_hash, space, access_count FROM memories WHERE content_hash IN (SELECT value FROM json_each(?))',
+  recordAccess: `UPDATE memories SET access_count = access_count + @count, last_accessed_at = MAX(COALESCE(last_accessed_at, 0), @at)
+                 WHERE content_hash = @contentHash AND space = @space`,
   expired: `SELECT * FROM memories WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?`,
   insertTag: 'INSERT OR IGNORE INTO memory_tags (tag, memory_id) VALUES (?, ?)',
   deleteTags: 'DELETE FROM memory_tags WHERE memory_id = ?',
@@ -129,6 +141,25 @@ export class SqliteMemoryStore implements MemoryStore {
       };
       const replaced = (hash: string): Memory[] => (this.db.statement(SQL.replacedBy).all(hash, space) as MemoryRow[]).map(toMemory);
       return versionHistory(contentHash, find, replaced);
+    });
+  }
+
+  recordAccess(records: readonly AccessRecord[]): Promise<void> {
+    return this.db.write(() => {
+      const record = this.db.statement(SQL.recordAccess);
+      for (const { contentHash, space, count, at } of records) record.run({ contentHash, space, count, at });
+    });
+  }
+
+  accessCounts(memories: readonly { contentHash: string; space: string }[]): Promise<Map<string, number>> {
+    return this.db.run(() => {
+      const rows = this.db.statement(SQL.accessCounts).all(JSON.stringify(memories.map((m) => m.contentHash))) as {
+        content_hash: string;
+        space: string;
+        access_count: number;
+      }[];
+      const wanted = new Set(memories.map((m) => `${m.space}\0${m.contentHash}`));
+      return new Map(rows.map((r) => [`${r.space}\0${r.content_hash}`, r.access_count] as const).filter(([key]) => wanted.has(key)));
     });
   }
 

@@ -132,6 +132,12 @@ const MIGRATIONS: readonly string[] = [
   // v8: the versions a memory replaced (merges replace several; resolving a conflict marks one
   // superseded by a memory that was already there), found by their superseded_by.
   'CREATE INDEX memories_superseded_by ON memories (superseded_by) WHERE superseded_by IS NOT NULL;',
+  // v9: how often and when a memory was last returned (ranked search, stale lists), counted in
+  // batches, not one write per read.
+  `
+  ALTER TABLE memories ADD COLUMN access_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE memories ADD COLUMN last_accessed_at REAL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

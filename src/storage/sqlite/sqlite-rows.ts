@@ -1,4 +1,4 @@
-import type { JsonObject, Memory, MemoryFilter } from '../memory.js';
+import { accessFields, type JsonObject, type Memory, type MemoryFilter } from '../memory.js';
 import type { ReadStatement } from './sqlite-read.protocol.js';
 
 /** A row of the memories table. */
@@ -15,6 +15,8 @@ export interface MemoryRow {
   superseded_by: string | null;
   supersedes: string | null;
   expires_at: number | null;
+  access_count?: number;
+  last_accessed_at?: number | null;
 }
 
 export function toMemory(row: MemoryRow): Memory {
@@ -28,6 +30,7 @@ export function toMemory(row: MemoryRow): Memory {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     ...lifecycleOf(row),
+    ...accessFields(row.access_count, row.last_accessed_at),
   };
 }
 
@@ -149,6 +152,10 @@ export function whereClause(filter: MemoryFilter, perRow = false, visibility = t
     }
   }
   if (filter.untagged === true) conditions.push('NOT EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id)');
+  if (filter.idleBefore !== undefined) {
+    conditions.push('COALESCE(m.last_accessed_at, m.created_at) < @idleBefore');
+    params.idleBefore = filter.idleBefore;
+  }
   if (filter.createdFrom !== undefined) {
     conditions.push('m.created_at >= @createdFrom');
     params.createdFrom = filter.createdFrom;
