@@ -83,7 +83,7 @@ async function api(path, options = {}) {
   if (state.space && !options.ownSpace) headers['x-memory-space'] = state.space;
   let response;
   try {
-    response = await fetch(`/api${path}`, { method: options.method ?? 'GET', headers, body: options.body ? JSON.stringify(options.body) : undefined });
+    response = await fetch(`api${path}`, { method: options.method ?? 'GET', headers, body: options.body ? JSON.stringify(options.body) : undefined });
   } catch (error) {
     throw new Error(error.message || 'network error');
   }
@@ -417,7 +417,7 @@ function setConnection(kind, text) {
 function openEventStream() {
   state.events?.close();
   const query = new URLSearchParams({ ...(state.key ? { api_key: state.key } : {}), ...(state.space ? { space: state.space } : {}) });
-  const url = `/api/events/stream${query.size > 0 ? `?${query}` : ''}`;
+  const url = `api/events/stream${query.size > 0 ? `?${query}` : ''}`;
   const events = new EventSource(url);
   state.events = events;
   events.onopen = () => setConnection('live', state.reconnects ? `Live (reconnected ${state.reconnects}×)` : 'Live');

@@ -50,7 +50,7 @@ async function load() {
   if (requestId === '') return say('This page needs ?request= from an authorization request.');
   if (key === '') return;
   try {
-    show(await call('GET', `/api/oauth/authorizations/${encodeURIComponent(requestId)}`));
+    show(await call('GET', `api/oauth/authorizations/${encodeURIComponent(requestId)}`));
     $('message').hidden = true;
   } catch (error) {
     say(error.message);
@@ -69,7 +69,7 @@ async function decide(decision) {
   if (decision === 'approve' && scopes.length === 0) return say('Choose at least one scope, or deny.');
   $('approve').disabled = $('deny').disabled = true;
   try {
-    const path = `/api/oauth/authorizations/${encodeURIComponent(requestId)}/${decision}`;
+    const path = `api/oauth/authorizations/${encodeURIComponent(requestId)}/${decision}`;
     const { redirect_to: target } = await call('POST', path, decision === 'approve' ? { scopes, spaces } : {});
     say(decision === 'approve' ? 'Approved; returning to the client...' : 'Denied; returning to the client...');
     location.assign(target);

@@ -4,6 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module.js';
@@ -140,12 +142,35 @@ function installGracefulClose(app: NestFastifyApplication): void {
 /** The dashboard's files (public/), served at / without a key: the page asks for the key itself. */
 const DASHBOARD_DIR = fileURLToPath(new URL('../../public', import.meta.url));
 
-function installDashboard(app: NestFastifyApplication): void {
+/** The dashboard's pages: served with their base set to MCP_HTTP_ROOT_PATH, so every link they hold resolves under it. */
+const DASHBOARD_PAGES = ['index.html', 'oauth-consent.html'];
+
+function installDashboard(app: NestFastifyApplication, rootPath: string): void {
   // One route per file, no wildcard: nothing else under / becomes reachable.
-  app.useStaticAssets({ root: DASHBOARD_DIR, prefix: '/', wildcard: false, index: ['index.html'] });
+  // @fastify/static takes globIgnore; Nest's option type does not declare it.
+  app.useStaticAssets({ root: DASHBOARD_DIR, prefix: '/', wildcard: false, index: false, ...{ globIgnore: DASHBOARD_PAGES } });
+  const fastify = app.getHttpAdapter().getInstance();
+  for (const page of DASHBOARD_PAGES) {
+    const html = readFileSync(join(DASHBOARD_DIR, page), 'utf8').replace('<base href="/" />', `<base href="${rootPath}/" />`);
+    const send = (_request: FastifyRequest, reply: FastifyReply): FastifyReply => reply.type('text/html; charset=utf-8').send(html);
+    fastify.get(`/${page}`, send);
+    if (page === 'index.html') fastify.get('/', send);
+  }
 }
 
-function installOpenApi(app: NestFastifyApplication): void {
+/**
+ * A request under MCP_HTTP_ROOT_PATH is served as the same request without it; one without it (a
+ * proxy that strips the prefix) as it is.
+ */
+export function withoutRootPath(url: string, rootPath: string): string {
+  if (rootPath === '' || !url.startsWith(rootPath)) return url;
+  const rest = url.slice(rootPath.length);
+  if (rest === '') return '/';
+  if (rest.startsWith('/')) return rest;
+  return rest.startsWith('?') ? `/${rest}` : url;
+}
+
+function installOpenApi(app: NestFastifyApplication, rootPath: string): void {
   const document = finishOpenApiDocument(
     SwaggerModule.createDocument(
       app,
@@ -160,6 +185,8 @@ function installOpenApi(app: NestFastifyApplication): void {
         .build(),
     ),
   );
+  // Behind a path prefix, generated clients and the docs page call the API under it.
+  if (rootPath !== '') document.servers = [{ url: rootPath }];
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
   app
     .getHttpAdapter()
@@ -175,9 +202,9 @@ async function installOAuth(app: NestFastifyApplication, config: AppConfig, oaut
   const fastify = app.getHttpAdapter().getInstance();
   oauth.useAddressWhenUnconfigured(() => {
     const { port } = app.getHttpServer().address() as AddressInfo;
-    return `${config.https.enabled ? 'https' : 'http'}://${config.http.host === '127.0.0.1' ? '127.0.0.1' : 'localhost'}:${port}`;
+    return `${config.https.enabled ? 'https' : 'http'}://${config.http.host === '127.0.0.1' ? '127.0.0.1' : 'localhost'}:${port}${config.http.rootPath}`;
   });
-  await installOAuthRoutes(fastify, oauth);
+  await installOAuthRoutes(fastify, oauth, config.http.rootPath);
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     const challenge = reply.getHeader('www-authenticate');
     if (reply.statusCode === 401 && typeof challenge === 'string' && /^Bearer\b/.test(challenge) && !challenge.includes('resource_metadata=')) {
@@ -208,6 +235,7 @@ export async function createApp(
     // when it sends a plausible one (so one id follows a request through both logs), else a new one.
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    ...(config.http.rootPath === '' ? {} : { rewriteUrl: (request: { url?: string }) => withoutRootPath(request.url ?? '/', config.http.rootPath) }),
     ...(https ? { https } : {}),
   });
   recordRoutes(adapter.getInstance());
@@ -233,7 +261,7 @@ export async function createApp(
   installRequestLogging(app, logger);
   if (config.metrics.enabled) installRequestMetrics(app);
   installGracefulClose(app);
-  installDashboard(app);
-  installOpenApi(app);
+  installDashboard(app, config.http.rootPath);
+  installOpenApi(app, config.http.rootPath);
   return app;
 }

@@ -17,6 +17,31 @@ export { LOG_LEVELS, type LogLevel } from './log-level.js';
  */
 export const DEFAULT_DUPLICATE_SIMILARITY = 0.92;
 
+/**
+ * MCP_HTTP_ROOT_PATH as upstream normalizes it: one trailing slash dropped, "/" meaning none; a
+ * URL, a query or fragment, a backslash, "//", "." or ".." segments, an encoded slash, white space
+ * or a control character is refused.
+ */
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const UNSAFE_IN_ROOT_PATH = /[?#\\\s]|[\u0000-\u001f\u007f]|%2f|%5c/i;
+
+export function readRootPath(env: NodeJS.ProcessEnv): string {
+  const raw = env.MCP_HTTP_ROOT_PATH;
+  if (raw === undefined || raw === '' || raw === '/') return '';
+  const path = raw.endsWith('/') ? raw.slice(0, -1) : raw;
+  const problem = !path.startsWith('/')
+    ? 'does not start with /'
+    : UNSAFE_IN_ROOT_PATH.test(path)
+      ? 'holds a character a path prefix cannot (?, #, \\, white space, a control character or an encoded slash)'
+      : path.includes('//')
+        ? 'holds an empty segment (//)'
+        : path.split('/').some((segment) => segment === '.' || segment === '..')
+          ? 'holds a . or .. segment'
+          : null;
+  if (problem !== null) throw new ConfigError('MCP_HTTP_ROOT_PATH', `${problem}: "${raw.slice(0, 80)}" (give a path such as /memory)`);
+  return path;
+}
+
 export interface AppConfig {
   readonly http: {
     readonly host: string;
@@ -25,6 +50,8 @@ export interface AppConfig {
     readonly trustProxy: TrustProxy;
     /** Host header names answered (DNS-rebinding protection). */
     readonly allowedHosts: AllowedHosts;
+    /** The path prefix behind a reverse proxy ("/memory"), or "" (MCP_HTTP_ROOT_PATH). */
+    readonly rootPath: string;
   };
   readonly auth: {
     readonly apiKeys: readonly string[];
@@ -265,6 +292,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port,
       trustProxy: readTrustProxy(env),
       allowedHosts: readAllowedHosts(env, host, apiKeys.length > 0 || keysFile !== null || generatedKeyFile !== null),
+      rootPath: readRootPath(env),
     }),
     auth: Object.freeze({
       apiKeys: Object.freeze(apiKeys),

@@ -1,5 +1,6 @@
 import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
-import { mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
+import { createOAuthMetadata, mcpAuthRouter } from '@modelcontextprotocol/sdk/server/auth/router.js';
+import type { OAuthMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import express, { type Request, type Response } from 'express';
 import type { FastifyInstance } from 'fastify';
 import { OAUTH_SCOPES, type OAuthService } from './oauth.service.js';
@@ -41,8 +42,30 @@ function answerAuthorizationErrors(_req: Request, res: Response, next: express.N
   next();
 }
 
-function buildRouter(oauth: OAuthService): express.Router {
+/**
+ * The SDK's authorization server metadata, with its endpoints under the issuer's path: the SDK
+ * joins them to the issuer as absolute paths (/authorize), which drops a path prefix.
+ */
+function metadataUnderIssuer(oauth: OAuthService): OAuthMetadata {
+  const metadata = createOAuthMetadata({ provider: oauth, issuerUrl: oauth.issuer, scopesSupported: [...OAUTH_SCOPES] });
+  const under = (url: string | undefined): string | undefined => (url === undefined ? undefined : oauth.at(new URL(url).pathname).href);
+  return {
+    ...metadata,
+    authorization_endpoint: under(metadata.authorization_endpoint)!,
+    token_endpoint: under(metadata.token_endpoint)!,
+    registration_endpoint: under(metadata.registration_endpoint),
+    revocation_endpoint: under(metadata.revocation_endpoint),
+  };
+}
+
+function buildRouter(oauth: OAuthService, rootPath: string): express.Router {
   const router = express.Router();
+  if (oauth.issuer.pathname.replace(/\/$/, '') !== '') {
+    // Behind a path prefix: the metadata names the endpoints under it, also at RFC 8414's address for an issuer with a path.
+    const handler = metadataHandler(metadataUnderIssuer(oauth));
+    router.use('/.well-known/oauth-authorization-server', handler);
+    if (rootPath !== '') router.use(`/.well-known/oauth-authorization-server${rootPath}`, handler);
+  }
   router.use('/authorize', answerAuthorizationErrors);
   // Client secrets are stored as digests: checked before the SDK's handlers (which would compare them as stored).
   router.use(['/token', '/revoke'], express.urlencoded({ extended: false }), oauth.clientsStore.checkClientSecret);
@@ -60,16 +83,17 @@ function buildRouter(oauth: OAuthService): express.Router {
     }),
   );
   // RFC 9728's path-specific document (/.well-known/oauth-protected-resource/mcp) comes from the SDK;
-  // clients that look at the root (MCP Inspector among them) get the same document there.
-  router.use(
-    '/.well-known/oauth-protected-resource',
-    metadataHandler({
-      resource: oauth.resource.href,
-      authorization_servers: [oauth.issuer.href],
-      scopes_supported: [...OAUTH_SCOPES],
-      resource_name: 'MCP Memory Service',
-    }),
-  );
+  // clients that look at the root (MCP Inspector among them) get the same document there, and so
+  // does the address under a path prefix (the SDK serves /.well-known/oauth-protected-resource/<prefix>/mcp).
+  const resourceMetadata = metadataHandler({
+    resource: oauth.resource.href,
+    authorization_servers: [oauth.issuer.href],
+    scopes_supported: [...OAUTH_SCOPES],
+    resource_name: 'MCP Memory Service',
+  });
+  // The longer path first: a mount also matches the paths below it.
+  router.use('/.well-known/oauth-protected-resource/mcp', resourceMetadata);
+  router.use('/.well-known/oauth-protected-resource', resourceMetadata);
   return router;
 }
 
@@ -79,13 +103,15 @@ function buildRouter(oauth: OAuthService): express.Router {
  * built at the first request, when the issuer (this server's address, unless MCP_OAUTH_ISSUER
  * names it) is known.
  */
-export async function installOAuthRoutes(fastify: FastifyInstance, oauth: OAuthService): Promise<void> {
+export async function installOAuthRoutes(fastify: FastifyInstance, oauth: OAuthService, rootPath: string): Promise<void> {
   let app: express.Express | null = null;
   await fastify.register(async (scope) => {
     // Bodies are left unread for Express (whose parsers have their own limits).
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
-    for (const url of OAUTH_PATHS) {
+    // Behind MCP_HTTP_ROOT_PATH, RFC 8414 and 9728 also place the metadata at the host's root, after the well-known prefix.
+    const prefixed = rootPath === '' ? [] : [`/.well-known/oauth-authorization-server${rootPath}`, `/.well-known/oauth-protected-resource${rootPath}/mcp`];
+    for (const url of [...OAUTH_PATHS, ...prefixed]) {
       scope.route({
         method: ['GET', 'POST', 'OPTIONS'],
         url,
@@ -93,7 +119,7 @@ export async function installOAuthRoutes(fastify: FastifyInstance, oauth: OAuthS
         handler: (request, reply) => {
           if (app === null) {
             app = express().disable('x-powered-by');
-            app.use(buildRouter(oauth));
+            app.use(buildRouter(oauth, rootPath));
           }
           // The client address as Fastify decided it (MCP_TRUST_PROXY), for the SDK's rate limits.
           Object.defineProperty(request.raw, 'ip', { value: request.ip, configurable: true });

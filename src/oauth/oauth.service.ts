@@ -99,13 +99,19 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     return new URL(origin);
   }
 
+  /** A path of this server under the issuer's own path (MCP_HTTP_ROOT_PATH, or the path MCP_OAUTH_ISSUER names). */
+  at(path: string): URL {
+    const issuer = this.issuer;
+    return new URL(`${issuer.pathname.replace(/\/$/, '')}${path}`, issuer);
+  }
+
   /** The protected resource: this server's MCP endpoint. */
   get resource(): URL {
-    return new URL('/mcp', this.issuer);
+    return this.at('/mcp');
   }
 
   get resourceMetadataUrl(): string {
-    return new URL('/.well-known/oauth-protected-resource/mcp', this.issuer).href;
+    return this.at('/.well-known/oauth-protected-resource/mcp').href;
   }
 
   /** The registered clients (open registration; secrets kept as digests). */
@@ -134,7 +140,7 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
       expiresAt: now + CONSENT_SECONDS * 1000,
       spaces: null,
     });
-    res.redirect(302, new URL(`/oauth-consent.html?request=${encodeURIComponent(id)}`, this.issuer).href);
+    res.redirect(302, this.at(`/oauth-consent.html?request=${encodeURIComponent(id)}`).href);
   }
 
   private async pendingAuthorization(id: string): Promise<OAuthAuthorization> {
