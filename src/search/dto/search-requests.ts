@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateBy, ValidateNested } from 'class-validator';
@@ -14,34 +15,22 @@ import { SpaceFields } from '../../spaces/dto/space-fields.dto.js';
 const MODE_DESCRIPTION =
   'hybrid (keywords + meaning), semantic (meaning only), keyword (words only), exact (the text as a substring, newest first) or ranked (meaning, recency and use, weighed by ranking_weights); default hybrid unless MCP_HYBRID_SEARCH_ENABLED=false';
 
-/** upstream's ranking_weights for mode ranked: any of the four, each from 0 up (normalized to sum 1). */
+/** One ranking weight: any amount from 0 (the weights are normalized). */
+const RankingWeight = (description: string): PropertyDecorator =>
+  applyDecorators(ApiPropertyOptional({ minimum: 0, description }), IsOptional(), IsNumber({ allowNaN: false, allowInfinity: false }), Min(0), Max(1000));
+
+/** upstream's ranking_weights for mode ranked: any of the four (normalized to sum 1). */
 export class RankingWeightsDto {
-  @ApiPropertyOptional({ minimum: 0, description: 'How much meaning counts (default 0.6)' })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1000)
+  @RankingWeight('How much meaning counts (default 0.6)')
   semantic?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'How much recency counts (default 0.25; halves every 30 days)' })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1000)
+  @RankingWeight('How much recency counts (default 0.25; halves every 30 days)')
   time_decay?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: 'How much use counts: how often searches and reads returned it (default 0.15)' })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1000)
+  @RankingWeight('How much use counts: how often searches and reads returned it (default 0.15)')
   access_frequency?: number;
 
-  @ApiPropertyOptional({ minimum: 0, description: "upstream's quality signal: no quality scores are kept here, so it adds nothing (default 0)" })
-  @IsOptional()
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(1000)
+  @RankingWeight("upstream's quality signal: no quality scores are kept here, so it adds nothing (default 0)")
   quality?: number;
 }
 
