@@ -52,6 +52,48 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
     }
   });
 
+  it("upstream's mistake notes: add (again counts a failure), search by meaning, update (in place or as a new version), delete", async () => {
+    const client = await connectHttp(server.url, KEY);
+    try {
+      const note = {
+        error_pattern: 'Ran the database migration before taking a backup',
+        context_signature: 'production deploy of the billing service',
+        incorrect_action: 'npm run migrate on the live database',
+        correct_action: 'mcp-memory backup create, then migrate',
+      };
+      const added = await callTool(client, 'mistake_note_add', note);
+      assert.equal(added.isError, undefined, textOf(added));
+      const hash = (added.structuredContent as { content_hash: string }).content_hash;
+      const again = await callTool(client, 'mistake_note_add', note);
+      assert.deepEqual(again.structuredContent, { success: true, content_hash: hash, failure_count: 2 });
+      await callTool(client, 'memory_store', { content: 'A plain memory about database backups and migrations' });
+      const found = await callTool(client, 'mistake_note_search', { query: 'what went wrong when migrating the database?' });
+      const notes = (found.structuredContent as { notes: { content_hash: string; correct_action: string; failure_count: number }[] }).notes;
+      assert.deepEqual(
+        notes.map((n) => [n.content_hash, n.correct_action, n.failure_count]),
+        [[hash, note.correct_action, 2]],
+        'mistake notes only',
+      );
+      const counted = await callTool(client, 'mistake_note_update', { content_hash: hash, failure_count: 5 });
+      assert.equal((counted.structuredContent as { content_hash: string }).content_hash, hash, 'a count changes in place');
+      const reworded = await callTool(client, 'mistake_note_update', { content_hash: hash, correct_action: 'Back up first, always' });
+      const next = (reworded.structuredContent as { content_hash: string; failure_count: number }).content_hash;
+      assert.notEqual(next, hash);
+      assert.equal((reworded.structuredContent as { failure_count: number }).failure_count, 5);
+      assert.match(textOf(await callTool(client, 'memory_history', { content_hash: next })), /2 version\(s\)/);
+      const plain = (await new ApiClient(server.url, KEY).get('/api/memories?page_size=100')).body.memories.find(
+        (m: { memory_type: string | null; content: string }) => m.content.startsWith('A plain memory about database'),
+      );
+      const notMistake = await callTool(client, 'mistake_note_delete', { content_hash: plain.content_hash });
+      assert.equal(notMistake.isError, true);
+      assert.match(textOf(notMistake), /not a mistake note/);
+      assert.equal((await callTool(client, 'mistake_note_delete', { content_hash: next })).isError, undefined);
+      assert.equal((await new ApiClient(server.url, KEY).get(`/api/memories/${next}`)).status, 404);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a client without a key (401) or with a wrong key (403)', async () => {
     await assert.rejects(connectHttp(server.url, null), /401|Missing API key/);
     await assert.rejects(connectHttp(server.url, 'wrong'), /403|Invalid API key/);

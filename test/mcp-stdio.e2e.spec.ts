@@ -37,8 +37,8 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     assert.ok(store.description && store.description.length > 20);
     assert.deepEqual(store.inputSchema.required, ['content']);
     const search = tools.find((t) => t.name === 'memory_search')!.inputSchema.properties as Record<string, { enum?: string[] }>;
-    assert.deepEqual(search.mode!.enum, ['semantic', 'exact', 'hybrid', 'keyword']);
-    for (const field of ['query', 'time_expr', 'after', 'before', 'tags', 'tag_match', 'limit', 'max_response_chars', 'fallback'])
+    assert.deepEqual(search.mode!.enum, ['semantic', 'exact', 'hybrid', 'keyword', 'ranked']);
+    for (const field of ['query', 'time_expr', 'after', 'before', 'tags', 'tag_match', 'limit', 'max_response_chars', 'fallback', 'ranking_weights'])
       assert.ok(search[field], field);
     assert.equal(tools.find((t) => t.name === 'memory_search')!.annotations?.readOnlyHint, true);
   });

@@ -3,7 +3,7 @@ import { createOAuthMetadata, mcpAuthRouter } from '@modelcontextprotocol/sdk/se
 import type { OAuthMetadata } from '@modelcontextprotocol/sdk/shared/auth.js';
 import express, { type Request, type Response } from 'express';
 import type { FastifyInstance } from 'fastify';
-import { OAUTH_SCOPES, type OAuthService } from './oauth.service.js';
+import { OAUTH_SCOPES, type OAuthService, underIssuer } from './oauth.service.js';
 
 /** Set on the routes below: RequestGate lets them take form and JSON bodies without a key, from any origin. */
 const OAUTH_ROUTE_CONFIG = { oauthEndpoint: true };
@@ -48,7 +48,7 @@ function answerAuthorizationErrors(_req: Request, res: Response, next: express.N
  */
 function metadataUnderIssuer(oauth: OAuthService): OAuthMetadata {
   const metadata = createOAuthMetadata({ provider: oauth, issuerUrl: oauth.issuer, scopesSupported: [...OAUTH_SCOPES] });
-  const under = (url: string | undefined): string | undefined => (url === undefined ? undefined : oauth.at(new URL(url).pathname).href);
+  const under = (url: string | undefined): string | undefined => (url === undefined ? undefined : underIssuer(oauth.issuer, new URL(url).pathname).href);
   return {
     ...metadata,
     authorization_endpoint: under(metadata.authorization_endpoint)!,

@@ -67,6 +67,9 @@ export interface GrantView {
  * tokens are short-lived and bound to this server's /mcp resource; refresh tokens rotate (a reused
  * one revokes the grant); everything is in the database, so replicas share it.
  */
+/** A path of this server under the issuer's own path (MCP_HTTP_ROOT_PATH, or the path MCP_OAUTH_ISSUER names). */
+export const underIssuer = (issuer: URL, path: string): URL => new URL(`${issuer.pathname.replace(/\/$/, '')}${path}`, issuer);
+
 @Injectable()
 export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('OAuth');
@@ -99,19 +102,13 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
     return new URL(origin);
   }
 
-  /** A path of this server under the issuer's own path (MCP_HTTP_ROOT_PATH, or the path MCP_OAUTH_ISSUER names). */
-  at(path: string): URL {
-    const issuer = this.issuer;
-    return new URL(`${issuer.pathname.replace(/\/$/, '')}${path}`, issuer);
-  }
-
   /** The protected resource: this server's MCP endpoint. */
   get resource(): URL {
-    return this.at('/mcp');
+    return underIssuer(this.issuer, '/mcp');
   }
 
   get resourceMetadataUrl(): string {
-    return this.at('/.well-known/oauth-protected-resource/mcp').href;
+    return underIssuer(this.issuer, '/.well-known/oauth-protected-resource/mcp').href;
   }
 
   /** The registered clients (open registration; secrets kept as digests). */
@@ -140,7 +137,7 @@ export class OAuthService implements OAuthServerProvider, AccessTokenVerifier, O
       expiresAt: now + CONSENT_SECONDS * 1000,
       spaces: null,
     });
-    res.redirect(302, this.at(`/oauth-consent.html?request=${encodeURIComponent(id)}`).href);
+    res.redirect(302, underIssuer(this.issuer, `/oauth-consent.html?request=${encodeURIComponent(id)}`).href);
   }
 
   private async pendingAuthorization(id: string): Promise<OAuthAuthorization> {

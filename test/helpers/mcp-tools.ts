@@ -13,4 +13,8 @@ export const CURRENT_TOOLS = [
   'memory_store',
   'memory_store_session',
   'memory_update',
+  'mistake_note_add',
+  'mistake_note_delete',
+  'mistake_note_search',
+  'mistake_note_update',
 ];

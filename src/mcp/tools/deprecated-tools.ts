@@ -91,8 +91,6 @@ export const UNSUPPORTED_TOOLS: ReadonlyMap<string, string> = new Map([
   ['memory_harvest', NOT_OFFERED('memory_harvest', 'session harvesting')],
   ['memory_quality', NOT_OFFERED('memory_quality', 'quality scoring')],
   ['memory_graph', NOT_OFFERED('memory_graph', 'the knowledge graph')],
-  ['mistake_note_add', NOT_OFFERED('mistake_note_add', 'mistake notes')],
-  ['mistake_note_search', NOT_OFFERED('mistake_note_search', 'mistake notes')],
   ...['ingest_document', 'ingest_directory'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_ingest')]),
   ...['rate_memory', 'get_memory_quality', 'analyze_quality_distribution'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_quality')]),
   ...['find_connected_memories', 'find_shortest_path', 'get_memory_subgraph'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_graph')]),

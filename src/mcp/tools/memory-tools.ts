@@ -11,6 +11,7 @@ import { memoryStatsTool } from './memory-stats.tool.js';
 import { memoryStoreSessionTool } from './memory-store-session.tool.js';
 import { memoryStoreTool } from './memory-store.tool.js';
 import { memoryUpdateTool } from './memory-update.tool.js';
+import { mistakeNoteTools } from './mistake-notes.tool.js';
 import type { ToolDefinition } from './tool-registry.js';
 
 /** The current tool surface (upstream's memory_* names), one file per tool, all on one backend. */
@@ -29,5 +30,6 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     memoryConsolidateTool(backend),
     memoryConflictsTool(backend),
     memoryResolveTool(backend),
+    ...mistakeNoteTools(backend),
   ];
 }
