@@ -119,6 +119,8 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
       [{}, /At least one filter required/],
       [{ query: 'x', quality_boost: 0.5 }, /quality_boost is not supported/],
       [{ query: 'x', entity: 'Berlin' }, /knowledge graph/],
+      [{ query: 'x', summarize: true }, /language model/],
+      [{ query: 'x', include_beliefs: true }, /beliefs/],
       [{ time_expr: 'the day pigs fly' }, /time expression/],
       [{ query: 'x', after: 'last tuesday' }, /not a date/],
       [{ query: 'x', mode: 'fuzzy' }, /Invalid arguments for memory_search: mode/],

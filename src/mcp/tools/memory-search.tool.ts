@@ -46,9 +46,11 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       similarity_threshold: z.number().min(0).max(1).optional(),
       quality_boost: z.number().min(0).max(1).optional().describe('Not supported here (no quality scores): must be 0 or absent'),
       include_debug: z.boolean().optional(),
-      max_response_chars: z.number().int().min(0).optional(),
+      max_response_chars: z.number().min(0).optional().describe('Trim the reply at memory boundaries to about this many characters'),
       include_superseded: z.boolean().optional().describe('Superseded versions too (default false: current versions only)'),
       entity: z.string().optional().describe('Not supported here (no knowledge graph)'),
+      summarize: z.boolean().optional().describe('Not supported here (needs a language model): must be false or absent'),
+      include_beliefs: z.boolean().optional().describe('Not supported here (no beliefs are kept): must be false or absent'),
       fallback: z.boolean().optional().describe('With fewer than 3 results, add exact and tag matches'),
       store: storeArgument,
       agent_id: agentIdArgument.describe('Only memories of this agent (metadata.agent_id, or the tag agent:<id>)'),
@@ -58,6 +60,9 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
       if (args.quality_boost)
         return toolError('Error: quality_boost is not supported by this server (it keeps no quality scores); leave it out or set it to 0');
       if (args.entity) return toolError("Error: entity filters need upstream's knowledge graph, which this server does not have");
+      if (args.summarize) return toolError('Error: summarize needs a language model, which this server does not have; leave it out or set it to false');
+      if (args.include_beliefs)
+        return toolError("Error: include_beliefs needs upstream's beliefs, which this server does not keep; leave it out or set it to false");
       const window = args.time_expr ? timeExpressionWindow(args.time_expr) : null;
       const after = tighter(window?.after, args.after, 'later');
       const before = tighter(window?.before, args.before, 'earlier');
@@ -117,7 +122,8 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
         fallback = answer.fallback_used === true;
       }
       const header = { mode, query, fallback };
-      let text = args.max_response_chars ? truncatedSearchText(found, header, args.max_response_chars) : searchText(found, header);
+      const maxChars = Math.floor(args.max_response_chars ?? 0);
+      let text = maxChars > 0 ? truncatedSearchText(found, header, maxChars) : searchText(found, header);
       if (args.include_debug) {
         text += `\n\nDebug Info:\n  Results: ${found.length}\n  Mode: ${mode}\n  Quality boost: 0\n  Time expression: ${args.time_expr ?? 'none'}\n  Time range: ${after ?? '-'} to ${before ?? '-'}\n  Tags: ${tags.join(', ') || 'none'} (${tagMatch})`;
       }
