@@ -5,6 +5,7 @@ import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { ConsolidationModule } from './consolidation/consolidation.module.js';
+import { DocumentsModule } from './documents/documents.module.js';
 import { DiscoveryModule } from './discovery/discovery.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -32,6 +33,7 @@ export class AppModule {
         ConsolidationModule,
         SessionsModule,
         ManageModule,
+        DocumentsModule,
         HealthModule,
         EventsModule,
         McpModule,

@@ -28,6 +28,8 @@ const SCOPES_OF: Record<'reader' | 'writer' | 'admin' | 'scraper', Scope> = { re
 function expectedScopes(method: string, url: string): Scope[] {
   if (url === '/metrics') return ['admin', 'metrics'];
   if (url.startsWith('/api/admin') || url.startsWith('/api/backup') || url.startsWith('/api/oauth')) return ['admin'];
+  // upstream's management and process-memory routes need write, reads included.
+  if (url.startsWith('/api/manage') || url === '/api/memory-stats') return ['write'];
   if (url === '/mcp' || method === 'GET' || url.startsWith('/api/search')) return ['read'];
   return ['write'];
 }

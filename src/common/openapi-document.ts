@@ -17,6 +17,7 @@ const OPERATION_IDS: Readonly<Record<string, string>> = {
   'GET /api/tags': 'listTags',
   'GET /api/spaces': 'listSpaces',
   'POST /api/sessions': 'storeSession',
+  'POST /api/documents/ingest': 'ingestDocument',
   'POST /api/manage/bulk-delete': 'manageBulkDelete',
   'POST /api/manage/cleanup-duplicates': 'manageCleanupDuplicates',
   'GET /api/manage/untagged/count': 'countUntaggedMemories',

@@ -1,4 +1,5 @@
 import type { StoreSessionResponse } from '../sessions/dto/session.dto.js';
+import type { IngestDocumentResponse } from '../documents/dto/ingest.dto.js';
 import type {
   ConflictsResponse,
   MergeMemoriesResponse,
@@ -111,6 +112,17 @@ export interface SessionRequest {
   space?: string | null;
 }
 
+export interface IngestRequest {
+  source_name: string;
+  content?: string | null;
+  content_base64?: string | null;
+  tags?: string[];
+  chunk_size?: number | null;
+  chunk_overlap?: number | null;
+  memory_type?: string | null;
+  space?: string | null;
+}
+
 export interface MergeRequest {
   content_hashes: string[];
   merged_content: string;
@@ -153,6 +165,7 @@ export interface MemoryToolBackend {
   bulkDelete(request: BulkDeleteRequest, caller: Caller): Promise<BulkDeleteResponse>;
   health(caller: Caller): Promise<DetailedHealthResponse>;
   storeSession(request: SessionRequest, caller: Caller): Promise<StoreSessionResponse>;
+  ingest(request: IngestRequest, caller: Caller): Promise<IngestDocumentResponse>;
   merge(request: MergeRequest, caller: Caller): Promise<MergeMemoriesResponse>;
   recommendations(request: NearDuplicatesRequest, caller: Caller): Promise<RecommendationsResponse>;
   conflicts(request: NearDuplicatesRequest, caller: Caller): Promise<ConflictsResponse>;

@@ -1,5 +1,7 @@
 import { type StoreSessionResponse, toSessionResponse } from '../sessions/dto/session.dto.js';
 import { SessionsService } from '../sessions/sessions.service.js';
+import { DocumentsService } from '../documents/documents.service.js';
+import { type IngestDocumentResponse, toIngestResponse } from '../documents/dto/ingest.dto.js';
 import { ConsolidationService, type LookOptions } from '../consolidation/consolidation.service.js';
 import {
   type ConflictsResponse,
@@ -31,6 +33,7 @@ import { rankingWeightsOf } from '../search/ranked.js';
 import type { Caller } from '../spaces/space-access.js';
 import type {
   BulkDeleteRequest,
+  IngestRequest,
   ListRequest,
   MemoryToolBackend,
   MergeRequest,
@@ -52,6 +55,7 @@ export class ServiceToolBackend implements MemoryToolBackend {
     private readonly healthService: HealthService,
     private readonly consolidation: ConsolidationService,
     private readonly sessions: SessionsService,
+    private readonly documents: DocumentsService,
   ) {}
 
   async store(request: StoreRequest, caller: Caller): Promise<StoreMemoryResponse> {
@@ -190,6 +194,24 @@ export class ServiceToolBackend implements MemoryToolBackend {
     return toSessionResponse(
       await this.sessions.store(
         { turns: request.turns, sessionId: request.session_id, tags: request.tags, metadata: request.metadata, space: request.space },
+        caller,
+      ),
+    );
+  }
+
+  async ingest(request: IngestRequest, caller: Caller): Promise<IngestDocumentResponse> {
+    return toIngestResponse(
+      await this.documents.ingest(
+        {
+          sourceName: request.source_name,
+          content: request.content,
+          contentBase64: request.content_base64,
+          tags: request.tags,
+          chunkSize: request.chunk_size,
+          chunkOverlap: request.chunk_overlap,
+          memoryType: request.memory_type,
+          space: request.space,
+        },
         caller,
       ),
     );

@@ -6,6 +6,7 @@ export const CURRENT_TOOLS = [
   'memory_delete',
   'memory_health',
   'memory_history',
+  'memory_ingest',
   'memory_list',
   'memory_resolve',
   'memory_search',

@@ -1,4 +1,5 @@
 import type { StoreSessionResponse } from '../../sessions/dto/session.dto.js';
+import type { IngestDocumentResponse } from '../../documents/dto/ingest.dto.js';
 import type {
   ConflictsResponse,
   MergeMemoriesResponse,
@@ -19,6 +20,7 @@ import type { MemoryResponse } from '../../memories/dto/memory.response.js';
 import type { SearchResponse } from '../../search/dto/search-responses.js';
 import type {
   BulkDeleteRequest,
+  IngestRequest,
   ListRequest,
   MemoryToolBackend,
   MergeRequest,
@@ -96,6 +98,10 @@ export class HttpToolBackend implements MemoryToolBackend {
 
   health(): Promise<DetailedHealthResponse> {
     return this.client.call('GET', '/health/detailed');
+  }
+
+  ingest(request: IngestRequest): Promise<IngestDocumentResponse> {
+    return this.client.call('POST', '/documents/ingest', request);
   }
 
   storeSession(request: SessionRequest): Promise<StoreSessionResponse> {

@@ -87,11 +87,14 @@ const NOT_OFFERED = (tool: string, what: string): string => `Error: ${tool} (${w
 
 /** Upstream tools (and the old names that lead to them) this server does not offer, with the reason. */
 export const UNSUPPORTED_TOOLS: ReadonlyMap<string, string> = new Map([
-  ['memory_ingest', NOT_OFFERED('memory_ingest', 'document ingestion')],
   ['memory_harvest', NOT_OFFERED('memory_harvest', 'session harvesting')],
   ['memory_quality', NOT_OFFERED('memory_quality', 'quality scoring')],
   ['memory_graph', NOT_OFFERED('memory_graph', 'the knowledge graph')],
-  ...['ingest_document', 'ingest_directory'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_ingest')]),
+  // They read a path on the server; memory_ingest takes the document's content instead.
+  ...['ingest_document', 'ingest_directory'].map((name): [string, string] => [
+    name,
+    `Error: ${name} reads a path on the server, which this server does not offer; send the document's content to memory_ingest`,
+  ]),
   ...['rate_memory', 'get_memory_quality', 'analyze_quality_distribution'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_quality')]),
   ...['find_connected_memories', 'find_shortest_path', 'get_memory_subgraph'].map((name): [string, string] => [name, NOT_OFFERED(name, 'memory_graph')]),
 ]);

@@ -5,6 +5,7 @@ import { memoryConsolidateTool } from './memory-consolidate.tool.js';
 import { memoryDeleteTool } from './memory-delete.tool.js';
 import { memoryHealthTool } from './memory-health.tool.js';
 import { memoryHistoryTool } from './memory-history.tool.js';
+import { memoryIngestTool } from './memory-ingest.tool.js';
 import { memoryListTool } from './memory-list.tool.js';
 import { memorySearchTool } from './memory-search.tool.js';
 import { memoryStatsTool } from './memory-stats.tool.js';
@@ -30,6 +31,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     memoryConsolidateTool(backend),
     memoryConflictsTool(backend),
     memoryResolveTool(backend),
+    memoryIngestTool(backend),
     ...mistakeNoteTools(backend),
   ];
 }

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { MemoriesModule } from '../memories/memories.module.js';
+import { DocumentsController } from './documents.controller.js';
+import { DocumentsService } from './documents.service.js';
+
+@Module({
+  imports: [MemoriesModule],
+  controllers: [DocumentsController],
+  providers: [DocumentsService],
+  exports: [DocumentsService],
+})
+export class DocumentsModule {}
