@@ -48,7 +48,7 @@ describe('PostgreSQL + pgvector backend (real PostgreSQL)', { skip: TEST_POSTGRE
       const index = await client.query("SELECT indexdef FROM pg_indexes WHERE indexname = 'memories_embedding_hnsw'");
       await client.end();
       assert.deepEqual(
-        migrations.rows.map((r) => r.version).sort(),
+        migrations.rows.map((r) => Number(r.version)).sort((x, y) => x - y),
         Array.from({ length: POSTGRES_SCHEMA_VERSION }, (_, i) => i + 1),
         'each migration applied exactly once',
       );
