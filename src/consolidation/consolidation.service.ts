@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { InvalidInputError } from '../common/domain-errors.js';
+import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
 import { INPUT_LIMITS } from '../common/input-limits.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { contentHash } from '../memories/content-hash.js';
@@ -138,14 +138,17 @@ export class ConsolidationService {
     const first = await this.memories.changeable(hashes[0]!, caller, space);
     const copies = [first];
     for (const hash of hashes.slice(1)) {
-      const elsewhere = (await this.store.findByHash(hash, [first.space])) === null ? await this.store.findByHash(hash, readableSpaces(caller)) : null;
-      if (elsewhere) {
+      try {
+        copies.push(await this.memories.changeable(hash, caller, first.space));
+      } catch (error) {
+        // Not in the first one's space: say where it is, when the caller may read that.
+        const elsewhere = error instanceof MemoryNotFoundError ? await this.store.findByHash(hash, readableSpaces(caller)) : null;
+        if (elsewhere === null) throw error;
         throw InvalidInputError.field(
           'content_hashes',
           `${hash} is in the space "${elsewhere.space}", ${hashes[0]} in "${first.space}": act on memories of one space`,
         );
       }
-      copies.push(await this.memories.changeable(hash, caller, first.space));
     }
     return copies;
   }

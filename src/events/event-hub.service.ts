@@ -62,6 +62,8 @@ const eventBytes = (event: ServerEvent): number => 2 * (event.plainFrame.length 
 export class EventHubService implements OnModuleDestroy {
   private readonly logger = new Logger('Events');
   private readonly connections = new Map<string, SseConnection>();
+  /** The open streams that asked for search_completed (a subset of connections). */
+  private readonly searchListeners = new Set<SseConnection>();
   private readonly buffer: ReplayBuffer<ServerEvent>;
   private readonly heartbeat: NodeJS.Timeout;
   private published = 0;
@@ -112,6 +114,8 @@ export class EventHubService implements OnModuleDestroy {
    */
   @OnEvent(SearchEvents.completed)
   onSearchCompleted(event: SearchCompletedEvent): void {
+    // Every search passes here: nothing to do unless a stream asked.
+    if (this.searchListeners.size === 0) return;
     const data = {
       type: 'search_completed',
       timestamp: new Date().toISOString(),
@@ -121,8 +125,9 @@ export class EventHubService implements OnModuleDestroy {
       processing_time_ms: event.processingTimeMs,
       message: `Search completed: ${event.resultsCount} results found`,
     };
-    for (const connection of this.connections.values()) {
-      if (connection.searchesBy === event.by && !connection.catchingUp) this.send(connection, (c) => c.notice('search_completed', data), false);
+    for (const connection of this.searchListeners) {
+      if (!this.connections.has(connection.id)) this.searchListeners.delete(connection);
+      else if (connection.searchesBy === event.by && !connection.catchingUp) this.send(connection, (c) => c.notice('search_completed', data), false);
     }
   }
 
@@ -163,7 +168,11 @@ export class EventHubService implements OnModuleDestroy {
       }),
     );
     this.connections.set(connection.id, connection);
-    response.once('close', () => this.connections.delete(connection.id));
+    if (connection.searchesBy !== undefined) this.searchListeners.add(connection);
+    response.once('close', () => {
+      this.connections.delete(connection.id);
+      this.searchListeners.delete(connection);
+    });
     if (options.lastEventId === null) return connection;
 
     connection.catchingUp = true;
@@ -219,6 +228,7 @@ export class EventHubService implements OnModuleDestroy {
     clearInterval(this.heartbeat);
     for (const connection of this.connections.values()) connection.close();
     this.connections.clear();
+    this.searchListeners.clear();
   }
 
   private beat(): void {

@@ -52,7 +52,9 @@ export class ManageService {
     }
     if (input.beforeDate && !DAY.test(input.beforeDate)) throw InvalidInputError.field('before_date', 'Invalid date format. Use YYYY-MM-DD');
     const filter = { tags: input.tag ? [input.tag] : [], before: input.beforeDate, memoryType: input.memoryType, space: input.space };
-    confirm(input.confirmCount, (await this.memories.deleteMatching({ ...filter, dryRun: true }, caller)).contentHashes.length);
+    if (input.confirmCount !== undefined && input.confirmCount !== null) {
+      confirm(input.confirmCount, (await this.memories.deleteMatching({ ...filter, dryRun: true }, caller)).contentHashes.length);
+    }
     const deleted = (await this.memories.deleteMatching(filter, caller)).contentHashes.length;
     const described = [
       ...(input.tag ? [`with tag '${input.tag}'`] : []),

@@ -42,10 +42,15 @@ interface McpHealthResponse {
 @RequireScope('read')
 @Controller('mcp')
 export class McpController {
+  /** The tool definitions /mcp/tools and /mcp/health describe (built once). */
+  private readonly memoryTools: ReturnType<typeof memoryTools>;
+
   constructor(
     private readonly sessions: McpSessionsService,
     private readonly backend: ServiceToolBackend,
-  ) {}
+  ) {
+    this.memoryTools = memoryTools(backend);
+  }
 
   /** JSON-RPC messages from the client. */
   @Post()
@@ -68,7 +73,7 @@ export class McpController {
   /** Upstream's tool discovery: the tools this key may call, as tools/list shows them. */
   @Get('tools')
   tools(@Req() request: FastifyRequest): McpToolsResponse {
-    return { tools: listTools(memoryTools(this.backend), scopesOf(request)), protocol: 'mcp', version: '1.0' };
+    return { tools: listTools(this.memoryTools, scopesOf(request)), protocol: 'mcp', version: '1.0' };
   }
 
   /** Upstream's MCP health: the tools available to this key, the backend and its statistics. */
@@ -78,7 +83,7 @@ export class McpController {
     return {
       status: detailed.status,
       protocol: 'mcp',
-      tools_available: listTools(memoryTools(this.backend), scopesOf(request)).length,
+      tools_available: listTools(this.memoryTools, scopesOf(request)).length,
       storage_backend: detailed.storage.backend,
       statistics: { total_memories: detailed.storage.total_memories, unique_tags: detailed.storage.unique_tags },
     };

@@ -15,12 +15,11 @@ import { englishRarity } from './english-frequency.js';
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
-import { splitTimePhrase } from '../time/time-range.parser.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SearchEvents, type SearchCompletedEvent } from './search-events.js';
 import { rankHits, RANKED_CANDIDATES_PER_RESULT, RANKED_MAX_CANDIDATES, rankingWeights, type RankingWeights } from './ranked.js';
 import { AccessTracker } from '../access/access-tracker.service.js';
-import { timeWindow } from '../time/time-window.js';
+import { timePhrase, timeWindow } from '../time/time-window.js';
 import { type Caller, inSpaces, readableSpaces } from '../spaces/space-access.js';
 
 export type { SearchMode };
@@ -248,9 +247,10 @@ export class SearchService {
   /** Memories from a time phrase; with a semantic query, ranked by it (hybrid by default). */
   async byTime(options: TimeSearchOptions): Promise<SearchHit[]> {
     if (options.phrase.trim() === '') throw InvalidInputError.field('query', 'give a time expression such as "yesterday" or "last week"');
-    const filter: MemoryFilter = { ...spacesFilter(options.caller, options.space), ...timeWindow({ phrase: options.phrase, phraseField: 'query' }) };
+    const { window, rest } = timePhrase(options.phrase, 'query');
+    const filter: MemoryFilter = { ...spacesFilter(options.caller, options.space), ...window };
     // A phrase inside a longer text ("deploy decisions last month"): the other words rank the memories of that time.
-    const semanticQuery = options.semanticQuery || splitTimePhrase(options.phrase)?.rest || null;
+    const semanticQuery = options.semanticQuery || rest || null;
     if (semanticQuery) {
       const query = semanticQuery;
       const mode = this.config.search.defaultMode;

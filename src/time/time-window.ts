@@ -20,19 +20,24 @@ export interface TimeWindow {
   createdBefore?: number;
 }
 
-function phraseRange(phrase: string | null | undefined, field: string): TimeWindow {
-  if (phrase === null || phrase === undefined || phrase.trim() === '') return {};
+/**
+ * A natural-language time phrase as a created-at window, and what else its text says (the words
+ * beside a phrase at either end of a longer text); refused with 400 naming `field` when it names
+ * no time.
+ */
+export function timePhrase(phrase: string | null | undefined, field: string): { window: TimeWindow; rest: string } {
+  if (phrase === null || phrase === undefined || phrase.trim() === '') return { window: {}, rest: '' };
   if (phrase.length > MAX_TIME_PHRASE_LENGTH) {
     throw InvalidInputError.field(field, `a time expression has at most ${MAX_TIME_PHRASE_LENGTH} characters; this one has ${phrase.length}`);
   }
-  const range = splitTimePhrase(phrase)?.range;
-  if (!range) {
+  const split = splitTimePhrase(phrase);
+  if (!split) {
     throw InvalidInputError.field(
       field,
       `could not understand the time expression "${echo(phrase)}" (try "yesterday", "last week", "3 days ago", "since March")`,
     );
   }
-  return { createdFrom: range.start.getTime() / 1000, createdBefore: range.end.getTime() / 1000 };
+  return { window: { createdFrom: split.range.start.getTime() / 1000, createdBefore: split.range.end.getTime() / 1000 }, rest: split.rest };
 }
 
 function bound(value: string | null | undefined, field: string): number | null {
@@ -44,7 +49,7 @@ function bound(value: string | null | undefined, field: string): number | null {
 
 /** The intersection of a time phrase and after/before bounds, as a created-at window. */
 export function timeWindow(input: TimeWindowInput): TimeWindow {
-  const phrase = phraseRange(input.phrase, input.phraseField ?? 'time_filter');
+  const phrase = timePhrase(input.phrase, input.phraseField ?? 'time_filter').window;
   const after = bound(input.after, 'after');
   const before = bound(input.before, 'before');
   const from = Math.max(phrase.createdFrom ?? -Infinity, after ?? -Infinity);
