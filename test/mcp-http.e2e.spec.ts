@@ -94,6 +94,88 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
     }
   });
 
+  it("upstream's session legacy: commit_session_legacy records decisions, errors and corrections; get_bootstrap_profile reads them back per agent", async () => {
+    const client = await connectHttp(server.url, KEY);
+    try {
+      const legacy = {
+        session_id: 'sess-001',
+        agent_id: 'kiro',
+        task_summary: 'Moved the billing service to the new queue',
+        outcome: 'partial',
+        decisions: [{ what: 'Use one queue per tenant', why: 'noisy neighbours' }],
+        errors: [{ error: 'Forgot to drain the old queue before switching', tool: 'deploy', resolution: 'Drain the old queue first' }],
+        user_corrections: [{ original: 'tabs', corrected_to: 'two spaces' }],
+        belief_updates: [{ belief: 'ignored here' }],
+      };
+      const committed = await callTool(client, 'commit_session_legacy', legacy);
+      assert.deepEqual(JSON.parse(textOf(committed)), { status: 'recorded', observations_created: 3, mistake_notes_updated: 1, belief_updates_ignored: 1 });
+      await callTool(client, 'commit_session_legacy', { ...legacy, session_id: 'sess-002', decisions: [], user_corrections: [] });
+      await callTool(client, 'commit_session_legacy', {
+        session_id: 'sess-003',
+        agent_id: 'other-agent',
+        task_summary: 'Unrelated',
+        outcome: 'success',
+        decisions: [{ what: 'Prefer tabs everywhere', why: 'their taste' }],
+      });
+      const api = new ApiClient(server.url, KEY);
+      const decisions = await api.get('/api/memories?tag=decision');
+      assert.equal(decisions.body.total, 2);
+      assert.equal(decisions.body.memories.find((m: { content: string }) => m.content.includes('one queue per tenant')).metadata.agent_id, 'kiro');
+
+      const profile = textOf(await callTool(client, 'get_bootstrap_profile', { agent_ids: ['kiro'], task_summary: 'billing' }));
+      assert.match(profile, /^=== BEHAVIORAL PROFILE \(v1\) ===/);
+      assert.match(profile, /Forgot to drain the old queue.*do Drain the old queue first \[errors: 2\]/, 'the same error in two sessions counts twice');
+      assert.match(profile, /User corrected: tabs → two spaces/);
+      assert.match(profile, /Decision: Use one queue per tenant — Reason: noisy neighbours/);
+      assert.doesNotMatch(profile, /Prefer tabs everywhere/, "another agent's decisions stay out");
+      const tight = textOf(await callTool(client, 'get_bootstrap_profile', { agent_ids: ['kiro'], budget_tokens: 64 }));
+      assert.match(tight, /\[errors: 2\]\n(.*\n)*\.\.\. \(truncated to token budget\)\n=== END PROFILE ===$/);
+      assert.doesNotMatch(tight, /Decision: Use one queue per/);
+      assert.match(textOf(await callTool(client, 'get_bootstrap_profile', { agent_ids: ['newcomer'] })), /No data available yet/);
+      assert.equal((await callTool(client, 'get_bootstrap_profile', { agent_ids: [] })).isError, true);
+
+      const guide = textOf(await callTool(client, 'get_onboarding_guide', { client_type: 'kiro' }));
+      assert.match(guide, /Kiro/);
+      assert.ok(['session start', 'session end', 'get_bootstrap_profile(agent_ids=["kiro"])', 'commit_session_legacy'].every((part) => guide.toLowerCase().includes(part.toLowerCase())));
+      assert.match(textOf(await callTool(client, 'get_onboarding_guide', {})), /your_agent_id/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("upstream's quarantine: marked memories are listed with their reason and released", async () => {
+    const client = await connectHttp(server.url, KEY);
+    try {
+      const api = new ApiClient(server.url, KEY);
+      const held = await api.post('/api/memories', {
+        content: 'The deploy window is Friday at 17:00',
+        tags: ['quarantined', 'deploys'],
+        metadata: { quarantined: true, quarantine_reason: 'Contradicts belief: never deploy on Fridays', quarantined_at: '2026-12-01T10:00:00Z' },
+      });
+      // Tagged but released earlier (upstream keeps the tag): not listed.
+      await api.post('/api/memories', { content: 'An old quarantine, released', tags: ['quarantined'], metadata: { quarantined: false } });
+      const listed = await callTool(client, 'get_quarantined_memories', {});
+      const { quarantined, count } = JSON.parse(textOf(listed));
+      assert.equal(count, 1);
+      assert.deepEqual(quarantined[0], {
+        content_hash: held.body.content_hash,
+        content: 'The deploy window is Friday at 17:00',
+        contradicted_belief: null,
+        contradicted_memory: null,
+        quarantined_at: '2026-12-01T10:00:00Z',
+        reason: 'Contradicts belief: never deploy on Fridays',
+      });
+      const released = JSON.parse(textOf(await callTool(client, 'unquarantine_memory', { content_hash: held.body.content_hash })));
+      assert.deepEqual(released, { status: 'unquarantined', content_hash: held.body.content_hash, was_quarantined: true });
+      const after = (await api.get(`/api/memories/${held.body.content_hash}`)).body;
+      assert.deepEqual([after.tags, after.metadata.quarantined], [['deploys'], false]);
+      assert.equal(JSON.parse(textOf(await callTool(client, 'get_quarantined_memories', {}))).count, 0);
+      assert.equal((await callTool(client, 'unquarantine_memory', { content_hash: 'a'.repeat(64) })).isError, true);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('refuses a client without a key (401) or with a wrong key (403)', async () => {
     await assert.rejects(connectHttp(server.url, null), /401|Missing API key/);
     await assert.rejects(connectHttp(server.url, 'wrong'), /403|Invalid API key/);

@@ -1,5 +1,9 @@
 /** upstream's core tools (v10.59), its consolidation and conflict tools (v11) and this server's memory_history: what every MCP entry point offers. */
 export const CURRENT_TOOLS = [
+  'commit_session_legacy',
+  'get_bootstrap_profile',
+  'get_onboarding_guide',
+  'get_quarantined_memories',
   'memory_cleanup',
   'memory_conflicts',
   'memory_consolidate',
@@ -18,4 +22,5 @@ export const CURRENT_TOOLS = [
   'mistake_note_delete',
   'mistake_note_search',
   'mistake_note_update',
+  'unquarantine_memory',
 ];

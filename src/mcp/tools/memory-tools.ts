@@ -1,4 +1,5 @@
 import type { MemoryToolBackend } from '../memory-tool-backend.js';
+import { agentSessionTools } from './agent-sessions.tool.js';
 import { memoryCleanupTool } from './memory-cleanup.tool.js';
 import { memoryConflictsTool, memoryResolveTool } from './memory-conflicts.tool.js';
 import { memoryConsolidateTool } from './memory-consolidate.tool.js';
@@ -13,6 +14,7 @@ import { memoryStoreSessionTool } from './memory-store-session.tool.js';
 import { memoryStoreTool } from './memory-store.tool.js';
 import { memoryUpdateTool } from './memory-update.tool.js';
 import { mistakeNoteTools } from './mistake-notes.tool.js';
+import { quarantineTools } from './quarantine.tool.js';
 import type { ToolDefinition } from './tool-registry.js';
 
 /** The current tool surface (upstream's memory_* names), one file per tool, all on one backend. */
@@ -33,5 +35,7 @@ export function memoryTools(backend: MemoryToolBackend): ToolDefinition[] {
     memoryResolveTool(backend),
     memoryIngestTool(backend),
     ...mistakeNoteTools(backend),
+    ...quarantineTools(backend),
+    ...agentSessionTools(backend),
   ];
 }

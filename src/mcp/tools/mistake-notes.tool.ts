@@ -5,10 +5,10 @@ import { contentHashArgument, countArgument, queryArgument, storeArgument } from
 import { defineTool, type ToolCaller, type ToolDefinition, toolError, toolText } from './tool-registry.js';
 
 /** upstream's type for mistake notes, and the tag they carry here (searches filter by it). */
-const MISTAKE = 'mistake';
+export const MISTAKE = 'mistake';
 const FIELD = z.string().min(1).max(2_000);
 
-interface MistakeFields {
+export interface MistakeFields {
   error_pattern: string;
   context_signature: string;
   incorrect_action: string;
@@ -21,13 +21,13 @@ const FIELD_NAMES = ['error_pattern', 'context_signature', 'incorrect_action', '
 const noteText = (note: MistakeFields): string =>
   `Mistake: ${note.error_pattern}\nContext: ${note.context_signature}\nWrong: ${note.incorrect_action}\nRight: ${note.correct_action}`;
 
-const fieldsOf = (memory: MemoryResponse): MistakeFields | null => {
+export const fieldsOf = (memory: MemoryResponse): MistakeFields | null => {
   const values = FIELD_NAMES.map((name) => memory.metadata[name]);
   if (memory.memory_type !== MISTAKE || !values.every((v) => typeof v === 'string')) return null;
   return Object.fromEntries(FIELD_NAMES.map((name, i) => [name, values[i]])) as unknown as MistakeFields;
 };
 
-const failuresOf = (memory: MemoryResponse): number => (typeof memory.metadata.failure_count === 'number' ? memory.metadata.failure_count : 1);
+export const failuresOf = (memory: MemoryResponse): number => (typeof memory.metadata.failure_count === 'number' ? memory.metadata.failure_count : 1);
 
 /** A mistake note of the caller's, or the tool error that says why not. */
 async function mistakeNote(backend: MemoryToolBackend, hash: string, caller: ToolCaller, store?: string): Promise<MemoryResponse | string> {
@@ -35,6 +35,30 @@ async function mistakeNote(backend: MemoryToolBackend, hash: string, caller: Too
   if (memory === null) return `Error: Memory with hash ${hash} not found`;
   if (fieldsOf(memory) === null) return `Error: ${hash} is not a mistake note (memory_type "${memory.memory_type ?? 'none'}")`;
   return memory;
+}
+
+/**
+ * Stores a mistake note, or counts one more failure when the same note is already there (the
+ * text is the note, so the same four fields are the same memory). A tool error's text when the
+ * hash belongs to something else.
+ */
+export async function recordMistake(
+  backend: MemoryToolBackend,
+  note: MistakeFields,
+  caller: ToolCaller,
+  store?: string,
+  agentId?: string,
+): Promise<{ content_hash: string; failure_count: number } | string> {
+  const stored = await backend.store(
+    { content: noteText(note), tags: [MISTAKE], memory_type: MISTAKE, metadata: { ...note, failure_count: 1 }, space: store ?? null, agent_id: agentId ?? null },
+    caller,
+  );
+  if (stored.success) return { content_hash: stored.content_hash, failure_count: 1 };
+  const existing = await mistakeNote(backend, stored.content_hash, caller, store);
+  if (typeof existing === 'string') return existing;
+  const failures = failuresOf(existing) + 1;
+  await backend.update(stored.content_hash, { metadata: { failure_count: failures }, space: existing.space }, caller);
+  return { content_hash: stored.content_hash, failure_count: failures };
 }
 
 /**
@@ -51,28 +75,17 @@ export function mistakeNoteTools(backend: MemoryToolBackend): ToolDefinition[] {
     input: z.object({ error_pattern: FIELD, context_signature: FIELD, incorrect_action: FIELD, correct_action: FIELD, store: storeArgument }),
     annotations: { readOnlyHint: false, destructiveHint: false },
     async run(args, caller) {
-      const note = {
-        error_pattern: args.error_pattern,
-        context_signature: args.context_signature,
-        incorrect_action: args.incorrect_action,
-        correct_action: args.correct_action,
-      };
-      const stored = await backend.store(
-        { content: noteText(note), tags: [MISTAKE], memory_type: MISTAKE, metadata: { ...note, failure_count: 1 }, space: args.store ?? null },
+      const recorded = await recordMistake(
+        backend,
+        { error_pattern: args.error_pattern, context_signature: args.context_signature, incorrect_action: args.incorrect_action, correct_action: args.correct_action },
         caller,
+        args.store,
       );
-      if (stored.success)
-        return toolText(`Mistake note stored (hash: ${stored.content_hash})`, { success: true, content_hash: stored.content_hash, failure_count: 1 });
-      // Seen before: one more failure of the same kind.
-      const existing = await mistakeNote(backend, stored.content_hash, caller, args.store);
-      if (typeof existing === 'string') return toolError(existing);
-      const failures = failuresOf(existing) + 1;
-      await backend.update(stored.content_hash, { metadata: { failure_count: failures }, space: existing.space }, caller);
-      return toolText(`Mistake note already recorded (hash: ${stored.content_hash}); failure_count is now ${failures}`, {
-        success: true,
-        content_hash: stored.content_hash,
-        failure_count: failures,
-      });
+      if (typeof recorded === 'string') return toolError(recorded);
+      const text = recorded.failure_count === 1
+        ? `Mistake note stored (hash: ${recorded.content_hash})`
+        : `Mistake note already recorded (hash: ${recorded.content_hash}); failure_count is now ${recorded.failure_count}`;
+      return toolText(text, { success: true, ...recorded });
     },
   });
 
