@@ -23,6 +23,8 @@ import { MetricsService } from './metrics/metrics.service.js';
 import { installOAuthRoutes } from './oauth/oauth-routes.js';
 import { OAuthService } from './oauth/oauth.service.js';
 import type { AddressInfo } from 'node:net';
+import multipart from '@fastify/multipart';
+import { uploadLimits } from './documents/upload-form.js';
 import type { TrustProxy } from './config/web-access.js';
 
 /** Room for JSON escaping of a maximum-size content plus tags and metadata. */
@@ -244,6 +246,10 @@ export async function createApp(
     logger: new PinoNestLogger(logger),
     abortOnError: false,
     bodyParser: false,
+  });
+  // Upstream's document uploads (multipart/form-data, admitted by RequestGate on those routes only).
+  await app.register(multipart as unknown as Parameters<NestFastifyApplication['register']>[0], {
+    limits: uploadLimits(config.limits.maxContentBytes * 2),
   });
   const oauth = config.oauth.enabled ? app.get(OAuthService) : null;
   new RequestGate(config, app.get(ApiKeyAuthenticator), oauth).install(app.getHttpAdapter().getInstance(), logger);

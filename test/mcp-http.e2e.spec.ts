@@ -136,7 +136,11 @@ describe('Streamable HTTP MCP endpoint at /mcp', () => {
 
       const guide = textOf(await callTool(client, 'get_onboarding_guide', { client_type: 'kiro' }));
       assert.match(guide, /Kiro/);
-      assert.ok(['session start', 'session end', 'get_bootstrap_profile(agent_ids=["kiro"])', 'commit_session_legacy'].every((part) => guide.toLowerCase().includes(part.toLowerCase())));
+      assert.ok(
+        ['session start', 'session end', 'get_bootstrap_profile(agent_ids=["kiro"])', 'commit_session_legacy'].every((part) =>
+          guide.toLowerCase().includes(part.toLowerCase()),
+        ),
+      );
       assert.match(textOf(await callTool(client, 'get_onboarding_guide', {})), /your_agent_id/);
     } finally {
       await client.close();

@@ -28,8 +28,8 @@ const SCOPES_OF: Record<'reader' | 'writer' | 'admin' | 'scraper', Scope> = { re
 function expectedScopes(method: string, url: string): Scope[] {
   if (url === '/metrics') return ['admin', 'metrics'];
   if (url.startsWith('/api/admin') || url.startsWith('/api/backup') || url.startsWith('/api/oauth')) return ['admin'];
-  // upstream's management and process-memory routes need write, reads included.
-  if (url.startsWith('/api/manage') || url === '/api/memory-stats') return ['write'];
+  // upstream's management and process-memory routes need write, reads included; documents too.
+  if (url.startsWith('/api/manage') || url === '/api/memory-stats' || url.startsWith('/api/documents')) return ['write'];
   if (url === '/mcp' || method === 'GET' || url.startsWith('/api/search')) return ['read'];
   return ['write'];
 }
@@ -42,7 +42,11 @@ async function probe(base: string, method: string, path: string, key: string): P
     headers: {
       authorization: `Bearer ${key}`,
       accept: 'application/json, text/event-stream',
-      ...(body ? { 'content-type': path.endsWith('/jsonl') ? 'application/x-ndjson' : 'application/json' } : {}),
+      ...(body
+        ? {
+            'content-type': path.endsWith('/jsonl') ? 'application/x-ndjson' : path.endsWith('upload') ? 'multipart/form-data; boundary=x' : 'application/json',
+          }
+        : {}),
     },
     body,
     signal: controller.signal,

@@ -12,6 +12,9 @@ const JSON_TYPE = /^application\/json\s*(;|$)/i;
 /** Routes that read a streamed JSON Lines body instead (not a CORS-safelisted type either). */
 const JSON_LINES_TYPE = /^application\/x-ndjson\s*(;|$)/i;
 const JSON_LINES_ROUTES = new Set(['/api/admin/import/jsonl']);
+/** Document uploads take upstream's multipart form (the Origin check above still keeps other sites' forms out). */
+const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
+const MULTIPART_ROUTES = new Set(['/api/documents/upload', '/api/documents/batch-upload']);
 
 /** Bearer tokens that are not API keys (OAuth access tokens for /mcp). */
 export interface AccessTokenVerifier {
@@ -99,12 +102,14 @@ export class RequestGate {
       // Who may send a body at all comes first: without a valid key, 401 whatever the body.
       this.authenticator.authenticate(request as AuthenticatedRequest, false);
       const type = request.headers['content-type'];
-      const jsonLines = JSON_LINES_ROUTES.has(request.url.split('?')[0]!);
-      if (type === undefined || !(jsonLines ? JSON_LINES_TYPE : JSON_TYPE).test(type)) {
-        throw new RequestRefusedError(
-          415,
-          `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as ${jsonLines ? 'application/x-ndjson' : 'application/json'}`,
-        );
+      const path = request.url.split('?')[0]!;
+      const [expected, name] = JSON_LINES_ROUTES.has(path)
+        ? [JSON_LINES_TYPE, 'application/x-ndjson']
+        : MULTIPART_ROUTES.has(path)
+          ? [MULTIPART_TYPE, 'multipart/form-data (with its boundary)']
+          : [JSON_TYPE, 'application/json'];
+      if (type === undefined || !expected.test(type)) {
+        throw new RequestRefusedError(415, `Unsupported Content-Type ${type === undefined ? '(none)' : `"${type.slice(0, 100)}"`}: send the body as ${name}`);
       }
     }
   }

@@ -51,6 +51,12 @@ const FASTIFY_MESSAGES: Record<string, { status: number; detail: string }> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, detail: 'Content-Length does not match the body' },
   FST_ERR_MAX_PARAM_LENGTH: { status: 414, detail: 'A path segment of the URL is too long' },
   FST_ERR_BAD_URL: { status: 400, detail: 'The URL is not valid (bad percent-encoding)' },
+  // @fastify/multipart (document uploads).
+  FST_REQ_FILE_TOO_LARGE: { status: 413, detail: 'A file is larger than the largest document (twice MCP_MEMORY_MAX_CONTENT_BYTES)' },
+  FST_FILES_LIMIT: { status: 413, detail: 'Too many files in one upload (at most 10)' },
+  FST_PARTS_LIMIT: { status: 413, detail: 'Too many parts in the form' },
+  FST_FIELDS_LIMIT: { status: 413, detail: 'Too many fields in the form' },
+  FST_INVALID_MULTIPART_CONTENT_TYPE: { status: 415, detail: 'Send the document as multipart/form-data' },
 };
 
 /**

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { MemoriesModule } from '../memories/memories.module.js';
+import { DocumentUploadsService } from './document-uploads.service.js';
 import { DocumentsController } from './documents.controller.js';
 import { DocumentsService } from './documents.service.js';
 
 @Module({
   imports: [MemoriesModule],
   controllers: [DocumentsController],
-  providers: [DocumentsService],
+  providers: [DocumentsService, DocumentUploadsService],
   exports: [DocumentsService],
 })
 export class DocumentsModule {}

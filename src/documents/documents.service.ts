@@ -20,6 +20,10 @@ export interface IngestInput {
   chunkOverlap?: number | null;
   memoryType?: string | null;
   space?: string | null;
+  /** The id its passages are tagged with (an upload names it before the document is read). */
+  uploadId?: string;
+  /** Told after each passage: how many were handled and stored, of how many. */
+  onProgress?: (handled: number, stored: number, total: number) => void;
 }
 
 export interface IngestResult {
@@ -71,7 +75,7 @@ export class DocumentsService {
     const passages = pages.flatMap((text, page) => chunkText(text, size, overlap).map((chunk) => ({ chunk, page: page + 1 })));
     if (passages.length === 0) throw InvalidInputError.field('content', 'the document holds no text');
     if (passages.length > MAX_CHUNKS) throw InvalidInputError.field('chunk_size', `the document makes ${passages.length} passages; at most ${MAX_CHUNKS}`);
-    const uploadId = randomUUID();
+    const uploadId = input.uploadId ?? randomUUID();
     const sourceName = input.sourceName.slice(0, 200);
     const contentHashes: string[] = [];
     let stored = 0;
@@ -88,6 +92,7 @@ export class DocumentsService {
       );
       if (outcome.stored) stored += 1;
       contentHashes.push(outcome.stored ? outcome.memory.contentHash : outcome.contentHash);
+      input.onProgress?.(index + 1, stored, passages.length);
     }
     return { uploadId, sourceName, pages: pages.length, contentHashes, chunksStored: stored, totalChunks: passages.length };
   }

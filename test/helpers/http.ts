@@ -10,6 +10,8 @@ export interface RequestOptions {
   body?: unknown;
   /** Sent as-is instead of JSON.stringify(body). */
   rawBody?: string | Buffer;
+  /** A multipart form (fetch sets its Content-Type with the boundary). */
+  form?: FormData;
   headers?: Record<string, string>;
   apiKey?: string | null;
 }
@@ -28,8 +30,9 @@ export class ApiClient {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.apiKey === undefined ? this.apiKey : options.apiKey;
     if (key !== null && headers.authorization === undefined) headers.authorization = `Bearer ${key}`;
-    let body: string | Buffer | undefined;
-    if (options.rawBody !== undefined) body = options.rawBody;
+    let body: string | Buffer | FormData | undefined;
+    if (options.form !== undefined) body = options.form;
+    else if (options.rawBody !== undefined) body = options.rawBody;
     else if (options.body !== undefined) {
       body = JSON.stringify(options.body);
       headers['content-type'] ??= 'application/json';
@@ -55,6 +58,10 @@ export class ApiClient {
 
   put<T = any>(path: string, body: unknown, options: RequestOptions = {}): Promise<JsonResponse<T>> {
     return this.request<T>(path, { ...options, method: 'PUT', body });
+  }
+
+  upload<T = any>(path: string, form: FormData, options: RequestOptions = {}): Promise<JsonResponse<T>> {
+    return this.request<T>(path, { ...options, method: 'POST', form });
   }
 
   delete<T = any>(path: string, options: RequestOptions = {}): Promise<JsonResponse<T>> {

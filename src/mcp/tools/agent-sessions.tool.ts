@@ -82,7 +82,12 @@ export function agentSessionTools(backend: MemoryToolBackend): ToolDefinition[] 
       for (const error of args.errors ?? []) {
         const what = clean(error.error);
         if (!what) continue;
-        const note = { error_pattern: what, context_signature: clean(error.tool) || 'unknown', incorrect_action: what, correct_action: clean(error.resolution) || 'not recorded' };
+        const note = {
+          error_pattern: what,
+          context_signature: clean(error.tool) || 'unknown',
+          incorrect_action: what,
+          correct_action: clean(error.resolution) || 'not recorded',
+        };
         if (typeof (await recordMistake(backend, note, caller, args.store, args.agent_id)) !== 'string') mistakes += 1;
       }
       const result = {
@@ -142,14 +147,18 @@ export function agentSessionTools(backend: MemoryToolBackend): ToolDefinition[] 
       const cut = body.lastIndexOf('\n', budget);
       const fitted = body.length > budget ? `${body.slice(0, cut > 0 ? cut : budget)}\n... (truncated to token budget)` : body;
       const text = `=== BEHAVIORAL PROFILE (v1) ===\nAgents: ${args.agent_ids.join(', ')}\n\n${fitted || 'No data available yet.'}\n=== END PROFILE ===`;
-      return toolText(text, { agent_ids: args.agent_ids, entries: Object.fromEntries(sections.map(([title, entries]) => [title.split(' ')[0]!.toLowerCase(), entries.length])) });
+      return toolText(text, {
+        agent_ids: args.agent_ids,
+        entries: Object.fromEntries(sections.map(([title, entries]) => [title.split(' ')[0]!.toLowerCase(), entries.length])),
+      });
     },
   });
 
   const guide = defineTool({
     name: 'get_onboarding_guide',
     title: 'Get Onboarding Guide',
-    description: 'How a client uses this memory service over a session: what to call at its start, during it and at its end (client_type: generic, kiro, claude-code).',
+    description:
+      'How a client uses this memory service over a session: what to call at its start, during it and at its end (client_type: generic, kiro, claude-code).',
     input: z.object({ client_type: z.string().max(40).optional() }),
     annotations: { readOnlyHint: true },
     async run(args) {

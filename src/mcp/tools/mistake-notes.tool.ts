@@ -50,7 +50,14 @@ export async function recordMistake(
   agentId?: string,
 ): Promise<{ content_hash: string; failure_count: number } | string> {
   const stored = await backend.store(
-    { content: noteText(note), tags: [MISTAKE], memory_type: MISTAKE, metadata: { ...note, failure_count: 1 }, space: store ?? null, agent_id: agentId ?? null },
+    {
+      content: noteText(note),
+      tags: [MISTAKE],
+      memory_type: MISTAKE,
+      metadata: { ...note, failure_count: 1 },
+      space: store ?? null,
+      agent_id: agentId ?? null,
+    },
     caller,
   );
   if (stored.success) return { content_hash: stored.content_hash, failure_count: 1 };
@@ -77,14 +84,20 @@ export function mistakeNoteTools(backend: MemoryToolBackend): ToolDefinition[] {
     async run(args, caller) {
       const recorded = await recordMistake(
         backend,
-        { error_pattern: args.error_pattern, context_signature: args.context_signature, incorrect_action: args.incorrect_action, correct_action: args.correct_action },
+        {
+          error_pattern: args.error_pattern,
+          context_signature: args.context_signature,
+          incorrect_action: args.incorrect_action,
+          correct_action: args.correct_action,
+        },
         caller,
         args.store,
       );
       if (typeof recorded === 'string') return toolError(recorded);
-      const text = recorded.failure_count === 1
-        ? `Mistake note stored (hash: ${recorded.content_hash})`
-        : `Mistake note already recorded (hash: ${recorded.content_hash}); failure_count is now ${recorded.failure_count}`;
+      const text =
+        recorded.failure_count === 1
+          ? `Mistake note stored (hash: ${recorded.content_hash})`
+          : `Mistake note already recorded (hash: ${recorded.content_hash}); failure_count is now ${recorded.failure_count}`;
       return toolText(text, { success: true, ...recorded });
     },
   });
