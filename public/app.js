@@ -1,3 +1,5 @@
+import { documentsView } from './documents.js';
+
 // The dashboard: plain DOM, no framework, no CDN. All text from the server is inserted with
 // textContent (memories may contain markup). The key lives in sessionStorage for this tab only.
 const KEY_STORAGE = 'mcp-memory-api-key';
@@ -5,7 +7,7 @@ const SPACE_STORAGE = 'mcp-memory-space';
 const PAGE_SIZE = 20;
 const OVERVIEW_DAYS = 30;
 const ACTIVITY_LIMIT = 30;
-const VIEWS = ['memories', 'overview', 'admin'];
+const VIEWS = ['memories', 'overview', 'documents', 'admin'];
 
 const $ = (id) => document.getElementById(id);
 const state = {
@@ -18,7 +20,7 @@ const state = {
   mode: 'list',
   events: null,
   reconnects: 0,
-  /** 'memories' | 'overview' | 'admin' */
+  /** 'memories' | 'overview' | 'documents' | 'admin' */
   view: 'memories',
   /** The live activity feed, newest first (changes seen on the event stream since the page opened). */
   activity: [],
@@ -77,13 +79,15 @@ function explain(error) {
 }
 
 async function api(path, options = {}) {
+  // A form (document uploads) sets its own multipart Content-Type.
   const headers = { ...(options.body ? { 'content-type': 'application/json' } : {}) };
   if (state.key) headers.authorization = `Bearer ${state.key}`;
   // One memory's own routes name its space in the path's query instead.
   if (state.space && !options.ownSpace) headers['x-memory-space'] = state.space;
   let response;
   try {
-    response = await fetch(`api${path}`, { method: options.method ?? 'GET', headers, body: options.body ? JSON.stringify(options.body) : undefined });
+    const payload = options.form ?? (options.body ? JSON.stringify(options.body) : undefined);
+    response = await fetch(`api${path}`, { method: options.method ?? 'GET', headers, body: payload });
   } catch (error) {
     throw new Error(error.message || 'network error');
   }
@@ -765,12 +769,17 @@ function show(view) {
   clearNotice();
   $('store-status').textContent = '';
   $('backup-status').textContent = '';
+  documents.clear();
   if (view === 'admin') loadAdmin();
+  if (view === 'documents') documents.load();
   if (view === 'overview') loadOverview();
   $('main').focus();
 }
 
+let documents;
+
 document.addEventListener('DOMContentLoaded', () => {
+  documents = documentsView({ api, guarded, h, $, plural, confirm: (message) => window.confirm(message) });
   $('key-form').addEventListener('submit', (event) => {
     event.preventDefault();
     connect($('key-input').value.trim());
@@ -798,6 +807,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('nav-memories').addEventListener('click', () => show('memories'));
   $('nav-admin').addEventListener('click', () => show('admin'));
   $('nav-overview').addEventListener('click', () => show('overview'));
+  $('nav-documents').addEventListener('click', () => show('documents'));
   // A status line answers the last action only: typing something new clears it.
   $('store-content').addEventListener('input', () => ($('store-status').textContent = ''));
   $('backup-now').addEventListener('click', backupNow);

@@ -85,6 +85,8 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     await page.locator('#activity .empty', { hasText: 'Nothing yet.' }).waitFor();
     await page.getByRole('button', { name: 'Admin', exact: true }).click();
     await page.getByText('No backups yet.').waitFor();
+    await page.getByRole('button', { name: 'Documents', exact: true }).click();
+    await page.getByText('No documents yet. Upload a text').waitFor();
     await page.getByRole('button', { name: 'Memories', exact: true }).click();
     const stored = await api.post('/api/memories', { content: 'The first memory of an empty store' });
     await page.locator('#results .memory', { hasText: 'The first memory of an empty store' }).waitFor();
@@ -279,6 +281,49 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     await page.close();
   });
 
+  it('documents: uploads files, follows each until it is read, lists what it became (its passages), and deletes one with its passages', async () => {
+    const page = await openWithKey(KEY);
+    await page.locator('#connection.live').waitFor();
+    await page.getByRole('button', { name: 'Documents', exact: true }).click();
+    const guide = [
+      '# On-call guide',
+      '',
+      ...Array.from({ length: 12 }, (_, i) => `Rule ${i + 1}: page the secondary after ${i + 5} minutes without an answer.`),
+    ].join('\n');
+    await page.getByLabel('Files').setInputFiles({ name: 'oncall.md', mimeType: 'text/markdown', buffer: Buffer.from(guide) });
+    await page.getByLabel('Tags for every passage').fill('oncall');
+    await page.getByLabel('Characters per passage').fill('200');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText(/^oncall\.md: \d+ passages stored$/).waitFor();
+    const row = page.locator('#uploads tr[data-upload]', { hasText: 'oncall.md' });
+    await row.waitFor();
+    const uploadId = await row.getAttribute('data-upload');
+    const passages = (await api.get(`/api/documents/search-content/${uploadId}`)).body;
+    assert.ok(passages.total_found >= 3 && passages.memories.every((m: { tags: string[] }) => m.tags.includes('oncall')));
+    await page.getByRole('button', { name: 'Passages of oncall.md' }).click();
+    await page
+      .locator('ol.passages li')
+      .nth(passages.total_found - 1)
+      .waitFor();
+    assert.match(await page.locator('ol.passages li').first().innerText(), /^#1\s+# On-call guide/);
+
+    await page.getByLabel('Files').setInputFiles([
+      { name: 'a.txt', mimeType: 'text/plain', buffer: Buffer.from('The VPN guide is in the IT wiki.') },
+      { name: 'b.json', mimeType: 'application/json', buffer: Buffer.from('{"office": "Lisbon", "opens": "May"}') },
+    ]);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByText('Batch (2 files): 2 passages stored').waitFor();
+    await page.locator('#uploads tr[data-upload]', { hasText: 'Batch (2 files)' }).waitFor();
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete oncall.md' }).click();
+    await page.getByText(`oncall.md: ${passages.total_found} passages deleted.`).waitFor();
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await api.get(`/api/memories?tag=upload_id:${uploadId}`)).body.total, 0);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-documents.png`, fullPage: true });
+    await page.close();
+  });
+
   it('fits a phone screen (390 px) in every view, with data in it', async () => {
     assert.ok((await api.get('/api/admin/backups')).body.total >= 1, 'the admin test made a backup to show');
     const page = await openWithKey(KEY, 390);
@@ -287,6 +332,7 @@ describe('web dashboard in headless Chromium', { skip: NO_BROWSER }, () => {
     const views = [
       ['Memories', '#results .memory'],
       ['Overview', '#per-day-chart svg'],
+      ['Documents', '#uploads tbody tr[data-upload]'],
       ['Admin', '#backups tbody tr[data-backup]'],
     ] as const;
     for (const [view, content] of views) {

@@ -9,6 +9,7 @@ export const PUBLIC_ROUTES = new Set([
   'GET /',
   'GET /index.html',
   'GET /app.js',
+  'GET /documents.js',
   'GET /styles.css',
   'GET /favicon.svg',
   'GET /oauth-consent.html',
