@@ -69,6 +69,7 @@ export default tseslint.config(
         Intl: 'readonly',
         URLSearchParams: 'readonly',
         Blob: 'readonly',
+        FormData: 'readonly',
         HTMLElement: 'readonly',
         Event: 'readonly',
         KeyboardEvent: 'readonly',
