@@ -30,7 +30,9 @@ export class HealthService {
     const base = this.base();
     if (!withStatistics) {
       await this.checked(() => this.storage.ping());
-      return base;
+      // Without a key, the state only: a version tells an attacker which advisories apply, an
+      // uptime when the server was last patched (upstream's GHSA-73hc-m4hx-79pj).
+      return { status: base.status };
     }
     const stats = await this.checked(() => this.storage.statistics(readableSpaces(caller)));
     return {
@@ -138,7 +140,7 @@ export class HealthService {
   }
 
   /** Reads answering is not enough: a database whose writes fail is reported as degraded. */
-  private base(): HealthResponse {
+  private base(): HealthResponse & Required<Pick<HealthResponse, 'version' | 'timestamp' | 'uptime_seconds'>> {
     const writeFailure = this.storage.lastWriteFailure();
     return {
       status: writeFailure === null ? 'healthy' : 'degraded',

@@ -15,14 +15,14 @@ export class HealthResponse {
   @ApiPropertyOptional({ description: 'Why the last write failed, while the service is degraded' })
   write_failure?: string;
 
-  @ApiProperty()
-  version!: string;
+  @ApiPropertyOptional({ description: 'Only for callers with a valid key' })
+  version?: string;
 
-  @ApiProperty({ example: '2026-11-25T15:06:00.000Z' })
-  timestamp!: string;
+  @ApiPropertyOptional({ example: '2026-11-25T15:06:00.000Z', description: 'Only for callers with a valid key' })
+  timestamp?: string;
 
-  @ApiProperty()
-  uptime_seconds!: number;
+  @ApiPropertyOptional({ description: 'Only for callers with a valid key' })
+  uptime_seconds?: number;
 
   @ApiPropertyOptional({ description: 'Only for callers with a valid key', example: 'sqlite_vec' })
   storage_type?: string;

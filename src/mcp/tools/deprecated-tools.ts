@@ -90,6 +90,8 @@ export const UNSUPPORTED_TOOLS: ReadonlyMap<string, string> = new Map([
   ['memory_harvest', NOT_OFFERED('memory_harvest', 'session harvesting')],
   ['memory_quality', NOT_OFFERED('memory_quality', 'quality scoring')],
   ['memory_graph', NOT_OFFERED('memory_graph', 'the knowledge graph')],
+  ['memory_distill', NOT_OFFERED('memory_distill', 'rewriting memories with a language model')],
+  ...['memory_explore', 'memory_detail'].map((name): [string, string] => [name, NOT_OFFERED(name, "the knowledge graph's entities")]),
   // They read a path on the server; memory_ingest takes the document's content instead.
   ...['ingest_document', 'ingest_directory'].map((name): [string, string] => [
     name,

@@ -15,7 +15,8 @@ export const memoryIngestTool = (backend: MemoryToolBackend): ToolDefinition =>
     description:
       'Store a document as passages (memories tagged source_file:<name>, file_type:<ext>, upload_id:<id>): text, Markdown or JSON as content, or any of them and PDF as content_base64; source_name (with its extension) says the format. Paths on the server are never read.',
     input: z.object({
-      source_name: z.string().min(1).max(200).describe('The document name, e.g. runbook.md or report.pdf'),
+      // Optional in the schema so that upstream's path-only call gets the answer below, not a schema error.
+      source_name: z.string().min(1).max(200).optional().describe('The document name, e.g. runbook.md or report.pdf (required)'),
       content: z.string().optional().describe('A text document as it is'),
       content_base64: z.string().optional().describe('Any document as base64 (a PDF must come this way)'),
       tags: z.array(z.string().max(INPUT_LIMITS.tagLength)).max(INPUT_LIMITS.tags).optional(),
@@ -29,6 +30,7 @@ export const memoryIngestTool = (backend: MemoryToolBackend): ToolDefinition =>
       if (args.content === undefined && args.content_base64 === undefined) {
         return toolError('Error: send the document as content (text) or content_base64; memory_ingest never reads a path on the server');
       }
+      if (args.source_name === undefined) return toolError('Error: give source_name, the document name with its extension (e.g. runbook.md)');
       const answer = await backend.ingest(
         {
           source_name: args.source_name,

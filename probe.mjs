@@ -1,0 +1,32 @@
+import { startTestServer } from './dist/test/helpers/test-server.js';
+const s = await startTestServer({ env: { MCP_API_KEY: 'k' } });
+const call = async (method, path, body) => {
+  const r = await fetch(s.url + path, { method, headers: { authorization: 'Bearer k', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const t = await r.text();
+  console.log(method, path, r.status, t.slice(0, 400));
+  try { return JSON.parse(t); } catch { return t; }
+};
+const a = await call('POST', '/api/memories', { content: 'Contract memory one about the build server', tags: ['contract'] });
+await call('POST', '/api/memories', { content: 'Contract memory two about the build server in rack 4', tags: ['contract'] });
+await call('GET', '/api/health');
+await call('POST', '/api/search', { query: 'build server', n_results: 2 });
+await call('POST', '/api/search/by-tag', { tags: ['contract'] });
+await call('POST', '/api/search/by-time', { query: 'last week' });
+await call('GET', `/api/search/similar/${a.content_hash}`);
+await call('GET', '/api/events/stats');
+await call('GET', '/api/consolidation/recommendations/weekly');
+await call('GET', '/api/conflicts');
+await call('POST', '/api/sessions', { turns: [{ role: 'user', content: ' ' }] });
+await call('POST', '/api/manage/delete-untagged');
+await call('POST', '/api/manage/bulk-delete', { tag: 'nothing-here' });
+await call('POST', '/api/manage/system/optimize_db');
+await call('POST', '/api/manage/cleanup-duplicates');
+await call('PUT', '/api/manage/tags/contract?new_tag=contracts');
+await call('POST', '/api/backup/now');
+await call('GET', '/api/backup/list');
+await call('POST', '/api/clear-caches');
+await call('GET', '/api/memory-stats');
+await call('POST', '/mcp', { jsonrpc: '2.0', method: 'notifications/initialized' });
+await call('POST', '/mcp', { jsonrpc: '2.0', id: 1, method: 'bogus/method' });
+await call('POST', '/api/memories', { content: 5 });
+await s.cleanup(); process.exit(0);
