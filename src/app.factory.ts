@@ -178,7 +178,11 @@ function installOpenApi(app: NestFastifyApplication, rootPath: string): void {
       app,
       new DocumentBuilder()
         .setTitle('MCP Memory Service')
-        .setDescription('Semantic memory for AI agents: store, search and recall memories.')
+        .setDescription(
+          'Semantic memory for AI agents: store, search and recall memories. The routes of the upstream Python service answer with its ' +
+            'fields; where a client can tell the difference: invalid input answers 400 with a string `detail` and `errors[]` (upstream: ' +
+            '422 with a list), an upload with an unsupported extension 400 (upstream: 500). The compatibility page (docs/upstream.md) lists each.',
+        )
         .setVersion(SERVICE_VERSION)
         .setLicense('Apache-2.0', 'https://www.apache.org/licenses/LICENSE-2.0')
         .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'API key as a Bearer token' })
