@@ -89,7 +89,8 @@ describe('crash safety (real processes, real files)', () => {
       const late = await Promise.all(Array.from({ length: 5 }, (_, i) => store(url, `sent after SIGTERM ${i}`)));
       const results = await Promise.all(inFlight);
       assert.equal(await cli.exited(), 0);
-      assert.ok(Date.now() - started < 5000, `exit took ${Date.now() - started} ms`);
+      // Seconds, not minutes: the in-flight stores each wait for the model, which a loaded 2-core machine slows several times over.
+      assert.ok(Date.now() - started < 15_000, `exit took ${Date.now() - started} ms`);
       await stream.done;
       const facts = inspect(path);
       for (const hash of [...results, ...late].filter((h): h is string => h !== null)) assert.ok(facts.hashes.has(hash), `acknowledged ${hash} lost`);
