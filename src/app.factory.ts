@@ -251,6 +251,19 @@ export async function createApp(
     abortOnError: false,
     bodyParser: false,
   });
+  try {
+    await configureApp(app, config, logger);
+  } catch (error) {
+    // The modules are up (database, model workers): a half-built application is closed, or its
+    // open handles would keep the process (a CLI start, a test run) alive after the error.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  return app;
+}
+
+/** Everything around the modules: body parsers' neighbours, gates, OAuth, headers, pipes, CORS, logs, the dashboard and the API docs. */
+async function configureApp(app: NestFastifyApplication, config: AppConfig, logger: Logger): Promise<void> {
   // Upstream's document uploads (multipart/form-data, admitted by RequestGate on those routes only).
   await app.register(multipart as unknown as Parameters<NestFastifyApplication['register']>[0], {
     limits: uploadLimits(config.limits.maxContentBytes * 2),
@@ -273,5 +286,4 @@ export async function createApp(
   installGracefulClose(app);
   installDashboard(app, config.http.rootPath);
   installOpenApi(app, config.http.rootPath);
-  return app;
 }
