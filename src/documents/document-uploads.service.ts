@@ -4,6 +4,7 @@ import { InvalidInputError, NotFoundError } from '../common/domain-errors.js';
 import type { Memory } from '../storage/memory.js';
 import { MemoriesService } from '../memories/memories.service.js';
 import type { Caller } from '../spaces/space-access.js';
+import { toHttpError } from '../common/http-error.mapper.js';
 import { formatOf } from './document-text.js';
 import { DocumentsService } from './documents.service.js';
 
@@ -99,7 +100,8 @@ export class DocumentUploadsService {
 
   private async process(status: UploadStatus, files: UploadedFile[], options: UploadOptions, caller: Caller): Promise<void> {
     status.status = 'processing';
-    let [handledBefore, storedBefore, totalBefore] = [0, 0, 0];
+    // Passages of the files read before this one (every passage is handled, stored or not).
+    let [totalBefore, storedBefore] = [0, 0];
     for (const [index, file] of files.entries()) {
       try {
         const result = await this.documents.ingest(
@@ -114,7 +116,7 @@ export class DocumentUploadsService {
             space: options.space,
             uploadId: status.upload_id,
             onProgress: (handled, stored, total) => {
-              status.chunks_processed = handledBefore + handled;
+              status.chunks_processed = totalBefore + handled;
               status.chunks_stored = storedBefore + stored;
               status.total_chunks = totalBefore + total;
               status.progress = Math.round(((index + handled / total) / files.length) * 1000) / 10;
@@ -122,11 +124,12 @@ export class DocumentUploadsService {
           },
           caller,
         );
-        [handledBefore, storedBefore, totalBefore] = [handledBefore + result.totalChunks, storedBefore + result.chunksStored, totalBefore + result.totalChunks];
+        [totalBefore, storedBefore] = [totalBefore + result.totalChunks, storedBefore + result.chunksStored];
       } catch (error) {
-        const reason = error instanceof InvalidInputError ? error.message : 'the server could not store it (see the server log)';
-        if (!(error instanceof InvalidInputError)) this.logger.error({ msg: 'Document upload failed', upload_id: status.upload_id, error: String(error) });
-        status.errors.push(`${file.filename.slice(0, 200)}: ${reason}`);
+        // The one error policy decides what the uploader may read (a full disk says so; a bug does not).
+        const { body, internal } = toHttpError(error);
+        if (internal) this.logger.error({ msg: 'Document upload failed', upload_id: status.upload_id, err: error });
+        status.errors.push(`${file.filename.slice(0, 200)}: ${body.detail}`);
       }
     }
     status.status = status.errors.length < files.length ? 'completed' : 'failed';
@@ -136,11 +139,19 @@ export class DocumentUploadsService {
 
   /** The upload's status: followed here (the uploader's only), else read from its passages. */
   async status(uploadId: string, caller: Caller): Promise<UploadStatus> {
+    // Polled while it runs: the followed status needs no read.
     const followed = this.uploads.get(uploadId);
     if (followed && followed.owner === caller.label) return followed.status;
+    return (await this.found(uploadId, caller)).status;
+  }
+
+  /** The upload's status and its passages, read once; not found when neither this process nor the caller's spaces know it. */
+  private async found(uploadId: string, caller: Caller): Promise<{ status: UploadStatus; passages: Memory[] }> {
+    const followed = this.uploads.get(uploadId);
     const passages = await this.passages(uploadId, caller);
+    if (followed && followed.owner === caller.label) return { status: followed.status, passages };
     if (passages.length === 0) throw new NotFoundError(`Upload session not found: ${uploadId.slice(0, 64)}`);
-    return statusFromPassages(uploadId, passages, passages.length);
+    return { status: statusFromPassages(uploadId, passages, passages.length), passages };
   }
 
   /** Finished uploads, newest first: those followed here and those the caller's spaces hold. */
@@ -163,8 +174,8 @@ export class DocumentUploadsService {
 
   /** The upload's passages, in order. */
   async content(uploadId: string, limit: number, caller: Caller): Promise<{ status: UploadStatus; passages: Memory[] }> {
-    const status = await this.status(uploadId, caller);
-    return { status, passages: (await this.passages(uploadId, caller)).slice(0, limit) };
+    const { status, passages } = await this.found(uploadId, caller);
+    return { status, passages: passages.slice(0, limit) };
   }
 
   /** Forgets the upload and (unless told not to) deletes its passages from the caller's writable spaces. */
