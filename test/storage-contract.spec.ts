@@ -279,8 +279,8 @@ for (const kind of TEST_BACKENDS) {
         assert.ok(hits.every((h) => Number.isFinite(h.score)));
         const distances = await repo.vectors.distances(axis(2), [giraffe.contentHash, tagged.contentHash, 'absent']);
         assert.equal(distances.size, 2);
-        assert.ok(Math.abs(distances.get(giraffe.contentHash)!) < 1e-4);
-        assert.ok(Math.abs(distances.get(tagged.contentHash)! - 1) < 1e-4, 'orthogonal vectors are at distance 1');
+        assert.ok(Math.abs(distances.get(giraffe.contentHash)!.distance) < 1e-4);
+        assert.ok(Math.abs(distances.get(tagged.contentHash)!.distance - 1) < 1e-4, 'orthogonal vectors are at distance 1');
         const filtered = await repo.text.searchByKeywords(['giraffe'], { tags: { tags: ['zoo'], match: 'any' } }, 10);
         assert.deepEqual(hashes(filtered.map((h) => h.memory)), hashes([giraffe]));
         for (const hostile of ['"', 'giraffe OR budget', 'NEAR(', '*', "'; DROP TABLE memories; --", '\\', ':']) {
@@ -388,6 +388,92 @@ for (const kind of TEST_BACKENDS) {
           assert.equal(await log.since(log.lastId + 1000), null, 'an id never issued');
         } finally {
           await log.close();
+        }
+      });
+    });
+
+    describe('passages', () => {
+      it("stores a long memory's passages with it: a query near one finds the memory (one result, the passage named), whole-text searches ignore them, delete removes them", async () => {
+        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
+        const own = await fresh.open();
+        try {
+          const long = memory({ content: 'x'.repeat(1200), tags: ['long'] });
+          const short = memory({ tags: ['short'] });
+          const passages = [
+            { start: 10, end: 20, vector: axis(3) },
+            { start: 30, end: 40, vector: axis(4) },
+          ];
+          await own.store.insertWithEmbedding(long, axis(0), passages);
+          await own.store.insertWithEmbedding(short, axis(3, 1));
+          const found = await own.vectors.searchByVector(axis(3), {}, 5);
+          assert.deepEqual(hashes(found.map((h) => h.memory)), hashes([long, short]), 'one result per memory, nearest vector first');
+          assert.deepEqual(found[0]!.passage, { start: 10, end: 20 });
+          assert.ok(Math.abs(found[0]!.distance) < 1e-4);
+          assert.equal(found[1]!.passage, undefined);
+          const filtered = await own.vectors.searchByVector(axis(4), { tags: { tags: ['long'], match: 'any' } }, 5);
+          assert.deepEqual(filtered.map((h) => h.passage), [{ start: 30, end: 40 }]);
+          assert.deepEqual(hashes((await own.vectors.searchByVector(axis(3), { excludeHash: long.contentHash }, 5)).map((h) => h.memory)), hashes([short]));
+          const whole = await own.vectors.searchByVector(axis(3), {}, 5, true);
+          assert.deepEqual(hashes(whole.map((h) => h.memory)), hashes([short, long]), 'whole texts only');
+          assert.ok(whole.every((h) => h.passage === undefined));
+          const distances = await own.vectors.distances(axis(4), [long.contentHash, short.contentHash]);
+          assert.deepEqual(distances.get(long.contentHash)?.passage, { start: 30, end: 40 });
+          assert.equal(distances.get(short.contentHash)?.passage, undefined);
+          const read = await own.store.findPassages(long.contentHash);
+          assert.deepEqual(
+            read.map(({ start, end }) => [start, end]),
+            [
+              [10, 20],
+              [30, 40],
+            ],
+          );
+          assert.ok(Math.abs(cosineDistance(read[1]!.vector, axis(4))) < 1e-6);
+          assert.deepEqual(await own.store.findPassages(short.contentHash), []);
+          const scanned = await own.store.scan(0, 10, true);
+          assert.deepEqual(
+            scanned.entries.map((e) => e.passages?.length),
+            [2, 0],
+          );
+          // A copy to another space carries the passages; deleting one copy leaves the other's.
+          await own.store.transferSpace('default', 'copy', true, 0, 10, null);
+          await own.store.delete(long.contentHash, 'default');
+          const afterDelete = await own.vectors.searchByVector(axis(3), {}, 5);
+          assert.deepEqual(
+            afterDelete.map((h) => [h.memory.space, h.passage]),
+            [
+              ['copy', { start: 10, end: 20 }],
+              ['default', undefined],
+              ['copy', undefined],
+            ],
+          );
+          await own.store.delete(long.contentHash, 'copy');
+          assert.deepEqual(hashes((await own.vectors.searchByVector(axis(4), {}, 5)).map((h) => h.memory)).includes(long.contentHash), false);
+        } finally {
+          await own.close();
+          await fresh.cleanup();
+        }
+      });
+
+      it('re-embeds passages with their memory: the staged ones replace the old at the switch', async () => {
+        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
+        const staged = await fresh.open();
+        const next = (i: number): Float32Array => unit([1, i, 0, 0]);
+        try {
+          const long = memory({ content: 'y'.repeat(1500) });
+          await staged.store.insertWithEmbedding(long, axis(0), [{ start: 0, end: 5, vector: axis(1) }]);
+          await staged.reembed.begin('next-model', 4);
+          const [pending] = await staged.reembed.pending(0, 10);
+          await staged.reembed.store([{ ref: pending!.ref, embedding: next(0), passages: [{ start: 100, end: 200, vector: next(5) }] }]);
+          assert.equal(await staged.reembed.complete('next-model', 4), 1);
+          const found = await staged.vectors.searchByVector(next(5), {}, 1);
+          assert.deepEqual(found[0]?.passage, { start: 100, end: 200 });
+          assert.deepEqual(
+            (await staged.store.findPassages(long.contentHash)).map(({ start, end }) => [start, end]),
+            [[100, 200]],
+          );
+        } finally {
+          await staged.close();
+          await fresh.cleanup();
         }
       });
     });

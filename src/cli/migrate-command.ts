@@ -6,7 +6,7 @@ const BATCH = 500;
 
 /**
  * `mcp-memory migrate --from X --to Y`: copies every memory with its tags, metadata, timestamps
- * and vector (no re-embedding) in batches; resumable; verified at the end. Returns the exit code.
+ * and vectors (a long memory's passages too; no re-embedding) in batches; resumable; verified at the end. Returns the exit code.
  */
 export async function runMigrateCommand({ from, to, json }: { from: string; to: string; json: boolean }): Promise<number> {
   const space = await embeddingSpaceOf(from);
@@ -25,7 +25,7 @@ export async function runMigrateCommand({ from, to, json }: { from: string; to: 
         sourceHashes.push(memory.contentHash);
         const embedding = await source.store.findEmbedding(memory.contentHash);
         if (embedding === null) throw new Error(`memory ${memory.contentHash} has no vector in the source`);
-        const outcome = await target.store.insertWithEmbedding(memory, embedding);
+        const outcome = await target.store.insertWithEmbedding(memory, embedding, await source.store.findPassages(memory.contentHash));
         if (outcome.inserted) copied += 1;
         else skipped += 1;
       }

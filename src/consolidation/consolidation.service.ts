@@ -4,6 +4,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
 import { INPUT_LIMITS } from '../common/input-limits.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
+import { embedMemories, type MemoryVectors } from '../embeddings/passages.js';
 import { contentHash } from '../memories/content-hash.js';
 import { MemoriesService, supersedeRefused } from '../memories/memories.service.js';
 import { checkContent, checkTagsAndType } from '../memories/memory-input.js';
@@ -111,8 +112,8 @@ export class ConsolidationService {
       updatedAt: now,
     };
     const outcome = await this.embeddings.consistently(async () => {
-      const [embedding] = await this.embeddings.embed([input.mergedContent]);
-      return this.store.supersede(hashes, space, next, embedding!, caller.actor);
+      const [{ embedding, passages }] = (await embedMemories(this.embeddings, [input.mergedContent])) as [MemoryVectors];
+      return this.store.supersede(hashes, space, next, embedding, caller.actor, passages);
     });
     if (!outcome.superseded) throw supersedeRefused(outcome, space);
     this.memories.emitSuperseded(outcome.memory, outcome.previous);
@@ -195,7 +196,7 @@ export class ConsolidationService {
       for (const memory of examined) {
         const embedding = await this.store.findEmbedding(memory.contentHash);
         if (embedding === null) continue;
-        const nearest = await this.vectors.searchByVector(embedding, { spaces: [memory.space], excludeHash: memory.contentHash }, NEIGHBOURS);
+        const nearest = await this.vectors.searchByVector(embedding, { spaces: [memory.space], excludeHash: memory.contentHash }, NEIGHBOURS, true);
         for (const { memory: other, distance } of nearest) {
           const similarity = similarityFromDistance(distance);
           if (similarity >= threshold && isVisible(other, now)) pairs.add(memory, other, similarity);

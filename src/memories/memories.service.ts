@@ -7,6 +7,7 @@ import { type Caller, changeableSpaces, inSpaces, readableSpaces, writableSpace 
 import { OperationTimings } from '../stats/operation-timings.js';
 import { AccessTracker } from '../access/access-tracker.service.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
+import { embedMemories, type MemoryVectors } from '../embeddings/passages.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
 import {
   MEMORY_STORE,
@@ -191,14 +192,14 @@ export class MemoriesService {
       ...(expiresAt === null ? {} : { expiresAt }),
     };
     const outcome = await this.embeddings.consistently(async () => {
-      const [embedding] = await this.embeddings.embed([content]);
-      const similar = await this.similarIn(space, embedding!);
+      const [{ embedding, passages }] = (await embedMemories(this.embeddings, [content])) as [MemoryVectors];
+      const similar = await this.similarIn(space, embedding);
       if (input.supersedeSimilar === true && similar.length > 0) {
-        const replaced = await this.memories.supersede([similar[0]!.contentHash], space, memory, embedding!, caller.actor);
+        const replaced = await this.memories.supersede([similar[0]!.contentHash], space, memory, embedding, caller.actor, passages);
         if (replaced.superseded) return { ...replaced, similar };
         // Superseded or deleted meanwhile: stored beside it as any memory.
       }
-      return { ...(await this.memories.insertWithEmbedding(memory, embedding!)), similar };
+      return { ...(await this.memories.insertWithEmbedding(memory, embedding, passages)), similar };
     });
     if ('superseded' in outcome) {
       this.emitSuperseded(outcome.memory, outcome.previous);
@@ -213,7 +214,7 @@ export class MemoriesService {
   private async similarIn(space: string, embedding: Float32Array): Promise<SimilarMemory[]> {
     const threshold = this.config.duplicates.similarity;
     if (threshold <= 0) return [];
-    const nearest = await this.vectors.searchByVector(embedding, { spaces: [space] }, MAX_SIMILAR);
+    const nearest = await this.vectors.searchByVector(embedding, { spaces: [space] }, MAX_SIMILAR, true);
     return nearest
       .map(({ memory, distance }) => ({ contentHash: memory.contentHash, similarity: Math.max(0, 1 - distance) }))
       .filter(({ similarity }) => similarity >= threshold);
@@ -352,8 +353,8 @@ export class MemoriesService {
       updatedAt: now,
     };
     const outcome = await this.embeddings.consistently(async () => {
-      const [embedding] = await this.embeddings.embed([input.content]);
-      return this.memories.supersede([hash], current.space, next, embedding!, caller.actor);
+      const [{ embedding, passages }] = (await embedMemories(this.embeddings, [input.content])) as [MemoryVectors];
+      return this.memories.supersede([hash], current.space, next, embedding, caller.actor, passages);
     });
     if (!outcome.superseded) throw supersedeRefused(outcome, current.space);
     this.emitSuperseded(outcome.memory, outcome.previous);

@@ -1,4 +1,4 @@
-import type { Memory } from '../storage/memory.js';
+import type { Memory, PassageSpan } from '../storage/memory.js';
 import type { FusionMethod, FusionWeights } from '../config/search-config.js';
 import { featuresOf, learnedScore, TRAINED_WEIGHTS } from './learned-fusion.js';
 
@@ -24,6 +24,8 @@ export interface Candidate {
   keywordRank: number | null;
   /** The keyword leg's relevance relative to its best hit (0..1], or null. */
   keywordScore: number | null;
+  /** The passage whose vector gave `similarity` (a long memory's), if one did. */
+  passage?: PassageSpan;
   /** Share of the query's identifiers (ports, hosts, codes, versions) the memory contains. */
   identifierMatch?: number;
   /** Share of the question's evidence the memory's words carry (the inverse document frequency of the words it matches over that of all the question's words). */

@@ -8,7 +8,7 @@ import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import { agentIdOf } from '../memories/memory-input.js';
-import { isVisible, type Memory, type MemoryFilter, type TagMatch } from '../storage/memory.js';
+import { isVisible, type Memory, type MemoryFilter, type PassageSpan, type ScoredMemory, type TagMatch } from '../storage/memory.js';
 import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
 import { addEvidence } from './candidate-evidence.js';
 import { englishRarity } from './english-frequency.js';
@@ -33,6 +33,8 @@ export interface SearchHit {
   /** The fused ranking score (hybrid only). */
   fusedScore: number | null;
   reason: string;
+  /** The passage of a long memory that matched the query by meaning (closer than its whole text). */
+  passage?: PassageSpan;
   /** How a fallback found it (not the search itself). */
   matchMethod?: MatchMethod;
 }
@@ -228,7 +230,7 @@ export class SearchService {
     if (!vector) throw new MemoryNotFoundError(contentHash);
     const scored = await this.vectors.searchByVector(vector, { ...filter, excludeHash: contentHash }, limit);
     const now = Date.now() / 1000;
-    return scored.filter(({ memory }) => isVisible(memory, now)).map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
+    return scored.filter(({ memory }) => isVisible(memory, now)).map(semanticHit);
   }
 
   async byTags(options: TagSearchOptions): Promise<SearchHit[]> {
@@ -277,7 +279,7 @@ export class SearchService {
 
   private async semanticHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
     const scored = await this.vectorSearch(this.queryEmbeddings.embed(query), filter, limit);
-    return scored.map(({ memory, distance }) => semanticHit(memory, similarityFromDistance(distance)));
+    return scored.map(semanticHit);
   }
 
   /**
@@ -339,9 +341,16 @@ export class SearchService {
     return fused.map((c) => {
       const similarity = c.similarity ?? 0;
       const parts: string[] = [];
-      if (c.semanticRank !== null) parts.push(`semantic ${similarity.toFixed(2)}`);
+      if (c.semanticRank !== null) parts.push(`semantic ${similarity.toFixed(2)}${c.passage ? ' (passage)' : ''}`);
       if (c.keywordRank !== null) parts.push(`keywords: ${matchedTerms(terms, c.memory.content, c.memory.tags).join(', ') || terms.join(', ')}`);
-      return { memory: c.memory, similarity, keywordScore: c.keywordScore, fusedScore: c.fusedScore, reason: parts.join('; ') };
+      return {
+        memory: c.memory,
+        similarity,
+        keywordScore: c.keywordScore,
+        fusedScore: c.fusedScore,
+        reason: parts.join('; '),
+        ...(c.passage ? { passage: c.passage } : {}),
+      };
     });
   }
 
@@ -367,8 +376,15 @@ export class SearchService {
       ),
     ]);
     const candidates = new Map<string, Candidate>();
-    semantic.forEach(({ memory, distance }, i) => {
-      candidates.set(memory.contentHash, { memory, similarity: similarityFromDistance(distance), semanticRank: i + 1, keywordRank: null, keywordScore: null });
+    semantic.forEach(({ memory, distance, passage }, i) => {
+      candidates.set(memory.contentHash, {
+        memory,
+        similarity: similarityFromDistance(distance),
+        semanticRank: i + 1,
+        keywordRank: null,
+        keywordScore: null,
+        ...(passage ? { passage } : {}),
+      });
     });
     const best = keyword[0]?.score ?? 0;
     keyword.forEach(({ memory, score }, i) => {
@@ -379,7 +395,8 @@ export class SearchService {
       else
         candidates.set(memory.contentHash, {
           memory,
-          similarity: distance === undefined ? null : similarityFromDistance(distance),
+          similarity: distance === undefined ? null : similarityFromDistance(distance.distance),
+          ...(distance?.passage ? { passage: distance.passage } : {}),
           semanticRank: null,
           ...keywordPart,
         });
@@ -400,8 +417,9 @@ function queryWordsAsTags(query: string): string[] {
   return normalizeTags([...new Set(words)]).slice(0, INPUT_LIMITS.tags);
 }
 
-function semanticHit(memory: Memory, similarity: number): SearchHit {
-  return { memory, similarity, keywordScore: null, fusedScore: null, reason: `semantic ${similarity.toFixed(2)}` };
+function semanticHit({ memory, distance, passage }: ScoredMemory): SearchHit {
+  const similarity = similarityFromDistance(distance);
+  return { memory, similarity, keywordScore: null, fusedScore: null, reason: `semantic ${similarity.toFixed(2)}${passage ? ' (passage)' : ''}`, ...(passage ? { passage } : {}) };
 }
 
 /** A keyword score relative to the best of its list: 1 for the best, less for the rest. */

@@ -82,14 +82,32 @@ export interface MemoryPage {
   total: number;
 }
 
-export interface ScoredMemory {
-  memory: Memory;
+/** A stretch of a memory's content, by character offsets (end exclusive). */
+export interface PassageSpan {
+  start: number;
+  end: number;
+}
+
+/** A passage of a long memory with its own vector, searched beside the whole text's (passages.ts says which memories have them). */
+export interface PassageVector extends PassageSpan {
+  vector: Float32Array;
+}
+
+/** A memory's distance to a query vector: its best vector's (the whole text's or a passage's, then named). */
+export interface VectorDistance {
   /** Cosine distance in 0..2 (0 = same direction). */
   distance: number;
+  /** The passage closer than the whole text, if one was. */
+  passage?: PassageSpan;
+}
+
+export interface ScoredMemory extends VectorDistance {
+  memory: Memory;
 }
 
 export interface ScanPage {
-  entries: { memory: Memory; embedding: Float32Array | null }[];
+  /** `passages` only with embeddings. */
+  entries: { memory: Memory; embedding: Float32Array | null; passages?: PassageVector[] }[];
   next: number | null;
 }
 

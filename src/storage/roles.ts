@@ -5,6 +5,7 @@ import type {
   KeywordHit,
   Memory,
   MemoryFilter,
+  PassageVector,
   MemoryPage,
   MemoryPatch,
   ScanPage,
@@ -14,6 +15,7 @@ import type {
   StorageStatistics,
   TagCount,
   TagStat,
+  VectorDistance,
 } from './memory.js';
 
 /**
@@ -33,14 +35,15 @@ export interface MemoryStore {
   /**
    * Writes the memory and its vector atomically, with its entry in the change log; an existing
    * hash is reported, not overwritten. update and delete append to the change log likewise.
+   * `passages`: a long memory's passage vectors (embeddings/passages.ts), stored and deleted with it.
    */
-  insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome>;
+  insertWithEmbedding(memory: Memory, embedding: Float32Array, passages?: readonly PassageVector[]): Promise<InsertOutcome>;
   /**
    * Writes many memories in one transaction, as insertWithEmbedding writes one (existing hashes
    * are skipped); returns how many were new. For imports and generated data: keep batches to a
    * few hundred, so one transaction never holds the writer lock (or the event loop) for long.
    */
-  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number>;
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array; passages?: readonly PassageVector[] }[]): Promise<number>;
   /**
    * The memory with this hash in the first of `spaces` (the caller's order of preference) that
    * holds it; without spaces, in any (the default space first).
@@ -55,6 +58,8 @@ export interface MemoryStore {
   delete(contentHash: string, space: string, actor?: string | null): Promise<boolean>;
   /** The vector of this text (the same in every space that holds it). */
   findEmbedding(contentHash: string): Promise<Float32Array | null>;
+  /** The passages of this text with their vectors (none for a short memory). */
+  findPassages(contentHash: string): Promise<PassageVector[]>;
   /** Which of the given hashes the space holds. */
   existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>>;
   /**
@@ -77,7 +82,14 @@ export interface MemoryStore {
    * space: one for a new version, several for a merge), in one transaction: the new one (its
    * supersedes: the first source) and each source marked superseded_by it, each with its change.
    */
-  supersede(sources: readonly string[], space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome>;
+  supersede(
+    sources: readonly string[],
+    space: string,
+    next: Memory,
+    embedding: Float32Array,
+    actor: string | null,
+    passages?: readonly PassageVector[],
+  ): Promise<SupersedeOutcome>;
   /**
    * Marks `loser` superseded by `winner`, two current memories of the space, with the loser's change
    * (a conflict resolved: the winner stays as it is). Answers the winner and the loser as marked.
@@ -152,10 +164,13 @@ export interface VectorSearch {
   /**
    * Nearest first, limited to memories matching the filter. The query's vector may still be on
    * its way (the model computing it): a backend may read what the search needs besides it meanwhile.
+   * A memory with passages scores its nearest vector (whole text or passage, then named);
+   * `wholeText` compares whole texts only (near-duplicates, neighbours to merge: a short note
+   * equal to one sentence of a long memory is not that memory's duplicate).
    */
-  searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]>;
-  /** Cosine distances from `embedding` to the memories named (absent hashes are left out). */
-  distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>>;
+  searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, wholeText?: boolean): Promise<ScoredMemory[]>;
+  /** Distances from `embedding` to the memories named, as searchByVector scores them (absent hashes are left out). */
+  distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, VectorDistance>>;
 }
 
 /** Search by words. */
@@ -217,8 +232,8 @@ export interface ReembedStaging {
   /** Memories without a vector of the target yet, in stored order after `after` (their `ref`). */
   pending(after: number, limit: number): Promise<{ ref: number; content: string }[]>;
   progress(): Promise<{ done: number; total: number }>;
-  /** Keeps new vectors (for memories deleted meanwhile, nothing). */
-  store(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void>;
+  /** Keeps new vectors, the passages' with them (for memories deleted meanwhile, nothing); the switch replaces each memory's passages with these. */
+  store(entries: readonly { ref: number; embedding: Float32Array; passages?: readonly PassageVector[] }[]): Promise<void>;
   /**
    * Swaps the new vectors in and records the model, in one transaction (with a change, type
    * embedding_model_changed): how many memories it moved; null, changing nothing, while some

@@ -3,6 +3,7 @@ import { InvalidInputError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
+import { embedMemories, embedPassages, type MemoryVectors } from '../embeddings/passages.js';
 import { CONTENT_HASH_PATTERN, contentHash, legacyUpstreamContentHash } from '../memories/content-hash.js';
 import { parseCreatedAt } from '../memories/created-at.js';
 import { checkContent, checkMetadata, checkTagsAndType } from '../memories/memory-input.js';
@@ -198,11 +199,23 @@ export class ImportService {
       item.vector !== null && item.vector.model === this.embeddings.modelId && item.vector.embedding.length === this.embeddings.dimension;
     return this.embeddings.consistently(async () => {
       const toEmbed = entries.filter((entry) => !reusable(entry));
-      const vectors = toEmbed.length === 0 ? [] : await this.embeddings.embed(toEmbed.map(({ memory }) => memory.content));
-      const embedded = new Map(toEmbed.map(({ memory }, i) => [memory.contentHash, vectors[i]!]));
-      const imported = await this.store.insertBatch(
-        entries.map(({ memory, item }) => ({ memory, embedding: embedded.get(memory.contentHash) ?? normalized(item.vector!.embedding) })),
-      );
+      const reused = entries.filter(reusable);
+      // A reused vector is the whole text's: a long memory's passages are embedded here all the same (an export carries no passages).
+      const [vectors, reusedPassages] = await Promise.all([
+        embedMemories(
+          this.embeddings,
+          toEmbed.map(({ memory }) => memory.content),
+        ),
+        embedPassages(
+          this.embeddings,
+          reused.map(({ memory }) => memory.content),
+        ),
+      ]);
+      const embedded = new Map<string, MemoryVectors>([
+        ...toEmbed.map(({ memory }, i) => [memory.contentHash, vectors[i]!] as const),
+        ...reused.map(({ memory, item }, i) => [memory.contentHash, { embedding: normalized(item.vector!.embedding), passages: reusedPassages[i]! }] as const),
+      ]);
+      const imported = await this.store.insertBatch(entries.map(({ memory }) => ({ memory, ...embedded.get(memory.contentHash)! })));
       return { imported, duplicates: batch.length - imported, vectorsReused: entries.length - toEmbed.length };
     });
   }

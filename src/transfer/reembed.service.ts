@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { SwitchableEmbeddingProvider } from '../embeddings/switchable-embedding.provider.js';
 import { EmbeddingWorkerPool } from '../embeddings/embedding-worker-pool.js';
+import { embedMemories } from '../embeddings/passages.js';
 import { REEMBED_STAGING, type ReembedStaging } from '../storage/roles.js';
 
 const BATCH = 64;
@@ -68,8 +69,11 @@ export class ReembedService {
         for (let after = 0; ;) {
           const pending = await this.staging.pending(after, BATCH);
           if (pending.length === 0) return;
-          const vectors = await target.embed(pending.map((p) => p.content));
-          await this.staging.store(pending.map((p, i) => ({ ref: p.ref, embedding: vectors[i]! })));
+          const vectors = await embedMemories(
+            target,
+            pending.map((p) => p.content),
+          );
+          await this.staging.store(pending.map((p, i) => ({ ref: p.ref, ...vectors[i]! })));
           embedded += pending.length;
           after = pending[pending.length - 1]!.ref;
           onProgress?.(Math.min(start.done + embedded, start.total), start.total);

@@ -117,6 +117,7 @@ export const memorySearchTool = (backend: MemoryToolBackend): ToolDefinition =>
           similarity_score: r.similarity_score,
           relevance_reason: r.relevance_reason,
           ...(r.match_method === undefined ? {} : { match_method: r.match_method }),
+          ...(r.matched_passage === undefined ? {} : { matched_passage: r.matched_passage }),
         }));
         mode = answer.search_type;
         fallback = answer.fallback_used === true;

@@ -8,6 +8,8 @@ export interface FoundMemory {
   relevance_reason: string;
   /** How it was found when not by the search itself (fallback). */
   match_method?: 'exact_fallback' | 'tag_fallback';
+  /** The sentence of a long memory that matched by meaning. */
+  matched_passage?: string;
 }
 
 /** Upstream's estimate of what one memory costs in a truncated reply. */
@@ -20,10 +22,11 @@ const CHARS_PER_MEMORY_OVERHEAD = 200;
 export function searchText(found: FoundMemory[], header: { mode: string; query: string | null; fallback: boolean }): string {
   const forQuery = header.query ? ` for query: '${header.query}'` : '';
   if (found.length === 0) return `No memories found${forQuery}`;
-  const entries = found.map(({ memory, match_method }, i) => {
+  const entries = found.map(({ memory, match_method, matched_passage }, i) => {
     const tags = memory.tags.length > 0 ? ` [${memory.tags.join(', ')}]` : '';
     const via = match_method ? ` (via ${match_method})` : '';
-    return `${i + 1}. ${memory.content}\n   Hash: ${memory.content_hash}\n   Created: ${memory.created_at_iso}${tags}${via}`;
+    const passage = matched_passage ? `\n   Matched passage: ${matched_passage}` : '';
+    return `${i + 1}. ${memory.content}\n   Hash: ${memory.content_hash}\n   Created: ${memory.created_at_iso}${tags}${via}${passage}`;
   });
   return `Found ${found.length} memories (mode: ${header.mode})${header.fallback ? ' [fallback: exact+tag]' : ''}${forQuery}\n\n${entries.join('\n\n')}`;
 }

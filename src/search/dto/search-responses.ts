@@ -33,6 +33,11 @@ export class SearchResultResponse {
 
   @ApiPropertyOptional({ enum: ['exact_fallback', 'tag_fallback'], description: 'How the fallback found it (absent: found by the search itself)' })
   match_method?: MatchMethod;
+
+  @ApiPropertyOptional({
+    description: "The sentence of a long memory closest in meaning to the query, when it was closer than the whole text (a memory over 1,000 characters is searched sentence by sentence)",
+  })
+  matched_passage?: string;
 }
 
 export class SearchResponse {
@@ -73,6 +78,7 @@ export function toSearchResponse(query: string, searchType: string, started: num
       fused_score: hit.fusedScore,
       relevance_reason: hit.reason,
       ...(hit.matchMethod === undefined ? {} : { match_method: hit.matchMethod }),
+      ...(hit.passage === undefined ? {} : { matched_passage: hit.memory.content.slice(hit.passage.start, hit.passage.end) }),
     })),
     total_found: hits.length,
     query,

@@ -9,6 +9,7 @@ import {
   type MemoryFilter,
   type MemoryPage,
   type MemoryPatch,
+  type PassageVector,
   type ScanPage,
 } from '../memory.js';
 import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionHistory } from '../roles.js';
@@ -17,8 +18,8 @@ import type { PostgresDatabase } from './postgres-database.js';
 import { appendEvent } from './postgres-event-log.js';
 import { MEMORY_COLUMNS, type MemoryRow, SQL_NOW, toMemory, whereClause } from './postgres-rows.js';
 
-/** The memory, its tags and its change, inside the caller's transaction; an existing hash is reported. */
-async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+/** The memory, its tags, its passages and its change, inside the caller's transaction; an existing hash is reported. */
+async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float32Array, passages: readonly PassageVector[] = []): Promise<InsertOutcome> {
   // An expired copy not purged yet gives way (purged now, with its change).
   const expired = await client.query(`DELETE FROM memories WHERE content_hash = $1 AND space = $2 AND expires_at <= ${SQL_NOW} RETURNING id`, [
     memory.contentHash,
@@ -54,6 +55,13 @@ async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float3
   }
   if (memory.tags.length > 0) {
     await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [memory.tags, id]);
+  }
+  if (passages.length > 0) {
+    await client.query(
+      `INSERT INTO memory_passages (memory_id, char_start, char_end, embedding)
+       SELECT $1, p.char_start, p.char_end, p.embedding::vector FROM unnest($2::int[], $3::int[], $4::text[]) WITH ORDINALITY AS p(char_start, char_end, embedding, n) ORDER BY p.n`,
+      [id, passages.map((p) => p.start), passages.map((p) => p.end), passages.map((p) => pgvector.toSql(Array.from(p.vector)))],
+    );
   }
   await appendEvent(client, MemoryChangeTypes.stored, memoryStoredChange(memory));
   return { inserted: true, memory };
@@ -92,22 +100,40 @@ async function markSuperseded(client: pg.PoolClient, row: MemoryRow, by: string,
   return previous;
 }
 
+type PassageRow = { memory_id: string; start: number; end: number; embedding: string };
+
+/** The passages of memories (by id) with their vectors, in order; a memory without any is absent. */
+async function passagesOf(query: (sql: string, params: unknown[]) => Promise<PassageRow[]>, memoryIds: readonly string[]): Promise<Map<string, PassageVector[]>> {
+  const byMemory = new Map<string, PassageVector[]>();
+  if (memoryIds.length === 0) return byMemory;
+  const rows = await query(
+    'SELECT memory_id, char_start AS start, char_end AS end, embedding::text AS embedding FROM memory_passages WHERE memory_id = ANY($1::bigint[]) ORDER BY id',
+    [memoryIds],
+  );
+  for (const row of rows) {
+    const list = byMemory.get(String(row.memory_id)) ?? [];
+    list.push({ start: row.start, end: row.end, vector: Float32Array.from(pgvector.fromSql(row.embedding) as number[]) });
+    byMemory.set(String(row.memory_id), list);
+  }
+  return byMemory;
+}
+
 /** Memories, their tags and vectors in PostgreSQL: every write with its event, in one transaction. */
 export class PostgresMemoryStore implements MemoryStore {
   constructor(private readonly db: PostgresDatabase) {}
 
-  insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
+  insertWithEmbedding(memory: Memory, embedding: Float32Array, passages: readonly PassageVector[] = []): Promise<InsertOutcome> {
     return this.db.transaction(async (client) => {
       await this.db.assertModelUnchanged(client);
-      return insertIn(client, memory, embedding);
+      return insertIn(client, memory, embedding, passages);
     });
   }
 
-  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number> {
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array; passages?: readonly PassageVector[] }[]): Promise<number> {
     return this.db.transaction(async (client) => {
       await this.db.assertModelUnchanged(client);
       let inserted = 0;
-      for (const { memory, embedding } of entries) if ((await insertIn(client, memory, embedding)).inserted) inserted += 1;
+      for (const { memory, embedding, passages } of entries) if ((await insertIn(client, memory, embedding, passages)).inserted) inserted += 1;
       return inserted;
     });
   }
@@ -120,12 +146,19 @@ export class PostgresMemoryStore implements MemoryStore {
     return firstBySpace(rows.map(toMemory), spaces);
   }
 
-  supersede(sources: readonly string[], space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
+  supersede(
+    sources: readonly string[],
+    space: string,
+    next: Memory,
+    embedding: Float32Array,
+    actor: string | null,
+    passages: readonly PassageVector[] = [],
+  ): Promise<SupersedeOutcome> {
     return this.db.transaction(async (client) => {
       await this.db.assertModelUnchanged(client);
       const rows = await lockCurrent(client, sources, space);
       if (!Array.isArray(rows)) return rows;
-      const inserted = await insertIn(client, { ...next, space, supersedes: sources[0]! }, embedding);
+      const inserted = await insertIn(client, { ...next, space, supersedes: sources[0]! }, embedding, passages);
       if (!inserted.inserted) return { superseded: false, reason: 'duplicate', existing: inserted.existing };
       const previous: Memory[] = [];
       for (const row of rows) previous.push(await markSuperseded(client, row, next.contentHash, actor));
@@ -260,6 +293,12 @@ export class PostgresMemoryStore implements MemoryStore {
     return rows[0] ? Float32Array.from(pgvector.fromSql(rows[0].embedding) as number[]) : null;
   }
 
+  async findPassages(contentHash: string): Promise<PassageVector[]> {
+    const rows = await this.db.query<{ id: string }>('SELECT id FROM memories WHERE content_hash = $1 LIMIT 1', [contentHash]);
+    if (!rows[0]) return [];
+    return (await passagesOf((sql, params) => this.db.query(sql, params), [rows[0].id])).get(String(rows[0].id)) ?? [];
+  }
+
   async existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>> {
     if (contentHashes.length === 0) return new Set();
     const rows = await this.db.query<{ hash: string }>('SELECT content_hash AS hash FROM memories WHERE content_hash = ANY($1) AND space = $2', [
@@ -281,7 +320,8 @@ export class PostgresMemoryStore implements MemoryStore {
       for (const row of rows) {
         const memory = { ...toMemory(row), space: to };
         if (copy) {
-          if (!(await insertIn(client, memory, Float32Array.from(pgvector.fromSql(row.embedding) as number[]))).inserted) continue;
+          const passages = (await passagesOf(async (sql, params) => (await client.query<PassageRow>(sql, params)).rows, [row.id])).get(String(row.id)) ?? [];
+          if (!(await insertIn(client, memory, Float32Array.from(pgvector.fromSql(row.embedding) as number[]), passages)).inserted) continue;
         } else {
           const updated = await client.query(
             'UPDATE memories SET space = $2 WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM memories o WHERE o.content_hash = $3 AND o.space = $2)',
@@ -314,10 +354,17 @@ export class PostgresMemoryStore implements MemoryStore {
        WHERE m.id > $1 ${spaces === undefined ? '' : 'AND m.space = ANY($3::text[])'} ORDER BY m.id LIMIT $2`,
       spaces === undefined ? [after, limit] : [after, limit, spaces],
     );
+    const passages = withEmbeddings
+      ? await passagesOf(
+          (sql, params) => this.db.query(sql, params),
+          rows.map((row) => row.id),
+        )
+      : null;
     return {
       entries: rows.map((row) => ({
         memory: toMemory(row),
         embedding: row.embedding === undefined ? null : Float32Array.from(pgvector.fromSql(row.embedding) as number[]),
+        ...(passages === null ? {} : { passages: passages.get(String(row.id)) ?? [] }),
       })),
       next: rows.length < limit ? null : Number(rows[rows.length - 1]!.id),
     };

@@ -70,7 +70,26 @@ const MIGRATIONS: readonly string[] = [
   'CREATE INDEX memories_superseded_by ON memories (superseded_by) WHERE superseded_by IS NOT NULL;',
   // Access counts (see the SQLite migration of the same name).
   'ALTER TABLE memories ADD COLUMN access_count bigint NOT NULL DEFAULT 0, ADD COLUMN last_accessed_at double precision;',
+  // Passages of long memories (see the SQLite migration of the same name); their vector column
+  // and its HNSW index come with the model's dimension (passageVectorsSql).
+  `
+  CREATE TABLE memory_passages (
+    id         bigserial PRIMARY KEY,
+    memory_id  bigint NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    char_start integer NOT NULL,
+    char_end   integer NOT NULL
+  );
+  CREATE INDEX memory_passages_memory_id ON memory_passages (memory_id);
+  `,
 ];
+
+/** The passages' vector column and its HNSW index, at the model's dimension (a table made before a model was recorded has neither). */
+function passageVectorsSql(dimension: number): string[] {
+  return [
+    `ALTER TABLE memory_passages ADD COLUMN IF NOT EXISTS embedding vector(${Math.trunc(dimension)}) NOT NULL`,
+    'CREATE INDEX IF NOT EXISTS memory_passages_embedding_hnsw ON memory_passages USING hnsw (embedding vector_cosine_ops)',
+  ];
+}
 
 export const POSTGRES_SCHEMA_VERSION = MIGRATIONS.length;
 
@@ -111,11 +130,13 @@ export async function applyPostgresMigrations(pool: pg.Pool, modelId: string, di
             `The PostgreSQL database was built with embedding model "${storedModel}" (${storedDimension}-d), but the server is configured with "${modelId}" (${dimension}-d). Set MCP_EMBEDDING_MODEL=${storedModel}, or move the database to the new model (it keeps serving meanwhile): MCP_EMBEDDING_MODEL=${storedModel} mcp-memory reembed --model ${modelId}`,
           );
         }
+        for (const sql of passageVectorsSql(dimension)) await client.query(sql);
         return;
       }
       await client.query('BEGIN');
       await client.query(`ALTER TABLE memories ADD COLUMN embedding vector(${Math.trunc(dimension)}) NOT NULL`);
       await client.query('CREATE INDEX memories_embedding_hnsw ON memories USING hnsw (embedding vector_cosine_ops)');
+      for (const sql of passageVectorsSql(dimension)) await client.query(sql);
       await client.query("INSERT INTO service_meta (key, value) VALUES ('embedding_model', $1), ('embedding_dimension', $2)", [modelId, String(dimension)]);
       await client.query('COMMIT');
     } catch (error) {

@@ -1,10 +1,14 @@
 import pgvector from 'pgvector';
 import { EMBEDDING_MODEL_CHANGED } from '../change-log.js';
+import type { PassageVector } from '../memory.js';
 import type { ReembedStaging } from '../roles.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { appendEvent } from './postgres-event-log.js';
 
-/** Re-embedding in PostgreSQL: a side column with its own HNSW index, swapped in by renames. */
+/**
+ * Re-embedding in PostgreSQL: a side column with its own HNSW index, and a side table of passages
+ * (cut anew) with its own, swapped in by renames.
+ */
 export class PostgresReembedStaging implements ReembedStaging {
   constructor(private readonly db: PostgresDatabase) {}
 
@@ -17,8 +21,16 @@ export class PostgresReembedStaging implements ReembedStaging {
       const stored = new Map(meta.rows.map((row) => [row.key, row.value]));
       if (stored.get('reembed_model') !== model || stored.get('reembed_dimension') !== String(dimension)) {
         await client.query('ALTER TABLE memories DROP COLUMN IF EXISTS embedding_next');
+        await client.query('DROP TABLE IF EXISTS reembed_passages');
       }
       await client.query(`ALTER TABLE memories ADD COLUMN IF NOT EXISTS embedding_next vector(${Math.trunc(dimension)})`);
+      await client.query(`CREATE TABLE IF NOT EXISTS reembed_passages (
+        id bigserial PRIMARY KEY,
+        memory_id bigint NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+        char_start integer NOT NULL,
+        char_end integer NOT NULL,
+        embedding vector(${Math.trunc(dimension)}) NOT NULL)`);
+      await client.query('CREATE INDEX IF NOT EXISTS reembed_passages_memory_id ON reembed_passages (memory_id)');
       await client.query(
         "INSERT INTO service_meta (key, value) VALUES ('reembed_model', $1), ('reembed_dimension', $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
         [model, String(dimension)],
@@ -39,12 +51,24 @@ export class PostgresReembedStaging implements ReembedStaging {
     return { done: Number(rows[0]!.done), total: Number(rows[0]!.total) };
   }
 
-  async store(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void> {
+  async store(entries: readonly { ref: number; embedding: Float32Array; passages?: readonly PassageVector[] }[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.query(
-      'UPDATE memories m SET embedding_next = v.embedding::vector FROM unnest($1::bigint[], $2::text[]) AS v(id, embedding) WHERE m.id = v.id',
-      [entries.map((e) => e.ref), entries.map((e) => pgvector.toSql(Array.from(e.embedding)))],
-    );
+    const refs = entries.map((e) => e.ref);
+    const passages = entries.flatMap((e) => (e.passages ?? []).map((p) => ({ ref: e.ref, ...p })));
+    await this.db.transaction(async (client) => {
+      await client.query(
+        'UPDATE memories m SET embedding_next = v.embedding::vector FROM unnest($1::bigint[], $2::text[]) AS v(id, embedding) WHERE m.id = v.id',
+        [refs, entries.map((e) => pgvector.toSql(Array.from(e.embedding)))],
+      );
+      await client.query('DELETE FROM reembed_passages WHERE memory_id = ANY($1::bigint[])', [refs]);
+      await client.query(
+        `INSERT INTO reembed_passages (memory_id, char_start, char_end, embedding)
+         SELECT p.memory_id, p.char_start, p.char_end, p.embedding::vector
+         FROM unnest($1::bigint[], $2::int[], $3::int[], $4::text[]) WITH ORDINALITY AS p(memory_id, char_start, char_end, embedding, n)
+         WHERE EXISTS (SELECT 1 FROM memories m WHERE m.id = p.memory_id) ORDER BY p.n`,
+        [passages.map((p) => p.ref), passages.map((p) => p.start), passages.map((p) => p.end), passages.map((p) => pgvector.toSql(Array.from(p.vector)))],
+      );
+    });
   }
 
   /**
@@ -62,6 +86,7 @@ export class PostgresReembedStaging implements ReembedStaging {
       await this.db.query('DROP INDEX IF EXISTS memories_embedding_next_hnsw');
       await this.db.query('CREATE INDEX CONCURRENTLY memories_embedding_next_hnsw ON memories USING hnsw (embedding_next vector_cosine_ops)');
     }
+    await this.db.query('CREATE INDEX IF NOT EXISTS reembed_passages_embedding_hnsw ON reembed_passages USING hnsw (embedding vector_cosine_ops)');
     const moved = await this.db.transaction(async (client) => {
       await client.query('LOCK TABLE memories IN SHARE ROW EXCLUSIVE MODE');
       const counts = await client.query<{ total: string; missing: string }>(
@@ -72,6 +97,10 @@ export class PostgresReembedStaging implements ReembedStaging {
       await client.query('ALTER TABLE memories RENAME COLUMN embedding_next TO embedding');
       await client.query('ALTER TABLE memories ALTER COLUMN embedding SET NOT NULL');
       await client.query('ALTER INDEX memories_embedding_next_hnsw RENAME TO memories_embedding_hnsw');
+      await client.query('DROP TABLE memory_passages');
+      await client.query('ALTER TABLE reembed_passages RENAME TO memory_passages');
+      await client.query('ALTER INDEX reembed_passages_memory_id RENAME TO memory_passages_memory_id');
+      await client.query('ALTER INDEX reembed_passages_embedding_hnsw RENAME TO memory_passages_embedding_hnsw');
       await client.query("UPDATE service_meta SET value = $1 WHERE key = 'embedding_model'", [model]);
       await client.query("UPDATE service_meta SET value = $1 WHERE key = 'embedding_dimension'", [String(dimension)]);
       await client.query("DELETE FROM service_meta WHERE key IN ('reembed_model', 'reembed_dimension')");

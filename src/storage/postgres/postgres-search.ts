@@ -1,10 +1,20 @@
 import pgvector from 'pgvector';
-import type { KeywordHit, Memory, MemoryFilter, ScoredMemory } from '../memory.js';
+import type { KeywordHit, Memory, MemoryFilter, ScoredMemory, VectorDistance } from '../memory.js';
 import type { TermFrequencies, TextSearch, VectorSearch } from '../roles.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { andWhere, MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgres-rows.js';
 
-/** Search by meaning in PostgreSQL: pgvector's HNSW index. */
+/** Passages asked of their index per result wanted (several of the nearest may be one memory's). */
+const PASSAGES_PER_RESULT = 4;
+
+type DistanceRow = { distance: number; passage_start: number | null; passage_end: number | null };
+
+const toDistance = (row: DistanceRow): VectorDistance =>
+  row.passage_start === null
+    ? { distance: Number(row.distance) }
+    : { distance: Number(row.distance), passage: { start: row.passage_start, end: row.passage_end! } };
+
+/** Search by meaning in PostgreSQL: pgvector's HNSW indexes (memories' and passages' vectors). */
 export class PostgresVectorSearch implements VectorSearch {
   constructor(private readonly db: PostgresDatabase) {}
 
@@ -13,31 +23,45 @@ export class PostgresVectorSearch implements VectorSearch {
    * (0.8+), which keeps scanning until enough rows pass the filter instead of returning too few;
    * a limit above ef_search raises it for that search (the index returns at most ef_search rows).
    */
-  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
+  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, wholeText = false): Promise<ScoredMemory[]> {
     const embedding = await query;
     const where = whereClause(filter);
     const n = where.params.length;
-    const sql = `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`;
+    // Whole texts and passages each through their own index, then one row per memory: its nearest vector's.
+    const sql = wholeText
+      ? `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance, NULL AS passage_start, NULL AS passage_end
+         FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`
+      : `WITH whole AS (SELECT m.id, m.embedding <=> $${n + 1} AS distance, NULL::bigint AS passage_id FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}),
+         parts AS (SELECT p.memory_id AS id, p.embedding <=> $${n + 1} AS distance, p.id AS passage_id
+                   FROM memory_passages p JOIN memories m ON m.id = p.memory_id ${where.sql} ORDER BY distance LIMIT $${n + 2} * ${PASSAGES_PER_RESULT}),
+         best AS (SELECT DISTINCT ON (id) id, distance, passage_id FROM (SELECT * FROM whole UNION ALL SELECT * FROM parts) u ORDER BY id, distance)
+         SELECT ${MEMORY_COLUMNS}, best.distance AS distance, mp.char_start AS passage_start, mp.char_end AS passage_end
+         FROM best JOIN memories m ON m.id = best.id LEFT JOIN memory_passages mp ON mp.id = best.passage_id
+         ORDER BY best.distance, m.id LIMIT $${n + 2}`;
     const params = [...where.params, pgvector.toSql(Array.from(embedding)), limit];
     const settings = [
-      ...(limit > this.db.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(limit)}`] : []),
+      ...(limit * (wholeText ? 1 : PASSAGES_PER_RESULT) > this.db.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(limit * (wholeText ? 1 : PASSAGES_PER_RESULT))}`] : []),
       ...(where.sql !== '' && this.db.iterativeScan ? ['SET LOCAL hnsw.iterative_scan = relaxed_order'] : []),
     ];
     const rows =
       settings.length === 0
-        ? await this.db.query<MemoryRow & { distance: number }>(sql, params)
-        : await this.db.readWith<MemoryRow & { distance: number }>(settings, sql, params);
+        ? await this.db.query<MemoryRow & DistanceRow>(sql, params)
+        : await this.db.readWith<MemoryRow & DistanceRow>(settings, sql, params);
     // relaxed_order may return rows slightly out of order: the exact distances put them right.
-    return rows.sort((a, b) => Number(a.distance) - Number(b.distance)).map((row) => ({ memory: toMemory(row), distance: Number(row.distance) }));
+    return rows.sort((a, b) => Number(a.distance) - Number(b.distance)).map((row) => ({ memory: toMemory(row), ...toDistance(row) }));
   }
 
-  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>> {
+  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, VectorDistance>> {
     if (contentHashes.length === 0) return new Map();
-    const rows = await this.db.query<{ hash: string; distance: number }>(
-      'SELECT content_hash AS hash, embedding <=> $1 AS distance FROM memories WHERE content_hash = ANY($2)',
+    const rows = await this.db.query<DistanceRow & { hash: string }>(
+      `SELECT DISTINCT ON (m.content_hash) m.content_hash AS hash, d.distance, d.passage_start, d.passage_end
+       FROM memories m CROSS JOIN LATERAL (
+         SELECT m.embedding <=> $1 AS distance, NULL::integer AS passage_start, NULL::integer AS passage_end
+         UNION ALL SELECT p.embedding <=> $1, p.char_start, p.char_end FROM memory_passages p WHERE p.memory_id = m.id) d
+       WHERE m.content_hash = ANY($2) ORDER BY m.content_hash, d.distance`,
       [pgvector.toSql(Array.from(embedding)), contentHashes],
     );
-    return new Map(rows.map((row) => [row.hash, Number(row.distance)]));
+    return new Map(rows.map((row) => [row.hash, toDistance(row)]));
   }
 }
 

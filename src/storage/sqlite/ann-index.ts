@@ -21,8 +21,8 @@ export interface AnnSource {
   /** Changes after `id`, oldest first. */
   changesAfter(id: number, limit: number): { id: number; kind: string; memoryId: number | null }[];
   changeBounds(): { oldest: number | null; newest: number };
-  /** A memory's stored vector by row id, or null when it is gone. */
-  vectorOf(memoryId: number): Float32Array | null;
+  /** A memory's stored vectors by row id (its own under its id, its passages' under their keys); none when it is gone. */
+  vectorsOf(memoryId: number): { key: number; vector: Float32Array }[];
   memoryCount(): number;
   databaseId(): string;
 }
@@ -64,7 +64,10 @@ export class AnnIndex {
   private view: Index | null = null;
   private indexed = 0;
   private lastChangeId = 0;
+  /** Vectors written since the build, by key (a memory's id, or a passage's key). */
   private readonly delta = new Map<number, Float32Array>();
+  /** The keys in `delta` of each memory stored since the build (its passages' too), to drop them when it is deleted. */
+  private readonly deltaKeys = new Map<number, number[]>();
   private staleEntries = 0;
   private builder: Worker | null = null;
   private readonly stopBuild = new Int32Array(new SharedArrayBuffer(4));
@@ -191,10 +194,14 @@ export class AnnIndex {
       for (const change of changes) {
         if (change.kind === 'backup_restored') return this.fallBehind('the database was restored');
         if (change.kind === 'memory_stored' && change.memoryId !== null) {
-          const vector = this.source.vectorOf(change.memoryId);
-          if (vector !== null) this.delta.set(change.memoryId, vector);
+          const vectors = this.source.vectorsOf(change.memoryId);
+          for (const { key, vector } of vectors) this.delta.set(key, vector);
+          if (vectors.length > 0) this.deltaKeys.set(change.memoryId, vectors.map(({ key }) => key));
         } else if (change.kind === 'memory_deleted' && change.memoryId !== null) {
-          if (!this.delta.delete(change.memoryId)) this.staleEntries += 1;
+          const keys = this.deltaKeys.get(change.memoryId);
+          if (keys === undefined) this.staleEntries += 1;
+          for (const key of keys ?? []) this.delta.delete(key);
+          this.deltaKeys.delete(change.memoryId);
         }
         this.lastChangeId = change.id;
       }
@@ -271,6 +278,7 @@ export class AnnIndex {
     this.lastChangeId = lastChangeId;
     this.lastBuildMs = buildMs;
     this.delta.clear();
+    this.deltaKeys.clear();
     this.staleEntries = 0;
     this.behind = false;
     this.caughtUp = false;

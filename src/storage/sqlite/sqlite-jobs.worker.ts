@@ -5,6 +5,7 @@ import * as sqliteVec from 'sqlite-vec';
 import { integrityProblems, makePrivate } from './sqlite-connection.js';
 import { restoreSourcePath, type SqliteJob, type SqliteJobReply, type SqliteJobResult } from './sqlite-jobs.js';
 import { applyMigrations, SCHEMA_VERSION, vectorTableSql } from './sqlite-migrations.js';
+import { PASSAGE_KEY_BASE } from './sqlite-rows.js';
 
 /** Test-only: dies at the named step, as a power cut or kill -9 would. */
 function faultPoint(configured: string | null, name: string): void {
@@ -52,18 +53,21 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
     try {
       db.transaction(() => {
         db.exec('DELETE FROM memory_tags');
+        db.exec('DELETE FROM memory_passages');
         db.exec('DROP TABLE memory_embeddings');
         db.exec(vectorTableSql(job.dimension));
         db.exec('DELETE FROM memories');
         faultPoint(job.faultPoint, 'restore:after-delete');
-        db.exec(
-          `INSERT INTO memories (id, content_hash, content, tags, memory_type, metadata, created_at, updated_at)
-           SELECT id, content_hash, content, tags, memory_type, metadata, created_at, updated_at FROM restore_source.memories`,
-        );
+        // Every column (the source is at this schema): a memory keeps its space, versions, expiry and use.
+        const columns =
+          'id, content_hash, space, content, tags, memory_type, metadata, created_at, updated_at, superseded_by, supersedes, expires_at, access_count, last_accessed_at';
+        db.exec(`INSERT INTO memories (${columns}) SELECT ${columns} FROM restore_source.memories`);
         db.exec('INSERT INTO memory_tags (tag, memory_id) SELECT tag, memory_id FROM restore_source.memory_tags');
+        db.exec('INSERT INTO memory_passages (id, memory_id, char_start, char_end) SELECT id, memory_id, char_start, char_end FROM restore_source.memory_passages');
         db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT rowid, embedding FROM restore_source.memory_embeddings');
         // An unfinished re-embed's vectors belonged to the memories replaced here.
         db.exec('DROP TABLE IF EXISTS reembed_vectors');
+        db.exec('DROP TABLE IF EXISTS reembed_passages');
         db.exec("DELETE FROM service_meta WHERE key IN ('reembed_model', 'reembed_dimension')");
         faultPoint(job.faultPoint, 'restore:before-commit');
         db.prepare('INSERT INTO changes (kind, content_hash, payload, created_at) VALUES (?, NULL, ?, ?)').run(
@@ -97,6 +101,7 @@ function switchModel(job: Extract<SqliteJob, { kind: 'switch-model' }>): SqliteJ
     return db
       .transaction((): SqliteJobResult => {
         db.exec('DELETE FROM reembed_vectors WHERE memory_id NOT IN (SELECT id FROM memories)');
+        db.exec('DELETE FROM reembed_passages WHERE memory_id NOT IN (SELECT id FROM memories)');
         const pending = db
           .prepare('SELECT COUNT(*) FROM memories m WHERE NOT EXISTS (SELECT 1 FROM reembed_vectors r WHERE r.memory_id = m.id)')
           .pluck()
@@ -106,7 +111,12 @@ function switchModel(job: Extract<SqliteJob, { kind: 'switch-model' }>): SqliteJ
         db.exec(vectorTableSql(job.dimension));
         // Counted by the copy itself (vec0 inserts count as changes), not by a second pass over the table.
         const moved = db.prepare('INSERT INTO memory_embeddings (rowid, embedding) SELECT memory_id, embedding FROM reembed_vectors').run().changes;
+        // The passages as the new run cut them, each vector under its passage's key.
+        db.exec('DELETE FROM memory_passages');
+        db.exec('INSERT INTO memory_passages (id, memory_id, char_start, char_end) SELECT id, memory_id, char_start, char_end FROM reembed_passages');
+        db.exec(`INSERT INTO memory_embeddings (rowid, embedding) SELECT ${PASSAGE_KEY_BASE} + id, embedding FROM reembed_passages`);
         db.exec('DROP TABLE reembed_vectors');
+        db.exec('DROP TABLE reembed_passages');
         const meta = db.prepare('INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)');
         meta.run('embedding_model', job.model);
         meta.run('embedding_dimension', String(job.dimension));

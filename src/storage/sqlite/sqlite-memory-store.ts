@@ -8,6 +8,7 @@ import {
   type MemoryFilter,
   type MemoryPage,
   type MemoryPatch,
+  type PassageVector,
   type ScanPage,
 } from '../memory.js';
 import { type MemoryStore, type SpaceTransferPage, type SupersedeOutcome, versionHistory } from '../roles.js';
@@ -20,6 +21,8 @@ import {
   fromVectorBlob,
   memoryColumns,
   type MemoryRow,
+  PASSAGE_KEY_BASE,
+  PASSAGES_OF,
   toMemory,
   toVectorBlob,
   type WhereClause,
@@ -44,6 +47,10 @@ const SQL = {
   insertEmbedding: 'INSERT INTO memory_embeddings (rowid, embedding) VALUES (?, ?)',
   deleteEmbedding: 'DELETE FROM memory_embeddings WHERE rowid = ?',
   findEmbedding: 'SELECT embedding FROM memory_embeddings WHERE rowid = ?',
+  insertPassage: 'INSERT INTO memory_passages (memory_id, char_start, char_end) VALUES (?, ?, ?)',
+  passageIds: 'SELECT id FROM memory_passages WHERE memory_id = ?',
+  deletePassages: 'DELETE FROM memory_passages WHERE memory_id = ?',
+  passagesOf: PASSAGES_OF,
   updateMemory: `UPDATE memories SET tags = @tags, memory_type = @memoryType, metadata = @metadata, updated_at = @updatedAt
                  WHERE id = @id`,
   deleteMemory: 'DELETE FROM memories WHERE id = ?',
@@ -64,16 +71,18 @@ export class SqliteMemoryStore implements MemoryStore {
     private readonly changes: SqliteChangeFeed,
   ) {}
 
-  insertWithEmbedding(memory: Memory, embedding: Float32Array): Promise<InsertOutcome> {
-    return this.db.write(() => this.insertInTransaction(memory, embedding));
+  insertWithEmbedding(memory: Memory, embedding: Float32Array, passages: readonly PassageVector[] = []): Promise<InsertOutcome> {
+    return this.db.write(() => this.insertInTransaction(memory, embedding, passages));
   }
 
-  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array }[]): Promise<number> {
-    return this.db.write(() => entries.filter(({ memory, embedding }) => this.insertInTransaction(memory, embedding).inserted).length);
+  insertBatch(entries: readonly { memory: Memory; embedding: Float32Array; passages?: readonly PassageVector[] }[]): Promise<number> {
+    return this.db.write(
+      () => entries.filter(({ memory, embedding, passages }) => this.insertInTransaction(memory, embedding, passages ?? []).inserted).length,
+    );
   }
 
-  /** The memory, its tags, its vector and its change, inside the caller's write transaction. */
-  private insertInTransaction(memory: Memory, embedding: Float32Array): InsertOutcome {
+  /** The memory, its tags, its vectors and its change, inside the caller's write transaction. */
+  private insertInTransaction(memory: Memory, embedding: Float32Array, passages: readonly PassageVector[]): InsertOutcome {
     this.db.assertModelUnchanged();
     const existing = this.db.statement(SQL.findInSpace).get(memory.contentHash, memory.space) as MemoryRow | undefined;
     if (existing && !isExpired(existing)) return { inserted: false, existing: toMemory(existing) };
@@ -83,8 +92,26 @@ export class SqliteMemoryStore implements MemoryStore {
     const insertTag = this.db.statement(SQL.insertTag);
     for (const tag of memory.tags) insertTag.run(tag, id);
     this.db.statement(SQL.insertEmbedding).run(id, toVectorBlob(embedding));
+    this.insertPassages(id, passages);
     this.changes.appendInTransaction(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory), Number(id));
     return { inserted: true, memory };
+  }
+
+  /** A memory's passages and their vectors, inside the caller's write transaction. */
+  private insertPassages(memoryId: bigint, passages: readonly PassageVector[]): void {
+    for (const { start, end, vector } of passages) {
+      const passageId = BigInt(this.db.statement(SQL.insertPassage).run(memoryId, start, end).lastInsertRowid);
+      this.db.statement(SQL.insertEmbedding).run(BigInt(PASSAGE_KEY_BASE) + passageId, toVectorBlob(vector));
+    }
+  }
+
+  /** A memory's passages with their vectors (on the caller's connection: the server's). */
+  private passagesOf(memoryId: number): PassageVector[] {
+    return (this.db.statement(SQL.passagesOf).all(memoryId) as { start: number; end: number; embedding: Buffer }[]).map((row) => ({
+      start: row.start,
+      end: row.end,
+      vector: fromVectorBlob(row.embedding),
+    }));
   }
 
   findByHash(contentHash: string, spaces?: readonly string[]): Promise<Memory | null> {
@@ -93,7 +120,14 @@ export class SqliteMemoryStore implements MemoryStore {
     );
   }
 
-  supersede(sources: readonly string[], space: string, next: Memory, embedding: Float32Array, actor: string | null): Promise<SupersedeOutcome> {
+  supersede(
+    sources: readonly string[],
+    space: string,
+    next: Memory,
+    embedding: Float32Array,
+    actor: string | null,
+    passages: readonly PassageVector[] = [],
+  ): Promise<SupersedeOutcome> {
     return this.db.write(() => {
       const rows: MemoryRow[] = [];
       for (const hash of sources) {
@@ -101,7 +135,7 @@ export class SqliteMemoryStore implements MemoryStore {
         if ('reason' in current) return current;
         rows.push(current);
       }
-      const inserted = this.insertInTransaction({ ...next, space, supersedes: sources[0]! }, embedding);
+      const inserted = this.insertInTransaction({ ...next, space, supersedes: sources[0]! }, embedding, passages);
       if (!inserted.inserted) return { superseded: false, reason: 'duplicate', existing: inserted.existing };
       return { superseded: true, memory: inserted.memory, previous: rows.map((row) => this.markSuperseded(row, next.contentHash, actor)) };
     });
@@ -171,9 +205,13 @@ export class SqliteMemoryStore implements MemoryStore {
     });
   }
 
-  /** Deletes a row, its vector (its tags cascade) and logs the change, inside the caller's write transaction. */
+  /** Deletes a row, its vectors (its tags cascade) and logs the change, inside the caller's write transaction. */
   private deleteRow(row: MemoryRow, actor: string | null, reason?: string): void {
     this.db.statement(SQL.deleteEmbedding).run(BigInt(row.id));
+    for (const passageId of this.db.statement(SQL.passageIds, true).all(row.id) as number[]) {
+      this.db.statement(SQL.deleteEmbedding).run(BigInt(PASSAGE_KEY_BASE) + BigInt(passageId));
+    }
+    this.db.statement(SQL.deletePassages).run(row.id);
     this.db.statement(SQL.deleteMemory).run(row.id);
     this.changes.appendInTransaction(
       MemoryChangeTypes.deleted,
@@ -262,6 +300,13 @@ export class SqliteMemoryStore implements MemoryStore {
     });
   }
 
+  findPassages(contentHash: string): Promise<PassageVector[]> {
+    return this.db.run(() => {
+      const id = this.db.statement(SQL.findAnyId, true).get(contentHash) as number | undefined;
+      return id === undefined ? [] : this.passagesOf(id);
+    });
+  }
+
   async existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>> {
     if (contentHashes.length === 0) return new Set();
     const [rows] = await this.db.read([
@@ -283,7 +328,7 @@ export class SqliteMemoryStore implements MemoryStore {
         const memory = { ...toMemory(row), space: to };
         if (copy) {
           const blob = this.db.statement(SQL.findEmbedding, true).get(BigInt(row.id)) as Buffer;
-          this.insertInTransaction(memory, fromVectorBlob(blob));
+          this.insertInTransaction(memory, fromVectorBlob(blob), this.passagesOf(row.id));
         } else {
           // The row keeps its id and vector (the vector index needs nothing): no row id on these changes.
           this.db.statement(SQL.setSpace).run(to, row.id);
@@ -316,8 +361,13 @@ export class SqliteMemoryStore implements MemoryStore {
       },
     ]);
     const page = rows as (MemoryRow & { embedding?: Uint8Array })[];
+    const passages = withEmbeddings ? await this.db.run(() => new Map(page.map((row) => [row.id, this.passagesOf(row.id)]))) : null;
     return {
-      entries: page.map((row) => ({ memory: toMemory(row), embedding: row.embedding === undefined ? null : fromVectorBlob(row.embedding) })),
+      entries: page.map((row) => ({
+        memory: toMemory(row),
+        embedding: row.embedding === undefined ? null : fromVectorBlob(row.embedding),
+        ...(passages === null ? {} : { passages: passages.get(row.id)! }),
+      })),
       next: page.length < limit ? null : page[page.length - 1]!.id,
     };
   }

@@ -138,6 +138,19 @@ const MIGRATIONS: readonly string[] = [
   ALTER TABLE memories ADD COLUMN access_count INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE memories ADD COLUMN last_accessed_at REAL;
   `,
+  // v10: passages of long memories. Each passage's vector sits in memory_embeddings beside the
+  // memories' own, under its id plus PASSAGE_KEY_BASE (sqlite-rows.ts): one vector table, one
+  // nearest-neighbour index and one scan cover both. Memories stored before keep one vector until
+  // the passage backfill (memories/passage-backfill.service.ts) reaches them.
+  `
+  CREATE TABLE memory_passages (
+    id         INTEGER PRIMARY KEY,
+    memory_id  INTEGER NOT NULL REFERENCES memories (id) ON DELETE CASCADE,
+    char_start INTEGER NOT NULL,
+    char_end   INTEGER NOT NULL
+  );
+  CREATE INDEX memory_passages_memory_id ON memory_passages (memory_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

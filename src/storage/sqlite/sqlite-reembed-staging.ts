@@ -2,11 +2,12 @@ import { EMBEDDING_MODEL_CHANGED } from '../change-log.js';
 import type { ReembedStaging } from '../roles.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 import { runSqliteJob } from './sqlite-jobs.js';
+import type { PassageVector } from '../memory.js';
 import { toVectorBlob } from './sqlite-rows.js';
 
 /**
- * Re-embedding on SQLite: the new model's vectors wait in `reembed_vectors` (with the target in
- * service_meta) until the switch, a job on a worker thread that rebuilds the vector table in one
+ * Re-embedding on SQLite: the new model's vectors wait in `reembed_vectors` and
+ * `reembed_passages` (with the target in service_meta) until the switch, a job on a worker thread that rebuilds the vector table in one
  * transaction while this process's other work waits.
  */
 export class SqliteReembedStaging implements ReembedStaging {
@@ -22,8 +23,14 @@ export class SqliteReembedStaging implements ReembedStaging {
           }[]
         ).map((row) => [row.key, row.value]),
       );
-      if (meta.get('reembed_model') !== model || meta.get('reembed_dimension') !== String(dimension)) this.db.exec('DROP TABLE IF EXISTS reembed_vectors');
+      if (meta.get('reembed_model') !== model || meta.get('reembed_dimension') !== String(dimension)) {
+        this.db.exec('DROP TABLE IF EXISTS reembed_vectors');
+        this.db.exec('DROP TABLE IF EXISTS reembed_passages');
+      }
       this.db.exec('CREATE TABLE IF NOT EXISTS reembed_vectors (memory_id INTEGER PRIMARY KEY, embedding BLOB NOT NULL)');
+      this.db.exec(`CREATE TABLE IF NOT EXISTS reembed_passages (
+        id INTEGER PRIMARY KEY, memory_id INTEGER NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, embedding BLOB NOT NULL)`);
+      this.db.exec('CREATE INDEX IF NOT EXISTS reembed_passages_memory_id ON reembed_passages (memory_id)');
       const set = this.db.statement('INSERT OR REPLACE INTO service_meta (key, value) VALUES (?, ?)');
       set.run('reembed_model', model);
       set.run('reembed_dimension', String(dimension));
@@ -54,12 +61,18 @@ export class SqliteReembedStaging implements ReembedStaging {
     return row as { done: number; total: number };
   }
 
-  store(entries: readonly { ref: number; embedding: Float32Array }[]): Promise<void> {
+  store(entries: readonly { ref: number; embedding: Float32Array; passages?: readonly PassageVector[] }[]): Promise<void> {
     return this.db.write(() => {
       const insert = this.db.statement(
         'INSERT OR REPLACE INTO reembed_vectors (memory_id, embedding) SELECT @ref, @embedding WHERE EXISTS (SELECT 1 FROM memories WHERE id = @ref)',
       );
-      for (const { ref, embedding } of entries) insert.run({ ref, embedding: toVectorBlob(embedding) });
+      const clearPassages = this.db.statement('DELETE FROM reembed_passages WHERE memory_id = ?');
+      const insertPassage = this.db.statement('INSERT INTO reembed_passages (memory_id, char_start, char_end, embedding) VALUES (?, ?, ?, ?)');
+      for (const { ref, embedding, passages = [] } of entries) {
+        if (insert.run({ ref, embedding: toVectorBlob(embedding) }).changes === 0) continue;
+        clearPassages.run(ref);
+        for (const { start, end, vector } of passages) insertPassage.run(ref, start, end, toVectorBlob(vector));
+      }
     });
   }
 

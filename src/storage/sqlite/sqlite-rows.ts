@@ -74,6 +74,23 @@ export function fromVectorBlob(blob: Uint8Array): Float32Array {
   return new Float32Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
 }
 
+/**
+ * Where a passage's vector sits in memory_embeddings: its id plus this (memories' own vectors sit
+ * under their ids, which stay far below it). Any key at or above it is a passage's.
+ */
+export const PASSAGE_KEY_BASE = 2 ** 40;
+
+/** SQL for the memory a vector key belongs to (`key` an expression, `p` a memory_passages row joined on it). */
+export const PASSAGE_SQL = {
+  /** memory_passages joined to a vector key (`s.key`). */
+  join: (key: string): string => `LEFT JOIN memory_passages p ON ${key} >= ${PASSAGE_KEY_BASE} AND p.id = ${key} - ${PASSAGE_KEY_BASE}`,
+  owner: (key: string): string => `CASE WHEN ${key} >= ${PASSAGE_KEY_BASE} THEN p.memory_id ELSE ${key} END`,
+};
+
+/** A memory's passages with their vectors, in order. */
+export const PASSAGES_OF = `SELECT p.char_start AS start, p.char_end AS end, e.embedding AS embedding
+  FROM memory_passages p JOIN memory_embeddings e ON e.rowid = ${PASSAGE_KEY_BASE} + p.id WHERE p.memory_id = ? ORDER BY p.id`;
+
 export interface WhereClause {
   sql: string;
   params: Record<string, string | number>;

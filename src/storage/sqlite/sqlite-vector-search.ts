@@ -1,4 +1,4 @@
-import { isVisible, type MemoryFilter, type ScoredMemory } from '../memory.js';
+import { isVisible, type MemoryFilter, type ScoredMemory, type VectorDistance } from '../memory.js';
 import type { VectorSearch } from '../roles.js';
 import { AnnIndex, type AnnSource, type AnnStatus } from './ann-index.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
@@ -10,6 +10,8 @@ import {
   hiddenCountStatement,
   type MemoryRow,
   OVERFETCH_HIDDEN_MAX,
+  PASSAGE_KEY_BASE,
+  PASSAGE_SQL,
   toMemory,
   toVectorBlob,
   type WhereClause,
@@ -29,9 +31,35 @@ export interface AnnSettings {
   threshold: number;
 }
 
-type DistanceRow = MemoryRow & { distance: number };
+/** A memory row with its best vector's distance and, when a passage's was best, that passage's span. */
+type DistanceRow = MemoryRow & { distance: number; passage_start?: number | null; passage_end?: number | null };
 
-const toScored = (row: DistanceRow): ScoredMemory => ({ memory: toMemory(row), distance: row.distance });
+const toDistance = (row: Omit<DistanceRow, keyof MemoryRow>): VectorDistance =>
+  row.passage_start == null ? { distance: row.distance } : { distance: row.distance, passage: { start: row.passage_start, end: row.passage_end! } };
+
+const toScored = (row: DistanceRow): ScoredMemory => ({ memory: toMemory(row), ...toDistance(row) });
+
+/**
+ * One row per memory from `scored(key, distance)` rows (vector keys: a memory's id, or a
+ * passage's under PASSAGE_KEY_BASE): its nearest vector's distance, and the passage when it was
+ * a passage's. `where` filters the memories (alias m).
+ */
+function bestPerMemory(scored: string, where = '', limit = '', counted = false): string {
+  return `WITH scored AS (${scored}),
+    owned AS (SELECT ${PASSAGE_SQL.owner('s.key')} AS id, s.distance AS distance, p.id AS passage_id FROM scored s ${PASSAGE_SQL.join('s.key')}),
+    best AS (SELECT id, MIN(distance) AS distance, passage_id FROM owned WHERE id IS NOT NULL GROUP BY id)
+    SELECT ${counted ? '(SELECT COUNT(*) FROM scored) AS scored_count, ' : ''}m.*, best.distance AS distance, mp.char_start AS passage_start, mp.char_end AS passage_end
+    FROM best JOIN memories m ON m.id = best.id LEFT JOIN memory_passages mp ON mp.id = best.passage_id
+    ${where} ORDER BY best.distance, m.id ${limit}`;
+}
+
+/** Whole-text and passage vectors of the memories `where` keeps (alias m), as `scored(key, distance)` rows. */
+function vectorsOfMemories(where: string): string {
+  return `SELECT m.id AS key, vec_distance_cosine(e.embedding, @vector) AS distance FROM memories m JOIN memory_embeddings e ON e.rowid = m.id ${where}
+    UNION ALL
+    SELECT ${PASSAGE_KEY_BASE} + p.id, vec_distance_cosine(e.embedding, @vector)
+    FROM memories m JOIN memory_passages p ON p.memory_id = m.id JOIN memory_embeddings e ON e.rowid = ${PASSAGE_KEY_BASE} + p.id ${where}`;
+}
 
 /**
  * Search by meaning on SQLite: the approximate-nearest-neighbour index beside the file (fed from
@@ -52,7 +80,7 @@ export class SqliteVectorSearch implements VectorSearch {
    * the same text has the same vector under one model, so they hold until the connection (file or
    * model) changes, whatever else is written.
    */
-  private distanceMemo = new WeakMap<Float32Array, Map<string, number>>();
+  private distanceMemo = new WeakMap<Float32Array, Map<string, VectorDistance>>();
   /** How many memories may be hidden (index 0: superseded or expiring; 1: expiring), as of a change id. */
   private hidden: { changeId: number; counts: [number | null, number | null] } = { changeId: -1, counts: [null, null] };
 
@@ -92,9 +120,13 @@ export class SqliteVectorSearch implements VectorSearch {
     return {
       changesAfter: (id, limit) => this.changes.kindsAfterNow(id, limit),
       changeBounds: () => this.changes.boundsNow(),
-      vectorOf: (memoryId) => {
-        const blob = this.db.statement('SELECT embedding FROM memory_embeddings WHERE rowid = ?', true).get(BigInt(memoryId)) as Buffer | undefined;
-        return blob ? fromVectorBlob(blob) : null;
+      vectorsOf: (memoryId) => {
+        const whole = this.db.statement('SELECT embedding FROM memory_embeddings WHERE rowid = ?', true).get(BigInt(memoryId)) as Buffer | undefined;
+        if (whole === undefined) return [];
+        const passages = this.db
+          .statement(`SELECT ${PASSAGE_KEY_BASE} + p.id AS key, e.embedding AS embedding FROM memory_passages p JOIN memory_embeddings e ON e.rowid = ${PASSAGE_KEY_BASE} + p.id WHERE p.memory_id = ?`)
+          .all(memoryId) as { key: number; embedding: Buffer }[];
+        return [{ key: memoryId, vector: fromVectorBlob(whole) }, ...passages.map((row) => ({ key: row.key, vector: fromVectorBlob(row.embedding) }))];
       },
       memoryCount: () => this.db.statement('SELECT COUNT(*) FROM memories', true).get() as number,
       databaseId: () => this.db.databaseId,
@@ -111,20 +143,22 @@ export class SqliteVectorSearch implements VectorSearch {
     await this.ann?.settled();
   }
 
-  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number): Promise<ScoredMemory[]> {
-    // The model check and the newest change (the result cache's key) are read while the model
-    // runs, if it still does: less to do after it, when the caches are cold.
-    const [embedding, { useIndex, changeId }] = await Promise.all([
+  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, wholeText = false): Promise<ScoredMemory[]> {
+    // The model check, the newest change (the result cache's key) and whether any memory has
+    // passages are read while the model runs, if it still does: less to do after it, when the
+    // caches are cold.
+    const [embedding, { useIndex, changeId, hasPassages }] = await Promise.all([
       query,
       this.db.run(() => {
         this.db.assertModelUnchanged();
-        return { useIndex: this.ann?.ready() ?? false, changeId: this.changes.boundsNow().newest };
+        return { useIndex: this.ann?.ready() ?? false, changeId: this.changes.boundsNow().newest, hasPassages: this.hasPassages() };
       }),
     ]);
-    const cacheKey = `${limit}:${JSON.stringify(filter)}`;
+    const cacheKey = `${limit}:${wholeText}:${JSON.stringify(filter)}`;
     const cached = this.resultCache.get(embedding)?.get(cacheKey);
     if (cached && cached.changeId === changeId) return cached.hits;
-    const hits = await this.searchUncached(embedding, filter, limit, useIndex ? this.ann : null, changeId);
+    const vectors: VectorKinds = { passages: hasPassages && !wholeText, indexHasPassages: hasPassages };
+    const hits = await this.searchUncached(embedding, filter, limit, useIndex ? this.ann : null, changeId, vectors);
     const perVector = this.resultCache.get(embedding) ?? new Map<string, { changeId: number; hits: ScoredMemory[] }>();
     if (perVector.size >= CACHED_PER_VECTOR) perVector.delete(perVector.keys().next().value!);
     perVector.set(cacheKey, { changeId, hits });
@@ -137,18 +171,30 @@ export class SqliteVectorSearch implements VectorSearch {
    * unfiltered one asking for that many more, the hidden ones then dropped: they are few, and the
    * unfiltered ways (the index, sqlite-vec's scan) cost far less than a filtered one.
    */
-  private async searchUncached(embedding: Float32Array, filter: MemoryFilter, limit: number, ann: AnnIndex | null, changeId: number): Promise<ScoredMemory[]> {
+  private async searchUncached(
+    embedding: Float32Array,
+    filter: MemoryFilter,
+    limit: number,
+    ann: AnnIndex | null,
+    changeId: number,
+    vectors: VectorKinds,
+  ): Promise<ScoredMemory[]> {
     const { excludeHash, includeSuperseded, ...narrowing } = filter;
     if (whereClause(narrowing, false, false).sql === '') {
       const withSuperseded = includeSuperseded === true;
       const hidden = await this.hiddenCount(withSuperseded, changeId);
       if (hidden <= OVERFETCH_HIDDEN_MAX) {
         const now = Date.now() / 1000;
-        const hits = await this.searchPlanned(embedding, excludeHash === undefined ? {} : { excludeHash }, limit + hidden, ann, false);
+        const hits = await this.searchPlanned(embedding, excludeHash === undefined ? {} : { excludeHash }, limit + hidden, ann, false, vectors);
         return hits.filter((hit) => isVisible(hit.memory, now, withSuperseded)).slice(0, limit);
       }
     }
-    return this.searchPlanned(embedding, filter, limit, ann, true);
+    return this.searchPlanned(embedding, filter, limit, ann, true, vectors);
+  }
+
+  /** Whether any memory has passages (an index probe; none in a store of short notes, whose searches then skip them). */
+  private hasPassages(): boolean {
+    return this.db.statement('SELECT EXISTS (SELECT 1 FROM memory_passages)', true).get() === 1;
   }
 
   /** How many memories may be hidden, counted once per change of the file. */
@@ -165,6 +211,7 @@ export class SqliteVectorSearch implements VectorSearch {
     limit: number,
     ann: AnnIndex | null,
     visibility: boolean,
+    vectors: VectorKinds,
   ): Promise<ScoredMemory[]> {
     const { excludeHash, ...rest } = filter;
     const where = whereClause(rest, false, visibility);
@@ -177,14 +224,21 @@ export class SqliteVectorSearch implements VectorSearch {
     const exclusion = excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash';
     if (plan.way === 'index') {
       const perRow = whereClause(rest, true, visibility);
+      // Several of a memory's passages may be among the candidates: ask deeper until enough memories come back.
+      const enough = vectors.indexHasPassages && !filtered ? limit : plan.enough;
       for (const depth of candidateDepths(plan.candidates)) {
-        const candidates = ann!.candidates(embedding, depth);
-        const rescore = rescoreStatement(perRow, exclusion, { ...excluded, vector, limit, candidates: JSON.stringify(candidates) }, excludeHash !== undefined);
+        const found = ann!.candidates(embedding, depth);
+        const candidates = vectors.passages ? found : found.filter((key) => key < PASSAGE_KEY_BASE);
+        const params = { ...excluded, vector, limit, candidates: JSON.stringify(candidates) };
+        const rescore = vectors.passages
+          ? passageRescoreStatement(perRow, exclusion, params)
+          : rescoreStatement(perRow, exclusion, params, excludeHash !== undefined);
         const [rows] = await (candidates.length <= LOCAL_RESCORE_MAX ? this.db.readSmall([rescore]) : this.db.read([rescore]));
         const hits = rows as DistanceRow[];
-        if (hits.length >= plan.enough) return hits.map(toScored);
+        if (hits.length >= enough) return hits.map(toScored);
       }
     }
+    if (vectors.passages) return this.passageScan(vector, where, excludeHash, limit);
     if (filtered) {
       const [rows] = await this.db.read([
         {
@@ -212,21 +266,54 @@ export class SqliteVectorSearch implements VectorSearch {
       .map(toScored);
   }
 
-  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, number>> {
-    const known = this.distanceMemo.get(embedding) ?? new Map<string, number>();
-    const missing = contentHashes.filter((hash) => !known.has(hash));
-    if (missing.length > 0) {
+  /**
+   * The exact search when memories have passages: sqlite-vec's scan (or the filter's rows) over
+   * every vector, one result per memory. Unfiltered, the scan's k grows until it yields enough
+   * memories (several nearest vectors may be one memory's passages) or every vector was seen.
+   */
+  private async passageScan(vector: Buffer, where: WhereClause, excludeHash: string | undefined, limit: number): Promise<ScoredMemory[]> {
+    if (where.sql !== '') {
+      const exclusion = excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash';
       const [rows] = await this.db.read([
         {
-          sql: `SELECT m.content_hash AS hash, vec_distance_cosine(e.embedding, @vector) AS distance
-                FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
-                WHERE m.content_hash IN (SELECT value FROM json_each(@hashes))`,
+          sql: bestPerMemory(vectorsOfMemories(`${where.sql} ${exclusion}`), '', 'LIMIT @limit'),
+          params: { ...where.params, ...(excludeHash === undefined ? {} : { excludeHash }), vector, limit },
+          mode: 'all',
+        },
+      ]);
+      return (rows as DistanceRow[]).map(toScored);
+    }
+    const wanted = limit + (excludeHash === undefined ? 0 : 1);
+    for (let k = Math.max(64, wanted * 4); ; k *= 4) {
+      const nearest = 'SELECT rowid AS key, distance FROM memory_embeddings WHERE embedding MATCH @vector AND k = @k';
+      const [rows] = await this.db.read([{ sql: bestPerMemory(nearest, '', '', true), params: { vector, k }, mode: 'all' }]);
+      const hits = rows as (DistanceRow & { scored_count: number })[];
+      if (hits.length >= wanted || hits.length === 0 || hits[0]!.scored_count < k) {
+        return hits
+          .filter((row) => row.content_hash !== excludeHash)
+          .slice(0, limit)
+          .map(toScored);
+      }
+    }
+  }
+
+  async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, VectorDistance>> {
+    const known = this.distanceMemo.get(embedding) ?? new Map<string, VectorDistance>();
+    const missing = contentHashes.filter((hash) => !known.has(hash));
+    if (missing.length > 0) {
+      const named = 'WHERE m.content_hash IN (SELECT value FROM json_each(@hashes))';
+      const hasPassages = await this.db.run(() => this.hasPassages());
+      const [rows] = await this.db.read([
+        {
+          sql: hasPassages
+            ? bestPerMemory(vectorsOfMemories(named))
+            : `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance FROM memories m JOIN memory_embeddings e ON e.rowid = m.id ${named}`,
           params: { vector: toVectorBlob(embedding), hashes: JSON.stringify(missing) },
           mode: 'all',
         },
       ]);
       if (known.size + missing.length > DISTANCES_PER_VECTOR) known.clear();
-      for (const row of rows as { hash: string; distance: number }[]) known.set(row.hash, row.distance);
+      for (const row of rows as DistanceRow[]) known.set(row.content_hash, toDistance(row));
       this.distanceMemo.set(embedding, known);
     }
     return new Map(contentHashes.flatMap((hash) => (known.has(hash) ? [[hash, known.get(hash)!] as const] : [])));
@@ -235,6 +322,26 @@ export class SqliteVectorSearch implements VectorSearch {
   async close(): Promise<void> {
     await this.ann?.close();
   }
+}
+
+/** Which vectors a search compares: passages too (or whole texts only), and whether the index holds any passage's. */
+interface VectorKinds {
+  passages: boolean;
+  indexHasPassages: boolean;
+}
+
+/** The index's candidates (memories' and passages' vectors) re-scored exactly, one row per memory. */
+function passageRescoreStatement(perRow: WhereClause, exclusion: string, params: Record<string, unknown>): ReadStatement {
+  const where = perRow.sql === '' ? (exclusion === '' ? '' : `WHERE 1 ${exclusion}`) : `${perRow.sql} ${exclusion}`;
+  return {
+    sql: bestPerMemory(
+      'SELECT c.value AS key, vec_distance_cosine(e.embedding, @vector) AS distance FROM json_each(@candidates) c JOIN memory_embeddings e ON e.rowid = c.value',
+      where,
+      'LIMIT @limit',
+    ),
+    params: { ...perRow.params, ...params },
+    mode: 'all',
+  };
 }
 
 /**
