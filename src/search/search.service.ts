@@ -419,7 +419,14 @@ function queryWordsAsTags(query: string): string[] {
 
 function semanticHit({ memory, distance, passage }: ScoredMemory): SearchHit {
   const similarity = similarityFromDistance(distance);
-  return { memory, similarity, keywordScore: null, fusedScore: null, reason: `semantic ${similarity.toFixed(2)}${passage ? ' (passage)' : ''}`, ...(passage ? { passage } : {}) };
+  return {
+    memory,
+    similarity,
+    keywordScore: null,
+    fusedScore: null,
+    reason: `semantic ${similarity.toFixed(2)}${passage ? ' (passage)' : ''}`,
+    ...(passage ? { passage } : {}),
+  };
 }
 
 /** A keyword score relative to the best of its list: 1 for the best, less for the rest. */

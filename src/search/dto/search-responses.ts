@@ -35,7 +35,8 @@ export class SearchResultResponse {
   match_method?: MatchMethod;
 
   @ApiPropertyOptional({
-    description: "The sentence of a long memory closest in meaning to the query, when it was closer than the whole text (a memory over 1,000 characters is searched sentence by sentence)",
+    description:
+      'The sentence of a long memory closest in meaning to the query, when it was closer than the whole text (a memory over 1,000 characters is searched sentence by sentence)',
   })
   matched_passage?: string;
 }

@@ -103,7 +103,10 @@ async function markSuperseded(client: pg.PoolClient, row: MemoryRow, by: string,
 type PassageRow = { memory_id: string; start: number; end: number; embedding: string };
 
 /** The passages of memories (by id) with their vectors, in order; a memory without any is absent. */
-async function passagesOf(query: (sql: string, params: unknown[]) => Promise<PassageRow[]>, memoryIds: readonly string[]): Promise<Map<string, PassageVector[]>> {
+async function passagesOf(
+  query: (sql: string, params: unknown[]) => Promise<PassageRow[]>,
+  memoryIds: readonly string[],
+): Promise<Map<string, PassageVector[]>> {
   const byMemory = new Map<string, PassageVector[]>();
   if (memoryIds.length === 0) return byMemory;
   const rows = await query(

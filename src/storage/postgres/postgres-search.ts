@@ -40,7 +40,9 @@ export class PostgresVectorSearch implements VectorSearch {
          ORDER BY best.distance, m.id LIMIT $${n + 2}`;
     const params = [...where.params, pgvector.toSql(Array.from(embedding)), limit];
     const settings = [
-      ...(limit * (wholeText ? 1 : PASSAGES_PER_RESULT) > this.db.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(limit * (wholeText ? 1 : PASSAGES_PER_RESULT))}`] : []),
+      ...(limit * (wholeText ? 1 : PASSAGES_PER_RESULT) > this.db.efSearch
+        ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(limit * (wholeText ? 1 : PASSAGES_PER_RESULT))}`]
+        : []),
       ...(where.sql !== '' && this.db.iterativeScan ? ['SET LOCAL hnsw.iterative_scan = relaxed_order'] : []),
     ];
     const rows =

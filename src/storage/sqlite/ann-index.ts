@@ -196,7 +196,11 @@ export class AnnIndex {
         if (change.kind === 'memory_stored' && change.memoryId !== null) {
           const vectors = this.source.vectorsOf(change.memoryId);
           for (const { key, vector } of vectors) this.delta.set(key, vector);
-          if (vectors.length > 0) this.deltaKeys.set(change.memoryId, vectors.map(({ key }) => key));
+          if (vectors.length > 0)
+            this.deltaKeys.set(
+              change.memoryId,
+              vectors.map(({ key }) => key),
+            );
         } else if (change.kind === 'memory_deleted' && change.memoryId !== null) {
           const keys = this.deltaKeys.get(change.memoryId);
           if (keys === undefined) this.staleEntries += 1;

@@ -63,7 +63,9 @@ function restore(job: Extract<SqliteJob, { kind: 'restore' }>): SqliteJobResult 
           'id, content_hash, space, content, tags, memory_type, metadata, created_at, updated_at, superseded_by, supersedes, expires_at, access_count, last_accessed_at';
         db.exec(`INSERT INTO memories (${columns}) SELECT ${columns} FROM restore_source.memories`);
         db.exec('INSERT INTO memory_tags (tag, memory_id) SELECT tag, memory_id FROM restore_source.memory_tags');
-        db.exec('INSERT INTO memory_passages (id, memory_id, char_start, char_end) SELECT id, memory_id, char_start, char_end FROM restore_source.memory_passages');
+        db.exec(
+          'INSERT INTO memory_passages (id, memory_id, char_start, char_end) SELECT id, memory_id, char_start, char_end FROM restore_source.memory_passages',
+        );
         db.exec('INSERT INTO memory_embeddings (rowid, embedding) SELECT rowid, embedding FROM restore_source.memory_embeddings');
         // An unfinished re-embed's vectors belonged to the memories replaced here.
         db.exec('DROP TABLE IF EXISTS reembed_vectors');

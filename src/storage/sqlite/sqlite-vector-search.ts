@@ -124,7 +124,9 @@ export class SqliteVectorSearch implements VectorSearch {
         const whole = this.db.statement('SELECT embedding FROM memory_embeddings WHERE rowid = ?', true).get(BigInt(memoryId)) as Buffer | undefined;
         if (whole === undefined) return [];
         const passages = this.db
-          .statement(`SELECT ${PASSAGE_KEY_BASE} + p.id AS key, e.embedding AS embedding FROM memory_passages p JOIN memory_embeddings e ON e.rowid = ${PASSAGE_KEY_BASE} + p.id WHERE p.memory_id = ?`)
+          .statement(
+            `SELECT ${PASSAGE_KEY_BASE} + p.id AS key, e.embedding AS embedding FROM memory_passages p JOIN memory_embeddings e ON e.rowid = ${PASSAGE_KEY_BASE} + p.id WHERE p.memory_id = ?`,
+          )
           .all(memoryId) as { key: number; embedding: Buffer }[];
         return [{ key: memoryId, vector: fromVectorBlob(whole) }, ...passages.map((row) => ({ key: row.key, vector: fromVectorBlob(row.embedding) }))];
       },
