@@ -411,7 +411,10 @@ for (const kind of TEST_BACKENDS) {
           assert.ok(Math.abs(found[0]!.distance) < 1e-4);
           assert.equal(found[1]!.passage, undefined);
           const filtered = await own.vectors.searchByVector(axis(4), { tags: { tags: ['long'], match: 'any' } }, 5);
-          assert.deepEqual(filtered.map((h) => h.passage), [{ start: 30, end: 40 }]);
+          assert.deepEqual(
+            filtered.map((h) => h.passage),
+            [{ start: 30, end: 40 }],
+          );
           assert.deepEqual(hashes((await own.vectors.searchByVector(axis(3), { excludeHash: long.contentHash }, 5)).map((h) => h.memory)), hashes([short]));
           const whole = await own.vectors.searchByVector(axis(3), {}, 5, true);
           assert.deepEqual(hashes(whole.map((h) => h.memory)), hashes([short, long]), 'whole texts only');
