@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
 import { INPUT_LIMITS } from '../common/input-limits.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import { embedMemories, type MemoryVectors } from '../embeddings/passages.js';
+import { embedMemories, type MemoryVectors } from '../memories/passages.js';
 import { contentHash } from '../memories/content-hash.js';
 import { MemoriesService, supersedeRefused } from '../memories/memories.service.js';
 import { checkContent, checkTagsAndType } from '../memories/memory-input.js';

@@ -7,7 +7,7 @@ import { type Caller, changeableSpaces, inSpaces, readableSpaces, writableSpace 
 import { OperationTimings } from '../stats/operation-timings.js';
 import { AccessTracker } from '../access/access-tracker.service.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import { embedMemories, type MemoryVectors } from '../embeddings/passages.js';
+import { embedMemories, type MemoryVectors } from './passages.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
 import {
   MEMORY_STORE,

@@ -343,14 +343,8 @@ export class SearchService {
       const parts: string[] = [];
       if (c.semanticRank !== null) parts.push(`semantic ${similarity.toFixed(2)}${c.passage ? ' (passage)' : ''}`);
       if (c.keywordRank !== null) parts.push(`keywords: ${matchedTerms(terms, c.memory.content, c.memory.tags).join(', ') || terms.join(', ')}`);
-      return {
-        memory: c.memory,
-        similarity,
-        keywordScore: c.keywordScore,
-        fusedScore: c.fusedScore,
-        reason: parts.join('; '),
-        ...(c.passage ? { passage: c.passage } : {}),
-      };
+      const { memory, keywordScore, fusedScore, passage } = c;
+      return { memory, similarity, keywordScore, fusedScore, reason: parts.join('; '), ...(passage ? { passage } : {}) };
     });
   }
 
@@ -377,14 +371,8 @@ export class SearchService {
     ]);
     const candidates = new Map<string, Candidate>();
     semantic.forEach(({ memory, distance, passage }, i) => {
-      candidates.set(memory.contentHash, {
-        memory,
-        similarity: similarityFromDistance(distance),
-        semanticRank: i + 1,
-        keywordRank: null,
-        keywordScore: null,
-        ...(passage ? { passage } : {}),
-      });
+      const hit = { memory, similarity: similarityFromDistance(distance), semanticRank: i + 1, keywordRank: null, keywordScore: null };
+      candidates.set(memory.contentHash, passage ? { ...hit, passage } : hit);
     });
     const best = keyword[0]?.score ?? 0;
     keyword.forEach(({ memory, score }, i) => {

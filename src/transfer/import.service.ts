@@ -3,7 +3,7 @@ import { InvalidInputError } from '../common/domain-errors.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import { embedMemories, embedPassages, type MemoryVectors } from '../embeddings/passages.js';
+import { embedMemories, embedPassages, type MemoryVectors } from '../memories/passages.js';
 import { CONTENT_HASH_PATTERN, contentHash, legacyUpstreamContentHash } from '../memories/content-hash.js';
 import { parseCreatedAt } from '../memories/created-at.js';
 import { checkContent, checkMetadata, checkTagsAndType } from '../memories/memory-input.js';

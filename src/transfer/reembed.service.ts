@@ -5,7 +5,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { SwitchableEmbeddingProvider } from '../embeddings/switchable-embedding.provider.js';
 import { EmbeddingWorkerPool } from '../embeddings/embedding-worker-pool.js';
-import { embedMemories } from '../embeddings/passages.js';
+import { embedMemories } from '../memories/passages.js';
 import { REEMBED_STAGING, type ReembedStaging } from '../storage/roles.js';
 
 const BATCH = 64;

@@ -64,6 +64,23 @@ const SQL = {
 /** Expired by now (a row not purged yet). */
 const isExpired = (row: MemoryRow): boolean => row.expires_at !== null && row.expires_at <= Date.now() / 1000;
 
+/** A memory's passages and their vectors, inside the caller's write transaction. */
+function insertPassages(db: SqliteDatabase, memoryId: bigint, passages: readonly PassageVector[]): void {
+  for (const { start, end, vector } of passages) {
+    const passageId = BigInt(db.statement(SQL.insertPassage).run(memoryId, start, end).lastInsertRowid);
+    db.statement(SQL.insertEmbedding).run(BigInt(PASSAGE_KEY_BASE) + passageId, toVectorBlob(vector));
+  }
+}
+
+/** A memory's passages with their vectors (on the server's connection). */
+function passagesOf(db: SqliteDatabase, memoryId: number): PassageVector[] {
+  return (db.statement(SQL.passagesOf).all(memoryId) as { start: number; end: number; embedding: Buffer }[]).map((row) => ({
+    start: row.start,
+    end: row.end,
+    vector: fromVectorBlob(row.embedding),
+  }));
+}
+
 /** Memories, their tags and vectors on SQLite: every write with its change, in one transaction. */
 export class SqliteMemoryStore implements MemoryStore {
   constructor(
@@ -92,26 +109,9 @@ export class SqliteMemoryStore implements MemoryStore {
     const insertTag = this.db.statement(SQL.insertTag);
     for (const tag of memory.tags) insertTag.run(tag, id);
     this.db.statement(SQL.insertEmbedding).run(id, toVectorBlob(embedding));
-    this.insertPassages(id, passages);
+    insertPassages(this.db, id, passages);
     this.changes.appendInTransaction(MemoryChangeTypes.stored, memory.contentHash, memoryStoredChange(memory), Number(id));
     return { inserted: true, memory };
-  }
-
-  /** A memory's passages and their vectors, inside the caller's write transaction. */
-  private insertPassages(memoryId: bigint, passages: readonly PassageVector[]): void {
-    for (const { start, end, vector } of passages) {
-      const passageId = BigInt(this.db.statement(SQL.insertPassage).run(memoryId, start, end).lastInsertRowid);
-      this.db.statement(SQL.insertEmbedding).run(BigInt(PASSAGE_KEY_BASE) + passageId, toVectorBlob(vector));
-    }
-  }
-
-  /** A memory's passages with their vectors (on the caller's connection: the server's). */
-  private passagesOf(memoryId: number): PassageVector[] {
-    return (this.db.statement(SQL.passagesOf).all(memoryId) as { start: number; end: number; embedding: Buffer }[]).map((row) => ({
-      start: row.start,
-      end: row.end,
-      vector: fromVectorBlob(row.embedding),
-    }));
   }
 
   findByHash(contentHash: string, spaces?: readonly string[]): Promise<Memory | null> {
@@ -303,7 +303,7 @@ export class SqliteMemoryStore implements MemoryStore {
   findPassages(contentHash: string): Promise<PassageVector[]> {
     return this.db.run(() => {
       const id = this.db.statement(SQL.findAnyId, true).get(contentHash) as number | undefined;
-      return id === undefined ? [] : this.passagesOf(id);
+      return id === undefined ? [] : passagesOf(this.db, id);
     });
   }
 
@@ -328,7 +328,7 @@ export class SqliteMemoryStore implements MemoryStore {
         const memory = { ...toMemory(row), space: to };
         if (copy) {
           const blob = this.db.statement(SQL.findEmbedding, true).get(BigInt(row.id)) as Buffer;
-          this.insertInTransaction(memory, fromVectorBlob(blob), this.passagesOf(row.id));
+          this.insertInTransaction(memory, fromVectorBlob(blob), passagesOf(this.db, row.id));
         } else {
           // The row keeps its id and vector (the vector index needs nothing): no row id on these changes.
           this.db.statement(SQL.setSpace).run(to, row.id);
@@ -361,7 +361,7 @@ export class SqliteMemoryStore implements MemoryStore {
       },
     ]);
     const page = rows as (MemoryRow & { embedding?: Uint8Array })[];
-    const passages = withEmbeddings ? await this.db.run(() => new Map(page.map((row) => [row.id, this.passagesOf(row.id)]))) : null;
+    const passages = withEmbeddings ? await this.db.run(() => new Map(page.map((row) => [row.id, passagesOf(this.db, row.id)]))) : null;
     return {
       entries: page.map((row) => ({
         memory: toMemory(row),

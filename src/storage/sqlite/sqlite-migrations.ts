@@ -140,8 +140,7 @@ const MIGRATIONS: readonly string[] = [
   `,
   // v10: passages of long memories. Each passage's vector sits in memory_embeddings beside the
   // memories' own, under its id plus PASSAGE_KEY_BASE (sqlite-rows.ts): one vector table, one
-  // nearest-neighbour index and one scan cover both. Memories stored before keep one vector until
-  // the passage backfill (memories/passage-backfill.service.ts) reaches them.
+  // nearest-neighbour index and one scan cover both. Memories stored before keep their one vector.
   `
   CREATE TABLE memory_passages (
     id         INTEGER PRIMARY KEY,

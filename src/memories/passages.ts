@@ -1,5 +1,5 @@
 import type { PassageSpan, PassageVector } from '../storage/memory.js';
-import type { EmbeddingProvider } from './embedding-provider.js';
+import type { EmbeddingProvider } from '../embeddings/embedding-provider.js';
 
 /**
  * Memories longer than this many characters get passages: a vector per sentence beside the whole
