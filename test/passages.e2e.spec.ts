@@ -1,11 +1,16 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import Database from 'better-sqlite3';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import * as sqliteVec from 'sqlite-vec';
 import { TEST_BACKENDS } from './helpers/postgres.js';
 import { ApiClient } from './helpers/http.js';
 import { callTool, textOf } from './helpers/mcp-client.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { SseReader } from './helpers/sse-reader.js';
+import { makeTempDir, startTestServer, type TestServer } from './helpers/test-server.js';
+import { waitUntil } from './helpers/wait.js';
 
 const KEY = 'passages-key';
 
@@ -122,3 +127,48 @@ for (const backend of TEST_BACKENDS)
       assert.ok(res.body.results.every((r: { memory: { content_hash: string } }) => r.memory.content_hash !== hash));
     });
   });
+
+describe('long memories stored before passages existed (SQLite file from an earlier release)', () => {
+  let server: TestServer | null = null;
+
+  after(async () => {
+    await server?.cleanup();
+  });
+
+  it('get their passages after a restart, in the background, without an event to clients', async () => {
+    const dir = makeTempDir('passages-backfill-');
+    const first = await startTestServer({ dir, env: { MCP_API_KEY: KEY } });
+    const { content } = longMemory();
+    const hash = (await new ApiClient(first.url, KEY).post('/api/memories', { content })).body.content_hash as string;
+    await first.stop();
+    // What an earlier release left: the memory with its one vector, no passages.
+    const db = new Database(join(dir, 'memory.db'));
+    sqliteVec.load(db);
+    const passages = db.prepare('SELECT id FROM memory_passages').pluck().all() as number[];
+    assert.ok(passages.length > 200, `${passages.length} passages`);
+    for (const id of passages) db.prepare('DELETE FROM memory_embeddings WHERE rowid = ?').run(BigInt(2 ** 40 + id));
+    db.exec('DELETE FROM memory_passages');
+    db.close();
+
+    server = await startTestServer({ dir, env: { MCP_API_KEY: KEY } });
+    const api = new ApiClient(server.url, KEY);
+    const reader = await SseReader.open(`${server.url}/api/events/stream?api_key=${KEY}`);
+    try {
+      await waitUntil(
+        async () => (await api.post('/api/search', { query: QUESTION, n_results: 1, mode: 'semantic' })).body.results[0]?.matched_passage === FACT,
+        { timeoutMs: 180_000, what: 'the older memory searched by its passages' },
+      );
+      const found = await api.post('/api/search', { query: QUESTION, n_results: 1 });
+      assert.equal(found.body.results[0].memory.content_hash, hash);
+      await api.post('/api/memories', { content: 'a note after the backfill' });
+      await reader.waitFor((r) => r.events.length >= 1);
+      assert.deepEqual(
+        reader.events.map((e) => e.data.type),
+        ['memory_stored'],
+        'adding passages is not a change clients hear of',
+      );
+    } finally {
+      reader.close();
+    }
+  });
+});

@@ -457,6 +457,33 @@ for (const kind of TEST_BACKENDS) {
         }
       });
 
+      it('lists long memories without passages and adds passages to one once (a memory stored before passages existed)', async () => {
+        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
+        const own = await fresh.open();
+        try {
+          const older = memory({ content: 'z'.repeat(1100) });
+          const withPassages = memory({ content: 'w'.repeat(1100) });
+          const short = memory({ content: 'short' });
+          await own.store.insertWithEmbedding(older, axis(0));
+          await own.store.insertWithEmbedding(withPassages, axis(1), [{ start: 0, end: 3, vector: axis(2) }]);
+          await own.store.insertWithEmbedding(short, axis(3));
+          const pending = await own.store.withoutPassages(0, 10, 1000);
+          assert.deepEqual(
+            pending.map((p) => p.content),
+            [older.content],
+          );
+          assert.deepEqual(await own.store.withoutPassages(pending[0]!.ref, 10, 1000), [], 'the cursor moves on');
+          assert.equal(await own.store.addPassages(pending[0]!.ref, [{ start: 5, end: 9, vector: axis(6) }]), true);
+          assert.equal(await own.store.addPassages(pending[0]!.ref, [{ start: 1, end: 2, vector: axis(7) }]), false, 'once');
+          assert.equal(await own.store.addPassages(987_654, [{ start: 1, end: 2, vector: axis(7) }]), false, 'a memory that is gone');
+          assert.deepEqual(await own.store.withoutPassages(0, 10, 1000), []);
+          assert.deepEqual((await own.vectors.searchByVector(axis(6), {}, 1))[0]!.passage, { start: 5, end: 9 });
+        } finally {
+          await own.close();
+          await fresh.cleanup();
+        }
+      });
+
       it('re-embeds passages with their memory: the staged ones replace the old at the switch', async () => {
         const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
         const staged = await fresh.open();

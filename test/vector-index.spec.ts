@@ -144,6 +144,36 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
     assert.ok(!ids(await ann.vectors.searchByVector(near(10), {}, 20)).includes(hash(10)));
   });
 
+  it("finds a long memory's passages through the index: stored with it or added later by another process, one result per memory, gone with it", async () => {
+    const random = (): Float32Array => normalize(Float32Array.from({ length: DIM }, gaussian));
+    const [whole, first, second, added, olderWhole] = [random(), random(), random(), random(), random()];
+    const long = memory(N + 3, { content: 'long '.repeat(300) });
+    await exact.store.insertWithEmbedding(long, whole, [
+      { start: 0, end: 4, vector: first },
+      { start: 5, end: 9, vector: second },
+    ]);
+    const hits = await ann.vectors.searchByVector(second, {}, 5);
+    assert.equal(ann.vectors.vectorIndexStatus()?.state, 'ready');
+    assert.equal(hits[0]?.memory.contentHash, long.contentHash);
+    assert.deepEqual(hits[0]?.passage, { start: 5, end: 9 });
+    assert.equal(new Set(ids(hits)).size, hits.length, 'one result per memory');
+    assert.deepEqual(ids(hits), ids(await exact.vectors.searchByVector(second, {}, 5)), 'as exact search');
+    const tagged = await ann.vectors.searchByVector(first, { tags: { tags: [`c${(N + 3) % CLUSTERS}`], match: 'any' } }, 3);
+    assert.deepEqual(tagged[0]?.passage, { start: 0, end: 4 });
+
+    const older = memory(N + 4, { content: 'older '.repeat(300) });
+    await exact.store.insertWithEmbedding(older, olderWhole);
+    const [pending] = await ann.store.withoutPassages(0, 10, 1000);
+    assert.equal(pending?.content, older.content);
+    assert.equal(await exact.store.addPassages(pending!.ref, [{ start: 6, end: 11, vector: added }]), true);
+    const later = await ann.vectors.searchByVector(added, {}, 1);
+    assert.equal(later[0]?.memory.contentHash, older.contentHash);
+    assert.deepEqual(later[0]?.passage, { start: 6, end: 11 });
+
+    await exact.store.delete(long.contentHash, 'default');
+    assert.ok(!ids(await ann.vectors.searchByVector(second, {}, 10)).includes(long.contentHash));
+  });
+
   it('reopens with the index on disk (no rebuild) and catches up; an index of another database is not used', async () => {
     await ann.close();
     logs.length = 0;

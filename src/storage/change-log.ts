@@ -40,6 +40,13 @@ export interface EventLog {
 /** The change a completed re-embed appends: the database now holds another model's vectors. */
 export const EMBEDDING_MODEL_CHANGED = 'embedding_model_changed';
 
+/**
+ * Passages were added to a memory stored before passages existed (the passage backfill): logged
+ * on SQLite for the vector index beside the file to pick them up, never published (the memory
+ * itself did not change).
+ */
+export const PASSAGES_ADDED = 'memory_passages_added';
+
 /** How much of a memory's content a change carries: enough for a notification, bounded in size. */
 export const CONTENT_PREVIEW_CHARS = 200;
 

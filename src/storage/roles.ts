@@ -60,6 +60,13 @@ export interface MemoryStore {
   findEmbedding(contentHash: string): Promise<Float32Array | null>;
   /** The passages of this text with their vectors (none for a short memory). */
   findPassages(contentHash: string): Promise<PassageVector[]>;
+  /**
+   * Memories over `minLength` characters without passages (stored before passages existed), in
+   * stored order after `after` (their `ref`; start with 0).
+   */
+  withoutPassages(after: number, limit: number, minLength: number): Promise<{ ref: number; content: string }[]>;
+  /** Adds passages to a memory that has none (false: it is gone or has some already; nothing written). */
+  addPassages(ref: number, passages: readonly PassageVector[]): Promise<boolean>;
   /** Which of the given hashes the space holds. */
   existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>>;
   /**

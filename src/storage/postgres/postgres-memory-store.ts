@@ -56,15 +56,19 @@ async function insertIn(client: pg.PoolClient, memory: Memory, embedding: Float3
   if (memory.tags.length > 0) {
     await client.query('INSERT INTO memory_tags (tag, memory_id) SELECT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [memory.tags, id]);
   }
-  if (passages.length > 0) {
-    await client.query(
-      `INSERT INTO memory_passages (memory_id, char_start, char_end, embedding)
-       SELECT $1, p.char_start, p.char_end, p.embedding::vector FROM unnest($2::int[], $3::int[], $4::text[]) WITH ORDINALITY AS p(char_start, char_end, embedding, n) ORDER BY p.n`,
-      [id, passages.map((p) => p.start), passages.map((p) => p.end), passages.map((p) => pgvector.toSql(Array.from(p.vector)))],
-    );
-  }
+  await insertPassagesIn(client, id, passages);
   await appendEvent(client, MemoryChangeTypes.stored, memoryStoredChange(memory));
   return { inserted: true, memory };
+}
+
+/** A memory's passages with their vectors, in order, inside the caller's transaction. */
+async function insertPassagesIn(client: pg.PoolClient, memoryId: string, passages: readonly PassageVector[]): Promise<void> {
+  if (passages.length === 0) return;
+  await client.query(
+    `INSERT INTO memory_passages (memory_id, char_start, char_end, embedding)
+     SELECT $1, p.char_start, p.char_end, p.embedding::vector FROM unnest($2::int[], $3::int[], $4::text[]) WITH ORDINALITY AS p(char_start, char_end, embedding, n) ORDER BY p.n`,
+    [memoryId, passages.map((p) => p.start), passages.map((p) => p.end), passages.map((p) => pgvector.toSql(Array.from(p.vector)))],
+  );
 }
 
 /**
@@ -300,6 +304,28 @@ export class PostgresMemoryStore implements MemoryStore {
     const rows = await this.db.query<{ id: string }>('SELECT id FROM memories WHERE content_hash = $1 LIMIT 1', [contentHash]);
     if (!rows[0]) return [];
     return (await passagesOf((sql, params) => this.db.query(sql, params), [rows[0].id])).get(String(rows[0].id)) ?? [];
+  }
+
+  async withoutPassages(after: number, limit: number, minLength: number): Promise<{ ref: number; content: string }[]> {
+    const rows = await this.db.query<{ ref: string; content: string }>(
+      `SELECT m.id AS ref, m.content FROM memories m
+       WHERE m.id > $1 AND length(m.content) > $3 AND NOT EXISTS (SELECT 1 FROM memory_passages p WHERE p.memory_id = m.id)
+       ORDER BY m.id LIMIT $2`,
+      [after, limit, minLength],
+    );
+    return rows.map((row) => ({ ref: Number(row.ref), content: row.content }));
+  }
+
+  addPassages(ref: number, passages: readonly PassageVector[]): Promise<boolean> {
+    return this.db.transaction(async (client) => {
+      await this.db.assertModelUnchanged(client);
+      // The memory's row lock: two processes adding its passages at once add them once.
+      const locked = await client.query('SELECT 1 FROM memories WHERE id = $1 FOR UPDATE', [ref]);
+      if (locked.rows.length === 0) return false;
+      if ((await client.query('SELECT 1 FROM memory_passages WHERE memory_id = $1 LIMIT 1', [ref])).rows.length > 0) return false;
+      await insertPassagesIn(client, String(ref), passages);
+      return true;
+    });
   }
 
   async existingHashes(contentHashes: readonly string[], space: string): Promise<Set<string>> {

@@ -6,6 +6,7 @@ import type { VectorIndexStatus } from '../memory.js';
 import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply, searchWidth } from './ann-index.protocol.js';
 import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
 import { isRunningNode } from './server-lock.js';
+import { PASSAGES_ADDED } from '../change-log.js';
 
 const BUILD_WORKER = new URL('./ann-build.worker.js', import.meta.url);
 
@@ -124,7 +125,7 @@ export class AnnIndex {
     return this.view !== null && !this.behind && this.delta.size <= MAX_DELTA;
   }
 
-  /** Row ids of the nearest candidates: from the index and from the vectors written since it was built. */
+  /** Keys of the nearest candidates (memories' ids, passages' keys): from the index and from the vectors written since it was built. */
   candidates(vector: Float32Array, k: number): number[] {
     const ids = new Set<number>();
     if (this.view !== null && this.indexed > 0) {
@@ -193,7 +194,8 @@ export class AnnIndex {
       if (changes.length === 0) break;
       for (const change of changes) {
         if (change.kind === 'backup_restored') return this.fallBehind('the database was restored');
-        if (change.kind === 'memory_stored' && change.memoryId !== null) {
+        if ((change.kind === 'memory_stored' || change.kind === PASSAGES_ADDED) && change.memoryId !== null) {
+          // All the memory's vectors (passages added later come with its own again: the same key, the same vector).
           const vectors = this.source.vectorsOf(change.memoryId);
           for (const { key, vector } of vectors) this.delta.set(key, vector);
           if (vectors.length > 0)

@@ -1,4 +1,4 @@
-import type { Change, ChangePayload } from '../change-log.js';
+import { type Change, type ChangePayload, PASSAGES_ADDED } from '../change-log.js';
 import type { SqliteDatabase } from './sqlite-database.js';
 
 /** Every process on the file prunes the change log after this many of its own appends. */
@@ -8,7 +8,8 @@ export const DEFAULT_CHANGE_LOG = { maxRows: 10_000, maxBytes: 16 * 1_048_576 };
 
 const SQL = {
   append: 'INSERT INTO changes (kind, content_hash, memory_id, payload, created_at) VALUES (@kind, @contentHash, @memoryId, @payload, @createdAt)',
-  after: 'SELECT id, kind, payload FROM changes WHERE id > ? ORDER BY id LIMIT ?',
+  // What the event log publishes: every change but the vector index's own.
+  after: `SELECT id, kind, payload FROM changes WHERE id > ? AND kind <> '${PASSAGES_ADDED}' ORDER BY id LIMIT ?`,
   kindsAfter: 'SELECT id, kind, memory_id AS memoryId FROM changes WHERE id > ? ORDER BY id LIMIT ?',
   bounds: "SELECT (SELECT MIN(id) FROM changes) AS oldest, (SELECT seq FROM sqlite_sequence WHERE name = 'changes') AS newest",
   pruneByCount: 'DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?',

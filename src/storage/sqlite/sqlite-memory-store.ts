@@ -1,4 +1,4 @@
-import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange } from '../change-log.js';
+import { memoryDeletedChange, MemoryChangeTypes, memoryStoredChange, memoryUpdatedChange, PASSAGES_ADDED } from '../change-log.js';
 import { firstBySpace } from '../spaces-order.js';
 import {
   type AccessRecord,
@@ -304,6 +304,30 @@ export class SqliteMemoryStore implements MemoryStore {
     return this.db.run(() => {
       const id = this.db.statement(SQL.findAnyId, true).get(contentHash) as number | undefined;
       return id === undefined ? [] : passagesOf(this.db, id);
+    });
+  }
+
+  async withoutPassages(after: number, limit: number, minLength: number): Promise<{ ref: number; content: string }[]> {
+    const [rows] = await this.db.read([
+      {
+        sql: `SELECT m.id AS ref, m.content AS content FROM memories m
+              WHERE m.id > @after AND length(m.content) > @minLength AND NOT EXISTS (SELECT 1 FROM memory_passages p WHERE p.memory_id = m.id)
+              ORDER BY m.id LIMIT @limit`,
+        params: { after, limit, minLength },
+        mode: 'all',
+      },
+    ]);
+    return rows as { ref: number; content: string }[];
+  }
+
+  addPassages(ref: number, passages: readonly PassageVector[]): Promise<boolean> {
+    return this.db.write(() => {
+      this.db.assertModelUnchanged();
+      const row = this.db.statement('SELECT content_hash FROM memories WHERE id = ?').get(ref) as { content_hash: string } | undefined;
+      if (row === undefined || this.db.statement(SQL.passageIds, true).get(ref) !== undefined) return false;
+      insertPassages(this.db, BigInt(ref), passages);
+      this.changes.appendInTransaction(PASSAGES_ADDED, row.content_hash, { passages: passages.length }, ref);
+      return true;
     });
   }
 
