@@ -98,9 +98,13 @@ export async function withCorpusServer<T>(corpus: Corpus, use: (server: RunningS
   });
   const server = await startServer(config, createLogger({ logLevel: 'warn', logFile: null }, 2));
   try {
+    // QUALITY_TAGS=labels stores each memory with its relevance labels only (as a store whose
+    // memories carry no topical tags): how a ranking does when tags say nothing.
+    const labels = process.env.QUALITY_TAGS === 'labels' ? new Set(corpus.queries.flatMap((q) => q.expected_tags)) : null;
     const started = performance.now();
     for (const memory of corpus.memories) {
-      await request(`${server.url}/api/memories`, { content: memory.content, tags: memory.tags, memory_type: memory.memory_type ?? null });
+      const tags = labels === null ? memory.tags : memory.tags.filter((tag) => labels.has(tag));
+      await request(`${server.url}/api/memories`, { content: memory.content, tags, memory_type: memory.memory_type ?? null });
     }
     return await use(server, performance.now() - started);
   } finally {

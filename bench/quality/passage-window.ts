@@ -1,7 +1,8 @@
 /**
  * `npm run bench:passages`: how long memories should be cut for search by meaning (Search II,
- * passages). Today a memory has one vector, of its first MAX_EMBEDDED_CHARS characters; a fact
- * further in is not seen, and a fact inside a long text is diluted by the text around it.
+ * passages). A memory's whole-text vector is of its first MAX_EMBEDDED_CHARS characters; a fact
+ * further in is not seen, and a fact inside a long text is diluted by the text around it. This
+ * chose the server's passages (src/memories/passages.ts: one sentence each).
  *
  * Long documents are made of the own corpus's notes (bench/quality/corpus.json), in a fixed
  * shuffled order, joined as paragraphs: 50 documents of 20 notes (about 1.8 KB each) and 5 of 200
@@ -15,32 +16,16 @@
  */
 import { MAX_EMBEDDED_CHARS } from '../../src/embeddings/runners/embedding-runner.js';
 import { WorkerEmbeddingProvider } from '../../src/embeddings/worker-embedding.provider.js';
+import { sentenceSpans } from '../../src/memories/passages.js';
+import type { PassageSpan as Span } from '../../src/storage/memory.js';
 import { type CorpusQuery, own } from './corpora.js';
 
 /** Questions whose words need not be in the note: what passages are for. */
 const BY_MEANING = new Set(['paraphrase', 'no_overlap', 'ordinary_word', 'conversation', 'multi_turn']);
 
-interface Span {
-  start: number;
-  end: number;
-}
-
 interface Way {
   name: string;
   cut(text: string, sentences: readonly Span[]): Span[];
-}
-
-/** Sentences (and lines) of a text as character spans: the unit passages are built from. */
-function sentenceSpans(text: string): Span[] {
-  const spans: Span[] = [];
-  const pattern = /[^.!?\n]+(?:[.!?]+(?=\s|$)|\n|$)/g;
-  for (const match of text.matchAll(pattern)) {
-    const raw = match[0];
-    const lead = raw.length - raw.trimStart().length;
-    const body = raw.trim();
-    if (body !== '') spans.push({ start: match.index + lead, end: match.index + lead + body.length });
-  }
-  return spans;
 }
 
 /** Windows of `size` sentences, moving by `step`. */
