@@ -60,7 +60,7 @@ describe('fusion of the keyword and meaning legs', () => {
     assert.equal(fuse([near, name], learned)[0]!.memory.contentHash, 'names-amara');
   });
 
-  it('learned: the question word in a memory\'s tags says more than the same word in its content', () => {
+  it("learned: the question word in a memory's tags says more than the same word in its content", () => {
     const inContent = { ...oneOrdinaryWord, memory: memory('word-in-content'), keywordRank: 1, tagShare: 0 };
     const inTags = { ...oneOrdinaryWord, memory: memory('word-in-tags'), keywordRank: 2, tagShare: 0.6 };
     assert.equal(fuse([inContent, inTags], settings('learned'))[0]!.memory.contentHash, 'word-in-tags');
