@@ -10,6 +10,7 @@ import { type Caller, LOCAL_CALLER, spaceAccessOf } from '../spaces/space-access
 import { type AppConfig, loadConfig } from '../config/app-config.js';
 import { USE_LITE_MODEL_ID } from '../embeddings/embedding-provider.js';
 import { WorkerEmbeddingProvider } from '../embeddings/worker-embedding.provider.js';
+import type { EventLog } from '../storage/change-log.js';
 import { SearchService } from '../search/search.service.js';
 import { OperationTimings } from '../stats/operation-timings.js';
 import { SqliteBackend } from '../storage/sqlite/sqlite-backend.js';
@@ -28,6 +29,7 @@ describe('MemoriesService and SearchService (service level)', () => {
   let events: EventEmitter2;
   let memories: MemoriesService;
   let search: SearchService;
+  let changeLog: EventLog;
   let emitted: { event: string; payload: unknown }[];
   let access: AccessTracker;
   let timings: OperationTimings;
@@ -48,7 +50,8 @@ describe('MemoriesService and SearchService (service level)', () => {
     timings = new OperationTimings();
     access = new AccessTracker(backend.store, config);
     memories = new MemoriesService(backend.store, backend.status, backend.vectors, embeddings, config, events, timings, access);
-    search = new SearchService(backend.store, backend.vectors, backend.text, embeddings, config, timings, new EventEmitter2(), access);
+    changeLog = await backend.openEventLog();
+    search = new SearchService(backend.store, changeLog, backend.vectors, backend.text, embeddings, config, timings, new EventEmitter2(), access);
   });
 
   beforeEach(() => {
@@ -57,6 +60,7 @@ describe('MemoriesService and SearchService (service level)', () => {
 
   after(async () => {
     await access.onModuleDestroy();
+    await changeLog.close();
     await backend.close();
     await embeddings.close();
     rmSync(dir, { recursive: true, force: true });
@@ -140,6 +144,26 @@ describe('MemoriesService and SearchService (service level)', () => {
     assert.equal(searches.count, 4);
     assert.ok(searches.p50Ms !== null && searches.p50Ms >= 0 && searches.p95Ms! >= searches.p50Ms);
     assert.ok(timings.summary('store').count >= 7);
+  });
+
+  it('answers a repeated hybrid search from its results until anything is written, then searches again', async () => {
+    const ask = () => search.search({ query: 'which kayak trip did we plan?', limit: 3, caller: LOCAL_CALLER });
+    await memories.store({ content: 'The kayak trip on the lake is planned for June' }, LOCAL_CALLER);
+    const first = await ask();
+    const keywordSearches = timings.summary('keyword_search').count;
+    const again = await ask();
+    assert.deepEqual(
+      again.hits.map((h) => h.memory.contentHash),
+      first.hits.map((h) => h.memory.contentHash),
+    );
+    assert.equal(timings.summary('keyword_search').count, keywordSearches, 'no search ran');
+    await memories.store({ content: 'The kayak trip down the river was planned for September' }, LOCAL_CALLER);
+    const afterWrite = await ask();
+    assert.equal(timings.summary('keyword_search').count, keywordSearches + 1, 'a write makes it search again');
+    assert.ok(afterWrite.hits.some((h) => h.memory.content.includes('river')));
+    // Another filter (or limit) is another search.
+    await search.search({ query: 'which kayak trip did we plan?', limit: 2, caller: LOCAL_CALLER });
+    assert.equal(timings.summary('keyword_search').count, keywordSearches + 2);
   });
 
   it('a key with spaces stores, reads, searches and deletes only within them; the same text in two spaces is two memories', async () => {

@@ -8,13 +8,15 @@ import { OperationTimings } from '../stats/operation-timings.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
 import { normalizeTags } from '../memories/tags.js';
 import { agentIdOf } from '../memories/memory-input.js';
-import { isVisible, type Memory, type MemoryFilter, type PassageSpan, type ScoredMemory, type TagMatch } from '../storage/memory.js';
+import { isVisible, type KeywordHit, type Memory, type MemoryFilter, type PassageSpan, type ScoredMemory, type TagMatch } from '../storage/memory.js';
 import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
 import { addEvidence } from './candidate-evidence.js';
 import { englishRarity } from './english-frequency.js';
 import { type Candidate, fuse } from './fusion.js';
 import { keywordTerms, matchedTerms } from './keyword-terms.js';
 import { QueryEmbeddingCache, type QueryCacheStats } from './query-embedding-cache.js';
+import { ResultCache } from './result-cache.js';
+import { EVENT_LOG, type EventLog } from '../storage/change-log.js';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { SearchEvents, type SearchCompletedEvent } from './search-events.js';
 import { rankHits, RANKED_CANDIDATES_PER_RESULT, RANKED_MAX_CANDIDATES, rankingWeights, type RankingWeights } from './ranked.js';
@@ -108,9 +110,12 @@ export function similarityFromDistance(distance: number): number {
 export class SearchService {
   private readonly logger = new Logger('Search');
   private readonly queryEmbeddings: QueryEmbeddingCache;
+  /** Hybrid results by request (query, filter, limit), as sized as the query cache. */
+  private readonly hybridResults: ResultCache<SearchHit>;
 
   constructor(
     @Inject(MEMORY_STORE) private readonly memories: MemoryStore,
+    @Inject(EVENT_LOG) private readonly changes: EventLog,
     @Inject(VECTOR_SEARCH) private readonly vectors: VectorSearch,
     @Inject(TEXT_SEARCH) private readonly text: TextSearch,
     @Inject(EMBEDDING_PROVIDER) private readonly embeddings: EmbeddingProvider,
@@ -120,6 +125,7 @@ export class SearchService {
     private readonly access: AccessTracker,
   ) {
     this.queryEmbeddings = new QueryEmbeddingCache(embeddings, config.search.queryCacheSize);
+    this.hybridResults = new ResultCache(config.search.queryCacheSize);
     // The English word counts take tens of milliseconds to read: at start-up, not in the first search.
     if (config.search.fusion.method === 'learned') englishRarity('');
   }
@@ -215,8 +221,9 @@ export class SearchService {
    */
   clearCaches(): { queryEmbeddings: number; results: number; bytes: number } {
     const results = this.text.clearCache();
+    const hybrid = this.hybridResults.clear();
     const queryEmbeddings = this.queryEmbeddings.clear();
-    return { queryEmbeddings, results: results.entries, bytes: queryEmbeddings * this.embeddings.dimension * 4 + results.bytes };
+    return { queryEmbeddings, results: results.entries + hybrid, bytes: queryEmbeddings * this.embeddings.dimension * 4 + results.bytes };
   }
 
   /** Memories nearest in meaning to one the caller may read, among those it may read (or of the space named). */
@@ -307,17 +314,13 @@ export class SearchService {
   private async keywordHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
     const terms = keywordTerms(query);
     const hits = await this.keywordSearch(terms, filter, limit);
-    const best = hits[0]?.score ?? 0;
-    return hits.map(({ memory, score }) => {
-      const matched = matchedTerms(terms, memory.content, memory.tags);
-      return {
-        memory,
-        similarity: 0,
-        keywordScore: relativeScore(score, best),
-        fusedScore: null,
-        reason: `keywords: ${matched.length > 0 ? matched.join(', ') : terms.join(', ')}`,
-      };
-    });
+    return hits.map((hit) => keywordHit(hit, terms, hits[0]!.score));
+  }
+
+  /** A hybrid search, answered from the recent results while nothing was written since. */
+  private async hybridHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+    const version = await this.changes.newestId();
+    return this.hybridResults.through(JSON.stringify([query, filter, limit]), version, () => this.hybridHitsUncached(query, filter, limit));
   }
 
   /**
@@ -325,7 +328,7 @@ export class SearchService {
    * it runs while the query is embedded. Keyword hits then get their true cosine (looked up beside
    * the semantic leg), so similarity_score means the same in every mode.
    */
-  private async hybridHits(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
+  private async hybridHitsUncached(query: string, filter: MemoryFilter, limit: number): Promise<SearchHit[]> {
     const started = performance.now();
     const { candidates, terms } = await this.hybridCandidates(query, filter, limit);
     const searched = performance.now();
@@ -405,6 +408,12 @@ function queryWordsAsTags(query: string): string[] {
     .map((word) => word.replace(/[^\p{L}\p{N}_-]/gu, ''))
     .filter((word) => word.length > 2);
   return normalizeTags([...new Set(words)]).slice(0, INPUT_LIMITS.tags);
+}
+
+function keywordHit({ memory, score }: KeywordHit, terms: readonly string[], best: number): SearchHit {
+  const matched = matchedTerms(terms, memory.content, memory.tags);
+  const reason = `keywords: ${matched.length > 0 ? matched.join(', ') : terms.join(', ')}`;
+  return { memory, similarity: 0, keywordScore: relativeScore(score, best), fusedScore: null, reason };
 }
 
 function semanticHit({ memory, distance, passage }: ScoredMemory): SearchHit {

@@ -23,6 +23,8 @@ export interface EventLog {
   readonly startId: number;
   /** Id of the newest change delivered to subscribers so far. */
   readonly lastId: number;
+  /** The newest change any writer has committed, read now: a result computed at it holds while it does. */
+  newestId(): Promise<number>;
   /** Appends a change that is not a memory write (backups); subscribers receive it with its id. */
   append(type: string, payload: ChangePayload): Promise<void>;
   /** Every change after the ones already delivered, in id order, on this server and any other writer's. */

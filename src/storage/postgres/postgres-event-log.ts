@@ -58,6 +58,11 @@ export class PostgresEventLog implements EventLog {
     return this.lastSeen;
   }
 
+  async newestId(): Promise<number> {
+    const rows = await this.pool.query<{ id: string | null }>('SELECT MAX(id) AS id FROM events');
+    return Number(rows.rows[0]!.id ?? 0);
+  }
+
   async append(type: string, payload: ChangePayload): Promise<void> {
     const client = await this.pool.connect();
     try {

@@ -37,6 +37,10 @@ export class SqliteEventLog implements EventLog {
     return this.delivered;
   }
 
+  async newestId(): Promise<number> {
+    return (await this.feed.bounds()).newest;
+  }
+
   async append(type: string, payload: ChangePayload): Promise<void> {
     await this.feed.append(type, payload);
     this.poll();

@@ -223,40 +223,15 @@ export class SqliteMemoryStore implements MemoryStore {
 
   async list(filter: MemoryFilter, offset: number, limit: number): Promise<MemoryPage> {
     const where = whereClause(filter);
-    const page = pageStatement(await this.pageWhere(filter, where, offset, limit), offset, limit);
+    const page = pageStatement(await pageWhere(this.db, filter, where, offset, limit), offset, limit);
     const [rows, total] = await this.db.read([page, countStatement(filter, where)]);
     return { memories: (rows as MemoryRow[]).map(toMemory), total: total as number };
   }
 
   async find(filter: MemoryFilter, offset: number, limit: number): Promise<Memory[]> {
-    const where = await this.pageWhere(filter, whereClause(filter), offset, limit);
+    const where = await pageWhere(this.db, filter, whereClause(filter), offset, limit);
     const [rows] = await this.db.read([pageStatement(where, offset, limit)]);
     return (rows as MemoryRow[]).map(toMemory);
-  }
-
-  /**
-   * A page filtered by tags alone comes one of two ways: collect the tagged ids and sort them
-   * (cheap for a rare tag), or walk the created_at index newest first, testing each memory's tags,
-   * until the page is full (cheap for a common tag). The walk takes about
-   * (offset + limit) x span / matching steps, the sort about `matching`: the walk wins once
-   * matching > sqrt((offset + limit) x span), so tags are counted only up to that bound (a common
-   * tag is never counted whole).
-   */
-  private async pageWhere(filter: MemoryFilter, where: WhereClause, offset: number, limit: number): Promise<WhereClause> {
-    if (!filtersOnlyTags(filter)) return where;
-    const span = await this.db.run(() => this.db.statement(SQL.idSpan, true).get() as number);
-    const bound = Math.ceil(Math.sqrt((offset + limit) * span)) + 1;
-    const [counts] = await this.db.read([
-      {
-        sql: 'SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM memory_tags t WHERE t.tag = j.value LIMIT @bound)) FROM json_each(@tags) j',
-        params: { tags: where.params.tags!, bound },
-        mode: 'all',
-      },
-    ]);
-    const perTag = (counts as Record<string, number>[]).map((row) => Object.values(row)[0]!);
-    // Any: the tags together reach the bound; all: every tag does (the rarest bounds the intersection).
-    const common = filter.tags!.match === 'any' ? perTag.reduce((a, b) => a + b, 0) >= bound : perTag.every((n) => n >= bound);
-    return common ? whereClause(filter, true) : where;
   }
 
   update(contentHash: string, space: string, patch: MemoryPatch): Promise<Memory | null> {
@@ -395,6 +370,31 @@ export class SqliteMemoryStore implements MemoryStore {
       next: page.length < limit ? null : page[page.length - 1]!.id,
     };
   }
+}
+
+/**
+ * A page filtered by tags alone comes one of two ways: collect the tagged ids and sort them
+ * (cheap for a rare tag), or walk the created_at index newest first, testing each memory's tags,
+ * until the page is full (cheap for a common tag). The walk takes about
+ * (offset + limit) x span / matching steps, the sort about `matching`: the walk wins once
+ * matching > sqrt((offset + limit) x span), so tags are counted only up to that bound (a common
+ * tag is never counted whole).
+ */
+async function pageWhere(db: SqliteDatabase, filter: MemoryFilter, where: WhereClause, offset: number, limit: number): Promise<WhereClause> {
+  if (!filtersOnlyTags(filter)) return where;
+  const span = await db.run(() => db.statement(SQL.idSpan, true).get() as number);
+  const bound = Math.ceil(Math.sqrt((offset + limit) * span)) + 1;
+  const [counts] = await db.read([
+    {
+      sql: 'SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM memory_tags t WHERE t.tag = j.value LIMIT @bound)) FROM json_each(@tags) j',
+      params: { tags: where.params.tags!, bound },
+      mode: 'all',
+    },
+  ]);
+  const perTag = (counts as Record<string, number>[]).map((row) => Object.values(row)[0]!);
+  // Any: the tags together reach the bound; all: every tag does (the rarest bounds the intersection).
+  const common = filter.tags!.match === 'any' ? perTag.reduce((a, b) => a + b, 0) >= bound : perTag.every((n) => n >= bound);
+  return common ? whereClause(filter, true) : where;
 }
 
 function pageStatement(where: WhereClause, offset: number, limit: number): ReadStatement {
