@@ -422,6 +422,11 @@ for (const kind of TEST_BACKENDS) {
           const whole = await own.vectors.searchByVector(axis(3), {}, 5, true);
           assert.deepEqual(hashes(whole.map((h) => h.memory)), hashes([short, long]), 'whole texts only');
           assert.ok(whole.every((h) => h.passage === undefined));
+          assert.deepEqual(
+            hashes((await own.vectors.searchByVector(axis(3), {}, 1, true)).map((h) => h.memory)),
+            hashes([short]),
+            'a passage nearer than every whole text takes no place in a whole-text search',
+          );
           const distances = await own.vectors.distances(axis(4), [long.contentHash, short.contentHash]);
           assert.deepEqual(distances.get(long.contentHash)?.passage, { start: 30, end: 40 });
           assert.equal(distances.get(short.contentHash)?.passage, undefined);

@@ -44,9 +44,10 @@ const toScored = (row: DistanceRow): ScoredMemory => ({ memory: toMemory(row), .
  * passage's under PASSAGE_KEY_BASE): its nearest vector's distance, and the passage when it was
  * a passage's. `where` filters the memories (alias m).
  */
-function bestPerMemory(scored: string, where = '', limit = '', counted = false): string {
+function bestPerMemory(scored: string, where = '', limit = '', counted = false, wholeOnly = false): string {
   return `WITH scored AS (${scored}),
-    owned AS (SELECT ${PASSAGE_SQL.owner('s.key')} AS id, s.distance AS distance, p.id AS passage_id FROM scored s ${PASSAGE_SQL.join('s.key')}),
+    owned AS (SELECT ${PASSAGE_SQL.owner('s.key')} AS id, s.distance AS distance, p.id AS passage_id FROM scored s ${PASSAGE_SQL.join('s.key')}
+              ${wholeOnly ? `WHERE s.key < ${PASSAGE_KEY_BASE}` : ''}),
     best AS (SELECT id, MIN(distance) AS distance, passage_id FROM owned WHERE id IS NOT NULL GROUP BY id)
     SELECT ${counted ? '(SELECT COUNT(*) FROM scored) AS scored_count, ' : ''}m.*, best.distance AS distance, mp.char_start AS passage_start, mp.char_end AS passage_end
     FROM best JOIN memories m ON m.id = best.id LEFT JOIN memory_passages mp ON mp.id = best.passage_id
@@ -240,7 +241,8 @@ export class SqliteVectorSearch implements VectorSearch {
         if (hits.length >= enough) return hits.map(toScored);
       }
     }
-    if (vectors.passages) return this.passageScan(vector, where, excludeHash, limit);
+    // Passages, or whole texts only where passages take places among the nearest vectors.
+    if (vectors.passages || (vectors.indexHasPassages && !filtered)) return this.passageScan(vector, where, excludeHash, limit, !vectors.passages);
     if (filtered) {
       const [rows] = await this.db.read([
         {
@@ -271,9 +273,10 @@ export class SqliteVectorSearch implements VectorSearch {
   /**
    * The exact search when memories have passages: sqlite-vec's scan (or the filter's rows) over
    * every vector, one result per memory. Unfiltered, the scan's k grows until it yields enough
-   * memories (several nearest vectors may be one memory's passages) or every vector was seen.
+   * memories (several nearest vectors may be one memory's passages, or passages a whole-text
+   * search leaves out) or every vector was seen.
    */
-  private async passageScan(vector: Buffer, where: WhereClause, excludeHash: string | undefined, limit: number): Promise<ScoredMemory[]> {
+  private async passageScan(vector: Buffer, where: WhereClause, excludeHash: string | undefined, limit: number, wholeOnly: boolean): Promise<ScoredMemory[]> {
     if (where.sql !== '') {
       const exclusion = excludeHash === undefined ? '' : 'AND m.content_hash <> @excludeHash';
       const [rows] = await this.db.read([
@@ -288,7 +291,7 @@ export class SqliteVectorSearch implements VectorSearch {
     const wanted = limit + (excludeHash === undefined ? 0 : 1);
     for (let k = Math.max(64, wanted * 4); ; k *= 4) {
       const nearest = 'SELECT rowid AS key, distance FROM memory_embeddings WHERE embedding MATCH @vector AND k = @k';
-      const [rows] = await this.db.read([{ sql: bestPerMemory(nearest, '', '', true), params: { vector, k }, mode: 'all' }]);
+      const [rows] = await this.db.read([{ sql: bestPerMemory(nearest, '', '', true, wholeOnly), params: { vector, k }, mode: 'all' }]);
       const hits = rows as (DistanceRow & { scored_count: number })[];
       if (hits.length >= wanted || hits.length === 0 || hits[0]!.scored_count < k) {
         return hits
@@ -309,7 +312,7 @@ export class SqliteVectorSearch implements VectorSearch {
         {
           sql: hasPassages
             ? bestPerMemory(vectorsOfMemories(named))
-            : `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance FROM memories m JOIN memory_embeddings e ON e.rowid = m.id ${named}`,
+            : `SELECT m.content_hash, vec_distance_cosine(e.embedding, @vector) AS distance FROM memories m JOIN memory_embeddings e ON e.rowid = m.id ${named}`,
           params: { vector: toVectorBlob(embedding), hashes: JSON.stringify(missing) },
           mode: 'all',
         },
