@@ -147,6 +147,33 @@ describe('backups (real server, real files)', () => {
     }
   });
 
+  it("a restore keeps what each memory was: its space, its expiry, the version it replaced, a long one's passages", async () => {
+    const team = await api.post('/api/memories', { content: 'Restore keeps spaces: the team wiki moved to the new host', space: 'team', ttl_seconds: 86_400 });
+    assert.equal(team.status, 200, JSON.stringify(team.body));
+    const first = await api.post('/api/memories', { content: 'Restore keeps versions: the standup is at 9:30' });
+    const second = await api.put(`/api/memories/${first.body.content_hash}`, { content: 'Restore keeps versions: the standup is at 10:00', versioned: true });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    const diary = Array.from({ length: 40 }, (_, i) => `Day ${i + 1} of the sailing log: the wind came from the west and we reefed the mainsail.`);
+    const fact = 'The spare key to the boat cabin hangs behind the galley door.';
+    const long = await api.post('/api/memories', { content: [...diary.slice(0, 30), fact, ...diary.slice(30)].join(' ') });
+    const made = await api.post('/api/admin/backup', undefined);
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const backup = made.body;
+    const deleted = await api.delete(`/api/memories/${long.body.content_hash}`);
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    const restored = await api.post('/api/admin/restore', { backup_id: backup.backup_id });
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+
+    const restoredTeam = (await api.get(`/api/memories/${team.body.content_hash}?space=team`)).body;
+    assert.equal(restoredTeam.space, 'team');
+    assert.notEqual(restoredTeam.expires_at, null);
+    const old = (await api.get(`/api/memories/${first.body.content_hash}?include_superseded=true`)).body;
+    assert.notEqual(old.superseded_by ?? null, null, JSON.stringify(old));
+    const found = await api.post('/api/search', { query: 'where is the cabin key kept?', n_results: 1, mode: 'semantic' });
+    assert.equal(found.body.results[0].memory.content_hash, long.body.content_hash);
+    assert.equal(found.body.results[0].matched_passage, fact);
+  });
+
   it('refuses a corrupt backup with 422 and changes nothing', async () => {
     await api.post('/api/memories', { content: 'live data that must survive a bad restore' });
     const backup = (await api.post('/api/admin/backup', undefined)).body;

@@ -8,6 +8,7 @@ export interface BackupInspection {
   /** "ok", or what PRAGMA integrity_check / opening the file reported. */
   integrity: string;
   memories: number;
+  /** The memories' own vectors (passages' are not counted). */
   vectors: number;
   embeddingModel: string | null;
   embeddingDimension: number | null;

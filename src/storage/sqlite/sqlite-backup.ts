@@ -59,10 +59,14 @@ export function inspectDatabaseFile(path: string): BackupInspection {
       memories: number;
       vectors: number;
     };
+    // The memories' own vectors: each passage (schema 10 on) has one more beside its memory's.
+    const passages = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'memory_passages'").get()
+      ? (db.prepare('SELECT COUNT(*) FROM memory_passages').pluck().get() as number)
+      : 0;
     return {
       integrity,
       memories: counts.memories,
-      vectors: counts.vectors,
+      vectors: counts.vectors - passages,
       embeddingModel: meta.get('embedding_model') ?? null,
       embeddingDimension: meta.has('embedding_dimension') ? Number(meta.get('embedding_dimension')) : null,
       schemaVersion,
