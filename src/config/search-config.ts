@@ -26,8 +26,6 @@ export const FEATURES = [
   'keyword_place_x_evidence',
   'english_evidence',
   'english_rarest',
-  'tag_share',
-  'keyword_place_x_tag_share',
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];

@@ -60,12 +60,6 @@ describe('fusion of the keyword and meaning legs', () => {
     assert.equal(fuse([near, name], learned)[0]!.memory.contentHash, 'names-amara');
   });
 
-  it("learned: the question word in a memory's tags says more than the same word in its content", () => {
-    const inContent = { ...oneOrdinaryWord, memory: memory('word-in-content'), keywordRank: 1, tagShare: 0 };
-    const inTags = { ...oneOrdinaryWord, memory: memory('word-in-tags'), keywordRank: 2, tagShare: 0.6 };
-    assert.equal(fuse([inContent, inTags], settings('learned'))[0]!.memory.contentHash, 'word-in-tags');
-  });
-
   it('learned with configured weights: only what they weigh counts', () => {
     const bySimilarity = { ...settings('learned'), weights: { ...Object.fromEntries(FEATURES.map((f) => [f, 0])), similarity: 1 } as FusionWeights };
     assert.deepEqual(

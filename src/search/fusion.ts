@@ -24,8 +24,6 @@ export interface Candidate {
   keywordRank: number | null;
   /** The keyword leg's relevance relative to its best hit (0..1], or null. */
   keywordScore: number | null;
-  /** The share of the keyword relevance that matching tags gave (0: the content alone matched; 1: only tags). */
-  tagShare?: number;
   /** The passage whose vector gave `similarity` (a long memory's), if one did. */
   passage?: PassageSpan;
   /** Share of the query's identifiers (ports, hosts, codes, versions) the memory contains. */

@@ -19,8 +19,6 @@ export function featuresOf(c: Candidate): Record<Feature, number> {
     keyword_place_x_evidence: keywordPlace * (c.keywordEvidence ?? 0),
     english_evidence: c.englishEvidence ?? 0,
     english_rarest: c.englishRarest ?? 0,
-    tag_share: c.tagShare ?? 0,
-    keyword_place_x_tag_share: keywordPlace * (c.tagShare ?? 0),
   };
 }
 
@@ -34,20 +32,18 @@ export function learnedScore(features: Readonly<Record<Feature, number>>, weight
  * DevBench say whether they help (docs/benchmarks.md). MCP_HYBRID_FUSION_WEIGHTS replaces them.
  */
 export const TRAINED_WEIGHTS: FusionWeights = Object.freeze({
-  similarity: 10.316,
-  semantic_place: 1.737,
-  keyword_place: 1.601,
-  keyword_score: -0.333,
-  evidence: 5.251,
-  rarest_match: -2.21,
-  coverage: 2.737,
-  identifier: 5.556,
-  keyword_place_x_rarest: -1.05,
-  found_evidence: 0.483,
-  name: 3.857,
-  keyword_place_x_evidence: -4.035,
-  english_evidence: 6.571,
-  english_rarest: -2.932,
-  tag_share: 7.889,
-  keyword_place_x_tag_share: 3.341,
+  similarity: 10.776,
+  semantic_place: 1.915,
+  keyword_place: 2.74,
+  keyword_score: -0.345,
+  evidence: 4.812,
+  rarest_match: -2.4,
+  coverage: 1.344,
+  identifier: 5.191,
+  keyword_place_x_rarest: -1.758,
+  found_evidence: 0.882,
+  name: 4.042,
+  keyword_place_x_evidence: -4.715,
+  english_evidence: 6.354,
+  english_rarest: -1.976,
 });

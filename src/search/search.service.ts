@@ -378,11 +378,9 @@ export class SearchService {
       candidates.set(memory.contentHash, passage ? { ...hit, passage } : hit);
     });
     const best = keyword[0]?.score ?? 0;
-    keyword.forEach(({ memory, score, contentScore }, i) => {
+    keyword.forEach(({ memory, score }, i) => {
       const known = candidates.get(memory.contentHash);
-      // How much of the memory's keyword relevance its tags gave (the rest is its content's).
-      const tagShare = score > 0 ? Math.min(1, Math.max(0, 1 - contentScore / score)) : 0;
-      const keywordPart = { keywordRank: i + 1, keywordScore: relativeScore(score, best), tagShare };
+      const keywordPart = { keywordRank: i + 1, keywordScore: relativeScore(score, best) };
       const distance = distances.get(memory.contentHash);
       if (known) Object.assign(known, keywordPart);
       else

@@ -116,8 +116,6 @@ export interface KeywordHit {
   memory: Memory;
   /** The backend's relevance (SQLite: -bm25; PostgreSQL: ts_rank_cd), higher is better; compare within one result list only. */
   score: number;
-  /** The same relevance over the content alone (tags weigh nothing; 0: only tags matched). */
-  contentScore: number;
 }
 
 export interface MemoryPatch {

@@ -81,15 +81,14 @@ export class PostgresTextSearch implements TextSearch {
     };
     // Each term is a bound parameter turned into a phrase query: never tsquery syntax.
     const query = terms.map((term) => `phraseto_tsquery('english', ${param(term)})`).join(' || ');
-    const rows = await this.db.query<MemoryRow & { score: number; content_score: number }>(
-      // Content is weight A, tags B: the weights {D, C, B, A} = {0, 0, 0, 1} rank the content alone.
-      `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score, ts_rank_cd('{0, 0, 0, 1}', m.search_vector, q.query) AS content_score
+    const rows = await this.db.query<MemoryRow & { score: number }>(
+      `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score
        FROM memories m, (SELECT ${query} AS query) q
        WHERE m.search_vector @@ q.query ${andWhere(where)}
        ORDER BY score DESC, m.created_at DESC LIMIT ${param(limit)}`,
       params,
     );
-    return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score), contentScore: Number(row.content_score) }));
+    return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score) }));
   }
 
   /** Nothing is kept here: PostgreSQL's own caches serve repeated searches. */

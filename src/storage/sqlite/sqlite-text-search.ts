@@ -77,24 +77,20 @@ export class SqliteTextSearch implements TextSearch {
     const sql =
       hidden <= OVERFETCH_HIDDEN_MAX
         ? `WITH best AS (
-             SELECT rowid AS id, -bm25(memory_fts, 1.0, 0.5) AS score, -bm25(memory_fts, 1.0, 0.0) AS content_score FROM memory_fts WHERE memory_fts MATCH @match ORDER BY score DESC, rowid DESC LIMIT @fetch)
-           SELECT m.*, best.score AS score, best.content_score AS content_score FROM best JOIN memories m ON m.id = best.id ${where.sql}
+             SELECT rowid AS id, -bm25(memory_fts, 1.0, 0.5) AS score FROM memory_fts WHERE memory_fts MATCH @match ORDER BY score DESC, rowid DESC LIMIT @fetch)
+           SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id ${where.sql}
            ORDER BY best.score DESC, m.created_at DESC LIMIT @limit`
         : // The best `limit` matches under the filter first (content weighs twice what tags do in BM25), then their rows.
           `WITH best AS (
-             SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score, -bm25(memory_fts, 1.0, 0.0) AS content_score
+             SELECT m.id AS id, -bm25(memory_fts, 1.0, 0.5) AS score
              FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
              WHERE memory_fts MATCH @match ${andWhere(where)}
              ORDER BY score DESC, m.created_at DESC LIMIT @limit)
-           SELECT m.*, best.score AS score, best.content_score AS content_score FROM best JOIN memories m ON m.id = best.id
+           SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id
            ORDER BY best.score DESC, m.created_at DESC`;
     const fetch = hidden <= OVERFETCH_HIDDEN_MAX ? limit + hidden : limit;
     const [rows] = await this.db.read([{ sql, params: { ...where.params, match, limit, fetch }, mode: 'all' }]);
-    return (rows as (MemoryRow & { score: number; content_score: number })[]).map((row) => ({
-      memory: toMemory(row),
-      score: row.score,
-      contentScore: row.content_score,
-    }));
+    return (rows as (MemoryRow & { score: number })[]).map((row) => ({ memory: toMemory(row), score: row.score }));
   }
 
   private async hiddenCount(withSuperseded: boolean): Promise<number> {
