@@ -73,6 +73,17 @@ for (const kind of TEST_BACKENDS) {
       };
     };
     const hashes = (list: { contentHash: string }[]): string[] => list.map((m) => m.contentHash);
+    /** A backend of its own, for a test that needs an empty database (closed and dropped after). */
+    const withFreshBackend = async (use: (repo: StorageBackend) => Promise<void>): Promise<void> => {
+      const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
+      const own = await fresh.open();
+      try {
+        await use(own);
+      } finally {
+        await own.close();
+        await fresh.cleanup();
+      }
+    };
 
     before(async () => {
       backend = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
@@ -394,9 +405,7 @@ for (const kind of TEST_BACKENDS) {
 
     describe('passages', () => {
       it("stores a long memory's passages with it: a query near one finds the memory (one result, the passage named), whole-text searches ignore them, delete removes them", async () => {
-        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
-        const own = await fresh.open();
-        try {
+        await withFreshBackend(async (own) => {
           const long = memory({ content: 'x'.repeat(1200), tags: ['long'] });
           const short = memory({ tags: ['short'] });
           const passages = [
@@ -456,16 +465,11 @@ for (const kind of TEST_BACKENDS) {
           );
           await own.store.delete(long.contentHash, 'copy');
           assert.deepEqual(hashes((await own.vectors.searchByVector(axis(4), {}, 5)).map((h) => h.memory)).includes(long.contentHash), false);
-        } finally {
-          await own.close();
-          await fresh.cleanup();
-        }
+        });
       });
 
       it('lists long memories without passages and adds passages to one once (a memory stored before passages existed)', async () => {
-        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
-        const own = await fresh.open();
-        try {
+        await withFreshBackend(async (own) => {
           const older = memory({ content: 'z'.repeat(1100) });
           const withPassages = memory({ content: 'w'.repeat(1100) });
           const short = memory({ content: 'short' });
@@ -483,17 +487,12 @@ for (const kind of TEST_BACKENDS) {
           assert.equal(await own.store.addPassages(987_654, [{ start: 1, end: 2, vector: axis(7) }]), false, 'a memory that is gone');
           assert.deepEqual(await own.store.withoutPassages(0, 10, 1000), []);
           assert.deepEqual((await own.vectors.searchByVector(axis(6), {}, 1))[0]!.passage, { start: 5, end: 9 });
-        } finally {
-          await own.close();
-          await fresh.cleanup();
-        }
+        });
       });
 
       it('re-embeds passages with their memory: the staged ones replace the old at the switch', async () => {
-        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
-        const staged = await fresh.open();
         const next = (i: number): Float32Array => unit([1, i, 0, 0]);
-        try {
+        await withFreshBackend(async (staged) => {
           const long = memory({ content: 'y'.repeat(1500) });
           await staged.store.insertWithEmbedding(long, axis(0), [{ start: 0, end: 5, vector: axis(1) }]);
           await staged.reembed.begin('next-model', 4);
@@ -506,19 +505,14 @@ for (const kind of TEST_BACKENDS) {
             (await staged.store.findPassages(long.contentHash)).map(({ start, end }) => [start, end]),
             [[100, 200]],
           );
-        } finally {
-          await staged.close();
-          await fresh.cleanup();
-        }
+        });
       });
     });
 
     describe('ReembedStaging', () => {
       it('keeps new vectors beside the current ones and swaps them in only once every memory has one', async () => {
-        const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
-        const staged = await fresh.open();
         const next = (i: number): Float32Array => unit([1, i, 0, 0]);
-        try {
+        await withFreshBackend(async (staged) => {
           const originals = [memory(), memory(), memory()];
           await staged.store.insertBatch(originals.map((m, i) => ({ memory: m, embedding: axis(i) })));
           // Another target starts over: what was staged for the first is dropped.
@@ -549,10 +543,7 @@ for (const kind of TEST_BACKENDS) {
           const details = await staged.status.details();
           assert.deepEqual([details.embeddingModel, details.embeddingDimension], ['next-model', 4]);
           assert.deepEqual(hashes((await staged.vectors.searchByVector(next(0), {}, 3)).map((h) => h.memory)), hashes(originals));
-        } finally {
-          await staged.close();
-          await fresh.cleanup();
-        }
+        });
       });
     });
 

@@ -4,7 +4,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { InvalidInputError, MemoryNotFoundError } from '../common/domain-errors.js';
 import { INPUT_LIMITS } from '../common/input-limits.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import { embedMemories, type MemoryVectors } from '../memories/passages.js';
+import { embedMemory } from '../memories/passages.js';
 import { contentHash } from '../memories/content-hash.js';
 import { MemoriesService, supersedeRefused } from '../memories/memories.service.js';
 import { checkContent, checkTagsAndType } from '../memories/memory-input.js';
@@ -112,7 +112,7 @@ export class ConsolidationService {
       updatedAt: now,
     };
     const outcome = await this.embeddings.consistently(async () => {
-      const [{ embedding, passages }] = (await embedMemories(this.embeddings, [input.mergedContent])) as [MemoryVectors];
+      const { embedding, passages } = await embedMemory(this.embeddings, input.mergedContent);
       return this.store.supersede(hashes, space, next, embedding, caller.actor, passages);
     });
     if (!outcome.superseded) throw supersedeRefused(outcome, space);

@@ -7,7 +7,7 @@ import { type Caller, changeableSpaces, inSpaces, readableSpaces, writableSpace 
 import { OperationTimings } from '../stats/operation-timings.js';
 import { AccessTracker } from '../access/access-tracker.service.js';
 import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedding-provider.js';
-import { embedMemories, type MemoryVectors } from './passages.js';
+import { embedMemory } from './passages.js';
 import type { JsonObject, Memory, MemoryFilter, MemoryPage, TagCount, TagMatch } from '../storage/memory.js';
 import {
   MEMORY_STORE,
@@ -192,7 +192,7 @@ export class MemoriesService {
       ...(expiresAt === null ? {} : { expiresAt }),
     };
     const outcome = await this.embeddings.consistently(async () => {
-      const [{ embedding, passages }] = (await embedMemories(this.embeddings, [content])) as [MemoryVectors];
+      const { embedding, passages } = await embedMemory(this.embeddings, content);
       const similar = await this.similarIn(space, embedding);
       if (input.supersedeSimilar === true && similar.length > 0) {
         const replaced = await this.memories.supersede([similar[0]!.contentHash], space, memory, embedding, caller.actor, passages);
@@ -353,7 +353,7 @@ export class MemoriesService {
       updatedAt: now,
     };
     const outcome = await this.embeddings.consistently(async () => {
-      const [{ embedding, passages }] = (await embedMemories(this.embeddings, [input.content])) as [MemoryVectors];
+      const { embedding, passages } = await embedMemory(this.embeddings, input.content);
       return this.memories.supersede([hash], current.space, next, embedding, caller.actor, passages);
     });
     if (!outcome.superseded) throw supersedeRefused(outcome, current.space);

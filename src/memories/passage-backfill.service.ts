@@ -36,11 +36,6 @@ export class PassageBackfillService implements OnApplicationBootstrap, OnApplica
     await this.running;
   }
 
-  /** Resolves when the backfill has finished (for tests). */
-  async settled(): Promise<void> {
-    await this.running;
-  }
-
   private async backfill(): Promise<void> {
     let added = 0;
     for (let after = 0; !this.stopped;) {

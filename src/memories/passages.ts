@@ -48,23 +48,40 @@ export interface MemoryVectors {
   passages: PassageVector[];
 }
 
-/** The vectors of each content, in order: its whole text's and its passages' (one model request for all of them). */
-export async function embedMemories(provider: EmbeddingProvider, contents: readonly string[]): Promise<MemoryVectors[]> {
+/**
+ * Embeds each content's passages (and, with `whole`, first its whole text) in one model request;
+ * answers each content's vectors in order: [whole?, ...passages].
+ */
+async function embedParts(
+  provider: EmbeddingProvider,
+  contents: readonly string[],
+  whole: boolean,
+): Promise<{ spans: PassageSpan[]; vectors: Float32Array[] }[]> {
   const spans = contents.map(passageSpans);
-  const texts = contents.flatMap((content, i) => [content, ...spans[i]!.map(({ start, end }) => content.slice(start, end))]);
+  const texts = contents.flatMap((content, i) => [...(whole ? [content] : []), ...spans[i]!.map(({ start, end }) => content.slice(start, end))]);
   const vectors = texts.length === 0 ? [] : await provider.embed(texts);
   let at = 0;
-  return contents.map((_, i) => {
-    const embedding = vectors[at++]!;
-    return { embedding, passages: spans[i]!.map((span) => ({ ...span, vector: vectors[at++]! })) };
+  return spans.map((list) => {
+    const count = list.length + (whole ? 1 : 0);
+    at += count;
+    return { spans: list, vectors: vectors.slice(at - count, at) };
   });
+}
+
+const withVectors = (spans: readonly PassageSpan[], vectors: readonly Float32Array[]): PassageVector[] =>
+  spans.map((span, i) => ({ ...span, vector: vectors[i]! }));
+
+/** The vectors of a memory's content: its whole text's and its passages' (one model request). */
+export async function embedMemory(provider: EmbeddingProvider, content: string): Promise<MemoryVectors> {
+  return (await embedMemories(provider, [content]))[0]!;
+}
+
+/** The vectors of each content, in order (one model request for all of them). */
+export async function embedMemories(provider: EmbeddingProvider, contents: readonly string[]): Promise<MemoryVectors[]> {
+  return (await embedParts(provider, contents, true)).map(({ spans, vectors }) => ({ embedding: vectors[0]!, passages: withVectors(spans, vectors.slice(1)) }));
 }
 
 /** The passages' vectors of each content (for a memory whose whole-text vector is already known). */
 export async function embedPassages(provider: EmbeddingProvider, contents: readonly string[]): Promise<PassageVector[][]> {
-  const spans = contents.map(passageSpans);
-  const texts = contents.flatMap((content, i) => spans[i]!.map(({ start, end }) => content.slice(start, end)));
-  const vectors = texts.length === 0 ? [] : await provider.embed(texts);
-  let at = 0;
-  return spans.map((list) => list.map((span) => ({ ...span, vector: vectors[at++]! })));
+  return (await embedParts(provider, contents, false)).map(({ spans, vectors }) => withVectors(spans, vectors));
 }
