@@ -3,8 +3,8 @@
  * MCP_TEST_POSTGRES_URL): a server where it may create and drop a database.
  *
  * - Search latency (storage-level KNN, p50/p95) at BENCH_PG_SIZES memories (default 10000,100000) on
- *   both backends, over the generated data of bench/synthetic-data.ts (BENCH_PG_REAL, default
- *   3000, real embeddings of notes, every memory a mix of three of them plus noise).
+ *   both backends, over the generated data sets of bench/synthetic-data.ts (BENCH_DATA) around
+ *   BENCH_PG_REAL (default 3000) real embeddings of notes.
  * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries,
  *   at several hnsw.ef_search values (BENCH_PG_EF, default 40,100,200; the server's default is 100).
  * - Store throughput over HTTP with 1 and with 2 replicas on one database.
@@ -19,7 +19,7 @@ import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import { percentile, timed } from './stats.js';
-import { fillWithSyntheticMemories } from './synthetic-data.js';
+import { DATA_SETS, type DataSet, dataSets, fillWithSyntheticMemories } from './synthetic-data.js';
 
 const ADMIN_URL = process.env.MCP_BENCH_POSTGRES_URL ?? process.env.MCP_TEST_POSTGRES_URL;
 const SIZES = (process.env.BENCH_PG_SIZES ?? '10000,100000').split(',').map(Number);
@@ -63,18 +63,8 @@ async function storeThroughput(url: string, replicas: number, perReplicaClients:
   return stores / seconds;
 }
 
-export async function runPostgresBench(): Promise<void> {
-  if (!ADMIN_URL) {
-    console.log('\nPostgreSQL benchmark skipped: set MCP_BENCH_POSTGRES_URL (a server where it may create a database)');
-    return;
-  }
-  const embeddings = await WorkerEmbeddingProvider.start('use-lite', null);
-  const realTexts = Array.from({ length: REAL }, (_, i) => note(i));
-  const real: Float32Array[] = [];
-  for (let i = 0; i < realTexts.length; i += 64) real.push(...(await embeddings.embed(realTexts.slice(i, i + 64))));
-  const queries = await embeddings.embed(
-    Array.from({ length: QUERIES }, (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`),
-  );
+/** Search latency on both backends and HNSW recall at each ef_search, on one data set (a database of its own). */
+async function searchFigures(data: DataSet, realTexts: string[], real: Float32Array[], queries: Float32Array[]): Promise<void> {
   const dir = makeTempDir('mcp-memory-pgbench-');
   const db = await createTestDatabase(ADMIN_URL!);
   const identity = { embeddingModel: 'use-lite', embeddingDimension: 512 };
@@ -82,15 +72,15 @@ export async function runPostgresBench(): Promise<void> {
   const byEf = new Map<number, PostgresBackend>();
   for (const ef of EF_VALUES) byEf.set(ef, await PostgresBackend.open({ url: db.url, poolSize: 2, efSearch: ef, ...identity }));
   const postgres = byEf.values().next().value!;
-  console.log(`\nPostgreSQL (HNSW) vs SQLite (exact): generated data from ${REAL} real USE-lite vectors; ${QUERIES} real queries`);
+  console.log(`\nPostgreSQL (HNSW) vs SQLite (exact), ${data} data (bench/synthetic-data.ts) around ${REAL} real USE-lite vectors; ${QUERIES} real queries`);
   console.log('size      sqlite p50  sqlite p95  ef_search  postgres p50  postgres p95  HNSW recall@10');
   try {
     let filled = 0;
     for (const size of SIZES) {
       // The same rows on both: one generator, one seed, the same steps.
-      const data = { count: size - filled, start: filled, sentences: realTexts, vectors: real, seed: 42 + filled };
-      await fillWithSyntheticMemories(sqlite.store, data);
-      await fillWithSyntheticMemories(postgres.store, data);
+      const rows = { count: size - filled, start: filled, sentences: realTexts, vectors: real, seed: 42 + filled, ...DATA_SETS[data] };
+      await fillWithSyntheticMemories(sqlite.store, rows);
+      await fillWithSyntheticMemories(postgres.store, rows);
       filled = size;
       const exact: string[][] = [];
       const sqliteMs: number[] = [];
@@ -123,7 +113,21 @@ export async function runPostgresBench(): Promise<void> {
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
 
+export async function runPostgresBench(): Promise<void> {
+  if (!ADMIN_URL) {
+    console.log('\nPostgreSQL benchmark skipped: set MCP_BENCH_POSTGRES_URL (a server where it may create a database)');
+    return;
+  }
+  const embeddings = await WorkerEmbeddingProvider.start('use-lite', null);
+  const realTexts = Array.from({ length: REAL }, (_, i) => note(i));
+  const real: Float32Array[] = [];
+  for (let i = 0; i < realTexts.length; i += 64) real.push(...(await embeddings.embed(realTexts.slice(i, i + 64))));
+  const queries = await embeddings.embed(
+    Array.from({ length: QUERIES }, (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`),
+  );
+  for (const data of dataSets()) await searchFigures(data, realTexts, real, queries);
   await embeddings.close();
   const stores = Number(process.env.BENCH_PG_STORES ?? 400);
   for (const replicas of [1, 2]) {

@@ -3,7 +3,9 @@
  * real embeddings (bench/synthetic-data.ts, no model call per row), then, against a real server
  * process (`mcp-memory serve`) on 127.0.0.1, HTTP search latency with 1 and 8 clients, raw embedding, ANN and exact KNN measured
  * in the same run, recall@10 of the index against exact search, tag-filtered search, a repeated
- * query, /api/health under load, start-up time, RSS and sizes on disk.
+ * query, /api/health under load, start-up time, RSS and sizes on disk; on two data sets (BENCH_DATA):
+ * `mixed` (a continuum of neighbours) and `clustered` (near-duplicates, as repeated notes, logs and
+ * chat turns are).
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -18,9 +20,11 @@ import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import type { HttpClientsJob, HttpClientsResult } from './http-clients.js';
 import { percentile, timed } from './stats.js';
-import { fillWithSyntheticMemories, SYNTHETIC_SPACES, SYNTHETIC_TAGS } from './synthetic-data.js';
+import { DATA_SETS, type DataSet, dataSets, fillWithSyntheticMemories, SYNTHETIC_SPACES, SYNTHETIC_TAGS } from './synthetic-data.js';
 
 export interface ScaleFigures {
+  /** The data set (DATA_SETS). */
+  data: string;
   n: number;
   search_p50_ms: number;
   search_p95_ms: number;
@@ -139,6 +143,13 @@ async function detailedHealth(url: string): Promise<{ vector_index: { state: str
 
 export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
   if (sizes.length === 0) return [];
+  const figures: ScaleFigures[] = [];
+  for (const data of dataSets()) figures.push(...(await runOnDataSet(data, sizes)));
+  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ sizes: figures }, null, 2)}\n`);
+  return figures;
+}
+
+async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigures[]> {
   const dir = makeTempDir('mcp-memory-scale-bench-');
   const dbPath = `${dir}/memory.db`;
   const env = { MCP_HTTP_HOST: '127.0.0.1', MCP_API_KEY: KEY, MCP_MEMORY_SQLITE_PATH: dbPath, LOG_LEVEL: 'warn' };
@@ -155,7 +166,14 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
     });
   let server: ServerChild | null = null;
   const figures: ScaleFigures[] = [];
-  console.log('\nLarge databases (SQLite; generated around real embeddings; the server in its own process; goals from the scale issue)');
+  const shape = DATA_SETS[data];
+  console.log(
+    `\nLarge databases, ${data} data (SQLite; generated around ${BASE_SENTENCES} real sentence vectors: ` +
+      (shape.mix === 0
+        ? `each copied n / ${BASE_SENTENCES} times with Gaussian noise sd ${shape.noise} per dimension`
+        : `each memory its sentence's vector mixed with two others (weights up to ${shape.mix}) and noise sd ${shape.noise}`) +
+      '; the server in its own process; goals from the scale issue)',
+  );
   console.log(
     'n          search p50  p95      embed p50  ann p50  exact knn  recall@10  filtered p50  qps 1/8 clients  health max  repeat p50  start-up  build     RSS      db / index',
   );
@@ -166,7 +184,7 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
     let stored = 0;
     for (const n of sizes) {
       const writer = openBackend('off');
-      await fillWithSyntheticMemories(writer.store, { count: n - stored, start: stored, sentences, vectors });
+      await fillWithSyntheticMemories(writer.store, { count: n - stored, start: stored, sentences, vectors, ...shape });
       await writer.close();
       stored = n;
       // The server builds the index in the background from the first search on: wait for it.
@@ -211,6 +229,7 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
       await server!.stop();
       server = null;
       const row: ScaleFigures = {
+        data,
         n,
         search_p50_ms: round(percentile(http.one_client_ms, 50)),
         search_p95_ms: round(percentile(http.one_client_ms, 95)),
@@ -255,9 +274,13 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
           `${row.database_mb} / ${row.index_mb ?? '—'} MB`.padStart(14),
         ].join(' '),
       );
+      const large = n >= 1_000_000;
+      const [slack, recallGoal, rssGoal] = large ? [10, 0.97, 1600] : [5, 0.99, 1000];
       console.log(
-        `  goals: search p50 <= embed p50 + 3 ms (${row.search_p50_ms} vs ${round(row.embed_p50_ms + 3)}; with fetch as the client ${row.search_p50_fetch_ms}); filtered <= 2x search p50 (${round(row.filtered_p50_ms / row.search_p50_ms, 2)}x); ` +
-          `8 clients >= 1.6x one (${round(row.qps_8_clients / row.qps_1_client, 2)}x); recall >= 0.98; repeat <= 2 ms (hybrid: ${row.repeat_hybrid_p50_ms} ms); health < 50 ms`,
+        `  goals (scale issue): default (hybrid) p50 <= embed p50 + ${slack} ms: ${row.hybrid_p50_ms} vs ${round(row.embed_p50_ms + slack)} ` +
+          `(semantic ${row.search_p50_ms}, with fetch as the client ${row.search_p50_fetch_ms}); repeat <= 2 ms: hybrid ${row.repeat_hybrid_p50_ms}, semantic ${row.repeat_query_p50_ms}; ` +
+          `40% tag <= 2x: ${round(row.filtered_p50_ms / row.search_p50_ms, 2)}x; recall@10 >= ${recallGoal}: ${row.recall_at_10 ?? '—'}; ` +
+          `8 clients >= 1.8x one: ${round(row.qps_8_clients / row.qps_1_client, 2)}x; health < 50 ms: ${row.health_max_ms_under_load}; RSS <= ${rssGoal} MB: ${row.rss_mb}`,
       );
       console.log(
         `  one space of ten <= 2x every space: semantic ${row.space_p50_ms} vs ${row.search_p50_ms} ms (${round(row.space_p50_ms / row.search_p50_ms, 2)}x); ` +
@@ -269,7 +292,6 @@ export async function runScaleBench(sizes: number[]): Promise<ScaleFigures[]> {
     await model.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ sizes: figures }, null, 2)}\n`);
   return figures;
 }
 

@@ -28,6 +28,24 @@ export interface SyntheticOptions {
   onProgress?: (written: number) => void;
 }
 
+/**
+ * How the generated vectors lie around the real ones. `mixed`: each a mix
+ * of its sentence's and two other real vectors plus noise, a continuum of neighbours. `clustered`:
+ * each a copy of its sentence's vector plus small noise, so every sentence has n / (real sentences)
+ * near-duplicates (50 at 100,000 of 2,000, 500 at 1,000,000), which is what crowds an index's neighbourhoods.
+ * BENCH_DATA names the sets to run (default both).
+ */
+export const DATA_SETS = {
+  mixed: { noise: 0.02, mix: 0.6 },
+  clustered: { noise: 0.01, mix: 0 },
+} as const;
+export type DataSet = keyof typeof DATA_SETS;
+export const dataSets = (): DataSet[] =>
+  (process.env.BENCH_DATA ?? 'mixed,clustered').split(',').map((name) => {
+    if (!(name in DATA_SETS)) throw new Error(`BENCH_DATA: unknown data set ${name} (known: ${Object.keys(DATA_SETS).join(', ')})`);
+    return name as DataSet;
+  });
+
 /** Tags with known selectivity, for filtered-search measurements. */
 export const SYNTHETIC_TAGS = {
   /** On 40% of the memories. */

@@ -42,11 +42,12 @@ async function sqliteBackend(): Promise<Backend> {
   };
 }
 
-async function postgresBackend(): Promise<Backend> {
+/** `efSearch`: how many vectors an HNSW search looks at (the server's MCP_POSTGRES_EF_SEARCH). */
+async function postgresBackend(efSearch = 100): Promise<Backend> {
   const database = await createTestDatabase();
   return {
     open: (model = MODEL, dimension = DIM) =>
-      PostgresBackend.open({ url: database.url, poolSize: 4, efSearch: 100, embeddingModel: model, embeddingDimension: dimension }),
+      PostgresBackend.open({ url: database.url, poolSize: 4, efSearch, embeddingModel: model, embeddingDimension: dimension }),
     cleanup: () => database.drop(),
   };
 }
@@ -74,9 +75,9 @@ for (const kind of TEST_BACKENDS) {
     };
     const hashes = (list: { contentHash: string }[]): string[] => list.map((m) => m.contentHash);
     /** A backend of its own, for a test that needs an empty database (closed and dropped after). */
-    const withFreshBackend = async (use: (repo: StorageBackend) => Promise<void>): Promise<void> => {
-      const fresh = kind === 'postgres' ? await postgresBackend() : await sqliteBackend();
-      const own = await fresh.open();
+    const withFreshBackend = async (use: (repo: StorageBackend) => Promise<void>, options: { efSearch?: number; dimension?: number } = {}): Promise<void> => {
+      const fresh = kind === 'postgres' ? await postgresBackend(options.efSearch) : await sqliteBackend();
+      const own = await fresh.open(MODEL, options.dimension);
       try {
         await use(own);
       } finally {
@@ -274,6 +275,33 @@ for (const kind of TEST_BACKENDS) {
         assert.equal(hits.length, 10);
         assert.ok(hits.every((h) => h.memory.tags.includes('selective')));
         for (let i = 1; i < hits.length; i++) assert.ok(hits[i - 1]!.distance <= hits[i]!.distance);
+      });
+
+      it('finds the nearest of thousands of near-duplicates, as their exact distances rank them', async () => {
+        await withFreshBackend(
+          async (own) => {
+            // Copies of one vector a hair apart (a note stored again and again), among scattered others.
+            const dimension = 64;
+            const scattered = (i: number): Float32Array => unit(Array.from({ length: dimension }, (_, d) => Math.sin(i * 12.9898 + d * 78.233)));
+            const copy = (i: number): Float32Array =>
+              unit(Array.from({ length: dimension }, (_, d) => (d === 0 ? 1 : 0) + 0.01 * Math.sin(i * 7.31 + d * 3.17)));
+            const rows = Array.from({ length: 2000 }, (_, i) => ({ memory: memory(), embedding: i % 2 === 0 ? copy(i) : scattered(i) }));
+            for (let i = 0; i < rows.length; i += 500) await own.store.insertBatch(rows.slice(i, i + 500));
+            for (const q of [1, 2, 3]) {
+              const query = copy(100_000 + q);
+              const tenth = rows.map((row) => cosineDistance(query, row.embedding)).sort((a, b) => a - b)[9]!;
+              const found = await own.vectors.searchByVector(query, {}, 10);
+              assert.equal(found.length, 10);
+              // Near ties may come in either order: each result is as near as the tenth nearest (float32 rounding aside).
+              assert.ok(
+                found.every((hit) => hit.distance <= tenth + 1e-5),
+                `query ${q}: ${found.filter((hit) => hit.distance > tenth + 1e-5).length} of 10 farther than the tenth nearest`,
+              );
+            }
+            // PostgreSQL: an index search looking at as few vectors as results wanted (the copies outnumber them).
+          },
+          { efSearch: 10, dimension: 64 },
+        );
       });
     });
 

@@ -31,13 +31,42 @@ export const DEEP_EXPANSION_SEARCH = 1024;
 export const SHALLOW_MAX_CANDIDATES = 100;
 
 /**
+ * Approximate distances (8-bit quantized) differ from the exact ones by up to about this much
+ * (p99 at 100,000 memories; docs/benchmarks.md): candidates this close to the nearest ones may be
+ * nearer than the index says, so they are re-scored too.
+ */
+export const NEAR_TIE_BAND = 0.01;
+/** The most candidates near ties add (each is one exact vector lookup). */
+export const MAX_TIED_CANDIDATES = 1024;
+/** More near ties than this past the `limit`-th nearest make a neighbourhood crowded (near-duplicates). */
+export const CROWDED_TIES = 20;
+/**
+ * A crowded neighbourhood is searched until the search looks at this many vectors per near tie:
+ * among many near-equals HNSW finds the nearest ones only by looking well past them.
+ */
+export const WIDTH_PER_TIE = 24;
+/** The widest search a crowded neighbourhood gets (results and expansion). */
+export const MAX_SEARCH_WIDTH = 4096;
+
+/**
+ * After a search `width` wide found `ties` vectors within NEAR_TIE_BAND of the `limit`-th
+ * nearest: how wide to search again (once), or null when it looked far enough.
+ */
+export function widerSearch(width: number, ties: number, limit: number, indexed: number): number | null {
+  const wanted = Math.min(MAX_SEARCH_WIDTH, indexed, ties * WIDTH_PER_TIE);
+  return ties - limit > CROWDED_TIES && wanted > width ? searchWidth(wanted, indexed) : null;
+}
+
+/**
  * How many results to ask of the index for `k` candidates. usearch searches with an expansion of
  * max(its configured expansion, results wanted), so asking for more results is how one memory
  * mapping of the file serves every expansion (a second view of the file would be a second
- * mapping, counted again in the process's RSS as searches touch it). The first `k` are kept.
+ * mapping, counted again in the process's RSS as searches touch it). Results up to the expansion
+ * cost nothing more, and show how crowded the neighbourhood is past the first `k`.
  */
 export function searchWidth(k: number, indexed: number): number {
-  const expansion = k > SHALLOW_MAX_CANDIDATES ? DEEP_EXPANSION_SEARCH : indexed >= LARGE_INDEX_FROM ? LARGE_INDEX_EXPANSION_SEARCH : 0;
+  const expansion =
+    k > SHALLOW_MAX_CANDIDATES ? DEEP_EXPANSION_SEARCH : indexed >= LARGE_INDEX_FROM ? LARGE_INDEX_EXPANSION_SEARCH : ANN_INDEX_SETTINGS.expansion_search;
   return Math.min(Math.max(k, expansion), indexed);
 }
 

@@ -3,7 +3,15 @@ import { basename, dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Index } from './usearch.js';
 import type { VectorIndexStatus } from '../memory.js';
-import { ANN_INDEX_SETTINGS, type AnnBuildJob, type AnnBuildReply, searchWidth } from './ann-index.protocol.js';
+import {
+  ANN_INDEX_SETTINGS,
+  type AnnBuildJob,
+  type AnnBuildReply,
+  MAX_TIED_CANDIDATES,
+  NEAR_TIE_BAND,
+  searchWidth,
+  widerSearch,
+} from './ann-index.protocol.js';
 import { PRIVATE_FILE_MODE } from './sqlite-connection.js';
 import { isRunningNode } from './server-lock.js';
 import { PASSAGES_ADDED } from '../change-log.js';
@@ -125,12 +133,28 @@ export class AnnIndex {
     return this.view !== null && !this.behind && this.delta.size <= MAX_DELTA;
   }
 
-  /** Keys of the nearest candidates (memories' ids, passages' keys): from the index and from the vectors written since it was built. */
-  candidates(vector: Float32Array, k: number): number[] {
+  /**
+   * Keys of the nearest candidates (memories' ids, passages' keys): from the index and from the
+   * vectors written since it was built. Past the first `k`, every further vector whose
+   * approximate distance is within NEAR_TIE_BAND of the `limit`-th nearest's is a candidate too
+   * (the index's order is only approximate there); many such near ties (near-duplicates: repeated
+   * notes, logs) mean a crowded neighbourhood, searched wider (widerSearch).
+   */
+  candidates(vector: Float32Array, k: number, limit: number): number[] {
     const ids = new Set<number>();
     if (this.view !== null && this.indexed > 0) {
-      const { keys } = this.view.search(vector, searchWidth(k, this.indexed), 1);
-      for (let i = 0; i < Math.min(k, keys.length); i++) ids.add(Number(keys[i]));
+      const search = (width: number): { keys: BigUint64Array; ties: number } => {
+        const { keys, distances } = this.view!.search(vector, width, 1);
+        const cutoff = keys.length === 0 ? 0 : distances[Math.max(1, Math.min(limit, keys.length)) - 1]! + NEAR_TIE_BAND;
+        let ties = 0;
+        while (ties < keys.length && distances[ties]! <= cutoff) ties += 1;
+        return { keys, ties };
+      };
+      const first = search(searchWidth(k, this.indexed));
+      const wider = widerSearch(first.keys.length, first.ties, limit, this.indexed);
+      const { keys, ties } = wider === null ? first : search(wider);
+      const take = Math.min(keys.length, Math.max(k, Math.min(ties, MAX_TIED_CANDIDATES)));
+      for (let i = 0; i < take; i++) ids.add(Number(keys[i]));
     }
     if (this.delta.size > 0) {
       const scored: { id: number; score: number }[] = [];

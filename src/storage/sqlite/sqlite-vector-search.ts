@@ -230,7 +230,7 @@ export class SqliteVectorSearch implements VectorSearch {
       // Several of a memory's passages may be among the candidates: ask deeper until enough memories come back.
       const enough = vectors.indexHasPassages && !filtered ? limit : plan.enough;
       for (const depth of candidateDepths(plan.candidates)) {
-        const found = ann!.candidates(embedding, depth);
+        const found = ann!.candidates(embedding, depth, limit);
         const candidates = vectors.passages ? found : found.filter((key) => key < PASSAGE_KEY_BASE);
         const params = { ...excluded, vector, limit, candidates: JSON.stringify(candidates) };
         const rescore = vectors.passages

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LARGE_INDEX_FROM } from './ann-index.protocol.js';
+import { CROWDED_TIES, LARGE_INDEX_FROM, MAX_SEARCH_WIDTH, searchWidth, widerSearch, WIDTH_PER_TIE } from './ann-index.protocol.js';
 import { ANN_MAX_CANDIDATES, annCandidates, candidateDepths, EXACT_FILTERED_MAX, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
 
 describe('vector search planner', () => {
@@ -36,5 +36,18 @@ describe('vector search planner', () => {
     assert.deepEqual([...candidateDepths(22)], [22, 88, 352, 1408, ANN_MAX_CANDIDATES]);
     assert.deepEqual([...candidateDepths(ANN_MAX_CANDIDATES)], [ANN_MAX_CANDIDATES]);
     assert.deepEqual([...candidateDepths(5_000)], [ANN_MAX_CANDIDATES]);
+  });
+
+  it('searches a crowded neighbourhood (many near ties past the limit) once more, wider in proportion, up to a bound', () => {
+    // A first search 128 wide: few near ties past the 10th are an ordinary neighbourhood.
+    assert.equal(widerSearch(128, 10 + CROWDED_TIES, 10, 100_000), null);
+    // Near-duplicates: the search looks WIDTH_PER_TIE vectors per near tie.
+    assert.equal(widerSearch(128, 48, 10, 100_000), searchWidth(48 * WIDTH_PER_TIE, 100_000));
+    assert.ok(widerSearch(128, 48, 10, 100_000)! > 128);
+    assert.equal(widerSearch(256, 1_000, 10, 1_000_000), MAX_SEARCH_WIDTH);
+    // Never wider than the index, nor again once wide enough.
+    assert.equal(widerSearch(128, 120, 10, 300), 300);
+    assert.equal(widerSearch(300, 290, 10, 300), null);
+    assert.equal(widerSearch(MAX_SEARCH_WIDTH, 1_000, 10, 1_000_000), null);
   });
 });
