@@ -19,8 +19,8 @@ export interface HttpClientsJob {
   key: string;
   model: string;
   queries: string[];
-  /** Tag for the filtered searches. */
-  tag: string;
+  /** Tags for the filtered searches (each on a known share of the memories). */
+  tags: string[];
   /** One space of the ten, for the searches bounded to a space. */
   space: string;
 }
@@ -32,7 +32,8 @@ export interface HttpClientsResult {
   /** The model alone on the same kind of query, each timed right before a search. */
   embed_ms: number[];
   qps_1_client: number;
-  filtered_ms: number[];
+  /** Per tag (as in the job): semantic and default-mode (hybrid) searches filtered by it. */
+  filtered: { tag: string; semantic_ms: number[]; hybrid_ms: number[] }[];
   /** Semantic searches in one space of ten. */
   space_ms: number[];
   /** Default-mode (hybrid) searches over every space, and in one space of ten. */
@@ -117,8 +118,17 @@ async function run(job: HttpClientsJob): Promise<HttpClientsResult> {
   }
   await model.close();
   const qps1 = queries.length / (searching / 1000);
-  const filtered: number[] = [];
-  for (const q of queries.slice(0, 50)) filtered.push(await timed(() => post({ query: `${q} f`, n_results: 10, mode: 'semantic', tags: [job.tag] })));
+  const filtered = [];
+  for (const [t, tag] of job.tags.entries()) {
+    const semantic: number[] = [];
+    const hybrid: number[] = [];
+    // A text of its own per tag and mode: each search runs the model, as the unfiltered ones do.
+    for (const q of queries.slice(0, 30)) {
+      semantic.push(await timed(() => post({ query: `${q} f${t}`, n_results: 10, mode: 'semantic', tags: [tag] })));
+      hybrid.push(await timed(() => post({ query: `${q} h${t}`, n_results: 10, tags: [tag] })));
+    }
+    filtered.push({ tag, semantic_ms: semantic, hybrid_ms: hybrid });
+  }
   const inSpace: number[] = [];
   for (const q of queries.slice(0, 50)) inSpace.push(await timed(() => post({ query: `${q} p`, n_results: 10, mode: 'semantic', space: job.space })));
   const hybrid: number[] = [];
@@ -154,7 +164,7 @@ async function run(job: HttpClientsJob): Promise<HttpClientsResult> {
     one_client_fetch_ms: oneClientFetch,
     embed_ms: embed,
     qps_1_client: qps1,
-    filtered_ms: filtered,
+    filtered,
     space_ms: inSpace,
     hybrid_ms: hybrid,
     hybrid_space_ms: hybridInSpace,

@@ -50,9 +50,18 @@ export const dataSets = (): DataSet[] =>
 export const SYNTHETIC_TAGS = {
   /** On 40% of the memories. */
   common: 'common',
+  /** On 5% of the memories. */
+  some: 'some',
   /** On 1% of the memories. */
   rare: 'rare',
 } as const;
+
+/** Each tag of known selectivity with its share of the memories. */
+export const TAG_SHARES = [
+  { tag: SYNTHETIC_TAGS.rare, share: 0.01 },
+  { tag: SYNTHETIC_TAGS.some, share: 0.05 },
+  { tag: SYNTHETIC_TAGS.common, share: 0.4 },
+] as const;
 
 /** A team's spaces: every memory is in one of ten, by a hash of its row (so a tenth of any neighbourhood is in each). */
 export const SYNTHETIC_SPACES = Array.from({ length: 10 }, (_, i) => `team-${i}`);
@@ -65,7 +74,11 @@ export function spaceOf(i: number): string {
 /** The row's tags of known selectivity, by a hash of the row: independent of its sentence (so of its neighbourhood). */
 export function selectivityTags(i: number): string[] {
   const spread = Math.imul(i + 1, 2654435761) >>> 0;
-  return [...(spread % 5 < 2 ? [SYNTHETIC_TAGS.common] : []), ...(spread % 100 === 7 ? [SYNTHETIC_TAGS.rare] : [])];
+  return [
+    ...(spread % 5 < 2 ? [SYNTHETIC_TAGS.common] : []),
+    ...(spread % 20 === 3 ? [SYNTHETIC_TAGS.some] : []),
+    ...(spread % 100 === 7 ? [SYNTHETIC_TAGS.rare] : []),
+  ];
 }
 
 /**

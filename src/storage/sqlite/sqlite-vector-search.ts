@@ -351,7 +351,8 @@ function passageRescoreStatement(perRow: WhereClause, exclusion: string, params:
 
 /**
  * The index's candidates re-scored with their exact vectors. Unfiltered, only the nearest
- * candidates' rows are read; a filter needs every candidate's row.
+ * candidates' rows are read; a filter needs every candidate's row, and only the vectors of those
+ * that pass it.
  */
 function rescoreStatement(perRow: WhereClause, exclusion: string, params: Record<string, unknown> & { limit: number }, excluding: boolean): ReadStatement {
   return perRow.sql === ''
@@ -366,10 +367,16 @@ function rescoreStatement(perRow: WhereClause, exclusion: string, params: Record
         mode: 'all',
       }
     : {
-        sql: `SELECT m.*, vec_distance_cosine(e.embedding, @vector) AS distance
-              FROM memories m JOIN memory_embeddings e ON e.rowid = m.id
-              WHERE m.id IN (SELECT value FROM json_each(@candidates)) AND ${perRow.sql.slice('WHERE '.length)} ${exclusion}
-              ORDER BY distance, m.id LIMIT @limit`,
+        // The filter first, on the rows alone: a selective filter's candidates are many (scaled by
+        // its selectivity) and only those that pass have their vectors read.
+        sql: `WITH passing AS MATERIALIZED (
+                SELECT m.id FROM memories m
+                WHERE m.id IN (SELECT value FROM json_each(@candidates)) AND ${perRow.sql.slice('WHERE '.length)} ${exclusion}),
+              nearest AS (
+                SELECT p.id, vec_distance_cosine(e.embedding, @vector) AS distance
+                FROM passing p JOIN memory_embeddings e ON e.rowid = p.id
+                ORDER BY distance, p.id LIMIT @limit)
+              SELECT m.*, nearest.distance AS distance FROM nearest JOIN memories m ON m.id = nearest.id ORDER BY nearest.distance, m.id`,
         params: { ...perRow.params, ...params },
         mode: 'all',
       };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CROWDED_TIES, LARGE_INDEX_FROM, MAX_SEARCH_WIDTH, searchWidth, widerSearch, WIDTH_PER_TIE } from './ann-index.protocol.js';
+import { CROWDED_TIES_PER_RESULT, LARGE_INDEX_FROM, MAX_SEARCH_WIDTH, searchWidth, widerSearch, WIDTH_PER_TIE } from './ann-index.protocol.js';
 import { ANN_MAX_CANDIDATES, annCandidates, candidateDepths, EXACT_FILTERED_MAX, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
 
 describe('vector search planner', () => {
@@ -39,8 +39,9 @@ describe('vector search planner', () => {
   });
 
   it('searches a crowded neighbourhood (many near ties past the limit) once more, wider in proportion, up to a bound', () => {
-    // A first search 128 wide: few near ties past the 10th are an ordinary neighbourhood.
-    assert.equal(widerSearch(128, 10 + CROWDED_TIES, 10, 100_000), null);
+    // A first search 128 wide: a few near ties per result are an ordinary neighbourhood.
+    assert.equal(widerSearch(128, 10 * CROWDED_TIES_PER_RESULT - 1, 10, 100_000), null);
+    assert.equal(widerSearch(128, 50 * CROWDED_TIES_PER_RESULT - 1, 50, 100_000), null);
     // Near-duplicates: the search looks WIDTH_PER_TIE vectors per near tie.
     assert.equal(widerSearch(128, 48, 10, 100_000), searchWidth(48 * WIDTH_PER_TIE, 100_000));
     assert.ok(widerSearch(128, 48, 10, 100_000)! > 128);
