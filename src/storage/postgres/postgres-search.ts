@@ -7,17 +7,7 @@ import { andWhere, MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from 
 /** Passages asked of their index per result wanted (several of the nearest may be one memory's). */
 const PASSAGES_PER_RESULT = 4;
 
-/**
- * Distances this close to the farthest result count as a near tie: an index search whose whole
- * list is that close to it was crowded by near-duplicates (bench/synthetic-data.ts, clustered).
- */
-const DENSE_BAND = 0.01;
-/** pgvector's largest hnsw.ef_search. */
-const MAX_EF_SEARCH = 1000;
-
 type DistanceRow = { distance: number; passage_start: number | null; passage_end: number | null };
-/** A search's row: with how many whole-text vectors the index search returned, and the farthest one's distance. */
-type SearchRow = DistanceRow & { probed: string; probe_last: number };
 
 const toDistance = (row: DistanceRow): VectorDistance =>
   row.passage_start === null
@@ -32,56 +22,35 @@ export class PostgresVectorSearch implements VectorSearch {
    * Nearest first through the HNSW index. A filtered search uses pgvector's iterative index scan
    * (0.8+), which keeps scanning until enough rows pass the filter instead of returning too few;
    * a limit above ef_search raises it for that search (the index returns at most ef_search rows).
-   * Unfiltered, the index search's whole list (ef_search deep, free beyond the limit) shows how
-   * crowded the neighbourhood is: when all of it lies within DENSE_BAND of the results,
-   * near-duplicates outnumber what the search looked at and nearer ones may have been missed, so
-   * it is searched again, deeper.
    */
   async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, wholeText = false): Promise<ScoredMemory[]> {
     const embedding = await query;
-    const wanted = limit * (wholeText ? 1 : PASSAGES_PER_RESULT);
-    for (let depth = Math.max(wanted, this.db.efSearch); ; depth = Math.min(MAX_EF_SEARCH, depth * 4)) {
-      const rows = await this.searchDepth(embedding, filter, limit, wholeText, depth);
-      const last = rows.at(-1);
-      const crowded =
-        last !== undefined && rows.length === limit && Number(last.probed) >= depth && Number(last.probe_last) <= Number(last.distance) + DENSE_BAND;
-      if (!crowded || depth >= MAX_EF_SEARCH) return rows.map((row) => ({ memory: toMemory(row), ...toDistance(row) }));
-    }
-  }
-
-  /** One search with the index looking at `depth` vectors (hnsw.ef_search); every row also says how many it found and the farthest one's distance. */
-  private async searchDepth(
-    embedding: Float32Array,
-    filter: MemoryFilter,
-    limit: number,
-    wholeText: boolean,
-    depth: number,
-  ): Promise<(MemoryRow & SearchRow)[]> {
     const where = whereClause(filter);
     const n = where.params.length;
-    const probe = `(SELECT COUNT(*) FROM whole) AS probed, (SELECT MAX(distance) FROM whole) AS probe_last`;
     // Whole texts and passages each through their own index, then one row per memory: its nearest vector's.
     const sql = wholeText
-      ? `WITH whole AS (SELECT m.id, m.embedding <=> $${n + 1} AS distance FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 3})
-         SELECT ${MEMORY_COLUMNS}, whole.distance AS distance, NULL AS passage_start, NULL AS passage_end, ${probe}
-         FROM whole JOIN memories m ON m.id = whole.id ORDER BY whole.distance, m.id LIMIT $${n + 2}`
-      : `WITH whole AS (SELECT m.id, m.embedding <=> $${n + 1} AS distance, NULL::bigint AS passage_id FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 3}),
+      ? `SELECT ${MEMORY_COLUMNS}, m.embedding <=> $${n + 1} AS distance, NULL AS passage_start, NULL AS passage_end
+         FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}`
+      : `WITH whole AS (SELECT m.id, m.embedding <=> $${n + 1} AS distance, NULL::bigint AS passage_id FROM memories m ${where.sql} ORDER BY distance LIMIT $${n + 2}),
          parts AS (SELECT p.memory_id AS id, p.embedding <=> $${n + 1} AS distance, p.id AS passage_id
                    FROM memory_passages p JOIN memories m ON m.id = p.memory_id ${where.sql} ORDER BY distance LIMIT $${n + 2} * ${PASSAGES_PER_RESULT}),
          best AS (SELECT DISTINCT ON (id) id, distance, passage_id FROM (SELECT * FROM whole UNION ALL SELECT * FROM parts) u ORDER BY id, distance)
-         SELECT ${MEMORY_COLUMNS}, best.distance AS distance, mp.char_start AS passage_start, mp.char_end AS passage_end, ${probe}
+         SELECT ${MEMORY_COLUMNS}, best.distance AS distance, mp.char_start AS passage_start, mp.char_end AS passage_end
          FROM best JOIN memories m ON m.id = best.id LEFT JOIN memory_passages mp ON mp.id = best.passage_id
          ORDER BY best.distance, m.id LIMIT $${n + 2}`;
-    // Filtered, the iterative scan would keep scanning for `depth` rows that pass: only `limit` are listed (never found crowded).
-    const params = [...where.params, pgvector.toSql(Array.from(embedding)), limit, where.sql === '' ? depth : limit];
+    const params = [...where.params, pgvector.toSql(Array.from(embedding)), limit];
     const settings = [
-      ...(depth > this.db.efSearch ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(depth)}`] : []),
+      ...(limit * (wholeText ? 1 : PASSAGES_PER_RESULT) > this.db.efSearch
+        ? [`SET LOCAL hnsw.ef_search = ${Math.trunc(limit * (wholeText ? 1 : PASSAGES_PER_RESULT))}`]
+        : []),
       ...(where.sql !== '' && this.db.iterativeScan ? ['SET LOCAL hnsw.iterative_scan = relaxed_order'] : []),
     ];
     const rows =
-      settings.length === 0 ? await this.db.query<MemoryRow & SearchRow>(sql, params) : await this.db.readWith<MemoryRow & SearchRow>(settings, sql, params);
+      settings.length === 0
+        ? await this.db.query<MemoryRow & DistanceRow>(sql, params)
+        : await this.db.readWith<MemoryRow & DistanceRow>(settings, sql, params);
     // relaxed_order may return rows slightly out of order: the exact distances put them right.
-    return rows.sort((a, b) => Number(a.distance) - Number(b.distance));
+    return rows.sort((a, b) => Number(a.distance) - Number(b.distance)).map((row) => ({ memory: toMemory(row), ...toDistance(row) }));
   }
 
   async distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, VectorDistance>> {
