@@ -23,8 +23,7 @@ import { percentile, timed } from './stats.js';
 import { DATA_SETS, type DataSet, dataSets, fillWithSyntheticMemories, SYNTHETIC_SPACES, TAG_SHARES } from './synthetic-data.js';
 
 export interface ScaleFigures {
-  /** The data set (DATA_SETS). */
-  data: string;
+  data: DataSet;
   n: number;
   search_p50_ms: number;
   search_p95_ms: number;

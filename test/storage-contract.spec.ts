@@ -298,8 +298,8 @@ for (const kind of TEST_BACKENDS) {
                 `query ${q}: ${found.filter((hit) => hit.distance > tenth + 1e-5).length} of 10 farther than the tenth nearest`,
               );
             }
-            // PostgreSQL: an index search looking at as few vectors as results wanted (the copies outnumber them).
           },
+          // PostgreSQL with its smallest ef_search setting: the copies far outnumber what one index search looks at.
           { efSearch: 10, dimension: 64 },
         );
       });
