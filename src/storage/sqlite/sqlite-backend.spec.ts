@@ -125,18 +125,24 @@ describe('SQLite backend', () => {
     }
   });
 
-  it('counts all memories for term frequencies again only once the changes since could have moved the count by 1%', async () => {
+  it('counts memories exactly for term frequencies, and a term again once the changes since could have moved its count by 1%', async () => {
     const batch = (n: number) => Array.from({ length: n }, (_, i) => ({ memory: memory({ content: `count filler ${i}` }), embedding: axis(i % DIM) }));
     await repo.store.insertBatch(batch(300 - (await repo.store.list({}, 0, 1)).total));
-    const counted = (await repo.text.termFrequencies(['filler'])).memories;
-    assert.equal(counted, 300);
-    // 300 memories: 1% is 3 changes. Two deletes are within it (the kept count stands), a third is not.
-    const [a, b, c] = (await repo.store.list({}, 0, 3)).memories;
-    await repo.store.delete(a!.contentHash, 'default');
-    await repo.store.delete(b!.contentHash, 'default');
-    assert.equal((await repo.text.termFrequencies(['filler'])).memories, 300);
-    await repo.store.delete(c!.contentHash, 'default');
-    assert.equal((await repo.text.termFrequencies(['filler'])).memories, 297);
+    const first = await repo.text.termFrequencies(['filler']);
+    assert.equal(first.memories, 300);
+    const fillers = first.matching.get('filler')!;
+    assert.ok(fillers >= 200, `most memories are fillers (${fillers})`);
+    // 1% of the fillers' count is at least 2 changes: two deletes are within it (the kept count
+    // stands), more are not. The memories are counted exactly each time (FTS5's own total).
+    const doomed = (await repo.store.list({}, 0, 20)).memories.filter((m) => m.content.startsWith('count filler'));
+    await repo.store.delete(doomed[0]!.contentHash, 'default');
+    await repo.store.delete(doomed[1]!.contentHash, 'default');
+    const kept = await repo.text.termFrequencies(['filler']);
+    assert.equal(kept.memories, 298);
+    assert.equal(kept.matching.get('filler'), fillers);
+    for (const m of doomed.slice(2, 2 + Math.ceil(fillers / 100))) await repo.store.delete(m.contentHash, 'default');
+    const recounted = await repo.text.termFrequencies(['filler']);
+    assert.equal(recounted.matching.get('filler'), fillers - 2 - Math.ceil(fillers / 100));
   });
 
   it('answers a repeated search from its cache, until any process on the file writes', async () => {
@@ -254,5 +260,95 @@ describe('SQLite backend: vector table layout', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('SQLite backend: keyword search past its postings budget', () => {
+  let dir: string;
+  let path: string;
+  let split: SqliteBackend;
+  let raw: Database.Database;
+  const commonOnly = 'weekly weekly weekly weekly status status status';
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'repo-keywords-'));
+    path = join(dir, 'memory.db');
+    // A budget of 30 matches. "alpha" (20 long memories: all candidates for 5 results), "zebra" (8), "quarterly report" (12)
+    // and "zurich" (12) are rare; "weekly" (~50) and "status" (~60) are common.
+    split = SqliteBackend.open({ path, pragmas: [], busyBudgetMs: 2000, embeddingModel: 'test-model', embeddingDimension: DIM, keywordPostingsBudget: 30 });
+    const contents: string[] = [];
+    for (let i = 0; i < 20; i++) contents.push(`alpha ${i} ${'lorem ipsum '.repeat(12)}${i % 2 === 0 ? 'weekly' : 'monthly'}${i % 3 === 0 ? ' status' : ''}`);
+    for (let i = 0; i < 8; i++) contents.push(`Zebra crossing ${i}: ${'weekly '.repeat(i % 3)}status of the zebra-crossing works`);
+    for (let i = 0; i < 12; i++) contents.push(`The quarterly report ${i} lists the status of Café Zürich's accounts`);
+    for (let i = 0; i < 35; i++) contents.push(`weekly status ${i}: nothing new`);
+    for (let i = 0; i < 120; i++) contents.push(`plain note ${i}`);
+    // Only common terms, many times: the exact BM25 ranks it first for "alpha weekly status".
+    contents.push(commonOnly);
+    await split.store.insertBatch(
+      contents.map((content, i) => ({
+        memory: memory({ content, tags: i >= 20 && i < 40 && i % 4 === 0 ? ['status', 'ops'] : [], memoryType: i % 2 === 0 ? 'note' : null }),
+        embedding: axis(i % DIM),
+      })),
+    );
+    raw = new Database(path, { readonly: true });
+  });
+
+  after(async () => {
+    raw.close();
+    await split.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Every matching memory by FTS5's own BM25 over all the terms, best first (as the search orders ties). */
+  const exact = (terms: string[]): { content: string; score: number }[] =>
+    raw
+      .prepare(
+        `SELECT m.content AS content, -bm25(memory_fts, 1.0, 0.5) AS score FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
+         WHERE memory_fts MATCH ? ORDER BY score DESC, m.created_at DESC`,
+      )
+      .all(terms.map((t) => `"${t}"`).join(' OR ')) as { content: string; score: number }[];
+
+  it("ranks by the rarer terms and adds the common terms' part of BM25 exactly as FTS5 computes it", async () => {
+    const terms = ['alpha', 'weekly', 'status'];
+    const hits = await split.text.searchByKeywords(terms, {}, 5);
+    const all = exact(terms);
+    const scoreOf = new Map(all.map((row) => [row.content, row.score]));
+    for (const hit of hits)
+      assert.ok(Math.abs(hit.score - scoreOf.get(hit.memory.content)!) < 1e-9, `${hit.memory.content}: ${hit.score} vs ${scoreOf.get(hit.memory.content)}`);
+    // The best memories with the rarer term, in the exact ranking's order (weekly and status decide among them)...
+    assert.deepEqual(
+      hits.map((hit) => hit.memory.content),
+      all
+        .filter((row) => row.content.startsWith('alpha'))
+        .slice(0, 5)
+        .map((row) => row.content),
+    );
+    assert.ok(hits[0]!.memory.content.includes('weekly status'), 'an alpha memory with both common terms first');
+    // ...and a memory of common terms only is no candidate, though the exact ranking puts it first.
+    assert.equal(all[0]!.content, commonOnly);
+    assert.ok(!hits.some((hit) => hit.memory.content === commonOnly));
+  });
+
+  it('lets commoner terms rank too while the rarer ones match fewer memories than the candidates wanted', async () => {
+    const terms = ['zebra', 'quarterly report', 'zurich', 'weekly', 'status'];
+    const hits = await split.text.searchByKeywords(terms, {}, 10);
+    const top = exact(terms).slice(0, 10);
+    assert.deepEqual(
+      hits.map((hit) => hit.memory.content),
+      top.map((row) => row.content),
+    );
+    hits.forEach((hit, i) => assert.ok(Math.abs(hit.score - top[i]!.score) < 1e-9));
+  });
+
+  it('applies the filter to the candidates, and ranks terms that fit the budget together by the index alone', async () => {
+    const hits = await split.text.searchByKeywords(['alpha', 'weekly', 'status'], { memoryType: 'note' }, 3);
+    assert.ok(hits.length === 3 && hits.every((hit) => hit.memory.memoryType === 'note' && hit.memory.content.startsWith('alpha')));
+    const scoreOf = new Map(exact(['alpha', 'weekly', 'status']).map((row) => [row.content, row.score]));
+    for (const hit of hits) assert.ok(Math.abs(hit.score - scoreOf.get(hit.memory.content)!) < 1e-9);
+    const rare = await split.text.searchByKeywords(['zebra', 'zurich'], {}, 30);
+    assert.deepEqual(
+      rare.map((hit) => [hit.memory.content, hit.score]),
+      exact(['zebra', 'zurich']).map((row) => [row.content, row.score]),
+    );
   });
 });

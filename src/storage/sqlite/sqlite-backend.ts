@@ -18,6 +18,8 @@ export interface SqliteBackendOptions extends SqliteDatabaseOptions {
   ann?: AnnSettings;
   /** Test-only: named step at which a restore kills the process. */
   faultPoint?: string | null;
+  /** Matches the keyword index ranks by BM25 in one search (default POSTINGS_BUDGET; tests and benchmarks vary it). */
+  keywordPostingsBudget?: number;
 }
 
 /** better-sqlite3 + sqlite-vec on one file: every storage role, each in a file of its own, on one connection. */
@@ -37,7 +39,7 @@ export class SqliteBackend implements StorageBackend {
     this.changes = new SqliteChangeFeed(this.database, options.changeLog);
     this.store = new SqliteMemoryStore(this.database, this.changes);
     this.vectors = new SqliteVectorSearch(this.database, this.changes, options.ann);
-    this.text = new SqliteTextSearch(this.database, this.changes);
+    this.text = new SqliteTextSearch(this.database, this.changes, options.keywordPostingsBudget);
     this.status = new SqliteStatus(this.database, this.vectors);
     this.reembed = new SqliteReembedStaging(this.database);
     this.backups = new SqliteDatabaseBackups(this.database, options.faultPoint ?? null);
@@ -59,6 +61,7 @@ export class SqliteBackend implements StorageBackend {
 
   async close(): Promise<void> {
     await this.vectors.close();
+    this.text.close();
     await this.database.close();
   }
 }

@@ -3,10 +3,48 @@ import type { KeywordHit, Memory, MemoryFilter } from '../memory.js';
 import type { TermFrequencies, TextSearch } from '../roles.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
+import { bm25Part, COLUMN_WEIGHTS, Fts5Tokenizer, fts5Idf, phraseCount, varints } from './fts5-scoring.js';
 import { andWhere, hiddenCountStatement, type MemoryRow, OVERFETCH_HIDDEN_MAX, toMemory, whereClause } from './sqlite-rows.js';
+import { ftsPhrase, SqliteTermCounts } from './sqlite-term-counts.js';
 
-/** A term as an FTS5 string (a literal phrase): quotes doubled, nothing else is syntax. */
-const ftsPhrase = (term: string): string => `"${term.replaceAll('"', '""')}"`;
+/** A ranked row of the keyword index: the memory, its BM25 score and its length in tokens per column (FTS5 varints). */
+type RankedRow = MemoryRow & { score: number; token_counts: Uint8Array };
+
+const keywordHit = (row: RankedRow): KeywordHit => ({ memory: toMemory(row), score: row.score });
+
+/**
+ * Matches the index ranks by BM25 at most in one search (the rarer terms' together); the
+ * commoner terms are added to the best candidates of those. BM25 costs about this many
+ * microseconds' work per match.
+ */
+export const POSTINGS_BUDGET = 10_000;
+/** Candidates ranked by the rarer terms per result wanted, to which the common terms' part is added. */
+const CANDIDATES_PER_RESULT = 4;
+
+/**
+ * The rarest terms whose matches fit the budget are ranked by the index, and commoner ones too
+ * until their matches are `wanted` (so there are enough candidates); the rest are common. All
+ * terms are ranked by the index when their matches fit the budget together.
+ */
+export function splitByCost(
+  terms: readonly string[],
+  matching: ReadonlyMap<string, number>,
+  budget: number,
+  wanted: number,
+): { ranked: string[]; common: string[] } {
+  const byCount = [...terms].sort((a, b) => matching.get(a)! - matching.get(b)!);
+  const ranked: string[] = [];
+  const common: string[] = [];
+  let postings = 0;
+  for (const term of byCount) {
+    const n = matching.get(term)!;
+    if (postings < wanted || postings + n <= budget) {
+      ranked.push(term);
+      postings += n;
+    } else common.push(term);
+  }
+  return { ranked, common };
+}
 
 interface CachedResult {
   database: string;
@@ -22,7 +60,9 @@ const ENTRY_OVERHEAD_BYTES = 512;
 
 /** Search by words on SQLite: FTS5 with BM25 over content and tags, and plain substring search. */
 export class SqliteTextSearch implements TextSearch {
-  private counted: { database: string; changeId: number; memories: number } | null = null;
+  private readonly counts: SqliteTermCounts;
+  /** Splits rows into the index's tokens (made on the first search that needs it). */
+  private tokenizer: Fts5Tokenizer | null = null;
   /**
    * Recent keyword results and term counts, valid while no change has been logged since (any
    * write by any process on the file moves the change log on): the keyword leg of a repeated
@@ -37,7 +77,15 @@ export class SqliteTextSearch implements TextSearch {
   constructor(
     private readonly db: SqliteDatabase,
     private readonly changes: SqliteChangeFeed,
-  ) {}
+    private readonly postingsBudget = POSTINGS_BUDGET,
+  ) {
+    this.counts = new SqliteTermCounts(db, changes);
+  }
+
+  close(): void {
+    this.tokenizer?.close();
+    this.tokenizer = null;
+  }
 
   clearCache(): { entries: number; bytes: number } {
     const dropped = { entries: this.results.size, bytes: this.results.calculatedSize };
@@ -67,18 +115,48 @@ export class SqliteTextSearch implements TextSearch {
     );
   }
 
+  /**
+   * BM25 over every term costs what all their matches cost: a common word matches a large share
+   * of a large store. So past a size, the index ranks by the rarer terms only (as many as
+   * POSTINGS_BUDGET matches), and the common terms' part of BM25 is added to the best of those
+   * candidates here, computed exactly as FTS5's bm25() would (rows: common terms only count where
+   * rarer ones matched, as a "common terms" query does elsewhere).
+   */
   private async searchUncached(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
+    const counts = await this.counts.of(terms);
+    const candidates = limit * CANDIDATES_PER_RESULT;
+    const plan = splitByCost(terms, counts.matching, this.postingsBudget, candidates);
+    if (plan.common.length === 0) return (await this.ranked(terms, filter, limit)).map(keywordHit);
+    const rows = await this.ranked(plan.ranked, filter, candidates);
+    const tokenizer = (this.tokenizer ??= new Fts5Tokenizer());
+    const { rows: indexed, averageTokens } = counts.size;
+    const common = plan.common.map((term) => ({ phrase: tokenizer.tokens(term), idf: fts5Idf(counts.matching.get(term)!, indexed) }));
+    for (const row of rows) {
+      const [content, tags] = [tokenizer.tokens(row.content), tokenizer.tokens(row.tags)];
+      const length = varints(row.token_counts).reduce((sum, n) => sum + n, 0);
+      for (const { phrase, idf } of common) {
+        const frequency = COLUMN_WEIGHTS[0] * phraseCount(content, phrase) + COLUMN_WEIGHTS[1] * phraseCount(tags, phrase);
+        row.score += bm25Part(idf, frequency, length, averageTokens);
+      }
+    }
+    rows.sort((a, b) => b.score - a.score || b.created_at - a.created_at);
+    return rows.slice(0, limit).map(keywordHit);
+  }
+
+  /** The best `limit` matches of any of `terms` under the filter, by FTS5's BM25 over those terms. */
+  private async ranked(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<RankedRow[]> {
     const match = terms.map(ftsPhrase).join(' OR ');
     const { includeSuperseded, ...narrowing } = filter;
     // Only hidden memories (superseded, expired: few) to leave out: the index alone ranks, asked
     // for that many more, and the hidden ones are dropped with the rows (no row lookups for matches that lose).
     const hidden = whereClause(narrowing, false, false).sql === '' ? await this.hiddenCount(includeSuperseded === true) : Infinity;
     const where = whereClause(filter);
+    const columns = 'm.*, best.score AS score, d.sz AS token_counts';
     const sql =
       hidden <= OVERFETCH_HIDDEN_MAX
         ? `WITH best AS (
              SELECT rowid AS id, -bm25(memory_fts, 1.0, 0.5) AS score FROM memory_fts WHERE memory_fts MATCH @match ORDER BY score DESC, rowid DESC LIMIT @fetch)
-           SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id ${where.sql}
+           SELECT ${columns} FROM best JOIN memories m ON m.id = best.id JOIN memory_fts_docsize d ON d.id = m.id ${where.sql}
            ORDER BY best.score DESC, m.created_at DESC LIMIT @limit`
         : // The best `limit` matches under the filter first (content weighs twice what tags do in BM25), then their rows.
           `WITH best AS (
@@ -86,11 +164,11 @@ export class SqliteTextSearch implements TextSearch {
              FROM memory_fts JOIN memories m ON m.id = memory_fts.rowid
              WHERE memory_fts MATCH @match ${andWhere(where)}
              ORDER BY score DESC, m.created_at DESC LIMIT @limit)
-           SELECT m.*, best.score AS score FROM best JOIN memories m ON m.id = best.id
+           SELECT ${columns} FROM best JOIN memories m ON m.id = best.id JOIN memory_fts_docsize d ON d.id = m.id
            ORDER BY best.score DESC, m.created_at DESC`;
     const fetch = hidden <= OVERFETCH_HIDDEN_MAX ? limit + hidden : limit;
     const [rows] = await this.db.read([{ sql, params: { ...where.params, match, limit, fetch }, mode: 'all' }]);
-    return (rows as (MemoryRow & { score: number })[]).map((row) => ({ memory: toMemory(row), score: row.score }));
+    return rows as RankedRow[];
   }
 
   private async hiddenCount(withSuperseded: boolean): Promise<number> {
@@ -100,35 +178,12 @@ export class SqliteTextSearch implements TextSearch {
   termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
     return this.cached(
       `frequencies\n${JSON.stringify(terms)}`,
-      () => this.termFrequenciesUncached(terms),
+      async () => {
+        const { size, matching } = await this.counts.of(terms);
+        return { memories: size.rows, matching };
+      },
       (counts) => ENTRY_OVERHEAD_BYTES + counts.matching.size * 64,
     );
-  }
-
-  private async termFrequenciesUncached(terms: readonly string[]): Promise<TermFrequencies> {
-    const [newest, ...matching] = await this.db.read([
-      { sql: "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'changes'), 0)", params: {}, mode: 'pluck' },
-      ...terms.map((term) => ({
-        sql: 'SELECT COUNT(*) FROM memory_fts WHERE memory_fts MATCH @match',
-        params: { match: ftsPhrase(term) },
-        mode: 'pluck' as const,
-      })),
-    ]);
-    return { memories: await this.memoryCount(newest as number), matching: new Map(terms.map((term, i) => [term, matching[i] as number])) };
-  }
-
-  /**
-   * How many memories there are. Counting them reads every row of an index (milliseconds at a
-   * million), so the count is kept until the changes since could have moved it by 1% (each change
-   * moves it by one at most; an inverse document frequency does not notice less).
-   */
-  private async memoryCount(newest: number): Promise<number> {
-    const known = this.counted;
-    const database = this.db.databaseId;
-    if (known && known.database === database && newest >= known.changeId && newest - known.changeId < Math.max(1, known.memories / 100)) return known.memories;
-    const [memories] = await this.db.read([{ sql: 'SELECT COUNT(*) FROM memories', params: {}, mode: 'pluck' }]);
-    this.counted = { database, changeId: newest, memories: memories as number };
-    return memories as number;
   }
 
   async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
