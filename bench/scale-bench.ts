@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
+import { keywordTerms } from '../src/search/keyword-terms.js';
+import type { KeywordHit } from '../src/storage/memory.js';
 import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
@@ -33,6 +35,12 @@ export interface ScaleFigures {
   ann_p50_ms: number | null;
   exact_knn_p50_ms: number;
   recall_at_10: number | null;
+  /**
+   * The keyword leg alone (in process, the hybrid search's 50 candidates): p50 as it runs and with
+   * every term ranked by FTS5 (no postings budget), and the share of its top 10 / 50 that score at
+   * least the exact ranking's 10th / 50th (1: as good as exact BM25).
+   */
+  keyword: { p50_ms: number; all_terms_p50_ms: number; as_good_as_exact_10th: number; as_good_as_exact_50th: number };
   /** Searches filtered by a tag on a known share of the memories (1%, 5%, 40%), p50 in both modes. */
   filtered: { share: number; semantic_p50_ms: number; hybrid_p50_ms: number }[];
   /** Semantic search in one space of ten (a key bound to one team's space). */
@@ -154,7 +162,7 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
   const dbPath = `${dir}/memory.db`;
   const env = { MCP_HTTP_HOST: '127.0.0.1', MCP_API_KEY: KEY, MCP_MEMORY_SQLITE_PATH: dbPath, LOG_LEVEL: 'warn' };
   const model = await WorkerEmbeddingProvider.start(loadConfig(env).embeddings.model, null);
-  const openBackend = (ann: 'on' | 'off', readWorkers?: number): SqliteBackend =>
+  const openBackend = (ann: 'on' | 'off', readWorkers?: number, keywordPostingsBudget?: number): SqliteBackend =>
     SqliteBackend.open({
       path: dbPath,
       pragmas: [],
@@ -163,6 +171,7 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
       embeddingDimension: model.dimension,
       ann: { mode: ann, threshold: 0 },
       ...(readWorkers === undefined ? {} : { readWorkers }),
+      ...(keywordPostingsBudget === undefined ? {} : { keywordPostingsBudget }),
     });
   let server: ServerChild | null = null;
   const figures: ScaleFigures[] = [];
@@ -206,7 +215,7 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
       const indexed = openBackend('on');
       await indexed.vectors.searchByVector(vectors[0]!, {}, 1);
       await indexed.vectors.vectorIndexSettled();
-      const exact = openBackend('off', 1);
+      const exact = openBackend('off', 1, Infinity);
       // Steady state, not a cold start: the index file and the vector pages are read in first
       // (by the other half of the queries, so the measured ones are still distinct).
       for (const v of queryVectors.slice(50)) await indexed.vectors.searchByVector(v, {}, 10);
@@ -221,6 +230,7 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
         found += viaIndex.filter((h) => truth.includes(h)).length;
       }
       const indexOn = indexed.vectors.vectorIndexStatus()?.state === 'ready';
+      const keyword = await keywordLeg(indexed, exact, queries.slice(0, 50));
       await exact.close();
       await indexed.close();
       // HTTP: one client, filtered, repeated, eight clients with /api/health probed throughout.
@@ -245,6 +255,7 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
         ann_p50_ms: indexOn ? round(percentile(annMs, 50)) : null,
         exact_knn_p50_ms: round(percentile(exactMs, 50)),
         recall_at_10: indexOn ? round(found / 500, 3) : null,
+        keyword,
         filtered: http.filtered.map((f, i) => ({
           share: TAG_SHARES[i]!.share,
           semantic_p50_ms: round(percentile(f.semantic_ms, 50)),
@@ -294,6 +305,10 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
           `8 clients >= 1.8x one: ${round(row.qps_8_clients / row.qps_1_client, 2)}x; health < 50 ms: ${row.health_max_ms_under_load}; RSS <= ${rssGoal} MB: ${row.rss_mb}`,
       );
       console.log(
+        `  keyword leg alone (50 candidates, in process): p50 ${keyword.p50_ms} ms, every term ranked by FTS5 ${keyword.all_terms_p50_ms} ms; ` +
+          `results as good as exact BM25's 10th / 50th: ${keyword.as_good_as_exact_10th} / ${keyword.as_good_as_exact_50th}`,
+      );
+      console.log(
         `  any tag <= 2x unfiltered (p50, semantic / hybrid): ` +
           row.filtered
             .map(
@@ -313,6 +328,36 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;
+}
+
+/** The keyword leg as it runs (`current`) beside every term ranked by FTS5 (`reference`), on the same questions. */
+async function keywordLeg(current: SqliteBackend, reference: SqliteBackend, queries: readonly string[]): Promise<ScaleFigures['keyword']> {
+  const [ms, referenceMs] = [[] as number[], [] as number[]];
+  let [good10, good50] = [0, 0];
+  for (const query of queries) {
+    const terms = keywordTerms(query);
+    let hits: KeywordHit[] = [];
+    let truth: KeywordHit[] = [];
+    // In turns first (the first reads the terms' pages from disk for both).
+    const runs = [
+      async () => ms.push(await timed(async () => (hits = await current.text.searchByKeywords(terms, {}, 50)))),
+      async () => referenceMs.push(await timed(async () => (truth = await reference.text.searchByKeywords(terms, {}, 50)))),
+    ];
+    for (const run of ms.length % 2 === 0 ? runs : runs.reverse()) await run();
+    // Ties are common (copies of one sentence): a result counts when it scores as well as the exact k-th.
+    const asGood = (k: number): number => {
+      const kth = truth[Math.min(k, truth.length) - 1]?.score ?? 0;
+      return hits.slice(0, k).filter((hit) => hit.score >= kth - 1e-9).length / Math.max(1, Math.min(k, truth.length));
+    };
+    good10 += asGood(10);
+    good50 += asGood(50);
+  }
+  return {
+    p50_ms: round(percentile(ms, 50)),
+    all_terms_p50_ms: round(percentile(referenceMs, 50)),
+    as_good_as_exact_10th: round(good10 / queries.length, 3),
+    as_good_as_exact_50th: round(good50 / queries.length, 3),
+  };
 }
 
 function round(value: number, digits = 1): number {

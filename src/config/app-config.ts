@@ -92,6 +92,8 @@ export interface AppConfig {
     readonly annThreshold: number;
     /** Threads running searches and scans off the event loop. */
     readonly readWorkers: number;
+    /** Matches the keyword index ranks by BM25 in one search; commoner terms are added to its best candidates (docs/search.md). */
+    readonly keywordBudget: number;
   };
   /** `workers`: model worker threads (concurrent queries are embedded in parallel). */
   readonly embeddings: { readonly model: string; readonly modelsDir: string | null; readonly workers: number };
@@ -323,6 +325,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       ann: readChoice(env, 'MCP_MEMORY_ANN', ['auto', 'on', 'off'] as const, 'auto'),
       annThreshold: readInt(env, 'MCP_MEMORY_ANN_THRESHOLD', 10_000, 0, 1_000_000_000),
       readWorkers: readInt(env, 'MCP_MEMORY_READ_WORKERS', defaultReadWorkers(), 1, 64),
+      keywordBudget: readInt(env, 'MCP_MEMORY_KEYWORD_BUDGET', 10_000, 100, 1_000_000_000),
       changeLog: Object.freeze({
         maxRows: readInt(env, 'MCP_CHANGE_LOG_MAX_ROWS', 10_000, 100, 10_000_000),
         maxBytes: readInt(env, 'MCP_CHANGE_LOG_MAX_BYTES', 16 * 1_048_576, 65_536, 4 * 1_073_741_824),

@@ -26,6 +26,7 @@ async function openConfiguredBackend(config: AppConfig, embeddings: EmbeddingPro
     integrityCheck: config.storage.integrityCheck,
     changeLog: config.storage.changeLog,
     readWorkers: config.storage.readWorkers,
+    keywordPostingsBudget: config.storage.keywordBudget,
     ann: { mode: config.storage.ann, threshold: config.storage.annThreshold },
     faultPoint: config.faultPoint,
     warn: (message) => logger.warn(message),

@@ -123,6 +123,8 @@ export class SqliteTextSearch implements TextSearch {
    * rarer ones matched, as a "common terms" query does elsewhere).
    */
   private async searchUncached(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
+    // A store too small for the terms' matches to pass the budget together needs no counts.
+    if ((await this.counts.of([])).size.rows * terms.length <= this.postingsBudget) return (await this.ranked(terms, filter, limit)).map(keywordHit);
     const counts = await this.counts.of(terms);
     const candidates = limit * CANDIDATES_PER_RESULT;
     const plan = splitByCost(terms, counts.matching, this.postingsBudget, candidates);
