@@ -28,7 +28,7 @@ const axis = (i: number, tilt = 0): Float32Array => axisVector(DIM, i, tilt);
 const cosineDistance = (a: Float32Array, b: Float32Array): number => 1 - a.reduce((sum, x, i) => sum + x * b[i]!, 0);
 
 interface Backend {
-  open(model?: string, dimension?: number): Promise<StorageBackend>;
+  open(model?: string, dimension?: number, keywordPostingsBudget?: number): Promise<StorageBackend>;
   cleanup(): Promise<void>;
 }
 
@@ -36,8 +36,8 @@ async function sqliteBackend(): Promise<Backend> {
   const dir = mkdtempSync(join(tmpdir(), 'contract-'));
   const path = join(dir, 'memory.db');
   return {
-    open: async (model = MODEL, dimension = DIM) =>
-      SqliteBackend.open({ path, pragmas: [], busyBudgetMs: 5000, embeddingModel: model, embeddingDimension: dimension }),
+    open: async (model = MODEL, dimension = DIM, keywordPostingsBudget?: number) =>
+      SqliteBackend.open({ path, pragmas: [], busyBudgetMs: 5000, embeddingModel: model, embeddingDimension: dimension, keywordPostingsBudget }),
     cleanup: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -46,8 +46,8 @@ async function sqliteBackend(): Promise<Backend> {
 async function postgresBackend(efSearch = 100): Promise<Backend> {
   const database = await createTestDatabase();
   return {
-    open: (model = MODEL, dimension = DIM) =>
-      PostgresBackend.open({ url: database.url, poolSize: 4, efSearch, embeddingModel: model, embeddingDimension: dimension }),
+    open: (model = MODEL, dimension = DIM, keywordPostingsBudget?: number) =>
+      PostgresBackend.open({ url: database.url, poolSize: 4, efSearch, embeddingModel: model, embeddingDimension: dimension, keywordPostingsBudget }),
     cleanup: () => database.drop(),
   };
 }
@@ -75,13 +75,20 @@ for (const kind of TEST_BACKENDS) {
     };
     const hashes = (list: { contentHash: string }[]): string[] => list.map((m) => m.contentHash);
     /** A backend of its own, for a test that needs an empty database (closed and dropped after). */
-    const withFreshBackend = async (use: (repo: StorageBackend) => Promise<void>, options: { efSearch?: number; dimension?: number } = {}): Promise<void> => {
+    const withFreshBackend = async (
+      use: (repo: StorageBackend, another: (keywordPostingsBudget: number) => Promise<StorageBackend>) => Promise<void>,
+      options: { efSearch?: number; dimension?: number; keywordPostingsBudget?: number } = {},
+    ): Promise<void> => {
       const fresh = kind === 'postgres' ? await postgresBackend(options.efSearch) : await sqliteBackend();
-      const own = await fresh.open(MODEL, options.dimension);
+      const opened = [await fresh.open(MODEL, options.dimension, options.keywordPostingsBudget)];
       try {
-        await use(own);
+        // Another backend on the same database (closed with the first).
+        await use(opened[0]!, async (keywordPostingsBudget) => {
+          opened.push(await fresh.open(MODEL, options.dimension, keywordPostingsBudget));
+          return opened.at(-1)!;
+        });
       } finally {
-        await own.close();
+        for (const backend of opened) await backend.close();
         await fresh.cleanup();
       }
     };
@@ -306,6 +313,42 @@ for (const kind of TEST_BACKENDS) {
     });
 
     describe('TextSearch', () => {
+      it('past its postings budget, takes candidates from the rarer terms and ranks them by every term, as ranking every term would', async () => {
+        await withFreshBackend(
+          async (own, another) => {
+            const contents: string[] = [];
+            for (let i = 0; i < 20; i++)
+              contents.push(`alpha ${i} ${'lorem ipsum '.repeat(12)}${i % 2 === 0 ? 'weekly' : 'monthly'}${i % 3 === 0 ? ' status' : ''}`);
+            for (let i = 0; i < 60; i++) contents.push(`weekly status ${i}: nothing new`);
+            for (let i = 0; i < 120; i++) contents.push(`plain note ${i}`);
+            const commonOnly = 'weekly weekly weekly weekly status status status';
+            contents.push(commonOnly);
+            await own.store.insertBatch(contents.map((content, i) => ({ memory: memory({ content }), embedding: axis(i % DIM) })));
+            // PostgreSQL estimates how many memories a word matches from the planner's statistics.
+            if (kind === 'postgres') await own.sideTables.query('ANALYZE memories', []);
+            const everyTerm = await another(1_000_000_000);
+            const terms = ['alpha', 'weekly', 'status'];
+            const hits = await own.text.searchByKeywords(terms, {}, 5);
+            const exact = await everyTerm.text.searchByKeywords(terms, {}, 500);
+            assert.equal(hits.length, 5);
+            assert.ok(exact.some((hit) => hit.memory.content === commonOnly));
+            assert.ok(
+              hits.every((hit) => hit.memory.content.startsWith('alpha')),
+              `candidates come from the rarer term: ${hits.map((hit) => hit.memory.content.slice(0, 12)).join(' | ')}`,
+            );
+            // Each scored as when every term ranks, and the best of the rarer term's memories in that order.
+            const scoreOf = new Map(exact.map((hit) => [hit.memory.contentHash, hit.score]));
+            for (const hit of hits) assert.ok(Math.abs(hit.score - scoreOf.get(hit.memory.contentHash)!) < 1e-6);
+            const bestAlpha = exact.filter((hit) => hit.memory.content.startsWith('alpha')).slice(0, 5);
+            assert.deepEqual(
+              hits.map((hit) => hit.score),
+              bestAlpha.map((hit) => hit.score),
+            );
+          },
+          { keywordPostingsBudget: 30 },
+        );
+      });
+
       it('searches keywords in content and tags, literally (query syntax is just text), and the cosine distances of named memories', async () => {
         const giraffe = memory({ content: 'The giraffe enclosure opens at nine', tags: ['zoo'] });
         const tagged = memory({ content: 'Feeding schedule for the afternoon', tags: ['giraffe'] });

@@ -15,7 +15,8 @@ import { STORAGE_BACKEND, type StorageBackend } from './storage-backend.js';
 /** The configured backend: PostgreSQL when a URL is set, else the SQLite file. The one place a backend is chosen for the server. */
 async function openConfiguredBackend(config: AppConfig, embeddings: EmbeddingProvider): Promise<StorageBackend> {
   const identity = { embeddingModel: embeddings.modelId, embeddingDimension: embeddings.dimension };
-  if (config.storage.postgres !== null) return PostgresBackend.open({ ...config.storage.postgres, ...identity });
+  if (config.storage.postgres !== null)
+    return PostgresBackend.open({ ...config.storage.postgres, ...identity, keywordPostingsBudget: config.storage.keywordBudget });
   const logger = new Logger('Storage');
   return SqliteBackend.open({
     path: config.storage.sqlitePath,

@@ -19,18 +19,21 @@ export class PostgresBackend implements StorageBackend {
   readonly backups = null;
   readonly sideTables: SqlRunner;
 
-  private constructor(readonly database: PostgresDatabase) {
+  private constructor(
+    readonly database: PostgresDatabase,
+    keywordPostingsBudget?: number,
+  ) {
     this.store = new PostgresMemoryStore(database);
     this.vectors = new PostgresVectorSearch(database);
-    this.text = new PostgresTextSearch(database);
+    this.text = new PostgresTextSearch(database, keywordPostingsBudget);
     this.status = new PostgresStatus(database);
     this.reembed = new PostgresReembedStaging(database);
     this.sideTables = database.sqlRunner();
   }
 
   /** Connects (migrating the schema, checking the model) with every role on the database. */
-  static async open(options: PostgresDatabaseOptions): Promise<PostgresBackend> {
-    return new PostgresBackend(await PostgresDatabase.open(options));
+  static async open(options: PostgresDatabaseOptions & { keywordPostingsBudget?: number }): Promise<PostgresBackend> {
+    return new PostgresBackend(await PostgresDatabase.open(options), options.keywordPostingsBudget);
   }
 
   openEventLog(): Promise<EventLog> {

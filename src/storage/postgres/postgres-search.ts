@@ -1,4 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import pgvector from 'pgvector';
+import { CANDIDATES_PER_RESULT, POSTINGS_BUDGET, splitByCost } from '../keyword-budget.js';
 import type { KeywordHit, Memory, MemoryFilter, ScoredMemory, VectorDistance } from '../memory.js';
 import type { TermFrequencies, TextSearch, VectorSearch } from '../roles.js';
 import type { PostgresDatabase } from './postgres-database.js';
@@ -67,10 +69,33 @@ export class PostgresVectorSearch implements VectorSearch {
   }
 }
 
+/** How long the planner's statistics on the keyword column are kept between reads (ANALYZE renews them now and then). */
+const STATISTICS_TTL_MS = 60_000;
+
+interface LexemeStatistics {
+  at: number;
+  /** Rows by the planner's estimate. */
+  rows: number;
+  /** The share of rows holding each of the most common lexemes (none: the column was never analyzed). */
+  shares: Map<string, number> | null;
+}
+
 /** Search by words in PostgreSQL: a tsvector column ranked with ts_rank_cd, and plain substring search. */
 export class PostgresTextSearch implements TextSearch {
-  constructor(private readonly db: PostgresDatabase) {}
+  private statistics: LexemeStatistics | null = null;
+  /** Each term's lexemes (as phraseto_tsquery makes them), by term. */
+  private readonly lexemes = new LRUCache<string, readonly string[]>({ max: 50_000 });
 
+  constructor(
+    private readonly db: PostgresDatabase,
+    private readonly postingsBudget = POSTINGS_BUDGET,
+  ) {}
+
+  /**
+   * Ranked by ts_rank_cd over every term. The GIN index finds every match before they are ranked,
+   * so when the terms' estimated matches pass the budget, only the rarer terms' matches are
+   * candidates (ts_rank_cd needs no statistics over the table: their rank is the exact one).
+   */
   async searchByKeywords(terms: readonly string[], filter: MemoryFilter, limit: number): Promise<KeywordHit[]> {
     if (terms.length === 0) return [];
     const where = whereClause(filter);
@@ -80,15 +105,52 @@ export class PostgresTextSearch implements TextSearch {
       return `$${params.length}`;
     };
     // Each term is a bound parameter turned into a phrase query: never tsquery syntax.
-    const query = terms.map((term) => `phraseto_tsquery('english', ${param(term)})`).join(' || ');
+    const query = (some: readonly string[]): string => some.map((term) => `phraseto_tsquery('english', ${param(term)})`).join(' || ');
+    const matching = await this.estimatedMatches(terms);
+    const plan = matching === null ? null : splitByCost(terms, matching, this.postingsBudget, limit * CANDIDATES_PER_RESULT);
     const rows = await this.db.query<MemoryRow & { score: number }>(
       `SELECT ${MEMORY_COLUMNS}, ts_rank_cd(m.search_vector, q.query) AS score
-       FROM memories m, (SELECT ${query} AS query) q
-       WHERE m.search_vector @@ q.query ${andWhere(where)}
+       FROM memories m, (SELECT ${query(terms)} AS query${plan !== null && plan.common.length > 0 ? `, ${query(plan.ranked)} AS selecting` : ''}) q
+       WHERE m.search_vector @@ q.${plan !== null && plan.common.length > 0 ? 'selecting' : 'query'} ${andWhere(where)}
        ORDER BY score DESC, m.created_at DESC LIMIT ${param(limit)}`,
       params,
     );
     return rows.map((row) => ({ memory: toMemory(row), score: Number(row.score) }));
+  }
+
+  /**
+   * Each term's matches as the planner estimates them: the rows times the share of its rarest
+   * lexeme among the column's most common ones (a lexeme not among them is rare: 0). Null
+   * while the column has no statistics (a new or small table: every term is ranked).
+   */
+  private async estimatedMatches(terms: readonly string[]): Promise<Map<string, number> | null> {
+    const missing = terms.filter((term) => !this.lexemes.has(term));
+    if (missing.length > 0 || this.statistics === null || Date.now() - this.statistics.at > STATISTICS_TTL_MS) {
+      const [row] = await this.db.query<{ elems: string[] | null; shares: number[] | null; rows: number; lexemes: string[][] }>(
+        `SELECT s.most_common_elems::text::text[] AS elems, s.most_common_elem_freqs AS shares,
+                (SELECT c.reltuples FROM pg_class c WHERE c.oid = 'memories'::regclass) AS rows,
+                ARRAY(SELECT array_to_json(tsvector_to_array(to_tsvector('english', t.term)))::text
+                      FROM unnest($1::text[]) WITH ORDINALITY AS t(term, n) ORDER BY t.n) AS lexemes
+         FROM (SELECT 1) one LEFT JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = 'memories' AND s.attname = 'search_vector'`,
+        [missing],
+      );
+      const { elems, shares, rows, lexemes } = row!;
+      this.statistics = {
+        at: Date.now(),
+        rows: Math.max(0, Number(rows)),
+        shares: elems === null || shares === null ? null : new Map(elems.map((lexeme, i) => [lexeme, shares[i]!])),
+      };
+      missing.forEach((term, i) => this.lexemes.set(term, JSON.parse(lexemes[i] as unknown as string) as string[]));
+    }
+    const { rows, shares } = this.statistics!;
+    if (shares === null) return null;
+    return new Map(
+      terms.map((term) => {
+        // A term of stop words only has no lexeme and matches nothing.
+        const lexemes = this.lexemes.get(term) ?? [];
+        return [term, lexemes.length === 0 ? 0 : Math.round(rows * Math.min(...lexemes.map((lexeme) => shares.get(lexeme) ?? 0)))];
+      }),
+    );
   }
 
   /** Nothing is kept here: PostgreSQL's own caches serve repeated searches. */

@@ -76,7 +76,7 @@ export class SqliteTermCounts {
   private async count(terms: readonly string[], database: string, newest: number): Promise<{ counts: number[] }> {
     const [totals, ids, ...counted] = await this.db.read([
       { sql: 'SELECT block FROM memory_fts_data WHERE id = 1', params: {}, mode: 'pluck' },
-      { sql: 'SELECT min(id) AS first, max(id) AS last FROM memories', params: {}, mode: 'get' },
+      { sql: 'SELECT (SELECT min(id) FROM memories) AS first, (SELECT max(id) FROM memories) AS last', params: {}, mode: 'get' },
       ...terms.map((term) => ({
         sql: 'SELECT count(*) AS n, max(rowid) AS reached FROM (SELECT rowid FROM memory_fts WHERE memory_fts MATCH @match ORDER BY rowid LIMIT @cap)',
         params: { match: ftsPhrase(term), cap: COUNT_CAP },

@@ -6,45 +6,12 @@ import type { SqliteDatabase } from './sqlite-database.js';
 import { bm25Part, COLUMN_WEIGHTS, Fts5Tokenizer, fts5Idf, phraseCount, varints } from './fts5-scoring.js';
 import { andWhere, hiddenCountStatement, type MemoryRow, OVERFETCH_HIDDEN_MAX, toMemory, whereClause } from './sqlite-rows.js';
 import { ftsPhrase, SqliteTermCounts } from './sqlite-term-counts.js';
+import { CANDIDATES_PER_RESULT, POSTINGS_BUDGET, splitByCost } from '../keyword-budget.js';
 
 /** A ranked row of the keyword index: the memory, its BM25 score and its length in tokens per column (FTS5 varints). */
 type RankedRow = MemoryRow & { score: number; token_counts: Uint8Array };
 
 const keywordHit = (row: RankedRow): KeywordHit => ({ memory: toMemory(row), score: row.score });
-
-/**
- * Matches the index ranks by BM25 at most in one search (the rarer terms' together); the
- * commoner terms are added to the best candidates of those. BM25 costs about this many
- * microseconds' work per match.
- */
-export const POSTINGS_BUDGET = 10_000;
-/** Candidates ranked by the rarer terms per result wanted, to which the common terms' part is added. */
-const CANDIDATES_PER_RESULT = 4;
-
-/**
- * The rarest terms whose matches fit the budget are ranked by the index, and commoner ones too
- * until their matches are `wanted` (so there are enough candidates); the rest are common. All
- * terms are ranked by the index when their matches fit the budget together.
- */
-export function splitByCost(
-  terms: readonly string[],
-  matching: ReadonlyMap<string, number>,
-  budget: number,
-  wanted: number,
-): { ranked: string[]; common: string[] } {
-  const byCount = [...terms].sort((a, b) => matching.get(a)! - matching.get(b)!);
-  const ranked: string[] = [];
-  const common: string[] = [];
-  let postings = 0;
-  for (const term of byCount) {
-    const n = matching.get(term)!;
-    if (postings < wanted || postings + n <= budget) {
-      ranked.push(term);
-      postings += n;
-    } else common.push(term);
-  }
-  return { ranked, common };
-}
 
 interface CachedResult {
   database: string;
