@@ -72,6 +72,9 @@ export class PostgresVectorSearch implements VectorSearch {
 /** How long the planner's statistics on the keyword column are kept between reads (ANALYZE renews them now and then). */
 const STATISTICS_TTL_MS = 60_000;
 
+/** Term counts from this many matches up are kept for STATISTICS_TTL_MS; smaller ones are counted every time. */
+const KEEP_COUNTS_FROM = 1_000;
+
 interface LexemeStatistics {
   at: number;
   /** Rows by the planner's estimate. */
@@ -83,6 +86,8 @@ interface LexemeStatistics {
 /** Search by words in PostgreSQL: a tsvector column ranked with ts_rank_cd, and plain substring search. */
 export class PostgresTextSearch implements TextSearch {
   private statistics: LexemeStatistics | null = null;
+  /** Term counts (matches, when counted), by term. */
+  private readonly termCounts = new LRUCache<string, { matching: number; at: number }>({ max: 50_000 });
   /** Each term's lexemes (as phraseto_tsquery makes them), by term. */
   private readonly lexemes = new LRUCache<string, readonly string[]>({ max: 50_000 });
 
@@ -158,7 +163,17 @@ export class PostgresTextSearch implements TextSearch {
     return { entries: 0, bytes: 0 };
   }
 
+  /**
+   * Each term's count is kept for a while when it is large (counting a common word reads its
+   * whole posting list: tens of milliseconds at a million; its inverse document frequency barely
+   * moves meanwhile); a rare term, cheap to count, is counted every time.
+   */
   async termFrequencies(terms: readonly string[]): Promise<TermFrequencies> {
+    const now = Date.now();
+    const missing = [...new Set(terms)].filter((term) => {
+      const known = this.termCounts.get(term);
+      return known === undefined || known.matching < KEEP_COUNTS_FROM || now - known.at > STATISTICS_TTL_MS;
+    });
     // Each term as the keyword search takes it: a phrase query, its text a bound parameter.
     const rows = await this.db.query<{ memories: string; matching: string[] }>(
       // Counting every row costs tens of milliseconds at a million; past 100,000 the planner's
@@ -167,10 +182,11 @@ export class PostgresTextSearch implements TextSearch {
                FROM pg_class c WHERE c.oid = 'memories'::regclass) AS memories,
               ARRAY(SELECT (SELECT COUNT(*) FROM memories m WHERE m.search_vector @@ phraseto_tsquery('english', t.term))::text
                     FROM unnest($1::text[]) WITH ORDINALITY AS t(term, n) ORDER BY t.n) AS matching`,
-      [terms],
+      [missing],
     );
     const { memories, matching } = rows[0]!;
-    return { memories: Number(memories), matching: new Map(terms.map((term, i) => [term, Number(matching[i])])) };
+    missing.forEach((term, i) => this.termCounts.set(term, { matching: Number(matching[i]), at: now }));
+    return { memories: Number(memories), matching: new Map(terms.map((term) => [term, this.termCounts.get(term)?.matching ?? 0])) };
   }
 
   async findContaining(text: string, filter: MemoryFilter, limit: number): Promise<Memory[]> {
