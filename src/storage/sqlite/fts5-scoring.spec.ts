@@ -34,6 +34,19 @@ describe('FTS5 scoring outside the index', () => {
     }
   });
 
+  it('splits a long text a slice at a time into the same tokens', async () => {
+    const tokenizer = new Fts5Tokenizer();
+    try {
+      const long = Array.from({ length: 4_000 }, (_, i) => TEXTS[i % TEXTS.length]!.replaceAll(' ', i % 2 === 0 ? ' ' : '\n')).join(' ');
+      assert.ok(long.length > 100_000);
+      const whole = tokenizer.tokens(long);
+      assert.deepEqual(await tokenizer.tokensOf(long), whole);
+      assert.deepEqual(await tokenizer.tokensOf(TEXTS[0]!), tokenizer.tokens(TEXTS[0]!));
+    } finally {
+      tokenizer.close();
+    }
+  });
+
   it("scores a row as FTS5's bm25() does", () => {
     const db = new Database(':memory:');
     db.exec(`CREATE VIRTUAL TABLE t USING fts5(content, tags, tokenize='${KEYWORD_TOKENIZER}', columnsize=1)`);

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { setImmediate } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 
 /** How the keyword index splits and folds text: Porter stems over Unicode words, diacritics folded. */
@@ -49,6 +50,17 @@ export function varints(blob: Uint8Array): number[] {
 
 /** Only ASCII (no code point past U+007F). */
 const ASCII = /^\p{ASCII}*$/u;
+/** Characters tokenized in one event-loop turn (a few milliseconds at most, new words included). */
+const SLICE_CHARS = 4_096;
+const WHITE_SPACE = /\s/u;
+
+/** The index of the first white-space character at or after `from` (the text's length if none). */
+function whiteSpaceAfter(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && !WHITE_SPACE.test(text[i]!)) i++;
+  return i;
+}
+
 const ASCII_SEPARATORS = /[^a-z0-9]+/u;
 const UNSTEMMED = /^(?:[0-9]+|.{1,2})$/u;
 
@@ -71,6 +83,23 @@ export class Fts5Tokenizer {
     this.insert = this.db.prepare('INSERT INTO words (rowid, word) VALUES (?, ?)');
     this.read = this.db.prepare('SELECT doc, term, offset FROM word_tokens');
     this.clear = this.db.prepare('DELETE FROM words');
+  }
+
+  /**
+   * The tokens of a text of any length, split at white space into slices tokenized one event-loop
+   * turn at a time (a memory may hold a megabyte: tokenized at once, that blocked the server for
+   * hundreds of milliseconds). Tokens never span white space, so the slices' tokens are the text's.
+   */
+  async tokensOf(text: string): Promise<string[]> {
+    if (text.length <= SLICE_CHARS) return this.tokens(text);
+    const tokens: string[] = [];
+    for (let start = 0; start < text.length;) {
+      const cut = start + SLICE_CHARS >= text.length ? text.length : whiteSpaceAfter(text, start + SLICE_CHARS);
+      for (const token of this.tokens(text.slice(start, cut))) tokens.push(token);
+      start = cut;
+      if (start < text.length) await setImmediate();
+    }
+    return tokens;
   }
 
   tokens(text: string): string[] {

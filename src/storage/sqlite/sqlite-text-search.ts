@@ -101,7 +101,7 @@ export class SqliteTextSearch implements TextSearch {
     const { rows: indexed, averageTokens } = counts.size;
     const common = plan.common.map((term) => ({ phrase: tokenizer.tokens(term), idf: fts5Idf(counts.matching.get(term)!, indexed) }));
     for (const row of rows) {
-      const [content, tags] = [tokenizer.tokens(row.content), tokenizer.tokens(row.tags)];
+      const [content, tags] = [await tokenizer.tokensOf(row.content), await tokenizer.tokensOf(row.tags)];
       const length = varints(row.token_counts).reduce((sum, n) => sum + n, 0);
       for (const { phrase, idf } of common) {
         const frequency = COLUMN_WEIGHTS[0] * phraseCount(content, phrase) + COLUMN_WEIGHTS[1] * phraseCount(tags, phrase);
