@@ -344,10 +344,14 @@ async function keywordLeg(current: SqliteBackend, reference: SqliteBackend, quer
       async () => referenceMs.push(await timed(async () => (truth = await reference.text.searchByKeywords(terms, {}, 50)))),
     ];
     for (const run of ms.length % 2 === 0 ? runs : runs.reverse()) await run();
-    // Ties are common (copies of one sentence): a result counts when it scores as well as the exact k-th.
+    // Ties are common (copies of one sentence): a result counts when its exact score (every term
+    // ranked by FTS5; the budgeted search extrapolates very common terms' counts) is the k-th's or more.
+    const exactScore = new Map((await reference.text.searchByKeywords(terms, {}, 1000)).map((hit) => [hit.memory.contentHash, hit.score]));
     const asGood = (k: number): number => {
       const kth = truth[Math.min(k, truth.length) - 1]?.score ?? 0;
-      return hits.slice(0, k).filter((hit) => hit.score >= kth - 1e-9).length / Math.max(1, Math.min(k, truth.length));
+      return (
+        hits.slice(0, k).filter((hit) => (exactScore.get(hit.memory.contentHash) ?? -Infinity) >= kth - 1e-9).length / Math.max(1, Math.min(k, truth.length))
+      );
     };
     good10 += asGood(10);
     good50 += asGood(50);
