@@ -7,6 +7,8 @@
  *   BENCH_PG_REAL (default 3000) real embeddings of notes.
  * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries,
  *   at several hnsw.ef_search values (BENCH_PG_EF, default 40,100,200; the server's default is 100).
+ * - The keyword leg (ts_rank_cd, 50 results, after ANALYZE) within the keyword budget and with every
+ *   term selecting candidates, and how many of its results rank as well as the exact 10th / 50th.
  * - Store throughput over HTTP with 1 and with 2 replicas on one database.
  */
 import { rmSync } from 'node:fs';
@@ -15,7 +17,8 @@ import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
 import { startServer } from '../src/cli/server.js';
 import { PostgresBackend } from '../src/storage/postgres/postgres-backend.js';
-import type { ScoredMemory } from '../src/storage/memory.js';
+import { keywordTerms } from '../src/search/keyword-terms.js';
+import type { KeywordHit, ScoredMemory } from '../src/storage/memory.js';
 import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
@@ -65,7 +68,7 @@ async function storeThroughput(url: string, replicas: number, perReplicaClients:
 }
 
 /** Search latency on both backends and HNSW recall at each ef_search, on one data set (a database of its own). */
-async function searchFigures(data: DataSet, realTexts: string[], real: Float32Array[], queries: Float32Array[]): Promise<void> {
+async function searchFigures(data: DataSet, realTexts: string[], real: Float32Array[], queries: Float32Array[], queryTexts: string[]): Promise<void> {
   const dir = makeTempDir('mcp-memory-pgbench-');
   const db = await createTestDatabase(ADMIN_URL!);
   const identity = { embeddingModel: 'use-lite', embeddingDimension: 512 };
@@ -73,6 +76,7 @@ async function searchFigures(data: DataSet, realTexts: string[], real: Float32Ar
   const byEf = new Map<number, PostgresBackend>();
   for (const ef of EF_VALUES) byEf.set(ef, await PostgresBackend.open({ url: db.url, poolSize: 2, efSearch: ef, ...identity }));
   const postgres = byEf.values().next().value!;
+  const everyTerm = await PostgresBackend.open({ url: db.url, poolSize: 2, efSearch: 100, ...identity, keywordPostingsBudget: Number.MAX_SAFE_INTEGER });
   console.log(`\nPostgreSQL (HNSW) vs SQLite (exact), ${data} data (bench/synthetic-data.ts) around ${REAL} real USE-lite vectors; ${QUERIES} real queries`);
   console.log('size      sqlite p50  sqlite p95  ef_search  postgres p50  postgres p95  HNSW recall@10  as near as 10th');
   try {
@@ -117,13 +121,39 @@ async function searchFigures(data: DataSet, realTexts: string[], real: Float32Ar
           ].join(' '),
         );
       }
+      await postgres.sideTables.query('ANALYZE memories', []);
+      console.log(`  ${await keywordFigures(postgres, everyTerm, queryTexts)}`);
     }
   } finally {
+    await everyTerm.close();
     await sqlite.close();
     for (const repo of byEf.values()) await repo.close();
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The keyword leg within the budget beside every term selecting candidates (ts_rank_cd needs no table-wide statistics: scores are exact both ways). */
+async function keywordFigures(budgeted: PostgresBackend, everyTerm: PostgresBackend, queryTexts: string[]): Promise<string> {
+  const [ms, everyMs] = [[] as number[], [] as number[]];
+  let [good10, good50] = [0, 0];
+  for (const text of queryTexts) {
+    const terms = keywordTerms(text);
+    let hits: KeywordHit[] = [];
+    let truth: KeywordHit[] = [];
+    ms.push(await timed(async () => (hits = await budgeted.text.searchByKeywords(terms, {}, 50))));
+    everyMs.push(await timed(async () => (truth = await everyTerm.text.searchByKeywords(terms, {}, 50))));
+    const asGood = (k: number): number => {
+      const kth = truth[Math.min(k, truth.length) - 1]?.score ?? 0;
+      return hits.slice(0, k).filter((hit) => hit.score >= kth - 1e-9).length / Math.max(1, Math.min(k, truth.length));
+    };
+    good10 += asGood(10);
+    good50 += asGood(50);
+  }
+  return (
+    `keyword leg (50 results): p50 ${percentile(ms, 50).toFixed(1)} ms within the budget, ${percentile(everyMs, 50).toFixed(1)} ms every term; ` +
+    `as good as the exact 10th / 50th: ${(good10 / queryTexts.length).toFixed(3)} / ${(good50 / queryTexts.length).toFixed(3)}`
+  );
 }
 
 export async function runPostgresBench(): Promise<void> {
@@ -135,10 +165,12 @@ export async function runPostgresBench(): Promise<void> {
   const realTexts = Array.from({ length: REAL }, (_, i) => note(i));
   const real: Float32Array[] = [];
   for (let i = 0; i < realTexts.length; i += 64) real.push(...(await embeddings.embed(realTexts.slice(i, i + 64))));
-  const queries = await embeddings.embed(
-    Array.from({ length: QUERIES }, (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`),
+  const queryTexts = Array.from(
+    { length: QUERIES },
+    (_, i) => `what happened with the ${['release', 'budget', 'incident', 'roadmap'][i % 4]} in week ${i % 52}`,
   );
-  for (const data of dataSets()) await searchFigures(data, realTexts, real, queries);
+  const queries = await embeddings.embed(queryTexts);
+  for (const data of dataSets()) await searchFigures(data, realTexts, real, queries, queryTexts);
   await embeddings.close();
   const stores = Number(process.env.BENCH_PG_STORES ?? 400);
   for (const replicas of [1, 2]) {
