@@ -10,15 +10,22 @@ import { SseReader } from './helpers/sse-reader.js';
 import { makeTempDir } from './helpers/test-server.js';
 import { waitUntil } from './helpers/wait.js';
 
-async function store(url: string, content: string): Promise<string | null> {
+/** A store over HTTP: the new memory's hash, or why there is none (the status and answer, or the connection's error). */
+async function storeOutcome(url: string, content: string): Promise<{ hash: string } | { failure: string }> {
   try {
     const res = await fetch(`${url}/api/memories`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ content }) });
-    if (res.status !== 200) return null;
-    const body = (await res.json()) as { success: boolean; content_hash: string };
-    return body.success ? body.content_hash : null;
-  } catch {
-    return null;
+    const text = await res.text();
+    if (res.status !== 200) return { failure: `${res.status} ${text.slice(0, 200)}` };
+    const body = JSON.parse(text) as { success: boolean; content_hash: string };
+    return body.success ? { hash: body.content_hash } : { failure: text.slice(0, 200) };
+  } catch (error) {
+    return { failure: String((error as Error).cause ?? error) };
   }
+}
+
+async function store(url: string, content: string): Promise<string | null> {
+  const outcome = await storeOutcome(url, content);
+  return 'hash' in outcome ? outcome.hash : null;
 }
 
 async function startServer(path: string): Promise<{ cli: CliProcess; url: string }> {
@@ -112,9 +119,9 @@ describe('crash safety (real processes, real files)', () => {
       const hashes: string[] = [];
       const viaHttp = Array.from({ length: 5 }, async (_, w) => {
         for (let i = 0; i < 40; i++) {
-          const hash = await store(url, `http writer ${w} item ${i}`);
-          if (hash === null) failures.push(`http ${w}/${i}`);
-          else hashes.push(hash);
+          const outcome = await storeOutcome(url, `http writer ${w} item ${i}`);
+          if ('failure' in outcome) failures.push(`http ${w}/${i}: ${outcome.failure}`);
+          else hashes.push(outcome.hash);
         }
       });
       const viaMcp = clients.map(async (client, c) => {
