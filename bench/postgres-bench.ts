@@ -7,7 +7,7 @@
  *   BENCH_PG_REAL (default 3000) real embeddings of notes.
  * - HNSW recall@10 on PostgreSQL against exact search (SQLite's brute-force KNN) for real queries,
  *   at several hnsw.ef_search values (BENCH_PG_EF, default 40,100,200; the server's default is 100).
- * - The keyword leg (ts_rank_cd, 50 results, after ANALYZE) within the keyword budget and with every
+ * - The keyword leg (ts_rank_cd, 50 results, after ANALYZE; bench/keyword-leg.ts) within the keyword budget and with every
  *   term selecting candidates, and how many of its results rank as well as the exact 10th / 50th.
  * - Store throughput over HTTP with 1 and with 2 replicas on one database.
  */
@@ -17,11 +17,11 @@ import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
 import { startServer } from '../src/cli/server.js';
 import { PostgresBackend } from '../src/storage/postgres/postgres-backend.js';
-import { keywordTerms } from '../src/search/keyword-terms.js';
-import type { KeywordHit, ScoredMemory } from '../src/storage/memory.js';
+import type { ScoredMemory } from '../src/storage/memory.js';
 import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import { createTestDatabase } from '../test/helpers/postgres.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
+import { keywordLeg } from './keyword-leg.js';
 import { percentile, timed } from './stats.js';
 import { DATA_SETS, type DataSet, dataSets, fillWithSyntheticMemories } from './synthetic-data.js';
 
@@ -122,7 +122,11 @@ async function searchFigures(data: DataSet, realTexts: string[], real: Float32Ar
         );
       }
       await postgres.sideTables.query('ANALYZE memories', []);
-      console.log(`  ${await keywordFigures(postgres, everyTerm, queryTexts)}`);
+      const keyword = await keywordLeg(postgres, everyTerm, queryTexts);
+      console.log(
+        `  keyword leg (50 results): p50 ${keyword.p50_ms} ms within the budget, ${keyword.all_terms_p50_ms} ms every term; ` +
+          `as good as the exact 10th / 50th: ${keyword.as_good_as_exact_10th} / ${keyword.as_good_as_exact_50th}`,
+      );
     }
   } finally {
     await everyTerm.close();
@@ -131,29 +135,6 @@ async function searchFigures(data: DataSet, realTexts: string[], real: Float32Ar
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The keyword leg within the budget beside every term selecting candidates (ts_rank_cd needs no table-wide statistics: scores are exact both ways). */
-async function keywordFigures(budgeted: PostgresBackend, everyTerm: PostgresBackend, queryTexts: string[]): Promise<string> {
-  const [ms, everyMs] = [[] as number[], [] as number[]];
-  let [good10, good50] = [0, 0];
-  for (const text of queryTexts) {
-    const terms = keywordTerms(text);
-    let hits: KeywordHit[] = [];
-    let truth: KeywordHit[] = [];
-    ms.push(await timed(async () => (hits = await budgeted.text.searchByKeywords(terms, {}, 50))));
-    everyMs.push(await timed(async () => (truth = await everyTerm.text.searchByKeywords(terms, {}, 50))));
-    const asGood = (k: number): number => {
-      const kth = truth[Math.min(k, truth.length) - 1]?.score ?? 0;
-      return hits.slice(0, k).filter((hit) => hit.score >= kth - 1e-9).length / Math.max(1, Math.min(k, truth.length));
-    };
-    good10 += asGood(10);
-    good50 += asGood(50);
-  }
-  return (
-    `keyword leg (50 results): p50 ${percentile(ms, 50).toFixed(1)} ms within the budget, ${percentile(everyMs, 50).toFixed(1)} ms every term; ` +
-    `as good as the exact 10th / 50th: ${(good10 / queryTexts.length).toFixed(3)} / ${(good50 / queryTexts.length).toFixed(3)}`
-  );
 }
 
 export async function runPostgresBench(): Promise<void> {

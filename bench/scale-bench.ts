@@ -15,12 +15,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/app-config.js';
 import { WorkerEmbeddingProvider } from '../src/embeddings/worker-embedding.provider.js';
-import { keywordTerms } from '../src/search/keyword-terms.js';
-import type { KeywordHit } from '../src/storage/memory.js';
 import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import type { HttpClientsJob, HttpClientsResult } from './http-clients.js';
+import { type KeywordLegFigures, keywordLeg } from './keyword-leg.js';
 import { percentile, timed } from './stats.js';
 import { DATA_SETS, type DataSet, dataSets, fillWithSyntheticMemories, SYNTHETIC_SPACES, TAG_SHARES } from './synthetic-data.js';
 
@@ -40,7 +39,7 @@ export interface ScaleFigures {
    * every term ranked by FTS5 (no postings budget), and the share of its top 10 / 50 that score at
    * least the exact ranking's 10th / 50th (1: as good as exact BM25).
    */
-  keyword: { p50_ms: number; all_terms_p50_ms: number; as_good_as_exact_10th: number; as_good_as_exact_50th: number };
+  keyword: KeywordLegFigures;
   /** Searches filtered by a tag on a known share of the memories (1%, 5%, 40%), p50 in both modes. */
   filtered: { share: number; semantic_p50_ms: number; hybrid_p50_ms: number }[];
   /** Semantic search in one space of ten (a key bound to one team's space). */
@@ -328,40 +327,6 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;
-}
-
-/** The keyword leg as it runs (`current`) beside every term ranked by FTS5 (`reference`), on the same questions. */
-async function keywordLeg(current: SqliteBackend, reference: SqliteBackend, queries: readonly string[]): Promise<ScaleFigures['keyword']> {
-  const [ms, referenceMs] = [[] as number[], [] as number[]];
-  let [good10, good50] = [0, 0];
-  for (const query of queries) {
-    const terms = keywordTerms(query);
-    let hits: KeywordHit[] = [];
-    let truth: KeywordHit[] = [];
-    // In turns first (the first reads the terms' pages from disk for both).
-    const runs = [
-      async () => ms.push(await timed(async () => (hits = await current.text.searchByKeywords(terms, {}, 50)))),
-      async () => referenceMs.push(await timed(async () => (truth = await reference.text.searchByKeywords(terms, {}, 50)))),
-    ];
-    for (const run of ms.length % 2 === 0 ? runs : runs.reverse()) await run();
-    // Ties are common (copies of one sentence): a result counts when its exact score (every term
-    // ranked by FTS5; the budgeted search extrapolates very common terms' counts) is the k-th's or more.
-    const exactScore = new Map((await reference.text.searchByKeywords(terms, {}, 1000)).map((hit) => [hit.memory.contentHash, hit.score]));
-    const asGood = (k: number): number => {
-      const kth = truth[Math.min(k, truth.length) - 1]?.score ?? 0;
-      return (
-        hits.slice(0, k).filter((hit) => (exactScore.get(hit.memory.contentHash) ?? -Infinity) >= kth - 1e-9).length / Math.max(1, Math.min(k, truth.length))
-      );
-    };
-    good10 += asGood(10);
-    good50 += asGood(50);
-  }
-  return {
-    p50_ms: round(percentile(ms, 50)),
-    all_terms_p50_ms: round(percentile(referenceMs, 50)),
-    as_good_as_exact_10th: round(good10 / queries.length, 3),
-    as_good_as_exact_50th: round(good50 / queries.length, 3),
-  };
 }
 
 function round(value: number, digits = 1): number {
