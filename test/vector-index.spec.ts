@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -213,6 +213,61 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
     assert.notEqual(reopened.vectors.vectorIndexStatus()?.indexed, N + 1);
     await reopened.close();
     rmSync(otherDir, { recursive: true, force: true });
+  });
+
+  it('an index file that does not match its record (another dimension, another count) is rebuilt, never searched', async () => {
+    // An index of other vectors under this database's record (a crash between writing the two, another process's file).
+    const otherDir = mkdtempSync(join(tmpdir(), 'ann-dim-'));
+    const otherPath = join(otherDir, 'memory.db');
+    const other = SqliteBackend.open({ ...base, path: otherPath, embeddingDimension: DIM / 2, ann: { mode: 'on', threshold: 0 } });
+    await other.store.insertWithEmbedding(memory(1), normalize(Float32Array.from({ length: DIM / 2 }, gaussian)));
+    await other.vectors.vectorIndexSettled();
+    await other.close();
+    for (const tamper of ['dimension', 'count'] as const) {
+      await ann.close();
+      const meta = JSON.parse(readFileSync(`${base.path}.ann.json`, 'utf8')) as { count: number };
+      if (tamper === 'dimension') writeFileSync(`${base.path}.ann`, readFileSync(`${otherPath}.ann`));
+      else writeFileSync(`${base.path}.ann.json`, JSON.stringify({ ...meta, count: meta.count + 1 }));
+      const expected =
+        tamper === 'dimension' ? `it holds ${DIM / 2}-d vectors, not ${DIM}-d` : `it holds ${meta.count} vectors where ${meta.count + 1} were built`;
+      logs.length = 0;
+      ann = SqliteBackend.open({ ...base, ann: { mode: 'on', threshold: 0 }, log: (m) => logs.push(m), warn: (m) => logs.push(m) });
+      assert.ok(
+        logs.some((line) => line.includes(expected)),
+        logs.join('\n'),
+      );
+      await untilReady(ann);
+      assert.ok((await recall({}, 10)) >= 0.98);
+    }
+    rmSync(otherDir, { recursive: true, force: true });
+  });
+
+  it("two indexes of one process on the file build at once, one closed meanwhile: the open one adopts its own build, the closed one's is deleted", async () => {
+    const twoDir = mkdtempSync(join(tmpdir(), 'ann-two-'));
+    const path = join(twoDir, 'memory.db');
+    const seed = SqliteBackend.open({ ...base, path, ann: { mode: 'off', threshold: 0 } });
+    await seed.store.insertBatch(Array.from({ length: 5_000 }, (_, i) => ({ memory: memory(i), embedding: near(i) })));
+    await seed.close();
+    const warnings: string[] = [];
+    const options = { ...base, path, ann: { mode: 'on' as const, threshold: 0 }, warn: (m: string) => warnings.push(m) };
+    for (let round = 0; round < 3; round++) {
+      // Both start a build at open; the first is closed while its build runs, or just after it finished.
+      const closing = SqliteBackend.open(options);
+      const open = SqliteBackend.open(options);
+      if (round > 0) await closing.vectors.vectorIndexSettled();
+      await closing.close();
+      await open.vectors.vectorIndexSettled();
+      await untilReady(open);
+      assert.equal(open.vectors.vectorIndexStatus()?.indexed, 5_000);
+      assert.equal(open.vectors.vectorIndexStatus()?.lastError, null);
+      await open.close();
+    }
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(
+      readdirSync(twoDir).filter((name) => name.includes('.building-')),
+      [],
+    );
+    rmSync(twoDir, { recursive: true, force: true });
   });
 
   it('never answers from a stale index after a restore: exact search serves until it is rebuilt', async () => {

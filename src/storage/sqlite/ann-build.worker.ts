@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { renameSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
 import { Index } from './usearch.js';
@@ -9,7 +9,10 @@ import { lowerThisThreadPriority } from '../../common/thread-priority.js';
 /**
  * Builds the approximate-nearest-neighbour index from the vectors in the database, on its own
  * thread and read-only connection: one read transaction gives the vectors and the change id they
- * correspond to, so the index can be caught up from the change log afterwards.
+ * correspond to, so the index can be caught up from the change log afterwards. The index is saved
+ * to this build's own file; the index that asked for it moves it into place, or deletes it when it
+ * was closed meanwhile (a build for a connection that moved to another model or file must never
+ * replace the index in use).
  */
 const job = workerData as AnnBuildJob;
 lowerThisThreadPriority();
@@ -21,7 +24,6 @@ class Stopped extends Error {}
 function build(): AnnBuildReply {
   const started = performance.now();
   const db = new Database(job.dbPath, { readonly: true, fileMustExist: true });
-  const temporary = `${job.indexFile}.building-${process.pid}`;
   try {
     sqliteVec.load(db);
     const index = new Index({ dimensions: job.dimension, ...ANN_INDEX_SETTINGS });
@@ -47,11 +49,10 @@ function build(): AnnBuildReply {
       flush();
       return { lastChangeId: newest ?? 0, count: total };
     })();
-    index.save(temporary);
-    renameSync(temporary, job.indexFile);
+    index.save(job.buildFile);
     return { ok: true, lastChangeId, count, buildMs: Math.round(performance.now() - started) };
   } catch (error) {
-    rmSync(temporary, { force: true });
+    rmSync(job.buildFile, { force: true });
     return { ok: false, message: (error as Error).message, stopped: error instanceof Stopped };
   } finally {
     db.close();

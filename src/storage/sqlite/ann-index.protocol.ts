@@ -76,7 +76,8 @@ export function searchWidth(k: number, indexed: number): number {
 
 export interface AnnBuildJob {
   dbPath: string;
-  indexFile: string;
+  /** Where the worker saves the index: a file of this build only, adopted (moved to the index file) or deleted by its owner. */
+  buildFile: string;
   dimension: number;
   /** Int32Array over a SharedArrayBuffer: set to 1 to stop the build between chunks (a worker busy in native code must not be terminated). */
   stop: SharedArrayBuffer;

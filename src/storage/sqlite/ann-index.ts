@@ -22,6 +22,10 @@ const BUILD_WORKER = new URL('./ann-build.worker.js', import.meta.url);
 const MAX_DELTA = 5_000;
 /** Changes read from the log per catch-up step. */
 const CATCH_UP_BATCH = 1_000;
+/** A build's own file is the index file's name, this, the process id and the build's number in the process. */
+const BUILD_FILE_INFIX = '.building-';
+/** Builds started by this process (numbers their files: two indexes of one process may build at once, one of them closing). */
+let builds = 0;
 /** How often (in changes) the memory count is looked at while below the auto threshold. */
 const THRESHOLD_CHECK_EVERY = 200;
 
@@ -112,7 +116,10 @@ export class AnnIndex {
         meta.lastChangeId <= bounds.newest && (bounds.oldest === null ? meta.lastChangeId === bounds.newest : bounds.oldest <= meta.lastChangeId + 1);
       if (reachable) {
         try {
-          this.adopt(meta.lastChangeId, meta.buildMs);
+          const index = this.open(this.indexFile);
+          // The meta file and the index are written one after the other: a pair that does not match (a crash between, another process's index) is rebuilt.
+          if (Number(index.size()) !== meta.count) throw new Error(`it holds ${index.size()} vectors where ${meta.count} were built`);
+          this.install(index, meta.lastChangeId, meta.buildMs);
           return;
         } catch (error) {
           this.options.warn(`The vector index ${this.indexFile} could not be read (${(error as Error).message}); rebuilding it`);
@@ -258,36 +265,41 @@ export class AnnIndex {
     this.build(this.view === null ? 'no index yet' : 'refresh');
   }
 
-  /** Builds a new index file on a worker thread; the current one (if any) keeps serving until it is ready. */
+  /**
+   * Builds a new index on a worker thread, into a file of its own; the current index (if any) keeps
+   * serving until it is ready. Only an index still open adopts its build (moved into place); a
+   * closed one's (the connection moved to another file or model meanwhile) is deleted.
+   */
   private build(reason: string): void {
     if (this.builder !== null || this.closed) return;
     this.options.log(`Building the vector index (${reason}); exact search serves until it is ready`);
-    const job: AnnBuildJob = {
-      dbPath: this.options.dbPath,
-      indexFile: this.indexFile,
-      dimension: this.options.dimension,
-      stop: this.stopBuild.buffer as SharedArrayBuffer,
-    };
+    builds += 1;
+    const buildFile = `${this.indexFile}${BUILD_FILE_INFIX}${process.pid}-${builds}`;
+    const job: AnnBuildJob = { dbPath: this.options.dbPath, buildFile, dimension: this.options.dimension, stop: this.stopBuild.buffer as SharedArrayBuffer };
     const worker = new Worker(BUILD_WORKER, { workerData: job });
     this.builder = worker;
     let replied = false;
     worker.once('message', (reply: AnnBuildReply) => {
       replied = true;
-      if (this.closed) return;
       if (!reply.ok) {
-        if (reply.stopped) return;
+        if (reply.stopped || this.closed) return;
         this.lastError = reply.message;
         this.options.warn(`The vector index could not be built: ${reply.message}; exact search serves`);
         return;
       }
       try {
+        if (this.closed) return;
+        const index = this.open(buildFile);
+        renameSync(buildFile, this.indexFile);
         this.writeMeta({ lastChangeId: reply.lastChangeId, count: reply.count, buildMs: reply.buildMs });
-        this.adopt(reply.lastChangeId, reply.buildMs);
+        this.install(index, reply.lastChangeId, reply.buildMs);
         this.lastError = null;
         this.options.log(`Vector index ready: ${reply.count} vectors in ${reply.buildMs} ms`);
       } catch (error) {
         this.lastError = (error as Error).message;
         this.options.warn(`The vector index could not be opened: ${this.lastError}`);
+      } finally {
+        rmSync(buildFile, { force: true });
       }
     });
     worker.once('error', (error) => {
@@ -296,13 +308,21 @@ export class AnnIndex {
     });
     worker.once('exit', () => {
       this.builder = null;
-      if (!replied && !this.closed) this.lastError ??= 'the build stopped';
+      if (replied) return;
+      rmSync(buildFile, { force: true });
+      if (!this.closed) this.lastError ??= 'the build stopped';
     });
   }
 
-  private adopt(lastChangeId: number, buildMs: number): void {
+  /** A view (memory mapping) of an index file, refused when its vectors are not this model's dimension. */
+  private open(file: string): Index {
     const index = new Index({ dimensions: this.options.dimension, ...ANN_INDEX_SETTINGS });
-    index.view(this.indexFile);
+    index.view(file);
+    if (index.dimensions() !== this.options.dimension) throw new Error(`it holds ${index.dimensions()}-d vectors, not ${this.options.dimension}-d`);
+    return index;
+  }
+
+  private install(index: Index, lastChangeId: number, buildMs: number): void {
     this.view = index;
     this.indexed = Number(index.size());
     this.lastChangeId = lastChangeId;
@@ -332,13 +352,13 @@ export class AnnIndex {
   }
 }
 
-/** Partial index files of builds whose process died (other live processes on the file may be building). */
+/** Index files of builds whose process died (other live processes on the file may be building): `<index>.building-<pid>-<n>`. */
 function removeAbandonedBuilds(indexFile: string): void {
-  const prefix = `${basename(indexFile)}.building-`;
+  const prefix = `${basename(indexFile)}${BUILD_FILE_INFIX}`;
   try {
     for (const name of readdirSync(dirname(indexFile))) {
-      const pid = Number(name.slice(prefix.length));
-      if (name.startsWith(prefix) && Number.isInteger(pid) && !isRunningNode(pid)) rmSync(join(dirname(indexFile), name), { force: true });
+      const pid = name.startsWith(prefix) ? Number(/^(\d+)(?:-\d+)?$/u.exec(name.slice(prefix.length))?.[1]) : NaN;
+      if (Number.isInteger(pid) && !isRunningNode(pid)) rmSync(join(dirname(indexFile), name), { force: true });
     }
   } catch {
     // The directory is the database's: if it cannot be listed, the database open reports it.
