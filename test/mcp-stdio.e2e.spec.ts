@@ -179,22 +179,39 @@ describe('mcp-memory mcp (stdio server on a local file, official SDK client)', (
     assert.equal(next.metadata.evolution_reason, 'moved');
   });
 
-  it('memory_store_session stores turns as one memory tagged session:<id>', async () => {
-    const result = await callTool(client, 'memory_store_session', {
-      session_id: 'S-42',
-      turns: [
-        { role: 'user', content: 'Where do we keep the on-call rota?' },
-        { role: 'assistant', content: 'In the ops wiki, page On-call.' },
-        { role: 'user', content: '' },
-      ],
-      tags: 'ops',
-    });
+  it('memory_store_session stores turns as one memory tagged session:<id>, and each turn as a memory (unless set off)', async () => {
+    const turns = [
+      { role: 'user', content: 'Where do we keep the on-call rota?' },
+      { role: 'assistant', content: 'In the ops wiki, page On-call.' },
+      { role: 'user', content: '' },
+    ];
+    const result = await callTool(client, 'memory_store_session', { session_id: 'S-42', turns, tags: 'ops' });
     assert.match(textOf(result), /^Session stored successfully \(session_id: S-42, hash: [0-9a-f]{64}, turns: 2\)$/);
-    const listed = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'session:s-42' })));
-    assert.equal(listed.memories[0].content, '[user] Where do we keep the on-call rota?\n[assistant] In the ops wiki, page On-call.');
-    assert.equal(listed.memories[0].memory_type, 'session');
-    assert.deepEqual(listed.memories[0].tags, ['session:s-42', 'ops']);
+    assert.equal((result.structuredContent as { turn_hashes: string[] }).turn_hashes.length, 2);
+    const listed = JSON.parse(textOf(await callTool(client, 'memory_list', { tags: 'session:s-42' }))).memories as {
+      content: string;
+      memory_type: string;
+      tags: string[];
+    }[];
+    assert.deepEqual(listed.map((m) => [m.memory_type, m.content, m.tags]).sort(), [
+      ['session', '[user] Where do we keep the on-call rota?\n[assistant] In the ops wiki, page On-call.', ['session:s-42', 'ops']],
+      ['session_turn', '[assistant] In the ops wiki, page On-call.', ['session:s-42', 'ops']],
+      ['session_turn', '[user] Where do we keep the on-call rota?', ['session:s-42', 'ops']],
+    ]);
     assert.equal((await callTool(client, 'memory_store_session', { turns: [] })).isError, true);
+
+    // Set off: the session's memory only, as upstream stores it.
+    const sessionOnly = await connectStdio('mcp', { MCP_MEMORY_SQLITE_PATH: join(dir, 'memory.db'), MCP_SESSION_TURN_MEMORIES: 'false' });
+    try {
+      const stored = await callTool(sessionOnly, 'memory_store_session', {
+        session_id: 'S-43',
+        turns: turns.map((turn) => ({ ...turn, content: turn.content.replace('on-call rota', 'release calendar') })),
+      });
+      assert.deepEqual((stored.structuredContent as { turn_hashes: string[] }).turn_hashes, []);
+      assert.equal(JSON.parse(textOf(await callTool(sessionOnly, 'memory_list', { tags: 'session:s-43' }))).memories.length, 1);
+    } finally {
+      await sessionOnly.close();
+    }
   });
 
   it("memory_delete by hash, by tags (any/all), by date window, with dry_run; upstream's messages", async () => {

@@ -280,6 +280,28 @@ for (const backend of TEST_BACKENDS)
         [memory.memory_type, memory.tags, memory.metadata.session_id, memory.metadata.source],
         ['session', ['session:sess-42', 'ops'], 'sess-42', 'chat'],
       );
+      // Each turn is a memory of its own too, found by what was said.
+      assert.equal(res.body.turn_hashes.length, 2);
+      const turns = await Promise.all(res.body.turn_hashes.map(async (hash: string) => (await api.get(`/api/memories/${hash}`)).body));
+      assert.deepEqual(
+        turns.map((t) => [t.content, t.memory_type, t.tags, t.metadata.session_id, t.metadata.turn, t.metadata.turns, t.metadata.source]),
+        [
+          ['[user] How do I rotate the staging keys?', 'session_turn', ['session:sess-42', 'ops'], 'sess-42', 1, 2, 'chat'],
+          ['[assistant] Run the rotate-keys job, then restart the API.', 'session_turn', ['session:sess-42', 'ops'], 'sess-42', 2, 2, 'chat'],
+        ],
+      );
+      const found = await api.post('/api/search', { query: 'what job rotates the keys?', n_results: 3, tags: ['session:sess-42'] });
+      assert.ok(
+        found.body.results.some((r: { memory: { content_hash: string } }) => r.memory.content_hash === res.body.turn_hashes[1]),
+        JSON.stringify(found.body.results.map((r: { memory: { content: string } }) => r.memory.content)),
+      );
+      const brief = await api.post('/api/sessions', {
+        turns: [
+          { role: 'user', content: 'Deploy the billing service on Friday' },
+          { role: 'assistant', content: 'ok' },
+        ],
+      });
+      assert.equal(brief.body.turn_hashes.length, 1, 'a turn under 20 characters stays in the session only');
       const generated = await api.post('/api/sessions', { turns: [{ role: 'user', content: 'A session without an id' }] });
       assert.match(generated.body.session_id, /^[0-9a-f-]{36}$/);
       const long = await api.post('/api/sessions', {

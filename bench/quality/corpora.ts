@@ -81,12 +81,18 @@ export function score(resultTags: string[][], expected: readonly string[]): { re
 
 /**
  * A real server on a throwaway SQLite database with the corpus stored through its REST API, one
- * memory at a time (content, tags, type), for `use`; stopped and removed afterwards.
+ * memory at a time (content, tags, type), for `use`; stopped and removed afterwards. `env` adds
+ * to the configuration.
  */
-export async function withCorpusServer<T>(corpus: Corpus, use: (server: RunningServer, ingestMs: number) => Promise<T>): Promise<T> {
+export async function withCorpusServer<T>(
+  corpus: Corpus,
+  use: (server: RunningServer, ingestMs: number) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
   const dir = makeTempDir('quality-');
   const config = loadConfig({
     ...process.env,
+    ...env,
     MCP_HTTP_HOST: '127.0.0.1',
     MCP_HTTP_PORT: '0',
     MCP_MEMORY_SQLITE_PATH: join(dir, 'memory.db'),

@@ -105,6 +105,8 @@ export interface AppConfig {
   readonly access: { readonly flushSeconds: number };
   /** A store reports memories of its space at least this similar (cosine) as near-duplicates; 0: off. */
   readonly duplicates: { readonly similarity: number };
+  /** A stored conversation (memory_store_session, POST /api/sessions) is also kept turn by turn, each turn a memory. */
+  readonly sessions: { readonly turnMemories: boolean };
   /** The dashboard's Overview: how often the database size is sampled (kept in memory, 48 hours at the default). */
   readonly stats: { readonly sizeSampleSeconds: number };
   /** Prometheus metrics at /metrics (with a key), and without a key on a port of their own when given. */
@@ -343,6 +345,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     expiry: Object.freeze({ purgeSeconds: readInt(env, 'MCP_EXPIRY_PURGE_SECONDS', 60, 1, 86_400) }),
     access: Object.freeze({ flushSeconds: readInt(env, 'MCP_ACCESS_FLUSH_SECONDS', 10, 1, 3_600) }),
     duplicates: Object.freeze({ similarity: readFloat(env, 'MCP_DUPLICATE_SIMILARITY', DEFAULT_DUPLICATE_SIMILARITY, 0, 1) }),
+    sessions: Object.freeze({ turnMemories: readBool(env, 'MCP_SESSION_TURN_MEMORIES', true) }),
     stats: Object.freeze({ sizeSampleSeconds: readInt(env, 'MCP_STATS_SIZE_SAMPLE_SECONDS', 300, 1, 86_400) }),
     metrics: Object.freeze({
       enabled: readBool(env, 'MCP_METRICS_ENABLED', false),

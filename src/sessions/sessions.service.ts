@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InvalidInputError } from '../common/domain-errors.js';
+import type { AppConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { MemoriesService } from '../memories/memories.service.js';
 import type { JsonObject } from '../storage/memory.js';
 import type { Caller } from '../spaces/space-access.js';
@@ -24,6 +26,8 @@ export interface StoredSession {
   sessionId: string;
   /** One per chunk, in order (a duplicate chunk answers the hash it already has). */
   contentHashes: string[];
+  /** The turns' own memories, in order (none when turn memories are off, or for a single turn). */
+  turnHashes: string[];
   /** Turns with content (empty ones are left out). */
   turns: number;
   chunks: number;
@@ -32,17 +36,26 @@ export interface StoredSession {
 /** A session longer than this is stored in chunks of whole turns (upstream's SESSION_CHUNK_SIZE). */
 export const SESSION_CHUNK_CHARS = 1500;
 
+/** Shorter turns ("ok", "thanks!") say nothing a search could want on their own: they stay in the session's memory only. */
+export const MIN_TURN_MEMORY_CHARS = 20;
+
 /**
  * Conversations as memories, as upstream's memory_store_session and POST /api/sessions store
  * them: one memory of "[role] content" lines, type session, tag session:<id>; a long one is split
- * on whole turns into chunks tagged chunk:i/n.
+ * on whole turns into chunks tagged chunk:i/n. Each turn is a memory of its own too (type
+ * session_turn, same tags, its place in metadata) unless configured off: questions about what
+ * was said find the turn far more often than the session around it (bench/quality/session-granularity.ts).
  */
 @Injectable()
 export class SessionsService {
-  constructor(private readonly memories: MemoriesService) {}
+  constructor(
+    private readonly memories: MemoriesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   async store(input: SessionInput, caller: Caller): Promise<StoredSession> {
-    const lines = input.turns.filter((turn) => turn.content.trim() !== '').map((turn) => `[${turn.role}] ${turn.content}`);
+    const turns = input.turns.filter((turn) => turn.content.trim() !== '');
+    const lines = turns.map((turn) => `[${turn.role}] ${turn.content}`);
     if (lines.length === 0) throw InvalidInputError.field('turns', 'every turn is empty: give at least one turn with content');
     const sessionId = input.sessionId || randomUUID();
     const chunks: string[][] = [[]];
@@ -51,21 +64,31 @@ export class SessionsService {
       if (current.length > 0 && [...current, line].join('\n').length > SESSION_CHUNK_CHARS) chunks.push([line]);
       else current.push(line);
     }
-    const contentHashes: string[] = [];
-    for (const [i, chunk] of chunks.entries()) {
+    const store = async (content: string, memoryType: string, tags: readonly string[], metadata: JsonObject): Promise<string> => {
       const outcome = await this.memories.store(
         {
-          content: chunk.join('\n'),
-          tags: [`session:${sessionId}`, ...(input.tags ?? []), ...(chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [])],
-          memoryType: 'session',
-          metadata: { ...input.metadata, session_id: sessionId },
+          content,
+          tags: [`session:${sessionId}`, ...(input.tags ?? []), ...tags],
+          memoryType,
+          metadata: { ...input.metadata, session_id: sessionId, ...metadata },
           space: input.space,
           agentId: input.agentId,
         },
         caller,
       );
-      contentHashes.push(outcome.stored ? outcome.memory.contentHash : outcome.contentHash);
+      return outcome.stored ? outcome.memory.contentHash : outcome.contentHash;
+    };
+    const contentHashes: string[] = [];
+    for (const [i, chunk] of chunks.entries()) {
+      contentHashes.push(await store(chunk.join('\n'), 'session', chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [], {}));
     }
-    return { sessionId, contentHashes, turns: lines.length, chunks: chunks.length };
+    const turnHashes: string[] = [];
+    if (this.config.sessions.turnMemories && lines.length > 1) {
+      for (const [i, line] of lines.entries()) {
+        if (turns[i]!.content.trim().length >= MIN_TURN_MEMORY_CHARS)
+          turnHashes.push(await store(line, 'session_turn', [], { turn: i + 1, turns: lines.length }));
+      }
+    }
+    return { sessionId, contentHashes, turnHashes, turns: lines.length, chunks: chunks.length };
   }
 }

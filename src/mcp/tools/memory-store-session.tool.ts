@@ -7,7 +7,8 @@ export const memoryStoreSessionTool = (backend: MemoryToolBackend): ToolDefiniti
   defineTool({
     name: 'memory_store_session',
     title: 'Store Session',
-    description: 'Store a conversation as one memory ("[role] content" lines), tagged session:<id>; long sessions are split on whole turns.',
+    description:
+      'Store a conversation as one memory ("[role] content" lines), tagged session:<id>; long sessions are split on whole turns. Each turn is also kept as a memory of its own (type session_turn, unless the server is set otherwise), so a search finds what was said.',
     input: z.object({
       turns: z.array(z.object({ role: z.string().max(64), content: z.string() })).min(1, 'turns is required and must be non-empty'),
       session_id: z.string().max(128).optional(),
@@ -26,6 +27,11 @@ export const memoryStoreSessionTool = (backend: MemoryToolBackend): ToolDefiniti
         chunks === 1
           ? `Session stored successfully (session_id: ${stored.session_id}, hash: ${stored.content_hash}, turns: ${stored.turn_count})`
           : `Session stored successfully (session_id: ${stored.session_id}, chunks: ${chunks}/${chunks}, turns: ${stored.turn_count})`;
-      return toolText(text, { session_id: stored.session_id, content_hashes: stored.content_hashes, turns: stored.turn_count });
+      return toolText(text, {
+        session_id: stored.session_id,
+        content_hashes: stored.content_hashes,
+        turn_hashes: stored.turn_hashes,
+        turns: stored.turn_count,
+      });
     },
   });

@@ -70,6 +70,12 @@ export class StoreSessionResponse {
   @ApiProperty({ type: [String], description: 'Every memory it became, one per chunk' })
   content_hashes!: string[];
 
+  @ApiProperty({
+    type: [String],
+    description: 'The memories of its turns, in order (MCP_SESSION_TURN_MEMORIES; none for one turn or turns under 20 characters)',
+  })
+  turn_hashes!: string[];
+
   @ApiProperty()
   turn_count!: number;
 }
@@ -82,6 +88,7 @@ export function toSessionResponse(stored: StoredSession): StoreSessionResponse {
     session_id: stored.sessionId,
     content_hash: stored.contentHashes[0]!,
     content_hashes: stored.contentHashes,
+    turn_hashes: stored.turnHashes,
     turn_count: stored.turns,
   };
 }
