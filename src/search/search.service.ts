@@ -23,6 +23,7 @@ import { rankHits, RANKED_CANDIDATES_PER_RESULT, RANKED_MAX_CANDIDATES, rankingW
 import { AccessTracker } from '../access/access-tracker.service.js';
 import { timePhrase, timeWindow } from '../time/time-window.js';
 import { type Caller, inSpaces, readableSpaces } from '../spaces/space-access.js';
+import { withoutRepeatedTurns } from '../sessions/session-memories.js';
 
 export type { SearchMode };
 
@@ -332,7 +333,8 @@ export class SearchService {
     const started = performance.now();
     const { candidates, terms } = await this.hybridCandidates(query, filter, limit);
     const searched = performance.now();
-    const fused = fuse(candidates, this.config.search.fusion).slice(0, limit);
+    // A conversation's turn and its session's memory say the same: shown once (the candidates reach past the limit).
+    const fused = withoutRepeatedTurns(fuse(candidates, this.config.search.fusion)).slice(0, limit);
     const ms = (from: number, to: number): number => Math.round((to - from) * 10) / 10;
     this.logger.debug({
       msg: 'hybrid search',

@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { MemoriesService } from '../memories/memories.service.js';
 import type { JsonObject } from '../storage/memory.js';
 import type { Caller } from '../spaces/space-access.js';
+import { SESSION_TURN_TYPE, SESSION_TYPE, sessionTag } from './session-memories.js';
 
 export interface SessionTurn {
   role: string;
@@ -68,7 +69,7 @@ export class SessionsService {
       const outcome = await this.memories.store(
         {
           content,
-          tags: [`session:${sessionId}`, ...(input.tags ?? []), ...tags],
+          tags: [sessionTag(sessionId), ...(input.tags ?? []), ...tags],
           memoryType,
           metadata: { ...input.metadata, session_id: sessionId, ...metadata },
           space: input.space,
@@ -80,13 +81,13 @@ export class SessionsService {
     };
     const contentHashes: string[] = [];
     for (const [i, chunk] of chunks.entries()) {
-      contentHashes.push(await store(chunk.join('\n'), 'session', chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [], {}));
+      contentHashes.push(await store(chunk.join('\n'), SESSION_TYPE, chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [], {}));
     }
     const turnHashes: string[] = [];
     if (this.config.sessions.turnMemories && lines.length > 1) {
       for (const [i, line] of lines.entries()) {
         if (turns[i]!.content.trim().length >= MIN_TURN_MEMORY_CHARS)
-          turnHashes.push(await store(line, 'session_turn', [], { turn: i + 1, turns: lines.length }));
+          turnHashes.push(await store(line, SESSION_TURN_TYPE, [], { turn: i + 1, turns: lines.length }));
       }
     }
     return { sessionId, contentHashes, turnHashes, turns: lines.length, chunks: chunks.length };
