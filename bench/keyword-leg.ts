@@ -2,7 +2,7 @@
 import { keywordTerms } from '../src/search/keyword-terms.js';
 import type { KeywordHit } from '../src/storage/memory.js';
 import type { StorageBackend } from '../src/storage/storage-backend.js';
-import { percentile, timed } from './stats.js';
+import { percentile, round, timed } from './stats.js';
 
 /** p50 as it runs and with every term selecting candidates, and the share of its top 10 / 50 that score at least the exact 10th / 50th (1: as good as exact). */
 export interface KeywordLegFigures {
@@ -11,9 +11,6 @@ export interface KeywordLegFigures {
   as_good_as_exact_10th: number;
   as_good_as_exact_50th: number;
 }
-
-const round3 = (value: number): number => Math.round(value * 1000) / 1000;
-const round1 = (value: number): number => Math.round(value * 10) / 10;
 
 /** The keyword leg as it runs (`current`) beside every term selecting candidates (`reference`), on the same questions, 50 results each. */
 export async function keywordLeg(current: StorageBackend, reference: StorageBackend, queries: readonly string[]): Promise<KeywordLegFigures> {
@@ -42,9 +39,9 @@ export async function keywordLeg(current: StorageBackend, reference: StorageBack
     good50 += asGood(50);
   }
   return {
-    p50_ms: round1(percentile(ms, 50)),
-    all_terms_p50_ms: round1(percentile(referenceMs, 50)),
-    as_good_as_exact_10th: round3(good10 / queries.length),
-    as_good_as_exact_50th: round3(good50 / queries.length),
+    p50_ms: round(percentile(ms, 50)),
+    all_terms_p50_ms: round(percentile(referenceMs, 50)),
+    as_good_as_exact_10th: round(good10 / queries.length, 3),
+    as_good_as_exact_50th: round(good50 / queries.length, 3),
   };
 }

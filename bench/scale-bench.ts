@@ -20,7 +20,7 @@ import { type CliProcess, spawnCli } from '../test/helpers/cli-process.js';
 import { makeTempDir } from '../test/helpers/test-server.js';
 import type { HttpClientsJob, HttpClientsResult } from './http-clients.js';
 import { type KeywordLegFigures, keywordLeg } from './keyword-leg.js';
-import { percentile, timed } from './stats.js';
+import { percentile, round, timed } from './stats.js';
 import { DATA_SETS, type DataSet, dataSets, fillWithSyntheticMemories, SYNTHETIC_SPACES, TAG_SHARES } from './synthetic-data.js';
 
 export interface ScaleFigures {
@@ -327,9 +327,4 @@ async function runOnDataSet(data: DataSet, sizes: number[]): Promise<ScaleFigure
     rmSync(dir, { recursive: true, force: true });
   }
   return figures;
-}
-
-function round(value: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
 }

@@ -5,7 +5,9 @@ export const SESSION_TYPE = 'session';
 /** One turn of a stored conversation, kept beside the session's memory. */
 export const SESSION_TURN_TYPE = 'session_turn';
 
-export const sessionTag = (sessionId: string): string => `session:${sessionId}`;
+/** Every memory of a conversation carries `session:<id>`. */
+const SESSION_TAG_PREFIX = 'session:';
+export const sessionTag = (sessionId: string): string => `${SESSION_TAG_PREFIX}${sessionId}`;
 
 /**
  * A ranking that shows each thing said once: a conversation's memory holds its turns' text, so
@@ -17,7 +19,7 @@ export function withoutRepeatedTurns<T extends { memory: Memory }>(ranked: reado
   const shown = new Map<string, Memory[]>();
   return ranked.filter(({ memory }) => {
     if (memory.memoryType !== SESSION_TYPE && memory.memoryType !== SESSION_TURN_TYPE) return true;
-    const session = memory.tags.find((tag) => tag.startsWith('session:'));
+    const session = memory.tags.find((tag) => tag.startsWith(SESSION_TAG_PREFIX));
     if (session === undefined) return true;
     const before = shown.get(session) ?? [];
     const repeats = before.some((other) =>
