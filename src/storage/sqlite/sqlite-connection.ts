@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, closeSync, constants, existsSync, mkdirSync, openSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import * as sqliteVec from 'sqlite-vec';
@@ -144,7 +144,7 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
     checkIntegrity(db, path, options.integrityCheck);
     // Values are validated by parseSqlitePragmas against a fixed grammar per pragma name; the
     // server's read defaults come first, so the operator's own values win.
-    for (const { name, value } of readPragmas(options.pragmas, journalMode, statSync(path).size)) db.pragma(`${name} = ${value}`);
+    for (const { name, value } of readPragmas(options.pragmas)) db.pragma(`${name} = ${value}`);
     for (const { name, value } of options.pragmas) db.pragma(`${name} = ${value}`);
     return db;
   } catch (error) {
@@ -155,23 +155,26 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
 }
 
 /**
- * What a long-running server reads with: a 64 MiB page cache instead of SQLite's 2 MiB, and the
- * file memory-mapped (256 MiB) while it is at most twice that (not on a network or synced
- * filesystem, where memory-mapping is unsafe). A map that covers most of the file makes small
- * reads several times cheaper; one that covers a small part of a large file gains nothing, while
- * every connection's mapped pages count again in the process's RSS, so larger files are read
- * through the page cache only (figures: docs/benchmarks.md, "Behind the code's constants"). The
- * size is judged when a connection opens (a restart re-judges). MCP_MEMORY_SQLITE_PRAGMAS
- * overrides either.
+ * What a long-running server reads with: a 64 MiB page cache per connection instead of SQLite's
+ * 2 MiB, and no memory map. Searches touch vectors all over the file, so a map's resident part
+ * grows towards the whole vector table, and each connection's map counts those pages again in the
+ * process's RSS; a bounded page cache in front of the kernel's measured as fast for the server's
+ * reads (figures: docs/benchmarks.md, "Behind the code's constants"). MCP_MEMORY_SQLITE_PRAGMAS
+ * overrides either (e.g. `mmap_size`), on every connection.
  */
 const PAGE_CACHE: SqlitePragma = { name: 'cache_size', value: '-65536' };
-const MEMORY_MAP_BYTES = 268_435_456;
-const MEMORY_MAP_MAX_FILE_BYTES = 2 * MEMORY_MAP_BYTES;
 
-/** The pragmas that shape reads (the server's defaults, then the operator's), for a file of `fileBytes`: every connection, the read workers' too. */
-export function readPragmas(configured: readonly SqlitePragma[], journalMode: 'WAL' | 'DELETE', fileBytes: number): SqlitePragma[] {
-  const mapped = journalMode === 'WAL' && fileBytes <= MEMORY_MAP_MAX_FILE_BYTES;
-  const chosen = new Map([PAGE_CACHE, ...(mapped ? [{ name: 'mmap_size', value: String(MEMORY_MAP_BYTES) }] : [])].map((p) => [p.name, p]));
+/**
+ * Files up to this size are read on the server's own connection for small reads (re-scoring an
+ * index search's candidates): they sit in the kernel's page cache, and a read worker's round trip
+ * costs more than the read. A larger file's pages may have to come from the disk: those reads
+ * stay on the workers, off the event loop.
+ */
+export const LOCAL_READ_MAX_FILE_BYTES = 536_870_912;
+
+/** The pragmas that shape reads (the server's defaults, then the operator's), on every connection, the read workers' too. */
+export function readPragmas(configured: readonly SqlitePragma[]): SqlitePragma[] {
+  const chosen = new Map([[PAGE_CACHE.name, PAGE_CACHE]]);
   for (const p of configured) if (['cache_size', 'mmap_size', 'temp_store'].includes(p.name)) chosen.set(p.name, p);
   return [...chosen.values()];
 }

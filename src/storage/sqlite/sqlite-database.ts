@@ -4,7 +4,7 @@ import { DomainError, StorageBusyError, StorageUnavailableError } from '../../co
 import { defaultReadWorkers } from '../../config/app-config.js';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
 import { ROLLED_BACK, type SqlRunner } from '../oauth-store.js';
-import { type IntegrityCheck, openSqliteDatabase, readPragmas } from './sqlite-connection.js';
+import { type IntegrityCheck, LOCAL_READ_MAX_FILE_BYTES, openSqliteDatabase, readPragmas } from './sqlite-connection.js';
 import { translateSqliteError, withBusyRetry } from './sqlite-errors.js';
 import { applyMigrations, ensureDatabaseId, ensureEmbeddingSpace, rechunkVectorTable, VECTOR_CHUNK_SIZE } from './sqlite-migrations.js';
 import { removeStaleRestoreSources } from './sqlite-jobs.js';
@@ -56,8 +56,8 @@ export function fileSize(path: string): number {
  */
 export class SqliteDatabase {
   private db!: Database.Database;
-  /** Whether this connection memory-maps the file (readSmall). */
-  private mapped = false;
+  /** Whether small reads run on this connection (readSmall): the file was small enough when it opened. */
+  private localReads = false;
   /** Statements prepared on this connection by SQL text; emptied when it is replaced. */
   private readonly prepared = new Map<string, Database.Statement>();
   private identity: FileIdentity | null = null;
@@ -129,17 +129,16 @@ export class SqliteDatabase {
       throw error;
     }
     this.db = db;
-    this.mapped = Number(db.pragma('mmap_size', { simple: true })) > 0;
+    this.localReads = fileSize(this.options.path) <= LOCAL_READ_MAX_FILE_BYTES;
     this.prepared.clear();
     this.identity = identityOf(this.options.path);
     if (this.pool) this.pool.reopen();
     else {
-      const journal = String(db.pragma('journal_mode', { simple: true })).toUpperCase() === 'WAL' ? 'WAL' : 'DELETE';
       this.pool = new SqliteReadPool(
         {
           path: this.options.path,
           busyTimeoutMs: Math.min(this.options.busyBudgetMs, 5000),
-          pragmas: readPragmas(this.options.pragmas, journal, fileSize(this.options.path)),
+          pragmas: readPragmas(this.options.pragmas),
         },
         this.options.readWorkers ?? defaultReadWorkers(),
       );
@@ -196,12 +195,11 @@ export class SqliteDatabase {
   }
 
   /**
-   * A small read (re-scoring an index search's candidates) on this connection when it memory-maps
-   * the file: a read worker's round trip costs more than the read itself there. An unmapped
-   * (large) file's pages may have to come from disk: those reads stay on the workers.
+   * A small read (re-scoring an index search's candidates) on this connection while the file is
+   * small enough (LOCAL_READ_MAX_FILE_BYTES), on a read worker otherwise.
    */
   async readSmall(statements: ReadStatement[]): Promise<unknown[]> {
-    if (!this.mapped || this.pause !== null || !this.db.open) return this.read(statements);
+    if (!this.localReads || this.pause !== null || !this.db.open) return this.read(statements);
     this.followReplacedFile();
     try {
       return this.db.transaction(() => statements.map((statement) => executeRead(this.db, this.prepared, statement)))();

@@ -12,7 +12,7 @@ export interface ReadStatement {
 export interface ReadWorkerData {
   path: string;
   busyTimeoutMs: number;
-  /** Read-side pragmas in force on the main connection (cache_size, mmap_size, temp_store). */
+  /** Read-side pragmas for a read worker's connection (cache_size, mmap_size, temp_store: readPragmas). */
   pragmas: { name: string; value: string }[];
 }
 

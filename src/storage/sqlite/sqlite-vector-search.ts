@@ -19,7 +19,7 @@ import {
 } from './sqlite-rows.js';
 import { candidateDepths, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
 
-/** Candidate lists up to this long are re-scored on the server's own connection when it maps the file (readSmall). */
+/** Candidate lists up to this long are re-scored on the server's own connection while the file is small enough (readSmall). */
 const LOCAL_RESCORE_MAX = 100;
 /** Cached results per query vector (one entry per limit and filter). */
 const CACHED_PER_VECTOR = 8;
