@@ -9,9 +9,10 @@ const MAX_PENDING = 5_000;
 /**
  * Memories per write transaction. The writes run on the event loop: a small batch, then the loop
  * serves what waits (requests, health probes) before the next one, so a flush of thousands of
- * counts never holds it for long (500 at once, back to back, held it 100-500 ms at 100,000 memories).
+ * counts never holds it for long (500 at once, back to back, held it 100-500 ms at 100,000
+ * memories; 100 at once still up to ~120 ms while eight clients kept both cores busy).
  */
-const BATCH = 100;
+const BATCH = 25;
 
 /**
  * Counts how often memories are returned (searches, reads by hash) without a write per read: the

@@ -142,6 +142,8 @@ export function openSqliteDatabase(path: string, options: SqliteOpenOptions): Da
     // Checked before the read pragmas, with SQLite's small default cache: a check reads the whole
     // file, which would otherwise stay in this connection's page cache for the life of the process.
     checkIntegrity(db, path, options.integrityCheck);
+    // Checkpoints run on a thread of their own (SqliteCheckpointer), not inside a commit on the event loop.
+    if (journalMode === 'WAL') db.pragma('wal_autocheckpoint = 0');
     // Values are validated by parseSqlitePragmas against a fixed grammar per pragma name; the
     // server's read defaults come first, so the operator's own values win.
     for (const { name, value } of readPragmas(options.pragmas)) db.pragma(`${name} = ${value}`);

@@ -5,6 +5,7 @@ import { defaultReadWorkers } from '../../config/app-config.js';
 import type { SqlitePragma } from '../../config/sqlite-pragmas.js';
 import { ROLLED_BACK, type SqlRunner } from '../oauth-store.js';
 import { type IntegrityCheck, LOCAL_READ_MAX_FILE_BYTES, openSqliteDatabase, readPragmas } from './sqlite-connection.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import { translateSqliteError, withBusyRetry } from './sqlite-errors.js';
 import { applyMigrations, ensureDatabaseId, ensureEmbeddingSpace, rechunkVectorTable, VECTOR_CHUNK_SIZE } from './sqlite-migrations.js';
 import { removeStaleRestoreSources } from './sqlite-jobs.js';
@@ -65,6 +66,8 @@ export class SqliteDatabase {
   private pause: Promise<void> | null = null;
   private writeFailure: string | null = null;
   private pool: SqliteReadPool | null = null;
+  /** WAL mode: checkpoints run on a thread of their own (the connection's automatic ones are off). */
+  private checkpointer: SqliteCheckpointer | null = null;
   private readonly reconnected: (() => void)[] = [];
   private id = '';
 
@@ -130,6 +133,9 @@ export class SqliteDatabase {
     }
     this.db = db;
     this.localReads = fileSize(this.options.path) <= LOCAL_READ_MAX_FILE_BYTES;
+    if (this.checkpointer === null && String(db.pragma('journal_mode', { simple: true })).toUpperCase() === 'WAL') {
+      this.checkpointer = new SqliteCheckpointer(this.options.path, (message) => this.warn(message));
+    }
     this.prepared.clear();
     this.identity = identityOf(this.options.path);
     if (this.pool) this.pool.reopen();
@@ -236,16 +242,35 @@ export class SqliteDatabase {
   /**
    * A write transaction. Writes take the lock up front (IMMEDIATE) so they never deadlock
    * upgrading a read lock. A write that fails for a reason other than contention is remembered
-   * for health reporting.
+   * for health reporting. Synced unless said otherwise: acknowledged once its commit is on disk.
    */
-  async write<T>(operation: () => T): Promise<T> {
+  async write<T>(operation: () => T, durability: 'synced' | 'unsynced' = 'synced'): Promise<T> {
     try {
-      const result = await this.run(() => this.db.transaction(operation).immediate());
+      // Outside WAL mode an unsynced commit could damage the file on a power cut: every commit is synced there.
+      const synced = durability === 'synced' || this.checkpointer === null;
+      const result = await this.run(() => (synced ? this.db.transaction(operation).immediate() : this.unsynced(operation)));
       this.writeFailure = null;
+      this.checkpointer?.afterWrite();
       return result;
     } catch (error) {
       if (error instanceof DomainError && !(error instanceof StorageBusyError)) this.writeFailure = error.message;
       throw error;
+    }
+  }
+
+  /**
+   * A transaction whose commit does not wait for the disk (synchronous NORMAL; in WAL mode the file
+   * stays consistent): on a power cut it may be lost, never half-applied; the next synced commit or
+   * checkpoint makes it durable. Only for bookkeeping the server can lose (access counts), so
+   * that its frequent commits do not hold the event loop for a disk sync each.
+   */
+  private unsynced<T>(operation: () => T): T {
+    const configured = this.db.pragma('synchronous', { simple: true }) as number;
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      return this.db.transaction(operation).immediate();
+    } finally {
+      this.db.pragma(`synchronous = ${configured}`);
     }
   }
 
@@ -317,8 +342,14 @@ export class SqliteDatabase {
     };
   }
 
+  /** Checkpoints run on the checkpoint thread so far (tests). */
+  get checkpoints(): number {
+    return this.checkpointer?.checkpoints ?? 0;
+  }
+
   async close(): Promise<void> {
     await this.pool?.close();
+    await this.checkpointer?.close();
     if (!this.db.open) return;
     try {
       // Folds the WAL back into the main file so the database is one self-contained file at rest.

@@ -178,11 +178,12 @@ export class SqliteMemoryStore implements MemoryStore {
     });
   }
 
+  /** Access counts are bookkeeping: their commits do not wait for the disk (a power cut may lose the last few). */
   recordAccess(records: readonly AccessRecord[]): Promise<void> {
     return this.db.write(() => {
       const record = this.db.statement(SQL.recordAccess);
       for (const { contentHash, space, count, at } of records) record.run({ contentHash, space, count, at });
-    });
+    }, 'unsynced');
   }
 
   accessCounts(memories: readonly { contentHash: string; space: string }[]): Promise<Map<string, number>> {

@@ -19,8 +19,13 @@ import {
 } from './sqlite-rows.js';
 import { candidateDepths, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
 
-/** Candidate lists up to this long are re-scored on the server's own connection while the file is small enough (readSmall). */
-const LOCAL_RESCORE_MAX = 100;
+/**
+ * Candidate lists up to this long are re-scored on the server's own connection while the file is
+ * small enough (readSmall): each candidate is a vector lookup (~20 us through the page cache), so
+ * this bounds what the event loop spends; longer lists (crowds of near-duplicates, hybrid
+ * searches' deeper lists) go to a read worker.
+ */
+const LOCAL_RESCORE_MAX = 32;
 /** Cached results per query vector (one entry per limit and filter). */
 const CACHED_PER_VECTOR = 8;
 /** Distances kept per query vector (the keyword hits of its hybrid searches). */
