@@ -47,6 +47,23 @@ export const MIN_TURN_MEMORY_CHARS = 20;
  * session_turn, same tags, its place in metadata) unless configured off: questions about what
  * was said find the turn far more often than the session around it (bench/quality/session-granularity.ts).
  */
+/** Turn memories stored at once, at most: the model threads embed queued texts together, so a long session costs a few model calls rather than one per turn. */
+const TURNS_AT_ONCE = 8;
+
+/** `work` over the items, at most `lanes` at a time, started in order; the results in the items' order. */
+async function mapInLanes<T, R>(items: readonly T[], lanes: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+  return results;
+}
+
 @Injectable()
 export class SessionsService {
   constructor(
@@ -83,13 +100,14 @@ export class SessionsService {
     for (const [i, chunk] of chunks.entries()) {
       contentHashes.push(await store(chunk.join('\n'), SESSION_TYPE, chunks.length > 1 ? [`chunk:${i + 1}/${chunks.length}`] : [], {}));
     }
-    const turnHashes: string[] = [];
-    if (this.config.sessions.turnMemories && lines.length > 1) {
-      for (const [i, line] of lines.entries()) {
-        if (turns[i]!.content.trim().length >= MIN_TURN_MEMORY_CHARS)
-          turnHashes.push(await store(line, SESSION_TURN_TYPE, [], { turn: i + 1, turns: lines.length }));
-      }
-    }
+    const turnHashes =
+      this.config.sessions.turnMemories && lines.length > 1
+        ? await mapInLanes(
+            lines.map((line, i) => ({ line, turn: i + 1 })).filter(({ turn }) => turns[turn - 1]!.content.trim().length >= MIN_TURN_MEMORY_CHARS),
+            TURNS_AT_ONCE,
+            ({ line, turn }) => store(line, SESSION_TURN_TYPE, [], { turn, turns: lines.length }),
+          )
+        : [];
     return { sessionId, contentHashes, turnHashes, turns: lines.length, chunks: chunks.length };
   }
 }
