@@ -46,7 +46,6 @@ describe('writes and the disk: checkpoints off the event loop, bookkeeping unsyn
   it("the server's connection never checkpoints inside a commit; the checkpoint thread copies its writes into the file", async () => {
     assert.equal(await db.run(() => db.pragma('wal_autocheckpoint')), 0);
     await db.write(() => db.exec('CREATE TABLE t (x TEXT)'));
-    const before = db.checkpoints;
     // Far more than SQLite's automatic threshold (1,000 pages), in many commits.
     const page = 'x'.repeat(4000);
     for (let i = 0; i < 30; i++) {
@@ -59,7 +58,6 @@ describe('writes and the disk: checkpoints off the event loop, bookkeeping unsyn
       assert.ok(waited < 60_000, `the file holds ${rowsInMainFile(path, dir)} of 3000 rows after a minute`);
       await sleep(50);
     }
-    assert.ok(db.checkpoints > before);
     assert.deepEqual(warnings, []);
   });
 

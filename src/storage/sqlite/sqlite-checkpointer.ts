@@ -26,17 +26,11 @@ export class SqliteCheckpointer {
   private lastStarted = Number.NEGATIVE_INFINITY;
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
-  private completed = 0;
 
   constructor(
     private readonly path: string,
     private readonly warn: (message: string) => void,
   ) {}
-
-  /** Checkpoints finished so far (for tests and status). */
-  get checkpoints(): number {
-    return this.completed;
-  }
 
   /** After a committed write: a checkpoint now, or when the last one is CHECKPOINT_EVERY_MS old. */
   afterWrite(): void {
@@ -57,7 +51,6 @@ export class SqliteCheckpointer {
     this.wanted = false;
     this.lastStarted = performance.now();
     this.running = this.checkpoint()
-      .then(() => void (this.completed += 1))
       .catch((error: unknown) => this.warn(`Checkpointing the write-ahead log failed (${(error as Error).message}); the next write retries`))
       .finally(() => {
         this.running = null;

@@ -342,11 +342,6 @@ export class SqliteDatabase {
     };
   }
 
-  /** Checkpoints run on the checkpoint thread so far (tests). */
-  get checkpoints(): number {
-    return this.checkpointer?.checkpoints ?? 0;
-  }
-
   async close(): Promise<void> {
     await this.pool?.close();
     await this.checkpointer?.close();
