@@ -30,7 +30,7 @@ export interface Corpus {
   published?: { label: string; figures: Record<string, { recall5: number; mrr: number }> };
 }
 
-export const KEY = 'quality-bench';
+export const KEY = 'quality-bench-local-key';
 
 export function devbench(): Corpus | null {
   const path = join('..', 'shared', 'datasets', 'devbench', 'devbench_dataset.json');
