@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { computeThreadNice } from '../common/thread-priority.js';
 import { USE_LITE_MODEL_ID } from './embedding-provider.js';
 import { EmbeddingModelLoadError, WorkerEmbeddingProvider } from './worker-embedding.provider.js';
+import { threadNiceValues } from '../../test/helpers/threads.js';
 
 function norm(v: Float32Array): number {
   return Math.sqrt(v.reduce((sum, x) => sum + x * x, 0));
-}
-
-/** Nice value of each thread of this process (Linux /proc): field 19 of its stat line, after the parenthesized name. */
-function threadNiceValues(): Map<number, number> {
-  const nice = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-      nice.set(Number(tid), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return nice;
 }
 
 function cosine(a: Float32Array, b: Float32Array): number {

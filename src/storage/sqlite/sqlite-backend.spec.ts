@@ -10,6 +10,8 @@ import type { Memory } from '../memory.js';
 import { DatabaseOpenError } from './sqlite-connection.js';
 import { SqliteBackend, type SqliteBackendOptions } from './sqlite-backend.js';
 import { axisVector } from '../../../test/helpers/vectors.js';
+import { threadNiceValues } from '../../../test/helpers/threads.js';
+import { computeThreadNice } from '../../common/thread-priority.js';
 
 const DIM = 8;
 
@@ -58,6 +60,14 @@ describe('SQLite backend', () => {
     const counts = db.prepare('SELECT (SELECT COUNT(*) FROM memories) AS m, (SELECT COUNT(*) FROM memory_embeddings) AS e').get() as { m: number; e: number };
     db.close();
     assert.equal(counts.m, counts.e);
+  });
+
+  it('runs its read workers below the event loop, as the model threads (Linux: per-thread nice values)', { skip: process.platform !== 'linux' }, async () => {
+    await repo.store.list({}, 0, 1); // served by a read worker, so its thread has started
+    const nice = threadNiceValues();
+    const lowered = computeThreadNice(nice.get(process.pid)!);
+    assert.ok(lowered > nice.get(process.pid)!, 'the test process already runs at the lowest priority');
+    assert.ok([...nice.values()].includes(lowered), `no thread at nice ${lowered}: ${JSON.stringify([...nice])}`);
   });
 
   it('uses the tag index for tag search, not a scan of memories', async () => {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as sqliteVec from 'sqlite-vec';
 import { executeRead, type ReadReply, type ReadRequest, type ReadWorkerData } from './sqlite-read.protocol.js';
+import { lowerThisThreadPriority } from '../../common/thread-priority.js';
 
 /**
  * A read-only connection on its own thread: searches and scans run here, so the event loop keeps
@@ -10,6 +11,8 @@ import { executeRead, type ReadReply, type ReadRequest, type ReadWorkerData } fr
  */
 const data = workerData as ReadWorkerData;
 const port = parentPort!;
+// Scans are compute: on a saturated machine the event loop gets the CPU first (as the model threads do).
+lowerThisThreadPriority();
 
 function open(): Database.Database {
   const db = new Database(data.path, { readonly: true, fileMustExist: true });
