@@ -40,13 +40,6 @@ export const SESSION_CHUNK_CHARS = 1500;
 /** Shorter turns ("ok", "thanks!") say nothing a search could want on their own: they stay in the session's memory only. */
 export const MIN_TURN_MEMORY_CHARS = 20;
 
-/**
- * Conversations as memories, as upstream's memory_store_session and POST /api/sessions store
- * them: one memory of "[role] content" lines, type session, tag session:<id>; a long one is split
- * on whole turns into chunks tagged chunk:i/n. Each turn is a memory of its own too (type
- * session_turn, same tags, its place in metadata) unless configured off: questions about what
- * was said find the turn far more often than the session around it (bench/quality/session-granularity.ts).
- */
 /** Turn memories stored at once, at most: the model threads embed queued texts together, so a long session costs a few model calls rather than one per turn. */
 const TURNS_AT_ONCE = 8;
 
@@ -64,6 +57,13 @@ async function mapInLanes<T, R>(items: readonly T[], lanes: number, work: (item:
   return results;
 }
 
+/**
+ * Conversations as memories, as upstream's memory_store_session and POST /api/sessions store
+ * them: one memory of "[role] content" lines, type session, tag session:<id>; a long one is split
+ * on whole turns into chunks tagged chunk:i/n. Each turn is a memory of its own too (type
+ * session_turn, same tags, its place in metadata) unless configured off: questions about what
+ * was said find the turn far more often than the session around it (bench/quality/session-granularity.ts).
+ */
 @Injectable()
 export class SessionsService {
   constructor(

@@ -18,15 +18,15 @@ port.on('message', (request: CheckpointRequest) => {
   try {
     const db = new Database(path, { fileMustExist: true });
     try {
-      const [result] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-      reply = { ok: true, log: result?.log ?? 0, checkpointed: result?.checkpointed ?? 0 };
+      db.pragma('wal_checkpoint(PASSIVE)');
+      reply = { ok: true };
     } finally {
       db.close();
     }
   } catch (error) {
     // Another process's checkpoint holds the log right now: it does the work.
     const code = error instanceof Database.SqliteError ? error.code : '';
-    reply = /^SQLITE_(BUSY|LOCKED)/.test(code) ? { ok: true, log: 0, checkpointed: 0 } : { ok: false, message: (error as Error).message };
+    reply = /^SQLITE_(BUSY|LOCKED)/.test(code) ? { ok: true } : { ok: false, message: (error as Error).message };
   }
   port.postMessage(reply);
 });

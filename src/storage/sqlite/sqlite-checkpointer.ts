@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
 
 export type CheckpointRequest = { type: 'checkpoint' } | { type: 'close' };
-export type CheckpointReply = { ok: true; log: number; checkpointed: number } | { ok: false; message: string };
+export type CheckpointReply = { ok: true } | { ok: false; message: string };
 
 /** At most one checkpoint per this many milliseconds while writes continue. */
-export const CHECKPOINT_EVERY_MS = 1000;
+const CHECKPOINT_EVERY_MS = 1000;
 const WORKER = new URL('./sqlite-checkpoint.worker.js', import.meta.url);
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 /** How long a closing worker may take to finish its checkpoint before it is terminated. */
