@@ -23,12 +23,15 @@ export const LARGE_INDEX_FROM = 250_000;
 export const LARGE_INDEX_EXPANSION_SEARCH = 256;
 
 /**
- * The search expansion for deep candidate lists (filtered searches ask for hundreds of
- * candidates; HNSW finds a list that deep accurately only with an expansion beyond it).
+ * Candidate lists longer than this are searched with an expansion in proportion to their depth
+ * (filtered searches ask for hundreds of candidates, a hybrid search's meaning leg for a hundred
+ * or so; HNSW finds a list that deep accurately only with an expansion beyond it).
  */
-export const DEEP_EXPANSION_SEARCH = 1024;
-/** Candidate lists longer than this are searched with the deep expansion. */
 export const SHALLOW_MAX_CANDIDATES = 100;
+/** A deep list's expansion per candidate asked (recall of a 50-result list from 102 candidates at 100,000: docs/benchmarks.md). */
+export const DEEP_EXPANSION_PER_CANDIDATE = 2.5;
+/** The widest expansion a deep list gets (beyond it the cost grows faster than the recall). */
+export const DEEP_EXPANSION_SEARCH = 1024;
 
 /**
  * Approximate distances (8-bit quantized) differ from the exact ones by up to about this much
@@ -69,8 +72,8 @@ export function widerSearch(width: number, ties: number, limit: number, indexed:
  * cost nothing more, and show how crowded the neighbourhood is past the first `k`.
  */
 export function searchWidth(k: number, indexed: number): number {
-  const expansion =
-    k > SHALLOW_MAX_CANDIDATES ? DEEP_EXPANSION_SEARCH : indexed >= LARGE_INDEX_FROM ? LARGE_INDEX_EXPANSION_SEARCH : ANN_INDEX_SETTINGS.expansion_search;
+  const base = indexed >= LARGE_INDEX_FROM ? LARGE_INDEX_EXPANSION_SEARCH : ANN_INDEX_SETTINGS.expansion_search;
+  const expansion = k > SHALLOW_MAX_CANDIDATES ? Math.max(base, Math.min(DEEP_EXPANSION_SEARCH, Math.ceil(k * DEEP_EXPANSION_PER_CANDIDATE))) : base;
   return Math.min(Math.max(k, expansion), indexed);
 }
 

@@ -38,6 +38,20 @@ describe('vector search planner', () => {
     assert.deepEqual([...candidateDepths(5_000)], [ANN_MAX_CANDIDATES]);
   });
 
+  it('searches a shallow list with the index expansion and a deep one with an expansion in proportion to its depth, up to a bound', () => {
+    assert.equal(searchWidth(22, 100_000), 128);
+    assert.equal(searchWidth(100, 100_000), 128);
+    assert.equal(searchWidth(22, LARGE_INDEX_FROM), 256);
+    // A hybrid search's meaning leg (50 results, 102 candidates): not the deep lists' widest expansion.
+    assert.equal(searchWidth(102, 100_000), 255);
+    assert.equal(searchWidth(102, LARGE_INDEX_FROM), 256);
+    assert.equal(searchWidth(300, 100_000), 750);
+    assert.equal(searchWidth(2_000, 100_000), 2_000);
+    assert.equal(searchWidth(600, 100_000), 1024);
+    // Never wider than the index.
+    assert.equal(searchWidth(300, 500), 500);
+  });
+
   it('searches a crowded neighbourhood (many near ties past the limit) once more, wider in proportion, up to a bound', () => {
     // A first search 128 wide: a few near ties per result are an ordinary neighbourhood.
     assert.equal(widerSearch(128, 10 * CROWDED_TIES_PER_RESULT - 1, 10, 100_000), null);
