@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { StorageUnavailableError } from '../src/common/domain-errors.js';
 import { EmbeddingSpaceMismatchError } from '../src/storage/embedding-space-mismatch.error.js';
 import type { Change } from '../src/storage/change-log.js';
-import type { Memory, TagFilter } from '../src/storage/memory.js';
+import type { Memory, TagFilter, TagMatch } from '../src/storage/memory.js';
 import { PostgresBackend } from '../src/storage/postgres/postgres-backend.js';
 import { SqliteBackend } from '../src/storage/sqlite/sqlite-backend.js';
 import type { StorageBackend } from '../src/storage/storage-backend.js';
@@ -372,6 +372,32 @@ for (const kind of TEST_BACKENDS) {
         assert.ok(!hashes((await repo.text.searchByKeywords(['giraffe OR budget'], {}, 10)).map((h) => h.memory)).includes(other.contentHash));
       });
 
+      it('ranks keyword matches under a tag filter (any of, all of) as the unfiltered ranking restricted to it, hidden memories left out', async () => {
+        const word = `wombat${run}`;
+        const rows = Array.from({ length: 60 }, (_, i) =>
+          memory({
+            // Each of its own length: BM25 orders them without ties.
+            content: `${word} note ${i}${' filler'.repeat(i)}`,
+            tags: [...(i % 3 === 0 ? ['burrow'] : []), ...(i % 4 === 0 ? ['night'] : [])],
+            ...(i === 12 ? { expiresAt: 1 } : {}),
+          }),
+        );
+        await repo.store.insertBatch(rows.map((m, i) => ({ memory: m, embedding: axis(i % 8) })));
+        const all = await repo.text.searchByKeywords([word], {}, 100);
+        assert.equal(all.length, 59, 'the expired memory is left out');
+        const cases: [string[], TagMatch][] = [
+          [['burrow'], 'any'],
+          [['burrow', 'night'], 'any'],
+          [['burrow', 'night'], 'all'],
+        ];
+        for (const [tags, match] of cases) {
+          const keeps = (m: Memory): boolean => (match === 'any' ? tags.some((t) => m.tags.includes(t)) : tags.every((t) => m.tags.includes(t)));
+          const filtered = await repo.text.searchByKeywords([word], { tags: { tags, match } }, 10);
+          const expected = all.filter((hit) => keeps(hit.memory)).slice(0, 10);
+          assert.deepEqual(hashes(filtered.map((h) => h.memory)), hashes(expected.map((h) => h.memory)), `${match} of ${tags.join(', ')}`);
+        }
+      });
+
       it('counts the memories each term matches (content and tags, phrases as phrases), and all memories (to 1%)', async () => {
         const terms = ['okapi', 'savanna', 'okapi enclosure', 'never-seen-word'];
         const before = await repo.text.termFrequencies(terms);
@@ -496,11 +522,11 @@ for (const kind of TEST_BACKENDS) {
             [{ start: 30, end: 40 }],
           );
           assert.deepEqual(hashes((await own.vectors.searchByVector(axis(3), { excludeHash: long.contentHash }, 5)).map((h) => h.memory)), hashes([short]));
-          const whole = await own.vectors.searchByVector(axis(3), {}, 5, true);
+          const whole = await own.vectors.searchByVector(axis(3), {}, 5, { wholeText: true });
           assert.deepEqual(hashes(whole.map((h) => h.memory)), hashes([short, long]), 'whole texts only');
           assert.ok(whole.every((h) => h.passage === undefined));
           assert.deepEqual(
-            hashes((await own.vectors.searchByVector(axis(3), {}, 1, true)).map((h) => h.memory)),
+            hashes((await own.vectors.searchByVector(axis(3), {}, 1, { wholeText: true })).map((h) => h.memory)),
             hashes([short]),
             'a passage nearer than every whole text takes no place in a whole-text search',
           );

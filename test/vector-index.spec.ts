@@ -142,6 +142,28 @@ describe('the vector index (usearch HNSW beside the SQLite file)', () => {
     assert.ok(ids(hits).filter((h) => truth.includes(h)).length >= 9, 'a time window through the index');
   });
 
+  it("under a filter, answers from its deepest candidates when they hold enough (a hybrid search's meaning leg), not by an exact scan", async () => {
+    const filter: MemoryFilter = { tags: { tags: ['common'], match: 'any' } };
+    // 4,000 of the 8,000 memories with the tag: more than the deepest candidate list holds.
+    const limit = 4_000;
+    let found = 0;
+    const queries = 10;
+    for (let q = 0; q < queries; q++) {
+      const query = near(q * 7, 0.12);
+      const some = await ann.vectors.searchByVector(query, filter, limit, { enough: 10 });
+      assert.ok(some.length >= 10 && some.length < limit, `${some.length} results`);
+      assert.ok(some.every((h) => h.memory.tags.includes('common')));
+      assert.ok(
+        some.every((h, i) => i === 0 || some[i - 1]!.distance <= h.distance),
+        'nearest first',
+      );
+      const truth = ids(await exact.vectors.searchByVector(query, filter, 10));
+      found += ids(some.slice(0, 10)).filter((h) => truth.includes(h)).length;
+    }
+    assert.ok(found / (queries * 10) >= 0.98, `recall@10 ${found / (queries * 10)}`);
+    assert.equal((await ann.vectors.searchByVector(near(3), filter, limit)).length, limit, 'without it, all of them (the exact scan)');
+  });
+
   it('finds memories written after the build, by this process and by another on the file; forgets deleted ones', async () => {
     const mine = memory(N + 1, { content: 'written here after the build' });
     const mineVector = normalize(Float32Array.from({ length: DIM }, gaussian));

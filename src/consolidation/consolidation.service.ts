@@ -196,7 +196,9 @@ export class ConsolidationService {
       for (const memory of examined) {
         const embedding = await this.store.findEmbedding(memory.contentHash);
         if (embedding === null) continue;
-        const nearest = await this.vectors.searchByVector(embedding, { spaces: [memory.space], excludeHash: memory.contentHash }, NEIGHBOURS, true);
+        const nearest = await this.vectors.searchByVector(embedding, { spaces: [memory.space], excludeHash: memory.contentHash }, NEIGHBOURS, {
+          wholeText: true,
+        });
         for (const { memory: other, distance } of nearest) {
           const similarity = similarityFromDistance(distance);
           if (similarity >= threshold && isVisible(other, now)) pairs.add(memory, other, similarity);

@@ -214,7 +214,7 @@ export class MemoriesService {
   private async similarIn(space: string, embedding: Float32Array): Promise<SimilarMemory[]> {
     const threshold = this.config.duplicates.similarity;
     if (threshold <= 0) return [];
-    const nearest = await this.vectors.searchByVector(embedding, { spaces: [space] }, MAX_SIMILAR, true);
+    const nearest = await this.vectors.searchByVector(embedding, { spaces: [space] }, MAX_SIMILAR, { wholeText: true });
     return nearest
       .map(({ memory, distance }) => ({ contentHash: memory.contentHash, similarity: Math.max(0, 1 - distance) }))
       .filter(({ similarity }) => similarity >= threshold);

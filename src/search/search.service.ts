@@ -9,7 +9,7 @@ import { EMBEDDING_PROVIDER, type EmbeddingProvider } from '../embeddings/embedd
 import { normalizeTags } from '../memories/tags.js';
 import { agentIdOf } from '../memories/memory-input.js';
 import { isVisible, type KeywordHit, type Memory, type MemoryFilter, type PassageSpan, type ScoredMemory, type TagMatch } from '../storage/memory.js';
-import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch } from '../storage/roles.js';
+import { MEMORY_STORE, type MemoryStore, TEXT_SEARCH, type TextSearch, VECTOR_SEARCH, type VectorSearch, type VectorSearchOptions } from '../storage/roles.js';
 import { addEvidence } from './candidate-evidence.js';
 import { englishRarity } from './english-frequency.js';
 import { type Candidate, fuse } from './fusion.js';
@@ -294,7 +294,7 @@ export class SearchService {
    * The vector search gets the vector while the model is still computing it (it reads its search
    * state meanwhile); the search is timed from the vector's arrival.
    */
-  private async vectorSearch(vector: Promise<Float32Array>, filter: MemoryFilter, limit: number) {
+  private async vectorSearch(vector: Promise<Float32Array>, filter: MemoryFilter, limit: number, options?: VectorSearchOptions) {
     let arrived = 0;
     const scored = await this.vectors.searchByVector(
       vector.then((ready) => {
@@ -303,6 +303,7 @@ export class SearchService {
       }),
       filter,
       limit,
+      options,
     );
     this.timings.record('vector_search', performance.now() - arrived);
     return scored;
@@ -362,7 +363,8 @@ export class SearchService {
     const frequencies = this.config.search.fusion.method === 'learned' ? this.text.termFrequencies(terms.filter((term) => !term.includes(' '))) : null;
     const vectorLeg = this.queryEmbeddings.embed(query);
     const [semantic, [keyword, distances]] = await Promise.all([
-      this.vectorSearch(vectorLeg, filter, n),
+      // Under a selective filter, the answer's worth of meaning candidates will do (no exact scan for the fusion's extras).
+      this.vectorSearch(vectorLeg, filter, n, { enough: limit }),
       Promise.all([keywordLeg, vectorLeg]).then(
         async ([hits, vector]) =>
           [

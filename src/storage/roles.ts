@@ -166,16 +166,30 @@ export interface SpaceTransferPage {
   next: number | null;
 }
 
+/** How a search by meaning may differ from the plain nearest `limit`. */
+export interface VectorSearchOptions {
+  /**
+   * Whole texts only (near-duplicates, neighbours to merge: a short note equal to one sentence
+   * of a long memory is not that memory's duplicate).
+   */
+  wholeText?: boolean;
+  /**
+   * Under a filter, fewer than `limit` will do when a backend finds at least this many through
+   * its index and would otherwise scan the filter's memories exactly for the rest (a hybrid
+   * search's meaning leg: its results past the answer's are fusion candidates, not worth an exact
+   * scan of a selective filter's memories). A backend may return `limit` anyway.
+   */
+  enough?: number;
+}
+
 /** Search by meaning: nearest vectors. */
 export interface VectorSearch {
   /**
    * Nearest first, limited to memories matching the filter. The query's vector may still be on
    * its way (the model computing it): a backend may read what the search needs besides it meanwhile.
-   * A memory with passages scores its nearest vector (whole text or passage, then named);
-   * `wholeText` compares whole texts only (near-duplicates, neighbours to merge: a short note
-   * equal to one sentence of a long memory is not that memory's duplicate).
+   * A memory with passages scores its nearest vector (whole text or passage, then named).
    */
-  searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, wholeText?: boolean): Promise<ScoredMemory[]>;
+  searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, options?: VectorSearchOptions): Promise<ScoredMemory[]>;
   /** Distances from `embedding` to the memories named, as searchByVector scores them (absent hashes are left out). */
   distances(embedding: Float32Array, contentHashes: readonly string[]): Promise<Map<string, VectorDistance>>;
 }

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import pgvector from 'pgvector';
 import { CANDIDATES_PER_RESULT, POSTINGS_BUDGET, splitByCost } from '../keyword-budget.js';
 import type { KeywordHit, Memory, MemoryFilter, ScoredMemory, VectorDistance } from '../memory.js';
-import type { TermFrequencies, TextSearch, VectorSearch } from '../roles.js';
+import type { TermFrequencies, TextSearch, VectorSearch, VectorSearchOptions } from '../roles.js';
 import type { PostgresDatabase } from './postgres-database.js';
 import { andWhere, MEMORY_COLUMNS, type MemoryRow, toMemory, whereClause } from './postgres-rows.js';
 
@@ -25,7 +25,12 @@ export class PostgresVectorSearch implements VectorSearch {
    * (0.8+), which keeps scanning until enough rows pass the filter instead of returning too few;
    * a limit above ef_search raises it for that search (the index returns at most ef_search rows).
    */
-  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, wholeText = false): Promise<ScoredMemory[]> {
+  async searchByVector(
+    query: Float32Array | Promise<Float32Array>,
+    filter: MemoryFilter,
+    limit: number,
+    { wholeText = false }: VectorSearchOptions = {},
+  ): Promise<ScoredMemory[]> {
     const embedding = await query;
     const where = whereClause(filter);
     const n = where.params.length;

@@ -131,10 +131,11 @@ export const hiddenCountStatement = (includeSuperseded: boolean): ReadStatement 
  * A WHERE clause over `memories m` from fixed fragments; every user value is a bound parameter.
  * `perRow`: the tag conditions as per-row lookups (EXISTS on the memory's own tags) instead of a
  * set of matching ids: for checking a few hundred candidates, where building the set of every
- * memory with a broad tag would cost more than the search. `visibility` false leaves hidden
- * memories in (for a search that over-fetches and drops them itself).
+ * memory with a broad tag would cost more than the search. A column instead of `true` keys the
+ * lookups on it (a full-text index's rowid: checked before the memory's row is read). `visibility`
+ * false leaves hidden memories in (for a search that over-fetches and drops them itself).
  */
-export function whereClause(filter: MemoryFilter, perRow = false, visibility = true): WhereClause {
+export function whereClause(filter: MemoryFilter, perRow: boolean | string = false, visibility = true): WhereClause {
   const conditions: string[] = visibility ? [visibilitySql(filter.includeSuperseded === true)] : [];
   const params: Record<string, string | number> = {};
   if (filter.spaces !== undefined) {
@@ -151,11 +152,12 @@ export function whereClause(filter: MemoryFilter, perRow = false, visibility = t
   }
   if (filter.tags && filter.tags.tags.length > 0) {
     params.tags = JSON.stringify(filter.tags.tags);
-    if (perRow) {
+    if (perRow !== false) {
+      const id = perRow === true ? 'm.id' : perRow;
       conditions.push(
         filter.tags.match === 'all'
-          ? '(SELECT COUNT(*) FROM memory_tags t WHERE t.memory_id = m.id AND t.tag IN (SELECT value FROM json_each(@tags))) = @tagCount'
-          : 'EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = m.id AND t.tag IN (SELECT value FROM json_each(@tags)))',
+          ? `(SELECT COUNT(*) FROM memory_tags t WHERE t.memory_id = ${id} AND t.tag IN (SELECT value FROM json_each(@tags))) = @tagCount`
+          : `EXISTS (SELECT 1 FROM memory_tags t WHERE t.memory_id = ${id} AND t.tag IN (SELECT value FROM json_each(@tags)))`,
       );
       if (filter.tags.match === 'all') params.tagCount = new Set(filter.tags.tags).size;
     } else if (filter.tags.match === 'all') {

@@ -119,7 +119,9 @@ export class SqliteTextSearch implements TextSearch {
     // Only hidden memories (superseded, expired: few) to leave out: the index alone ranks, asked
     // for that many more, and the hidden ones are dropped with the rows (no row lookups for matches that lose).
     const hidden = whereClause(narrowing, false, false).sql === '' ? await this.hiddenCount(includeSuperseded === true) : Infinity;
-    const where = whereClause(filter);
+    // Tags are checked on each match's rowid, before its row is read: the matches are bounded (the
+    // budget), while a common tag's list of memories would not be, and most rows read would fail it.
+    const where = whereClause(filter, 'memory_fts.rowid');
     const columns = 'm.*, best.score AS score, d.sz AS token_counts';
     const sql =
       hidden <= OVERFETCH_HIDDEN_MAX

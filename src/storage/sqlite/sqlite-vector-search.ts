@@ -1,5 +1,5 @@
 import { isVisible, type MemoryFilter, type ScoredMemory, type VectorDistance } from '../memory.js';
-import type { VectorSearch } from '../roles.js';
+import type { VectorSearch, VectorSearchOptions } from '../roles.js';
 import { AnnIndex, type AnnSource, type AnnStatus } from './ann-index.js';
 import type { SqliteChangeFeed } from './sqlite-change-feed.js';
 import type { SqliteDatabase } from './sqlite-database.js';
@@ -17,7 +17,7 @@ import {
   type WhereClause,
   whereClause,
 } from './sqlite-rows.js';
-import { candidateDepths, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
+import { ANN_MAX_CANDIDATES, candidateDepths, FILTER_COUNT_CAP, planVectorSearch } from './vector-search-plan.js';
 
 /**
  * Candidate lists up to this long are re-scored on the server's own connection while the file is
@@ -151,7 +151,13 @@ export class SqliteVectorSearch implements VectorSearch {
     await this.ann?.settled();
   }
 
-  async searchByVector(query: Float32Array | Promise<Float32Array>, filter: MemoryFilter, limit: number, wholeText = false): Promise<ScoredMemory[]> {
+  async searchByVector(
+    query: Float32Array | Promise<Float32Array>,
+    filter: MemoryFilter,
+    limit: number,
+    options: VectorSearchOptions = {},
+  ): Promise<ScoredMemory[]> {
+    const { wholeText = false, enough = limit } = options;
     // The model check, the newest change (the result cache's key) and whether any memory has
     // passages are read while the model runs, if it still does: less to do after it, when the
     // caches are cold.
@@ -162,11 +168,11 @@ export class SqliteVectorSearch implements VectorSearch {
         return { useIndex: this.ann?.ready() ?? false, changeId: this.changes.boundsNow().newest, hasPassages: this.hasPassages() };
       }),
     ]);
-    const cacheKey = `${limit}:${wholeText}:${JSON.stringify(filter)}`;
+    const cacheKey = `${limit}:${enough}:${wholeText}:${JSON.stringify(filter)}`;
     const cached = this.resultCache.get(embedding)?.get(cacheKey);
     if (cached && cached.changeId === changeId) return cached.hits;
     const vectors: VectorKinds = { passages: hasPassages && !wholeText, indexHasPassages: hasPassages };
-    const hits = await this.searchUncached(embedding, filter, limit, useIndex ? this.ann : null, changeId, vectors);
+    const hits = await this.searchUncached(embedding, filter, { limit, enough }, useIndex ? this.ann : null, changeId, vectors);
     const perVector = this.resultCache.get(embedding) ?? new Map<string, { changeId: number; hits: ScoredMemory[] }>();
     if (perVector.size >= CACHED_PER_VECTOR) perVector.delete(perVector.keys().next().value!);
     perVector.set(cacheKey, { changeId, hits });
@@ -182,7 +188,7 @@ export class SqliteVectorSearch implements VectorSearch {
   private async searchUncached(
     embedding: Float32Array,
     filter: MemoryFilter,
-    limit: number,
+    { limit, enough }: Wanted,
     ann: AnnIndex | null,
     changeId: number,
     vectors: VectorKinds,
@@ -193,11 +199,18 @@ export class SqliteVectorSearch implements VectorSearch {
       const hidden = await this.hiddenCount(withSuperseded, changeId);
       if (hidden <= OVERFETCH_HIDDEN_MAX) {
         const now = Date.now() / 1000;
-        const hits = await this.searchPlanned(embedding, excludeHash === undefined ? {} : { excludeHash }, limit + hidden, ann, false, vectors);
+        const hits = await this.searchPlanned(
+          embedding,
+          excludeHash === undefined ? {} : { excludeHash },
+          { limit: limit + hidden, enough },
+          ann,
+          false,
+          vectors,
+        );
         return hits.filter((hit) => isVisible(hit.memory, now, withSuperseded)).slice(0, limit);
       }
     }
-    return this.searchPlanned(embedding, filter, limit, ann, true, vectors);
+    return this.searchPlanned(embedding, filter, { limit, enough }, ann, true, vectors);
   }
 
   /** Whether any memory has passages (an index probe; none in a store of short notes, whose searches then skip them). */
@@ -216,7 +229,7 @@ export class SqliteVectorSearch implements VectorSearch {
   private async searchPlanned(
     embedding: Float32Array,
     filter: MemoryFilter,
-    limit: number,
+    { limit, enough: fewest }: Wanted,
     ann: AnnIndex | null,
     visibility: boolean,
     vectors: VectorKinds,
@@ -243,7 +256,8 @@ export class SqliteVectorSearch implements VectorSearch {
           : rescoreStatement(perRow, exclusion, params, excludeHash !== undefined);
         const [rows] = await (candidates.length <= LOCAL_RESCORE_MAX ? this.db.readSmall([rescore]) : this.db.read([rescore]));
         const hits = rows as DistanceRow[];
-        if (hits.length >= enough) return hits.map(toScored);
+        // The deepest candidates holding `fewest` will do when asked (VectorSearchOptions.enough): no exact scan of the filter's memories for the rest.
+        if (hits.length >= enough || (depth >= ANN_MAX_CANDIDATES && hits.length >= fewest)) return hits.map(toScored);
       }
     }
     // Passages, or whole texts only where passages take places among the nearest vectors.
@@ -332,6 +346,12 @@ export class SqliteVectorSearch implements VectorSearch {
   async close(): Promise<void> {
     await this.ann?.close();
   }
+}
+
+/** Results a search returns at most, and how many will do under a filter (VectorSearchOptions.enough). */
+interface Wanted {
+  limit: number;
+  enough: number;
 }
 
 /** Which vectors a search compares: passages too (or whole texts only), and whether the index holds any passage's. */
