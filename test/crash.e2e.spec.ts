@@ -133,7 +133,8 @@ describe('crash safety (real processes, real files)', () => {
         }
       });
       await Promise.all([...viaHttp, ...viaMcp]);
-      assert.deepEqual(failures, []);
+      const server = cli.child.exitCode ?? cli.child.signalCode ?? 'running';
+      assert.deepEqual(failures, [], `${failures.length} failed; the server: ${server}; its stderr: ${cli.stderr().slice(-4000)}`);
       assert.equal(hashes.length, 400);
       const total = ((await (await fetch(`${url}/api/memories?page_size=1`)).json()) as { total: number }).total;
       assert.equal(total, 400);
